@@ -166,7 +166,10 @@ mod tests {
     fn over_long_line_is_reported_once_and_skipped() {
         let mut codec = LineCodec::new(5);
         let mut buf = BytesMut::from(&b"0123456789"[..]);
-        assert_eq!(codec.decode(&mut buf).expect("decode"), Some(Frame::TooLong));
+        assert_eq!(
+            codec.decode(&mut buf).expect("decode"),
+            Some(Frame::TooLong)
+        );
         assert!(buf.is_empty(), "discarded bytes are not kept");
         buf.extend_from_slice(b"more junk");
         assert_eq!(codec.decode(&mut buf).expect("decode"), None);

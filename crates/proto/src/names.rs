@@ -27,7 +27,10 @@ impl std::fmt::Display for NickError {
             NickError::Empty => write!(f, "the name is empty"),
             NickError::TooLong => write!(f, "the name is longer than {NICK_LEN} characters"),
             NickError::BadFirstCharacter => {
-                write!(f, "a name cannot start with a digit, '-', '#', '&', ':' or '$'")
+                write!(
+                    f,
+                    "a name cannot start with a digit, '-', '#', '&', ':' or '$'"
+                )
             }
             NickError::BadCharacter(' ') => write!(f, "a name cannot contain spaces"),
             NickError::BadCharacter(c) if c.is_control() => {
@@ -95,7 +98,10 @@ mod tests {
         assert_eq!(check_nick("a b"), Err(NickError::BadCharacter(' ')));
         assert_eq!(check_nick("a!b"), Err(NickError::BadCharacter('!')));
         assert_eq!(check_nick("a\u{1}"), Err(NickError::BadCharacter('\u{1}')));
-        assert_eq!(check_nick(&"x".repeat(NICK_LEN + 1)), Err(NickError::TooLong));
+        assert_eq!(
+            check_nick(&"x".repeat(NICK_LEN + 1)),
+            Err(NickError::TooLong)
+        );
         assert_eq!(check_nick(&"x".repeat(NICK_LEN)), Ok(()));
     }
 

@@ -1,1 +1,26 @@
-pub fn x(){}
+//! ciao-server: a chat server that speaks IRC to IRC clients and the
+//! seed's plain text protocol to nc, telnet and the original `Client.py`,
+//! on the same port.
+//!
+//! The server is a library: [`run`] serves on listeners until a shutdown
+//! future completes. `main.rs` only parses flags and passes Ctrl+C.
+
+pub mod caps;
+pub mod channel;
+pub mod cli;
+pub mod client;
+pub mod clock;
+pub mod commands;
+pub mod config;
+mod connection;
+pub mod fanout;
+pub mod hub;
+pub mod outbox;
+pub mod plain;
+mod server;
+pub mod state;
+pub mod texts;
+
+pub use config::{Config, OperCredential};
+pub use server::{bind, run};
+pub use texts::Lang;

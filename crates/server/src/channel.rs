@@ -1,0 +1,121 @@
+//! A channel: its members with their status, topic and modes.
+
+use std::collections::HashMap;
+
+use crate::client::ClientId;
+
+/// A member's channel status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Status {
+    /// `+o`, shown as `@`.
+    pub op: bool,
+    /// `+v`, shown as `+`.
+    pub voice: bool,
+}
+
+impl Status {
+    /// The prefix shown in NAMES and WHO: the highest one, or all of them
+    /// for clients with `multi-prefix`.
+    pub fn prefix(self, all: bool) -> &'static str {
+        match (self.op, self.voice, all) {
+            (true, true, true) => "@+",
+            (true, _, _) => "@",
+            (false, true, _) => "+",
+            (false, false, _) => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub text: String,
+    pub set_by: String,
+    pub set_at: u64,
+}
+
+/// Channel modes ciao supports (`CHANMODES=,k,l,mnst`).
+#[derive(Debug, Clone, Default)]
+pub struct Modes {
+    /// `+t`: only operators change the topic.
+    pub topic_ops_only: bool,
+    /// `+n`: no messages from outside the channel.
+    pub no_external: bool,
+    /// `+m`: only voiced members and operators speak.
+    pub moderated: bool,
+    /// `+s`: hidden from LIST and WHOIS for non-members.
+    pub secret: bool,
+    /// `+k`: the key needed to join.
+    pub key: Option<String>,
+    /// `+l`: the most members allowed.
+    pub limit: Option<usize>,
+}
+
+impl Modes {
+    /// `+kl...` and its parameters; the key is shown only to members.
+    pub fn describe(&self, show_key: bool) -> (String, Vec<String>) {
+        let mut flags = String::from("+");
+        let mut params = Vec::new();
+        for (on, c) in [
+            (self.moderated, 'm'),
+            (self.no_external, 'n'),
+            (self.secret, 's'),
+            (self.topic_ops_only, 't'),
+        ] {
+            if on {
+                flags.push(c);
+            }
+        }
+        if let Some(key) = &self.key {
+            flags.push('k');
+            params.push(if show_key {
+                key.clone()
+            } else {
+                "*".to_owned()
+            });
+        }
+        if let Some(limit) = self.limit {
+            flags.push('l');
+            params.push(limit.to_string());
+        }
+        (flags, params)
+    }
+}
+
+#[derive(Debug)]
+pub struct Channel {
+    /// The name as first created (its case is kept for display).
+    pub name: String,
+    pub created_at: u64,
+    pub topic: Option<Topic>,
+    pub modes: Modes,
+    pub members: HashMap<ClientId, Status>,
+}
+
+impl Channel {
+    /// A new channel with the usual `+nt` defaults.
+    pub fn new(name: &str) -> Self {
+        Channel {
+            name: name.to_owned(),
+            created_at: crate::clock::now_secs(),
+            topic: None,
+            modes: Modes {
+                topic_ops_only: true,
+                no_external: true,
+                ..Modes::default()
+            },
+            members: HashMap::new(),
+        }
+    }
+
+    pub fn is_op(&self, id: ClientId) -> bool {
+        self.members.get(&id).is_some_and(|s| s.op)
+    }
+
+    /// May this member speak under `+m`?
+    pub fn can_speak(&self, id: ClientId) -> bool {
+        match self.members.get(&id) {
+            Some(status) => !self.modes.moderated || status.op || status.voice,
+            None => !self.modes.no_external && !self.modes.moderated,
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Command-line flags, environment variables and the optional TOML file,
+//! merged into a [`Config`]. Flags beat environment variables, which beat
+//! the file, which beats the defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use serde::Deserialize;
+
+use crate::config::{Config, OperCredential};
+use crate::texts::Lang;
+
+/// ciao-server: a chat server for IRC clients and plain nc/telnet users,
+/// on one port.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Args {
+    /// TOML file with any of the settings below (same names, with `_`
+    /// instead of `-`); flags and environment variables override it.
+    #[arg(long, env = "CIAO_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on; repeat for several. Default 0.0.0.0:6667.
+    #[arg(
+        long,
+        env = "CIAO_LISTEN",
+        value_name = "HOST:PORT",
+        value_delimiter = ','
+    )]
+    pub listen: Vec<SocketAddr>,
+
+    /// Shorthand for --listen 0.0.0.0:PORT.
+    #[arg(short, long, env = "CIAO_PORT", conflicts_with = "listen")]
+    pub port: Option<u16>,
+
+    /// Server name shown to IRC clients.
+    #[arg(long, env = "CIAO_SERVER_NAME")]
+    pub server_name: Option<String>,
+
+    /// Most simultaneous connections; more are refused with a message.
+    /// Default 10000.
+    #[arg(long, env = "CIAO_MAX_CLIENTS")]
+    pub max_clients: Option<usize>,
+
+    /// Channel every client joins on arrival (default #lobby); '' turns
+    /// auto-join off.
+    #[arg(long, env = "CIAO_DEFAULT_CHANNEL", value_name = "CHANNEL")]
+    pub default_channel: Option<String>,
+
+    /// Language of plain-mode texts: en (default) or it (the seed's
+    /// Italian).
+    #[arg(long, env = "CIAO_LANG", value_enum)]
+    pub lang: Option<Lang>,
+
+    /// Connection password IRC clients must send with PASS.
+    #[arg(long, env = "CIAO_PASSWORD")]
+    pub password: Option<String>,
+
+    /// Operator credentials for OPER; repeat for several.
+    #[arg(
+        long = "oper",
+        env = "CIAO_OPER",
+        value_name = "NAME:PASS",
+        value_delimiter = ','
+    )]
+    pub opers: Vec<OperCredential>,
+
+    /// Directory for persistent data (created if missing).
+    #[arg(long, env = "CIAO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// File whose lines are the message of the day.
+    #[arg(long, env = "CIAO_MOTD", value_name = "FILE")]
+    pub motd: Option<PathBuf>,
+
+    /// Bytes queued for a client that does not read before it is
+    /// disconnected with "SendQ exceeded". Default 1048576.
+    #[arg(long, env = "CIAO_SENDQ")]
+    pub sendq: Option<usize>,
+}
+
+/// The TOML file: the same settings, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<Vec<SocketAddr>>,
+    pub port: Option<u16>,
+    pub server_name: Option<String>,
+    pub max_clients: Option<usize>,
+    pub default_channel: Option<String>,
+    pub lang: Option<Lang>,
+    pub password: Option<String>,
+    pub oper: Option<Vec<String>>,
+    pub data_dir: Option<PathBuf>,
+    pub motd: Option<PathBuf>,
+    pub sendq: Option<usize>,
+}
+
+/// What `main` needs: where to listen, and the server settings.
+#[derive(Debug)]
+pub struct Settings {
+    pub listen: Vec<SocketAddr>,
+    pub config: Config,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Toml {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+}
+
+fn read(path: &Path) -> Result<String, SettingsError> {
+    std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl Args {
+    /// Merges flags, environment and the config file into settings.
+    pub fn into_settings(self) -> Result<Settings, SettingsError> {
+        let file = match &self.config {
+            Some(path) => toml::from_str::<FileConfig>(&read(path)?).map_err(|source| {
+                SettingsError::Toml {
+                    path: path.clone(),
+                    source: Box::new(source),
+                }
+            })?,
+            None => FileConfig::default(),
+        };
+        let defaults = Config::default();
+
+        let port = self.port.or(file.port);
+        let listen = if !self.listen.is_empty() {
+            self.listen
+        } else if let Some(port) = port {
+            vec![SocketAddr::from(([0, 0, 0, 0], port))]
+        } else {
+            file.listen
+                .unwrap_or_else(|| vec![SocketAddr::from(([0, 0, 0, 0], 6667))])
+        };
+
+        let default_channel = match self.default_channel.or(file.default_channel) {
+            None => defaults.default_channel,
+            Some(name) if name.is_empty() => None,
+            Some(name) if ciao_proto::names::is_channel_name(&name) => Some(name),
+            Some(name) => {
+                return Err(SettingsError::Invalid(format!(
+                    "--default-channel {name:?} is not a channel name (like #lobby)"
+                )));
+            }
+        };
+
+        let mut opers = self.opers;
+        for entry in file.oper.unwrap_or_default() {
+            opers.push(entry.parse().map_err(SettingsError::Invalid)?);
+        }
+
+        let motd = match self.motd.or(file.motd) {
+            Some(path) => read(&path)?.lines().map(str::to_owned).collect(),
+            None => Vec::new(),
+        };
+
+        let max_clients = self
+            .max_clients
+            .or(file.max_clients)
+            .unwrap_or(defaults.max_clients);
+        if max_clients == 0 {
+            return Err(SettingsError::Invalid(
+                "--max-clients must be at least 1".into(),
+            ));
+        }
+
+        let data_dir = self.data_dir.or(file.data_dir);
+        if let Some(dir) = &data_dir {
+            std::fs::create_dir_all(dir).map_err(|source| SettingsError::Read {
+                path: dir.clone(),
+                source,
+            })?;
+        }
+
+        let config = Config {
+            server_name: self
+                .server_name
+                .or(file.server_name)
+                .unwrap_or(defaults.server_name),
+            max_clients,
+            default_channel,
+            lang: self.lang.or(file.lang).unwrap_or(defaults.lang),
+            password: self.password.or(file.password).filter(|p| !p.is_empty()),
+            opers,
+            data_dir,
+            motd,
+            sendq_bytes: self.sendq.or(file.sendq).unwrap_or(defaults.sendq_bytes),
+            ..defaults
+        };
+        Ok(Settings { listen, config })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(args: &[&str]) -> Result<Settings, SettingsError> {
+        let mut argv = vec!["ciao-server"];
+        argv.extend_from_slice(args);
+        Args::try_parse_from(argv)
+            .expect("flags parse")
+            .into_settings()
+    }
+
+    #[test]
+    fn defaults() {
+        let s = settings(&[]).expect("settings");
+        assert_eq!(s.listen, ["0.0.0.0:6667".parse().expect("addr")]);
+        assert_eq!(s.config.default_channel.as_deref(), Some("#lobby"));
+        assert_eq!(s.config.max_clients, 10_000);
+        assert_eq!(s.config.lang, Lang::En);
+    }
+
+    #[test]
+    fn flags() {
+        let s = settings(&[
+            "--port",
+            "7000",
+            "--default-channel",
+            "",
+            "--lang",
+            "it",
+            "--oper",
+            "root:secret",
+        ])
+        .expect("settings");
+        assert_eq!(s.listen, ["0.0.0.0:7000".parse().expect("addr")]);
+        assert_eq!(s.config.default_channel, None);
+        assert_eq!(s.config.lang, Lang::It);
+        assert_eq!(s.config.opers[0].name, "root");
+    }
+
+    #[test]
+    fn file_is_overridden_by_flags() {
+        let dir = std::env::temp_dir().join(format!("ciao-cli-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("ciao.toml");
+        std::fs::write(
+            &path,
+            "server_name = \"file.name\"\nmax_clients = 5\noper = [\"a:b\"]\nlisten = [\"127.0.0.1:7001\"]\n",
+        )
+        .expect("write");
+        let path_str = path.to_str().expect("utf8 path");
+        let s = settings(&["--config", path_str, "--max-clients", "9"]).expect("settings");
+        assert_eq!(s.config.server_name, "file.name");
+        assert_eq!(s.config.max_clients, 9);
+        assert_eq!(s.config.opers.len(), 1);
+        assert_eq!(s.listen, ["127.0.0.1:7001".parse().expect("addr")]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        assert!(settings(&["--default-channel", "lobby"]).is_err());
+        assert!(settings(&["--max-clients", "0"]).is_err());
+        assert!(Args::try_parse_from(["ciao-server", "--oper", "nopass"]).is_err());
+    }
+}

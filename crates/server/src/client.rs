@@ -1,0 +1,112 @@
+//! What the server knows about one connection.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ciao_proto::CaseKey;
+
+use crate::caps::Caps;
+use crate::outbox::Outbox;
+
+/// A connection's id, unique for the life of the server.
+pub type ClientId = u64;
+
+/// How the client talks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// An IRC client: lines are IRC messages.
+    Irc,
+    /// A seed-style client (nc, telnet, `Client.py`): lines are text.
+    Plain,
+}
+
+#[derive(Debug)]
+pub struct Client {
+    pub id: ClientId,
+    pub protocol: Protocol,
+    /// Current nick; `*` until one is chosen.
+    pub nick: String,
+    /// The user name from `USER` (the plain name for plain clients).
+    pub user: String,
+    pub realname: String,
+    /// The peer's address, shown as the host part of the mask.
+    pub ip: IpAddr,
+    pub host: String,
+    /// `nick!user@host`, kept in step with `nick` because every relayed
+    /// line needs it.
+    pub mask: String,
+    /// True once the welcome burst was sent.
+    pub registered: bool,
+    /// Capabilities acknowledged by `CAP REQ`.
+    pub caps: Caps,
+    /// True between `CAP LS`/`REQ` and `CAP END`: registration waits.
+    pub cap_negotiating: bool,
+    /// The password given with `PASS`, checked when registration completes.
+    pub pass: Option<String>,
+    pub away: Option<String>,
+    /// IRC operator (`+o`), granted by `OPER`.
+    pub oper: bool,
+    /// User mode `+i`.
+    pub invisible: bool,
+    /// Channels joined, by folded name.
+    pub channels: Vec<CaseKey>,
+    /// Where lines for this client go.
+    pub outbox: Arc<Outbox>,
+    pub connected_at: u64,
+    /// Last PRIVMSG/NOTICE, for WHOIS idle time.
+    pub last_spoke: Instant,
+}
+
+impl Client {
+    pub fn new(id: ClientId, ip: IpAddr, outbox: Arc<Outbox>) -> Self {
+        let host = ip.to_string();
+        Client {
+            id,
+            protocol: Protocol::Irc,
+            nick: "*".to_owned(),
+            user: String::new(),
+            realname: String::new(),
+            ip,
+            mask: format!("*!*@{host}"),
+            host,
+            registered: false,
+            caps: Caps::default(),
+            cap_negotiating: false,
+            pass: None,
+            away: None,
+            oper: false,
+            invisible: false,
+            channels: Vec::new(),
+            outbox,
+            connected_at: crate::clock::now_secs(),
+            last_spoke: Instant::now(),
+        }
+    }
+
+    pub fn set_nick(&mut self, nick: &str) {
+        self.nick = nick.to_owned();
+        self.update_mask();
+    }
+
+    pub fn update_mask(&mut self) {
+        let user = if self.user.is_empty() {
+            "*"
+        } else {
+            &self.user
+        };
+        self.mask = format!("{}!{}@{}", self.nick, user, self.host);
+    }
+
+    /// User modes as shown by `MODE nick` (`+io`).
+    pub fn mode_string(&self) -> String {
+        let mut modes = String::from("+");
+        if self.invisible {
+            modes.push('i');
+        }
+        if self.oper {
+            modes.push('o');
+        }
+        modes
+    }
+}

@@ -1,0 +1,28 @@
+//! AWAY [<message>]
+
+use ciao_proto::{Message, Numeric};
+
+use super::{CommandResult, Ctx};
+use crate::caps::Cap;
+use crate::fanout::Fanout;
+use crate::state::{TEXT_LEN, truncate};
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let text = message
+        .param(0)
+        .filter(|t| !t.is_empty())
+        .map(|t| truncate(t, TEXT_LEN).to_owned());
+    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+        client.away = text.clone();
+    }
+    match &text {
+        Some(_) => ctx.reply(Numeric::NowAway, ["You have been marked as being away"]),
+        None => ctx.reply(Numeric::UnAway, ["You are no longer marked as being away"]),
+    }
+    // away-notify: tell neighbours who asked for it.
+    let params: Vec<String> = text.into_iter().collect();
+    let mut fanout = Fanout::new(Message::new("AWAY", params).with_source(ctx.mask()), None);
+    ctx.state
+        .fanout_neighbours(ctx.id, &mut fanout, false, Some(Cap::AwayNotify));
+    Ok(())
+}

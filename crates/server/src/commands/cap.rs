@@ -1,0 +1,79 @@
+//! CAP LS [302] | CAP LIST | CAP REQ :<caps> | CAP END
+//!
+//! IRCv3 capability negotiation. `LS` and `REQ` before registration hold
+//! registration until `END`. `REQ` is all or nothing.
+
+use ciao_proto::{Message, Numeric};
+
+use super::{CommandError, CommandResult, Ctx, registration};
+use crate::caps::Cap;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let sub = message.params[0].to_ascii_uppercase();
+    let nick = ctx.nick();
+    let registered = ctx.state.client(ctx.id).is_some_and(|c| c.registered);
+    let cap_reply = |ctx: &Ctx<'_>, params: Vec<String>| {
+        let mut all = vec![nick.clone()];
+        all.extend(params);
+        ctx.state
+            .send(ctx.id, &ctx.state.server_message("CAP", all));
+    };
+    match sub.as_str() {
+        "LS" => {
+            if !registered {
+                set_negotiating(ctx, true);
+            }
+            let names: Vec<&str> = Cap::ALL.iter().map(|c| c.name()).collect();
+            cap_reply(ctx, vec!["LS".into(), names.join(" ")]);
+        }
+        "LIST" => {
+            let caps = ctx.state.client(ctx.id).map(|c| c.caps).unwrap_or_default();
+            cap_reply(ctx, vec!["LIST".into(), caps.names().join(" ")]);
+        }
+        "REQ" => {
+            if !registered {
+                set_negotiating(ctx, true);
+            }
+            let requested = message.param(1).unwrap_or("");
+            let mut changes = Vec::new();
+            for word in requested.split_whitespace() {
+                let (name, on) = match word.strip_prefix('-') {
+                    Some(name) => (name, false),
+                    None => (word, true),
+                };
+                match Cap::from_name(name) {
+                    Some(cap) => changes.push((cap, on)),
+                    None => {
+                        cap_reply(ctx, vec!["NAK".into(), requested.to_owned()]);
+                        return Ok(());
+                    }
+                }
+            }
+            if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+                for (cap, on) in changes {
+                    client.caps.set(cap, on);
+                }
+            }
+            cap_reply(ctx, vec!["ACK".into(), requested.to_owned()]);
+        }
+        "END" => {
+            if !registered {
+                set_negotiating(ctx, false);
+                registration::try_complete(ctx);
+            }
+        }
+        _ => {
+            return Err(CommandError::numeric(
+                Numeric::InvalidCapCmd,
+                [sub.as_str(), "Invalid CAP subcommand"],
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn set_negotiating(ctx: &mut Ctx<'_>, on: bool) {
+    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+        client.cap_negotiating = on;
+    }
+}

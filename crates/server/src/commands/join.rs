@@ -1,0 +1,76 @@
+//! JOIN <channel>{,<channel>} [<key>{,<key>}] | JOIN 0
+
+use ciao_proto::names::is_channel_name;
+use ciao_proto::{CaseKey, Message, Numeric};
+
+use super::{CommandResult, Ctx, part};
+use crate::state::MAX_CHANNELS_PER_CLIENT;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    if message.params[0] == "0" {
+        let joined = ctx
+            .state
+            .client(ctx.id)
+            .map(|c| c.channels.clone())
+            .unwrap_or_default();
+        for key in joined {
+            part::leave(ctx, &key, "Left all channels");
+        }
+        return Ok(());
+    }
+    let keys: Vec<&str> = message
+        .param(1)
+        .map(|k| k.split(',').collect())
+        .unwrap_or_default();
+    for (i, name) in message.params[0].split(',').enumerate() {
+        if name.is_empty() {
+            continue;
+        }
+        join_one(ctx, name, keys.get(i).copied());
+    }
+    Ok(())
+}
+
+fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
+    if !is_channel_name(name) {
+        ctx.reply(Numeric::NoSuchChannel, [name, "No such channel"]);
+        return;
+    }
+    let channel_key = CaseKey::new(name);
+    let Some(client) = ctx.state.client(ctx.id) else {
+        return;
+    };
+    if client.channels.contains(&channel_key) {
+        return;
+    }
+    if client.channels.len() >= MAX_CHANNELS_PER_CLIENT {
+        ctx.reply(
+            Numeric::TooManyChannels,
+            [name, "You have joined too many channels"],
+        );
+        return;
+    }
+    if let Some(channel) = ctx.state.channels.get(&channel_key) {
+        if let Some(expected) = &channel.modes.key
+            && key != Some(expected.as_str())
+        {
+            let shown = channel.name.clone();
+            ctx.reply(
+                Numeric::BadChannelKey,
+                [shown.as_str(), "Cannot join channel (+k)"],
+            );
+            return;
+        }
+        if let Some(limit) = channel.modes.limit
+            && channel.members.len() >= limit
+        {
+            let shown = channel.name.clone();
+            ctx.reply(
+                Numeric::ChannelIsFull,
+                [shown.as_str(), "Cannot join channel (+l)"],
+            );
+            return;
+        }
+    }
+    ctx.state.join(ctx.id, name);
+}

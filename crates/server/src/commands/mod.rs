@@ -1,0 +1,167 @@
+//! IRC command dispatch: one table, checked before any handler runs.
+//!
+//! As in ergo, the table says how many parameters a command needs and
+//! whether it may be used before registration, so ERR_NEEDMOREPARAMS and
+//! ERR_NOTREGISTERED come from one place. Each verb lives in its own file,
+//! headed by its syntax.
+
+mod away;
+mod cap;
+mod info;
+mod join;
+mod kick;
+mod list;
+mod mode;
+mod names;
+mod nick;
+mod oper;
+mod part;
+mod pass;
+mod ping;
+mod privmsg;
+mod quit;
+mod topic;
+pub mod user;
+mod userhost;
+mod who;
+mod whois;
+
+pub mod registration;
+
+pub use user::USER_LEN;
+
+use ciao_proto::{Message, Numeric};
+
+use crate::client::ClientId;
+use crate::state::State;
+
+/// Why a command was refused; turned into a numeric reply centrally.
+#[derive(Debug)]
+pub enum CommandError {
+    /// ERR_NEEDMOREPARAMS for the command being handled.
+    NeedMoreParams,
+    /// Any other error numeric with its parameters (after the nick).
+    Numeric(Numeric, Vec<String>),
+}
+
+impl CommandError {
+    pub fn numeric<I, S>(numeric: Numeric, params: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        CommandError::Numeric(numeric, params.into_iter().map(Into::into).collect())
+    }
+}
+
+pub type CommandResult = Result<(), CommandError>;
+
+/// What a handler gets: the state (locked), who sent the command, and the
+/// command itself.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    pub state: &'a mut State,
+    pub id: ClientId,
+}
+
+impl Ctx<'_> {
+    pub fn nick(&self) -> String {
+        self.state
+            .client(self.id)
+            .map(|c| c.nick.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn mask(&self) -> String {
+        self.state
+            .client(self.id)
+            .map(|c| c.mask.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn reply<I, S>(&self, numeric: Numeric, params: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.state.reply(self.id, numeric, params);
+    }
+}
+
+type Handler = fn(&mut Ctx<'_>, &Message) -> CommandResult;
+
+/// One row of the command table.
+struct Spec {
+    min_params: usize,
+    before_registration: bool,
+    handler: Handler,
+}
+
+fn spec(verb: &str) -> Option<Spec> {
+    let (min_params, before_registration, handler): (usize, bool, Handler) = match verb {
+        "CAP" => (1, true, cap::handle),
+        "PASS" => (1, true, pass::handle),
+        "NICK" => (0, true, nick::handle),
+        "USER" => (4, true, user::handle),
+        "PING" => (0, true, ping::ping),
+        "PONG" => (0, true, ping::pong),
+        "QUIT" => (0, true, quit::handle),
+        "JOIN" => (1, false, join::handle),
+        "PART" => (1, false, part::handle),
+        "PRIVMSG" | "NOTICE" | "TAGMSG" => (0, false, privmsg::handle),
+        "NAMES" => (0, false, names::handle),
+        "TOPIC" => (1, false, topic::handle),
+        "WHO" => (0, false, who::handle),
+        "WHOIS" => (1, false, whois::handle),
+        "MODE" => (1, false, mode::handle),
+        "KICK" => (2, false, kick::handle),
+        "AWAY" => (0, false, away::handle),
+        "LIST" => (0, false, list::handle),
+        "MOTD" => (0, false, info::motd),
+        "LUSERS" => (0, false, info::lusers),
+        "VERSION" => (0, false, info::version),
+        "OPER" => (2, false, oper::handle),
+        "ISON" => (1, false, userhost::ison),
+        "USERHOST" => (1, false, userhost::userhost),
+        _ => return None,
+    };
+    Some(Spec {
+        min_params,
+        before_registration,
+        handler,
+    })
+}
+
+/// Runs one IRC command from client `id`.
+pub fn dispatch(state: &mut State, id: ClientId, message: &Message) {
+    let Some(client) = state.client(id) else {
+        return;
+    };
+    let registered = client.registered;
+    let verb = message.command.as_str();
+    let Some(spec) = spec(verb) else {
+        if registered {
+            state.reply(id, Numeric::UnknownCommand, [verb, "Unknown command"]);
+        } else {
+            state.reply(id, Numeric::NotRegistered, ["You have not registered"]);
+        }
+        return;
+    };
+    if !registered && !spec.before_registration {
+        state.reply(id, Numeric::NotRegistered, ["You have not registered"]);
+        return;
+    }
+    let mut ctx = Ctx { state, id };
+    let result = if message.params.len() < spec.min_params {
+        Err(CommandError::NeedMoreParams)
+    } else {
+        (spec.handler)(&mut ctx, message)
+    };
+    match result {
+        Ok(()) => {}
+        Err(CommandError::NeedMoreParams) => {
+            ctx.reply(Numeric::NeedMoreParams, [verb, "Not enough parameters"]);
+        }
+        Err(CommandError::Numeric(numeric, params)) => ctx.reply(numeric, params),
+    }
+}

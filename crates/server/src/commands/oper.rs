@@ -1,0 +1,34 @@
+//! OPER <name> <password>
+
+use ciao_proto::{Message, Numeric};
+
+use super::{CommandError, CommandResult, Ctx};
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let (name, password) = (&message.params[0], &message.params[1]);
+    let opers = &ctx.state.config.opers;
+    if opers.is_empty() {
+        return Err(CommandError::numeric(
+            Numeric::NoOperHost,
+            ["No O-lines for your host"],
+        ));
+    }
+    let valid = opers
+        .iter()
+        .any(|o| &o.name == name && &o.password == password);
+    if !valid {
+        return Err(CommandError::numeric(
+            Numeric::PasswdMismatch,
+            ["Password incorrect"],
+        ));
+    }
+    let nick = ctx.nick();
+    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+        client.oper = true;
+    }
+    tracing::info!(id = ctx.id, %nick, oper = %name, "became an operator");
+    ctx.reply(Numeric::YoureOper, ["You are now an IRC operator"]);
+    let mode = ctx.state.server_message("MODE", [nick.as_str(), "+o"]);
+    ctx.state.send(ctx.id, &mode);
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! PRIVMSG <target>{,<target>} <text>
+//! NOTICE <target>{,<target>} <text>
+//! TAGMSG <target>{,<target>}        (IRCv3 message-tags)
+//!
+//! NOTICE never causes an automatic error reply, as RFC 2812 requires.
+
+use std::time::Instant;
+
+use ciao_proto::names::looks_like_channel;
+use ciao_proto::{CaseKey, Message, Numeric, Tag};
+
+use super::{CommandError, CommandResult, Ctx};
+use crate::caps::Cap;
+use crate::client::Protocol;
+use crate::fanout::Fanout;
+
+/// Most targets in one command (`TARGMAX`).
+const MAX_TARGETS: usize = 4;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let verb = message.command.as_str();
+    let is_notice = verb == "NOTICE";
+    let needs_text = verb != "TAGMSG";
+    let Some(targets) = message.param(0).filter(|t| !t.is_empty()) else {
+        if is_notice {
+            return Ok(());
+        }
+        return Err(CommandError::numeric(
+            Numeric::NoRecipient,
+            [format!("No recipient given ({verb})")],
+        ));
+    };
+    let text = message.param(1).unwrap_or("");
+    if needs_text && text.is_empty() {
+        if is_notice {
+            return Ok(());
+        }
+        return Err(CommandError::numeric(
+            Numeric::NoTextToSend,
+            ["No text to send"],
+        ));
+    }
+    // Only client-only tags (`+name`) travel from client to client.
+    let client_tags: Vec<Tag> = message
+        .tags
+        .iter()
+        .filter(|t| t.key.starts_with('+'))
+        .cloned()
+        .collect();
+    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+        client.last_spoke = Instant::now();
+    }
+    for target in targets
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .take(MAX_TARGETS)
+    {
+        let delivery = Delivery {
+            verb,
+            target,
+            text,
+            client_tags: client_tags.clone(),
+        };
+        let result = if looks_like_channel(target) {
+            to_channel(ctx, delivery)
+        } else {
+            to_user(ctx, delivery)
+        };
+        if let Err(error) = result
+            && !is_notice
+        {
+            if let CommandError::Numeric(numeric, params) = error {
+                ctx.reply(numeric, params);
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Delivery<'a> {
+    verb: &'a str,
+    target: &'a str,
+    text: &'a str,
+    client_tags: Vec<Tag>,
+}
+
+impl Delivery<'_> {
+    fn message(&self, source: String, target: &str) -> Message {
+        let mut params = vec![target.to_owned()];
+        if self.verb != "TAGMSG" {
+            params.push(self.text.to_owned());
+        }
+        Message::new(self.verb, params).with_source(source)
+    }
+}
+
+/// How a plain client reads a message from `nick`; `None` for what it
+/// cannot show (tag-only messages and CTCP other than ACTION).
+fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<String> {
+    if verb == "TAGMSG" {
+        return None;
+    }
+    if let Some(ctcp) = text.strip_prefix('\u{1}') {
+        let ctcp = ctcp.strip_suffix('\u{1}').unwrap_or(ctcp);
+        let action = ctcp.strip_prefix("ACTION ")?;
+        return Some(format!("* {nick} {action}"));
+    }
+    Some(match (verb, private) {
+        ("NOTICE", _) => format!("-{nick}- {text}"),
+        (_, true) => format!("*{nick}* {text}"),
+        _ => format!("{nick}: {text}"),
+    })
+}
+
+fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
+    let key = CaseKey::new(delivery.target);
+    let Some(channel) = ctx.state.channels.get(&key) else {
+        return Err(CommandError::numeric(
+            Numeric::NoSuchChannel,
+            [delivery.target, "No such channel"],
+        ));
+    };
+    if !channel.can_speak(ctx.id) {
+        return Err(CommandError::numeric(
+            Numeric::CannotSendToChan,
+            [channel.name.as_str(), "Cannot send to channel"],
+        ));
+    }
+    let Some(sender) = ctx.state.client(ctx.id) else {
+        return Ok(());
+    };
+    // The seed echoes every message to its sender; IRC clients get their
+    // own message back only with echo-message.
+    let echo = match sender.protocol {
+        Protocol::Plain => true,
+        Protocol::Irc => sender.caps.has(Cap::EchoMessage),
+    };
+    let plain = plain_text(delivery.verb, &sender.nick, delivery.text, false);
+    let mut fanout = Fanout::new(delivery.message(sender.mask.clone(), &channel.name), plain)
+        .with_client_tags(delivery.client_tags);
+    ctx.state
+        .fanout_channel(&key, &mut fanout, (!echo).then_some(ctx.id));
+    Ok(())
+}
+
+fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
+    let Some(recipient) = ctx
+        .state
+        .find_nick(delivery.target)
+        .filter(|c| c.registered)
+    else {
+        return Err(CommandError::numeric(
+            Numeric::NoSuchNick,
+            [delivery.target, "No such nick/channel"],
+        ));
+    };
+    let recipient_id = recipient.id;
+    let away = recipient.away.clone();
+    let recipient_nick = recipient.nick.clone();
+    let Some(sender) = ctx.state.client(ctx.id) else {
+        return Ok(());
+    };
+    let plain = plain_text(delivery.verb, &sender.nick, delivery.text, true);
+    let echo = sender.protocol == Protocol::Irc && sender.caps.has(Cap::EchoMessage);
+    let mut fanout = Fanout::new(
+        delivery.message(sender.mask.clone(), &recipient_nick),
+        plain,
+    )
+    .with_client_tags(delivery.client_tags);
+    if let Some(line) = ctx
+        .state
+        .client(recipient_id)
+        .and_then(|c| fanout.bytes_for(c))
+    {
+        ctx.state.send_bytes(recipient_id, line);
+    }
+    if echo
+        && recipient_id != ctx.id
+        && let Some(line) = ctx.state.client(ctx.id).and_then(|c| fanout.bytes_for(c))
+    {
+        ctx.state.send_bytes(ctx.id, line);
+    }
+    if delivery.verb == "PRIVMSG"
+        && let Some(away) = away
+    {
+        ctx.reply(Numeric::Away, [recipient_nick, away]);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_text;
+
+    #[test]
+    fn plain_rendering() {
+        assert_eq!(
+            plain_text("PRIVMSG", "a", "hi", false).as_deref(),
+            Some("a: hi")
+        );
+        assert_eq!(
+            plain_text("PRIVMSG", "a", "hi", true).as_deref(),
+            Some("*a* hi")
+        );
+        assert_eq!(
+            plain_text("NOTICE", "a", "hi", false).as_deref(),
+            Some("-a- hi")
+        );
+        assert_eq!(
+            plain_text("PRIVMSG", "a", "\u{1}ACTION waves\u{1}", false).as_deref(),
+            Some("* a waves")
+        );
+        assert_eq!(plain_text("PRIVMSG", "a", "\u{1}VERSION\u{1}", false), None);
+        assert_eq!(plain_text("TAGMSG", "a", "", false), None);
+    }
+}

@@ -1,0 +1,33 @@
+//! USER <username> <mode> <unused> :<realname>
+
+use ciao_proto::{Message, Numeric};
+
+use super::{CommandError, CommandResult, Ctx, registration};
+
+/// Longest user name kept (`USERLEN`).
+pub const USER_LEN: usize = 16;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let Some(client) = ctx.state.clients.get_mut(&ctx.id) else {
+        return Ok(());
+    };
+    if client.registered {
+        return Err(CommandError::numeric(
+            Numeric::AlreadyRegistered,
+            ["You may not reregister"],
+        ));
+    }
+    let user: String = message.params[0]
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+        .take(USER_LEN)
+        .collect();
+    if user.is_empty() {
+        return Err(CommandError::NeedMoreParams);
+    }
+    client.user = format!("~{user}").chars().take(USER_LEN).collect();
+    client.realname = crate::state::truncate(&message.params[3], 100).to_owned();
+    client.update_mask();
+    registration::try_complete(ctx);
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! WHO [<mask>]
+//!
+//! A channel name lists its members; anything else is a nick mask with
+//! `*` and `?` wildcards, matched against visible users.
+
+use ciao_proto::names::looks_like_channel;
+use ciao_proto::{CaseKey, Message, Numeric, irc_lower};
+
+use super::{CommandResult, Ctx};
+use crate::caps::Cap;
+use crate::channel::Status;
+use crate::client::{Client, ClientId};
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let mask = message.param(0).filter(|m| !m.is_empty()).unwrap_or("*");
+    let all_prefixes = ctx
+        .state
+        .client(ctx.id)
+        .is_some_and(|c| c.caps.has(Cap::MultiPrefix));
+    let mut rows: Vec<(String, ClientId, Option<Status>)> = Vec::new();
+    if looks_like_channel(mask) {
+        if let Some(channel) = ctx.state.channel(mask) {
+            let visible = !channel.modes.secret || channel.members.contains_key(&ctx.id);
+            if visible {
+                rows.extend(
+                    channel
+                        .members
+                        .iter()
+                        .map(|(id, status)| (channel.name.clone(), *id, Some(*status))),
+                );
+            }
+        }
+    } else {
+        let viewer_channels: Vec<CaseKey> = ctx
+            .state
+            .client(ctx.id)
+            .map(|c| c.channels.clone())
+            .unwrap_or_default();
+        let pattern = irc_lower(mask);
+        for client in ctx.state.clients.values().filter(|c| c.registered) {
+            let shares = client.channels.iter().any(|k| viewer_channels.contains(k));
+            let visible = client.id == ctx.id || !client.invisible || shares;
+            if visible && (wildcard_match(&pattern, &irc_lower(&client.nick)) || pattern == "0") {
+                rows.push(("*".to_owned(), client.id, None));
+            }
+        }
+    }
+    for (channel, id, status) in rows {
+        if let Some(client) = ctx.state.client(id) {
+            let params = who_reply(ctx, client, &channel, status, all_prefixes);
+            ctx.reply(Numeric::WhoReply, params);
+        }
+    }
+    ctx.reply(Numeric::EndOfWho, [mask, "End of /WHO list"]);
+    Ok(())
+}
+
+fn who_reply(
+    ctx: &Ctx<'_>,
+    client: &Client,
+    channel: &str,
+    status: Option<Status>,
+    all_prefixes: bool,
+) -> Vec<String> {
+    let mut flags = String::from(if client.away.is_some() { "G" } else { "H" });
+    if client.oper {
+        flags.push('*');
+    }
+    if let Some(status) = status {
+        flags.push_str(status.prefix(all_prefixes));
+    }
+    vec![
+        channel.to_owned(),
+        client.user.clone(),
+        client.host.clone(),
+        ctx.state.config.server_name.clone(),
+        client.nick.clone(),
+        flags,
+        format!("0 {}", client.realname),
+    ]
+}
+
+/// Glob match with `*` (any run) and `?` (one character).
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match;
+
+    #[test]
+    fn globs() {
+        assert!(wildcard_match("*", "alice"));
+        assert!(wildcard_match("a*e", "alice"));
+        assert!(wildcard_match("a?ice", "alice"));
+        assert!(!wildcard_match("b*", "alice"));
+        assert!(wildcard_match("alice", "alice"));
+        assert!(!wildcard_match("alic", "alice"));
+    }
+}

@@ -1,0 +1,72 @@
+//! WHOIS [<server>] <nick>
+
+use ciao_proto::{Message, Numeric};
+
+use super::{CommandResult, Ctx};
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    // `WHOIS server nick` asks a given server; there is only this one.
+    let nick = message.params.last().map(String::as_str).unwrap_or("");
+    let Some(target) = ctx.state.find_nick(nick).filter(|c| c.registered) else {
+        ctx.reply(Numeric::NoSuchNick, [nick, "No such nick/channel"]);
+        ctx.reply(Numeric::EndOfWhois, [nick, "End of /WHOIS list"]);
+        return Ok(());
+    };
+    let server = ctx.state.config.server_name.clone();
+    let (t_nick, user, host, real) = (
+        target.nick.clone(),
+        target.user.clone(),
+        target.host.clone(),
+        target.realname.clone(),
+    );
+    let away = target.away.clone();
+    let oper = target.oper;
+    let idle = target.last_spoke.elapsed().as_secs();
+    let signon = target.connected_at;
+    let channels: Vec<String> = target
+        .channels
+        .iter()
+        .filter_map(|key| ctx.state.channels.get(key))
+        .filter(|ch| !ch.modes.secret || ch.members.contains_key(&ctx.id))
+        .map(|ch| {
+            let prefix = ch
+                .members
+                .get(&target.id)
+                .map(|s| s.prefix(false))
+                .unwrap_or("");
+            format!("{prefix}{}", ch.name)
+        })
+        .collect();
+
+    ctx.reply(
+        Numeric::WhoisUser,
+        [t_nick.as_str(), &user, &host, "*", &real],
+    );
+    if !channels.is_empty() {
+        ctx.reply(Numeric::WhoisChannels, [t_nick.clone(), channels.join(" ")]);
+    }
+    ctx.reply(
+        Numeric::WhoisServer,
+        [t_nick.as_str(), &server, "ciao chat server"],
+    );
+    if oper {
+        ctx.reply(
+            Numeric::WhoisOperator,
+            [t_nick.as_str(), "is an IRC operator"],
+        );
+    }
+    if let Some(away) = away {
+        ctx.reply(Numeric::Away, [t_nick.clone(), away]);
+    }
+    ctx.reply(
+        Numeric::WhoisIdle,
+        [
+            t_nick.clone(),
+            idle.to_string(),
+            signon.to_string(),
+            "seconds idle, signon time".to_owned(),
+        ],
+    );
+    ctx.reply(Numeric::EndOfWhois, [t_nick.as_str(), "End of /WHOIS list"]);
+    Ok(())
+}

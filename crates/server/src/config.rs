@@ -1,0 +1,84 @@
+//! What the server is told at start, independent of how (flags, env, file).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::texts::Lang;
+
+/// Server settings. `Config::default()` is what `ciao-server` runs with when
+/// given no flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Name in the source of server replies and in 002/004.
+    pub server_name: String,
+    /// Network name advertised in ISUPPORT (`NETWORK=`).
+    pub network: String,
+    /// Connections beyond this many (registered or not) are refused at once.
+    pub max_clients: usize,
+    /// Channel every client joins on registration; `None` turns auto-join off.
+    pub default_channel: Option<String>,
+    /// Language of plain-mode texts and server notices.
+    pub lang: Lang,
+    /// Connection password (`PASS`); plain clients are not asked for it,
+    /// so a password-protected server refuses plain clients.
+    pub password: Option<String>,
+    /// Operator credentials for `OPER name pass`.
+    pub opers: Vec<OperCredential>,
+    /// Where persistent data lives (the history store, issue 5).
+    pub data_dir: Option<PathBuf>,
+    /// Message of the day, line by line; empty means 422 ERR_NOMOTD.
+    pub motd: Vec<String>,
+    /// Bytes a client may have queued for sending before it is dropped
+    /// with `SendQ exceeded`.
+    pub sendq_bytes: usize,
+    /// Longest input line in bytes, tags included (512 + 8191 by IRCv3).
+    pub max_line_len: usize,
+    /// How long a silent new connection may wait before it is taken for a
+    /// plain (nc/telnet/Client.py) client and greeted.
+    pub plain_grace: Duration,
+    /// How long closing connections get to flush before they are dropped.
+    pub flush_timeout: Duration,
+}
+
+/// One `--oper NAME:PASS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperCredential {
+    pub name: String,
+    pub password: String,
+}
+
+impl std::str::FromStr for OperCredential {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some((name, password)) if !name.is_empty() && !password.is_empty() => {
+                Ok(OperCredential {
+                    name: name.to_owned(),
+                    password: password.to_owned(),
+                })
+            }
+            _ => Err(format!("expected NAME:PASSWORD, got {s:?}")),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server_name: "ciao.local".to_owned(),
+            network: "ciao".to_owned(),
+            max_clients: 10_000,
+            default_channel: Some("#lobby".to_owned()),
+            lang: Lang::En,
+            password: None,
+            opers: Vec::new(),
+            data_dir: None,
+            motd: Vec::new(),
+            sendq_bytes: 1 << 20,
+            max_line_len: 512 + 8191,
+            plain_grace: Duration::from_millis(400),
+            flush_timeout: Duration::from_secs(2),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! One event, serialised once per wire flavour and shared by every
+//! recipient.
+//!
+//! A channel message goes out in at most five forms: plain text for seed
+//! clients, and the IRC line with or without `server-time` and with or
+//! without client tags. Each form is built the first time a recipient
+//! needs it and then shared as `Bytes` (a reference count, not a copy).
+
+use bytes::Bytes;
+use ciao_proto::{Message, Tag};
+
+use crate::caps::Cap;
+use crate::client::{Client, ClientId, Protocol};
+
+#[derive(Debug)]
+pub struct Fanout {
+    /// The IRC form, without tags.
+    message: Message,
+    /// The plain-mode form, if plain clients should see this event.
+    plain: Option<String>,
+    /// Client-only tags (`+typing=…`), for recipients with message-tags.
+    client_tags: Vec<Tag>,
+    /// A plain client that should not see its own event (the seed does
+    /// not show a newcomer its own join).
+    plain_skip: Option<ClientId>,
+    /// When the event happened, in `server-time` format.
+    time: String,
+    /// Serialised forms: plain, then IRC by (server-time, message-tags).
+    cache: [Option<Bytes>; 5],
+}
+
+impl Fanout {
+    pub fn new(message: Message, plain: Option<String>) -> Self {
+        Fanout {
+            message,
+            plain,
+            client_tags: Vec::new(),
+            plain_skip: None,
+            time: crate::clock::iso8601(crate::clock::now_millis()),
+            cache: Default::default(),
+        }
+    }
+
+    pub fn with_client_tags(mut self, tags: Vec<Tag>) -> Self {
+        self.client_tags = tags;
+        self
+    }
+
+    pub fn skip_plain(mut self, id: ClientId) -> Self {
+        self.plain_skip = Some(id);
+        self
+    }
+
+    /// True when this event only carries tags (TAGMSG), so recipients
+    /// without message-tags must not get it at all.
+    fn tags_only(&self) -> bool {
+        self.message.command == "TAGMSG"
+    }
+
+    /// The bytes `client` should receive, or `None` if this event is not
+    /// for it.
+    pub fn bytes_for(&mut self, client: &Client) -> Option<Bytes> {
+        match client.protocol {
+            Protocol::Plain => {
+                if self.plain_skip == Some(client.id) {
+                    return None;
+                }
+                let text = self.plain.as_ref()?;
+                Some(
+                    self.cache[0]
+                        .get_or_insert_with(|| Bytes::from(format!("{text}\r\n")))
+                        .clone(),
+                )
+            }
+            Protocol::Irc => {
+                let time = client.caps.has(Cap::ServerTime);
+                let tags = client.caps.has(Cap::MessageTags);
+                if self.tags_only() && !tags {
+                    return None;
+                }
+                let slot = 1 + usize::from(time) + 2 * usize::from(tags);
+                if self.cache[slot].is_none() {
+                    let mut message = self.message.clone();
+                    if time {
+                        message.tags.push(Tag {
+                            key: "time".to_owned(),
+                            value: Some(self.time.clone()),
+                        });
+                    }
+                    if tags {
+                        message.tags.extend(self.client_tags.iter().cloned());
+                    }
+                    self.cache[slot] = Some(message.to_bytes());
+                }
+                self.cache[slot].clone()
+            }
+        }
+    }
+}

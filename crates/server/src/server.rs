@@ -1,0 +1,120 @@
+//! Accepting connections and shutting down.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::connection;
+use crate::hub::Hub;
+
+/// Binds a listening socket with SO_REUSEADDR, so a restart right after a
+/// shutdown gets its port back even with connections in TIME_WAIT.
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+/// Serves clients on `listeners` until `shutdown` completes, then tells
+/// every client, flushes within `config.flush_timeout`, and returns.
+pub async fn run(
+    config: Config,
+    listeners: Vec<TcpListener>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let hub = Arc::new(Hub::new(config));
+    let tracker = TaskTracker::new();
+    let stop_accepting = CancellationToken::new();
+    let slots = Arc::new(Semaphore::new(hub.config.max_clients));
+
+    for listener in listeners {
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "listening");
+        }
+        tracker.spawn(accept_loop(
+            listener,
+            hub.clone(),
+            slots.clone(),
+            tracker.clone(),
+            stop_accepting.clone(),
+        ));
+    }
+
+    shutdown.await;
+    tracing::info!("shutting down");
+    stop_accepting.cancel();
+    hub.lock().shutdown();
+    tracker.close();
+    // Each connection flushes within flush_timeout of seeing the close;
+    // the margin covers scheduling, never a client.
+    let limit = hub.config.flush_timeout + std::time::Duration::from_millis(250);
+    if tokio::time::timeout(limit, tracker.wait()).await.is_err() {
+        tracing::warn!("some connections did not close in time");
+    }
+    Ok(())
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    hub: Arc<Hub>,
+    slots: Arc<Semaphore>,
+    tracker: TaskTracker,
+    stop: CancellationToken,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let (socket, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(error) => {
+                // EMFILE and friends: back off briefly instead of spinning.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        match slots.clone().try_acquire_owned() {
+            Ok(permit) => {
+                let hub = hub.clone();
+                tracker.spawn(async move {
+                    connection::serve(hub, socket, peer).await;
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                tracing::warn!(%peer, "refused: server full");
+                let text = hub.config.lang.server_full(hub.config.max_clients);
+                tracker.spawn(refuse(socket, text, hub.config.flush_timeout));
+            }
+        }
+    }
+}
+
+/// Tells a client the server is full and closes, reading its input until
+/// it hangs up (bounded) so the refusal is not lost to a reset.
+async fn refuse(mut socket: TcpStream, text: String, limit: std::time::Duration) {
+    let line = format!("ERROR :Closing link: {text}\r\n");
+    let _ = tokio::time::timeout(limit, async {
+        socket.write_all(line.as_bytes()).await?;
+        socket.shutdown().await?;
+        let mut sink = [0u8; 512];
+        while socket.read(&mut sink).await? > 0 {}
+        Ok::<_, io::Error>(())
+    })
+    .await;
+}

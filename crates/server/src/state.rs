@@ -1,0 +1,424 @@
+//! The shared state of the chat: clients, nicks, channels.
+//!
+//! One `State` lives behind one mutex in the [`Hub`](crate::hub::Hub).
+//! Every command runs to completion while holding it, which gives all
+//! clients the same order of events; nothing inside ever waits (sending is
+//! a push onto a bounded outbox), so the lock is held for microseconds.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ciao_proto::{CaseKey, Message, Numeric};
+
+use crate::caps::Cap;
+use crate::channel::{Channel, Status};
+use crate::client::{Client, ClientId, Protocol};
+use crate::config::Config;
+use crate::fanout::Fanout;
+use crate::outbox::CloseReason;
+
+/// Most channels one client may be in (`CHANLIMIT=#:`).
+pub const MAX_CHANNELS_PER_CLIENT: usize = 100;
+/// Longest topic, kick reason, away and quit message (`TOPICLEN` etc.).
+pub const TEXT_LEN: usize = 390;
+
+#[derive(Debug)]
+pub struct State {
+    pub config: Arc<Config>,
+    pub clients: HashMap<ClientId, Client>,
+    /// Registered and pending nicks, folded, to their owner.
+    pub nicks: HashMap<CaseKey, ClientId>,
+    pub channels: HashMap<CaseKey, Channel>,
+    /// Server start, for RPL_CREATED.
+    pub started_at: u64,
+    next_id: ClientId,
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary.
+pub fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+impl State {
+    pub fn new(config: Arc<Config>) -> Self {
+        State {
+            config,
+            clients: HashMap::new(),
+            nicks: HashMap::new(),
+            channels: HashMap::new(),
+            started_at: crate::clock::now_secs(),
+            next_id: 1,
+        }
+    }
+
+    pub fn add_client(&mut self, make: impl FnOnce(ClientId) -> Client) -> ClientId {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.clients.insert(id, make(id));
+        id
+    }
+
+    pub fn client(&self, id: ClientId) -> Option<&Client> {
+        self.clients.get(&id)
+    }
+
+    pub fn find_nick(&self, nick: &str) -> Option<&Client> {
+        self.nicks
+            .get(&CaseKey::new(nick))
+            .and_then(|id| self.clients.get(id))
+    }
+
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels.get(&CaseKey::new(name))
+    }
+
+    /// Queues a raw line for one client.
+    pub fn send_bytes(&self, id: ClientId, line: Bytes) {
+        if let Some(client) = self.clients.get(&id) {
+            client.outbox.send(line);
+        }
+    }
+
+    /// Sends an IRC message to an IRC client (plain clients do not speak
+    /// IRC and get nothing).
+    pub fn send(&self, id: ClientId, message: &Message) {
+        if let Some(client) = self.clients.get(&id)
+            && client.protocol == Protocol::Irc
+        {
+            client.outbox.send(message.to_bytes());
+        }
+    }
+
+    /// Sends a text line to a plain client.
+    pub fn send_plain(&self, id: ClientId, text: &str) {
+        if let Some(client) = self.clients.get(&id)
+            && client.protocol == Protocol::Plain
+        {
+            client.outbox.send(Bytes::from(format!("{text}\r\n")));
+        }
+    }
+
+    /// `:server CODE nick params…` to one IRC client.
+    pub fn reply<I, S>(&self, id: ClientId, numeric: Numeric, params: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let Some(client) = self.clients.get(&id) else {
+            return;
+        };
+        if client.protocol != Protocol::Irc {
+            return;
+        }
+        let mut all = vec![client.nick.clone()];
+        all.extend(params.into_iter().map(Into::into));
+        let message = Message {
+            tags: Vec::new(),
+            source: Some(self.config.server_name.clone()),
+            command: numeric.code().to_owned(),
+            params: all,
+        };
+        client.outbox.send(message.to_bytes());
+    }
+
+    /// A message from the server itself (NOTICE, MODE, ERROR…).
+    pub fn server_message<I, S>(&self, command: &str, params: I) -> Message
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Message::new(command, params).with_source(self.config.server_name.clone())
+    }
+
+    /// Sends `fanout` to every member of a channel but `skip`.
+    pub fn fanout_channel(&self, channel: &CaseKey, fanout: &mut Fanout, skip: Option<ClientId>) {
+        let Some(channel) = self.channels.get(channel) else {
+            return;
+        };
+        for id in channel.members.keys() {
+            if Some(*id) == skip {
+                continue;
+            }
+            if let Some(client) = self.clients.get(id)
+                && let Some(line) = fanout.bytes_for(client)
+            {
+                client.outbox.send(line);
+            }
+        }
+    }
+
+    /// Sends `fanout` once to everyone who shares a channel with `id`, and
+    /// to `id` itself when `include_self`. `only_with` limits it to clients
+    /// that negotiated a capability (away-notify).
+    pub fn fanout_neighbours(
+        &self,
+        id: ClientId,
+        fanout: &mut Fanout,
+        include_self: bool,
+        only_with: Option<Cap>,
+    ) {
+        let Some(client) = self.clients.get(&id) else {
+            return;
+        };
+        let mut seen = HashSet::new();
+        if !include_self {
+            seen.insert(id);
+        }
+        let others = client
+            .channels
+            .iter()
+            .filter_map(|key| self.channels.get(key))
+            .flat_map(|channel| channel.members.keys().copied());
+        for member in std::iter::once(id).chain(others) {
+            if !seen.insert(member) {
+                continue;
+            }
+            if let Some(recipient) = self.clients.get(&member)
+                && only_with.is_none_or(|cap| recipient.caps.has(cap))
+                && let Some(line) = fanout.bytes_for(recipient)
+            {
+                recipient.outbox.send(line);
+            }
+        }
+    }
+
+    /// Puts `id` into a channel (creating it, with `id` as operator) and
+    /// tells everyone. Checks (key, limit, bans) are the caller's.
+    pub fn join(&mut self, id: ClientId, name: &str) {
+        let key = CaseKey::new(name);
+        let Some(client) = self.clients.get_mut(&id) else {
+            return;
+        };
+        if client.channels.contains(&key) {
+            return;
+        }
+        client.channels.push(key.clone());
+        let (mask, nick, realname) = (
+            client.mask.clone(),
+            client.nick.clone(),
+            client.realname.clone(),
+        );
+        let channel = self
+            .channels
+            .entry(key.clone())
+            .or_insert_with(|| Channel::new(name));
+        let status = Status {
+            op: channel.members.is_empty(),
+            voice: false,
+        };
+        channel.members.insert(id, status);
+        let channel_name = channel.name.clone();
+
+        // extended-join adds the account (none: `*`) and the real name.
+        let plain = self.config.lang.joined(&nick);
+        let source = Message::new("JOIN", [channel_name.as_str()]).with_source(mask.clone());
+        let mut basic = Fanout::new(source, Some(plain.clone())).skip_plain(id);
+        let extended = Message::new("JOIN", [channel_name.as_str(), "*", realname.as_str()]);
+        let mut extended = Fanout::new(extended.with_source(mask), Some(plain)).skip_plain(id);
+        if let Some(channel) = self.channels.get(&key) {
+            for member in channel.members.keys() {
+                let Some(recipient) = self.clients.get(member) else {
+                    continue;
+                };
+                let fanout = if recipient.caps.has(Cap::ExtendedJoin) {
+                    &mut extended
+                } else {
+                    &mut basic
+                };
+                if let Some(line) = fanout.bytes_for(recipient) {
+                    recipient.outbox.send(line);
+                }
+            }
+        }
+        self.send_topic(id, &key, false);
+        self.send_names(id, &key);
+    }
+
+    /// RPL_TOPIC and RPL_TOPICWHOTIME, or RPL_NOTOPIC when asked for.
+    pub fn send_topic(&self, id: ClientId, key: &CaseKey, say_if_none: bool) {
+        let Some(channel) = self.channels.get(key) else {
+            return;
+        };
+        match &channel.topic {
+            Some(topic) => {
+                self.reply(
+                    id,
+                    Numeric::Topic,
+                    [channel.name.as_str(), topic.text.as_str()],
+                );
+                self.reply(
+                    id,
+                    Numeric::TopicWhoTime,
+                    [
+                        channel.name.clone(),
+                        topic.set_by.clone(),
+                        topic.set_at.to_string(),
+                    ],
+                );
+            }
+            None if say_if_none => {
+                self.reply(
+                    id,
+                    Numeric::NoTopic,
+                    [channel.name.as_str(), "No topic is set"],
+                );
+            }
+            None => {}
+        }
+    }
+
+    /// RPL_NAMREPLY lines (packed up to ~400 bytes) and RPL_ENDOFNAMES.
+    pub fn send_names(&self, id: ClientId, key: &CaseKey) {
+        let Some(viewer) = self.clients.get(&id) else {
+            return;
+        };
+        let Some(channel) = self.channels.get(key) else {
+            return;
+        };
+        let all_prefixes = viewer.caps.has(Cap::MultiPrefix);
+        let with_host = viewer.caps.has(Cap::UserhostInNames);
+        let symbol = if channel.modes.secret { "@" } else { "=" };
+        let mut names: Vec<String> = channel
+            .members
+            .iter()
+            .filter_map(|(member, status)| {
+                let client = self.clients.get(member)?;
+                let who = if with_host {
+                    &client.mask
+                } else {
+                    &client.nick
+                };
+                Some(format!("{}{}", status.prefix(all_prefixes), who))
+            })
+            .collect();
+        names.sort();
+        let mut line = String::new();
+        for name in names {
+            if !line.is_empty() && line.len() + name.len() > 400 {
+                self.reply(
+                    id,
+                    Numeric::NamReply,
+                    [symbol, channel.name.as_str(), line.as_str()],
+                );
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&name);
+        }
+        if !line.is_empty() {
+            self.reply(
+                id,
+                Numeric::NamReply,
+                [symbol, channel.name.as_str(), line.as_str()],
+            );
+        }
+        self.reply(
+            id,
+            Numeric::EndOfNames,
+            [channel.name.as_str(), "End of /NAMES list"],
+        );
+    }
+
+    /// Removes `id` from a channel, dropping the channel when it empties.
+    pub fn remove_member(&mut self, id: ClientId, key: &CaseKey) {
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.channels.retain(|k| k != key);
+        }
+        if let Some(channel) = self.channels.get_mut(key) {
+            channel.members.remove(&id);
+            if channel.members.is_empty() {
+                self.channels.remove(key);
+            }
+        }
+    }
+
+    /// Tells everyone who shares a channel that `id` left, and forgets it.
+    /// Safe to call twice.
+    pub fn quit(&mut self, id: ClientId, reason: &str) {
+        let Some(client) = self.clients.get(&id) else {
+            return;
+        };
+        if client.registered {
+            let mut fanout = Fanout::new(
+                Message::new("QUIT", [reason]).with_source(client.mask.clone()),
+                Some(self.config.lang.left(&client.nick)),
+            );
+            self.fanout_neighbours(id, &mut fanout, false, None);
+        }
+        let Some(client) = self.clients.remove(&id) else {
+            return;
+        };
+        let key = CaseKey::new(&client.nick);
+        if self.nicks.get(&key) == Some(&id) {
+            self.nicks.remove(&key);
+        }
+        for channel_key in &client.channels {
+            if let Some(channel) = self.channels.get_mut(channel_key) {
+                channel.members.remove(&id);
+                if channel.members.is_empty() {
+                    self.channels.remove(channel_key);
+                }
+            }
+        }
+        client
+            .outbox
+            .close(CloseReason::Closed(reason.to_owned()), &[]);
+    }
+
+    /// Closes a client's link with `ERROR :reason` (IRC) or a text line
+    /// (plain) and removes it, telling others `quit_reason`.
+    pub fn disconnect(&mut self, id: ClientId, error: &str, quit_reason: &str) {
+        let Some(client) = self.clients.get(&id) else {
+            return;
+        };
+        let last = match client.protocol {
+            Protocol::Irc => Message::new("ERROR", [error]).to_bytes(),
+            Protocol::Plain => Bytes::from(format!("{error}\r\n")),
+        };
+        client
+            .outbox
+            .close(CloseReason::Closed(quit_reason.to_owned()), &[last]);
+        self.quit(id, quit_reason);
+    }
+
+    /// Tells every client the server is going away and closes every
+    /// outbox. Plain clients get a text line, then the seed's `{quit}`
+    /// sentinel on its own so `Client.py` recognises it.
+    pub fn shutdown(&mut self) {
+        let lang = self.config.lang;
+        let irc =
+            Message::new("ERROR", [format!("Closing link: {}", lang.shutting_down())]).to_bytes();
+        let plain = [
+            Bytes::from(format!("{}\r\n", lang.shutting_down())),
+            Bytes::from_static(b"{quit}"),
+        ];
+        for client in self.clients.values() {
+            let last: &[Bytes] = match client.protocol {
+                Protocol::Irc => std::slice::from_ref(&irc),
+                Protocol::Plain => &plain,
+            };
+            client
+                .outbox
+                .close(CloseReason::Closed("Server shutting down".to_owned()), last);
+        }
+        self.clients.clear();
+        self.nicks.clear();
+        self.channels.clear();
+    }
+
+    /// Number of registered clients, and of unregistered connections.
+    pub fn counts(&self) -> (usize, usize) {
+        let registered = self.clients.values().filter(|c| c.registered).count();
+        (registered, self.clients.len() - registered)
+    }
+}

@@ -1,0 +1,135 @@
+//! The human texts plain-mode clients see, in English and in the seed's
+//! Italian. IRC numerics keep their usual English texts.
+
+/// Language of the plain-mode texts (`--lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    It,
+}
+
+impl Lang {
+    /// Sent on connect, asking for a name.
+    pub fn greeting(self) -> &'static str {
+        match self {
+            Lang::En => "HELLO! Type your name and press Enter!",
+            Lang::It => "CIAO! Digita il tuo Nome seguito dal tasto Invio!",
+        }
+    }
+
+    /// Sent once the name is accepted.
+    pub fn welcome(self, name: &str) -> String {
+        match self {
+            Lang::En => {
+                format!("Welcome {name}! If you want to leave the chat, type {{quit}} to exit.")
+            }
+            Lang::It => {
+                format!("Benvenuto {name}! Se vuoi lasciare la Chat, scrivi {{quit}} per uscire.")
+            }
+        }
+    }
+
+    pub fn joined(self, name: &str) -> String {
+        match self {
+            Lang::En => format!("{name} joined the chat!"),
+            Lang::It => format!("{name} si è unito alla chat!"),
+        }
+    }
+
+    pub fn left(self, name: &str) -> String {
+        match self {
+            Lang::En => format!("{name} left the chat."),
+            Lang::It => format!("{name} ha abbandonato la Chat."),
+        }
+    }
+
+    pub fn renamed(self, old: &str, new: &str) -> String {
+        match self {
+            Lang::En => format!("{old} is now known as {new}."),
+            Lang::It => format!("{old} ora si chiama {new}."),
+        }
+    }
+
+    pub fn topic(self, who: &str, topic: &str) -> String {
+        match self {
+            Lang::En => format!("{who} set the topic: {topic}"),
+            Lang::It => format!("{who} ha cambiato l'argomento: {topic}"),
+        }
+    }
+
+    pub fn kicked(self, who: &str, by: &str, reason: &str) -> String {
+        match self {
+            Lang::En => format!("{who} was kicked out by {by} ({reason})."),
+            Lang::It => format!("{who} è stato espulso da {by} ({reason})."),
+        }
+    }
+
+    pub fn bad_name(self, why: &str) -> String {
+        match self {
+            Lang::En => format!("That name cannot be used: {why}. Type another name!"),
+            Lang::It => format!("Questo nome non va bene: {why}. Digita un altro nome!"),
+        }
+    }
+
+    pub fn name_taken(self, name: &str) -> String {
+        match self {
+            Lang::En => format!("The name {name} is already taken. Type another name!"),
+            Lang::It => format!("Il nome {name} è già in uso. Digita un altro nome!"),
+        }
+    }
+
+    pub fn shutting_down(self) -> &'static str {
+        match self {
+            Lang::En => "The server is shutting down. Goodbye!",
+            Lang::It => "Il server si sta spegnendo. Arrivederci!",
+        }
+    }
+
+    pub fn server_full(self, max: usize) -> String {
+        match self {
+            Lang::En => format!("Server full ({max} clients), try again later"),
+            Lang::It => format!("Server pieno ({max} client), riprova più tardi"),
+        }
+    }
+
+    pub fn password_required(self) -> &'static str {
+        match self {
+            Lang::En => "This server needs a password: connect with an IRC client.",
+            Lang::It => "Questo server richiede una password: collegati con un client IRC.",
+        }
+    }
+
+    pub fn no_such_name(self, name: &str) -> String {
+        match self {
+            Lang::En => format!("Nobody is called {name}."),
+            Lang::It => format!("Nessuno si chiama {name}."),
+        }
+    }
+
+    pub fn send_queue_full(self) -> &'static str {
+        match self {
+            Lang::En => "You are not reading fast enough: disconnected (SendQ exceeded).",
+            Lang::It => "Non stai leggendo abbastanza in fretta: disconnesso (SendQ exceeded).",
+        }
+    }
+
+    pub fn plain_help(self) -> &'static str {
+        match self {
+            Lang::En => {
+                "Commands: /names (who is here), /me ACTION, /msg NAME TEXT (private), /quit or {quit} (leave)."
+            }
+            Lang::It => {
+                "Comandi: /names (chi c'è), /me AZIONE, /msg NOME TESTO (privato), /quit o {quit} (esci)."
+            }
+        }
+    }
+
+    pub fn here(self, names: &str) -> String {
+        match self {
+            Lang::En => format!("Here now: {names}"),
+            Lang::It => format!("Presenti: {names}"),
+        }
+    }
+}
