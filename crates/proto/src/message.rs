@@ -86,6 +86,20 @@ impl Message {
             .map(|t| t.value.as_deref())
     }
 
+    /// True when the last parameter is free text (a numeric's message, a
+    /// PRIVMSG body, a reason): it is then always sent after a colon, as
+    /// servers conventionally do and as naive clients and bots expect.
+    fn last_param_is_text(&self) -> bool {
+        let n = self.params.len();
+        match self.command.as_str() {
+            c if c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()) => n >= 2,
+            "PRIVMSG" | "NOTICE" | "TOPIC" | "PART" => n >= 2,
+            "KICK" => n >= 3,
+            "QUIT" | "AWAY" | "ERROR" => n >= 1,
+            _ => false,
+        }
+    }
+
     /// The wire form, ending in CRLF.
     pub fn to_bytes(&self) -> Bytes {
         let mut line = self.to_string();
@@ -238,7 +252,7 @@ impl fmt::Display for Message {
         for (i, param) in self.params.iter().enumerate() {
             f.write_char(' ')?;
             let needs_colon = param.is_empty() || param.starts_with(':') || param.contains(' ');
-            if i == last && needs_colon {
+            if i == last && (needs_colon || self.last_param_is_text()) {
                 f.write_char(':')?;
                 write_clean(f, param, is_line_breaking)?;
             } else if i != last && needs_colon {
@@ -343,6 +357,14 @@ mod tests {
     fn serialises_with_colon_only_where_needed() {
         let m = Message::new("PRIVMSG", ["#a", "hi there"]).with_source("n!u@h");
         assert_eq!(m.to_string(), ":n!u@h PRIVMSG #a :hi there");
+        let text = Message::new("PRIVMSG", ["#a", "hi"]).to_string();
+        assert_eq!(text, "PRIVMSG #a :hi", "message bodies always get a colon");
+        let numeric = Message::new("353", ["me", "=", "#a", "@me"]).to_string();
+        assert_eq!(numeric, "353 me = #a :@me");
+        assert_eq!(
+            Message::new("MODE", ["#a", "+v", "x"]).to_string(),
+            "MODE #a +v x"
+        );
         assert_eq!(Message::new("NICK", ["bob"]).to_string(), "NICK bob");
         assert_eq!(Message::new("TOPIC", ["#a", ""]).to_string(), "TOPIC #a :");
         assert_eq!(Message::new("X", [":)"]).to_string(), "X ::)");

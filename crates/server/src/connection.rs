@@ -13,6 +13,7 @@ use ciao_proto::{Frame, LineCodec, Message, Numeric};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, timeout_at};
 use tokio_util::codec::Decoder;
 
@@ -34,8 +35,9 @@ enum Mode {
     Plain,
 }
 
-/// Serves one client until it leaves or the server shuts down.
-pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr) {
+/// Serves one client until it leaves or the server shuts down. `slot`
+/// counts against `--max-clients` until the hub has forgotten the client.
+pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: OwnedSemaphorePermit) {
     let config = hub.config.clone();
     let _ = socket.set_nodelay(true);
     let outbox = Arc::new(Outbox::new(config.sendq_bytes));
@@ -60,11 +62,7 @@ pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr) {
 
     // Make sure the hub has forgotten the client and the outbox is closed.
     hub.lock().quit(id, &end);
-    let reason = match outbox.close_reason() {
-        Some(CloseReason::SendQExceeded) => "SendQ exceeded".to_owned(),
-        Some(CloseReason::Closed(reason)) => reason,
-        None => end,
-    };
+    drop(slot);
 
     // Give the writer a bounded time to flush, then read until the peer
     // closes so that unread input does not turn our close into a reset
@@ -81,7 +79,7 @@ pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr) {
         }
         Err(_) => writer_task.abort(),
     }
-    tracing::info!(id, %peer, %reason, "disconnected");
+    tracing::info!(id, %peer, reason = %end, "disconnected");
 }
 
 struct Connection {
@@ -107,7 +105,7 @@ impl Connection {
             }
             tokio::select! {
                 biased;
-                _ = self.outbox.closed() => return "Connection closed".to_owned(),
+                _ = self.outbox.closed() => return self.close_reason(),
                 _ = &mut grace, if self.mode == Mode::Undecided => {
                     // Silence (or half a line) for the whole grace period:
                     // a seed-style client waiting to be greeted.
@@ -144,11 +142,20 @@ impl Connection {
         }
     }
 
+    /// Why the connection is ending, as others will see it in QUIT.
+    fn close_reason(&self) -> String {
+        match self.outbox.close_reason() {
+            Some(CloseReason::SendQExceeded) => "SendQ exceeded".to_owned(),
+            Some(CloseReason::Closed(reason)) => reason,
+            None => "Connection closed".to_owned(),
+        }
+    }
+
     /// Handles every complete line in the buffer.
     fn process_buffered(&mut self) -> Result<(), String> {
         loop {
             if self.outbox.close_reason().is_some() {
-                return Err("Connection closed".to_owned());
+                return Err(self.close_reason());
             }
             let frame = match self.codec.decode(&mut self.buf) {
                 Ok(Some(frame)) => frame,

@@ -89,12 +89,8 @@ async fn accept_loop(
             }
         };
         match slots.clone().try_acquire_owned() {
-            Ok(permit) => {
-                let hub = hub.clone();
-                tracker.spawn(async move {
-                    connection::serve(hub, socket, peer).await;
-                    drop(permit);
-                });
+            Ok(slot) => {
+                tracker.spawn(connection::serve(hub.clone(), socket, peer, slot));
             }
             Err(_) => {
                 tracing::warn!(%peer, "refused: server full");

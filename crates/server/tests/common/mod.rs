@@ -1,0 +1,242 @@
+//! Test harness: the real server in-process on 127.0.0.1:0 and line-level
+//! clients over real sockets. Every wait is for a specific line, bounded
+//! by a timeout so a broken server fails the test instead of hanging it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ciao_server::Config;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long to wait for one expected line before failing.
+pub const LINE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    pub async fn start(config: Config) -> Self {
+        let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(ciao_server::run(config, vec![listener], async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub async fn with_defaults() -> Self {
+        Self::start(test_config()).await
+    }
+
+    /// Triggers shutdown (as Ctrl+C would) and waits for `run` to return.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(10), &mut self.task)
+            .await
+            .expect("server stops after shutdown")
+            .expect("server task")
+            .expect("server result");
+    }
+}
+
+/// Defaults for tests: a short plain-mode grace and flush bound keep tests
+/// quick (clients held by a test only close after shutdown returns).
+pub fn test_config() -> Config {
+    Config {
+        server_name: "test.server".to_owned(),
+        plain_grace: Duration::from_millis(150),
+        flush_timeout: Duration::from_millis(300),
+        ..Config::default()
+    }
+}
+
+pub struct TestClient {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    /// Name for failure messages.
+    pub name: String,
+}
+
+impl TestClient {
+    pub async fn connect(addr: SocketAddr, name: &str) -> Self {
+        let socket = TcpStream::connect(addr).await.expect("connect");
+        Self::from_stream(socket, name)
+    }
+
+    pub fn from_stream(socket: TcpStream, name: &str) -> Self {
+        let (reader, writer) = socket.into_split();
+        TestClient {
+            reader: BufReader::new(reader),
+            writer,
+            name: name.to_owned(),
+        }
+    }
+
+    /// Sends raw bytes, exactly as given.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.expect("write");
+    }
+
+    /// Sends one line with CRLF.
+    pub async fn send(&mut self, line: &str) {
+        self.send_raw(format!("{line}\r\n").as_bytes()).await;
+    }
+
+    /// The next line without its line ending; `None` at EOF. A final
+    /// unterminated chunk (the `{quit}` sentinel) is returned as a line.
+    pub async fn try_line(&mut self) -> Option<String> {
+        tokio::time::timeout(LINE_TIMEOUT, self.read_line())
+            .await
+            .unwrap_or_else(|_| panic!("{}: no line within {LINE_TIMEOUT:?}", self.name))
+    }
+
+    async fn read_line(&mut self) -> Option<String> {
+        let mut buf = Vec::new();
+        match self.reader.read_until(b'\n', &mut buf).await {
+            Ok(0) => None,
+            Ok(_) => {
+                while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                    buf.pop();
+                }
+                Some(String::from_utf8_lossy(&buf).into_owned())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => None,
+            Err(e) => panic!("{}: read error {e}", self.name),
+        }
+    }
+
+    pub async fn line(&mut self) -> String {
+        match self.try_line().await {
+            Some(line) => line,
+            None => panic!("{}: unexpected EOF", self.name),
+        }
+    }
+
+    /// Asserts the next line is exactly `expected`.
+    pub async fn expect(&mut self, expected: &str) {
+        let line = self.line().await;
+        assert_eq!(line, expected, "{}: unexpected line", self.name);
+    }
+
+    /// Skips lines until one satisfies `pred`, and returns it.
+    pub async fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let mut seen = Vec::new();
+        let found = tokio::time::timeout(LINE_TIMEOUT, async {
+            loop {
+                match self.read_line().await {
+                    Some(line) if pred(&line) => return Some(line),
+                    Some(line) => seen.push(line),
+                    None => return None,
+                }
+            }
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!("{}: EOF while waiting for {what}; saw {seen:#?}", self.name),
+            Err(_) => panic!("{}: timed out waiting for {what}; saw {seen:#?}", self.name),
+        }
+    }
+
+    /// Skips lines until one contains `needle`.
+    pub async fn wait_contains(&mut self, needle: &str) -> String {
+        self.wait_for(needle, |l| l.contains(needle)).await
+    }
+
+    /// Skips to the numeric reply `code` (e.g. "433").
+    pub async fn wait_numeric(&mut self, code: &str) -> String {
+        self.wait_for(code, |l| numeric_of(l) == Some(code)).await
+    }
+
+    /// Asserts the server closes the connection, returning what came before.
+    pub async fn expect_eof(&mut self) -> Vec<String> {
+        let mut rest = Vec::new();
+        while let Some(line) = self.try_line().await {
+            rest.push(line);
+        }
+        rest
+    }
+
+    /// Registers as an IRC client and waits for the end of the welcome
+    /// (and of the auto-join NAMES when there is a default channel).
+    pub async fn irc(addr: SocketAddr, nick: &str) -> Self {
+        Self::irc_with_caps(addr, nick, &[]).await
+    }
+
+    pub async fn irc_with_caps(addr: SocketAddr, nick: &str, caps: &[&str]) -> Self {
+        let mut client = Self::connect(addr, nick).await;
+        if !caps.is_empty() {
+            client.send("CAP LS 302").await;
+            client.send(&format!("CAP REQ :{}", caps.join(" "))).await;
+            client.send("CAP END").await;
+        }
+        client.send(&format!("NICK {nick}")).await;
+        client.send(&format!("USER {nick} 0 * :Test {nick}")).await;
+        client.wait_numeric("001").await;
+        client
+            .wait_for("end of MOTD", |l| {
+                matches!(numeric_of(l), Some("376" | "422"))
+            })
+            .await;
+        client
+    }
+
+    /// Registers and waits for the auto-join to #lobby to finish.
+    pub async fn irc_in_lobby(addr: SocketAddr, nick: &str) -> Self {
+        let mut client = Self::irc(addr, nick).await;
+        client.wait_numeric("366").await;
+        client
+    }
+
+    /// Connects as a plain client and picks `name` after the greeting.
+    pub async fn plain(addr: SocketAddr, name: &str) -> Self {
+        let mut client = Self::connect(addr, name).await;
+        client.line().await; // greeting
+        client.send_raw(name.as_bytes()).await;
+        client.wait_contains(&format!("Welcome {name}!")).await;
+        client
+    }
+
+    /// A PING round trip: every line the server sent before the PONG has
+    /// been read once this returns, so "nothing else arrived" can be
+    /// asserted without sleeping.
+    pub async fn sync(&mut self) -> Vec<String> {
+        self.send("PING :sync-token").await;
+        let mut before = Vec::new();
+        loop {
+            let line = self.line().await;
+            if line.contains("PONG") && line.ends_with("sync-token") {
+                return before;
+            }
+            before.push(line);
+        }
+    }
+}
+
+/// The numeric code of a server line, if it is one.
+pub fn numeric_of(line: &str) -> Option<&str> {
+    let rest = line
+        .strip_prefix('@')
+        .map_or(line, |l| l.split_once(' ').map_or("", |p| p.1));
+    let rest = rest
+        .strip_prefix(':')
+        .map_or(rest, |l| l.split_once(' ').map_or("", |p| p.1));
+    let code = rest.split(' ').next()?;
+    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())).then_some(code)
+}
