@@ -36,7 +36,8 @@ pub struct Config {
     /// How long a silent new connection may wait before it is taken for a
     /// plain (nc/telnet/Client.py) client and greeted.
     pub plain_grace: Duration,
-    /// How long closing connections get to flush before they are dropped.
+    /// How long closing connections get to flush before they are dropped;
+    /// with scheduling margin, shutdown ends within 2 s.
     pub flush_timeout: Duration,
 }
 
@@ -78,7 +79,7 @@ impl Default for Config {
             sendq_bytes: 1 << 20,
             max_line_len: 512 + 8191,
             plain_grace: Duration::from_millis(400),
-            flush_timeout: Duration::from_secs(2),
+            flush_timeout: Duration::from_millis(1500),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `ciao-server`: parse flags, set up logging, bind, serve until Ctrl+C or
 //! SIGTERM.
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -11,6 +13,8 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     let settings = ciao_server::cli::Args::parse().into_settings()?;
