@@ -72,6 +72,7 @@ numerics! {
     MotdStart = "375", "RPL_MOTDSTART";
     EndOfMotd = "376", "RPL_ENDOFMOTD";
     YoureOper = "381", "RPL_YOUREOPER";
+    Time = "391", "RPL_TIME";
     NoSuchNick = "401", "ERR_NOSUCHNICK";
     NoSuchServer = "402", "ERR_NOSUCHSERVER";
     NoSuchChannel = "403", "ERR_NOSUCHCHANNEL";

@@ -60,7 +60,13 @@ pub struct Client {
 
 impl Client {
     pub fn new(id: ClientId, ip: IpAddr, outbox: Arc<Outbox>) -> Self {
-        let host = ip.to_string();
+        // IPv4 clients of a dual-stack listener show as plain IPv4, and a
+        // host starting with ':' (IPv6) gets a leading 0, as other ircds
+        // do, because a parameter cannot start with ':'.
+        let host = match ip.to_canonical().to_string() {
+            host if host.starts_with(':') => format!("0{host}"),
+            host => host,
+        };
         Client {
             id,
             protocol: Protocol::Irc,

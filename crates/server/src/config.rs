@@ -36,6 +36,12 @@ pub struct Config {
     /// How long a silent new connection may wait before it is taken for a
     /// plain (nc/telnet/Client.py) client and greeted.
     pub plain_grace: Duration,
+    /// A connection that has not registered by then is closed.
+    pub registration_timeout: Duration,
+    /// Silence after which the server sends PING.
+    pub ping_interval: Duration,
+    /// Time to answer that PING before "Ping timeout".
+    pub ping_timeout: Duration,
     /// How long closing connections get to flush before they are dropped;
     /// with scheduling margin, shutdown ends within 2 s.
     pub flush_timeout: Duration,
@@ -80,6 +86,9 @@ impl Default for Config {
             max_line_len: 512 + 8191,
             plain_grace: Duration::from_millis(400),
             flush_timeout: Duration::from_millis(1500),
+            registration_timeout: Duration::from_secs(60),
+            ping_interval: Duration::from_secs(120),
+            ping_timeout: Duration::from_secs(120),
         }
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, timeout_at};
 use tokio_util::codec::Decoder;
 
-use crate::client::{Client, ClientId};
+use crate::client::{Client, ClientId, Protocol};
 use crate::commands;
 use crate::hub::Hub;
 use crate::outbox::{CloseReason, Outbox};
@@ -26,6 +26,21 @@ use crate::plain::{self, PlainOutcome};
 /// Reads at most this much per syscall; the buffer only grows for long
 /// lines, bounded by the codec's limit.
 const READ_CHUNK: usize = 4096;
+/// Client tag section limit, '@' and trailing space included (IRCv3).
+const MAX_CLIENT_TAGS_LEN: usize = 4096;
+/// Message limit without tags and CRLF (RFC 1459's 512 with CRLF).
+const MAX_BODY_LEN: usize = 510;
+
+/// Where a connection is in proving it is alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Liveness {
+    /// Must finish registering before the registration timeout.
+    Registering,
+    /// Heard from recently.
+    Active,
+    /// Silent for a ping interval and sent a PING.
+    Pinged,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -94,8 +109,14 @@ struct Connection {
 impl Connection {
     /// Reads until EOF or until the outbox closes; returns the quit reason.
     async fn read_loop(&mut self, reader: &mut OwnedReadHalf) -> String {
-        let grace = tokio::time::sleep(self.hub.config.plain_grace);
+        let config = self.hub.config.clone();
+        let grace = tokio::time::sleep(config.plain_grace);
         tokio::pin!(grace);
+        // One timer for liveness: the registration deadline first, then
+        // silence → PING → no answer → "Ping timeout".
+        let liveness = tokio::time::sleep(config.registration_timeout);
+        tokio::pin!(liveness);
+        let mut liveness_state = Liveness::Registering;
         loop {
             if let Err(reason) = self.process_buffered() {
                 return reason;
@@ -106,6 +127,16 @@ impl Connection {
             tokio::select! {
                 biased;
                 _ = self.outbox.closed() => return self.close_reason(),
+                _ = &mut liveness => {
+                    let next = self.liveness_expired(liveness_state);
+                    match next {
+                        Some((state, after)) => {
+                            liveness_state = state;
+                            liveness.as_mut().reset(Instant::now() + after);
+                        }
+                        None => return self.close_reason(),
+                    }
+                }
                 _ = &mut grace, if self.mode == Mode::Undecided => {
                     // Silence (or half a line) for the whole grace period:
                     // a seed-style client waiting to be greeted.
@@ -125,6 +156,10 @@ impl Connection {
                         return "Connection closed".to_owned();
                     }
                     Ok(_) => {
+                        if liveness_state != Liveness::Registering {
+                            liveness_state = Liveness::Active;
+                            liveness.as_mut().reset(Instant::now() + config.ping_interval);
+                        }
                         if let Err(reason) = self.process_buffered() {
                             return reason;
                         }
@@ -138,6 +173,42 @@ impl Connection {
                     }
                     Err(error) => return format!("Read error: {error}"),
                 },
+            }
+        }
+    }
+
+    /// Acts on an expired liveness timer: returns the next state and when
+    /// it expires, or `None` after disconnecting the client.
+    fn liveness_expired(&mut self, state: Liveness) -> Option<(Liveness, std::time::Duration)> {
+        let config = self.hub.config.clone();
+        let mut hub = self.hub.lock();
+        let registered = hub.client(self.id).is_some_and(|c| c.registered);
+        match state {
+            Liveness::Registering if !registered => {
+                hub.disconnect(
+                    self.id,
+                    "Closing link: registration timed out",
+                    "Registration timed out",
+                );
+                None
+            }
+            // Plain clients cannot answer PING; TCP keepalive watches them.
+            _ if hub
+                .client(self.id)
+                .is_some_and(|c| c.protocol == Protocol::Plain) =>
+            {
+                Some((Liveness::Active, config.ping_interval))
+            }
+            Liveness::Registering | Liveness::Active => {
+                let ping = hub.server_message("PING", [config.server_name.as_str()]);
+                hub.send(self.id, &ping);
+                Some((Liveness::Pinged, config.ping_timeout))
+            }
+            Liveness::Pinged => {
+                let secs = (config.ping_interval + config.ping_timeout).as_secs();
+                let reason = format!("Ping timeout: {secs} seconds");
+                hub.disconnect(self.id, &format!("Closing link: {reason}"), &reason);
+                None
             }
         }
     }
@@ -211,13 +282,28 @@ impl Connection {
             // got the greeting as noise, now it gets IRC.
             self.mode = Mode::Irc;
             if let Some(client) = self.hub.lock().clients.get_mut(&self.id) {
-                client.protocol = crate::client::Protocol::Irc;
+                client.protocol = Protocol::Irc;
             }
             self.irc_line(line);
         }
     }
 
     fn irc_line(&mut self, line: &[u8]) {
+        // IRCv3: at most 4094 bytes of client tag data (plus '@' and the
+        // space); the message itself at most 512 bytes with CRLF.
+        let tags_len = match line.first() {
+            Some(b'@') => line
+                .iter()
+                .position(|&b| b == b' ')
+                .map_or(line.len(), |i| i + 1),
+            _ => 0,
+        };
+        if tags_len > MAX_CLIENT_TAGS_LEN || line.len() - tags_len > MAX_BODY_LEN {
+            self.hub
+                .lock()
+                .reply(self.id, Numeric::InputTooLong, ["Input line was too long"]);
+            return;
+        }
         let Ok(text) = std::str::from_utf8(line) else {
             let fail = Message::new(
                 "FAIL",

@@ -25,6 +25,8 @@ pub struct Fanout {
     plain_skip: Option<ClientId>,
     /// When the event happened, in `server-time` format.
     time: String,
+    /// IRCv3 `msgid`, for recipients with message-tags.
+    msgid: Option<String>,
     /// Serialised forms: plain, then IRC by (server-time, message-tags).
     cache: [Option<Bytes>; 5],
 }
@@ -37,8 +39,14 @@ impl Fanout {
             client_tags: Vec::new(),
             plain_skip: None,
             time: crate::clock::iso8601(crate::clock::now_millis()),
+            msgid: None,
             cache: Default::default(),
         }
+    }
+
+    pub fn with_msgid(mut self, msgid: String) -> Self {
+        self.msgid = Some(msgid);
+        self
     }
 
     pub fn with_client_tags(mut self, tags: Vec<Tag>) -> Self {
@@ -88,6 +96,12 @@ impl Fanout {
                         });
                     }
                     if tags {
+                        if let Some(msgid) = &self.msgid {
+                            message.tags.push(Tag {
+                                key: "msgid".to_owned(),
+                                value: Some(msgid.clone()),
+                            });
+                        }
                         message.tags.extend(self.client_tags.iter().cloned());
                     }
                     self.cache[slot] = Some(message.to_bytes());

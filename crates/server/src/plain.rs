@@ -86,6 +86,7 @@ pub fn handle_line(state: &mut State, id: ClientId, line: &str) -> PlainOutcome 
             let (to, text) = rest.split_once(' ').unwrap_or((rest, ""));
             if state.find_nick(to).is_some_and(|c| c.registered) {
                 say(state, to, text.trim());
+                state.send_plain(id, &format!("-> *{to}* {}", text.trim()));
             } else {
                 let text = state.config.lang.no_such_name(to);
                 state.send_plain(id, &text);
@@ -130,6 +131,7 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
     client.realname = "plain-text client".to_owned();
     client.set_nick(name);
     client.registered = true;
+    state.note_registration();
     tracing::info!(id, nick = name, "registered (plain)");
     state.send_plain(id, &lang.welcome(name));
     registration::join_default_channel(state, id);

@@ -30,8 +30,12 @@ pub struct State {
     /// Registered and pending nicks, folded, to their owner.
     pub nicks: HashMap<CaseKey, ClientId>,
     pub channels: HashMap<CaseKey, Channel>,
-    /// Server start, for RPL_CREATED.
+    /// Server start, for RPL_CREATED and message ids.
     pub started_at: u64,
+    /// Most registered clients seen at once (LUSERS "max").
+    pub peak_users: usize,
+    /// Counter behind `msgid` tags.
+    next_msgid: u64,
     next_id: ClientId,
 }
 
@@ -55,6 +59,8 @@ impl State {
             nicks: HashMap::new(),
             channels: HashMap::new(),
             started_at: crate::clock::now_secs(),
+            peak_users: 0,
+            next_msgid: 0,
             next_id: 1,
         }
     }
@@ -238,6 +244,21 @@ impl State {
                 }
             }
         }
+        // away-notify: a joiner who is away is announced as such.
+        if let Some(away) = self.clients.get(&id).and_then(|c| c.away.clone()) {
+            let away = Message::new("AWAY", [away]).with_source(self.clients[&id].mask.clone());
+            let mut away = Fanout::new(away, None);
+            if let Some(channel) = self.channels.get(&key) {
+                for member in channel.members.keys().filter(|m| **m != id) {
+                    if let Some(recipient) = self.clients.get(member)
+                        && recipient.caps.has(Cap::AwayNotify)
+                        && let Some(line) = away.bytes_for(recipient)
+                    {
+                        recipient.outbox.send(line);
+                    }
+                }
+            }
+        }
         self.send_topic(id, &key, false);
         self.send_names(id, &key);
     }
@@ -414,6 +435,19 @@ impl State {
         self.clients.clear();
         self.nicks.clear();
         self.channels.clear();
+    }
+
+    /// A new unique message id: the server's start time and a counter,
+    /// so ids stay unique across restarts.
+    pub fn next_msgid(&mut self) -> String {
+        self.next_msgid += 1;
+        format!("{:x}-{:x}", self.started_at, self.next_msgid)
+    }
+
+    /// Records a newly registered client for the LUSERS peak.
+    pub fn note_registration(&mut self) {
+        let (registered, _) = self.counts();
+        self.peak_users = self.peak_users.max(registered);
     }
 
     /// Number of registered clients, and of unregistered connections.

@@ -25,8 +25,9 @@ async fn registration_burst_then_auto_join() {
         }
     }
     let expected = [
-        "001", "002", "003", "004", "005", "005", "251", "252", "253", "254", "255", "265", "266",
-        "422", "JOIN", "353", "366",
+        // 254 (channels formed) is left out while there are none.
+        "001", "002", "003", "004", "005", "005", "251", "252", "253", "255", "265", "266", "422",
+        "JOIN", "353", "366",
     ];
     assert_eq!(codes, expected);
     server.shutdown().await;
@@ -264,7 +265,7 @@ async fn topic_and_channel_modes() {
     assert!(
         user.line()
             .await
-            .starts_with(":test.server 333 user #room op ")
+            .starts_with(":test.server 333 user #room op!~op@127.0.0.1 ")
     );
 
     // Non-operators cannot change modes.
@@ -395,7 +396,8 @@ async fn who_whois_away_list_and_friends() {
     a.send("VERSION").await;
     assert!(a.line().await.starts_with(":test.server 351 a ciao-"));
     a.send("MODE a +i").await;
-    a.wait_for("MODE", |l| l == ":a MODE a +i").await;
+    a.wait_for("MODE", |l| l == ":a!~a@127.0.0.1 MODE a +i")
+        .await;
     a.send("MODE a").await;
     a.wait_for("221", |l| l == ":test.server 221 a :+i").await;
     a.send("MODE b +i").await;
@@ -525,6 +527,128 @@ async fn multi_prefix_and_userhost_in_names() {
     a.wait_contains("MODE #lobby +v a").await;
     a.send("NAMES #lobby").await;
     a.expect(":test.server 353 a = #lobby :@+a!~a@127.0.0.1")
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn lusers_reports_the_peak_not_the_capacity() {
+    let server = TestServer::with_defaults().await;
+    let mut a = TestClient::irc_in_lobby(server.addr, "a").await;
+    let mut b = TestClient::irc_in_lobby(server.addr, "b").await;
+    b.send("QUIT").await;
+    b.expect_eof().await;
+    a.wait_contains("QUIT").await;
+    a.send("LUSERS").await;
+    a.wait_for("265", |l| {
+        l == ":test.server 265 a 1 2 :Current local users 1, max 2"
+    })
+    .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn away_users_who_join_are_announced_to_away_notify_clients() {
+    let server = TestServer::with_defaults().await;
+    let mut watcher = TestClient::irc_with_caps(server.addr, "watcher", &["away-notify"]).await;
+    watcher.wait_numeric("366").await;
+    let mut sleeper = TestClient::irc_in_lobby(server.addr, "sleeper").await;
+    watcher
+        .wait_contains("sleeper!~sleeper@127.0.0.1 JOIN #lobby")
+        .await;
+    sleeper.send("AWAY :zzz").await;
+    watcher
+        .expect(":sleeper!~sleeper@127.0.0.1 AWAY :zzz")
+        .await;
+    watcher.send("JOIN #other").await;
+    watcher.wait_numeric("366").await;
+    sleeper.send("JOIN #other").await;
+    watcher
+        .expect(":sleeper!~sleeper@127.0.0.1 JOIN #other")
+        .await;
+    watcher
+        .expect(":sleeper!~sleeper@127.0.0.1 AWAY :zzz")
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn message_tags_limits_and_msgid() {
+    let server = TestServer::with_defaults().await;
+    let mut a = TestClient::irc_with_caps(server.addr, "a", &["message-tags"]).await;
+    a.wait_numeric("366").await;
+    let mut b = TestClient::irc_with_caps(server.addr, "b", &["message-tags"]).await;
+    b.wait_numeric("366").await;
+    a.wait_contains("JOIN").await;
+
+    // More than 4094 bytes of client tag data, or a body over 512 bytes.
+    a.send(&format!("@+big={} PRIVMSG #lobby :hi", "v".repeat(4100)))
+        .await;
+    a.expect(":test.server 417 a :Input line was too long")
+        .await;
+    a.send(&format!("PRIVMSG #lobby :{}", "w".repeat(500)))
+        .await;
+    a.expect(":test.server 417 a :Input line was too long")
+        .await;
+    let seen = b.sync().await;
+    assert!(seen.is_empty(), "nothing relayed: {seen:?}");
+
+    a.send("PRIVMSG #lobby :one").await;
+    a.send("PRIVMSG #lobby :two").await;
+    let msgid = |line: &str| {
+        line.split([';', ' ', '@'])
+            .find_map(|t| t.strip_prefix("msgid="))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("msgid in {line}"))
+    };
+    let one = msgid(&b.line().await);
+    let two = msgid(&b.line().await);
+    assert_ne!(one, two);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn kick_from_several_channels_and_time() {
+    let server = TestServer::with_defaults().await;
+    let mut op = TestClient::irc_in_lobby(server.addr, "op").await;
+    let mut x = TestClient::irc_in_lobby(server.addr, "x").await;
+    for channel in ["#a", "#b"] {
+        op.send(&format!("JOIN {channel}")).await;
+        op.wait_numeric("366").await;
+        x.send(&format!("JOIN {channel}")).await;
+        x.wait_numeric("366").await;
+    }
+    op.send("KICK #a,#b x,x :out").await;
+    x.wait_for("kick #a", |l| l == ":op!~op@127.0.0.1 KICK #a x :out")
+        .await;
+    x.expect(":op!~op@127.0.0.1 KICK #b x :out").await;
+
+    op.send("TIME").await;
+    let time = op.wait_numeric("391").await;
+    assert!(
+        time.starts_with(":test.server 391 op test.server "),
+        "{time}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn channel_keys_with_spaces_are_refused() {
+    let server = TestServer::with_defaults().await;
+    let mut op = TestClient::irc_in_lobby(server.addr, "op").await;
+    op.send("MODE #lobby +k :two words").await;
+    op.expect(":test.server 696 op #lobby k * :Invalid key")
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn empty_realname_is_refused() {
+    let server = TestServer::with_defaults().await;
+    let mut c = TestClient::connect(server.addr, "c").await;
+    c.send("NICK c").await;
+    c.send("USER c 0 * :").await;
+    c.expect(":test.server 461 c USER :Not enough parameters")
         .await;
     server.shutdown().await;
 }

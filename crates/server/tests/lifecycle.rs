@@ -146,3 +146,67 @@ async fn a_client_that_never_reads_is_dropped_and_delays_nobody() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn unregistered_connections_time_out() {
+    let server = TestServer::start(Config {
+        registration_timeout: Duration::from_millis(300),
+        ..test_config()
+    })
+    .await;
+    let mut lazy = TestClient::connect(server.addr, "lazy").await;
+    lazy.send("NICK lazy").await;
+    assert_eq!(
+        lazy.expect_eof().await,
+        ["ERROR :Closing link: registration timed out"]
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn silent_clients_are_pinged_and_dropped_when_they_do_not_answer() {
+    let server = TestServer::start(Config {
+        registration_timeout: Duration::from_millis(200),
+        ping_interval: Duration::from_millis(200),
+        ping_timeout: Duration::from_millis(300),
+        ..test_config()
+    })
+    .await;
+    // The live client answers every PING, in its own task, until it sees
+    // the silent one leave.
+    let mut alive = TestClient::irc_in_lobby(server.addr, "alive").await;
+    let alive_task = tokio::spawn(async move {
+        let mut pings = 0;
+        loop {
+            let line = alive.line().await;
+            if line == ":test.server PING test.server" {
+                pings += 1;
+                alive.send("PONG :test.server").await;
+            } else if line.contains("QUIT") {
+                return (alive, pings, line);
+            }
+        }
+    });
+
+    // The silent one is asked, does not answer, and is dropped.
+    let mut silent = TestClient::irc_in_lobby(server.addr, "silent").await;
+    silent.expect(":test.server PING test.server").await;
+    let rest = silent.expect_eof().await;
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some("ERROR :Closing link: Ping timeout: 0 seconds")
+    );
+
+    let (mut alive, pings, quit) = alive_task.await.expect("alive task");
+    assert_eq!(
+        quit,
+        ":silent!~silent@127.0.0.1 QUIT :Ping timeout: 0 seconds"
+    );
+    assert!(pings >= 1, "the live client was pinged too");
+    let seen = alive.sync().await;
+    assert!(
+        seen.iter().all(|l| l.contains("PING")),
+        "still connected: {seen:?}"
+    );
+    server.shutdown().await;
+}

@@ -1,4 +1,4 @@
-//! MOTD | LUSERS | VERSION
+//! MOTD | LUSERS | VERSION | TIME
 
 use ciao_proto::{Message, Numeric};
 
@@ -23,6 +23,20 @@ pub fn version(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
         [registration::VERSION, server.as_str(), "ciao chat server"],
     );
     registration::send_isupport(ctx.state, ctx.id);
+    Ok(())
+}
+
+pub fn time(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+    let server = ctx.state.config.server_name.clone();
+    let millis = crate::clock::now_millis();
+    ctx.reply(
+        Numeric::Time,
+        [
+            server,
+            (millis / 1000).to_string(),
+            crate::clock::iso8601(millis),
+        ],
+    );
     Ok(())
 }
 
@@ -71,17 +85,19 @@ pub fn send_lusers(state: &State, id: ClientId) {
         Numeric::LUserUnknown,
         [unknown.to_string(), "unknown connection(s)".to_owned()],
     );
-    state.reply(
-        id,
-        Numeric::LUserChannels,
-        [channels.to_string(), "channels formed".to_owned()],
-    );
+    if channels > 0 {
+        state.reply(
+            id,
+            Numeric::LUserChannels,
+            [channels.to_string(), "channels formed".to_owned()],
+        );
+    }
     state.reply(
         id,
         Numeric::LUserMe,
         [format!("I have {users} clients and 0 servers")],
     );
-    let max = state.config.max_clients.to_string();
+    let max = state.peak_users.to_string();
     state.reply(
         id,
         Numeric::LocalUsers,

@@ -1,4 +1,7 @@
-//! KICK <channel> <nick>{,<nick>} [<reason>]
+//! KICK <channel>{,<channel>} <nick>{,<nick>} [<reason>]
+//!
+//! One channel with several nicks kicks each from it; several channels
+//! pair up with the nicks one to one (RFC 2812 §3.2.8).
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
@@ -7,8 +10,45 @@ use crate::client::Protocol;
 use crate::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
+/// Most kicks in one command (`TARGMAX=KICK:4`).
+const MAX_KICKS: usize = 4;
+
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
-    let name = &message.params[0];
+    let channels: Vec<&str> = message.params[0]
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .collect();
+    let nicks: Vec<&str> = message.params[1]
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .collect();
+    if channels.is_empty() || nicks.is_empty() {
+        return Err(CommandError::NeedMoreParams);
+    }
+    let kicker = ctx.nick();
+    let reason = message
+        .param(2)
+        .filter(|r| !r.is_empty())
+        .map(|r| truncate(r, TEXT_LEN).to_owned())
+        .unwrap_or_else(|| kicker.clone());
+    let pairs: Vec<(&str, &str)> = if channels.len() == 1 {
+        nicks.iter().map(|nick| (channels[0], *nick)).collect()
+    } else {
+        channels
+            .iter()
+            .copied()
+            .zip(nicks.iter().copied())
+            .collect()
+    };
+    for (channel, nick) in pairs.into_iter().take(MAX_KICKS) {
+        if let Err(CommandError::Numeric(numeric, params)) = kick_one(ctx, channel, nick, &reason) {
+            ctx.reply(numeric, params);
+        }
+    }
+    Ok(())
+}
+
+fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandResult {
     let key = CaseKey::new(name);
     let Some(channel) = ctx.state.channels.get(&key) else {
         return Err(CommandError::numeric(
@@ -29,50 +69,33 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             [channel_name.as_str(), "You're not channel operator"],
         ));
     }
+    let target = ctx
+        .state
+        .find_nick(nick)
+        .filter(|c| channel.members.contains_key(&c.id))
+        .map(|c| (c.id, c.nick.clone(), c.protocol));
+    let Some((target_id, target_nick, protocol)) = target else {
+        return Err(CommandError::numeric(
+            Numeric::UserNotInChannel,
+            [nick, channel_name.as_str(), "They aren't on that channel"],
+        ));
+    };
     let kicker = ctx.nick();
-    let reason = message
-        .param(2)
-        .filter(|r| !r.is_empty())
-        .map(|r| truncate(r, TEXT_LEN).to_owned())
-        .unwrap_or_else(|| kicker.clone());
-    for nick in message.params[1]
-        .split(',')
-        .filter(|n| !n.is_empty())
-        .take(4)
-    {
-        let target = ctx
-            .state
-            .find_nick(nick)
-            .map(|c| (c.id, c.nick.clone(), c.protocol));
-        let Some((target_id, target_nick, protocol)) = target.filter(|(id, _, _)| {
-            ctx.state
-                .channels
-                .get(&key)
-                .is_some_and(|c| c.members.contains_key(id))
-        }) else {
-            ctx.reply(
-                Numeric::UserNotInChannel,
-                [nick, channel_name.as_str(), "They aren't on that channel"],
-            );
-            continue;
-        };
-        let lang = ctx.state.config.lang;
-        let mut fanout = Fanout::new(
-            Message::new("KICK", [channel_name.as_str(), &target_nick, &reason])
-                .with_source(ctx.mask()),
-            Some(lang.kicked(&target_nick, &kicker, &reason)),
+    let lang = ctx.state.config.lang;
+    let mut fanout = Fanout::new(
+        Message::new("KICK", [channel_name.as_str(), &target_nick, reason]).with_source(ctx.mask()),
+        Some(lang.kicked(&target_nick, &kicker, reason)),
+    );
+    ctx.state.fanout_channel(&key, &mut fanout, None);
+    ctx.state.remove_member(target_id, &key);
+    // A plain client lives in one room only: being kicked out of it ends
+    // its session.
+    if protocol == Protocol::Plain && key == super::registration::plain_channel(ctx.state) {
+        ctx.state.disconnect(
+            target_id,
+            &lang.kicked(&target_nick, &kicker, reason),
+            &format!("Kicked by {kicker}"),
         );
-        ctx.state.fanout_channel(&key, &mut fanout, None);
-        ctx.state.remove_member(target_id, &key);
-        // A plain client lives in one room only: being kicked out of it
-        // ends its session.
-        if protocol == Protocol::Plain && key == super::registration::plain_channel(ctx.state) {
-            ctx.state.disconnect(
-                target_id,
-                &lang.kicked(&target_nick, &kicker, &reason),
-                &format!("Kicked by {kicker}"),
-            );
-        }
     }
     Ok(())
 }

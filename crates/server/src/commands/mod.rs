@@ -120,6 +120,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "MOTD" => (0, false, info::motd),
         "LUSERS" => (0, false, info::lusers),
         "VERSION" => (0, false, info::version),
+        "TIME" => (0, false, info::time),
         "OPER" => (2, false, oper::handle),
         "ISON" => (1, false, userhost::ison),
         "USERHOST" => (1, false, userhost::userhost),

@@ -86,8 +86,7 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> CommandRes
         ctx.reply(Numeric::UModeUnknownFlag, ["Unknown MODE flag"]);
     }
     if !applied.is_empty() {
-        let line =
-            Message::new("MODE", [nick.as_str(), applied.as_str()]).with_source(nick.clone());
+        let line = Message::new("MODE", [nick.as_str(), applied.as_str()]).with_source(ctx.mask());
         ctx.state.send(ctx.id, &line);
     }
     Ok(())
@@ -227,12 +226,14 @@ fn param_mode(
             let channel = ctx.state.channels.get_mut(key)?;
             if adding {
                 let new_key = param?.to_owned();
-                let valid = !new_key.is_empty() && new_key.len() <= 23 && !new_key.contains(',');
+                let valid = !new_key.is_empty()
+                    && new_key.len() <= 23
+                    && !new_key
+                        .chars()
+                        .any(|c| c == ',' || c.is_whitespace() || c.is_control());
                 if !valid {
-                    ctx.reply(
-                        Numeric::InvalidModeParam,
-                        [name, "k", param.unwrap_or(""), "Invalid key"],
-                    );
+                    // The rejected key is not echoed: it may be secret.
+                    ctx.reply(Numeric::InvalidModeParam, [name, "k", "*", "Invalid key"]);
                     return None;
                 }
                 channel.modes.key = Some(new_key.clone());

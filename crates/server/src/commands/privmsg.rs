@@ -136,8 +136,10 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         Protocol::Irc => sender.caps.has(Cap::EchoMessage),
     };
     let plain = plain_text(delivery.verb, &sender.nick, delivery.text, false);
-    let mut fanout = Fanout::new(delivery.message(sender.mask.clone(), &channel.name), plain)
-        .with_client_tags(delivery.client_tags);
+    let message = delivery.message(sender.mask.clone(), &channel.name);
+    let mut fanout = Fanout::new(message, plain)
+        .with_client_tags(delivery.client_tags)
+        .with_msgid(ctx.state.next_msgid());
     ctx.state
         .fanout_channel(&key, &mut fanout, (!echo).then_some(ctx.id));
     Ok(())

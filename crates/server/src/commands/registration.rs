@@ -30,6 +30,7 @@ pub fn try_complete(ctx: &mut Ctx<'_>) {
     if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
         client.registered = true;
     }
+    ctx.state.note_registration();
     tracing::info!(id = ctx.id, nick = %ctx.nick(), "registered (IRC)");
     welcome(ctx);
     join_default_channel(ctx.state, ctx.id);

@@ -42,15 +42,16 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let channel_name = channel.name.clone();
     let text = truncate(text, TEXT_LEN).to_owned();
     let nick = ctx.nick();
+    let mask = ctx.mask();
     if let Some(channel) = ctx.state.channels.get_mut(&key) {
         channel.topic = (!text.is_empty()).then(|| Topic {
             text: text.clone(),
-            set_by: nick.clone(),
+            set_by: mask.clone(),
             set_at: crate::clock::now_secs(),
         });
     }
     let mut fanout = Fanout::new(
-        Message::new("TOPIC", [channel_name, text.clone()]).with_source(ctx.mask()),
+        Message::new("TOPIC", [channel_name, text.clone()]).with_source(mask),
         Some(ctx.state.config.lang.topic(&nick, &text)),
     );
     ctx.state.fanout_channel(&key, &mut fanout, None);

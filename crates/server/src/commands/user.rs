@@ -17,13 +17,17 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             ["You may not reregister"],
         ));
     }
-    let user: String = message.params[0]
+    if message.params[0].is_empty() || message.params[3].is_empty() {
+        return Err(CommandError::NeedMoreParams);
+    }
+    let mut user: String = message.params[0]
         .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         .take(USER_LEN)
         .collect();
     if user.is_empty() {
-        return Err(CommandError::NeedMoreParams);
+        // Nothing usable (emoji, punctuation): a neutral placeholder.
+        user = "user".to_owned();
     }
     client.user = format!("~{user}").chars().take(USER_LEN).collect();
     client.realname = crate::state::truncate(&message.params[3], 100).to_owned();
