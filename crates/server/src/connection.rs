@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use ciao_proto::{Frame, LineCodec, Message, Numeric};
@@ -55,6 +56,14 @@ enum Mode {
 pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: OwnedSemaphorePermit) {
     let config = hub.config.clone();
     let _ = socket.set_nodelay(true);
+    // Plain clients cannot answer PING: TCP keepalive notices a peer that
+    // vanished (cable pulled, laptop closed) for them, and for IRC clients
+    // between PINGs.
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10))
+        .with_retries(6);
+    let _ = socket2::SockRef::from(&socket).set_tcp_keepalive(&keepalive);
     let outbox = Arc::new(Outbox::new(config.sendq_bytes));
     let id = hub
         .lock()
@@ -179,7 +188,7 @@ impl Connection {
 
     /// Acts on an expired liveness timer: returns the next state and when
     /// it expires, or `None` after disconnecting the client.
-    fn liveness_expired(&mut self, state: Liveness) -> Option<(Liveness, std::time::Duration)> {
+    fn liveness_expired(&mut self, state: Liveness) -> Option<(Liveness, Duration)> {
         let config = self.hub.config.clone();
         let mut hub = self.hub.lock();
         let registered = hub.client(self.id).is_some_and(|c| c.registered);

@@ -159,6 +159,7 @@ async fn plain_and_irc_users_talk_to_each_other() {
     ircer
         .expect(":plainer!plainer@127.0.0.1 PRIVMSG ircer :psst")
         .await;
+    plain.expect("-> *ircer* psst").await; // the sender sees what it sent
 
     ircer.send("NICK ircer2").await;
     plain.expect("ircer is now known as ircer2.").await;
