@@ -1,0 +1,17 @@
+//! ciao-client: everything a chat client needs except the window.
+//!
+//! The halloy pattern: [`connection`] runs the IRC connection as a tokio
+//! task that takes [`Control`]s and emits [`Update`]s over channels; the
+//! [`Model`] (buffers, lines, members, topic, own nick) is built by
+//! applying updates and is tested without a window; [`input`] turns what
+//! the user types (`/join`, `/me`, …) into actions.
+
+pub mod backoff;
+pub mod connection;
+pub mod input;
+pub mod model;
+
+pub use backoff::Backoff;
+pub use connection::{Control, Settings, Update, connect};
+pub use input::{Action, InputError, parse_input};
+pub use model::{Buffer, BufferKind, Line, LineKind, Member, Model};

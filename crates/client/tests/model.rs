@@ -1,0 +1,218 @@
+//! The chat model, fed server lines without any network.
+
+use ciao_client::model::{LinkState, SERVER_BUFFER};
+use ciao_client::{Action, BufferKind, LineKind, Model, Update};
+use ciao_proto::Message;
+
+fn feed(model: &mut Model, lines: &[&str]) {
+    for line in lines {
+        let message: Message = line.parse().expect("valid line");
+        model.apply(&Update::Message(message));
+    }
+}
+
+fn registered() -> Model {
+    let mut model = Model::new("me");
+    feed(
+        &mut model,
+        &[
+            ":srv 001 me :Welcome",
+            ":me!u@h JOIN #lobby",
+            ":srv 353 me = #lobby :@me +bob carol",
+            ":srv 366 me #lobby :End",
+        ],
+    );
+    model
+}
+
+#[test]
+fn joining_opens_the_channel_with_its_members() {
+    let model = registered();
+    assert_eq!(model.link, LinkState::Registered);
+    assert_eq!(model.active_buffer().name, "#lobby");
+    let nicks: Vec<(&str, &str)> = model
+        .active_buffer()
+        .members
+        .iter()
+        .map(|m| (m.prefix.as_str(), m.nick.as_str()))
+        .collect();
+    assert_eq!(nicks, [("@", "me"), ("+", "bob"), ("", "carol")]);
+    assert_eq!(model.buffers[0].name, SERVER_BUFFER);
+}
+
+#[test]
+fn messages_actions_and_server_time() {
+    let mut model = registered();
+    feed(
+        &mut model,
+        &[
+            "@time=2026-01-02T03:04:05.000Z :bob!u@h PRIVMSG #lobby :hello me!",
+            ":bob!u@h PRIVMSG #lobby :\u{1}ACTION waves\u{1}",
+            ":bob!u@h NOTICE #lobby :note",
+        ],
+    );
+    let lines = &model.active_buffer().lines;
+    let n = lines.len();
+    assert_eq!(lines[n - 3].text, "hello me!");
+    assert_eq!(lines[n - 3].time, 1_767_323_045_000);
+    assert_eq!(lines[n - 3].sender.as_deref(), Some("bob"));
+    assert_eq!(lines[n - 2].kind, LineKind::Action);
+    assert_eq!(lines[n - 2].text, "waves");
+    assert_eq!(lines[n - 1].kind, LineKind::Notice);
+}
+
+#[test]
+fn unread_counts_and_mentions_in_other_buffers() {
+    let mut model = registered();
+    feed(
+        &mut model,
+        &[
+            ":me!u@h JOIN #other",
+            ":bob!u@h PRIVMSG #other :plain",
+            ":bob!u@h PRIVMSG #other :hey me, look",
+        ],
+    );
+    let other = model.buffer("#other").expect("buffer");
+    assert_eq!(other.unread, 2);
+    assert!(other.mentioned);
+    let index = model.buffer_index("#other").expect("index");
+    model.set_active(index);
+    assert_eq!(model.buffers[index].unread, 0);
+    assert!(!model.buffers[index].mentioned);
+}
+
+#[test]
+fn private_messages_open_a_query() {
+    let mut model = registered();
+    feed(&mut model, &[":carol!u@h PRIVMSG me :psst"]);
+    let query = model.buffer("carol").expect("query");
+    assert_eq!(query.kind, BufferKind::Query);
+    assert!(query.mentioned, "a private message is always for us");
+    // Our echoed reply lands in the same query.
+    feed(&mut model, &[":me!u@h PRIVMSG carol :yes?"]);
+    assert_eq!(model.buffer("carol").expect("query").lines.len(), 2);
+}
+
+#[test]
+fn joins_parts_quits_nicks_kicks_modes_topic() {
+    let mut model = registered();
+    feed(
+        &mut model,
+        &[
+            ":dave!u@h JOIN #lobby",
+            ":me!u@h MODE #lobby +o dave",
+            ":bob!u@h NICK robert",
+            ":carol!u@h PART #lobby :bye",
+            ":me!u@h KICK #lobby dave :out",
+            ":robert!u@h QUIT :gone",
+            ":me!u@h TOPIC #lobby :new topic",
+        ],
+    );
+    let lobby = model.buffer("#lobby").expect("lobby");
+    let nicks: Vec<&str> = lobby.members.iter().map(|m| m.nick.as_str()).collect();
+    assert_eq!(nicks, ["me"]);
+    assert_eq!(lobby.topic.as_deref(), Some("new topic"));
+    let kinds: Vec<LineKind> = lobby
+        .lines
+        .iter()
+        .rev()
+        .take(7)
+        .rev()
+        .map(|l| l.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            LineKind::Join,
+            LineKind::Mode,
+            LineKind::Nick,
+            LineKind::Part,
+            LineKind::Kick,
+            LineKind::Quit,
+            LineKind::Topic
+        ]
+    );
+    assert!(
+        lobby
+            .lines
+            .iter()
+            .all(|l| l.kind.is_system() || l.sender.is_some())
+    );
+}
+
+#[test]
+fn own_nick_change_and_being_kicked() {
+    let mut model = registered();
+    feed(
+        &mut model,
+        &[":me!u@h NICK me2", ":bob!u@h KICK #lobby me2 :bye"],
+    );
+    assert_eq!(model.own_nick, "me2");
+    let lobby = model.buffer("#lobby").expect("lobby");
+    assert!(!lobby.joined);
+    assert!(lobby.members.is_empty());
+}
+
+#[test]
+fn errors_show_where_the_user_is_looking() {
+    let mut model = registered();
+    feed(&mut model, &[":srv 401 me nobody :No such nick/channel"]);
+    let last = model.active_buffer().lines.last().expect("line");
+    assert_eq!(last.kind, LineKind::Error);
+    assert_eq!(last.text, "nobody No such nick/channel");
+}
+
+#[test]
+fn disconnection_is_shown_everywhere() {
+    let mut model = registered();
+    model.apply(&Update::Disconnected(
+        "The server closed the connection: bye".into(),
+    ));
+    assert!(matches!(model.link, LinkState::Disconnected(_)));
+    for buffer in &model.buffers {
+        assert_eq!(
+            buffer.lines.last().map(|l| l.text.as_str()),
+            Some("The server closed the connection: bye")
+        );
+    }
+}
+
+#[test]
+fn actions_become_messages_with_local_echo_when_needed() {
+    let mut model = registered();
+    let out = model.prepare(Action::Say("hi all".into()));
+    assert_eq!(
+        out.messages,
+        [Message::new("PRIVMSG", ["#lobby", "hi all"])]
+    );
+    assert_eq!(
+        model.active_buffer().lines.last().expect("echo").text,
+        "hi all"
+    );
+
+    model.apply(&Update::CapsAcked(vec!["echo-message".into()]));
+    let before = model.active_buffer().lines.len();
+    let out = model.prepare(Action::Act("waves".into()));
+    assert_eq!(
+        out.messages,
+        [Message::new(
+            "PRIVMSG",
+            ["#lobby", "\u{1}ACTION waves\u{1}"]
+        )]
+    );
+    assert_eq!(
+        model.active_buffer().lines.len(),
+        before,
+        "the server echoes it"
+    );
+
+    let out = model.prepare(Action::Quit(Some("bye".into())));
+    assert_eq!(out.quit, Some(Some("bye".into())));
+    model.set_active(0);
+    let out = model.prepare(Action::Say("lost".into()));
+    assert!(out.messages.is_empty());
+    assert_eq!(
+        model.active_buffer().lines.last().expect("note").kind,
+        LineKind::Error
+    );
+}
