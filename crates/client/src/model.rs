@@ -153,6 +153,8 @@ pub struct Model {
     /// must not add them ourselves.
     pub echo_message: bool,
     pub link: LinkState,
+    /// A channel the user asked to join: shown as soon as we are in.
+    focus_on_join: Option<String>,
 }
 
 /// What the UI should send after an [`Action`].
@@ -188,6 +190,7 @@ impl Model {
             active: 0,
             echo_message: false,
             link: LinkState::Connecting,
+            focus_on_join: None,
         }
     }
 
@@ -317,8 +320,14 @@ impl Model {
                     let buffer = &mut self.buffers[index];
                     buffer.joined = true;
                     buffer.members.clear();
-                    // The first channel opens in front of the server buffer.
-                    if self.active == 0 {
+                    // The first channel opens in front of the server buffer,
+                    // and a channel the user just asked for comes to front.
+                    let asked = self
+                        .focus_on_join
+                        .as_deref()
+                        .is_some_and(|c| irc_eq(c, &channel));
+                    if self.active == 0 || asked {
+                        self.focus_on_join = None;
                         self.set_active(index);
                     }
                 } else {
@@ -588,6 +597,10 @@ impl Model {
                 out.messages.push(self.own_text(&target, &text, false));
             }
             Action::Join { channel, key } => {
+                match self.buffer_index(&channel) {
+                    Some(index) if self.buffers[index].joined => self.set_active(index),
+                    _ => self.focus_on_join = Some(channel.clone()),
+                }
                 let mut params = vec![channel];
                 params.extend(key);
                 out.messages.push(Message::new("JOIN", params));

@@ -1,0 +1,11 @@
+//! ciao, the desktop client: a connect/host screen and the chat view,
+//! drawn with egui, driving `ciao-client`'s connection and model.
+
+pub mod app;
+pub mod chat_view;
+pub mod connect_screen;
+pub mod fonts;
+pub mod host;
+pub mod session;
+
+pub use app::{CiaoApp, Intent, Prefs};

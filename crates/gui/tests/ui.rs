@@ -1,0 +1,339 @@
+//! The real app, driven through egui_kittest (no display): the form is
+//! filled by label, a real ciao-server runs in-process on 127.0.0.1:0.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ciao::{CiaoApp, Prefs};
+use ciao_client::model::LinkState;
+use ciao_client::{Model, Settings, Update, connect};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A runtime with a ciao-server on it, and the app under test.
+struct Fixture {
+    runtime: Runtime,
+    port: u16,
+    stop: Option<oneshot::Sender<()>>,
+    /// Signals each time the network side has something for the app.
+    events: mpsc::Receiver<()>,
+}
+
+fn fixture() -> (Fixture, Harness<'static, CiaoApp>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = {
+        let _guard = runtime.enter();
+        ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind")
+    };
+    let port = listener.local_addr().expect("addr").port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    runtime.spawn(ciao_server::run(
+        ciao_server::Config::default(),
+        vec![listener],
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let (signal, events) = mpsc::channel();
+    let signal = std::sync::Mutex::new(signal);
+    let waker = Arc::new(move || {
+        let _ = signal.lock().map(|s| s.send(()));
+    });
+    let app = CiaoApp::new(runtime.handle().clone(), Prefs::default(), waker);
+    let harness = Harness::builder()
+        .with_size(egui::vec2(900.0, 600.0))
+        .build_ui_state(|ui, app: &mut CiaoApp| app.show(ui), app);
+    (
+        Fixture {
+            runtime,
+            port,
+            stop: Some(stop),
+            events,
+        },
+        harness,
+    )
+}
+
+impl Fixture {
+    /// Steps the UI until `done` holds, waking on network events; fails
+    /// after a bound instead of hanging.
+    fn wait_until(
+        &self,
+        harness: &mut Harness<'static, CiaoApp>,
+        what: &str,
+        done: impl Fn(&Harness<'static, CiaoApp>) -> bool,
+    ) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            harness.step();
+            if done(harness) {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "timed out waiting for {what}");
+            // Wait for the next network event (or re-check shortly for
+            // timers such as reconnect delays).
+            let _ = self
+                .events
+                .recv_timeout(left.min(Duration::from_millis(200)));
+        }
+    }
+
+    /// Another participant, through ciao-client.
+    fn other(&self, nick: &str) -> Other {
+        let (_handle, updates) = connect(
+            self.runtime.handle(),
+            Settings::new("127.0.0.1", self.port, nick),
+            Arc::new(|| {}),
+        );
+        let mut other = Other {
+            updates,
+            model: Model::new(nick),
+            _handle,
+        };
+        other.until(&self.runtime, "registered in #lobby", |m| {
+            m.buffer("#lobby").is_some_and(|b| b.joined)
+        });
+        other
+    }
+}
+
+struct Other {
+    _handle: ciao_client::connection::Handle,
+    updates: tokio::sync::mpsc::UnboundedReceiver<Update>,
+    model: Model,
+}
+
+impl Other {
+    fn until(&mut self, runtime: &Runtime, what: &str, done: impl Fn(&Model) -> bool) {
+        runtime.block_on(async {
+            tokio::time::timeout(WAIT, async {
+                while !done(&self.model) {
+                    let update = self.updates.recv().await.expect("connection open");
+                    self.model.apply(&update);
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+        });
+    }
+
+    fn saw(&self, text: &str) -> bool {
+        self.model
+            .buffer("#lobby")
+            .is_some_and(|b| b.lines.iter().any(|l| l.text == text))
+    }
+}
+
+fn fill(harness: &mut Harness<'static, CiaoApp>, label: &str, text: &str) {
+    let field = harness.get_by_label(label);
+    field.focus();
+    // Select-all then type replaces what the field held.
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
+
+fn connect_as(fixture: &Fixture, harness: &mut Harness<'static, CiaoApp>, nick: &str) {
+    fill(harness, "Server address", "127.0.0.1");
+    fill(harness, "Port", &fixture.port.to_string());
+    fill(harness, "Nickname", nick);
+    harness.key_press(egui::Key::Enter);
+    fixture.wait_until(harness, "the chat view with #lobby", |h| {
+        h.state().session.as_ref().is_some_and(|s| {
+            s.model.active_buffer().name == "#lobby" && s.model.active_buffer().joined
+        })
+    });
+}
+
+fn send_line(harness: &mut Harness<'static, CiaoApp>, text: &str, with_button: bool) {
+    let input = harness.get_by_label("Message");
+    input.focus();
+    input.type_text(text);
+    harness.run();
+    if with_button {
+        harness.get_by_label("Send").click();
+    } else {
+        harness.key_press(egui::Key::Enter);
+    }
+    harness.run();
+}
+
+#[test]
+fn connect_by_form_and_chat_with_enter_and_the_button() {
+    let (fixture, mut harness) = fixture();
+    let mut other = fixture.other("other");
+    connect_as(&fixture, &mut harness, "gui");
+    assert!(
+        harness.query_all_by_label("#lobby").count() >= 2,
+        "the buffer list and the topic bar show #lobby"
+    );
+
+    send_line(&mut harness, "hello from enter", false);
+    other.until(&fixture.runtime, "the Enter message", |m| {
+        m.buffer("#lobby")
+            .is_some_and(|b| b.lines.iter().any(|l| l.text == "hello from enter"))
+    });
+    // Focus stays in the input and it is emptied.
+    let input = harness.get_by_label("Message");
+    assert!(input.is_focused());
+    assert_eq!(input.value().as_deref(), Some(""));
+
+    send_line(&mut harness, "hello from the button", true);
+    other.until(&fixture.runtime, "the button message", |m| {
+        m.buffer("#lobby")
+            .is_some_and(|b| b.lines.iter().any(|l| l.text == "hello from the button"))
+    });
+    assert!(other.saw("hello from enter"));
+
+    // The other side's message shows up in the GUI.
+    fixture.wait_until(&mut harness, "our own echo", |h| {
+        h.query_by_label_contains("hello from the button").is_some()
+    });
+    drop(fixture.stop);
+}
+
+#[test]
+fn a_closed_port_shows_refused_and_keeps_the_form() {
+    let (fixture, mut harness) = fixture();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    fill(&mut harness, "Server address", "127.0.0.1");
+    fill(&mut harness, "Port", &closed.to_string());
+    fill(&mut harness, "Nickname", "gui");
+    harness.get_by_label("Connect").click();
+    let expected = format!("Could not connect to 127.0.0.1:{closed}: connection refused");
+    fixture.wait_until(&mut harness, "the refusal", |h| {
+        h.query_by_label(&expected).is_some()
+    });
+    assert_eq!(harness.state().prefs.nick, "gui", "the form stays filled");
+    assert_eq!(
+        harness.get_by_label("Port").value().as_deref(),
+        Some(closed.to_string().as_str())
+    );
+}
+
+#[test]
+fn an_empty_address_is_refused_before_connecting() {
+    let (_fixture, mut harness) = fixture();
+    fill(&mut harness, "Server address", "");
+    fill(&mut harness, "Nickname", "gui");
+    harness.get_by_label("Connect").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Enter the server's address.")
+            .is_some()
+    );
+    assert!(
+        harness.state().session.is_none(),
+        "no connection was attempted"
+    );
+
+    fill(&mut harness, "Server address", "127.0.0.1");
+    fill(&mut harness, "Nickname", "bad nick");
+    harness.get_by_label("Connect").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Nickname: a name cannot contain spaces.")
+            .is_some()
+    );
+}
+
+#[test]
+fn join_opens_a_buffer_and_unknown_commands_get_a_hint() {
+    let (fixture, mut harness) = fixture();
+    connect_as(&fixture, &mut harness, "gui");
+    send_line(&mut harness, "/join #rust", false);
+    fixture.wait_until(&mut harness, "#rust", |h| {
+        h.state()
+            .session
+            .as_ref()
+            .is_some_and(|s| s.model.active_buffer().name == "#rust")
+    });
+    assert!(harness.query_all_by_label("#rust").next().is_some());
+
+    send_line(&mut harness, "/frobnicate", false);
+    assert!(
+        harness
+            .query_by_label_contains("Unknown command /frobnicate. Type /help")
+            .is_some()
+    );
+}
+
+#[test]
+fn server_shutdown_shows_the_reason_and_offers_to_reconnect() {
+    let (mut fixture, mut harness) = fixture();
+    connect_as(&fixture, &mut harness, "gui");
+    if let Some(stop) = fixture.stop.take() {
+        let _ = stop.send(());
+    }
+    fixture.wait_until(&mut harness, "the shutdown reason", |h| {
+        h.state()
+            .session
+            .as_ref()
+            .is_some_and(|s| matches!(s.model.link, LinkState::Disconnected(_)))
+    });
+    harness.run_ok();
+    assert!(
+        harness
+            .query_all_by_label_contains("The server is shutting down. Goodbye!")
+            .next()
+            .is_some()
+    );
+    assert!(harness.query_by_label("Reconnect").is_some());
+}
+
+#[test]
+fn hosting_a_chat_starts_a_server_others_can_join() {
+    let (fixture, mut harness) = fixture();
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    fill(&mut harness, "Port", &free.to_string());
+    fill(&mut harness, "Nickname", "host");
+    harness.get_by_label("Host a chat").click();
+    fixture.wait_until(&mut harness, "the hosted #lobby", |h| {
+        h.state()
+            .session
+            .as_ref()
+            .is_some_and(|s| s.model.active_buffer().joined)
+    });
+    assert!(
+        harness
+            .query_by_label_contains(&format!("Hosting on port {free}"))
+            .is_some()
+    );
+
+    // Someone else joins the hosted server.
+    let hosted = Fixture {
+        port: free,
+        ..fixture
+    };
+    let _guest = hosted.other("guest");
+    hosted.wait_until(&mut harness, "the guest in the member list", |h| {
+        h.state()
+            .session
+            .as_ref()
+            .is_some_and(|s| s.model.active_buffer().member("guest").is_some())
+    });
+    harness.state_mut().shutdown();
+}
