@@ -58,6 +58,8 @@ pub struct CiaoApp {
     pub closing: bool,
     /// Set when the window may now close.
     pub close_now: bool,
+    /// The window was told to close (once is enough).
+    close_sent: bool,
     waker: Waker,
 }
 
@@ -86,6 +88,7 @@ impl CiaoApp {
             input: ChatInput::default(),
             closing: false,
             close_now: false,
+            close_sent: false,
             waker: wake,
         }
     }
@@ -185,8 +188,17 @@ impl CiaoApp {
         }
     }
 
-    /// Draws the whole window.
+    /// Draws the whole window. A close request (the window's X, Ctrl+C)
+    /// is held until QUIT has been said.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        let close_requested = ui.ctx().input(|i| i.viewport().close_requested());
+        if close_requested && !self.close_now {
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            if !self.closing {
+                self.leave(None);
+            }
+        }
         self.poll();
         if let Some(retry) = self.session.as_ref().and_then(|s| s.retry_in()) {
             ui.ctx().request_repaint_after(retry);
@@ -195,6 +207,10 @@ impl CiaoApp {
             crate::chat_view::show(self, ui);
         } else {
             crate::connect_screen::show(self, ui);
+        }
+        if self.close_now && !self.close_sent {
+            self.close_sent = true;
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }
     }
 }
@@ -207,19 +223,7 @@ pub fn repaint_waker(ctx: &egui::Context) -> Waker {
 
 impl eframe::App for CiaoApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let close_requested = ui.ctx().input(|i| i.viewport().close_requested());
-        if close_requested && !self.close_now {
-            // Say goodbye first; close when the server let us go.
-            ui.ctx()
-                .send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            if !self.closing {
-                self.leave(None);
-            }
-        }
         self.show(ui);
-        if self.close_now {
-            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

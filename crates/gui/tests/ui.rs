@@ -337,3 +337,105 @@ fn hosting_a_chat_starts_a_server_others_can_join() {
     });
     harness.state_mut().shutdown();
 }
+
+#[test]
+fn seed_quit_and_closing_the_window_send_quit_and_end() {
+    let (fixture, mut harness) = fixture();
+    let mut other = fixture.other("other");
+    connect_as(&fixture, &mut harness, "leaver");
+    other.until(&fixture.runtime, "the GUI user in #lobby", |m| {
+        m.buffer("#lobby")
+            .is_some_and(|b| b.member("leaver").is_some())
+    });
+    send_line(&mut harness, "{quit}", false);
+    fixture.wait_until(&mut harness, "the app to be ready to close", |h| {
+        h.state().close_now
+    });
+    other.until(&fixture.runtime, "the QUIT", |m| {
+        m.buffer("#lobby")
+            .is_some_and(|b| b.member("leaver").is_none())
+    });
+
+    // Closing the window: the close is held until QUIT has been said.
+    let (fixture2, mut harness2) = self::fixture();
+    let mut other2 = fixture2.other("other");
+    connect_as(&fixture2, &mut harness2, "closer");
+    other2.until(&fixture2.runtime, "the GUI user in #lobby", |m| {
+        m.buffer("#lobby")
+            .is_some_and(|b| b.member("closer").is_some())
+    });
+    harness2
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    harness2.step();
+    assert!(
+        harness2.state().closing,
+        "the close request started the goodbye"
+    );
+    fixture2.wait_until(&mut harness2, "the app to be ready to close", |h| {
+        h.state().close_now
+    });
+    other2.until(&fixture2.runtime, "the QUIT", |m| {
+        m.buffer("#lobby")
+            .is_some_and(|b| b.member("closer").is_none())
+    });
+}
+
+#[test]
+fn unicode_and_emoji_render() {
+    let (fixture, mut harness) = fixture();
+    let mut other = fixture.other("other");
+    connect_as(&fixture, &mut harness, "gui");
+    // The harness panics on any glyph no installed font has.
+    send_line(&mut harness, "caffè? 😀🎉 ÄÖÜ ñ", false);
+    other.until(&fixture.runtime, "the emoji message", |m| {
+        m.buffer("#lobby")
+            .is_some_and(|b| b.lines.iter().any(|l| l.text.contains('😀')))
+    });
+    fixture.wait_until(&mut harness, "the emoji line", |h| {
+        h.query_by_label_contains("😀🎉").is_some()
+    });
+    harness.run_ok();
+}
+
+#[test]
+fn the_form_is_remembered() {
+    #[derive(Default)]
+    struct Memory(std::collections::HashMap<String, String>);
+    impl eframe::Storage for Memory {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.to_owned(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+    let (_fixture, mut harness) = fixture();
+    fill(&mut harness, "Server address", "chat.example");
+    fill(&mut harness, "Port", "7000");
+    fill(&mut harness, "Nickname", "zoe");
+    fill(&mut harness, "Password (optional)", "secret");
+    let mut storage = Memory::default();
+    eframe::App::save(harness.state_mut(), &mut storage);
+    let prefs: Prefs = eframe::get_value(&storage, ciao::app::PREFS_KEY).expect("saved");
+    assert_eq!(
+        prefs,
+        Prefs {
+            host: "chat.example".into(),
+            port: "7000".into(),
+            nick: "zoe".into()
+        }
+    );
+    assert!(
+        !storage.0.values().any(|v| v.contains("secret")),
+        "the password is not stored"
+    );
+}
