@@ -18,35 +18,35 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     let settings = ciao_server::cli::Args::parse().into_settings()?;
+    let shutdown = shutdown_signal()?;
     let mut listeners = Vec::new();
     for addr in &settings.listen {
         listeners
             .push(ciao_server::bind(*addr).with_context(|| format!("cannot listen on {addr}"))?);
     }
-    ciao_server::run(settings.config, listeners, shutdown_signal()).await?;
+    ciao_server::run(settings.config, listeners, shutdown).await?;
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl+C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+/// Completes on SIGINT (Ctrl+C) or SIGTERM. The handlers are installed
+/// here, before any socket is bound, so a signal that arrives as soon as
+/// the server listens is never the default "die at once".
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
         tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
