@@ -26,6 +26,8 @@ pub struct Session {
     pub leaving: bool,
     /// True once the connection got past opening the socket.
     pub ever_connected: bool,
+    /// Channels we were in when the link dropped, joined again on return.
+    rejoin: Vec<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -52,6 +54,7 @@ impl Session {
             retry_at: None,
             leaving: false,
             ever_connected: false,
+            rejoin: Vec::new(),
         }
     }
 
@@ -71,6 +74,16 @@ impl Session {
                 {
                     let delay = self.backoff.next_delay();
                     self.retry_at = Some(Instant::now() + delay);
+                    let joined = self.model.buffers.iter().filter(|b| b.joined);
+                    let channels: Vec<String> = joined.map(|b| b.name.clone()).collect();
+                    if !channels.is_empty() {
+                        self.rejoin = channels;
+                    }
+                }
+                Update::Message(message) if message.command == "001" && !self.rejoin.is_empty() => {
+                    let channels = std::mem::take(&mut self.rejoin).join(",");
+                    self.handle
+                        .send(Control::Send(ciao_proto::Message::new("JOIN", [channels])));
                 }
                 _ => {}
             }

@@ -439,3 +439,48 @@ fn the_form_is_remembered() {
         "the password is not stored"
     );
 }
+
+#[test]
+fn the_app_reconnects_by_itself_and_rejoins_its_channels() {
+    let (mut fixture, mut harness) = fixture();
+    connect_as(&fixture, &mut harness, "gui");
+    send_line(&mut harness, "/join #rust", false);
+    fixture.wait_until(&mut harness, "#rust", |h| {
+        h.state()
+            .session
+            .as_ref()
+            .is_some_and(|s| s.model.active_buffer().name == "#rust")
+    });
+    if let Some(stop) = fixture.stop.take() {
+        let _ = stop.send(());
+    }
+    fixture.wait_until(&mut harness, "the drop", |h| {
+        h.state()
+            .session
+            .as_ref()
+            .is_some_and(|s| matches!(s.model.link, LinkState::Disconnected(_)))
+    });
+
+    // A new server on the same port: the app comes back within the backoff.
+    let listener = {
+        let _guard = fixture.runtime.enter();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], fixture.port));
+        ciao_server::bind(addr).expect("rebind the same port")
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    fixture.runtime.spawn(ciao_server::run(
+        ciao_server::Config::default(),
+        vec![listener],
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    fixture.stop = Some(stop);
+    fixture.wait_until(&mut harness, "back in #lobby and #rust", |h| {
+        h.state().session.as_ref().is_some_and(|s| {
+            ["#lobby", "#rust"]
+                .iter()
+                .all(|c| s.model.buffer(c).is_some_and(|b| b.joined))
+        })
+    });
+}
