@@ -208,7 +208,7 @@ fn messages(app: &mut CiaoApp, ui: &mut egui::Ui) {
             for line in &buffer.lines {
                 ui.horizontal_wrapped(|ui| {
                     ui.spacing_mut().item_spacing.x = 4.0;
-                    ui.label(RichText::new(line.clock()).weak().monospace());
+                    ui.label(RichText::new(line.clock()).weak());
                     match (&line.sender, line.kind) {
                         (Some(sender), LineKind::Action) => {
                             ui.label(
@@ -254,10 +254,12 @@ fn text_with_links(ui: &mut egui::Ui, text: &str, kind: LineKind) {
     for word in text.split_inclusive(' ') {
         let bare = word.trim_end();
         if bare.starts_with("http://") || bare.starts_with("https://") {
-            if !plain.is_empty() {
-                ui.label(style(&plain));
-                plain.clear();
+            // egui spaces items itself: the text's own trailing space
+            // would double the gap before the link.
+            if !plain.trim_end().is_empty() {
+                ui.label(style(plain.trim_end()));
             }
+            plain.clear();
             ui.hyperlink(bare);
         } else {
             plain.push_str(word);
@@ -271,6 +273,7 @@ fn text_with_links(ui: &mut egui::Ui, text: &str, kind: LineKind) {
 fn input_bar(app: &mut CiaoApp, ui: &mut egui::Ui) {
     egui::Panel::bottom("input").show(ui, |ui| {
         let mut send = false;
+        ui.add_space(4.0);
         ui.horizontal(|ui| {
             let label = ui.label("Message");
             let width = ui.available_width() - 70.0;
@@ -296,6 +299,7 @@ fn input_bar(app: &mut CiaoApp, ui: &mut egui::Ui) {
                 response.request_focus();
             }
         });
+        ui.add_space(4.0);
         if send {
             submit_input(app);
         }
