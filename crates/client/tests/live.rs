@@ -54,6 +54,16 @@ impl Client {
         }
     }
 
+    /// Waits for the connection to fail and returns the reason shown.
+    async fn failure(&mut self) -> String {
+        self.until("failure", |m| matches!(m.link, LinkState::Disconnected(_)))
+            .await;
+        match &self.model.link {
+            LinkState::Disconnected(reason) => reason.clone(),
+            other => panic!("not disconnected: {other:?}"),
+        }
+    }
+
     fn lobby_has(&self, nick: &str) -> bool {
         self.model
             .buffer("#lobby")
@@ -203,23 +213,15 @@ async fn refused_and_empty_addresses_are_explained() {
         listener.local_addr().expect("addr").port()
     };
     let mut client = Client::start(port, "x");
-    client
-        .until("failure", |m| matches!(m.link, LinkState::Disconnected(_)))
-        .await;
     assert_eq!(
-        client.model.link,
-        LinkState::Disconnected(format!(
-            "Could not connect to 127.0.0.1:{port}: connection refused"
-        ))
+        client.failure().await,
+        format!("Could not connect to 127.0.0.1:{port}: connection refused")
     );
 
     let mut empty = Client::start_with(Settings::new("  ", 6667, "x"));
-    empty
-        .until("failure", |m| matches!(m.link, LinkState::Disconnected(_)))
-        .await;
     assert_eq!(
-        empty.model.link,
-        LinkState::Disconnected("The server address may not be empty.".into())
+        empty.failure().await,
+        "The server address may not be empty."
     );
 }
 
@@ -279,15 +281,12 @@ async fn a_server_that_never_answers_times_out_with_a_clear_message() {
     let mut settings = Settings::new("127.0.0.1", addr.port(), "x");
     settings.connect_timeout = Duration::from_millis(300);
     let mut client = Client::start_with(settings);
-    client
-        .until("failure", |m| matches!(m.link, LinkState::Disconnected(_)))
-        .await;
     assert_eq!(
-        client.model.link,
-        LinkState::Disconnected(format!(
+        client.failure().await,
+        format!(
             "Could not connect to 127.0.0.1:{}: timed out after 0.3 s",
             addr.port()
-        ))
+        )
     );
     drop(listener);
 }

@@ -134,6 +134,14 @@ impl Other {
     }
 }
 
+/// A port nobody listens on right now (bound, then released).
+fn unused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 fn fill(harness: &mut Harness<'static, CiaoApp>, label: &str, text: &str) {
     let field = harness.get_by_label(label);
     field.focus();
@@ -208,11 +216,7 @@ fn connect_by_form_and_chat_with_enter_and_the_button() {
 #[test]
 fn a_closed_port_shows_refused_and_keeps_the_form() {
     let (fixture, mut harness) = fixture();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let closed = unused_port();
     fill(&mut harness, "Server address", "127.0.0.1");
     fill(&mut harness, "Port", &closed.to_string());
     fill(&mut harness, "Nickname", "gui");
@@ -303,11 +307,7 @@ fn server_shutdown_shows_the_reason_and_offers_to_reconnect() {
 #[test]
 fn hosting_a_chat_starts_a_server_others_can_join() {
     let (fixture, mut harness) = fixture();
-    let free = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let free = unused_port();
     fill(&mut harness, "Port", &free.to_string());
     fill(&mut harness, "Nickname", "host");
     harness.get_by_label("Host a chat").click();

@@ -32,7 +32,7 @@ pub use user::USER_LEN;
 
 use ciao_proto::{Message, Numeric};
 
-use crate::client::ClientId;
+use crate::client::{Client, ClientId};
 use crate::state::State;
 
 /// Why a command was refused; turned into a numeric reply centrally.
@@ -55,6 +55,18 @@ impl CommandError {
 }
 
 pub type CommandResult = Result<(), CommandError>;
+
+/// The sender, for commands that only make sense before registration
+/// (`PASS`, `USER`): 462 once registered; `None` if it is gone.
+pub fn unregistered<'a>(ctx: &'a mut Ctx<'_>) -> Result<Option<&'a mut Client>, CommandError> {
+    match ctx.state.clients.get_mut(&ctx.id) {
+        Some(client) if client.registered => Err(CommandError::numeric(
+            Numeric::AlreadyRegistered,
+            ["You may not reregister"],
+        )),
+        client => Ok(client),
+    }
+}
 
 /// What a handler gets: the state (locked), who sent the command, and the
 /// command itself.

@@ -1,22 +1,16 @@
 //! USER <username> <mode> <unused> :<realname>
 
-use ciao_proto::{Message, Numeric};
+use ciao_proto::Message;
 
-use super::{CommandError, CommandResult, Ctx, registration};
+use super::{CommandError, CommandResult, Ctx, registration, unregistered};
 
 /// Longest user name kept (`USERLEN`).
 pub const USER_LEN: usize = 16;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
-    let Some(client) = ctx.state.clients.get_mut(&ctx.id) else {
+    let Some(client) = unregistered(ctx)? else {
         return Ok(());
     };
-    if client.registered {
-        return Err(CommandError::numeric(
-            Numeric::AlreadyRegistered,
-            ["You may not reregister"],
-        ));
-    }
     if message.params[0].is_empty() || message.params[3].is_empty() {
         return Err(CommandError::NeedMoreParams);
     }
