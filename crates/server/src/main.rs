@@ -18,6 +18,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     let settings = ciao_server::cli::Args::parse().into_settings()?;
+    // Every client is a descriptor: take the soft limit up to the hard one.
+    if let Ok(limit) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::debug!(limit, "open file limit");
+    }
     let shutdown = shutdown_signal()?;
     let mut listeners = Vec::new();
     for addr in &settings.listen {

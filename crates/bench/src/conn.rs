@@ -1,0 +1,170 @@
+//! Opening and registering test connections.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// How long one registration step may take before it counts as a failure.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens a connection to `addr`. On IPv4 loopback the source address is
+/// spread over 127.0.0.2–127.0.0.251 so that many thousands of
+/// connections do not exhaust one address's ephemeral ports.
+pub async fn open(addr: SocketAddr, index: usize) -> anyhow::Result<TcpStream> {
+    let stream = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_loopback() => {
+            let socket = TcpSocket::new_v4()?;
+            let source = Ipv4Addr::new(127, 0, 0, 2 + (index % 250) as u8);
+            socket.bind(SocketAddr::new(IpAddr::V4(source), 0))?;
+            socket.connect(addr).await
+        }
+        _ => TcpStream::connect(addr).await,
+    }
+    .with_context(|| format!("connect to {addr}"))?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// A connection split into a line reader and a writer.
+#[derive(Debug)]
+pub struct Conn {
+    pub reader: BufReader<OwnedReadHalf>,
+    pub writer: OwnedWriteHalf,
+    /// Reused line buffer.
+    pub line: Vec<u8>,
+    /// True when `line` holds a whole line already handed out.
+    complete: bool,
+}
+
+impl Conn {
+    pub fn new(stream: TcpStream) -> Self {
+        let (reader, writer) = stream.into_split();
+        Conn {
+            reader: BufReader::with_capacity(16 * 1024, reader),
+            writer,
+            line: Vec::with_capacity(512),
+            complete: false,
+        }
+    }
+
+    pub async fn send(&mut self, line: &str) -> anyhow::Result<()> {
+        self.writer.write_all(line.as_bytes()).await?;
+        Ok(())
+    }
+
+    /// Reads the next line into `self.line` (without CRLF); false at EOF.
+    ///
+    /// Cancel-safe, so it can race a send timer in `select!`: a cancelled
+    /// read leaves its partial bytes in `line`, and the buffer is only
+    /// cleared once a whole line was handed out.
+    pub async fn read_line(&mut self) -> anyhow::Result<bool> {
+        if self.complete {
+            self.line.clear();
+            self.complete = false;
+        }
+        let n = self.reader.read_until(b'\n', &mut self.line).await?;
+        if n == 0 && self.line.is_empty() {
+            return Ok(false);
+        }
+        while matches!(self.line.last(), Some(b'\n' | b'\r')) {
+            self.line.pop();
+        }
+        self.complete = true;
+        Ok(true)
+    }
+
+    /// Answers a PING line; true if it was one.
+    pub async fn answer_ping(&mut self) -> anyhow::Result<bool> {
+        if let Some(token) = self.line.strip_prefix(b"PING ") {
+            let pong = format!("PONG {}\r\n", String::from_utf8_lossy(token));
+            self.send(&pong).await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Reads until a line satisfies `done`, answering PINGs on the way.
+    pub async fn wait_for(
+        &mut self,
+        what: &str,
+        done: impl Fn(&[u8]) -> bool,
+    ) -> anyhow::Result<()> {
+        let wait = async {
+            loop {
+                if !self.read_line().await? {
+                    bail!("connection closed while waiting for {what}");
+                }
+                if self.answer_ping().await? {
+                    continue;
+                }
+                if is_numeric(&self.line, b"433") || is_numeric(&self.line, b"432") {
+                    bail!("nick refused: {}", String::from_utf8_lossy(&self.line));
+                }
+                if self.line.starts_with(b"ERROR") {
+                    bail!("server said {}", String::from_utf8_lossy(&self.line));
+                }
+                if done(&self.line) {
+                    return Ok(());
+                }
+            }
+        };
+        tokio::time::timeout(STEP_TIMEOUT, wait)
+            .await
+            .with_context(|| format!("timed out waiting for {what}"))?
+    }
+
+    /// IRC registration; `caps` are requested without waiting for LS.
+    pub async fn register(&mut self, nick: &str, caps: &[&str]) -> anyhow::Result<()> {
+        let mut hello = String::new();
+        if !caps.is_empty() {
+            hello.push_str(&format!("CAP REQ :{}\r\n", caps.join(" ")));
+        }
+        hello.push_str(&format!("NICK {nick}\r\nUSER {nick} 0 * :ciao-bench\r\n"));
+        if !caps.is_empty() {
+            hello.push_str("CAP END\r\n");
+        }
+        self.send(&hello).await?;
+        self.wait_for("the end of the welcome (376/422)", |l| {
+            is_numeric(l, b"376") || is_numeric(l, b"422")
+        })
+        .await
+    }
+
+    /// Joins `channel` and waits for the end of its NAMES.
+    pub async fn join(&mut self, channel: &str) -> anyhow::Result<()> {
+        self.send(&format!("JOIN {channel}\r\n")).await?;
+        let needle = format!(" {channel} ");
+        let needle = needle.as_bytes().to_vec();
+        self.wait_for("366 after JOIN", move |l| {
+            is_numeric(l, b"366")
+                && l.windows(needle.len())
+                    .any(|w| w.eq_ignore_ascii_case(&needle))
+        })
+        .await
+    }
+
+    /// Plain (seed) mode: wait for the greeting, give the name, wait for
+    /// the welcome.
+    pub async fn register_plain(&mut self, name: &str) -> anyhow::Result<()> {
+        self.wait_for("the greeting", |_| true).await?;
+        self.send(&format!("{name}\n")).await?;
+        let needle = name.as_bytes().to_vec();
+        self.wait_for("the welcome", move |l| {
+            l.windows(needle.len()).any(|w| w == needle.as_slice())
+        })
+        .await
+    }
+}
+
+/// True when `line` is the numeric `code` (`:server 001 …`).
+pub fn is_numeric(line: &[u8], code: &[u8]) -> bool {
+    let rest = match line.iter().position(|&b| b == b' ') {
+        Some(i) if line.first() == Some(&b':') => &line[i + 1..],
+        _ => line,
+    };
+    rest.starts_with(code) && rest.get(code.len()) == Some(&b' ')
+}

@@ -1,0 +1,330 @@
+//! Fan-out: N clients in one channel, S of them send M messages each.
+//!
+//! Every payload carries the sender's index, a sequence number and the
+//! send time, so each receiver measures latency and checks that nothing
+//! was lost, duplicated or reordered per sender.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use hdrhistogram::Histogram;
+use tokio::sync::{Semaphore, watch};
+
+use crate::conn::{self, Conn};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct FanoutArgs {
+    /// Clients in the channel (senders included).
+    #[arg(long, default_value_t = 100)]
+    pub clients: usize,
+    /// How many of them send.
+    #[arg(long, default_value_t = 1)]
+    pub senders: usize,
+    /// Messages per sender.
+    #[arg(long, default_value_t = 1000)]
+    pub messages: u64,
+    /// Fixed total send rate in messages per second (all senders
+    /// together); without it senders go as fast as their window allows.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Most messages a sender may have in flight (sent, not yet echoed
+    /// back by the server).
+    #[arg(long, default_value_t = 64)]
+    pub window: u64,
+    /// Bytes of padding in each message.
+    #[arg(long, default_value_t = 64)]
+    pub payload: usize,
+    #[arg(long, default_value = "#bench")]
+    pub channel: String,
+    /// Speak the seed's plain protocol instead of IRC (the server's
+    /// default channel is then the room).
+    #[arg(long)]
+    pub plain: bool,
+    /// Give up waiting for deliveries this long after the last send.
+    #[arg(long, default_value_t = 60)]
+    pub drain_secs: u64,
+}
+
+/// What one client saw.
+struct Outcome {
+    deliveries: u64,
+    expected: u64,
+    out_of_order: u64,
+    latency: Histogram<u64>,
+    last_delivery: Option<Instant>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Report {
+    pub scenario: &'static str,
+    pub clients: usize,
+    pub senders: usize,
+    pub messages: u64,
+    pub rate: Option<f64>,
+    pub deliveries: u64,
+    pub expected: u64,
+    pub lost: u64,
+    pub out_of_order: u64,
+    pub elapsed_s: f64,
+    pub deliveries_per_s: f64,
+    pub latency_us: Latency,
+    pub server_cpu_s: Option<f64>,
+    pub bench_cpu_s: Option<f64>,
+    pub server_cpu_us_per_delivery: Option<f64>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Latency {
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p999: u64,
+    pub max: u64,
+}
+
+pub async fn run(
+    addr: SocketAddr,
+    args: FanoutArgs,
+    server_pid: Option<String>,
+) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        args.senders >= 1 && args.senders <= args.clients,
+        "need 1 ≤ senders ≤ clients"
+    );
+    let base = Instant::now();
+    let (start_tx, start_rx) = watch::channel(false);
+    let connect_slots = Arc::new(Semaphore::new(256));
+    let mut ready = Vec::with_capacity(args.clients);
+    for index in 0..args.clients {
+        let args = args.clone();
+        let slots = connect_slots.clone();
+        ready.push(tokio::spawn(async move {
+            let _slot = slots.acquire().await?;
+            let mut conn = Conn::new(conn::open(addr, index).await?);
+            let name = format!("b{index}");
+            if args.plain {
+                conn.register_plain(&name).await?;
+            } else {
+                let caps: &[&str] = if index < args.senders {
+                    &["echo-message"]
+                } else {
+                    &[]
+                };
+                conn.register(&name, caps).await?;
+                conn.join(&args.channel).await?;
+            }
+            anyhow::Ok(conn)
+        }));
+    }
+    let mut conns = Vec::with_capacity(args.clients);
+    for (index, task) in ready.into_iter().enumerate() {
+        conns.push(task.await?.with_context(|| format!("client {index}"))?);
+    }
+
+    let cpu_before = server_pid.as_deref().and_then(crate::procfs::cpu_seconds);
+    let bench_before = crate::procfs::cpu_seconds("self");
+    let mut tasks = Vec::with_capacity(args.clients);
+    for (index, conn) in conns.into_iter().enumerate() {
+        let args = args.clone();
+        let start = start_rx.clone();
+        tasks.push(tokio::spawn(client(index, conn, args, base, start)));
+    }
+    let started = Instant::now();
+    start_tx.send(true)?;
+
+    let mut deliveries = 0;
+    let mut expected = 0;
+    let mut out_of_order = 0;
+    let mut latency = Histogram::<u64>::new(3)?;
+    let mut last = started;
+    for task in tasks {
+        let outcome = task.await??;
+        deliveries += outcome.deliveries;
+        expected += outcome.expected;
+        out_of_order += outcome.out_of_order;
+        latency.add(&outcome.latency)?;
+        if let Some(at) = outcome.last_delivery {
+            last = last.max(at);
+        }
+    }
+    let elapsed = last.duration_since(started).as_secs_f64().max(1e-9);
+    let server_cpu = match (
+        cpu_before,
+        server_pid.as_deref().and_then(crate::procfs::cpu_seconds),
+    ) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    };
+    let bench_cpu = match (bench_before, crate::procfs::cpu_seconds("self")) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    };
+    Ok(Report {
+        scenario: "fanout",
+        clients: args.clients,
+        senders: args.senders,
+        messages: args.messages,
+        rate: args.rate,
+        deliveries,
+        expected,
+        lost: expected.saturating_sub(deliveries),
+        out_of_order,
+        elapsed_s: elapsed,
+        deliveries_per_s: deliveries as f64 / elapsed,
+        latency_us: Latency {
+            p50: latency.value_at_quantile(0.5),
+            p90: latency.value_at_quantile(0.9),
+            p99: latency.value_at_quantile(0.99),
+            p999: latency.value_at_quantile(0.999),
+            max: latency.max(),
+        },
+        server_cpu_s: server_cpu,
+        bench_cpu_s: bench_cpu,
+        server_cpu_us_per_delivery: server_cpu
+            .filter(|_| deliveries > 0)
+            .map(|cpu| cpu * 1e6 / deliveries as f64),
+    })
+}
+
+/// The payload of a delivered message: `sender seq micros padding`.
+fn payload(line: &[u8], plain: bool) -> Option<&[u8]> {
+    if plain {
+        let at = line.windows(2).position(|w| w == b": ")?;
+        return Some(&line[at + 2..]);
+    }
+    // `:src PRIVMSG #chan :payload`, possibly after tags.
+    let at = line.windows(9).position(|w| w == b" PRIVMSG ")?;
+    let rest = &line[at + 9..];
+    let colon = rest.windows(2).position(|w| w == b" :")?;
+    Some(&rest[colon + 2..])
+}
+
+fn parse_numbers(payload: &[u8]) -> Option<(usize, u64, u64)> {
+    let mut fields = payload.split(|&b| b == b' ');
+    let mut number = || -> Option<u64> { std::str::from_utf8(fields.next()?).ok()?.parse().ok() };
+    Some((number()? as usize, number()?, number()?))
+}
+
+async fn client(
+    index: usize,
+    mut conn: Conn,
+    args: FanoutArgs,
+    base: Instant,
+    mut start: watch::Receiver<bool>,
+) -> anyhow::Result<Outcome> {
+    let is_sender = index < args.senders;
+    // Everyone gets every other sender's messages; a sender also gets its
+    // own back (echo-message or the seed's echo), which serves as the ack
+    // for its window but is not counted as a delivery.
+    let others = if is_sender {
+        args.senders - 1
+    } else {
+        args.senders
+    } as u64;
+    let expected = others * args.messages;
+    let mut outcome = Outcome {
+        deliveries: 0,
+        expected,
+        out_of_order: 0,
+        latency: Histogram::new(3)?,
+        last_delivery: None,
+    };
+    let mut next_seq = vec![0u64; args.senders];
+    let mut sent = 0u64;
+    let mut acked = 0u64;
+    let padding = "x".repeat(args.payload);
+    let target = if args.plain {
+        String::new()
+    } else {
+        format!("PRIVMSG {} :", args.channel)
+    };
+    let mut pacer = args.rate.map(|rate| {
+        let per_sender = rate / args.senders as f64;
+        let mut interval =
+            tokio::time::interval(Duration::from_secs_f64(1.0 / per_sender.max(1e-3)));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        interval
+    });
+    start.wait_for(|go| *go).await?;
+    let mut deadline: Option<tokio::time::Instant> = None;
+
+    loop {
+        let sending = is_sender && sent < args.messages;
+        if !sending && outcome.deliveries >= expected && (!is_sender || acked >= sent) {
+            break;
+        }
+        if !sending && deadline.is_none() {
+            deadline = Some(tokio::time::Instant::now() + Duration::from_secs(args.drain_secs));
+        }
+        let may_send = sending && sent - acked < args.window;
+        tokio::select! {
+            biased;
+            read = conn.read_line() => {
+                if !read? {
+                    break;
+                }
+                if conn.answer_ping().await? {
+                    continue;
+                }
+                let Some((sender, seq, micros)) = payload(&conn.line, args.plain).and_then(parse_numbers) else {
+                    continue;
+                };
+                if sender == index {
+                    acked += 1;
+                    continue;
+                }
+                let now = Instant::now();
+                let sent_at = micros;
+                let now_us = now.duration_since(base).as_micros() as u64;
+                outcome.latency.record(now_us.saturating_sub(sent_at).max(1))?;
+                outcome.deliveries += 1;
+                outcome.last_delivery = Some(now);
+                if let Some(next) = next_seq.get_mut(sender) {
+                    if seq != *next {
+                        outcome.out_of_order += 1;
+                    }
+                    *next = seq + 1;
+                }
+            }
+            _ = async {
+                if let Some(pacer) = pacer.as_mut() {
+                    pacer.tick().await;
+                }
+            }, if may_send => {
+                let micros = Instant::now().duration_since(base).as_micros();
+                let line = format!("{target}{index} {sent} {micros} {padding}\r\n");
+                conn.send(&line).await?;
+                sent += 1;
+            }
+            _ = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => break,
+        }
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_from_irc_and_plain_lines() {
+        let irc = b"@time=x :b1!~b1@127.0.0.1 PRIVMSG #bench :3 17 12345 xxxx";
+        assert_eq!(
+            payload(irc, false).and_then(parse_numbers),
+            Some((3, 17, 12345))
+        );
+        let plain = b"b1: 3 17 12345 xxxx";
+        assert_eq!(
+            payload(plain, true).and_then(parse_numbers),
+            Some((3, 17, 12345))
+        );
+        assert_eq!(payload(b":s 001 me :Welcome", false), None);
+    }
+}

@@ -1,0 +1,8 @@
+//! ciao-bench's scenarios as a library, so tests can run them against an
+//! in-process server. The binary (`main.rs`) only parses flags.
+
+pub mod churn;
+pub mod conn;
+pub mod fanout;
+pub mod idle;
+pub mod procfs;

@@ -1,0 +1,65 @@
+//! ciao-bench: a load generator for ciao and other IRC servers, loopback
+//! only, bounded in count and time. See docs/BENCHMARKS.md.
+
+use std::net::SocketAddr;
+
+use ciao_bench::{churn, fanout, idle};
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Server to load (loopback addresses only).
+    #[arg(long, global = true, default_value = "127.0.0.1:6667")]
+    addr: SocketAddr,
+    /// PID of the server process, for its CPU time and memory.
+    #[arg(long, global = true)]
+    server_pid: Option<u32>,
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// N clients in one channel, S senders, M messages each.
+    Fanout(fanout::FanoutArgs),
+    /// Hold N registered connections; report the server's memory per
+    /// connection.
+    Idle(idle::IdleArgs),
+    /// Connect-register-join-message-quit cycles for a while.
+    Churn(churn::ChurnArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    anyhow::ensure!(
+        cli.addr.ip().is_loopback(),
+        "ciao-bench only loads servers on this machine (loopback), not {}",
+        cli.addr
+    );
+    // Thousands of connections need thousands of descriptors.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let pid = cli.server_pid.map(|p| p.to_string());
+    let report = runtime.block_on(async {
+        anyhow::Ok(match cli.scenario {
+            Scenario::Fanout(args) => {
+                serde_json::to_value(fanout::run(cli.addr, args, pid).await?)?
+            }
+            Scenario::Idle(args) => serde_json::to_value(idle::run(cli.addr, args, pid).await?)?,
+            Scenario::Churn(args) => serde_json::to_value(churn::run(cli.addr, args, pid).await?)?,
+        })
+    })?;
+    if cli.json {
+        println!("{report}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(())
+}

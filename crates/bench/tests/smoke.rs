@@ -1,0 +1,92 @@
+//! Every scenario against the real server in-process: small sizes, and
+//! the generator's own bookkeeping must add up.
+
+use std::net::SocketAddr;
+
+use ciao_bench::{churn, fanout, idle};
+use tokio::sync::oneshot;
+
+async fn server(config: ciao_server::Config) -> (SocketAddr, oneshot::Sender<()>) {
+    let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(ciao_server::run(config, vec![listener], async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+fn fanout_args(plain: bool) -> fanout::FanoutArgs {
+    fanout::FanoutArgs {
+        clients: 20,
+        senders: 3,
+        messages: 200,
+        rate: None,
+        window: 16,
+        payload: 32,
+        channel: "#bench".into(),
+        plain,
+        drain_secs: 10,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_delivers_everything_in_order() {
+    let (addr, _stop) = server(ciao_server::Config {
+        default_channel: None,
+        ..Default::default()
+    })
+    .await;
+    let pid = std::process::id().to_string();
+    let report = fanout::run(addr, fanout_args(false), Some(pid))
+        .await
+        .expect("run");
+    // 17 listeners get 3×200, the 3 senders get the other two's 2×200.
+    assert_eq!(report.expected, 17 * 600 + 3 * 400);
+    assert_eq!(report.deliveries, report.expected);
+    assert_eq!((report.lost, report.out_of_order), (0, 0));
+    assert!(report.latency_us.max >= report.latency_us.p50);
+    assert!(report.server_cpu_s.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_in_plain_mode_and_at_a_fixed_rate() {
+    let (addr, _stop) = server(ciao_server::Config::default()).await;
+    let mut args = fanout_args(true);
+    args.rate = Some(2000.0);
+    let report = fanout::run(addr, args, None).await.expect("run");
+    assert_eq!(report.deliveries, report.expected);
+    assert_eq!((report.lost, report.out_of_order), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_churn_run_clean() {
+    let (addr, _stop) = server(ciao_server::Config::default()).await;
+    let pid = std::process::id().to_string();
+    let idle = idle::run(
+        addr,
+        idle::IdleArgs {
+            clients: 50,
+            channel: String::new(),
+        },
+        Some(pid),
+    )
+    .await
+    .expect("idle");
+    assert_eq!(idle.registered, 50);
+    assert!(idle.server_rss_kb_after.is_some());
+
+    let churn = churn::run(
+        addr,
+        churn::ChurnArgs {
+            duration_secs: 1,
+            concurrency: 4,
+            channel: "#churn".into(),
+        },
+        None,
+    )
+    .await
+    .expect("churn");
+    assert!(churn.cycles > 0);
+    assert_eq!(churn.failures, 0, "{:?}", churn.first_failure);
+}
