@@ -99,6 +99,14 @@ impl Outbox {
         self.ready.notify_one();
     }
 
+    /// Takes every queued line at once, without a writer (benchmarks and
+    /// tests that look at what a client would have been sent).
+    pub fn take_queued(&self) -> Vec<Bytes> {
+        let mut queue = self.queue();
+        queue.bytes = 0;
+        queue.lines.drain(..).collect()
+    }
+
     /// Why the outbox closed, if it did.
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.queue().close.clone()

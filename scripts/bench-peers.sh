@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# Benchmark ciao-server against two established IRC servers, InspIRCd 3 and
+# ngIRCd 26 (from Debian), with ciao-bench, on loopback only.
+#
+# Usage:
+#   scripts/bench-peers.sh [run]         build, run every scenario ROUNDS times,
+#                                        servers interleaved, print the table
+#   scripts/bench-peers.sh smoke [N]     install and start each server, check a
+#                                        PRIVMSG between 2 clients (and that N
+#                                        more clients can register), stop
+#   scripts/bench-peers.sh table FILE    print the table for a raw.jsonl
+#
+# Every run gets a freshly started server on a free 127.0.0.1 port, so no
+# state (channel members, heap growth, TIME_WAIT sockets) leaks between runs.
+# Order: for each round, for each scenario, each server in turn (the order of
+# servers rotates per round). Peer configs: scripts/peers/*.conf; they turn
+# off flood control and per-IP/connection limits, and disable DNS/ident
+# lookups. Limits that ngIRCd cannot turn off are listed in peers/ngircd.conf.
+#
+# Environment (defaults in brackets):
+#   ROUNDS [3]  SERVERS ["ciao inspircd ngircd"]  RESULTS [target/bench-results/DATE]
+#   SCENARIOS ["fanout-1000x10 fanout-100x1 fanout-rate idle-10000 churn"]
+#   NO_BUILD=1 skips cargo build; CIAO_SERVER, BENCH: binaries [target/release/...]
+#   F1_CLIENTS [1000] F1_SENDERS [10] F1_MESSAGES [3000]   fanout-1000x10
+#   F2_CLIENTS [100]  F2_SENDERS [1]  F2_MESSAGES [20000]  fanout-100x1
+#   FR_CLIENTS [1000] FR_SENDERS [10] FR_DELIVERIES_PER_S [400000] FR_SECS [10]
+#       fanout-rate: --rate = deliveries/s / clients, --messages = rate * secs
+#   FANOUT_WINDOW [unset: ciao-bench default] passed as --window
+#   IDLE_CLIENTS [10000]  CHURN_SECS [5]  CHURN_CONCURRENCY [50]
+#   BENCH_ARGS [""] extra arguments for every ciao-bench call
+#   PIN=1 pins the server to CPU 1 and ciao-bench to CPU 0 [off]
+#   RUN_TIMEOUT [300] seconds per ciao-bench run; COOLDOWN [2] seconds between runs
+# (--messages is passed as the total over all senders.)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PEERS="$ROOT/scripts/peers"
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+CIAO_SERVER=${CIAO_SERVER:-$TARGET/release/ciao-server}
+BENCH=${BENCH:-$TARGET/release/ciao-bench}
+ROUNDS=${ROUNDS:-3}
+SERVERS=${SERVERS:-"ciao inspircd ngircd"}
+SCENARIOS=${SCENARIOS:-"fanout-1000x10 fanout-100x1 fanout-rate idle-10000 churn"}
+RESULTS=${RESULTS:-$TARGET/bench-results/$(date +%Y%m%d-%H%M%S)}
+F1_CLIENTS=${F1_CLIENTS:-1000} F1_SENDERS=${F1_SENDERS:-10} F1_MESSAGES=${F1_MESSAGES:-3000}
+F2_CLIENTS=${F2_CLIENTS:-100} F2_SENDERS=${F2_SENDERS:-1} F2_MESSAGES=${F2_MESSAGES:-20000}
+FR_CLIENTS=${FR_CLIENTS:-1000} FR_SENDERS=${FR_SENDERS:-10}
+FR_DELIVERIES_PER_S=${FR_DELIVERIES_PER_S:-400000} FR_SECS=${FR_SECS:-10}
+FANOUT_WINDOW=${FANOUT_WINDOW:-}
+IDLE_CLIENTS=${IDLE_CLIENTS:-10000}
+CHURN_SECS=${CHURN_SECS:-5} CHURN_CONCURRENCY=${CHURN_CONCURRENCY:-50}
+BENCH_ARGS=${BENCH_ARGS:-}
+PIN=${PIN:-0}
+RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+COOLDOWN=${COOLDOWN:-2}
+SENDQ=1048576            # ciao's default --sendq; the peers get the same
+PEER_USER=irc            # InspIRCd refuses to run as root; both peers use this
+MOTD="$PEERS/motd.txt"   # same one-line MOTD for all three servers
+
+log() { printf '[bench-peers] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# --- packages ---------------------------------------------------------------
+ensure_packages() {
+    local missing=()
+    [[ -x /usr/sbin/inspircd ]] || missing+=(inspircd)
+    [[ -x /usr/sbin/ngircd ]] || missing+=(ngircd)
+    command -v python3 >/dev/null || missing+=(python3)
+    command -v setpriv >/dev/null || missing+=(util-linux)
+    command -v taskset >/dev/null || missing+=(util-linux)
+    ((${#missing[@]} == 0)) && return 0
+    log "installing ${missing[*]}"
+    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends)
+    # apt-get update only when the package lists cannot provide them.
+    if ! "${apt[@]}" "${missing[@]}" >&2; then
+        apt-get update -q >&2
+        "${apt[@]}" "${missing[@]}" >&2
+    fi
+    # The packages' own services (if an init system started them) use port
+    # 6667; this script never uses fixed ports, so they do not interfere.
+    id "$PEER_USER" >/dev/null 2>&1 || die "user $PEER_USER missing"
+}
+
+# --- servers ----------------------------------------------------------------
+WORK=""                   # private temp dir of this invocation
+SERVER_PID="" SERVER_ADDR="" SERVER_DIR=""
+SEQ=0
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Prefix that pins a process to a CPU when PIN=1 (taskset execs: same PID).
+pin() { if [[ $PIN == 1 ]]; then echo "taskset -c $1"; fi; }
+
+# start_server NAME: sets SERVER_PID (the server process itself), SERVER_ADDR.
+start_server() {
+    local name=$1 port exe
+    SEQ=$((SEQ + 1))
+    port=$(free_port)
+
+    SERVER_DIR="$WORK/$SEQ-$name"
+    SERVER_ADDR="127.0.0.1:$port"
+    mkdir -p "$SERVER_DIR/conf.d"
+    case $name in
+    ciao)
+        exe=$CIAO_SERVER
+        # shellcheck disable=SC2046
+        $(pin 1) "$CIAO_SERVER" --listen "$SERVER_ADDR" --max-clients $((IDLE_CLIENTS + 10000)) \
+            --default-channel '' --sendq "$SENDQ" --motd "$MOTD" \
+            --data-dir "$SERVER_DIR/data" >"$SERVER_DIR/server.log" 2>&1 &
+        ;;
+    inspircd | ngircd)
+        exe=/usr/sbin/$name
+        sed -e "s#@PORT@#$port#g; s#@DIR@#$SERVER_DIR#g; s#@MOTD@#$MOTD#g" \
+            "$PEERS/$name.conf" >"$SERVER_DIR/$name.conf"
+        chown -R "$PEER_USER:" "$SERVER_DIR"
+        local args=(--nofork --config="$SERVER_DIR/inspircd.conf")
+        [[ $name == ngircd ]] && args=(--nodaemon --config "$SERVER_DIR/ngircd.conf")
+        # setpriv execs (no wrapper process), so $! is the server itself.
+        # shellcheck disable=SC2046
+        $(pin 1) setpriv --reuid="$PEER_USER" --regid="$PEER_USER" --clear-groups -- \
+            "$exe" "${args[@]}" >"$SERVER_DIR/server.log" 2>&1 &
+        ;;
+    *) die "unknown server $name" ;;
+    esac
+    SERVER_PID=$!
+    local deadline=$((SECONDS + 15))
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null || ((SECONDS > deadline)); then
+            tail -n 20 "$SERVER_DIR/server.log" >&2 || true
+            stop_server
+            die "$name did not start listening on $SERVER_ADDR"
+        fi
+        sleep 0.1
+    done
+    [[ $(readlink -f "/proc/$SERVER_PID/exe") == $(readlink -f "$exe") ]] ||
+        die "pid $SERVER_PID is $(readlink -f "/proc/$SERVER_PID/exe"), not $exe"
+}
+
+# stop_server: TERM, then KILL after 10 s; keeps the log in $RESULTS/logs.
+stop_server() {
+    [[ -n $SERVER_PID ]] || return 0
+    local pid=$SERVER_PID i
+    SERVER_PID=""
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if [[ -n ${LOGDIR:-} && -d $SERVER_DIR ]]; then
+        cat "$SERVER_DIR"/*.log >"$LOGDIR/$(basename "$SERVER_DIR").log" 2>/dev/null || true
+    fi
+}
+
+cleanup() {
+    stop_server
+    [[ -n $WORK && -d $WORK ]] && rm -rf "$WORK"
+}
+
+setup() {
+    ensure_packages
+    # Each process (server, ciao-bench) needs ~IDLE_CLIENTS descriptors.
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    (($(ulimit -n) >= IDLE_CLIENTS + 100)) || log "warning: ulimit -n $(ulimit -n) < IDLE_CLIENTS+100"
+    WORK=$(mktemp -d /tmp/bench-peers.XXXXXX)
+    chmod 755 "$WORK"
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# --- scenarios --------------------------------------------------------------
+# bench_args SCENARIO: the ciao-bench arguments (without --addr/--server-pid).
+bench_args() {
+    local win=()
+    [[ -n $FANOUT_WINDOW ]] && win=(--window "$FANOUT_WINDOW")
+    case $1 in
+    fanout-1000x10) echo fanout --clients "$F1_CLIENTS" --senders "$F1_SENDERS" \
+        --messages "$F1_MESSAGES" --channel '#bench' "${win[@]}" ;;
+    fanout-100x1) echo fanout --clients "$F2_CLIENTS" --senders "$F2_SENDERS" \
+        --messages "$F2_MESSAGES" --channel '#bench' "${win[@]}" ;;
+    fanout-rate)
+        local rate=$((FR_DELIVERIES_PER_S / FR_CLIENTS))
+        echo fanout --clients "$FR_CLIENTS" --senders "$FR_SENDERS" --rate "$rate" \
+            --messages $((rate * FR_SECS)) --channel '#bench' "${win[@]}" ;;
+    idle-*) echo idle --clients "$IDLE_CLIENTS" ;;
+    churn) echo churn --duration-secs "$CHURN_SECS" --concurrency "$CHURN_CONCURRENCY" ;;
+    *) die "unknown scenario $1" ;;
+    esac
+}
+
+# run_one SCENARIO SERVER ROUND: fresh server, one ciao-bench run, one JSON
+# line appended to $RAW (the bench's object plus run/server/round, or an
+# error object).
+run_one() {
+    local scenario=$1 server=$2 round=$3 rc=0 out err
+    start_server "$server"
+    out="$WORK/out.json" err="$LOGDIR/$(basename "$SERVER_DIR")-bench.stderr"
+    # shellcheck disable=SC2046,SC2086
+    timeout -k 5 "$RUN_TIMEOUT" $(pin 0) "$BENCH" $(bench_args "$scenario") \
+        --addr "$SERVER_ADDR" --server-pid "$SERVER_PID" $BENCH_ARGS --json \
+        >"$out" 2>"$err" || rc=$?
+    local alive=true
+    kill -0 "$SERVER_PID" 2>/dev/null || alive=false
+    stop_server
+    python3 - "$out" "$err" "$scenario" "$server" "$round" "$rc" "$alive" >>"$RAW" <<'PY'
+import json, sys
+out, err, run, server, rnd, rc, alive = sys.argv[1:]
+meta = {"run": run, "server": server, "round": int(rnd), "server_alive": alive == "true"}
+text = open(out, encoding="utf-8", errors="replace").read().strip()
+try:
+    obj = json.loads(text.splitlines()[-1]) if text else None
+except json.JSONDecodeError:
+    obj = None
+if rc != "0" or not isinstance(obj, dict):
+    tail = open(err, encoding="utf-8", errors="replace").read().strip().splitlines()[-1:] or [""]
+    obj = {"error": f"exit {rc}{' (timeout)' if rc == '124' else ''}: {tail[0][:200]}"}
+print(json.dumps({**obj, **meta}))
+PY
+    tail -n 1 "$RAW" | cut -c1-200 >&2
+    sleep "$COOLDOWN"
+}
+
+write_meta() {
+    {
+        echo "date: $(date -Iseconds)"
+        echo "ciao: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')"
+        echo "inspircd: $(dpkg-query -W -f='${Version}' inspircd)"
+        echo "ngircd: $(dpkg-query -W -f='${Version}' ngircd)"
+        echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)"
+        echo "kernel: $(uname -r)"
+        echo "pin: $PIN rounds: $ROUNDS"
+        echo "scenarios: $SCENARIOS"
+        for s in $SCENARIOS; do echo "  $s: ciao-bench $(bench_args "$s") $BENCH_ARGS"; done
+    } >"$RESULTS/meta.txt"
+}
+
+cmd_run() {
+    local scenario
+    setup
+    if [[ ${NO_BUILD:-0} != 1 ]]; then
+        log "cargo build --release -p ciao-bench -p ciao-server"
+        (cd "$ROOT" && cargo build --release -p ciao-bench -p ciao-server)
+    fi
+    [[ -x $CIAO_SERVER ]] || die "no $CIAO_SERVER"
+    [[ -x $BENCH ]] || die "no $BENCH"
+    for scenario in $SCENARIOS; do bench_args "$scenario" >/dev/null; done
+    mkdir -p "$RESULTS/logs"
+    RESULTS=$(cd "$RESULTS" && pwd)
+    LOGDIR="$RESULTS/logs" RAW="$RESULTS/raw.jsonl"
+    write_meta
+    local servers=($SERVERS) round i n
+    n=${#servers[@]}
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for scenario in $SCENARIOS; do
+            for ((i = 0; i < n; i++)); do
+                local server=${servers[$(((i + round - 1) % n))]}
+                log "round $round/$ROUNDS $scenario $server"
+                run_one "$scenario" "$server" "$round"
+            done
+        done
+    done
+    {
+        echo "<!-- $(tr '\n' ';' <"$RESULTS/meta.txt") -->"
+        python3 "$PEERS/bench_table.py" "$RAW" --servers "$(echo $SERVERS | tr ' ' ,)"
+    } | tee "$RESULTS/table.md"
+    log "raw results: $RAW; table: $RESULTS/table.md"
+}
+
+cmd_smoke() {
+    local many=${1:-0} failed=0 server
+    setup
+    [[ -x $CIAO_SERVER ]] || die "no $CIAO_SERVER (set CIAO_SERVER=...)"
+    for server in $SERVERS; do
+        start_server "$server"
+        log "$server pid $SERVER_PID ($(readlink -f /proc/$SERVER_PID/exe), user $(stat -c %U /proc/$SERVER_PID)) on $SERVER_ADDR"
+        python3 "$PEERS/irc_smoke.py" --addr "$SERVER_ADDR" --many "$many" || failed=1
+        [[ $many -gt 0 ]] && log "$server RSS $(awk '/VmRSS/{print $2, $3}' /proc/$SERVER_PID/status)"
+        local pid=$SERVER_PID
+        stop_server
+        if kill -0 "$pid" 2>/dev/null; then log "$server pid $pid survived stop"; failed=1; fi
+    done
+    ((failed == 0)) || die "smoke test failed"
+    log "smoke test passed: $SERVERS"
+}
+
+case ${1:-run} in
+run) cmd_run ;;
+smoke) shift; cmd_smoke "$@" ;;
+table) shift; python3 "$PEERS/bench_table.py" "$@" ;;
+-h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
+*) die "usage: $0 [run|smoke [N]|table FILE]" ;;
+esac
