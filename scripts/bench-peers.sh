@@ -26,7 +26,10 @@
 #   FR_CLIENTS [1000] FR_SENDERS [10] FR_DELIVERIES_PER_S [400000] FR_SECS [10]
 #       fanout-rate: --rate = deliveries/s / clients, --messages = rate * secs
 #   FANOUT_WINDOW [unset: ciao-bench default] passed as --window
-#   IDLE_CLIENTS [10000]  CHURN_SECS [5]  CHURN_CONCURRENCY [50]
+#   IDLE_CLIENTS [10000]  CHURN_SECS [5]  CHURN_CONCURRENCY [10]
+#       (ngIRCd listens with a backlog of 10: more simultaneous connects get
+#       reset; InspIRCd 3 finishes registrations only in a 1-second tick, so
+#       its churn rate is about CHURN_CONCURRENCY cycles/s)
 #   BENCH_ARGS [""] extra arguments for every ciao-bench call
 #   PIN=1 pins the server to CPU 1 and ciao-bench to CPU 0 [off]
 #   RUN_TIMEOUT [300] seconds per ciao-bench run; COOLDOWN [2] seconds between runs
@@ -48,7 +51,7 @@ FR_CLIENTS=${FR_CLIENTS:-1000} FR_SENDERS=${FR_SENDERS:-10}
 FR_DELIVERIES_PER_S=${FR_DELIVERIES_PER_S:-400000} FR_SECS=${FR_SECS:-10}
 FANOUT_WINDOW=${FANOUT_WINDOW:-}
 IDLE_CLIENTS=${IDLE_CLIENTS:-10000}
-CHURN_SECS=${CHURN_SECS:-5} CHURN_CONCURRENCY=${CHURN_CONCURRENCY:-50}
+CHURN_SECS=${CHURN_SECS:-5} CHURN_CONCURRENCY=${CHURN_CONCURRENCY:-10}
 BENCH_ARGS=${BENCH_ARGS:-}
 PIN=${PIN:-0}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
@@ -83,7 +86,7 @@ ensure_packages() {
 
 # --- servers ----------------------------------------------------------------
 WORK=""                   # private temp dir of this invocation
-SERVER_PID="" SERVER_ADDR="" SERVER_DIR=""
+SERVER_PID="" SERVER_ADDR="" SERVER_DIR="" BENCH_PID=""
 SEQ=0
 
 free_port() {
@@ -156,6 +159,15 @@ stop_server() {
 }
 
 cleanup() {
+    local i
+    if [[ -n $BENCH_PID ]]; then
+        kill -TERM "$BENCH_PID" 2>/dev/null || true
+        for ((i = 0; i < 70; i++)); do
+            kill -0 "$BENCH_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$BENCH_PID" 2>/dev/null || true
+    fi
     stop_server
     [[ -n $WORK && -d $WORK ]] && rm -rf "$WORK"
 }
@@ -198,10 +210,15 @@ run_one() {
     local scenario=$1 server=$2 round=$3 rc=0 out err
     start_server "$server"
     out="$WORK/out.json" err="$LOGDIR/$(basename "$SERVER_DIR")-bench.stderr"
+    # In the background so that a signal to this script is handled at once
+    # (cleanup stops it); timeout passes TERM on to ciao-bench.
     # shellcheck disable=SC2046,SC2086
     timeout -k 5 "$RUN_TIMEOUT" $(pin 0) "$BENCH" $(bench_args "$scenario") \
         --addr "$SERVER_ADDR" --server-pid "$SERVER_PID" $BENCH_ARGS --json \
-        >"$out" 2>"$err" || rc=$?
+        >"$out" 2>"$err" </dev/null &
+    BENCH_PID=$!
+    wait "$BENCH_PID" || rc=$?
+    BENCH_PID=""
     local alive=true
     kill -0 "$SERVER_PID" 2>/dev/null || alive=false
     stop_server
@@ -225,13 +242,11 @@ PY
 
 write_meta() {
     {
-        echo "date: $(date -Iseconds)"
-        echo "ciao: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')"
-        echo "inspircd: $(dpkg-query -W -f='${Version}' inspircd)"
-        echo "ngircd: $(dpkg-query -W -f='${Version}' ngircd)"
-        echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)"
-        echo "kernel: $(uname -r)"
-        echo "pin: $PIN rounds: $ROUNDS"
+        echo "setup: ciao $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
+            "InspIRCd $(dpkg-query -W -f='${Version}' inspircd)," \
+            "ngIRCd $(dpkg-query -W -f='${Version}' ngircd);" \
+            "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)," \
+            "Linux $(uname -r); $ROUNDS rounds; PIN=$PIN; $(date -I)"
         echo "scenarios: $SCENARIOS"
         for s in $SCENARIOS; do echo "  $s: ciao-bench $(bench_args "$s") $BENCH_ARGS"; done
     } >"$RESULTS/meta.txt"
@@ -251,7 +266,8 @@ cmd_run() {
     RESULTS=$(cd "$RESULTS" && pwd)
     LOGDIR="$RESULTS/logs" RAW="$RESULTS/raw.jsonl"
     write_meta
-    local servers=($SERVERS) round i n
+    local servers round i n
+    read -ra servers <<<"$SERVERS"
     n=${#servers[@]}
     for ((round = 1; round <= ROUNDS; round++)); do
         for scenario in $SCENARIOS; do
@@ -263,20 +279,29 @@ cmd_run() {
         done
     done
     {
-        echo "<!-- $(tr '\n' ';' <"$RESULTS/meta.txt") -->"
-        python3 "$PEERS/bench_table.py" "$RAW" --servers "$(echo $SERVERS | tr ' ' ,)"
+        head -n 1 "$RESULTS/meta.txt"
+        echo
+        python3 "$PEERS/bench_table.py" "$RAW" --servers "$(tr -s ' ' , <<<"$SERVERS")"
     } | tee "$RESULTS/table.md"
     log "raw results: $RAW; table: $RESULTS/table.md"
 }
 
 cmd_smoke() {
     local many=${1:-0} failed=0 server
+    LOGDIR=${SMOKE_LOGS:-/tmp/bench-peers-smoke-logs}
+    mkdir -p "$LOGDIR"
     setup
     [[ -x $CIAO_SERVER ]] || die "no $CIAO_SERVER (set CIAO_SERVER=...)"
     for server in $SERVERS; do
         start_server "$server"
         log "$server pid $SERVER_PID ($(readlink -f /proc/$SERVER_PID/exe), user $(stat -c %U /proc/$SERVER_PID)) on $SERVER_ADDR"
-        python3 "$PEERS/irc_smoke.py" --addr "$SERVER_ADDR" --many "$many" || failed=1
+        # Registrations in flight at once: InspIRCd 3 completes registrations
+        # only in its once-a-second background tick, so it needs many in
+        # flight; ngIRCd's listen backlog of 10 resets bursts of connects.
+        local conc=200
+        [[ $server == inspircd ]] && conc=1000
+        [[ $server == ngircd ]] && conc=10
+        python3 "$PEERS/irc_smoke.py" --addr "$SERVER_ADDR" --many "$many" --concurrency "$conc" || failed=1
         [[ $many -gt 0 ]] && log "$server RSS $(awk '/VmRSS/{print $2, $3}' /proc/$SERVER_PID/status)"
         local pid=$SERVER_PID
         stop_server

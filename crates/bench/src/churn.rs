@@ -33,7 +33,7 @@ pub struct Report {
 
 async fn cycle(addr: SocketAddr, index: usize, channel: &str) -> anyhow::Result<()> {
     let mut conn = Conn::new(conn::open(addr, index).await?);
-    conn.register(&format!("c{index}"), &[]).await?;
+    conn.register(&conn::nick('c', index), &[]).await?;
     conn.join(channel).await?;
     conn.send(&format!("PRIVMSG {channel} :hello\r\nQUIT :bye\r\n"))
         .await?;

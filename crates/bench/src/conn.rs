@@ -160,6 +160,12 @@ impl Conn {
     }
 }
 
+/// A nick for client `index` that no earlier run's leftovers can hold
+/// (the server may still be processing their quits).
+pub fn nick(prefix: char, index: usize) -> String {
+    format!("{prefix}{}x{index}", std::process::id() % 100_000)
+}
+
 /// True when `line` is the numeric `code` (`:server 001 …`).
 pub fn is_numeric(line: &[u8], code: &[u8]) -> bool {
     let rest = match line.iter().position(|&b| b == b' ') {

@@ -103,7 +103,7 @@ pub async fn run(
         ready.push(tokio::spawn(async move {
             let _slot = slots.acquire().await?;
             let mut conn = Conn::new(conn::open(addr, index).await?);
-            let name = format!("b{index}");
+            let name = conn::nick('b', index);
             if args.plain {
                 conn.register_plain(&name).await?;
             } else {
@@ -125,12 +125,29 @@ pub async fn run(
 
     let cpu_before = server_pid.as_deref().and_then(crate::procfs::cpu_seconds);
     let bench_before = crate::procfs::cpu_seconds("self");
+    // Receivers only start their drain deadline once every sender is done.
+    let (sent_tx, mut sent_rx) = tokio::sync::mpsc::channel::<()>(args.senders);
+    let (all_sent_tx, all_sent_rx) = watch::channel(false);
+    let senders = args.senders;
+    tokio::spawn(async move {
+        for _ in 0..senders {
+            if sent_rx.recv().await.is_none() {
+                break;
+            }
+        }
+        let _ = all_sent_tx.send(true);
+    });
     let mut tasks = Vec::with_capacity(args.clients);
     for (index, conn) in conns.into_iter().enumerate() {
         let args = args.clone();
-        let start = start_rx.clone();
-        tasks.push(tokio::spawn(client(index, conn, args, base, start)));
+        let signals = Signals {
+            start: start_rx.clone(),
+            all_sent: all_sent_rx.clone(),
+            sent: (index < args.senders).then(|| sent_tx.clone()),
+        };
+        tasks.push(tokio::spawn(client(index, conn, args, base, signals)));
     }
+    drop(sent_tx);
     let started = Instant::now();
     start_tx.send(true)?;
 
@@ -207,12 +224,21 @@ fn parse_numbers(payload: &[u8]) -> Option<(usize, u64, u64)> {
     Some((number()? as usize, number()?, number()?))
 }
 
+/// How a client task learns when to start and when sending is over.
+struct Signals {
+    start: watch::Receiver<bool>,
+    /// Flips to true once every sender has sent its last message.
+    all_sent: watch::Receiver<bool>,
+    /// A sender reports here when it has sent its last message.
+    sent: Option<tokio::sync::mpsc::Sender<()>>,
+}
+
 async fn client(
     index: usize,
     mut conn: Conn,
     args: FanoutArgs,
     base: Instant,
-    mut start: watch::Receiver<bool>,
+    mut signals: Signals,
 ) -> anyhow::Result<Outcome> {
     let is_sender = index < args.senders;
     // Everyone gets every other sender's messages; a sender also gets its
@@ -247,7 +273,7 @@ async fn client(
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         interval
     });
-    start.wait_for(|go| *go).await?;
+    signals.start.wait_for(|go| *go).await?;
     let mut deadline: Option<tokio::time::Instant> = None;
 
     loop {
@@ -255,7 +281,10 @@ async fn client(
         if !sending && outcome.deliveries >= expected && (!is_sender || acked >= sent) {
             break;
         }
-        if !sending && deadline.is_none() {
+        if !sending && let Some(sent) = signals.sent.take() {
+            let _ = sent.send(()).await;
+        }
+        if deadline.is_none() && *signals.all_sent.borrow() {
             deadline = Some(tokio::time::Instant::now() + Duration::from_secs(args.drain_secs));
         }
         let may_send = sending && sent - acked < args.window;
@@ -298,6 +327,7 @@ async fn client(
                 conn.send(&line).await?;
                 sent += 1;
             }
+            _ = signals.all_sent.changed(), if deadline.is_none() => {}
             _ = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(at).await,

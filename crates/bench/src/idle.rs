@@ -42,7 +42,7 @@ pub async fn run(
         tasks.push(tokio::spawn(async move {
             let _slot = slots.acquire().await?;
             let mut conn = Conn::new(conn::open(addr, index).await?);
-            conn.register(&format!("i{index}"), &[]).await?;
+            conn.register(&conn::nick('i', index), &[]).await?;
             if !channel.is_empty() {
                 conn.join(&channel).await?;
             }

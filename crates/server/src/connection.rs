@@ -130,8 +130,10 @@ impl Connection {
             if let Err(reason) = self.process_buffered() {
                 return reason;
             }
-            if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
-                self.buf.reserve(READ_CHUNK);
+            // An idle connection holds no read buffer: it is taken when
+            // bytes arrive and given back once they are all handled.
+            if self.buf.is_empty() && self.buf.capacity() > 0 {
+                self.buf = BytesMut::new();
             }
             tokio::select! {
                 biased;
@@ -154,7 +156,14 @@ impl Connection {
                         self.plain_line(&line);
                     }
                 }
-                read = reader.read_buf(&mut self.buf) => match read {
+                ready = reader.readable() => {
+                    if let Err(error) = ready {
+                        return format!("Read error: {error}");
+                    }
+                    if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
+                        self.buf.reserve(READ_CHUNK);
+                    }
+                    match reader.try_read_buf(&mut self.buf) {
                     Ok(0) => {
                         // A final line without newline still counts.
                         if self.mode != Mode::Undecided
@@ -180,8 +189,10 @@ impl Connection {
                             self.frame(frame);
                         }
                     }
+                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(error) => return format!("Read error: {error}"),
-                },
+                    }
+                }
             }
         }
     }

@@ -124,13 +124,10 @@ impl Outbox {
             {
                 let mut queue = self.queue();
                 if !queue.lines.is_empty() {
-                    batch.extend(queue.lines.drain(..));
+                    // Take the queue's storage along: an idle connection
+                    // keeps no buffer sized for its last burst.
+                    batch.extend(std::mem::take(&mut queue.lines));
                     queue.bytes = 0;
-                    // Keep idle connections small: a queue that once held
-                    // a burst gives the memory back.
-                    if queue.lines.capacity() > 64 {
-                        queue.lines.shrink_to(8);
-                    }
                     return true;
                 }
                 if queue.close.is_some() {
@@ -147,6 +144,8 @@ impl Outbox {
         let mut batch = Vec::new();
         while self.next_batch(&mut batch).await {
             write_all_vectored(&mut writer, &mut batch).await?;
+            // Nor a batch's worth of slots.
+            batch = Vec::new();
         }
         writer.shutdown().await
     }
