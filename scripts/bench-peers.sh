@@ -21,19 +21,21 @@
 #   ROUNDS [3]  SERVERS ["ciao inspircd ngircd"]  RESULTS [target/bench-results/DATE]
 #   SCENARIOS ["fanout-1000x10 fanout-100x1 fanout-rate idle-10000 churn"]
 #   NO_BUILD=1 skips cargo build; CIAO_SERVER, BENCH: binaries [target/release/...]
-#   F1_CLIENTS [1000] F1_SENDERS [10] F1_MESSAGES [3000]   fanout-1000x10
-#   F2_CLIENTS [100]  F2_SENDERS [1]  F2_MESSAGES [20000]  fanout-100x1
+#   F1_CLIENTS [1000] F1_SENDERS [10] F1_MESSAGES [2000]   fanout-1000x10
+#   F2_CLIENTS [100]  F2_SENDERS [1]  F2_MESSAGES [200000] fanout-100x1
 #   FR_CLIENTS [1000] FR_SENDERS [10] FR_DELIVERIES_PER_S [400000] FR_SECS [10]
-#       fanout-rate: --rate = deliveries/s / clients, --messages = rate * secs
+#       fanout-rate: --rate = deliveries/s / clients (all senders together),
+#       --messages = rate * secs / senders
 #   FANOUT_WINDOW [unset: ciao-bench default] passed as --window
 #   IDLE_CLIENTS [10000]  CHURN_SECS [5]  CHURN_CONCURRENCY [10]
 #       (ngIRCd listens with a backlog of 10: more simultaneous connects get
 #       reset; InspIRCd 3 finishes registrations only in a 1-second tick, so
 #       its churn rate is about CHURN_CONCURRENCY cycles/s)
-#   BENCH_ARGS [""] extra arguments for every ciao-bench call
+#   BENCH_ARGS [""] extra arguments for every ciao-bench call;
+#   BENCH_ARGS_CIAO, BENCH_ARGS_INSPIRCD, BENCH_ARGS_NGIRCD: only for that server
 #   PIN=1 pins the server to CPU 1 and ciao-bench to CPU 0 [off]
 #   RUN_TIMEOUT [300] seconds per ciao-bench run; COOLDOWN [2] seconds between runs
-# (--messages is passed as the total over all senders.)
+# (ciao-bench's --messages is per sender.)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,8 +47,8 @@ ROUNDS=${ROUNDS:-3}
 SERVERS=${SERVERS:-"ciao inspircd ngircd"}
 SCENARIOS=${SCENARIOS:-"fanout-1000x10 fanout-100x1 fanout-rate idle-10000 churn"}
 RESULTS=${RESULTS:-$TARGET/bench-results/$(date +%Y%m%d-%H%M%S)}
-F1_CLIENTS=${F1_CLIENTS:-1000} F1_SENDERS=${F1_SENDERS:-10} F1_MESSAGES=${F1_MESSAGES:-3000}
-F2_CLIENTS=${F2_CLIENTS:-100} F2_SENDERS=${F2_SENDERS:-1} F2_MESSAGES=${F2_MESSAGES:-20000}
+F1_CLIENTS=${F1_CLIENTS:-1000} F1_SENDERS=${F1_SENDERS:-10} F1_MESSAGES=${F1_MESSAGES:-2000}
+F2_CLIENTS=${F2_CLIENTS:-100} F2_SENDERS=${F2_SENDERS:-1} F2_MESSAGES=${F2_MESSAGES:-200000}
 FR_CLIENTS=${FR_CLIENTS:-1000} FR_SENDERS=${FR_SENDERS:-10}
 FR_DELIVERIES_PER_S=${FR_DELIVERIES_PER_S:-400000} FR_SECS=${FR_SECS:-10}
 FANOUT_WINDOW=${FANOUT_WINDOW:-}
@@ -101,21 +103,21 @@ start_server() {
     local name=$1 port exe
     SEQ=$((SEQ + 1))
     port=$(free_port)
-
     SERVER_DIR="$WORK/$SEQ-$name"
     SERVER_ADDR="127.0.0.1:$port"
     mkdir -p "$SERVER_DIR/conf.d"
+    cp "$MOTD" "$SERVER_DIR/motd.txt"   # readable by the peers' user
     case $name in
     ciao)
         exe=$CIAO_SERVER
         # shellcheck disable=SC2046
         $(pin 1) "$CIAO_SERVER" --listen "$SERVER_ADDR" --max-clients $((IDLE_CLIENTS + 10000)) \
-            --default-channel '' --sendq "$SENDQ" --motd "$MOTD" \
+            --default-channel '' --sendq "$SENDQ" --motd "$SERVER_DIR/motd.txt" \
             --data-dir "$SERVER_DIR/data" >"$SERVER_DIR/server.log" 2>&1 &
         ;;
     inspircd | ngircd)
         exe=/usr/sbin/$name
-        sed -e "s#@PORT@#$port#g; s#@DIR@#$SERVER_DIR#g; s#@MOTD@#$MOTD#g" \
+        sed -e "s#@PORT@#$port#g; s#@DIR@#$SERVER_DIR#g; s#@MOTD@#$SERVER_DIR/motd.txt#g" \
             "$PEERS/$name.conf" >"$SERVER_DIR/$name.conf"
         chown -R "$PEER_USER:" "$SERVER_DIR"
         local args=(--nofork --config="$SERVER_DIR/inspircd.conf")
@@ -196,7 +198,7 @@ bench_args() {
     fanout-rate)
         local rate=$((FR_DELIVERIES_PER_S / FR_CLIENTS))
         echo fanout --clients "$FR_CLIENTS" --senders "$FR_SENDERS" --rate "$rate" \
-            --messages $((rate * FR_SECS)) --channel '#bench' "${win[@]}" ;;
+            --messages $((rate * FR_SECS / FR_SENDERS)) --channel '#bench' "${win[@]}" ;;
     idle-*) echo idle --clients "$IDLE_CLIENTS" ;;
     churn) echo churn --duration-secs "$CHURN_SECS" --concurrency "$CHURN_CONCURRENCY" ;;
     *) die "unknown scenario $1" ;;
@@ -208,13 +210,14 @@ bench_args() {
 # error object).
 run_one() {
     local scenario=$1 server=$2 round=$3 rc=0 out err
+    local per_server="BENCH_ARGS_${server^^}"
     start_server "$server"
     out="$WORK/out.json" err="$LOGDIR/$(basename "$SERVER_DIR")-bench.stderr"
     # In the background so that a signal to this script is handled at once
     # (cleanup stops it); timeout passes TERM on to ciao-bench.
     # shellcheck disable=SC2046,SC2086
     timeout -k 5 "$RUN_TIMEOUT" $(pin 0) "$BENCH" $(bench_args "$scenario") \
-        --addr "$SERVER_ADDR" --server-pid "$SERVER_PID" $BENCH_ARGS --json \
+        --addr "$SERVER_ADDR" --server-pid "$SERVER_PID" $BENCH_ARGS ${!per_server:-} --json \
         >"$out" 2>"$err" </dev/null &
     BENCH_PID=$!
     wait "$BENCH_PID" || rc=$?
@@ -232,8 +235,20 @@ try:
 except json.JSONDecodeError:
     obj = None
 if rc != "0" or not isinstance(obj, dict):
-    tail = open(err, encoding="utf-8", errors="replace").read().strip().splitlines()[-1:] or [""]
-    obj = {"error": f"exit {rc}{' (timeout)' if rc == '124' else ''}: {tail[0][:200]}"}
+    # anyhow's "Error: ... Caused by: ..." block, else the last line.
+    lines = [l.strip() for l in open(err, encoding="utf-8", errors="replace")]
+    start = next((i for i, l in enumerate(lines) if l.startswith("Error:")), None)
+    if start is None:
+        msg = next((l for l in reversed(lines) if l), "")
+    else:
+        block = []
+        for l in lines[start:]:
+            if l.startswith("Stack backtrace"):
+                break
+            if l and l != "Caused by:":
+                block.append(l)
+        msg = " ".join(block)
+    obj = {"error": f"exit {rc}{' (timeout)' if rc == '124' else ''}: {msg[:300]}"}
 print(json.dumps({**obj, **meta}))
 PY
     tail -n 1 "$RAW" | cut -c1-200 >&2

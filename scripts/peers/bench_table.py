@@ -32,12 +32,17 @@ METRICS = {
     ],
     "churn": [
         ("cycles_per_s", "connect+register+quit/s", "higher"),
+        ("server_cpu_s*1e6/cycles", "server CPU µs/cycle", "lower"),
         ("failures", "failures", None),
     ],
 }
 
 
 def get(obj, path):
+    if "*1e6/" in path:  # derived: a/b in millionths
+        num, den = path.split("*1e6/")
+        a, b = get(obj, num), get(obj, den)
+        return a * 1e6 / b if a is not None and b else None
     for key in path.split("."):
         if not isinstance(obj, dict) or key not in obj:
             return None
