@@ -45,6 +45,41 @@ pub struct FanoutArgs {
     /// Give up waiting for deliveries this long after the last send.
     #[arg(long, default_value_t = 60)]
     pub drain_secs: u64,
+    /// Connections being opened and registered at once (servers with a
+    /// short listen backlog, like ngIRCd's 10, need fewer).
+    #[arg(long, default_value_t = 256)]
+    pub connect_concurrency: usize,
+}
+
+/// Acknowledgements without server help: the observer (the last client,
+/// never a sender) counts what it received from each sender, and each
+/// sender keeps at most `window` messages beyond that in flight. This
+/// works with servers that lack `echo-message` (ngIRCd).
+struct Acks {
+    received: Vec<std::sync::atomic::AtomicU64>,
+    wake: Vec<tokio::sync::Notify>,
+}
+
+impl Acks {
+    fn new(senders: usize) -> Self {
+        Acks {
+            received: (0..senders)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+            wake: (0..senders).map(|_| tokio::sync::Notify::new()).collect(),
+        }
+    }
+
+    fn acked(&self, sender: usize) -> u64 {
+        self.received[sender].load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn record(&self, sender: usize) {
+        if let Some(count) = self.received.get(sender) {
+            count.fetch_add(1, std::sync::atomic::Ordering::Release);
+            self.wake[sender].notify_one();
+        }
+    }
 }
 
 /// What one client saw.
@@ -90,12 +125,12 @@ pub async fn run(
     server_pid: Option<String>,
 ) -> anyhow::Result<Report> {
     anyhow::ensure!(
-        args.senders >= 1 && args.senders <= args.clients,
-        "need 1 ≤ senders ≤ clients"
+        args.senders >= 1 && args.senders < args.clients,
+        "need 1 ≤ senders < clients (the last client observes for the senders' windows)"
     );
     let base = Instant::now();
     let (start_tx, start_rx) = watch::channel(false);
-    let connect_slots = Arc::new(Semaphore::new(256));
+    let connect_slots = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
     let mut ready = Vec::with_capacity(args.clients);
     for index in 0..args.clients {
         let args = args.clone();
@@ -107,12 +142,7 @@ pub async fn run(
             if args.plain {
                 conn.register_plain(&name).await?;
             } else {
-                let caps: &[&str] = if index < args.senders {
-                    &["echo-message"]
-                } else {
-                    &[]
-                };
-                conn.register(&name, caps).await?;
+                conn.register(&name, &[]).await?;
                 conn.join(&args.channel).await?;
             }
             anyhow::Ok(conn)
@@ -137,10 +167,12 @@ pub async fn run(
         }
         let _ = all_sent_tx.send(true);
     });
+    let acks = Arc::new(Acks::new(args.senders));
     let mut tasks = Vec::with_capacity(args.clients);
     for (index, conn) in conns.into_iter().enumerate() {
         let args = args.clone();
         let signals = Signals {
+            acks: acks.clone(),
             start: start_rx.clone(),
             all_sent: all_sent_rx.clone(),
             sent: (index < args.senders).then(|| sent_tx.clone()),
@@ -226,6 +258,7 @@ fn parse_numbers(payload: &[u8]) -> Option<(usize, u64, u64)> {
 
 /// How a client task learns when to start and when sending is over.
 struct Signals {
+    acks: Arc<Acks>,
     start: watch::Receiver<bool>,
     /// Flips to true once every sender has sent its last message.
     all_sent: watch::Receiver<bool>,
@@ -241,9 +274,9 @@ async fn client(
     mut signals: Signals,
 ) -> anyhow::Result<Outcome> {
     let is_sender = index < args.senders;
-    // Everyone gets every other sender's messages; a sender also gets its
-    // own back (echo-message or the seed's echo), which serves as the ack
-    // for its window but is not counted as a delivery.
+    let is_observer = index == args.clients - 1;
+    // Everyone gets every other sender's messages (in plain mode a sender
+    // also gets its own back, which is not a delivery).
     let others = if is_sender {
         args.senders - 1
     } else {
@@ -259,7 +292,6 @@ async fn client(
     };
     let mut next_seq = vec![0u64; args.senders];
     let mut sent = 0u64;
-    let mut acked = 0u64;
     let padding = "x".repeat(args.payload);
     let target = if args.plain {
         String::new()
@@ -278,7 +310,7 @@ async fn client(
 
     loop {
         let sending = is_sender && sent < args.messages;
-        if !sending && outcome.deliveries >= expected && (!is_sender || acked >= sent) {
+        if !sending && outcome.deliveries >= expected {
             break;
         }
         if !sending && let Some(sent) = signals.sent.take() {
@@ -287,7 +319,8 @@ async fn client(
         if deadline.is_none() && *signals.all_sent.borrow() {
             deadline = Some(tokio::time::Instant::now() + Duration::from_secs(args.drain_secs));
         }
-        let may_send = sending && sent - acked < args.window;
+        let window_full = sending && sent - signals.acks.acked(index) >= args.window;
+        let may_send = sending && !window_full;
         tokio::select! {
             biased;
             read = conn.read_line() => {
@@ -301,8 +334,10 @@ async fn client(
                     continue;
                 };
                 if sender == index {
-                    acked += 1;
                     continue;
+                }
+                if is_observer {
+                    signals.acks.record(sender);
                 }
                 let now = Instant::now();
                 let sent_at = micros;
@@ -327,6 +362,7 @@ async fn client(
                 conn.send(&line).await?;
                 sent += 1;
             }
+            _ = signals.acks.wake[index.min(args.senders - 1)].notified(), if window_full => {}
             _ = signals.all_sent.changed(), if deadline.is_none() => {}
             _ = async {
                 match deadline {

@@ -16,6 +16,9 @@ pub struct IdleArgs {
     /// Also join this channel with every client ('' for none).
     #[arg(long, default_value = "")]
     pub channel: String,
+    /// Connections being opened and registered at once.
+    #[arg(long, default_value_t = 256)]
+    pub connect_concurrency: usize,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -34,7 +37,7 @@ pub async fn run(
     server_pid: Option<String>,
 ) -> anyhow::Result<Report> {
     let before = server_pid.as_deref().and_then(crate::procfs::rss_kib);
-    let slots = Arc::new(Semaphore::new(256));
+    let slots = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
     let mut tasks = Vec::with_capacity(args.clients);
     for index in 0..args.clients {
         let slots = slots.clone();

@@ -27,6 +27,7 @@ fn fanout_args(plain: bool) -> fanout::FanoutArgs {
         channel: "#bench".into(),
         plain,
         drain_secs: 10,
+        connect_concurrency: 64,
     }
 }
 
@@ -68,6 +69,7 @@ async fn idle_and_churn_run_clean() {
         idle::IdleArgs {
             clients: 50,
             channel: String::new(),
+            connect_concurrency: 16,
         },
         Some(pid),
     )
