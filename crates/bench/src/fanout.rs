@@ -47,7 +47,8 @@ pub struct FanoutArgs {
     pub drain_secs: u64,
     /// Connections being opened and registered at once (servers with a
     /// short listen backlog, like ngIRCd's 10, need fewer).
-    #[arg(long, default_value_t = 256)]
+    /// Set from the global `--connect-concurrency`.
+    #[arg(skip = 256usize)]
     pub connect_concurrency: usize,
 }
 

@@ -17,7 +17,8 @@ pub struct IdleArgs {
     #[arg(long, default_value = "")]
     pub channel: String,
     /// Connections being opened and registered at once.
-    #[arg(long, default_value_t = 256)]
+    /// Set from the global `--connect-concurrency`.
+    #[arg(skip = 256usize)]
     pub connect_concurrency: usize,
 }
 

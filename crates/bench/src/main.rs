@@ -19,6 +19,10 @@ struct Cli {
     /// Print one JSON object instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Connections opened and registered at once (servers with a short
+    /// listen backlog, like ngIRCd's 10, need fewer).
+    #[arg(long, global = true, default_value_t = 256)]
+    connect_concurrency: usize,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -49,10 +53,14 @@ fn main() -> anyhow::Result<()> {
     let pid = cli.server_pid.map(|p| p.to_string());
     let report = runtime.block_on(async {
         anyhow::Ok(match cli.scenario {
-            Scenario::Fanout(args) => {
+            Scenario::Fanout(mut args) => {
+                args.connect_concurrency = cli.connect_concurrency;
                 serde_json::to_value(fanout::run(cli.addr, args, pid).await?)?
             }
-            Scenario::Idle(args) => serde_json::to_value(idle::run(cli.addr, args, pid).await?)?,
+            Scenario::Idle(mut args) => {
+                args.connect_concurrency = cli.connect_concurrency;
+                serde_json::to_value(idle::run(cli.addr, args, pid).await?)?
+            }
             Scenario::Churn(args) => serde_json::to_value(churn::run(cli.addr, args, pid).await?)?,
         })
     })?;
