@@ -89,14 +89,8 @@ async fn sigint_closes_clients_exits_zero_and_the_port_is_reusable() {
     irc.wait_contains("JOIN #lobby").await;
 
     interrupt(&server);
-    assert_eq!(
-        irc.expect_eof().await,
-        ["ERROR :Closing link: The server is shutting down. Goodbye!"]
-    );
-    assert_eq!(
-        plain.expect_eof().await,
-        ["The server is shutting down. Goodbye!", "{quit}"]
-    );
+    assert_eq!(irc.expect_eof().await, [common::IRC_GOODBYE]);
+    assert_eq!(plain.expect_eof().await, common::PLAIN_GOODBYE);
     assert!(exits_cleanly(server).await, "exit status 0");
 
     // The server closed first, so its side of each connection sits in

@@ -50,18 +50,9 @@ async fn shutdown_tells_irc_and_plain_clients_and_ends() {
 
     server.shutdown().await;
 
-    assert_eq!(
-        irc.expect_eof().await,
-        ["ERROR :Closing link: The server is shutting down. Goodbye!"]
-    );
-    assert_eq!(
-        plain.expect_eof().await,
-        ["The server is shutting down. Goodbye!", "{quit}"]
-    );
-    assert_eq!(
-        unregistered.expect_eof().await,
-        ["ERROR :Closing link: The server is shutting down. Goodbye!"]
-    );
+    assert_eq!(irc.expect_eof().await, [common::IRC_GOODBYE]);
+    assert_eq!(plain.expect_eof().await, common::PLAIN_GOODBYE);
+    assert_eq!(unregistered.expect_eof().await, [common::IRC_GOODBYE]);
 }
 
 #[tokio::test]

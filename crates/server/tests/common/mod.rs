@@ -229,6 +229,11 @@ impl TestClient {
     }
 }
 
+/// What an IRC client reads when the server shuts down.
+pub const IRC_GOODBYE: &str = "ERROR :Closing link: The server is shutting down. Goodbye!";
+/// What a plain client reads: a line, then the seed's `{quit}` sentinel.
+pub const PLAIN_GOODBYE: [&str; 2] = ["The server is shutting down. Goodbye!", "{quit}"];
+
 /// The numeric code of a server line, if it is one.
 pub fn numeric_of(line: &str) -> Option<&str> {
     let rest = line
