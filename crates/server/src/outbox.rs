@@ -77,9 +77,17 @@ impl Outbox {
             drop(queue);
             self.closed.cancel();
         } else {
+            // The writer was woken by whichever line made the queue
+            // non-empty, and takes everything queued when it runs, so only
+            // that line needs to wake it: under load most pushes skip the
+            // wake-up entirely.
+            let was_empty = queue.lines.is_empty();
             queue.bytes += line.len();
             queue.lines.push_back(line);
             drop(queue);
+            if !was_empty {
+                return;
+            }
         }
         self.ready.notify_one();
     }
