@@ -51,7 +51,7 @@ pub async fn run(
     args: ChurnArgs,
     server_pid: Option<String>,
 ) -> anyhow::Result<Report> {
-    let cpu_before = server_pid.as_deref().and_then(crate::procfs::cpu_seconds);
+    let server_meter = crate::procfs::CpuMeter::start(server_pid.as_deref());
     let started = Instant::now();
     let end = started + Duration::from_secs(args.duration_secs);
     let cycles = Arc::new(AtomicU64::new(0));
@@ -87,13 +87,7 @@ pub async fn run(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cycles = cycles.load(Ordering::Relaxed);
-    let server_cpu = match (
-        cpu_before,
-        server_pid.as_deref().and_then(crate::procfs::cpu_seconds),
-    ) {
-        (Some(before), Some(after)) => Some(after - before),
-        _ => None,
-    };
+    let server_cpu = server_meter.elapsed();
     let first_failure = first_failure.lock().ok().and_then(|f| f.clone());
     Ok(Report {
         scenario: "churn",

@@ -13,6 +13,7 @@ use hdrhistogram::Histogram;
 use tokio::sync::{Semaphore, watch};
 
 use crate::conn::{self, Conn};
+use crate::procfs::CpuMeter;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct FanoutArgs {
@@ -154,8 +155,8 @@ pub async fn run(
         conns.push(task.await?.with_context(|| format!("client {index}"))?);
     }
 
-    let cpu_before = server_pid.as_deref().and_then(crate::procfs::cpu_seconds);
-    let bench_before = crate::procfs::cpu_seconds("self");
+    let server_meter = CpuMeter::start(server_pid.as_deref());
+    let bench_meter = CpuMeter::start(Some("self"));
     // Receivers only start their drain deadline once every sender is done.
     let (sent_tx, mut sent_rx) = tokio::sync::mpsc::channel::<()>(args.senders);
     let (all_sent_tx, all_sent_rx) = watch::channel(false);
@@ -200,17 +201,8 @@ pub async fn run(
         }
     }
     let elapsed = last.duration_since(started).as_secs_f64().max(1e-9);
-    let server_cpu = match (
-        cpu_before,
-        server_pid.as_deref().and_then(crate::procfs::cpu_seconds),
-    ) {
-        (Some(before), Some(after)) => Some(after - before),
-        _ => None,
-    };
-    let bench_cpu = match (bench_before, crate::procfs::cpu_seconds("self")) {
-        (Some(before), Some(after)) => Some(after - before),
-        _ => None,
-    };
+    let server_cpu = server_meter.elapsed();
+    let bench_cpu = bench_meter.elapsed();
     Ok(Report {
         scenario: "fanout",
         clients: args.clients,

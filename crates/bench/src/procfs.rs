@@ -14,6 +14,28 @@ pub fn cpu_seconds(pid: &str) -> Option<f64> {
     Some((utime + stime) / TICKS_PER_SEC)
 }
 
+/// CPU seconds a process uses from now on: `start` then `elapsed`.
+#[derive(Debug, Clone)]
+pub struct CpuMeter {
+    pid: Option<String>,
+    start: Option<f64>,
+}
+
+impl CpuMeter {
+    /// Starts counting for `pid` (`"self"` for us); `None` counts nothing.
+    pub fn start(pid: Option<&str>) -> Self {
+        CpuMeter {
+            pid: pid.map(str::to_owned),
+            start: pid.and_then(cpu_seconds),
+        }
+    }
+
+    /// CPU seconds used since `start`, if the process could be read both times.
+    pub fn elapsed(&self) -> Option<f64> {
+        Some(cpu_seconds(self.pid.as_deref()?)? - self.start?)
+    }
+}
+
 /// Resident set size of `pid` in KiB.
 pub fn rss_kib(pid: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

@@ -69,14 +69,14 @@ pub fn handle_line(state: &mut State, id: ClientId, line: &str) -> PlainOutcome 
         commands::dispatch(state, id, &message);
     };
     match command.to_ascii_lowercase().as_str() {
-        "{quit}" if rest.is_empty() => quit(state, id, "Client Quit"),
+        "{quit}" if rest.is_empty() => state.quit(id, "Client Quit"),
         "/quit" => {
             let reason = if rest.is_empty() {
                 "Client Quit".to_owned()
             } else {
                 format!("Quit: {rest}")
             };
-            quit(state, id, &reason);
+            state.quit(id, &reason);
         }
         "/me" if !rest.is_empty() => {
             let channel = channel_name(state);
@@ -135,10 +135,6 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
     tracing::info!(id, nick = name, "registered (plain)");
     state.send_plain(id, &lang.welcome(name));
     registration::join_default_channel(state, id);
-}
-
-fn quit(state: &mut State, id: ClientId, reason: &str) {
-    state.quit(id, reason);
 }
 
 fn channel_name(state: &State) -> String {

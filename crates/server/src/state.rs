@@ -146,6 +146,18 @@ impl State {
 
     /// Sends `fanout` to every member of a channel but `skip`.
     pub fn fanout_channel(&self, channel: &CaseKey, fanout: &mut Fanout, skip: Option<ClientId>) {
+        self.fanout_channel_with(channel, fanout, skip, None);
+    }
+
+    /// As [`fanout_channel`](Self::fanout_channel), limited to members that
+    /// negotiated `only_with` when given (away-notify).
+    pub fn fanout_channel_with(
+        &self,
+        channel: &CaseKey,
+        fanout: &mut Fanout,
+        skip: Option<ClientId>,
+        only_with: Option<Cap>,
+    ) {
         let Some(channel) = self.channels.get(channel) else {
             return;
         };
@@ -154,6 +166,7 @@ impl State {
                 continue;
             }
             if let Some(client) = self.clients.get(id)
+                && only_with.is_none_or(|cap| client.caps.has(cap))
                 && let Some(line) = fanout.bytes_for(client)
             {
                 client.outbox.send(line);
@@ -245,19 +258,12 @@ impl State {
             }
         }
         // away-notify: a joiner who is away is announced as such.
-        if let Some(away) = self.clients.get(&id).and_then(|c| c.away.clone()) {
-            let away = Message::new("AWAY", [away]).with_source(self.clients[&id].mask.clone());
+        if let Some(client) = self.clients.get(&id)
+            && let Some(away) = &client.away
+        {
+            let away = Message::new("AWAY", [away.as_str()]).with_source(client.mask.clone());
             let mut away = Fanout::new(away, None);
-            if let Some(channel) = self.channels.get(&key) {
-                for member in channel.members.keys().filter(|m| **m != id) {
-                    if let Some(recipient) = self.clients.get(member)
-                        && recipient.caps.has(Cap::AwayNotify)
-                        && let Some(line) = away.bytes_for(recipient)
-                    {
-                        recipient.outbox.send(line);
-                    }
-                }
-            }
+            self.fanout_channel_with(&key, &mut away, Some(id), Some(Cap::AwayNotify));
         }
         self.send_topic(id, &key, false);
         self.send_names(id, &key);
