@@ -16,6 +16,10 @@ pub struct IdleArgs {
     /// Also join this channel with every client ('' for none).
     #[arg(long, default_value = "")]
     pub channel: String,
+    /// Keep the connections open this many seconds after measuring, to
+    /// look at the server from outside (smaps, malloc statistics).
+    #[arg(long, default_value_t = 0)]
+    pub hold_secs: u64,
     /// Connections being opened and registered at once.
     /// Set from the global `--connect-concurrency`.
     #[arg(skip = 256usize)]
@@ -68,6 +72,14 @@ pub async fn run(
         (Some(b), Some(a)) => Some((a.saturating_sub(b) * 1024) as f64 / held.len().max(1) as f64),
         _ => None,
     };
+    if args.hold_secs > 0 {
+        eprintln!(
+            "holding {} connections for {} s",
+            held.len(),
+            args.hold_secs
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(args.hold_secs)).await;
+    }
     Ok(Report {
         scenario: "idle",
         clients: args.clients,

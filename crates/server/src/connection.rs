@@ -21,6 +21,7 @@ use tokio_util::codec::Decoder;
 use crate::client::{Client, ClientId, Protocol};
 use crate::commands;
 use crate::hub::Hub;
+use crate::liveness::{Liveness, Verdict};
 use crate::outbox::{CloseReason, Outbox};
 use crate::plain::{self, PlainOutcome};
 
@@ -31,17 +32,6 @@ const READ_CHUNK: usize = 4096;
 const MAX_CLIENT_TAGS_LEN: usize = 4096;
 /// Message limit without tags and CRLF (RFC 1459's 512 with CRLF).
 const MAX_BODY_LEN: usize = 510;
-
-/// Where a connection is in proving it is alive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Liveness {
-    /// Must finish registering before the registration timeout.
-    Registering,
-    /// Heard from recently.
-    Active,
-    /// Silent for a ping interval and sent a PING.
-    Pinged,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -94,7 +84,7 @@ pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: Own
     let deadline = Instant::now() + config.flush_timeout;
     match timeout_at(deadline, &mut writer_task).await {
         Ok(_) => {
-            let mut sink = [0u8; 1024];
+            let mut sink = vec![0u8; 1024];
             while let Ok(Ok(n)) = timeout_at(deadline, reader.read(&mut sink)).await {
                 if n == 0 {
                     break;
@@ -119,13 +109,19 @@ impl Connection {
     /// Reads until EOF or until the outbox closes; returns the quit reason.
     async fn read_loop(&mut self, reader: &mut OwnedReadHalf) -> String {
         let config = self.hub.config.clone();
-        let grace = tokio::time::sleep(config.plain_grace);
-        tokio::pin!(grace);
-        // One timer for liveness: the registration deadline first, then
-        // silence → PING → no answer → "Ping timeout".
-        let liveness = tokio::time::sleep(config.registration_timeout);
-        tokio::pin!(liveness);
-        let mut liveness_state = Liveness::Registering;
+        let start = Instant::now();
+        let grace_end = start + config.plain_grace;
+        let mut liveness = Liveness::new(
+            start,
+            config.registration_timeout,
+            config.ping_interval,
+            config.ping_timeout,
+        );
+        // One timer for everything time-driven (a timer is a good part of
+        // an idle connection's memory): the plain-mode grace period while
+        // the mode is undecided, then the liveness deadline.
+        let timer = tokio::time::sleep_until(grace_end.min(liveness.due()));
+        tokio::pin!(timer);
         loop {
             if let Err(reason) = self.process_buffered() {
                 return reason;
@@ -138,23 +134,24 @@ impl Connection {
             tokio::select! {
                 biased;
                 _ = self.outbox.closed() => return self.close_reason(),
-                _ = &mut liveness => {
-                    let next = self.liveness_expired(liveness_state);
-                    match next {
-                        Some((state, after)) => {
-                            liveness_state = state;
-                            liveness.as_mut().reset(Instant::now() + after);
+                () = &mut timer => {
+                    let now = Instant::now();
+                    if self.mode == Mode::Undecided && now >= grace_end {
+                        // Silence (or half a line) for the whole grace
+                        // period: a seed-style client waiting to be greeted.
+                        self.become_plain();
+                        if let Some(Frame::Line(line)) = self.codec.take_partial(&mut self.buf) {
+                            self.plain_line(&line);
                         }
-                        None => return self.close_reason(),
                     }
-                }
-                _ = &mut grace, if self.mode == Mode::Undecided => {
-                    // Silence (or half a line) for the whole grace period:
-                    // a seed-style client waiting to be greeted.
-                    self.become_plain();
-                    if let Some(Frame::Line(line)) = self.codec.take_partial(&mut self.buf) {
-                        self.plain_line(&line);
+                    if now >= liveness.due() && !self.check_liveness(&mut liveness, now) {
+                        return self.close_reason();
                     }
+                    let next = match self.mode {
+                        Mode::Undecided => grace_end.min(liveness.due()),
+                        _ => liveness.due(),
+                    };
+                    timer.as_mut().reset(next);
                 }
                 ready = reader.readable() => {
                     if let Err(error) = ready {
@@ -174,10 +171,7 @@ impl Connection {
                         return "Connection closed".to_owned();
                     }
                     Ok(_) => {
-                        if liveness_state != Liveness::Registering {
-                            liveness_state = Liveness::Active;
-                            liveness.as_mut().reset(Instant::now() + config.ping_interval);
-                        }
+                        liveness.heard(Instant::now());
                         if let Err(reason) = self.process_buffered() {
                             return reason;
                         }
@@ -197,38 +191,34 @@ impl Connection {
         }
     }
 
-    /// Acts on an expired liveness timer: returns the next state and when
-    /// it expires, or `None` after disconnecting the client.
-    fn liveness_expired(&mut self, state: Liveness) -> Option<(Liveness, Duration)> {
-        let config = self.hub.config.clone();
+    /// Acts on a passed liveness deadline: sends PING or disconnects.
+    /// Returns false once the client is disconnected.
+    fn check_liveness(&mut self, liveness: &mut Liveness, now: Instant) -> bool {
         let mut hub = self.hub.lock();
-        let registered = hub.client(self.id).is_some_and(|c| c.registered);
-        match state {
-            Liveness::Registering if !registered => {
+        let (registered, pingable) = hub.client(self.id).map_or((false, false), |c| {
+            (c.registered, c.protocol == Protocol::Irc)
+        });
+        match liveness.expire(now, registered, pingable) {
+            Verdict::Wait => true,
+            Verdict::Ping => {
+                let ping = hub.server_message("PING", [self.hub.config.server_name.as_str()]);
+                hub.send(self.id, &ping);
+                true
+            }
+            Verdict::RegistrationTimedOut => {
                 hub.disconnect(
                     self.id,
                     "Closing link: registration timed out",
                     "Registration timed out",
                 );
-                None
+                false
             }
-            // Plain clients cannot answer PING; TCP keepalive watches them.
-            _ if hub
-                .client(self.id)
-                .is_some_and(|c| c.protocol == Protocol::Plain) =>
-            {
-                Some((Liveness::Active, config.ping_interval))
-            }
-            Liveness::Registering | Liveness::Active => {
-                let ping = hub.server_message("PING", [config.server_name.as_str()]);
-                hub.send(self.id, &ping);
-                Some((Liveness::Pinged, config.ping_timeout))
-            }
-            Liveness::Pinged => {
+            Verdict::PingTimedOut => {
+                let config = &self.hub.config;
                 let secs = (config.ping_interval + config.ping_timeout).as_secs();
                 let reason = format!("Ping timeout: {secs} seconds");
                 hub.disconnect(self.id, &format!("Closing link: {reason}"), &reason);
-                None
+                false
             }
         }
     }

@@ -15,6 +15,7 @@ pub mod config;
 mod connection;
 pub mod fanout;
 pub mod hub;
+mod liveness;
 pub mod outbox;
 pub mod plain;
 mod server;
