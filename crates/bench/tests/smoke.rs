@@ -69,6 +69,7 @@ async fn idle_and_churn_run_clean() {
         idle::IdleArgs {
             clients: 50,
             channel: String::new(),
+            hold_secs: 0,
             connect_concurrency: 16,
         },
         Some(pid),
