@@ -1,33 +1,43 @@
-//! One TCP connection: mode detection, the read loop, and an orderly end.
+//! One TCP connection: mode detection, reading and writing, and an
+//! orderly end.
 //!
-//! The connection task reads and parses; a second task drains the
-//! client's outbox into the socket. Whatever ends the connection (EOF,
-//! QUIT, a full send queue, shutdown) closes the outbox; the writer then
-//! flushes what is left within `flush_timeout` and sends FIN.
+//! One task per connection both reads (parsing lines and dispatching
+//! them to the hub) and writes (draining the client's outbox into the
+//! socket), so an idle connection costs one small future. Whatever ends
+//! the connection (EOF, QUIT, a full send queue, shutdown) closes the
+//! outbox; the task then flushes what is left within `flush_timeout`,
+//! sends FIN and reads until the peer closes.
 
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ciao_proto::{Frame, LineCodec, Message, Numeric};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::OwnedSemaphorePermit;
-use tokio::time::{Instant, timeout_at};
+use tokio::time::{Instant, Sleep, timeout_at};
 use tokio_util::codec::Decoder;
 
 use crate::client::{Client, ClientId, Protocol};
 use crate::commands;
 use crate::hub::Hub;
 use crate::liveness::{Liveness, Verdict};
-use crate::outbox::{CloseReason, Outbox};
+use crate::outbox::{CloseReason, Outbox, Status};
 use crate::plain::{self, PlainOutcome};
+use crate::write;
 
 /// Reads at most this much per syscall; the buffer only grows for long
 /// lines, bounded by the codec's limit.
 const READ_CHUNK: usize = 4096;
+/// Write rounds per wake-up before input gets its turn.
+const WRITES_PER_POLL: usize = 4;
 /// Client tag section limit, '@' and trailing space included (IRCv3).
 const MAX_CLIENT_TAGS_LEN: usize = 4096;
 /// Message limit without tags and CRLF (RFC 1459's 512 with CRLF).
@@ -44,70 +54,73 @@ enum Mode {
 /// Serves one client until it leaves or the server shuts down. `slot`
 /// counts against `--max-clients` until the hub has forgotten the client.
 pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: OwnedSemaphorePermit) {
-    let config = hub.config.clone();
-    let _ = socket.set_nodelay(true);
-    // Plain clients cannot answer PING: TCP keepalive notices a peer that
-    // vanished (cable pulled, laptop closed) for them, and for IRC clients
-    // between PINGs.
-    let keepalive = socket2::TcpKeepalive::new()
-        .with_time(Duration::from_secs(60))
-        .with_interval(Duration::from_secs(10))
-        .with_retries(6);
-    let _ = socket2::SockRef::from(&socket).set_tcp_keepalive(&keepalive);
-    let outbox = Arc::new(Outbox::new(config.sendq_bytes));
-    let id = hub
-        .lock()
-        .add_client(|id| Client::new(id, peer.ip(), outbox.clone()));
-    tracing::info!(id, %peer, "connected");
-
-    let (mut reader, writer) = socket.into_split();
-    let writer_outbox = outbox.clone();
-    let mut writer_task = tokio::spawn(async move { writer_outbox.drain_into(writer).await });
-
-    let mut connection = Connection {
-        hub: hub.clone(),
-        id,
-        outbox: outbox.clone(),
-        codec: LineCodec::new(config.max_line_len),
-        buf: BytesMut::new(),
-        mode: Mode::Undecided,
-    };
-    let end = connection.read_loop(&mut reader).await;
-
+    // This future is most of what an idle connection costs: only the
+    // connection and the read loop's state live across its awaits.
+    let mut connection = Connection::open(hub, socket, peer);
+    let end = connection.run().await;
     // Make sure the hub has forgotten the client and the outbox is closed.
-    hub.lock().quit(id, &end);
+    connection.hub.lock().quit(connection.id, &end);
     drop(slot);
-
-    // Give the writer a bounded time to flush, then read until the peer
-    // closes so that unread input does not turn our close into a reset
-    // that could destroy the last lines in flight.
-    let deadline = Instant::now() + config.flush_timeout;
-    match timeout_at(deadline, &mut writer_task).await {
-        Ok(_) => {
-            let mut sink = vec![0u8; 1024];
-            while let Ok(Ok(n)) = timeout_at(deadline, reader.read(&mut sink)).await {
-                if n == 0 {
-                    break;
-                }
-            }
-        }
-        Err(_) => writer_task.abort(),
-    }
-    tracing::info!(id, %peer, reason = %end, "disconnected");
+    tracing::info!(id = connection.id, reason = %end, "disconnected");
+    // Runs once, at the end: boxed so that its state does not weigh on
+    // every connection for its whole life.
+    Box::pin(connection.finish()).await;
 }
 
 struct Connection {
     hub: Arc<Hub>,
     id: ClientId,
     outbox: Arc<Outbox>,
+    socket: TcpStream,
     codec: LineCodec,
+    /// Input not yet handled.
     buf: BytesMut,
+    /// Output taken from the outbox and not yet written.
+    batch: VecDeque<Bytes>,
     mode: Mode,
 }
 
+/// What woke the connection.
+enum Event {
+    /// The outbox closed: stop reading, flush, and end.
+    Closed,
+    Timer,
+    Readable,
+    Failed(String),
+}
+
 impl Connection {
-    /// Reads until EOF or until the outbox closes; returns the quit reason.
-    async fn read_loop(&mut self, reader: &mut OwnedReadHalf) -> String {
+    /// Sets the socket up and introduces the client to the hub.
+    fn open(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr) -> Self {
+        let _ = socket.set_nodelay(true);
+        // Plain clients cannot answer PING: TCP keepalive notices a peer
+        // that vanished (cable pulled, laptop closed) for them, and for IRC
+        // clients between PINGs.
+        let keepalive = socket2::TcpKeepalive::new()
+            .with_time(Duration::from_secs(60))
+            .with_interval(Duration::from_secs(10))
+            .with_retries(6);
+        let _ = socket2::SockRef::from(&socket).set_tcp_keepalive(&keepalive);
+        let outbox = Arc::new(Outbox::new(hub.config.sendq_bytes));
+        let id = hub
+            .lock()
+            .add_client(|id| Client::new(id, peer.ip(), outbox.clone()));
+        tracing::info!(id, %peer, "connected");
+        Connection {
+            codec: LineCodec::new(hub.config.max_line_len),
+            hub,
+            id,
+            outbox,
+            socket,
+            buf: BytesMut::new(),
+            batch: VecDeque::new(),
+            mode: Mode::Undecided,
+        }
+    }
+
+    /// Reads, handles and writes until EOF or until the outbox closes;
+    /// returns the quit reason.
+    async fn run(&mut self) -> String {
         let config = self.hub.config.clone();
         let start = Instant::now();
         let grace_end = start + config.plain_grace;
@@ -131,10 +144,10 @@ impl Connection {
             if self.buf.is_empty() && self.buf.capacity() > 0 {
                 self.buf = BytesMut::new();
             }
-            tokio::select! {
-                biased;
-                _ = self.outbox.closed() => return self.close_reason(),
-                () = &mut timer => {
+            match poll_fn(|cx| self.poll_event(cx, timer.as_mut())).await {
+                Event::Closed => return self.close_reason(),
+                Event::Failed(reason) => return reason,
+                Event::Timer => {
                     let now = Instant::now();
                     if self.mode == Mode::Undecided && now >= grace_end {
                         // Silence (or half a line) for the whole grace
@@ -153,40 +166,125 @@ impl Connection {
                     };
                     timer.as_mut().reset(next);
                 }
-                ready = reader.readable() => {
-                    if let Err(error) = ready {
-                        return format!("Read error: {error}");
-                    }
+                Event::Readable => {
                     if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
                         self.buf.reserve(READ_CHUNK);
                     }
-                    match reader.try_read_buf(&mut self.buf) {
-                    Ok(0) => {
-                        // A final line without newline still counts.
-                        if self.mode != Mode::Undecided
-                            && let Some(frame) = self.codec.take_partial(&mut self.buf)
-                        {
-                            self.frame(frame);
+                    match self.socket.try_read_buf(&mut self.buf) {
+                        Ok(0) => {
+                            // A final line without newline still counts.
+                            if self.mode != Mode::Undecided
+                                && let Some(frame) = self.codec.take_partial(&mut self.buf)
+                            {
+                                self.frame(frame);
+                            }
+                            return "Connection closed".to_owned();
                         }
-                        return "Connection closed".to_owned();
-                    }
-                    Ok(_) => {
-                        liveness.heard(Instant::now());
-                        if let Err(reason) = self.process_buffered() {
-                            return reason;
+                        Ok(_) => {
+                            liveness.heard(Instant::now());
+                            if let Err(reason) = self.process_buffered() {
+                                return reason;
+                            }
+                            // Then the unterminated rest: in plain mode the
+                            // end of a read is the end of a message.
+                            if self.mode == Mode::Plain
+                                && let Some(frame) = self.codec.take_partial(&mut self.buf)
+                            {
+                                self.frame(frame);
+                            }
                         }
-                        // Then the unterminated rest: in plain mode the end
-                        // of a read is the end of a message.
-                        if self.mode == Mode::Plain
-                            && let Some(frame) = self.codec.take_partial(&mut self.buf)
-                        {
-                            self.frame(frame);
-                        }
-                    }
-                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-                    Err(error) => return format!("Read error: {error}"),
+                        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(error) => return format!("Read error: {error}"),
                     }
                 }
+            }
+        }
+    }
+
+    /// Writes what the outbox holds as far as the socket takes it, then
+    /// waits for the outbox to close, the timer, or input.
+    fn poll_event(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Event> {
+        if let Err(event) = self.poll_output(cx) {
+            return Poll::Ready(event);
+        }
+        if timer.poll(cx).is_ready() {
+            return Poll::Ready(Event::Timer);
+        }
+        match self.socket.poll_read_ready(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Event::Readable),
+            Poll::Ready(Err(error)) => Poll::Ready(Event::Failed(format!("Read error: {error}"))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The output half of `poll_event`: returns once the outbox is empty
+    /// or the socket is full, with the task registered to wake for
+    /// either; `Err` ends the connection.
+    fn poll_output(&mut self, cx: &mut Context<'_>) -> Result<(), Event> {
+        // A few rounds, then let input and the timer have their turn; a
+        // busy recipient is polled again right away.
+        for _ in 0..WRITES_PER_POLL {
+            if self.outbox.is_closed() {
+                return Err(Event::Closed);
+            }
+            if self.batch.is_empty() {
+                if self.outbox.take(&mut self.batch, cx.waker()) == Status::Closed {
+                    return Err(Event::Closed);
+                }
+                if self.batch.is_empty() {
+                    // Going idle: keep no storage sized for the last burst.
+                    self.batch = VecDeque::new();
+                    return Ok(());
+                }
+            }
+            match self.socket.poll_write_ready(cx) {
+                Poll::Pending => return Ok(()),
+                Poll::Ready(Err(error)) => {
+                    return Err(Event::Failed(format!("Write error: {error}")));
+                }
+                Poll::Ready(Ok(())) => match write::write_some(&self.socket, &mut self.batch) {
+                    Ok(()) => {}
+                    // Readiness is cleared; the next round registers.
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(error) => return Err(Event::Failed(format!("Write error: {error}"))),
+                },
+            }
+        }
+        cx.waker().wake_by_ref();
+        Ok(())
+    }
+
+    /// After the client is gone from the hub: flushes what is left within
+    /// `flush_timeout`, sends FIN, then reads until the peer closes so
+    /// that unread input does not turn our close into a reset that could
+    /// destroy the last lines in flight.
+    async fn finish(mut self) {
+        let deadline = Instant::now() + self.hub.config.flush_timeout;
+        let flushed = timeout_at(deadline, self.flush()).await;
+        self.outbox.forget_waker();
+        if !matches!(flushed, Ok(Ok(()))) {
+            return;
+        }
+        let _ = self.socket.shutdown().await;
+        let mut sink = vec![0u8; 1024];
+        while let Ok(Ok(n)) = timeout_at(deadline, self.socket.read(&mut sink)).await {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+
+    /// Writes everything queued until the outbox is closed and empty.
+    async fn flush(&mut self) -> io::Result<()> {
+        loop {
+            write::write_all(&self.socket, &mut self.batch).await?;
+            let status = poll_fn(|cx| match self.outbox.take(&mut self.batch, cx.waker()) {
+                Status::Open if self.batch.is_empty() => Poll::Pending,
+                status => Poll::Ready(status),
+            })
+            .await;
+            if status == Status::Closed && self.batch.is_empty() {
+                return Ok(());
             }
         }
     }
@@ -235,7 +333,7 @@ impl Connection {
     /// Handles every complete line in the buffer.
     fn process_buffered(&mut self) -> Result<(), String> {
         loop {
-            if self.outbox.close_reason().is_some() {
+            if self.outbox.is_closed() {
                 return Err(self.close_reason());
             }
             let frame = match self.codec.decode(&mut self.buf) {

@@ -21,6 +21,7 @@ pub mod plain;
 mod server;
 pub mod state;
 pub mod texts;
+mod write;
 
 pub use config::{Config, OperCredential};
 pub use server::{bind, run};

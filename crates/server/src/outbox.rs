@@ -1,21 +1,24 @@
-//! Each client's bounded send queue and the task that drains it.
+//! Each client's bounded send queue.
 //!
 //! The hub never writes to a socket: it pushes shared, already serialised
 //! lines (`Bytes`) into the recipient's `Outbox` and moves on, so a slow
 //! reader can never make anyone else wait. The queue is bounded in bytes;
 //! the line that would overflow it closes the outbox instead, with
 //! `ERROR :SendQ exceeded` as its last line, and the connection is torn
-//! down. The writer takes everything queued at once and hands it to the
-//! kernel in one vectored write.
+//! down. The connection task takes everything queued at once and hands it
+//! to the kernel in one vectored write.
+//!
+//! The queue keeps the connection task's waker itself rather than a
+//! `Notify`: the push that makes the queue non-empty already holds the
+//! lock, so waking costs one take of an `Option<Waker>`, and an idle
+//! connection carries no waiter node.
 
 use std::collections::VecDeque;
-use std::io::IoSlice;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Waker;
 
-use bytes::{Buf, Bytes};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
+use bytes::Bytes;
 
 /// Why an outbox stopped taking lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,10 +33,9 @@ pub enum CloseReason {
 #[derive(Debug)]
 pub struct Outbox {
     inner: Mutex<Queue>,
-    /// Wakes the writer when lines arrive or the outbox closes.
-    ready: Notify,
-    /// Fires when the outbox closes, so the reader stops too.
-    closed: CancellationToken,
+    /// Set with `Queue::close`, readable without the lock by a connection
+    /// that is waiting for its socket rather than for lines.
+    closed: AtomicBool,
     /// Queue bound in bytes.
     limit: usize,
 }
@@ -43,14 +45,27 @@ struct Queue {
     lines: VecDeque<Bytes>,
     bytes: usize,
     close: Option<CloseReason>,
+    /// The connection task, woken by the line that makes the queue
+    /// non-empty and by the close. It stays registered while the task
+    /// waits for the socket, so a close still reaches it then.
+    waiting: Option<Waker>,
+}
+
+/// What [`Outbox::take`] found besides the lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Open: more lines may come; the waker is registered if nothing was
+    /// taken.
+    Open,
+    /// Closed: whatever was taken is the last of it.
+    Closed,
 }
 
 impl Outbox {
     pub fn new(limit: usize) -> Self {
         Outbox {
             inner: Mutex::new(Queue::default()),
-            ready: Notify::new(),
-            closed: CancellationToken::new(),
+            closed: AtomicBool::new(false),
             limit,
         }
     }
@@ -69,27 +84,30 @@ impl Outbox {
         if queue.close.is_some() {
             return;
         }
-        if queue.bytes + line.len() > self.limit {
+        // The connection task takes everything queued when it runs, so
+        // only the line that makes the queue non-empty needs to wake it:
+        // under load most pushes skip the wake-up entirely.
+        let wake = if queue.bytes + line.len() > self.limit {
             queue
                 .lines
                 .push_back(Bytes::from_static(b"ERROR :SendQ exceeded\r\n"));
             queue.close = Some(CloseReason::SendQExceeded);
-            drop(queue);
-            self.closed.cancel();
+            self.closed.store(true, Ordering::Release);
+            queue.waiting.clone()
         } else {
-            // The writer was woken by whichever line made the queue
-            // non-empty, and takes everything queued when it runs, so only
-            // that line needs to wake it: under load most pushes skip the
-            // wake-up entirely.
             let was_empty = queue.lines.is_empty();
             queue.bytes += line.len();
             queue.lines.push_back(line);
-            drop(queue);
-            if !was_empty {
-                return;
+            if was_empty {
+                queue.waiting.clone()
+            } else {
+                None
             }
+        };
+        drop(queue);
+        if let Some(waker) = wake {
+            waker.wake();
         }
-        self.ready.notify_one();
     }
 
     /// Queues the last lines (ignoring the limit: they are bounded and
@@ -102,99 +120,90 @@ impl Outbox {
         }
         queue.lines.extend(last_lines.iter().cloned());
         queue.close = Some(reason);
+        self.closed.store(true, Ordering::Release);
+        let wake = queue.waiting.clone();
         drop(queue);
-        self.closed.cancel();
-        self.ready.notify_one();
+        if let Some(waker) = wake {
+            waker.wake();
+        }
     }
 
-    /// Takes every queued line at once, without a writer (benchmarks and
-    /// tests that look at what a client would have been sent).
+    /// Moves every queued line into `batch`, which must be empty, and
+    /// registers `waker` for the next line or the close.
+    pub fn take(&self, batch: &mut VecDeque<Bytes>, waker: &Waker) -> Status {
+        debug_assert!(batch.is_empty());
+        let mut queue = self.queue();
+        match &mut queue.waiting {
+            Some(waiting) => waiting.clone_from(waker),
+            waiting => *waiting = Some(waker.clone()),
+        }
+        if queue.lines.is_empty() {
+            // Going idle: keep no storage sized for the last burst.
+            queue.lines = VecDeque::new();
+        } else {
+            // Swap storage instead of copying: under load the two buffers
+            // trade places and nothing is allocated.
+            std::mem::swap(&mut queue.lines, batch);
+            queue.bytes = 0;
+        }
+        match queue.close {
+            Some(_) => Status::Closed,
+            None => Status::Open,
+        }
+    }
+
+    /// Forgets the connection task's waker (it has ended).
+    pub fn forget_waker(&self) {
+        self.queue().waiting = None;
+    }
+
+    /// Takes every queued line at once, without a connection (benchmarks
+    /// and tests that look at what a client would have been sent).
     pub fn take_queued(&self) -> Vec<Bytes> {
         let mut queue = self.queue();
         queue.bytes = 0;
         queue.lines.drain(..).collect()
     }
 
+    /// True once the outbox is closed (lines may still be queued).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     /// Why the outbox closed, if it did.
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.queue().close.clone()
     }
-
-    /// Completes when the outbox closes.
-    pub async fn closed(&self) {
-        self.closed.cancelled().await;
-    }
-
-    /// Moves every queued line into `batch`; waits while the queue is empty
-    /// and open. Returns false once closed and drained.
-    async fn next_batch(&self, batch: &mut Vec<Bytes>) -> bool {
-        loop {
-            {
-                let mut queue = self.queue();
-                if !queue.lines.is_empty() {
-                    // Take the queue's storage along: an idle connection
-                    // keeps no buffer sized for its last burst.
-                    batch.extend(std::mem::take(&mut queue.lines));
-                    queue.bytes = 0;
-                    return true;
-                }
-                if queue.close.is_some() {
-                    return false;
-                }
-            }
-            self.ready.notified().await;
-        }
-    }
-
-    /// Drains the outbox into `writer` until it is closed and empty, then
-    /// shuts the write side down so the peer sees EOF after the last line.
-    pub async fn drain_into<W: AsyncWrite + Unpin>(&self, mut writer: W) -> std::io::Result<()> {
-        let mut batch = Vec::new();
-        while self.next_batch(&mut batch).await {
-            write_all_vectored(&mut writer, &mut batch).await?;
-            // Nor a batch's worth of slots.
-            batch = Vec::new();
-        }
-        writer.shutdown().await
-    }
-}
-
-/// Writes every buffer, as few syscalls as the kernel allows.
-async fn write_all_vectored<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    batch: &mut Vec<Bytes>,
-) -> std::io::Result<()> {
-    // Linux takes at most IOV_MAX (1024) slices per call.
-    const MAX_SLICES: usize = 1024;
-    let mut first = 0;
-    while first < batch.len() {
-        let end = batch.len().min(first + MAX_SLICES);
-        let slices: Vec<IoSlice<'_>> = batch[first..end].iter().map(|b| IoSlice::new(b)).collect();
-        let mut written = writer.write_vectored(&slices).await?;
-        if written == 0 {
-            return Err(std::io::ErrorKind::WriteZero.into());
-        }
-        while written > 0 {
-            let head = &mut batch[first];
-            if written >= head.len() {
-                written -= head.len();
-                first += 1;
-            } else {
-                head.advance(written);
-                written = 0;
-            }
-        }
-    }
-    batch.clear();
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::Wake;
 
-    #[tokio::test]
-    async fn drains_in_order_then_eof() {
+    #[derive(Default)]
+    struct CountWakes(AtomicUsize);
+
+    impl Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn waker() -> (Arc<CountWakes>, Waker) {
+        let count = Arc::new(CountWakes::default());
+        (count.clone(), Waker::from(count))
+    }
+
+    fn text(batch: &VecDeque<Bytes>) -> Vec<u8> {
+        batch.iter().flat_map(|line| line.to_vec()).collect()
+    }
+
+    #[test]
+    fn takes_in_order_then_reports_the_close() {
+        let (_, waker) = waker();
         let outbox = Outbox::new(100);
         outbox.send(Bytes::from_static(b"one\r\n"));
         outbox.send(Bytes::from_static(b"two\r\n"));
@@ -203,19 +212,42 @@ mod tests {
             &[Bytes::from_static(b"ERROR :bye\r\n")],
         );
         outbox.send(Bytes::from_static(b"late\r\n"));
-        let mut out = Vec::new();
-        outbox.drain_into(&mut out).await.expect("drain");
-        assert_eq!(out, b"one\r\ntwo\r\nERROR :bye\r\n");
+        let mut batch = VecDeque::new();
+        assert_eq!(outbox.take(&mut batch, &waker), Status::Closed);
+        assert_eq!(text(&batch), b"one\r\ntwo\r\nERROR :bye\r\n");
+        batch.clear();
+        assert_eq!(outbox.take(&mut batch, &waker), Status::Closed);
+        assert!(batch.is_empty());
     }
 
-    #[tokio::test]
-    async fn overflow_closes_with_sendq_exceeded() {
+    #[test]
+    fn overflow_closes_with_sendq_exceeded() {
+        let (_, waker) = waker();
         let outbox = Outbox::new(10);
         outbox.send(Bytes::from_static(b"12345678\r\n"));
         outbox.send(Bytes::from_static(b"x\r\n"));
         assert_eq!(outbox.close_reason(), Some(CloseReason::SendQExceeded));
-        let mut out = Vec::new();
-        outbox.drain_into(&mut out).await.expect("drain");
-        assert_eq!(out, b"12345678\r\nERROR :SendQ exceeded\r\n");
+        let mut batch = VecDeque::new();
+        assert_eq!(outbox.take(&mut batch, &waker), Status::Closed);
+        assert_eq!(text(&batch), b"12345678\r\nERROR :SendQ exceeded\r\n");
+    }
+
+    #[test]
+    fn only_the_first_line_after_a_take_wakes() {
+        let (wakes, waker) = waker();
+        let outbox = Outbox::new(100);
+        let mut batch = VecDeque::new();
+        assert_eq!(outbox.take(&mut batch, &waker), Status::Open);
+        outbox.send(Bytes::from_static(b"a\r\n"));
+        outbox.send(Bytes::from_static(b"b\r\n"));
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert_eq!(outbox.take(&mut batch, &waker), Status::Open);
+        assert_eq!(text(&batch), b"a\r\nb\r\n");
+        batch.clear();
+        // Nothing queued: the waker is registered again, and the close
+        // wakes it.
+        assert_eq!(outbox.take(&mut batch, &waker), Status::Open);
+        outbox.close(CloseReason::Closed("bye".into()), &[]);
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
     }
 }
