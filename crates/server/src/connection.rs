@@ -28,7 +28,7 @@ use tokio_util::codec::Decoder;
 use crate::client::{Client, ClientId, Protocol};
 use crate::commands;
 use crate::hub::Hub;
-use crate::liveness::{Liveness, Verdict};
+use crate::liveness::{Limits, Liveness, Verdict};
 use crate::outbox::{CloseReason, Outbox, Status};
 use crate::plain::{self, PlainOutcome};
 use crate::write;
@@ -121,15 +121,9 @@ impl Connection {
     /// Reads, handles and writes until EOF or until the outbox closes;
     /// returns the quit reason.
     async fn run(&mut self) -> String {
-        let config = self.hub.config.clone();
         let start = Instant::now();
-        let grace_end = start + config.plain_grace;
-        let mut liveness = Liveness::new(
-            start,
-            config.registration_timeout,
-            config.ping_interval,
-            config.ping_timeout,
-        );
+        let grace_end = start + self.hub.config.plain_grace;
+        let mut liveness = Liveness::new(start, self.hub.config.registration_timeout);
         // One timer for everything time-driven (a timer is a good part of
         // an idle connection's memory): the plain-mode grace period while
         // the mode is undecided, then the liveness deadline.
@@ -296,7 +290,11 @@ impl Connection {
         let (registered, pingable) = hub.client(self.id).map_or((false, false), |c| {
             (c.registered, c.protocol == Protocol::Irc)
         });
-        match liveness.expire(now, registered, pingable) {
+        let limits = Limits {
+            ping_interval: self.hub.config.ping_interval,
+            ping_timeout: self.hub.config.ping_timeout,
+        };
+        match liveness.expire(now, registered, pingable, limits) {
             Verdict::Wait => true,
             Verdict::Ping => {
                 let ping = hub.server_message("PING", [self.hub.config.server_name.as_str()]);

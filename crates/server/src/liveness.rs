@@ -6,14 +6,22 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// The deadlines of one connection.
+/// The deadlines of one connection (kept small: every connection's
+/// future holds one).
 #[derive(Debug, Clone)]
 pub struct Liveness {
     stage: Stage,
     last_heard: Instant,
     due: Instant,
-    ping_interval: Duration,
-    ping_timeout: Duration,
+}
+
+/// How long a client may stay silent.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Silence after which the server sends PING.
+    pub ping_interval: Duration,
+    /// How long the answer to PING may take.
+    pub ping_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,18 +49,11 @@ pub enum Verdict {
 }
 
 impl Liveness {
-    pub fn new(
-        now: Instant,
-        registration_timeout: Duration,
-        ping_interval: Duration,
-        ping_timeout: Duration,
-    ) -> Self {
+    pub fn new(now: Instant, registration_timeout: Duration) -> Self {
         Liveness {
             stage: Stage::Registering,
             last_heard: now,
             due: now + registration_timeout,
-            ping_interval,
-            ping_timeout,
         }
     }
 
@@ -69,7 +70,13 @@ impl Liveness {
     /// Decides what happens at `now` (at or after `due()`). `registered`
     /// says whether registration finished; `pingable` is false for plain
     /// clients, who cannot answer PING (TCP keepalive watches them).
-    pub fn expire(&mut self, now: Instant, registered: bool, pingable: bool) -> Verdict {
+    pub fn expire(
+        &mut self,
+        now: Instant,
+        registered: bool,
+        pingable: bool,
+        limits: Limits,
+    ) -> Verdict {
         if now < self.due {
             return Verdict::Wait;
         }
@@ -82,9 +89,9 @@ impl Liveness {
             return Verdict::PingTimedOut;
         }
         let ping_at = if pingable {
-            self.last_heard + self.ping_interval
+            self.last_heard + limits.ping_interval
         } else {
-            now + self.ping_interval
+            now + limits.ping_interval
         };
         if ping_at > now {
             self.stage = Stage::Active;
@@ -92,7 +99,7 @@ impl Liveness {
             return Verdict::Wait;
         }
         self.stage = Stage::Pinged(now);
-        self.due = now + self.ping_timeout;
+        self.due = now + limits.ping_timeout;
         Verdict::Ping
     }
 }
@@ -103,8 +110,13 @@ mod tests {
 
     const SEC: Duration = Duration::from_secs(1);
 
+    const LIMITS: Limits = Limits {
+        ping_interval: Duration::from_secs(100),
+        ping_timeout: Duration::from_secs(50),
+    };
+
     fn liveness(now: Instant) -> Liveness {
-        Liveness::new(now, 10 * SEC, 100 * SEC, 50 * SEC)
+        Liveness::new(now, 10 * SEC)
     }
 
     #[test]
@@ -114,7 +126,7 @@ mod tests {
         live.heard(start + SEC);
         assert_eq!(live.due(), start + 10 * SEC);
         assert_eq!(
-            live.expire(start + 10 * SEC, false, true),
+            live.expire(start + 10 * SEC, false, true, LIMITS),
             Verdict::RegistrationTimedOut
         );
     }
@@ -124,10 +136,16 @@ mod tests {
         let start = Instant::now();
         let mut live = liveness(start);
         live.heard(start + 5 * SEC);
-        assert_eq!(live.expire(start + 10 * SEC, true, true), Verdict::Wait);
+        assert_eq!(
+            live.expire(start + 10 * SEC, true, true, LIMITS),
+            Verdict::Wait
+        );
         assert_eq!(live.due(), start + 105 * SEC);
         live.heard(start + 60 * SEC);
-        assert_eq!(live.expire(start + 105 * SEC, true, true), Verdict::Wait);
+        assert_eq!(
+            live.expire(start + 105 * SEC, true, true, LIMITS),
+            Verdict::Wait
+        );
         assert_eq!(live.due(), start + 160 * SEC);
     }
 
@@ -135,11 +153,17 @@ mod tests {
     fn silent_client_is_pinged_then_dropped() {
         let start = Instant::now();
         let mut live = liveness(start);
-        assert_eq!(live.expire(start + 10 * SEC, true, true), Verdict::Wait);
-        assert_eq!(live.expire(start + 100 * SEC, true, true), Verdict::Ping);
+        assert_eq!(
+            live.expire(start + 10 * SEC, true, true, LIMITS),
+            Verdict::Wait
+        );
+        assert_eq!(
+            live.expire(start + 100 * SEC, true, true, LIMITS),
+            Verdict::Ping
+        );
         assert_eq!(live.due(), start + 150 * SEC);
         assert_eq!(
-            live.expire(start + 150 * SEC, true, true),
+            live.expire(start + 150 * SEC, true, true, LIMITS),
             Verdict::PingTimedOut
         );
     }
@@ -148,10 +172,16 @@ mod tests {
     fn answer_to_ping_keeps_the_link() {
         let start = Instant::now();
         let mut live = liveness(start);
-        live.expire(start + 10 * SEC, true, true);
-        assert_eq!(live.expire(start + 100 * SEC, true, true), Verdict::Ping);
+        live.expire(start + 10 * SEC, true, true, LIMITS);
+        assert_eq!(
+            live.expire(start + 100 * SEC, true, true, LIMITS),
+            Verdict::Ping
+        );
         live.heard(start + 101 * SEC);
-        assert_eq!(live.expire(start + 150 * SEC, true, true), Verdict::Wait);
+        assert_eq!(
+            live.expire(start + 150 * SEC, true, true, LIMITS),
+            Verdict::Wait
+        );
         assert_eq!(live.due(), start + 201 * SEC);
     }
 
@@ -159,8 +189,14 @@ mod tests {
     fn plain_client_is_never_pinged() {
         let start = Instant::now();
         let mut live = liveness(start);
-        assert_eq!(live.expire(start + 10 * SEC, true, false), Verdict::Wait);
-        assert_eq!(live.expire(start + 500 * SEC, true, false), Verdict::Wait);
+        assert_eq!(
+            live.expire(start + 10 * SEC, true, false, LIMITS),
+            Verdict::Wait
+        );
+        assert_eq!(
+            live.expire(start + 500 * SEC, true, false, LIMITS),
+            Verdict::Wait
+        );
         assert_eq!(live.due(), start + 600 * SEC);
     }
 }
