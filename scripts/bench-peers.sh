@@ -108,12 +108,16 @@ start_server() {
     mkdir -p "$SERVER_DIR/conf.d"
     cp "$MOTD" "$SERVER_DIR/motd.txt"   # readable by the peers' user
     case $name in
-    ciao)
+    ciao | ciao-history)
         exe=$CIAO_SERVER
+        # "ciao" is measured without the history store, as the peers keep
+        # none; "ciao-history" stores every message before relaying it.
+        local history=(--no-history)
+        [[ $name == ciao-history ]] && history=(--data-dir "$SERVER_DIR/data")
         # shellcheck disable=SC2046
         $(pin 1) "$CIAO_SERVER" --listen "$SERVER_ADDR" --max-clients $((IDLE_CLIENTS + 10000)) \
             --default-channel '' --sendq "$SENDQ" --motd "$SERVER_DIR/motd.txt" \
-            --data-dir "$SERVER_DIR/data" >"$SERVER_DIR/server.log" 2>&1 &
+            "${history[@]}" >"$SERVER_DIR/server.log" 2>&1 &
         ;;
     inspircd | ngircd)
         exe=/usr/sbin/$name

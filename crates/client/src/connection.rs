@@ -14,11 +14,13 @@ use tokio::sync::mpsc;
 use tokio_util::codec::Decoder;
 
 /// Capabilities ciao's client asks for when the server offers them.
-pub const WANTED_CAPS: [&str; 4] = [
+pub const WANTED_CAPS: [&str; 6] = [
     "server-time",
     "echo-message",
     "message-tags",
     "multi-prefix",
+    "batch",
+    "draft/chathistory",
 ];
 
 /// Where and as whom to connect.

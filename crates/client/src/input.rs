@@ -30,6 +30,9 @@ pub enum Action {
     Topic(Option<String>),
     Quit(Option<String>),
     Help,
+    /// Fetch older lines of the active conversation (the user reached its
+    /// top); not typed, the window asks for it.
+    LoadOlder,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

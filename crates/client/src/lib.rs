@@ -10,6 +10,7 @@ pub mod backoff;
 pub mod connection;
 pub mod input;
 pub mod model;
+pub mod playback;
 
 pub use backoff::Backoff;
 pub use connection::{Control, Settings, Update, connect};

@@ -7,6 +7,7 @@ use ciao_proto::{Message, irc_eq, irc_lower};
 
 use crate::connection::Update;
 use crate::input::{Action, HELP};
+use crate::playback::{Older, Playback};
 
 /// Name of the buffer that shows server messages.
 pub const SERVER_BUFFER: &str = "Server";
@@ -35,6 +36,8 @@ pub enum LineKind {
     Info,
     /// Something went wrong (error numerics, ERROR, input mistakes).
     Error,
+    /// Where replayed history ends and live lines begin.
+    HistoryEnd,
 }
 
 impl LineKind {
@@ -56,6 +59,10 @@ pub struct Line {
     pub sender: Option<String>,
     pub text: String,
     pub kind: LineKind,
+    /// The server's id for the message (IRCv3 `msgid`), when it gave one.
+    pub msgid: Option<String>,
+    /// True for lines replayed from the server's history.
+    pub replayed: bool,
 }
 
 impl Line {
@@ -101,6 +108,8 @@ pub struct Buffer {
     pub joined: bool,
     /// NAMES replies being collected until 366.
     pending_names: Option<Vec<Member>>,
+    /// Loading older history (CHATHISTORY BEFORE).
+    pub older: Older,
 }
 
 impl Buffer {
@@ -115,6 +124,7 @@ impl Buffer {
             mentioned: false,
             joined: kind == BufferKind::Channel,
             pending_names: None,
+            older: Older::default(),
         }
     }
 
@@ -153,8 +163,13 @@ pub struct Model {
     /// must not add them ourselves.
     pub echo_message: bool,
     pub link: LinkState,
+    /// True when the server keeps history we can ask for
+    /// (`draft/chathistory`).
+    pub chathistory: bool,
     /// A channel the user asked to join: shown as soon as we are in.
     focus_on_join: Option<String>,
+    /// Replayed history being collected.
+    pub(crate) playback: Playback,
 }
 
 /// What the UI should send after an [`Action`].
@@ -190,7 +205,9 @@ impl Model {
             active: 0,
             echo_message: false,
             link: LinkState::Connecting,
+            chathistory: false,
             focus_on_join: None,
+            playback: Playback::default(),
         }
     }
 
@@ -234,6 +251,10 @@ impl Model {
     /// Adds a line to buffer `index`, counting it as unread (and as a
     /// mention when it names us) unless the buffer is on screen.
     fn push(&mut self, index: usize, line: Line) {
+        // A line of replayed history waits for the end of its batch.
+        let Err(line) = self.playback.collect(line) else {
+            return;
+        };
         let own = irc_lower(&self.own_nick);
         let mentions = !line.kind.is_system()
             && line
@@ -260,6 +281,8 @@ impl Model {
             sender: sender.map(str::to_owned),
             text,
             kind,
+            msgid: None,
+            replayed: false,
         }
     }
 
@@ -283,6 +306,9 @@ impl Model {
                 if caps.iter().any(|c| c == "echo-message") {
                     self.echo_message = true;
                 }
+                if caps.iter().any(|c| c == "draft/chathistory") {
+                    self.chathistory = true;
+                }
             }
             Update::Message(message) => self.apply_message(message),
             Update::Disconnected(reason) => {
@@ -302,6 +328,12 @@ impl Model {
 
     /// Applies one server line.
     pub fn apply_message(&mut self, message: &Message) {
+        self.playback.collecting = self.playback.claims(message);
+        self.apply_one(message);
+        self.playback.collecting = None;
+    }
+
+    fn apply_one(&mut self, message: &Message) {
         let time = server_time(message).unwrap_or_else(now_millis);
         let nick = nick_of(message.source.as_deref());
         let is_me = irc_eq(&nick, &self.own_nick);
@@ -466,6 +498,7 @@ impl Model {
                 self.push(index, line);
             }
             "MODE" => self.apply_mode(message, time, &nick),
+            "BATCH" => self.apply_batch(message),
             "ERROR" => {
                 let line = self.line(time, None, p(0), LineKind::Error);
                 self.push(0, line);
@@ -524,7 +557,8 @@ impl Model {
             None if notice => (LineKind::Notice, text.to_owned()),
             None => (LineKind::Message, text.to_owned()),
         };
-        let line = self.line(time, Some(nick), text, kind);
+        let mut line = self.line(time, Some(nick), text, kind);
+        line.msgid = message.tag("msgid").flatten().map(str::to_owned);
         self.push(index, line);
     }
 
@@ -632,6 +666,7 @@ impl Model {
                 out.quit = Some(reason);
             }
             Action::Help => self.note(HELP, LineKind::Info),
+            Action::LoadOlder => self.request_older(&mut out),
         }
         out
     }

@@ -216,3 +216,100 @@ fn actions_become_messages_with_local_echo_when_needed() {
         LineKind::Error
     );
 }
+
+/// The texts of the active buffer's lines.
+fn texts(model: &Model) -> Vec<String> {
+    model
+        .active_buffer()
+        .lines
+        .iter()
+        .map(|l| l.text.clone())
+        .collect()
+}
+
+#[test]
+fn replayed_history_comes_with_its_times_before_a_separator_and_never_twice() {
+    let mut model = registered();
+    model.apply(&Update::CapsAcked(vec![
+        "batch".into(),
+        "draft/chathistory".into(),
+    ]));
+    let replay = [
+        ":srv BATCH +h1 chathistory #lobby",
+        "@batch=h1;time=2026-01-02T03:04:05.000Z;msgid=a :bob!u@h PRIVMSG #lobby :old one",
+        "@batch=h1;time=2026-01-02T03:05:05.000Z;msgid=b :carol!u@h PRIVMSG #lobby :old two",
+        ":srv BATCH -h1",
+    ];
+    feed(&mut model, &replay);
+    feed(&mut model, &["@msgid=c :bob!u@h PRIVMSG #lobby :live"]);
+    let lines = &model.active_buffer().lines;
+    let n = lines.len();
+    assert_eq!(lines[n - 4].text, "old one");
+    assert_eq!(lines[n - 4].time, 1_767_323_045_000, "the original time");
+    assert!(lines[n - 4].replayed && lines[n - 3].replayed);
+    assert_eq!(lines[n - 2].kind, LineKind::HistoryEnd);
+    assert_eq!(lines[n - 1].text, "live");
+    assert!(!lines[n - 1].replayed);
+    assert_eq!(model.active_buffer().unread, 0);
+
+    // A rejoin replays the same lines: nothing is shown twice.
+    let before = texts(&model);
+    let again = replay.map(|l| l.replace("h1", "h2"));
+    feed(
+        &mut model,
+        &again.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(texts(&model), before);
+}
+
+#[test]
+fn reaching_the_top_loads_older_lines_before_the_oldest_one() {
+    let mut model = registered();
+    model.apply(&Update::CapsAcked(vec![
+        "batch".into(),
+        "draft/chathistory".into(),
+    ]));
+    feed(&mut model, &["@msgid=m5 :bob!u@h PRIVMSG #lobby :five"]);
+    let out = model.prepare(Action::LoadOlder);
+    assert_eq!(
+        out.messages,
+        [Message::new(
+            "CHATHISTORY",
+            ["BEFORE", "#lobby", "msgid=m5", "50"]
+        )]
+    );
+    assert!(model.active_buffer().older.loading);
+    assert!(
+        model.prepare(Action::LoadOlder).messages.is_empty(),
+        "one request at a time"
+    );
+    feed(
+        &mut model,
+        &[
+            ":srv BATCH +o chathistory #lobby",
+            "@batch=o;msgid=m3 :bob!u@h PRIVMSG #lobby :three",
+            "@batch=o;msgid=m4 :bob!u@h PRIVMSG #lobby :four",
+            ":srv BATCH -o",
+        ],
+    );
+    let texts = texts(&model);
+    assert_eq!(&texts[..2], ["three", "four"], "older lines go first");
+    assert_eq!(texts.last().map(String::as_str), Some("five"));
+    assert!(!model.active_buffer().older.loading);
+
+    // An empty answer: the conversation has no older lines.
+    let out = model.prepare(Action::LoadOlder);
+    assert_eq!(out.messages[0].params[2], "msgid=m3");
+    feed(
+        &mut model,
+        &[":srv BATCH +e chathistory #lobby", ":srv BATCH -e"],
+    );
+    assert!(model.active_buffer().older.exhausted);
+    assert!(model.prepare(Action::LoadOlder).messages.is_empty());
+}
+
+#[test]
+fn without_chathistory_nothing_is_asked() {
+    let mut model = registered();
+    assert!(model.prepare(Action::LoadOlder).messages.is_empty());
+}

@@ -196,16 +196,31 @@ fn member_list(app: &mut CiaoApp, ui: &mut egui::Ui) {
 }
 
 fn messages(app: &mut CiaoApp, ui: &mut egui::Ui) {
-    let Some(session) = &app.session else {
+    let Some(session) = &mut app.session else {
         return;
     };
     let buffer = session.model.active_buffer();
+    let can_load_older =
+        session.model.chathistory && buffer.kind != BufferKind::Server && !buffer.older.exhausted;
+    let loading = buffer.older.loading;
     let dark = ui.visuals().dark_mode;
-    egui::ScrollArea::vertical()
+    let mut load_older = false;
+    let output = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .stick_to_bottom(true)
         .show(ui, |ui| {
+            if buffer.older.loading {
+                ui.label(RichText::new("Loading older messages…").weak().italics());
+            } else if can_load_older {
+                load_older |= ui.small_button("Load older messages").clicked();
+            } else if buffer.older.exhausted {
+                ui.label(RichText::new("Start of the conversation").weak().italics());
+            }
             for line in &buffer.lines {
+                if line.kind == LineKind::HistoryEnd {
+                    history_end(ui, &line.text);
+                    continue;
+                }
                 ui.horizontal_wrapped(|ui| {
                     ui.spacing_mut().item_spacing.x = 4.0;
                     ui.label(RichText::new(line.clock()).weak());
@@ -236,6 +251,29 @@ fn messages(app: &mut CiaoApp, ui: &mut egui::Ui) {
                 });
             }
         });
+    // Scrolled to the very top of a conversation taller than the view:
+    // fetch what came before.
+    let scrollable = output.content_size.y > output.inner_rect.height();
+    if can_load_older && scrollable && output.state.clamped_offset().y <= 0.5 {
+        load_older = true;
+    }
+    if load_older && !loading {
+        let outgoing = session.model.prepare(Action::LoadOlder);
+        session.send(outgoing);
+    }
+}
+
+/// The line between replayed history and live messages.
+fn history_end(ui: &mut egui::Ui, text: &str) {
+    ui.horizontal(|ui| {
+        let rule = |ui: &mut egui::Ui| {
+            let width = (ui.available_width() / 3.0).max(10.0);
+            ui.add_sized([width, 1.0], egui::Separator::default().horizontal());
+        };
+        rule(ui);
+        ui.label(RichText::new(text).weak().small());
+        rule(ui);
+    });
 }
 
 /// The text of a line, links clickable, system lines styled apart.

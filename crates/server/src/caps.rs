@@ -11,10 +11,13 @@ pub enum Cap {
     AwayNotify,
     ExtendedJoin,
     CapNotify,
+    Batch,
+    /// `draft/chathistory`, offered only with history on.
+    ChatHistory,
 }
 
 impl Cap {
-    pub const ALL: [Cap; 8] = [
+    pub const ALL: [Cap; 10] = [
         Cap::ServerTime,
         Cap::MessageTags,
         Cap::EchoMessage,
@@ -23,6 +26,8 @@ impl Cap {
         Cap::AwayNotify,
         Cap::ExtendedJoin,
         Cap::CapNotify,
+        Cap::Batch,
+        Cap::ChatHistory,
     ];
 
     pub fn name(self) -> &'static str {
@@ -35,6 +40,8 @@ impl Cap {
             Cap::AwayNotify => "away-notify",
             Cap::ExtendedJoin => "extended-join",
             Cap::CapNotify => "cap-notify",
+            Cap::Batch => "batch",
+            Cap::ChatHistory => "draft/chathistory",
         }
     }
 

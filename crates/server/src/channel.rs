@@ -11,6 +11,10 @@ pub struct Status {
     pub op: bool,
     /// `+v`, shown as `+`.
     pub voice: bool,
+    /// History jobs submitted before the member joined: messages released
+    /// later but sent before that reach it through the join's replay, not
+    /// live (see `State::publish`).
+    pub joined_after: u64,
 }
 
 impl Status {

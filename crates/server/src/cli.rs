@@ -9,6 +9,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::config::{Config, OperCredential};
+use crate::history::HistoryConfig;
 use crate::texts::Lang;
 
 /// ciao-server: a chat server for IRC clients and plain nc/telnet users,
@@ -66,9 +67,30 @@ pub struct Args {
     )]
     pub opers: Vec<OperCredential>,
 
-    /// Directory for persistent data (created if missing).
+    /// Directory for persistent data, the history store (created if
+    /// missing). Default: the platform's data directory, e.g.
+    /// ~/.local/share/ciao.
     #[arg(long, env = "CIAO_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// Keep no history: nothing is stored, nothing replayed.
+    #[arg(long, env = "CIAO_NO_HISTORY")]
+    pub no_history: bool,
+
+    /// Lines of history a client gets when it joins a channel. Default 50;
+    /// 0 for none.
+    #[arg(long, env = "CIAO_HISTORY_REPLAY", value_name = "LINES")]
+    pub history_replay: Option<usize>,
+
+    /// Most messages kept per channel or private conversation. Default:
+    /// no limit.
+    #[arg(long, env = "CIAO_HISTORY_KEEP", value_name = "MESSAGES")]
+    pub history_keep: Option<usize>,
+
+    /// Messages older than this many days are deleted. Default: kept
+    /// forever.
+    #[arg(long, env = "CIAO_HISTORY_DAYS", value_name = "DAYS")]
+    pub history_days: Option<u64>,
 
     /// File whose lines are the message of the day.
     #[arg(long, env = "CIAO_MOTD", value_name = "FILE")]
@@ -93,6 +115,10 @@ pub struct FileConfig {
     pub password: Option<String>,
     pub oper: Option<Vec<String>>,
     pub data_dir: Option<PathBuf>,
+    pub no_history: Option<bool>,
+    pub history_replay: Option<usize>,
+    pub history_keep: Option<usize>,
+    pub history_days: Option<u64>,
     pub motd: Option<PathBuf>,
     pub sendq: Option<usize>,
 }
@@ -182,13 +208,30 @@ impl Args {
             ));
         }
 
-        let data_dir = self.data_dir.or(file.data_dir);
-        if let Some(dir) = &data_dir {
-            std::fs::create_dir_all(dir).map_err(|source| SettingsError::Read {
-                path: dir.clone(),
-                source,
-            })?;
-        }
+        let history = if self.no_history || file.no_history == Some(true) {
+            None
+        } else {
+            let dir = self
+                .data_dir
+                .or(file.data_dir)
+                .or_else(|| dirs::data_dir().map(|dir| dir.join("ciao")))
+                .ok_or_else(|| {
+                    SettingsError::Invalid(
+                        "no data directory known for this system: give --data-dir or --no-history"
+                            .into(),
+                    )
+                })?;
+            let mut history = HistoryConfig::new(dir);
+            if let Some(lines) = self.history_replay.or(file.history_replay) {
+                history.replay_lines = lines;
+            }
+            history.keep_per_target = self.history_keep.or(file.history_keep);
+            history.keep_for = self
+                .history_days
+                .or(file.history_days)
+                .map(|days| std::time::Duration::from_secs(days * 86_400));
+            Some(history)
+        };
 
         let config = Config {
             server_name: self
@@ -200,7 +243,7 @@ impl Args {
             lang: self.lang.or(file.lang).unwrap_or(defaults.lang),
             password: self.password.or(file.password).filter(|p| !p.is_empty()),
             opers,
-            data_dir,
+            history,
             motd,
             sendq_bytes: self.sendq.or(file.sendq).unwrap_or(defaults.sendq_bytes),
             ..defaults
@@ -247,6 +290,28 @@ mod tests {
         assert_eq!(s.config.default_channel, None);
         assert_eq!(s.config.lang, Lang::It);
         assert_eq!(s.config.opers[0].name, "root");
+    }
+
+    #[test]
+    fn history_flags() {
+        let s = settings(&[
+            "--data-dir",
+            "/tmp/x",
+            "--history-replay",
+            "7",
+            "--history-days",
+            "2",
+        ])
+        .expect("settings");
+        let history = s.config.history.expect("history on by default");
+        assert_eq!(history.dir, PathBuf::from("/tmp/x"));
+        assert_eq!(history.replay_lines, 7);
+        assert_eq!(
+            history.keep_for,
+            Some(std::time::Duration::from_secs(2 * 86_400))
+        );
+        let s = settings(&["--no-history"]).expect("settings");
+        assert!(s.config.history.is_none());
     }
 
     #[test]

@@ -32,6 +32,51 @@ pub fn iso8601(millis: u64) -> String {
     )
 }
 
+/// Parses `YYYY-MM-DDThh:mm:ss[.sss]Z` (IRCv3 timestamps) into Unix
+/// milliseconds.
+pub fn parse_iso8601(text: &str) -> Option<u64> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let mut date = date.splitn(3, '-').map(str::parse::<u32>);
+    let (year, month, day) = (date.next()?.ok()?, date.next()?.ok()?, date.next()?.ok()?);
+    let (hms, millis) = match time.split_once('.') {
+        Some((hms, fraction))
+            if !fraction.is_empty() && fraction.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            // Milliseconds: the first three digits, right-padded.
+            let digits: String = fraction.chars().chain("00".chars()).take(3).collect();
+            (hms, digits.parse::<u64>().ok()?)
+        }
+        Some(_) => return None,
+        None => (time, 0),
+    };
+    let mut hms = hms.splitn(3, ':').map(str::parse::<u64>);
+    let (hour, minute, second) = (hms.next()?.ok()?, hms.next()?.ok()?, hms.next()?.ok()?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    let secs = u64::try_from(days).ok()? * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(secs * 1000 + millis)
+}
+
+/// (year, month, day) to days since 1970-01-01, after Howard Hinnant's
+/// `days_from_civil`.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to (year, month, day), after Howard Hinnant's
 /// `civil_from_days`.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -56,5 +101,29 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso8601(1_795_100_645_123), "2026-11-19T15:04:05.123Z");
+    }
+
+    #[test]
+    fn parses_what_it_formats() {
+        for millis in [0, 951_782_400_000, 1_795_100_645_123, 4_102_444_800_999] {
+            assert_eq!(parse_iso8601(&iso8601(millis)), Some(millis));
+        }
+        assert_eq!(
+            parse_iso8601("2026-11-19T15:04:05Z"),
+            Some(1_795_100_645_000)
+        );
+        assert_eq!(
+            parse_iso8601("2026-11-19T15:04:05.1Z"),
+            Some(1_795_100_645_100)
+        );
+        for bad in [
+            "",
+            "2026-11-19",
+            "2026-13-01T00:00:00Z",
+            "2026-11-19T15:04:05",
+            "x-y-zTa:b:cZ",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+        }
     }
 }

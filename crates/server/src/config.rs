@@ -1,7 +1,8 @@
 //! What the server is told at start, independent of how (flags, env, file).
 
-use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::history::HistoryConfig;
 
 use crate::texts::Lang;
 
@@ -24,8 +25,9 @@ pub struct Config {
     pub password: Option<String>,
     /// Operator credentials for `OPER name pass`.
     pub opers: Vec<OperCredential>,
-    /// Where persistent data lives (the history store, issue 5).
-    pub data_dir: Option<PathBuf>,
+    /// The history store; `None` keeps no history (the library default,
+    /// so tests and embedders choose; `ciao-server` turns it on).
+    pub history: Option<HistoryConfig>,
     /// Message of the day, line by line; empty means 422 ERR_NOMOTD.
     pub motd: Vec<String>,
     /// Bytes a client may have queued for sending before it is dropped
@@ -80,7 +82,7 @@ impl Default for Config {
             lang: Lang::En,
             password: None,
             opers: Vec::new(),
-            data_dir: None,
+            history: None,
             motd: Vec::new(),
             sendq_bytes: 1 << 20,
             max_line_len: 512 + 8191,

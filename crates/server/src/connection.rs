@@ -31,6 +31,7 @@ use crate::hub::Hub;
 use crate::liveness::{Limits, Liveness, Verdict};
 use crate::outbox::{CloseReason, Outbox, Status};
 use crate::plain::{self, PlainOutcome};
+use crate::state::State;
 use crate::write;
 
 /// Reads at most this much per syscall; the buffer only grows for long
@@ -78,6 +79,28 @@ struct Connection {
     /// Output taken from the outbox and not yet written.
     batch: VecDeque<Bytes>,
     mode: Mode,
+    /// The history job this client's last message went into.
+    pending: u64,
+}
+
+/// The history job a command submitted, if it submitted one (`before`
+/// is the ticket before the command).
+fn new_ticket(state: &State, before: u64) -> Option<u64> {
+    let after = state.history_ticket();
+    (after != before).then_some(after)
+}
+
+/// The verb of a raw IRC line, past its tags and source.
+fn irc_verb(line: &[u8]) -> &[u8] {
+    let mut words = line.split(|&b| b == b' ').filter(|w| !w.is_empty());
+    let mut word = words.next().unwrap_or_default();
+    if word.first() == Some(&b'@') {
+        word = words.next().unwrap_or_default();
+    }
+    if word.first() == Some(&b':') {
+        word = words.next().unwrap_or_default();
+    }
+    word.strip_suffix(b"\r").unwrap_or(word)
 }
 
 /// What woke the connection.
@@ -115,6 +138,7 @@ impl Connection {
             buf: BytesMut::new(),
             batch: VecDeque::new(),
             mode: Mode::Undecided,
+            pending: 0,
         }
     }
 
@@ -132,6 +156,15 @@ impl Connection {
         loop {
             if let Err(reason) = self.process_buffered() {
                 return reason;
+            }
+            if self.unreleased() {
+                // This client's last message is not out yet: handle and
+                // read nothing more until it is (backpressure for the
+                // history writer, and order for the client).
+                if let Err(reason) = self.wait_released().await {
+                    return reason;
+                }
+                continue;
             }
             // An idle connection holds no read buffer: it is taken when
             // bytes arrive and given back once they are all handled.
@@ -176,15 +209,16 @@ impl Connection {
                         }
                         Ok(_) => {
                             liveness.heard(Instant::now());
+                            // Twice: the first line may be what makes this
+                            // a plain connection.
+                            self.end_plain_message();
                             if let Err(reason) = self.process_buffered() {
                                 return reason;
                             }
-                            // Then the unterminated rest: in plain mode the
-                            // end of a read is the end of a message.
-                            if self.mode == Mode::Plain
-                                && let Some(frame) = self.codec.take_partial(&mut self.buf)
+                            if self.end_plain_message()
+                                && let Err(reason) = self.process_buffered()
                             {
-                                self.frame(frame);
+                                return reason;
                             }
                         }
                         Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
@@ -193,6 +227,61 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// In plain mode the end of a read is the end of a message (the seed's
+    /// client sends no newline): terminates an unterminated rest so it is
+    /// handled as a line, in turn with the lines before it. True if it did.
+    fn end_plain_message(&mut self) -> bool {
+        if self.mode != Mode::Plain || self.buf.is_empty() || self.buf.ends_with(b"\n") {
+            return false;
+        }
+        self.buf.extend_from_slice(b"\n");
+        true
+    }
+
+    /// True while this client's last message is not yet stored and sent.
+    fn unreleased(&self) -> bool {
+        self.pending > self.hub.released.count()
+    }
+
+    /// True when the next buffered line only sends a message (PRIVMSG,
+    /// NOTICE, TAGMSG; any plain text): such lines queue behind the last
+    /// one without waiting, since their output is released in order.
+    /// Anything else waits, so that its replies cannot overtake.
+    fn next_line_is_message(&self) -> bool {
+        let Some(end) = self.buf.iter().position(|&b| b == b'\n') else {
+            return false;
+        };
+        let line = &self.buf[..end];
+        match self.mode {
+            Mode::Plain => !matches!(line.first(), Some(b'/' | b'{')),
+            Mode::Irc => matches!(
+                irc_verb(line).to_ascii_uppercase().as_slice(),
+                b"PRIVMSG" | b"NOTICE" | b"TAGMSG"
+            ),
+            Mode::Undecided => false,
+        }
+    }
+
+    /// Waits until this client's last message is stored and sent, writing
+    /// what it is sent meanwhile.
+    async fn wait_released(&mut self) -> Result<(), String> {
+        let released = self.hub.released.clone();
+        // Boxed: a wait is short and rare next to a connection's life, and
+        // its state stays out of every idle connection's future.
+        let mut wait = Box::pin(released.wait_for(self.pending));
+        poll_fn(|cx| {
+            if wait.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Ok(()));
+            }
+            match self.poll_output(cx) {
+                Ok(()) => Poll::Pending,
+                Err(Event::Failed(reason)) => Poll::Ready(Err(reason)),
+                Err(_) => Poll::Ready(Err(self.close_reason())),
+            }
+        })
+        .await
     }
 
     /// Writes what the outbox holds as far as the socket takes it, then
@@ -329,10 +418,15 @@ impl Connection {
     }
 
     /// Handles every complete line in the buffer.
+    /// Stops early, leaving lines in the buffer, at a line that must wait
+    /// for this client's last message to be stored and sent.
     fn process_buffered(&mut self) -> Result<(), String> {
         loop {
             if self.outbox.is_closed() {
                 return Err(self.close_reason());
+            }
+            if self.unreleased() && !self.next_line_is_message() {
+                return Ok(());
             }
             let frame = match self.codec.decode(&mut self.buf) {
                 Ok(Some(frame)) => frame,
@@ -382,7 +476,13 @@ impl Connection {
     fn plain_line(&mut self, line: &[u8]) {
         // Plain clients may send anything; invalid UTF-8 becomes U+FFFD.
         let text = String::from_utf8_lossy(line);
-        let outcome = plain::handle_line(&mut self.hub.lock(), self.id, &text);
+        let (outcome, ticket) = {
+            let mut state = self.hub.lock();
+            let before = state.history_ticket();
+            let outcome = plain::handle_line(&mut state, self.id, &text);
+            (outcome, new_ticket(&state, before))
+        };
+        self.pending = ticket.unwrap_or(self.pending);
         if outcome == PlainOutcome::SwitchToIrc {
             // An IRC client that waited for the server to speak first: it
             // got the greeting as noise, now it gets IRC.
@@ -425,7 +525,15 @@ impl Connection {
             return;
         };
         match text.parse::<Message>() {
-            Ok(message) => commands::dispatch(&mut self.hub.lock(), self.id, &message),
+            Ok(message) => {
+                let ticket = {
+                    let mut state = self.hub.lock();
+                    let before = state.history_ticket();
+                    commands::dispatch(&mut state, self.id, &message);
+                    new_ticket(&state, before)
+                };
+                self.pending = ticket.unwrap_or(self.pending);
+            }
             Err(ciao_proto::ParseError::Empty) => {}
             Err(error) => tracing::debug!(id = self.id, %error, "unparsable line"),
         }

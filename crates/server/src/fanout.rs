@@ -23,8 +23,8 @@ pub struct Fanout {
     /// A plain client that should not see its own event (the seed does
     /// not show a newcomer its own join).
     plain_skip: Option<ClientId>,
-    /// When the event happened, in `server-time` format.
-    time: String,
+    /// When the event happened (Unix milliseconds), for `server-time`.
+    time: u64,
     /// IRCv3 `msgid`, for recipients with message-tags.
     msgid: Option<String>,
     /// Serialised forms: plain, then IRC by (server-time, message-tags).
@@ -38,10 +38,17 @@ impl Fanout {
             plain,
             client_tags: Vec::new(),
             plain_skip: None,
-            time: crate::clock::iso8601(crate::clock::now_millis()),
+            time: crate::clock::now_millis(),
             msgid: None,
             cache: Default::default(),
         }
+    }
+
+    /// Dates the event (Unix milliseconds) instead of now: the time it
+    /// is stored with.
+    pub fn at(mut self, millis: u64) -> Self {
+        self.time = millis;
+        self
     }
 
     pub fn with_msgid(mut self, msgid: String) -> Self {
@@ -92,7 +99,7 @@ impl Fanout {
                     if time {
                         message.tags.push(Tag {
                             key: "time".to_owned(),
-                            value: Some(self.time.clone()),
+                            value: Some(crate::clock::iso8601(self.time)),
                         });
                     }
                     if tags {

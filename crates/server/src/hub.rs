@@ -1,22 +1,27 @@
 //! The handle every connection shares: the state behind its one lock.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::config::Config;
+use crate::history::{History, HistoryConfig, Released};
 use crate::state::State;
 
 #[derive(Debug)]
 pub struct Hub {
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
     pub config: Arc<Config>,
+    /// How far the history writer has got: connections wait on it without
+    /// taking the lock.
+    pub released: Arc<Released>,
 }
 
 impl Hub {
     pub fn new(config: Config) -> Self {
         let config = Arc::new(config);
         Hub {
-            state: Mutex::new(State::new(config.clone())),
+            state: Arc::new(Mutex::new(State::new(config.clone()))),
             config,
+            released: Arc::new(Released::default()),
         }
     }
 
@@ -26,5 +31,24 @@ impl Hub {
         // half-updated, but refusing every other client forever would be
         // worse: keep serving.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens the history store and starts its writer.
+    pub fn start_history(&self, config: HistoryConfig) -> Result<(), crate::history::HistoryError> {
+        let state: Weak<Mutex<State>> = Arc::downgrade(&self.state);
+        let history = History::start(config, state, self.released.clone())?;
+        self.lock().history = Some(history);
+        Ok(())
+    }
+
+    /// Stops the history writer once it has stored and released every
+    /// job already submitted; blocks until then.
+    pub fn close_history(&self) {
+        let history = self.lock().history.take();
+        if let Some(writer) = history.and_then(History::close)
+            && writer.join().is_err()
+        {
+            tracing::error!("history writer panicked");
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 mod connection;
 pub mod fanout;
+pub mod history;
 pub mod hub;
 mod liveness;
 pub mod outbox;

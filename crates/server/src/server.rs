@@ -35,7 +35,13 @@ pub async fn run(
     listeners: Vec<TcpListener>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let history = config.history.clone();
     let hub = Arc::new(Hub::new(config));
+    if let Some(history) = history {
+        let dir = history.dir.clone();
+        hub.start_history(history).map_err(io::Error::other)?;
+        tracing::info!(dir = %dir.display(), "history on");
+    }
     let tracker = TaskTracker::new();
     let stop_accepting = CancellationToken::new();
     let slots = Arc::new(Semaphore::new(hub.config.max_clients));
@@ -63,6 +69,15 @@ pub async fn run(
     let limit = hub.config.flush_timeout + std::time::Duration::from_millis(250);
     if tokio::time::timeout(limit, tracker.wait()).await.is_err() {
         tracing::warn!("some connections did not close in time");
+    }
+    // Everything submitted is stored before `run` returns: a clean
+    // shutdown loses nothing.
+    let closing = hub.clone();
+    if tokio::task::spawn_blocking(move || closing.close_history())
+        .await
+        .is_err()
+    {
+        tracing::error!("closing the history failed");
     }
     Ok(())
 }

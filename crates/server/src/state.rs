@@ -16,6 +16,7 @@ use crate::channel::{Channel, Status};
 use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
 use crate::fanout::Fanout;
+use crate::history::{Event, History, Job, Stored, conversation, replay};
 use crate::outbox::CloseReason;
 
 /// Most channels one client may be in (`CHANLIMIT=#:`).
@@ -32,10 +33,15 @@ pub struct State {
     pub channels: HashMap<CaseKey, Channel>,
     /// Server start, for RPL_CREATED and message ids.
     pub started_at: u64,
+    started_at_millis: u64,
     /// Most registered clients seen at once (LUSERS "max").
     pub peak_users: usize,
     /// Counter behind `msgid` tags.
     next_msgid: u64,
+    /// Counter behind batch references.
+    next_batch: u64,
+    /// The history store's writer, when history is on.
+    pub history: Option<History>,
     next_id: ClientId,
 }
 
@@ -59,8 +65,11 @@ impl State {
             nicks: HashMap::new(),
             channels: HashMap::new(),
             started_at: crate::clock::now_secs(),
+            started_at_millis: crate::clock::now_millis(),
             peak_users: 0,
             next_msgid: 0,
+            next_batch: 0,
+            history: None,
             next_id: 1,
         }
     }
@@ -158,11 +167,36 @@ impl State {
         skip: Option<ClientId>,
         only_with: Option<Cap>,
     ) {
+        self.fanout_channel_filtered(channel, fanout, skip, only_with, u64::MAX);
+    }
+
+    /// Sends a released history job's `fanout` to the channel's members,
+    /// but not to those who joined after the job was submitted: its line
+    /// reaches them in their join's replay.
+    pub fn fanout_channel_released(
+        &self,
+        channel: &CaseKey,
+        fanout: &mut Fanout,
+        skip: Option<ClientId>,
+        stored: Option<Stored<'_>>,
+    ) {
+        let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
+        self.fanout_channel_filtered(channel, fanout, skip, None, ticket);
+    }
+
+    fn fanout_channel_filtered(
+        &self,
+        channel: &CaseKey,
+        fanout: &mut Fanout,
+        skip: Option<ClientId>,
+        only_with: Option<Cap>,
+        ticket: u64,
+    ) {
         let Some(channel) = self.channels.get(channel) else {
             return;
         };
-        for id in channel.members.keys() {
-            if Some(*id) == skip {
+        for (id, status) in &channel.members {
+            if Some(*id) == skip || status.joined_after >= ticket {
                 continue;
             }
             if let Some(client) = self.clients.get(id)
@@ -232,6 +266,7 @@ impl State {
         let status = Status {
             op: channel.members.is_empty(),
             voice: false,
+            joined_after: self.history.as_ref().map_or(0, History::submitted),
         };
         channel.members.insert(id, status);
         let channel_name = channel.name.clone();
@@ -267,6 +302,30 @@ impl State {
         }
         self.send_topic(id, &key, false);
         self.send_names(id, &key);
+        self.replay_on_join(id, channel_name);
+    }
+
+    /// Sends a channel's recent history to a client that just joined it
+    /// (with history on): everything stored before the join, none of what
+    /// it will get live.
+    fn replay_on_join(&mut self, id: ClientId, channel_name: String) {
+        let Some(history) = &self.history else {
+            return;
+        };
+        let lines = history.config.replay_lines;
+        if lines == 0 {
+            return;
+        }
+        let target = conversation(&channel_name, None);
+        self.publish(Vec::new(), move |state, stored| {
+            let Some(stored) = stored else {
+                return;
+            };
+            match stored.store.latest(&target, stored.horizon, None, lines) {
+                Ok(events) => replay::send(state, id, &channel_name, &events, false),
+                Err(error) => tracing::warn!(%error, "history: replay failed"),
+            }
+        });
     }
 
     /// RPL_TOPIC and RPL_TOPICWHOTIME, or RPL_NOTOPIC when asked for.
@@ -445,9 +504,44 @@ impl State {
 
     /// A new unique message id: the server's start time and a counter,
     /// so ids stay unique across restarts.
+    /// A message id unique across restarts: the start time in
+    /// milliseconds, then a counter.
     pub fn next_msgid(&mut self) -> String {
         self.next_msgid += 1;
-        format!("{:x}-{:x}", self.started_at, self.next_msgid)
+        format!("{:x}-{:x}", self.started_at_millis, self.next_msgid)
+    }
+
+    /// A reference for a `BATCH`, unique on this server.
+    pub fn next_batch_ref(&mut self) -> String {
+        self.next_batch += 1;
+        format!("b{:x}", self.next_batch)
+    }
+
+    /// Runs `release` once `events` are stored: at once when history is
+    /// off, otherwise on the history writer after the commit, in
+    /// submission order. Everything a client sends that others see goes
+    /// through here, so nobody sees a line the store could lose.
+    pub fn publish(
+        &mut self,
+        events: Vec<Event>,
+        release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
+    ) {
+        match &mut self.history {
+            None => release(self, None),
+            Some(history) => {
+                history.submit(Job {
+                    events,
+                    release: Box::new(release),
+                });
+            }
+        }
+    }
+
+    /// History jobs submitted so far (0 with history off): a connection
+    /// waits until the writer has released this many before it handles a
+    /// command whose output could overtake its last message.
+    pub fn history_ticket(&self) -> u64 {
+        self.history.as_ref().map_or(0, History::submitted)
     }
 
     /// Records a newly registered client for the LUSERS peak.

@@ -24,7 +24,13 @@ impl Drop for Server {
 /// Starts the binary and returns it with the address it logged.
 fn start(listen: &str) -> (Server, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ciao-server"))
-        .args(["--listen", listen, "--server-name", "bin.test"])
+        .args([
+            "--listen",
+            listen,
+            "--server-name",
+            "bin.test",
+            "--no-history",
+        ])
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

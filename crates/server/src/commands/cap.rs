@@ -23,7 +23,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             if !registered {
                 set_negotiating(ctx, true);
             }
-            let names: Vec<&str> = Cap::ALL.iter().map(|c| c.name()).collect();
+            let names: Vec<&str> = offered(ctx).map(Cap::name).collect();
             cap_reply(ctx, vec!["LS".into(), names.join(" ")]);
         }
         "LIST" => {
@@ -41,7 +41,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                     Some(name) => (name, false),
                     None => (word, true),
                 };
-                match Cap::from_name(name) {
+                match Cap::from_name(name).filter(|cap| offered(ctx).any(|c| c == *cap)) {
                     Some(cap) => changes.push((cap, on)),
                     None => {
                         cap_reply(ctx, vec!["NAK".into(), requested.to_owned()]);
@@ -70,6 +70,15 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         }
     }
     Ok(())
+}
+
+/// The capabilities this server offers: `draft/chathistory` only with
+/// history on.
+fn offered<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = Cap> + 'a {
+    let history = ctx.state.history.is_some();
+    Cap::ALL
+        .into_iter()
+        .filter(move |cap| history || *cap != Cap::ChatHistory)
 }
 
 fn set_negotiating(ctx: &mut Ctx<'_>, on: bool) {

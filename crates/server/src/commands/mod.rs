@@ -7,6 +7,7 @@
 
 mod away;
 mod cap;
+mod chathistory;
 mod info;
 mod join;
 mod kick;
@@ -18,7 +19,7 @@ mod oper;
 mod part;
 mod pass;
 mod ping;
-mod privmsg;
+pub mod privmsg;
 mod quit;
 mod topic;
 pub mod user;
@@ -136,6 +137,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "OPER" => (2, false, oper::handle),
         "ISON" => (1, false, userhost::ison),
         "USERHOST" => (1, false, userhost::userhost),
+        "CHATHISTORY" => (1, false, chathistory::handle),
         _ => return None,
     };
     Some(Spec {

@@ -12,7 +12,9 @@ use ciao_proto::{CaseKey, Message, Numeric, Tag};
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::client::Protocol;
+use crate::clock;
 use crate::fanout::Fanout;
+use crate::history::{self, Event};
 
 /// Most targets in one command (`TARGMAX`).
 const MAX_TARGETS: usize = 4;
@@ -94,9 +96,28 @@ impl Delivery<'_> {
     }
 }
 
+/// The history row of a message (none for TAGMSG: tags are not history).
+fn stored_event(
+    delivery: &Delivery<'_>,
+    message: &Message,
+    msgid: &str,
+    time: u64,
+    conversation: String,
+) -> Vec<Event> {
+    if delivery.verb == "TAGMSG" {
+        return Vec::new();
+    }
+    vec![Event {
+        msgid: msgid.to_owned(),
+        time,
+        target: conversation,
+        line: message.to_string(),
+    }]
+}
+
 /// How a plain client reads a message from `nick`; `None` for what it
 /// cannot show (tag-only messages and CTCP other than ACTION).
-fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<String> {
+pub fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<String> {
     if verb == "TAGMSG" {
         return None;
     }
@@ -137,11 +158,18 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     };
     let plain = plain_text(delivery.verb, &sender.nick, delivery.text, false);
     let message = delivery.message(sender.mask.clone(), &channel.name);
+    let conversation = history::conversation(&channel.name, None);
+    let msgid = ctx.state.next_msgid();
+    let time = clock::now_millis();
+    let events = stored_event(&delivery, &message, &msgid, time, conversation);
     let mut fanout = Fanout::new(message, plain)
         .with_client_tags(delivery.client_tags)
-        .with_msgid(ctx.state.next_msgid());
-    ctx.state
-        .fanout_channel(&key, &mut fanout, (!echo).then_some(ctx.id));
+        .with_msgid(msgid)
+        .at(time);
+    let skip = (!echo).then_some(ctx.id);
+    ctx.state.publish(events, move |state, stored| {
+        state.fanout_channel_released(&key, &mut fanout, skip, stored);
+    });
     Ok(())
 }
 
@@ -164,24 +192,27 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     };
     let plain = plain_text(delivery.verb, &sender.nick, delivery.text, true);
     let echo = sender.protocol == Protocol::Irc && sender.caps.has(Cap::EchoMessage);
-    let mut fanout = Fanout::new(
-        delivery.message(sender.mask.clone(), &recipient_nick),
-        plain,
-    )
-    .with_client_tags(delivery.client_tags);
-    if let Some(line) = ctx
-        .state
-        .client(recipient_id)
-        .and_then(|c| fanout.bytes_for(c))
-    {
-        ctx.state.send_bytes(recipient_id, line);
-    }
-    if echo
-        && recipient_id != ctx.id
-        && let Some(line) = ctx.state.client(ctx.id).and_then(|c| fanout.bytes_for(c))
-    {
-        ctx.state.send_bytes(ctx.id, line);
-    }
+    let message = delivery.message(sender.mask.clone(), &recipient_nick);
+    let conversation = history::conversation(&sender.nick, Some(&recipient_nick));
+    let msgid = ctx.state.next_msgid();
+    let time = clock::now_millis();
+    let events = stored_event(&delivery, &message, &msgid, time, conversation);
+    let mut fanout = Fanout::new(message, plain)
+        .with_client_tags(delivery.client_tags)
+        .with_msgid(msgid)
+        .at(time);
+    let sender_id = ctx.id;
+    ctx.state.publish(events, move |state, _| {
+        if let Some(line) = state.client(recipient_id).and_then(|c| fanout.bytes_for(c)) {
+            state.send_bytes(recipient_id, line);
+        }
+        if echo
+            && recipient_id != sender_id
+            && let Some(line) = state.client(sender_id).and_then(|c| fanout.bytes_for(c))
+        {
+            state.send_bytes(sender_id, line);
+        }
+    });
     if delivery.verb == "PRIVMSG"
         && let Some(away) = away
     {

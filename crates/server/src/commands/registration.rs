@@ -86,6 +86,10 @@ pub fn isupport_tokens(state: &State) -> Vec<String> {
     if let Some(channel) = &config.default_channel {
         tokens.push(format!("DEFAULTCHAN={channel}"));
     }
+    if state.history.is_some() {
+        tokens.push(format!("CHATHISTORY={}", crate::history::QUERY_LIMIT));
+        tokens.push("MSGREFTYPES=msgid,timestamp".to_owned());
+    }
     tokens
 }
 

@@ -93,6 +93,14 @@ impl TestClient {
         self.writer.write_all(bytes).await.expect("write");
     }
 
+    /// Sends one line with CRLF; false once the connection is gone.
+    pub async fn try_send(&mut self, line: &str) -> bool {
+        self.writer
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .is_ok()
+    }
+
     /// Sends one line with CRLF.
     pub async fn send(&mut self, line: &str) {
         self.send_raw(format!("{line}\r\n").as_bytes()).await;

@@ -1,0 +1,166 @@
+//! Replayed history: lines from a `chathistory` batch are collected, then
+//! shown apart from live ones (after a separator when they are the recent
+//! past, before everything when the user asked for older lines), without
+//! the duplicates a rejoin's replay would bring.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{SecondsFormat, TimeZone, Utc};
+use ciao_proto::Message;
+
+use crate::model::{BufferKind, Line, LineKind, Model, Outgoing};
+
+/// Lines asked for each time the user reaches the top of a conversation.
+pub const OLDER_PAGE: usize = 50;
+
+/// Open `chathistory` batches.
+#[derive(Debug, Clone, Default)]
+pub struct Playback {
+    open: HashMap<String, Batch>,
+    /// The batch the line being applied belongs to.
+    pub(crate) collecting: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Batch {
+    /// The conversation: a channel, or the other party's nick.
+    target: String,
+    lines: Vec<Line>,
+}
+
+/// Where a conversation's older history stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Older {
+    /// A CHATHISTORY BEFORE is on its way.
+    pub loading: bool,
+    /// The server has nothing older.
+    pub exhausted: bool,
+}
+
+impl Playback {
+    /// True when `message` belongs to an open chathistory batch; its line
+    /// is then collected rather than shown.
+    pub(crate) fn claims(&self, message: &Message) -> Option<String> {
+        let reference = message.tag("batch")??;
+        self.open
+            .contains_key(reference)
+            .then(|| reference.to_owned())
+    }
+
+    /// Adds a line to the batch being collected; false if there is none.
+    pub(crate) fn collect(&mut self, line: Line) -> Result<(), Line> {
+        match self.collecting.as_ref().and_then(|r| self.open.get_mut(r)) {
+            Some(batch) => {
+                batch.lines.push(Line {
+                    replayed: true,
+                    ..line
+                });
+                Ok(())
+            }
+            None => Err(line),
+        }
+    }
+}
+
+impl Model {
+    /// `BATCH +ref chathistory target` opens a batch; `BATCH -ref` ends it.
+    pub(crate) fn apply_batch(&mut self, message: &Message) {
+        let reference = message.param(0).unwrap_or("");
+        if let Some(reference) = reference.strip_prefix('+') {
+            if message.param(1) == Some("chathistory")
+                && let Some(target) = message.param(2)
+            {
+                self.playback.open.insert(
+                    reference.to_owned(),
+                    Batch {
+                        target: target.to_owned(),
+                        lines: Vec::new(),
+                    },
+                );
+            }
+        } else if let Some(reference) = reference.strip_prefix('-')
+            && let Some(batch) = self.playback.open.remove(reference)
+        {
+            self.show_playback(batch);
+        }
+    }
+
+    fn show_playback(&mut self, batch: Batch) {
+        let kind = if batch.target.starts_with(['#', '&']) {
+            BufferKind::Channel
+        } else {
+            BufferKind::Query
+        };
+        let index = self.ensure_buffer(&batch.target, kind);
+        let buffer = &mut self.buffers[index];
+        let known: HashSet<&str> = buffer
+            .lines
+            .iter()
+            .filter_map(|l| l.msgid.as_deref())
+            .collect();
+        let fresh: Vec<Line> = batch
+            .lines
+            .into_iter()
+            .filter(|line| line.msgid.as_deref().is_none_or(|id| !known.contains(id)))
+            .collect();
+        if buffer.older.loading {
+            buffer.older.loading = false;
+            buffer.older.exhausted = fresh.is_empty();
+            buffer.lines.splice(0..0, fresh);
+            return;
+        }
+        let Some(last) = fresh.last() else {
+            return;
+        };
+        let time = last.time;
+        buffer.lines.extend(fresh);
+        buffer.lines.push(Line {
+            time,
+            sender: None,
+            text: "Earlier messages above, live from here".to_owned(),
+            kind: LineKind::HistoryEnd,
+            msgid: None,
+            replayed: false,
+        });
+    }
+
+    /// Asks the server for the lines before the oldest one shown in the
+    /// active conversation (the user scrolled to its top).
+    pub(crate) fn request_older(&mut self, out: &mut Outgoing) {
+        if !self.chathistory {
+            return;
+        }
+        let active = self.active;
+        let Some(buffer) = self.buffers.get_mut(active) else {
+            return;
+        };
+        if buffer.kind == BufferKind::Server || buffer.older.loading || buffer.older.exhausted {
+            return;
+        }
+        let reference = match buffer.lines.iter().find_map(|l| l.msgid.as_deref()) {
+            Some(msgid) => format!("msgid={msgid}"),
+            None => {
+                let oldest = buffer
+                    .lines
+                    .first()
+                    .map_or_else(|| Utc::now().timestamp_millis(), |l| l.time);
+                let time = Utc
+                    .timestamp_millis_opt(oldest)
+                    .single()
+                    .unwrap_or_else(Utc::now)
+                    .to_rfc3339_opts(SecondsFormat::Millis, true);
+                format!("timestamp={time}")
+            }
+        };
+        buffer.older.loading = true;
+        out.messages.push(Message::new(
+            "CHATHISTORY",
+            [
+                "BEFORE".to_owned(),
+                buffer.name.clone(),
+                reference,
+                OLDER_PAGE.to_string(),
+            ],
+        ));
+    }
+}

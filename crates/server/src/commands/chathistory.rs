@@ -1,0 +1,303 @@
+//! CHATHISTORY LATEST  <target> <* | msgid=ID | timestamp=T> <limit>
+//! CHATHISTORY BEFORE  <target> <msgid=ID | timestamp=T> <limit>
+//! CHATHISTORY AFTER   <target> <msgid=ID | timestamp=T> <limit>
+//! CHATHISTORY AROUND  <target> <msgid=ID | timestamp=T> <limit>
+//! CHATHISTORY BETWEEN <target> <ref> <ref> <limit>
+//! CHATHISTORY TARGETS <timestamp=T> <timestamp=T> <limit>
+//!
+//! IRCv3 `draft/chathistory`. Channel history is for members only;
+//! private history only for its two parties. The query runs on the
+//! history writer, after every message sent before it is stored.
+
+use ciao_proto::Message;
+use ciao_proto::names::looks_like_channel;
+
+use super::{CommandResult, Ctx};
+use crate::client::ClientId;
+use crate::history::{self, Anchor, QUERY_LIMIT, Store, Stored, conversation, replay};
+use crate::state::State;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let sub = message.param(0).unwrap_or("").to_ascii_uppercase();
+    let params = &message.params[1.min(message.params.len())..];
+    if ctx.state.history.is_none() {
+        fail(
+            ctx.state,
+            ctx.id,
+            "MESSAGE_ERROR",
+            &[&sub],
+            "History is off on this server",
+        );
+        return Ok(());
+    }
+    let needed = match sub.as_str() {
+        "LATEST" | "BEFORE" | "AFTER" | "AROUND" | "TARGETS" => 3,
+        "BETWEEN" => 4,
+        _ => {
+            fail(
+                ctx.state,
+                ctx.id,
+                "INVALID_PARAMS",
+                &[&sub],
+                "Unknown subcommand",
+            );
+            return Ok(());
+        }
+    };
+    if params.len() < needed {
+        fail(
+            ctx.state,
+            ctx.id,
+            "NEED_MORE_PARAMS",
+            &[&sub],
+            "Missing parameters",
+        );
+        return Ok(());
+    }
+    let Some(limit) = params[needed - 1].parse::<usize>().ok() else {
+        fail(
+            ctx.state,
+            ctx.id,
+            "INVALID_PARAMS",
+            &[&sub],
+            "Invalid limit",
+        );
+        return Ok(());
+    };
+    let limit = if limit == 0 {
+        QUERY_LIMIT
+    } else {
+        limit.min(QUERY_LIMIT)
+    };
+    if sub == "TARGETS" {
+        let (Some(Reference::Time(from)), Some(Reference::Time(to))) =
+            (Reference::parse(&params[0]), Reference::parse(&params[1]))
+        else {
+            fail(
+                ctx.state,
+                ctx.id,
+                "INVALID_PARAMS",
+                &[&sub],
+                "TARGETS takes two timestamps",
+            );
+            return Ok(());
+        };
+        targets(ctx, from, to, limit);
+        return Ok(());
+    }
+
+    let target = params[0].clone();
+    let Some((key, shown_as)) = conversation_of(ctx, &target) else {
+        fail(
+            ctx.state,
+            ctx.id,
+            "INVALID_TARGET",
+            &[&sub, &target],
+            "No such conversation for you",
+        );
+        return Ok(());
+    };
+    let mut references = Vec::new();
+    for text in &params[1..needed - 1] {
+        match Reference::parse(text) {
+            Some(Reference::Latest) if sub != "LATEST" => {}
+            Some(reference) => {
+                references.push(reference);
+                continue;
+            }
+            None => {}
+        }
+        fail(
+            ctx.state,
+            ctx.id,
+            "INVALID_PARAMS",
+            &[&sub, text],
+            "Invalid message reference",
+        );
+        return Ok(());
+    }
+    let id = ctx.id;
+    ctx.state.publish(Vec::new(), move |state, stored| {
+        let Some(stored) = stored else { return };
+        match query(stored, &sub, &key, &references, limit) {
+            Ok(events) => replay::send(state, id, &shown_as, &events, true),
+            Err(error) => {
+                tracing::warn!(%error, "CHATHISTORY query failed");
+                fail(
+                    state,
+                    id,
+                    "MESSAGE_ERROR",
+                    &[&sub, &shown_as],
+                    "Could not read the history",
+                );
+            }
+        }
+    });
+    Ok(())
+}
+
+/// A message reference: `*`, `msgid=…` or `timestamp=…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reference {
+    Latest,
+    MsgId(String),
+    Time(u64),
+}
+
+impl Reference {
+    fn parse(text: &str) -> Option<Self> {
+        if text == "*" {
+            return Some(Reference::Latest);
+        }
+        if let Some(msgid) = text.strip_prefix("msgid=").filter(|m| !m.is_empty()) {
+            return Some(Reference::MsgId(msgid.to_owned()));
+        }
+        let time = text.strip_prefix("timestamp=")?;
+        crate::clock::parse_iso8601(time).map(Reference::Time)
+    }
+
+    /// Where this reference points in `target`; `None` for an unknown
+    /// msgid. `Latest` never gets here.
+    fn anchor(&self, store: &Store, target: &str) -> rusqlite::Result<Option<Anchor>> {
+        Ok(match self {
+            Reference::Latest => None,
+            Reference::Time(time) => Some(Anchor::Time(*time)),
+            Reference::MsgId(msgid) => store.row_of(target, msgid)?.map(Anchor::Row),
+        })
+    }
+}
+
+fn query(
+    stored: Stored<'_>,
+    sub: &str,
+    key: &str,
+    references: &[Reference],
+    limit: usize,
+) -> rusqlite::Result<Vec<history::Event>> {
+    let (store, horizon) = (stored.store, stored.horizon);
+    let mut anchors = Vec::new();
+    for reference in references {
+        match reference.anchor(store, key)? {
+            Some(anchor) => anchors.push(anchor),
+            // `*`, or a msgid we do not have: LATEST reads from the end,
+            // anything else finds nothing.
+            None if sub == "LATEST" => {}
+            None => return Ok(Vec::new()),
+        }
+    }
+    match (sub, anchors.as_slice()) {
+        ("LATEST", []) => store.latest(key, horizon, None, limit),
+        ("LATEST", [after]) => store.latest(key, horizon, Some(*after), limit),
+        ("BEFORE", [anchor]) => store.before(key, horizon, *anchor, limit),
+        ("AFTER", [anchor]) => store.after(key, horizon, *anchor, limit),
+        ("AROUND", [anchor]) => store.around(key, horizon, *anchor, limit),
+        ("BETWEEN", [from, to]) => store.between(key, horizon, *from, *to, limit),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The stored conversation `target` names for the sender, and how to name
+/// it back: a channel the sender is in, or a nick (private messages).
+fn conversation_of(ctx: &Ctx<'_>, target: &str) -> Option<(String, String)> {
+    if looks_like_channel(target) {
+        let channel = ctx.state.channel(target)?;
+        channel
+            .members
+            .contains_key(&ctx.id)
+            .then(|| (conversation(target, None), channel.name.clone()))
+    } else {
+        let me = ctx.state.client(ctx.id)?;
+        Some((conversation(&me.nick, Some(target)), target.to_owned()))
+    }
+}
+
+/// CHATHISTORY TARGETS: the sender's channels and private conversations
+/// with messages between two times.
+fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
+    let Some(me) = ctx.state.client(ctx.id) else {
+        return;
+    };
+    let my_key = ciao_proto::irc_lower(&me.nick);
+    let channels: Vec<(String, String)> = me
+        .channels
+        .iter()
+        .filter_map(|key| ctx.state.channels.get(key))
+        .map(|channel| (conversation(&channel.name, None), channel.name.clone()))
+        .collect();
+    let id = ctx.id;
+    ctx.state.publish(Vec::new(), move |state, stored| {
+        let Some(Stored { store, horizon, .. }) = stored else {
+            return;
+        };
+        let mut names: Vec<(String, String)> = channels;
+        match store.private_targets_of(&my_key) {
+            // A private key holds both nicks: name it by the other one
+            // (or ours, for notes to self).
+            Ok(keys) => names.extend(keys.into_iter().map(|key| {
+                let other = key
+                    .split(' ')
+                    .find(|part| *part != my_key)
+                    .unwrap_or(&my_key)
+                    .to_owned();
+                (key, other)
+            })),
+            Err(error) => tracing::warn!(%error, "CHATHISTORY TARGETS failed"),
+        }
+        let keys: Vec<String> = names.iter().map(|(key, _)| key.clone()).collect();
+        let found = match store.active_targets(&keys, horizon, from, to, limit) {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::warn!(%error, "CHATHISTORY TARGETS failed");
+                fail(
+                    state,
+                    id,
+                    "MESSAGE_ERROR",
+                    &["TARGETS"],
+                    "Could not read the history",
+                );
+                return;
+            }
+        };
+        let reference = state.next_batch_ref();
+        let server = state.config.server_name.clone();
+        let start = Message::new(
+            "BATCH",
+            [format!("+{reference}"), "draft/chathistory-targets".into()],
+        )
+        .with_source(server.clone());
+        state.send(id, &start);
+        for (key, time) in found {
+            let name = names
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(key.clone(), |(_, n)| n.clone());
+            let mut line = Message::new(
+                "CHATHISTORY",
+                [
+                    "TARGETS".to_owned(),
+                    name,
+                    format!("timestamp={}", crate::clock::iso8601(time)),
+                ],
+            )
+            .with_source(server.clone());
+            line.tags.push(ciao_proto::Tag {
+                key: "batch".into(),
+                value: Some(reference.clone()),
+            });
+            state.send(id, &line);
+        }
+        state.send(
+            id,
+            &Message::new("BATCH", [format!("-{reference}")]).with_source(server),
+        );
+    });
+}
+
+/// `FAIL CHATHISTORY CODE context… :text` (IRCv3 standard replies).
+fn fail(state: &State, id: ClientId, code: &str, context: &[&str], text: &str) {
+    let mut params = vec!["CHATHISTORY".to_owned(), code.to_owned()];
+    params.extend(context.iter().map(|c| (*c).to_owned()));
+    params.push(text.to_owned());
+    let message = state.server_message("FAIL", params);
+    state.send(id, &message);
+}

@@ -1,0 +1,213 @@
+//! History that survives: every channel and private message is committed
+//! to an SQLite store before anyone is sent it, and read back on join and
+//! with IRCv3 `CHATHISTORY`.
+//!
+//! Group commit: handlers (under the hub lock) hand the writer thread a
+//! [`Job`] — the events to store and what to do once they are stored (the
+//! fan-out). The writer takes every job that queued up while it was
+//! committing, stores them in one transaction, then runs their releases,
+//! in order, under one hub lock. So nothing reaches a socket before it is
+//! on disk, and many messages share one commit.
+
+pub mod replay;
+pub mod store;
+mod writer;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use ciao_proto::casemap::irc_lower;
+use tokio::sync::Notify;
+
+pub use store::{Anchor, Event, Store};
+
+use crate::state::State;
+
+/// What runs once a job's events are stored: under the hub lock, on the
+/// writer thread, with the store for reading (replay). With history off
+/// it runs at once, in the handler, with `None`.
+pub type Release = Box<dyn for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send>;
+
+/// What a release learns about its job.
+#[derive(Debug, Clone, Copy)]
+pub struct Stored<'a> {
+    pub store: &'a Store,
+    /// The job's place in submission order (from 1).
+    pub ticket: u64,
+    /// The last row stored before this job's events: a read in a release
+    /// sees the history as it was when the job was submitted.
+    pub horizon: i64,
+}
+
+/// Work for the writer: events to store, then their release.
+pub struct Job {
+    pub events: Vec<Event>,
+    pub release: Release,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the history could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("cannot create the data directory {dir}: {source}")]
+    Dir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the history store in {dir}: {source}")]
+    Store {
+        dir: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot start the history writer: {0}")]
+    Thread(std::io::Error),
+}
+
+/// History settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryConfig {
+    /// Directory of `history.sqlite3`.
+    pub dir: PathBuf,
+    /// Lines replayed to a client joining a channel.
+    pub replay_lines: usize,
+    /// Most events kept per conversation (`None`: no limit).
+    pub keep_per_target: Option<usize>,
+    /// Oldest events kept (`None`: forever).
+    pub keep_for: Option<Duration>,
+}
+
+impl HistoryConfig {
+    pub fn new(dir: PathBuf) -> Self {
+        HistoryConfig {
+            dir,
+            replay_lines: 50,
+            keep_per_target: None,
+            keep_for: None,
+        }
+    }
+}
+
+/// Most messages one CHATHISTORY reply holds (ISUPPORT `CHATHISTORY=`).
+pub const QUERY_LIMIT: usize = 100;
+
+/// How many jobs the writer has released: connections wait on it so that
+/// their next command is not handled before their last message went out.
+#[derive(Debug, Default)]
+pub struct Released {
+    count: AtomicU64,
+    notify: Notify,
+}
+
+impl Released {
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Acquire)
+    }
+
+    fn advance(&self, jobs: u64) {
+        self.count.fetch_add(jobs, Ordering::AcqRel);
+        self.notify.notify_waiters();
+    }
+
+    /// Completes once `ticket` jobs are released.
+    pub async fn wait_for(&self, ticket: u64) {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.count() >= ticket {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The hub's side of the history: where jobs go.
+#[derive(Debug)]
+pub struct History {
+    jobs: mpsc::Sender<Job>,
+    /// Jobs handed to the writer so far; a connection's ticket.
+    submitted: u64,
+    writer: Option<JoinHandle<()>>,
+    pub config: HistoryConfig,
+}
+
+impl History {
+    /// Opens the store and starts the writer thread.
+    pub fn start(
+        config: HistoryConfig,
+        state: Weak<Mutex<State>>,
+        released: Arc<Released>,
+    ) -> Result<Self, HistoryError> {
+        std::fs::create_dir_all(&config.dir).map_err(|source| HistoryError::Dir {
+            dir: config.dir.clone(),
+            source,
+        })?;
+        let store = Store::open(&config.dir).map_err(|source| HistoryError::Store {
+            dir: config.dir.clone(),
+            source,
+        })?;
+        let (jobs, queue) = mpsc::channel();
+        let retention = writer::Retention {
+            keep_per_target: config.keep_per_target,
+            keep_for: config.keep_for,
+        };
+        let writer = std::thread::Builder::new()
+            .name("ciao-history".into())
+            .spawn(move || writer::run(store, queue, state, released, retention))
+            .map_err(HistoryError::Thread)?;
+        Ok(History {
+            jobs,
+            submitted: 0,
+            writer: Some(writer),
+            config,
+        })
+    }
+
+    /// Queues a job; returns the ticket to wait for.
+    pub fn submit(&mut self, job: Job) -> u64 {
+        if self.jobs.send(job).is_ok() {
+            self.submitted += 1;
+        }
+        self.submitted
+    }
+
+    /// Jobs submitted so far.
+    pub fn submitted(&self) -> u64 {
+        self.submitted
+    }
+
+    /// Stops taking jobs and returns the writer thread, which stores and
+    /// releases what is queued and then ends.
+    pub fn close(mut self) -> Option<JoinHandle<()>> {
+        self.writer.take()
+    }
+}
+
+/// The conversation key of a channel (its folded name) or of a private
+/// conversation (the two folded nicks, sorted, space-separated: channel
+/// names cannot hold a space, so the two kinds never collide).
+pub fn conversation(target: &str, other_nick: Option<&str>) -> String {
+    match other_nick {
+        None => irc_lower(target),
+        Some(other) => {
+            let (a, b) = (irc_lower(target), irc_lower(other));
+            if a <= b {
+                format!("{a} {b}")
+            } else {
+                format!("{b} {a}")
+            }
+        }
+    }
+}

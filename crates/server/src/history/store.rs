@@ -1,0 +1,418 @@
+//! The SQLite file behind the history: schema, writes and queries.
+//!
+//! One row per stored line: the IRC message as it went out (source
+//! included, tags excluded), its `msgid`, its time, and the conversation
+//! it belongs to (a folded channel name, or the two folded nicks of a
+//! private conversation). Row ids follow commit order, which is the order
+//! everyone saw.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Schema migrations, in order; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &["CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        msgid TEXT NOT NULL UNIQUE,
+        time INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        line TEXT NOT NULL
+    );
+    CREATE INDEX events_by_target ON events (target, id);
+    CREATE INDEX events_by_target_time ON events (target, time);"];
+
+/// One stored line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub msgid: String,
+    /// Unix time in milliseconds.
+    pub time: u64,
+    /// The conversation: see [`conversation`](super::conversation).
+    pub target: String,
+    /// The IRC message without tags, e.g. `:a!u@h PRIVMSG #c :hi`.
+    pub line: String,
+}
+
+/// Where a query starts or ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// Unix time in milliseconds.
+    Time(u64),
+    /// A row, found from its msgid.
+    Row(i64),
+}
+
+#[derive(Debug)]
+pub struct Store {
+    db: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) `dir/history.sqlite3` and brings its
+    /// schema up to date.
+    pub fn open(dir: &Path) -> rusqlite::Result<Self> {
+        let mut db = Connection::open(dir.join("history.sqlite3"))?;
+        // WAL: readers never block the writer, and a commit is one
+        // append. synchronous=NORMAL keeps every commit across a crash of
+        // the process (kill -9); only a power cut can lose the last ones.
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: usize = db.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let tx = db.transaction()?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index + 1)?;
+        }
+        tx.commit()?;
+        Ok(Store { db })
+    }
+
+    /// Stores every job's events in one transaction; returns, per job,
+    /// the last row stored before its own events (its horizon).
+    pub fn insert_jobs<'a>(
+        &mut self,
+        jobs: impl IntoIterator<Item = &'a [Event]>,
+    ) -> rusqlite::Result<Vec<i64>> {
+        let tx = self.db.transaction()?;
+        let mut horizons = Vec::new();
+        {
+            let mut last: i64 =
+                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |row| {
+                    row.get(0)
+                })?;
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO events (msgid, time, target, line) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for events in jobs {
+                horizons.push(last);
+                for event in events {
+                    if insert.execute(params![
+                        event.msgid,
+                        event.time as i64,
+                        event.target,
+                        event.line
+                    ])? > 0
+                    {
+                        last = tx.last_insert_rowid();
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(horizons)
+    }
+
+    /// The newest row (0 when empty).
+    pub fn last_row(&self) -> rusqlite::Result<i64> {
+        self.db
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |row| {
+                row.get(0)
+            })
+    }
+
+    /// The row of a msgid in `target`, if stored.
+    pub fn row_of(&self, target: &str, msgid: &str) -> rusqlite::Result<Option<i64>> {
+        self.db
+            .prepare_cached("SELECT id FROM events WHERE target = ?1 AND msgid = ?2")?
+            .query_row(params![target, msgid], |row| row.get(0))
+            .optional()
+    }
+
+    /// The newest `limit` events of `target` up to row `horizon` and after
+    /// `after` (exclusive), oldest first.
+    pub fn latest(
+        &self,
+        target: &str,
+        horizon: i64,
+        after: Option<Anchor>,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Event>> {
+        let (column, value) = bound(after.unwrap_or(Anchor::Row(0)));
+        let sql = format!(
+            "SELECT msgid, time, target, line FROM events
+             WHERE target = ?1 AND id <= ?2 AND {column} > ?3 ORDER BY id DESC LIMIT ?4"
+        );
+        let mut events = self.select(&sql, params![target, horizon, value, limit as i64])?;
+        events.reverse();
+        Ok(events)
+    }
+
+    /// Up to `limit` events of `target` just before `anchor`, oldest first.
+    pub fn before(
+        &self,
+        target: &str,
+        horizon: i64,
+        anchor: Anchor,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Event>> {
+        let (column, value) = bound(anchor);
+        let sql = format!(
+            "SELECT msgid, time, target, line FROM events
+             WHERE target = ?1 AND id <= ?2 AND {column} < ?3 ORDER BY id DESC LIMIT ?4"
+        );
+        let mut events = self.select(&sql, params![target, horizon, value, limit as i64])?;
+        events.reverse();
+        Ok(events)
+    }
+
+    /// Up to `limit` events of `target` just after `anchor`, oldest first.
+    pub fn after(
+        &self,
+        target: &str,
+        horizon: i64,
+        anchor: Anchor,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Event>> {
+        self.from(target, horizon, anchor, false, limit)
+    }
+
+    /// Up to `limit` events of `target` around `anchor` (half before, the
+    /// rest from it on), oldest first.
+    pub fn around(
+        &self,
+        target: &str,
+        horizon: i64,
+        anchor: Anchor,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Event>> {
+        let before = limit / 2;
+        let mut events = self.before(target, horizon, anchor, before)?;
+        events.extend(self.from(target, horizon, anchor, true, limit - before)?);
+        Ok(events)
+    }
+
+    /// Up to `limit` events of `target` strictly between two anchors,
+    /// taken from the `from` side (so a `from` later than `to` reads
+    /// backwards), oldest first.
+    pub fn between(
+        &self,
+        target: &str,
+        horizon: i64,
+        from: Anchor,
+        to: Anchor,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Event>> {
+        let (from_column, from_value) = bound(from);
+        let (to_column, to_value) = bound(to);
+        let forwards = self.position(target, from)? <= self.position(target, to)?;
+        let (cmp_from, cmp_to, order) = if forwards {
+            (">", "<", "ASC")
+        } else {
+            ("<", ">", "DESC")
+        };
+        let sql = format!(
+            "SELECT msgid, time, target, line FROM events
+             WHERE target = ?1 AND id <= ?2 AND {from_column} {cmp_from} ?3 AND {to_column} {cmp_to} ?4
+             ORDER BY id {order} LIMIT ?5"
+        );
+        let mut events = self.select(
+            &sql,
+            params![target, horizon, from_value, to_value, limit as i64],
+        )?;
+        if !forwards {
+            events.reverse();
+        }
+        Ok(events)
+    }
+
+    /// Events of `target` from `anchor` on (inclusive or not), oldest first.
+    fn from(
+        &self,
+        target: &str,
+        horizon: i64,
+        anchor: Anchor,
+        inclusive: bool,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Event>> {
+        let (column, value) = bound(anchor);
+        let cmp = if inclusive { ">=" } else { ">" };
+        let sql = format!(
+            "SELECT msgid, time, target, line FROM events
+             WHERE target = ?1 AND id <= ?2 AND {column} {cmp} ?3 ORDER BY id ASC LIMIT ?4"
+        );
+        self.select(&sql, params![target, horizon, value, limit as i64])
+    }
+
+    /// Conversations among `targets` with events between two times, each
+    /// with the time of its latest event there, ordered by that time
+    /// (oldest first, as CHATHISTORY TARGETS wants).
+    pub fn active_targets(
+        &self,
+        targets: &[String],
+        horizon: i64,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<(String, u64)>> {
+        let (low, high) = (from.min(to), from.max(to));
+        let mut found = Vec::new();
+        let mut latest = self.db.prepare_cached(
+            "SELECT MAX(time) FROM events WHERE target = ?1 AND id <= ?2 AND time > ?3 AND time < ?4",
+        )?;
+        for target in targets {
+            let time: Option<i64> = latest
+                .query_row(params![target, horizon, low as i64, high as i64], |row| {
+                    row.get(0)
+                })?;
+            if let Some(time) = time {
+                found.push((target.clone(), time as u64));
+            }
+        }
+        found.sort_by_key(|(_, time)| *time);
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// Every private conversation `nick_key` (folded) took part in.
+    pub fn private_targets_of(&self, nick_key: &str) -> rusqlite::Result<Vec<String>> {
+        // Private keys are "a b" (channel names have no spaces).
+        let mut query = self.db.prepare_cached(
+            "SELECT DISTINCT target FROM events
+             WHERE substr(target, 1, length(?1) + 1) = ?1 || ' '
+                OR substr(target, -(length(?1) + 1)) = ' ' || ?1",
+        )?;
+        let rows = query.query_map(params![nick_key], |row| row.get::<_, String>(0))?;
+        rows.collect()
+    }
+
+    /// Deletes events beyond `keep` per conversation and older than
+    /// `older_than` (unix ms); returns how many went.
+    pub fn prune(
+        &mut self,
+        keep: Option<usize>,
+        older_than: Option<u64>,
+    ) -> rusqlite::Result<usize> {
+        let mut deleted = 0;
+        if let Some(before) = older_than {
+            deleted += self
+                .db
+                .execute("DELETE FROM events WHERE time < ?1", params![before as i64])?;
+        }
+        if let Some(keep) = keep {
+            deleted += self.db.execute(
+                "DELETE FROM events WHERE id IN (
+                    SELECT id FROM (
+                        SELECT id, ROW_NUMBER() OVER (PARTITION BY target ORDER BY id DESC) AS n
+                        FROM events
+                    ) WHERE n > ?1
+                )",
+                params![keep as i64],
+            )?;
+        }
+        Ok(deleted)
+    }
+
+    /// The position of an anchor in `target`, for telling directions.
+    fn position(&self, target: &str, anchor: Anchor) -> rusqlite::Result<i64> {
+        match anchor {
+            Anchor::Row(row) => Ok(row),
+            Anchor::Time(time) => Ok(self
+                .db
+                .prepare_cached("SELECT COALESCE(MIN(id), 9223372036854775807) FROM events WHERE target = ?1 AND time >= ?2")?
+                .query_row(params![target, time as i64], |row| row.get(0))?),
+        }
+    }
+
+    fn select(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Vec<Event>> {
+        let mut query = self.db.prepare_cached(sql)?;
+        let rows = query.query_map(params, |row| {
+            Ok(Event {
+                msgid: row.get(0)?,
+                time: row.get::<_, i64>(1)? as u64,
+                target: row.get(2)?,
+                line: row.get(3)?,
+            })
+        })?;
+        rows.collect()
+    }
+}
+
+/// The column and value an anchor compares.
+fn bound(anchor: Anchor) -> (&'static str, i64) {
+    match anchor {
+        Anchor::Time(time) => ("time", time as i64),
+        Anchor::Row(row) => ("id", row),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: u64, target: &str, time: u64) -> Event {
+        Event {
+            msgid: format!("id{n}"),
+            time,
+            target: target.to_owned(),
+            line: format!(":a!u@h PRIVMSG {target} :m{n}"),
+        }
+    }
+
+    fn texts(events: &[Event]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e.line.rsplit(':').next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn reopens_with_the_schema_and_rows_it_had() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let events: Vec<Event> = (1..=3).map(|n| event(n, "#c", n * 10)).collect();
+        let horizons = store
+            .insert_jobs([&events[..1], &events[1..]])
+            .expect("insert");
+        assert_eq!(horizons, [0, 1], "each job sees the rows stored before it");
+        drop(store);
+        let store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(
+            texts(&store.latest("#c", i64::MAX, None, 10).expect("latest")),
+            ["m1", "m2", "m3"]
+        );
+        assert_eq!(
+            texts(&store.latest("#c", 2, None, 10).expect("latest")),
+            ["m1", "m2"],
+            "horizon"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_msgid_is_stored_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let one = [event(1, "#c", 1)];
+        store.insert_jobs([&one[..], &one[..]]).expect("insert");
+        assert_eq!(
+            store
+                .latest("#c", i64::MAX, None, 10)
+                .expect("latest")
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn retention_by_count_per_conversation_and_by_age() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let mut events: Vec<Event> = (1..=5).map(|n| event(n, "#a", n * 1000)).collect();
+        events.extend((6..=7).map(|n| event(n, "#b", n * 1000)));
+        store.insert_jobs([events.as_slice()]).expect("insert");
+        assert_eq!(store.prune(Some(3), None).expect("prune"), 2);
+        assert_eq!(
+            texts(&store.latest("#a", i64::MAX, None, 10).expect("a")),
+            ["m3", "m4", "m5"]
+        );
+        assert_eq!(
+            texts(&store.latest("#b", i64::MAX, None, 10).expect("b")),
+            ["m6", "m7"]
+        );
+        assert_eq!(store.prune(None, Some(5000)).expect("prune"), 2);
+        assert_eq!(
+            texts(&store.latest("#a", i64::MAX, None, 10).expect("a")),
+            ["m5"]
+        );
+    }
+}

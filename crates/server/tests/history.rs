@@ -1,0 +1,282 @@
+//! History: stored before it is sent, replayed on join, queried with
+//! CHATHISTORY, kept across restarts, private conversations kept private.
+
+mod common;
+
+use std::path::Path;
+
+use ciao_server::Config;
+use ciao_server::history::HistoryConfig;
+use common::{TestClient, TestServer, numeric_of, test_config};
+
+const HISTORY_CAPS: &[&str] = &[
+    "batch",
+    "server-time",
+    "message-tags",
+    "echo-message",
+    "draft/chathistory",
+];
+
+fn with_history(dir: &Path, replay_lines: usize) -> Config {
+    let mut history = HistoryConfig::new(dir.to_owned());
+    history.replay_lines = replay_lines;
+    Config {
+        history: Some(history),
+        ..test_config()
+    }
+}
+
+/// Reads a whole `BATCH +ref … / BATCH -ref` and returns its type line and
+/// the lines inside (tags kept).
+async fn read_batch(client: &mut TestClient) -> (String, Vec<String>) {
+    let start = client.wait_contains(" BATCH +").await;
+    let reference = start
+        .split(" BATCH +")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("batch reference")
+        .to_owned();
+    let mut inside = Vec::new();
+    loop {
+        let line = client.line().await;
+        if line.ends_with(&format!("BATCH -{reference}")) {
+            return (start, inside);
+        }
+        assert!(
+            line.starts_with(&format!("@batch={reference}")),
+            "{}: line inside the batch without its tag: {line}",
+            client.name
+        );
+        inside.push(line);
+    }
+}
+
+/// The text after the last " :" of a line.
+fn text(line: &str) -> &str {
+    line.rsplit_once(" :").map_or("", |(_, text)| text)
+}
+
+/// The value of tag `key` on a line.
+fn tag<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let tags = line.strip_prefix('@')?.split(' ').next()?;
+    tags.split(';')
+        .find_map(|t| t.strip_prefix(&format!("{key}=")))
+}
+
+#[tokio::test]
+async fn history_survives_a_restart_and_reaches_every_kind_of_client() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path(), 50)).await;
+    let mut alice = TestClient::irc_in_lobby(server.addr, "alice").await;
+    for text in ["one", "two", "three"] {
+        alice.send(&format!("PRIVMSG #lobby :{text}")).await;
+    }
+    alice.send("PRIVMSG #lobby :\u{1}ACTION waves\u{1}").await;
+    alice.sync().await;
+    server.shutdown().await;
+    alice.expect_eof().await;
+
+    let server = TestServer::start(with_history(dir.path(), 50)).await;
+    // A client without batch: NOTICE lines with the time.
+    let mut bob = TestClient::irc_in_lobby(server.addr, "bob").await;
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let line = bob.wait_contains("NOTICE #lobby").await;
+        seen.push(text(&line).to_owned());
+    }
+    let expected = ["alice: one", "alice: two", "alice: three", "* alice waves"];
+    for (line, want) in seen.iter().zip(expected) {
+        assert!(
+            line.starts_with('[') && line.ends_with(want),
+            "{line:?} should be [HH:MM] {want}"
+        );
+    }
+    // A plain client: the same, as text lines.
+    let mut carol = TestClient::plain(server.addr, "carol").await;
+    for want in expected {
+        let line = carol.wait_contains(want).await;
+        assert!(line.starts_with('['), "{line:?}");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_late_joiner_gets_the_last_lines_in_a_batch_then_only_live_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path(), 3)).await;
+    let mut alice = TestClient::irc_in_lobby(server.addr, "alice").await;
+    for i in 1..=5 {
+        alice.send(&format!("PRIVMSG #lobby :m{i}")).await;
+    }
+    alice.sync().await;
+
+    let mut bob = TestClient::irc_with_caps(server.addr, "bob", HISTORY_CAPS).await;
+    bob.wait_numeric("366").await;
+    let (start, lines) = read_batch(&mut bob).await;
+    assert!(start.ends_with("chathistory #lobby"), "{start}");
+    let texts: Vec<&str> = lines.iter().map(|l| text(l)).collect();
+    assert_eq!(texts, ["m3", "m4", "m5"]);
+    for line in &lines {
+        assert!(tag(line, "time").is_some(), "original time: {line}");
+        assert!(tag(line, "msgid").is_some(), "msgid: {line}");
+        assert!(line.contains(" :alice!"), "original sender: {line}");
+    }
+    alice.send("PRIVMSG #lobby :live").await;
+    let live = bob.wait_contains("PRIVMSG #lobby").await;
+    assert_eq!(
+        text(&live),
+        "live",
+        "nothing replayed twice, nothing missed"
+    );
+    server.shutdown().await;
+}
+
+/// Sends `count` messages and returns their msgids, from echo-message.
+async fn say(client: &mut TestClient, target: &str, count: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 1..=count {
+        client.send(&format!("PRIVMSG {target} :m{i}")).await;
+        let echo = client
+            .wait_contains(&format!("PRIVMSG {target} :m{i}"))
+            .await;
+        ids.push(tag(&echo, "msgid").expect("msgid").to_owned());
+    }
+    ids
+}
+
+async fn history(client: &mut TestClient, query: &str) -> Vec<String> {
+    client.send(&format!("CHATHISTORY {query}")).await;
+    let (_, lines) = read_batch(client).await;
+    lines.iter().map(|l| text(l).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn chathistory_subcommands_with_msgid_and_timestamp_references() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path(), 0)).await;
+    let mut alice = TestClient::irc_with_caps(server.addr, "alice", HISTORY_CAPS).await;
+    alice.wait_numeric("366").await;
+    let ids = say(&mut alice, "#lobby", 10).await;
+    let m = |i: usize| format!("msgid={}", ids[i - 1]);
+
+    assert_eq!(
+        history(&mut alice, "LATEST #lobby * 3").await,
+        ["m8", "m9", "m10"]
+    );
+    assert_eq!(
+        history(&mut alice, &format!("LATEST #lobby {} 5", m(8))).await,
+        ["m9", "m10"]
+    );
+    assert_eq!(
+        history(&mut alice, &format!("BEFORE #lobby {} 2", m(5))).await,
+        ["m3", "m4"]
+    );
+    assert_eq!(
+        history(&mut alice, &format!("AFTER #lobby {} 2", m(5))).await,
+        ["m6", "m7"]
+    );
+    assert_eq!(
+        history(&mut alice, &format!("AROUND #lobby {} 4", m(5))).await,
+        ["m3", "m4", "m5", "m6"]
+    );
+    assert_eq!(
+        history(&mut alice, &format!("BETWEEN #lobby {} {} 10", m(2), m(6))).await,
+        ["m3", "m4", "m5"]
+    );
+    assert_eq!(
+        history(&mut alice, &format!("BETWEEN #lobby {} {} 2", m(6), m(2))).await,
+        ["m4", "m5"],
+        "from the later reference, the two nearest it"
+    );
+    let (past, future) = (
+        "timestamp=2000-01-01T00:00:00.000Z",
+        "timestamp=2100-01-01T00:00:00.000Z",
+    );
+    assert_eq!(
+        history(&mut alice, &format!("BEFORE #lobby {future} 2")).await,
+        ["m9", "m10"]
+    );
+    assert_eq!(
+        history(&mut alice, &format!("AFTER #lobby {past} 2")).await,
+        ["m1", "m2"]
+    );
+    assert_eq!(
+        history(&mut alice, &format!("BETWEEN #lobby {past} {future} 100"))
+            .await
+            .len(),
+        10
+    );
+    assert!(
+        history(&mut alice, "AFTER #lobby msgid=unknown 5")
+            .await
+            .is_empty()
+    );
+
+    for (query, code) in [
+        ("LATEST #nowhere * 10", "INVALID_TARGET"),
+        ("SIDEWAYS #lobby * 10", "INVALID_PARAMS"),
+        ("LATEST #lobby * many", "INVALID_PARAMS"),
+        ("BEFORE #lobby * 10", "INVALID_PARAMS"),
+        ("BEFORE #lobby", "NEED_MORE_PARAMS"),
+    ] {
+        alice.send(&format!("CHATHISTORY {query}")).await;
+        let fail = alice.wait_contains("FAIL CHATHISTORY").await;
+        assert!(
+            fail.contains(&format!("FAIL CHATHISTORY {code}")),
+            "{query}: {fail}"
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn private_history_is_only_for_its_two_parties() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path(), 0)).await;
+    let mut alice = TestClient::irc_with_caps(server.addr, "alice", HISTORY_CAPS).await;
+    let mut bob = TestClient::irc_with_caps(server.addr, "bob", HISTORY_CAPS).await;
+    let mut carol = TestClient::irc_with_caps(server.addr, "carol", HISTORY_CAPS).await;
+    alice.send("PRIVMSG bob :secret").await;
+    bob.wait_contains("PRIVMSG bob :secret").await;
+
+    assert_eq!(history(&mut bob, "LATEST alice * 10").await, ["secret"]);
+    assert_eq!(history(&mut alice, "LATEST bob * 10").await, ["secret"]);
+    assert!(history(&mut carol, "LATEST bob * 10").await.is_empty());
+    assert!(history(&mut carol, "LATEST alice * 10").await.is_empty());
+
+    bob.send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10")
+        .await;
+    let (start, targets) = read_batch(&mut bob).await;
+    assert!(start.ends_with("draft/chathistory-targets"), "{start}");
+    assert!(
+        targets
+            .iter()
+            .any(|l| l.contains("CHATHISTORY TARGETS alice timestamp=")),
+        "{targets:?}"
+    );
+    carol
+        .send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10")
+        .await;
+    let (_, targets) = read_batch(&mut carol).await;
+    assert!(
+        targets
+            .iter()
+            .all(|l| !l.contains("alice") && !l.contains(" bob ")),
+        "{targets:?}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_history_nothing_is_offered_or_stored() {
+    let server = TestServer::with_defaults().await;
+    let mut alice = TestClient::irc(server.addr, "alice").await;
+    alice.send("CAP LS 302").await;
+    let caps = alice.wait_contains("CAP alice LS").await;
+    assert!(!caps.contains("draft/chathistory"), "{caps}");
+    alice.send("CHATHISTORY LATEST #lobby * 10").await;
+    let fail = alice.wait_contains("FAIL").await;
+    assert!(fail.contains("FAIL CHATHISTORY MESSAGE_ERROR"), "{fail}");
+    assert!(numeric_of(&fail).is_none());
+    server.shutdown().await;
+}
