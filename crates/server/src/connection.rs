@@ -37,6 +37,10 @@ use crate::write;
 /// Reads at most this much per syscall; the buffer only grows for long
 /// lines, bounded by the codec's limit.
 const READ_CHUNK: usize = 4096;
+/// How far (in history jobs) a client may run ahead of the history
+/// writer before it stops reading: enough to keep the writer's batches
+/// full, few enough to bound what waits in memory.
+const MAX_JOBS_AHEAD: u64 = 1024;
 /// Write rounds per wake-up before input gets its turn.
 const WRITES_PER_POLL: usize = 4;
 /// Client tag section limit, '@' and trailing space included (IRCv3).
@@ -157,10 +161,10 @@ impl Connection {
             if let Err(reason) = self.process_buffered() {
                 return reason;
             }
-            if self.unreleased() {
-                // This client's last message is not out yet: handle and
-                // read nothing more until it is (backpressure for the
-                // history writer, and order for the client).
+            if self.unreleased() && (self.buffered_line() || self.far_ahead()) {
+                // A command waits for this client's last message to go
+                // out (order), and a client far ahead of the history
+                // writer waits before reading more (backpressure).
                 if let Err(reason) = self.wait_released().await {
                     return reason;
                 }
@@ -243,6 +247,19 @@ impl Connection {
     /// True while this client's last message is not yet stored and sent.
     fn unreleased(&self) -> bool {
         self.pending > self.hub.released.count()
+    }
+
+    /// True when this client's last message has more than
+    /// `MAX_JOBS_AHEAD` history jobs queued before it: the writer is
+    /// behind, so this client stops reading until it catches up.
+    fn far_ahead(&self) -> bool {
+        self.pending > self.hub.released.count() + MAX_JOBS_AHEAD
+    }
+
+    /// True when a complete line is waiting in the buffer (the loop only
+    /// gets past `process_buffered` with one left when it must wait).
+    fn buffered_line(&self) -> bool {
+        self.buf.contains(&b'\n')
     }
 
     /// True when the next buffered line only sends a message (PRIVMSG,
