@@ -41,14 +41,12 @@ impl Hub {
         Ok(())
     }
 
-    /// Stops the history writer once it has stored and released every
-    /// job already submitted; blocks until then.
-    pub fn close_history(&self) {
+    /// Stops the history once every job already submitted is stored and
+    /// released.
+    pub async fn close_history(&self) {
         let history = self.lock().history.take();
-        if let Some(writer) = history.and_then(History::close)
-            && writer.join().is_err()
-        {
-            tracing::error!("history writer panicked");
+        if let Some(history) = history {
+            history.close().await;
         }
     }
 }

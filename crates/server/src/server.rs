@@ -72,13 +72,7 @@ pub async fn run(
     }
     // Everything submitted is stored before `run` returns: a clean
     // shutdown loses nothing.
-    let closing = hub.clone();
-    if tokio::task::spawn_blocking(move || closing.close_history())
-        .await
-        .is_err()
-    {
-        tracing::error!("closing the history failed");
-    }
+    hub.close_history().await;
     Ok(())
 }
 

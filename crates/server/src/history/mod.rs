@@ -9,6 +9,7 @@
 //! in order, under one hub lock. So nothing reaches a socket before it is
 //! on disk, and many messages share one commit.
 
+mod release;
 pub mod replay;
 pub mod store;
 mod writer;
@@ -140,6 +141,7 @@ pub struct History {
     /// Jobs handed to the writer so far; a connection's ticket.
     submitted: u64,
     writer: Option<JoinHandle<()>>,
+    releaser: Option<tokio::task::JoinHandle<()>>,
     pub config: HistoryConfig,
 }
 
@@ -158,24 +160,32 @@ impl History {
             dir: config.dir.clone(),
             source,
         })?;
+        let reader = Store::open_reader(&config.dir).map_err(|source| HistoryError::Store {
+            dir: config.dir.clone(),
+            source,
+        })?;
         let (jobs, queue) = mpsc::channel();
+        let (committed, batches) = tokio::sync::mpsc::unbounded_channel();
         let retention = writer::Retention {
             keep_per_target: config.keep_per_target,
             keep_for: config.keep_for,
         };
         let writer = std::thread::Builder::new()
             .name("ciao-history".into())
-            .spawn(move || writer::run(store, queue, state, released, retention))
+            .spawn(move || writer::run(store, queue, committed, retention))
             .map_err(HistoryError::Thread)?;
+        let releaser = tokio::spawn(release::run(batches, reader, state, released));
         Ok(History {
             jobs,
             submitted: 0,
             writer: Some(writer),
+            releaser: Some(releaser),
             config,
         })
     }
 
-    /// Queues a job; returns the ticket to wait for.
+    /// Queues a job (under the hub lock, so queue order is the order of
+    /// events); returns the ticket to wait for.
     pub fn submit(&mut self, job: Job) -> u64 {
         if self.jobs.send(job).is_ok() {
             self.submitted += 1;
@@ -188,10 +198,24 @@ impl History {
         self.submitted
     }
 
-    /// Stops taking jobs and returns the writer thread, which stores and
-    /// releases what is queued and then ends.
-    pub fn close(mut self) -> Option<JoinHandle<()>> {
-        self.writer.take()
+    /// Stops taking jobs. Completes once every job already submitted is
+    /// stored and released.
+    pub async fn close(mut self) {
+        let (writer, releaser) = (self.writer.take(), self.releaser.take());
+        // Dropping the queue's sender lets the writer finish and end; the
+        // releaser ends after the writer.
+        drop(self);
+        if let Some(writer) = writer {
+            let joined = tokio::task::spawn_blocking(move || writer.join()).await;
+            if !matches!(joined, Ok(Ok(()))) {
+                tracing::error!("history writer failed");
+            }
+        }
+        if let Some(releaser) = releaser
+            && releaser.await.is_err()
+        {
+            tracing::error!("history releaser failed");
+        }
     }
 }
 

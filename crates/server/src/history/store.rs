@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 /// Schema migrations, in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &["CREATE TABLE events (
@@ -68,6 +68,17 @@ impl Store {
         Ok(Store { db })
     }
 
+    /// Opens a second, read-only connection to the store in `dir` (which
+    /// `open` has set up): WAL lets it read while the writer writes.
+    pub fn open_reader(dir: &Path) -> rusqlite::Result<Self> {
+        let db = Connection::open_with_flags(
+            dir.join("history.sqlite3"),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        db.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Store { db })
+    }
+
     /// Stores every job's events in one transaction; returns, per job,
     /// the last row stored before its own events (its horizon).
     pub fn insert_jobs<'a>(
@@ -77,10 +88,9 @@ impl Store {
         let tx = self.db.transaction()?;
         let mut horizons = Vec::new();
         {
-            let mut last: i64 =
-                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |row| {
-                    row.get(0)
-                })?;
+            let mut last: i64 = tx
+                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
+                .query_row([], |row| row.get(0))?;
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO events (msgid, time, target, line) VALUES (?1, ?2, ?3, ?4)",
             )?;

@@ -1,12 +1,14 @@
-//! The writer thread: group commit, then release in order.
+//! The writer thread: group commit. It stores every job that queued up
+//! during the previous commit in one transaction, then hands the batch to
+//! the releaser.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
-use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::{Job, Released, Store, Stored};
-use crate::state::State;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::release::Committed;
+use super::{Job, Store};
 
 /// Most jobs in one transaction: bounds how long the first of them waits.
 const MAX_BATCH: usize = 4096;
@@ -24,67 +26,41 @@ pub struct Retention {
 pub fn run(
     mut store: Store,
     queue: Receiver<Job>,
-    state: Weak<Mutex<State>>,
-    released: Arc<Released>,
+    committed: UnboundedSender<Committed>,
     retention: Retention,
 ) {
     prune(&mut store, retention);
     let mut last_prune = Instant::now();
-    let mut batch = Vec::new();
-    let mut ticket = 0;
     loop {
         if last_prune.elapsed() >= PRUNE_EVERY {
             prune(&mut store, retention);
             last_prune = Instant::now();
         }
         // Ends when the hub closes the history and the queue is empty.
-        match queue.recv_timeout(PRUNE_EVERY) {
-            Ok(first) => batch.push(first),
+        let mut jobs = match queue.recv_timeout(PRUNE_EVERY) {
+            Ok(first) => vec![first],
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
-        }
-        while batch.len() < MAX_BATCH {
+        };
+        while jobs.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => jobs.push(job),
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let horizons = match store.insert_jobs(batch.iter().map(|job| job.events.as_slice())) {
+        let horizons = match store.insert_jobs(jobs.iter().map(|job| job.events.as_slice())) {
             Ok(horizons) => horizons,
             Err(error) => {
                 // Keep the chat going (a full disk must not silence
                 // everyone), and say so loudly.
-                tracing::error!(%error, jobs = batch.len(), "history: could not store events");
-                vec![store.last_row().unwrap_or(i64::MAX); batch.len()]
+                tracing::error!(%error, jobs = jobs.len(), "history: could not store events");
+                vec![store.last_row().unwrap_or(i64::MAX); jobs.len()]
             }
         };
-        let jobs = batch.len() as u64;
-        match state.upgrade() {
-            Some(state) => {
-                let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-                for (job, horizon) in batch.drain(..).zip(horizons) {
-                    ticket += 1;
-                    let stored = Stored {
-                        store: &store,
-                        ticket,
-                        horizon,
-                    };
-                    // A bug in one release must not stop every later
-                    // message (and every client waiting on one).
-                    let release = job.release;
-                    let state = &mut *state;
-                    if catch_unwind(AssertUnwindSafe(move || release(state, Some(stored)))).is_err()
-                    {
-                        tracing::error!(ticket, "history: a release panicked");
-                    }
-                }
-            }
-            None => {
-                ticket += jobs;
-                batch.clear();
-            }
+        // Only now may anyone see them.
+        if committed.send(Committed { jobs, horizons }).is_err() {
+            return;
         }
-        released.advance(jobs);
     }
 }
 

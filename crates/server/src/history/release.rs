@@ -1,0 +1,54 @@
+//! The releaser: a task on the server's runtime that runs committed jobs'
+//! releases (their fan-out), in commit order, under one hub lock per
+//! batch. On a runtime worker, the recipients it wakes are scheduled
+//! locally, which costs far less than waking them from another thread.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, Weak};
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::{Job, Released, Store, Stored};
+use crate::state::State;
+
+/// Jobs the writer has stored, with each one's horizon.
+#[derive(Debug)]
+pub struct Committed {
+    pub jobs: Vec<Job>,
+    pub horizons: Vec<i64>,
+}
+
+/// Releases batches until the writer is gone. `store` is a read
+/// connection of its own, for the releases that read (replay, queries).
+pub async fn run(
+    mut batches: UnboundedReceiver<Committed>,
+    store: Store,
+    state: Weak<Mutex<State>>,
+    released: Arc<Released>,
+) {
+    let mut ticket = 0;
+    while let Some(batch) = batches.recv().await {
+        let count = batch.jobs.len() as u64;
+        if let Some(state) = state.upgrade() {
+            let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+            for (job, horizon) in batch.jobs.into_iter().zip(batch.horizons) {
+                ticket += 1;
+                let stored = Stored {
+                    store: &store,
+                    ticket,
+                    horizon,
+                };
+                // A bug in one release must not stop every later message
+                // (and every client waiting on one).
+                let release = job.release;
+                let state = &mut *state;
+                if catch_unwind(AssertUnwindSafe(move || release(state, Some(stored)))).is_err() {
+                    tracing::error!(ticket, "history: a release panicked");
+                }
+            }
+        } else {
+            ticket += count;
+        }
+        released.advance(count);
+    }
+}
