@@ -14,10 +14,13 @@ pub enum Cap {
     Batch,
     /// `draft/chathistory`, offered only with history on.
     ChatHistory,
+    /// `draft/event-playback`: history includes joins, parts and the
+    /// like; offered only with history on.
+    EventPlayback,
 }
 
 impl Cap {
-    pub const ALL: [Cap; 10] = [
+    pub const ALL: [Cap; 11] = [
         Cap::ServerTime,
         Cap::MessageTags,
         Cap::EchoMessage,
@@ -28,6 +31,7 @@ impl Cap {
         Cap::CapNotify,
         Cap::Batch,
         Cap::ChatHistory,
+        Cap::EventPlayback,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +46,7 @@ impl Cap {
             Cap::CapNotify => "cap-notify",
             Cap::Batch => "batch",
             Cap::ChatHistory => "draft/chathistory",
+            Cap::EventPlayback => "draft/event-playback",
         }
     }
 

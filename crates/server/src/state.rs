@@ -16,7 +16,7 @@ use crate::channel::{Channel, Status};
 use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
 use crate::fanout::Fanout;
-use crate::history::{Event, History, Job, Stored, conversation, replay};
+use crate::history::{Event, History, Job, Scope, Stored, conversation, replay};
 use crate::outbox::CloseReason;
 
 /// Most channels one client may be in (`CHANLIMIT=#:`).
@@ -274,6 +274,7 @@ impl State {
         // extended-join adds the account (none: `*`) and the real name.
         let plain = self.config.lang.joined(&nick);
         let source = Message::new("JOIN", [channel_name.as_str()]).with_source(mask.clone());
+        let stored_join = source.clone();
         let mut basic = Fanout::new(source, Some(plain.clone())).skip_plain(id);
         let extended = Message::new("JOIN", [channel_name.as_str(), "*", realname.as_str()]);
         let mut extended = Fanout::new(extended.with_source(mask), Some(plain)).skip_plain(id);
@@ -303,6 +304,8 @@ impl State {
         self.send_topic(id, &key, false);
         self.send_names(id, &key);
         self.replay_on_join(id, channel_name);
+        // After the replay, which must not show the joiner its own join.
+        self.record_event([key.as_str()], &stored_join);
     }
 
     /// Sends a channel's recent history to a client that just joined it
@@ -317,11 +320,19 @@ impl State {
             return;
         }
         let target = conversation(&channel_name, None);
+        let events = self
+            .client(id)
+            .is_some_and(|c| c.caps.has(Cap::EventPlayback));
         self.publish(Vec::new(), move |state, stored| {
             let Some(stored) = stored else {
                 return;
             };
-            match stored.store.latest(&target, stored.horizon, None, lines) {
+            let scope = Scope {
+                target: &target,
+                horizon: stored.horizon,
+                events,
+            };
+            match stored.store.latest(scope, None, lines) {
                 Ok(events) => replay::send(state, id, &channel_name, &events, false),
                 Err(error) => tracing::warn!(%error, "history: replay failed"),
             }
@@ -435,11 +446,11 @@ impl State {
             return;
         };
         if client.registered {
-            let mut fanout = Fanout::new(
-                Message::new("QUIT", [reason]).with_source(client.mask.clone()),
-                Some(self.config.lang.left(&client.nick)),
-            );
+            let quit = Message::new("QUIT", [reason]).with_source(client.mask.clone());
+            let channels: Vec<CaseKey> = client.channels.clone();
+            let mut fanout = Fanout::new(quit.clone(), Some(self.config.lang.left(&client.nick)));
             self.fanout_neighbours(id, &mut fanout, false, None);
+            self.record_event(channels.iter().map(CaseKey::as_str), &quit);
         }
         let Some(client) = self.clients.remove(&id) else {
             return;
@@ -534,6 +545,35 @@ impl State {
                     release: Box::new(release),
                 });
             }
+        }
+    }
+
+    /// Stores a channel event (join, part, quit, nick change, topic,
+    /// kick) in the history of each of `channels` (folded names), with
+    /// history on. Unlike messages, events go out at once: holding a JOIN
+    /// until its commit would reorder the joiner's replies, and an event
+    /// lost to a crash costs no one a word of the conversation.
+    pub fn record_event<'a>(
+        &mut self,
+        channels: impl IntoIterator<Item = &'a str>,
+        message: &Message,
+    ) {
+        if self.history.is_none() {
+            return;
+        }
+        let time = crate::clock::now_millis();
+        let line = message.to_string();
+        let events: Vec<Event> = channels
+            .into_iter()
+            .map(|channel| Event {
+                msgid: self.next_msgid(),
+                time,
+                target: conversation(channel, None),
+                line: line.clone(),
+            })
+            .collect();
+        if !events.is_empty() {
+            self.publish(events, |_, _| {});
         }
     }
 

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use ciao_server::history::Store;
+use ciao_server::history::{Scope, Store};
 use common::TestClient;
 
 /// Kills the server if the test fails before it does.
@@ -127,7 +127,7 @@ async fn kill_9_never_loses_a_message_anyone_received() {
 
     let store = Store::open(dir.path()).expect("store opens after the crash");
     let stored: Vec<String> = store
-        .latest("#lobby", i64::MAX, None, usize::MAX >> 1)
+        .latest(Scope::messages("#lobby"), None, usize::MAX >> 1)
         .expect("read")
         .into_iter()
         .filter_map(|event| {

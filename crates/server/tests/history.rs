@@ -280,3 +280,45 @@ async fn without_history_nothing_is_offered_or_stored() {
     assert!(numeric_of(&fail).is_none());
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn events_are_stored_and_played_back_to_clients_that_ask() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path(), 0)).await;
+    let mut alice = TestClient::irc_in_lobby(server.addr, "alice").await;
+    let mut bob = TestClient::irc_in_lobby(server.addr, "bob").await;
+    alice.send("PRIVMSG #lobby :hello").await;
+    alice.send("TOPIC #lobby :plans").await;
+    alice.sync().await;
+    bob.send("NICK robert").await;
+    bob.sync().await;
+    alice.send("KICK #lobby robert :bye").await;
+    alice.send("PART #lobby :done").await;
+    alice.sync().await;
+
+    let mut carol = TestClient::irc_with_caps(server.addr, "carol", HISTORY_CAPS).await;
+    carol.wait_numeric("366").await;
+    carol.send("CHATHISTORY LATEST #lobby * 100").await;
+    let (_, lines) = read_batch(&mut carol).await;
+    assert_eq!(
+        lines.len(),
+        1,
+        "messages only without event-playback: {lines:?}"
+    );
+
+    let mut caps = HISTORY_CAPS.to_vec();
+    caps.push("draft/event-playback");
+    let mut dave = TestClient::irc_with_caps(server.addr, "dave", &caps).await;
+    dave.wait_numeric("366").await;
+    dave.send("CHATHISTORY LATEST #lobby * 100").await;
+    let (_, lines) = read_batch(&mut dave).await;
+    let verbs: Vec<&str> = lines.iter().filter_map(|l| l.split(' ').nth(2)).collect();
+    assert_eq!(
+        verbs,
+        [
+            "JOIN", "JOIN", "PRIVMSG", "TOPIC", "NICK", "KICK", "PART", "JOIN", "JOIN"
+        ],
+        "…then carol's join and dave's own"
+    );
+    server.shutdown().await;
+}

@@ -72,13 +72,13 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     Ok(())
 }
 
-/// The capabilities this server offers: `draft/chathistory` only with
+/// The capabilities this server offers: the history ones only with
 /// history on.
 fn offered<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = Cap> + 'a {
     let history = ctx.state.history.is_some();
     Cap::ALL
         .into_iter()
-        .filter(move |cap| history || *cap != Cap::ChatHistory)
+        .filter(move |cap| history || !matches!(cap, Cap::ChatHistory | Cap::EventPlayback))
 }
 
 fn set_negotiating(ctx: &mut Ctx<'_>, on: bool) {

@@ -13,8 +13,9 @@ use ciao_proto::Message;
 use ciao_proto::names::looks_like_channel;
 
 use super::{CommandResult, Ctx};
+use crate::caps::Cap;
 use crate::client::ClientId;
-use crate::history::{self, Anchor, QUERY_LIMIT, Store, Stored, conversation, replay};
+use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Store, Stored, conversation, replay};
 use crate::state::State;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
@@ -117,9 +118,13 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         return Ok(());
     }
     let id = ctx.id;
+    let events = ctx
+        .state
+        .client(id)
+        .is_some_and(|c| c.caps.has(Cap::EventPlayback));
     ctx.state.publish(Vec::new(), move |state, stored| {
         let Some(stored) = stored else { return };
-        match query(stored, &sub, &key, &references, limit) {
+        match query(stored, &sub, &key, &references, limit, events) {
             Ok(events) => replay::send(state, id, &shown_as, &events, true),
             Err(error) => {
                 tracing::warn!(%error, "CHATHISTORY query failed");
@@ -173,8 +178,14 @@ fn query(
     key: &str,
     references: &[Reference],
     limit: usize,
+    events: bool,
 ) -> rusqlite::Result<Vec<history::Event>> {
-    let (store, horizon) = (stored.store, stored.horizon);
+    let store = stored.store;
+    let scope = Scope {
+        target: key,
+        horizon: stored.horizon,
+        events,
+    };
     let mut anchors = Vec::new();
     for reference in references {
         match reference.anchor(store, key)? {
@@ -186,12 +197,12 @@ fn query(
         }
     }
     match (sub, anchors.as_slice()) {
-        ("LATEST", []) => store.latest(key, horizon, None, limit),
-        ("LATEST", [after]) => store.latest(key, horizon, Some(*after), limit),
-        ("BEFORE", [anchor]) => store.before(key, horizon, *anchor, limit),
-        ("AFTER", [anchor]) => store.after(key, horizon, *anchor, limit),
-        ("AROUND", [anchor]) => store.around(key, horizon, *anchor, limit),
-        ("BETWEEN", [from, to]) => store.between(key, horizon, *from, *to, limit),
+        ("LATEST", []) => store.latest(scope, None, limit),
+        ("LATEST", [after]) => store.latest(scope, Some(*after), limit),
+        ("BEFORE", [anchor]) => store.before(scope, *anchor, limit),
+        ("AFTER", [anchor]) => store.after(scope, *anchor, limit),
+        ("AROUND", [anchor]) => store.around(scope, *anchor, limit),
+        ("BETWEEN", [from, to]) => store.between(scope, *from, *to, limit),
         _ => Ok(Vec::new()),
     }
 }

@@ -82,11 +82,14 @@ fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandR
     };
     let kicker = ctx.nick();
     let lang = ctx.state.config.lang;
+    let kick =
+        Message::new("KICK", [channel_name.as_str(), &target_nick, reason]).with_source(ctx.mask());
     let mut fanout = Fanout::new(
-        Message::new("KICK", [channel_name.as_str(), &target_nick, reason]).with_source(ctx.mask()),
+        kick.clone(),
         Some(lang.kicked(&target_nick, &kicker, reason)),
     );
     ctx.state.fanout_channel(&key, &mut fanout, None);
+    ctx.state.record_event([key.as_str()], &kick);
     ctx.state.remove_member(target_id, &key);
     // A plain client lives in one room only: being kicked out of it ends
     // its session.

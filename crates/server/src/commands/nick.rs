@@ -54,11 +54,19 @@ pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
         client.set_nick(wanted);
     }
     if registered {
+        let nick = Message::new("NICK", [wanted]).with_source(old_mask);
         let mut fanout = Fanout::new(
-            Message::new("NICK", [wanted]).with_source(old_mask),
+            nick.clone(),
             Some(ctx.state.config.lang.renamed(&old_nick, wanted)),
         );
         ctx.state.fanout_neighbours(ctx.id, &mut fanout, true, None);
+        let channels = ctx
+            .state
+            .client(ctx.id)
+            .map(|c| c.channels.clone())
+            .unwrap_or_default();
+        ctx.state
+            .record_event(channels.iter().map(CaseKey::as_str), &nick);
     }
     Ok(())
 }

@@ -39,11 +39,10 @@ pub fn leave(ctx: &mut Ctx<'_>, key: &CaseKey, reason: &str) {
         params.push(reason.to_owned());
     }
     let nick = ctx.nick();
-    let mut fanout = Fanout::new(
-        Message::new("PART", params).with_source(ctx.mask()),
-        Some(ctx.state.config.lang.left(&nick)),
-    )
-    .skip_plain(ctx.id);
+    let part = Message::new("PART", params).with_source(ctx.mask());
+    let mut fanout =
+        Fanout::new(part.clone(), Some(ctx.state.config.lang.left(&nick))).skip_plain(ctx.id);
     ctx.state.fanout_channel(key, &mut fanout, None);
+    ctx.state.record_event([key.as_str()], &part);
     ctx.state.remove_member(ctx.id, key);
 }

@@ -50,10 +50,12 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             set_at: crate::clock::now_secs(),
         });
     }
+    let topic = Message::new("TOPIC", [channel_name, text.clone()]).with_source(mask);
     let mut fanout = Fanout::new(
-        Message::new("TOPIC", [channel_name, text.clone()]).with_source(mask),
+        topic.clone(),
         Some(ctx.state.config.lang.topic(&nick, &text)),
     );
     ctx.state.fanout_channel(&key, &mut fanout, None);
+    ctx.state.record_event([key.as_str()], &topic);
     Ok(())
 }

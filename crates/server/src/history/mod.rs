@@ -24,7 +24,7 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::Notify;
 
-pub use store::{Anchor, Event, Store};
+pub use store::{Anchor, Event, Scope, Store};
 
 use crate::state::State;
 

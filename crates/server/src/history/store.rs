@@ -11,7 +11,8 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 /// Schema migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &["CREATE TABLE events (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE events (
         id INTEGER PRIMARY KEY,
         msgid TEXT NOT NULL UNIQUE,
         time INTEGER NOT NULL,
@@ -19,7 +20,15 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE events (
         line TEXT NOT NULL
     );
     CREATE INDEX events_by_target ON events (target, id);
-    CREATE INDEX events_by_target_time ON events (target, time);"];
+    CREATE INDEX events_by_target_time ON events (target, time);",
+    // 2: the verb of each line, so that clients without event-playback
+    // get LIMIT messages rather than LIMIT rows of joins and parts.
+    "ALTER TABLE events ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+    UPDATE events SET kind = substr(
+        substr(line, instr(line, ' ') + 1), 1,
+        instr(substr(line, instr(line, ' ') + 1) || ' ', ' ') - 1
+    );",
+];
 
 /// One stored line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +40,29 @@ pub struct Event {
     pub target: String,
     /// The IRC message without tags, e.g. `:a!u@h PRIVMSG #c :hi`.
     pub line: String,
+}
+
+/// Which rows a query may see.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// The conversation.
+    pub target: &'a str,
+    /// The newest row it may see (see `Stored::horizon`).
+    pub horizon: i64,
+    /// Joins, parts, quits, nick changes, topics and kicks too
+    /// (`draft/event-playback`), not only messages.
+    pub events: bool,
+}
+
+impl<'a> Scope<'a> {
+    /// Messages only, up to the newest row.
+    pub fn messages(target: &'a str) -> Self {
+        Scope {
+            target,
+            horizon: i64::MAX,
+            events: false,
+        }
+    }
 }
 
 /// Where a query starts or ends.
@@ -92,7 +124,8 @@ impl Store {
                 .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
                 .query_row([], |row| row.get(0))?;
             let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO events (msgid, time, target, line) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO events (msgid, time, target, line, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for events in jobs {
                 horizons.push(last);
@@ -101,7 +134,8 @@ impl Store {
                         event.msgid,
                         event.time as i64,
                         event.target,
-                        event.line
+                        event.line,
+                        verb(&event.line)
                     ])? > 0
                     {
                         last = tx.last_insert_rowid();
@@ -129,119 +163,132 @@ impl Store {
             .optional()
     }
 
-    /// The newest `limit` events of `target` up to row `horizon` and after
-    /// `after` (exclusive), oldest first.
+    /// The newest `limit` rows in `scope` after `after` (exclusive),
+    /// oldest first.
     pub fn latest(
         &self,
-        target: &str,
-        horizon: i64,
+        scope: Scope<'_>,
         after: Option<Anchor>,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
         let (column, value) = bound(after.unwrap_or(Anchor::Row(0)));
-        let sql = format!(
-            "SELECT msgid, time, target, line FROM events
-             WHERE target = ?1 AND id <= ?2 AND {column} > ?3 ORDER BY id DESC LIMIT ?4"
-        );
-        let mut events = self.select(&sql, params![target, horizon, value, limit as i64])?;
+        let mut events = self.query(
+            scope,
+            &format!("{column} > ?4 ORDER BY id DESC"),
+            value,
+            limit,
+        )?;
         events.reverse();
         Ok(events)
     }
 
-    /// Up to `limit` events of `target` just before `anchor`, oldest first.
+    /// Up to `limit` rows in `scope` just before `anchor`, oldest first.
     pub fn before(
         &self,
-        target: &str,
-        horizon: i64,
+        scope: Scope<'_>,
         anchor: Anchor,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
         let (column, value) = bound(anchor);
-        let sql = format!(
-            "SELECT msgid, time, target, line FROM events
-             WHERE target = ?1 AND id <= ?2 AND {column} < ?3 ORDER BY id DESC LIMIT ?4"
-        );
-        let mut events = self.select(&sql, params![target, horizon, value, limit as i64])?;
+        let mut events = self.query(
+            scope,
+            &format!("{column} < ?4 ORDER BY id DESC"),
+            value,
+            limit,
+        )?;
         events.reverse();
         Ok(events)
     }
 
-    /// Up to `limit` events of `target` just after `anchor`, oldest first.
+    /// Up to `limit` rows in `scope` just after `anchor`, oldest first.
     pub fn after(
         &self,
-        target: &str,
-        horizon: i64,
+        scope: Scope<'_>,
         anchor: Anchor,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
-        self.from(target, horizon, anchor, false, limit)
+        let (column, value) = bound(anchor);
+        self.query(
+            scope,
+            &format!("{column} > ?4 ORDER BY id ASC"),
+            value,
+            limit,
+        )
     }
 
-    /// Up to `limit` events of `target` around `anchor` (half before, the
+    /// Up to `limit` rows in `scope` around `anchor` (half before, the
     /// rest from it on), oldest first.
     pub fn around(
         &self,
-        target: &str,
-        horizon: i64,
+        scope: Scope<'_>,
         anchor: Anchor,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
         let before = limit / 2;
-        let mut events = self.before(target, horizon, anchor, before)?;
-        events.extend(self.from(target, horizon, anchor, true, limit - before)?);
+        let mut events = self.before(scope, anchor, before)?;
+        let (column, value) = bound(anchor);
+        events.extend(self.query(
+            scope,
+            &format!("{column} >= ?4 ORDER BY id ASC"),
+            value,
+            limit - before,
+        )?);
         Ok(events)
     }
 
-    /// Up to `limit` events of `target` strictly between two anchors,
-    /// taken from the `from` side (so a `from` later than `to` reads
-    /// backwards), oldest first.
+    /// Up to `limit` rows in `scope` strictly between two anchors, taken
+    /// from the `from` side (so a `from` later than `to` reads backwards),
+    /// oldest first.
     pub fn between(
         &self,
-        target: &str,
-        horizon: i64,
+        scope: Scope<'_>,
         from: Anchor,
         to: Anchor,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
         let (from_column, from_value) = bound(from);
         let (to_column, to_value) = bound(to);
-        let forwards = self.position(target, from)? <= self.position(target, to)?;
+        let forwards = self.position(scope.target, from)? <= self.position(scope.target, to)?;
         let (cmp_from, cmp_to, order) = if forwards {
             (">", "<", "ASC")
         } else {
             ("<", ">", "DESC")
         };
-        let sql = format!(
-            "SELECT msgid, time, target, line FROM events
-             WHERE target = ?1 AND id <= ?2 AND {from_column} {cmp_from} ?3 AND {to_column} {cmp_to} ?4
-             ORDER BY id {order} LIMIT ?5"
+        // The second bound is inlined: both are integers from `bound`.
+        let condition = format!(
+            "{from_column} {cmp_from} ?4 AND {to_column} {cmp_to} {to_value} ORDER BY id {order}"
         );
-        let mut events = self.select(
-            &sql,
-            params![target, horizon, from_value, to_value, limit as i64],
-        )?;
+        let mut events = self.query(scope, &condition, from_value, limit)?;
         if !forwards {
             events.reverse();
         }
         Ok(events)
     }
 
-    /// Events of `target` from `anchor` on (inclusive or not), oldest first.
-    fn from(
+    /// Rows in `scope` matching `condition` (which compares with ?4 =
+    /// `value` and orders), at most `limit`.
+    fn query(
         &self,
-        target: &str,
-        horizon: i64,
-        anchor: Anchor,
-        inclusive: bool,
+        scope: Scope<'_>,
+        condition: &str,
+        value: i64,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
-        let (column, value) = bound(anchor);
-        let cmp = if inclusive { ">=" } else { ">" };
         let sql = format!(
             "SELECT msgid, time, target, line FROM events
-             WHERE target = ?1 AND id <= ?2 AND {column} {cmp} ?3 ORDER BY id ASC LIMIT ?4"
+             WHERE target = ?1 AND id <= ?2 AND (?3 OR kind IN ('PRIVMSG', 'NOTICE'))
+             AND {condition} LIMIT ?5"
         );
-        self.select(&sql, params![target, horizon, value, limit as i64])
+        self.select(
+            &sql,
+            params![
+                scope.target,
+                scope.horizon,
+                scope.events,
+                value,
+                limit as i64
+            ],
+        )
     }
 
     /// Conversations among `targets` with events between two times, each
@@ -258,7 +305,8 @@ impl Store {
         let (low, high) = (from.min(to), from.max(to));
         let mut found = Vec::new();
         let mut latest = self.db.prepare_cached(
-            "SELECT MAX(time) FROM events WHERE target = ?1 AND id <= ?2 AND time > ?3 AND time < ?4",
+            "SELECT MAX(time) FROM events WHERE target = ?1 AND id <= ?2 AND time > ?3 AND time < ?4
+             AND kind IN ('PRIVMSG', 'NOTICE')",
         )?;
         for target in targets {
             let time: Option<i64> = latest
@@ -338,6 +386,15 @@ impl Store {
     }
 }
 
+/// The verb of a stored line (`:source VERB …`).
+fn verb(line: &str) -> &str {
+    let rest = match line.strip_prefix(':') {
+        Some(rest) => rest.split_once(' ').map_or("", |(_, rest)| rest),
+        None => line,
+    };
+    rest.split(' ').next().unwrap_or("")
+}
+
 /// The column and value an anchor compares.
 fn bound(anchor: Anchor) -> (&'static str, i64) {
     match anchor {
@@ -378,14 +435,55 @@ mod tests {
         drop(store);
         let store = Store::open(dir.path()).expect("reopen");
         assert_eq!(
-            texts(&store.latest("#c", i64::MAX, None, 10).expect("latest")),
+            texts(
+                &store
+                    .latest(Scope::messages("#c"), None, 10)
+                    .expect("latest")
+            ),
             ["m1", "m2", "m3"]
         );
         assert_eq!(
-            texts(&store.latest("#c", 2, None, 10).expect("latest")),
+            texts(
+                &store
+                    .latest(
+                        Scope {
+                            horizon: 2,
+                            ..Scope::messages("#c")
+                        },
+                        None,
+                        10
+                    )
+                    .expect("latest")
+            ),
             ["m1", "m2"],
             "horizon"
         );
+    }
+
+    #[test]
+    fn events_are_seen_only_when_asked_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let join = Event {
+            line: ":a!u@h JOIN #c".to_owned(),
+            ..event(9, "#c", 1)
+        };
+        let events = [join, event(1, "#c", 2)];
+        store.insert_jobs([&events[..]]).expect("insert");
+        assert_eq!(
+            store
+                .latest(Scope::messages("#c"), None, 1)
+                .expect("latest")
+                .len(),
+            1
+        );
+        let all = Scope {
+            events: true,
+            ..Scope::messages("#c")
+        };
+        assert_eq!(store.latest(all, None, 10).expect("latest").len(), 2);
+        assert_eq!(verb(":a!u@h JOIN #c"), "JOIN");
+        assert_eq!(verb("PING x"), "PING");
     }
 
     #[test]
@@ -396,7 +494,7 @@ mod tests {
         store.insert_jobs([&one[..], &one[..]]).expect("insert");
         assert_eq!(
             store
-                .latest("#c", i64::MAX, None, 10)
+                .latest(Scope::messages("#c"), None, 10)
                 .expect("latest")
                 .len(),
             1
@@ -412,16 +510,16 @@ mod tests {
         store.insert_jobs([events.as_slice()]).expect("insert");
         assert_eq!(store.prune(Some(3), None).expect("prune"), 2);
         assert_eq!(
-            texts(&store.latest("#a", i64::MAX, None, 10).expect("a")),
+            texts(&store.latest(Scope::messages("#a"), None, 10).expect("a")),
             ["m3", "m4", "m5"]
         );
         assert_eq!(
-            texts(&store.latest("#b", i64::MAX, None, 10).expect("b")),
+            texts(&store.latest(Scope::messages("#b"), None, 10).expect("b")),
             ["m6", "m7"]
         );
         assert_eq!(store.prune(None, Some(5000)).expect("prune"), 2);
         assert_eq!(
-            texts(&store.latest("#a", i64::MAX, None, 10).expect("a")),
+            texts(&store.latest(Scope::messages("#a"), None, 10).expect("a")),
             ["m5"]
         );
     }
