@@ -25,6 +25,11 @@ struct Fixture {
 }
 
 fn fixture() -> (Fixture, Harness<'static, CiaoApp>) {
+    fixture_with(ciao_server::Config::default())
+}
+
+/// A fixture whose server runs with `config`.
+fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, CiaoApp>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -37,7 +42,7 @@ fn fixture() -> (Fixture, Harness<'static, CiaoApp>) {
     let port = listener.local_addr().expect("addr").port();
     let (stop, stopped) = oneshot::channel::<()>();
     runtime.spawn(ciao_server::run(
-        ciao_server::Config::default(),
+        config,
         vec![listener],
         async move {
             let _ = stopped.await;
@@ -104,6 +109,22 @@ impl Fixture {
             m.buffer("#lobby").is_some_and(|b| b.joined)
         });
         other
+    }
+}
+
+impl Other {
+    /// Says each of `texts` in #lobby and waits for the server's echo of
+    /// the last, so they are all stored and sent.
+    fn say(&mut self, runtime: &Runtime, texts: &[&str]) {
+        for text in texts {
+            let message = ciao_proto::Message::new("PRIVMSG", ["#lobby", text]);
+            assert!(self._handle.send(ciao_client::Control::Send(message)));
+        }
+        let last = texts.last().copied().unwrap_or_default().to_owned();
+        self.until(runtime, "the echo of the last line", move |m| {
+            m.buffer("#lobby")
+                .is_some_and(|b| b.lines.iter().any(|l| l.text == last))
+        });
     }
 }
 
@@ -482,5 +503,54 @@ fn the_app_reconnects_by_itself_and_rejoins_its_channels() {
                 .iter()
                 .all(|c| s.model.buffer(c).is_some_and(|b| b.joined))
         })
+    });
+}
+
+#[test]
+fn history_is_replayed_apart_from_live_lines_and_older_lines_load_on_demand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut history = ciao_server::history::HistoryConfig::new(dir.path().to_owned());
+    history.replay_lines = 3;
+    let (fixture, mut harness) = fixture_with(ciao_server::Config {
+        history: Some(history),
+        ..ciao_server::Config::default()
+    });
+    let mut ann = fixture.other("ann");
+    ann.say(&fixture.runtime, &["line 1", "line 2", "line 3", "line 4", "line 5"]);
+
+    connect_as(&fixture, &mut harness, "me");
+    fixture.wait_until(&mut harness, "the replayed lines", |h| {
+        h.query_by_label("Earlier messages above, live from here").is_some()
+    });
+    let texts = |h: &Harness<'static, CiaoApp>| -> Vec<(String, bool)> {
+        let session = h.state().session.as_ref().expect("session");
+        session
+            .model
+            .active_buffer()
+            .lines
+            .iter()
+            .filter(|l| l.text.starts_with("line "))
+            .map(|l| (l.text.clone(), l.replayed))
+            .collect()
+    };
+    let replayed: Vec<(String, bool)> = ["line 3", "line 4", "line 5"]
+        .iter()
+        .map(|t| (t.to_string(), true))
+        .collect();
+    assert_eq!(texts(&harness), replayed);
+
+    // A live line comes after the separator, not as history.
+    ann.say(&fixture.runtime, &["live now"]);
+    fixture.wait_until(&mut harness, "the live line", |h| h.query_by_label("live now").is_some());
+
+    // The top of the conversation: older lines come first.
+    harness.get_by_label("Load older messages").click();
+    fixture.wait_until(&mut harness, "the older lines", |h| {
+        texts(h).first().is_some_and(|(t, _)| t == "line 1")
+    });
+    assert_eq!(texts(&harness).len(), 5);
+    harness.get_by_label("Load older messages").click();
+    fixture.wait_until(&mut harness, "the start of the conversation", |h| {
+        h.query_by_label("Start of the conversation").is_some()
     });
 }
