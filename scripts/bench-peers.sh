@@ -18,7 +18,8 @@
 # lookups. Limits that ngIRCd cannot turn off are listed in peers/ngircd.conf.
 #
 # Environment (defaults in brackets):
-#   ROUNDS [3]  SERVERS ["ciao inspircd ngircd"]  RESULTS [target/bench-results/DATE]
+#   ROUNDS [3]  SERVERS ["ciao inspircd ngircd"; also "ciao-history": ciao with its
+#   history store on]  RESULTS [target/bench-results/DATE]
 #   SCENARIOS ["fanout-1000x10 fanout-100x1 fanout-rate idle-10000 churn"]
 #   NO_BUILD=1 skips cargo build; CIAO_SERVER, BENCH: binaries [target/release/...]
 #   F1_CLIENTS [1000] F1_SENDERS [10] F1_MESSAGES [2000]   fanout-1000x10
@@ -32,7 +33,7 @@
 #       reset; InspIRCd 3 finishes registrations only in a 1-second tick, so
 #       its churn rate is about CHURN_CONCURRENCY cycles/s)
 #   BENCH_ARGS [""] extra arguments for every ciao-bench call;
-#   BENCH_ARGS_CIAO, BENCH_ARGS_INSPIRCD, BENCH_ARGS_NGIRCD: only for that server
+#   BENCH_ARGS_CIAO, BENCH_ARGS_CIAO_HISTORY, BENCH_ARGS_INSPIRCD, BENCH_ARGS_NGIRCD: only for that server
 #   PIN=1 pins the server to CPU 1 and ciao-bench to CPU 0 [off]
 #   RUN_TIMEOUT [300] seconds per ciao-bench run; COOLDOWN [2] seconds between runs
 # (ciao-bench's --messages is per sender.)
@@ -215,6 +216,7 @@ bench_args() {
 run_one() {
     local scenario=$1 server=$2 round=$3 rc=0 out err
     local per_server="BENCH_ARGS_${server^^}"
+    per_server=${per_server//-/_}
     start_server "$server"
     out="$WORK/out.json" err="$LOGDIR/$(basename "$SERVER_DIR")-bench.stderr"
     # In the background so that a signal to this script is handled at once

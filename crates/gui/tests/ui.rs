@@ -41,13 +41,9 @@ fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, CiaoA
     };
     let port = listener.local_addr().expect("addr").port();
     let (stop, stopped) = oneshot::channel::<()>();
-    runtime.spawn(ciao_server::run(
-        config,
-        vec![listener],
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    runtime.spawn(ciao_server::run(config, vec![listener], async move {
+        let _ = stopped.await;
+    }));
     let (signal, events) = mpsc::channel();
     let signal = std::sync::Mutex::new(signal);
     let waker = Arc::new(move || {
@@ -516,11 +512,15 @@ fn history_is_replayed_apart_from_live_lines_and_older_lines_load_on_demand() {
         ..ciao_server::Config::default()
     });
     let mut ann = fixture.other("ann");
-    ann.say(&fixture.runtime, &["line 1", "line 2", "line 3", "line 4", "line 5"]);
+    ann.say(
+        &fixture.runtime,
+        &["line 1", "line 2", "line 3", "line 4", "line 5"],
+    );
 
     connect_as(&fixture, &mut harness, "me");
     fixture.wait_until(&mut harness, "the replayed lines", |h| {
-        h.query_by_label("Earlier messages above, live from here").is_some()
+        h.query_by_label("Earlier messages above, live from here")
+            .is_some()
     });
     let texts = |h: &Harness<'static, CiaoApp>| -> Vec<(String, bool)> {
         let session = h.state().session.as_ref().expect("session");
@@ -541,7 +541,9 @@ fn history_is_replayed_apart_from_live_lines_and_older_lines_load_on_demand() {
 
     // A live line comes after the separator, not as history.
     ann.say(&fixture.runtime, &["live now"]);
-    fixture.wait_until(&mut harness, "the live line", |h| h.query_by_label("live now").is_some());
+    fixture.wait_until(&mut harness, "the live line", |h| {
+        h.query_by_label("live now").is_some()
+    });
 
     // The top of the conversation: older lines come first.
     harness.get_by_label("Load older messages").click();

@@ -158,7 +158,7 @@ impl Connection {
         let timer = tokio::time::sleep_until(grace_end.min(liveness.due()));
         tokio::pin!(timer);
         loop {
-            if let Err(reason) = self.process_buffered() {
+            if let Err(reason) = crate::wakes::batched(|| self.process_buffered()) {
                 return reason;
             }
             if self.unreleased() && (self.buffered_line() || self.far_ahead()) {
@@ -215,13 +215,17 @@ impl Connection {
                             liveness.heard(Instant::now());
                             // Twice: the first line may be what makes this
                             // a plain connection.
-                            self.end_plain_message();
-                            if let Err(reason) = self.process_buffered() {
-                                return reason;
-                            }
-                            if self.end_plain_message()
-                                && let Err(reason) = self.process_buffered()
-                            {
+                            // Everyone this read's lines reach is woken
+                            // once, after all of them are queued.
+                            let handled = crate::wakes::batched(|| {
+                                self.end_plain_message();
+                                self.process_buffered()?;
+                                if self.end_plain_message() {
+                                    self.process_buffered()?;
+                                }
+                                Ok(())
+                            });
+                            if let Err(reason) = handled {
                                 return reason;
                             }
                         }

@@ -22,6 +22,7 @@ pub mod plain;
 mod server;
 pub mod state;
 pub mod texts;
+mod wakes;
 mod write;
 
 pub use config::{Config, OperCredential};

@@ -106,7 +106,7 @@ impl Outbox {
         };
         drop(queue);
         if let Some(waker) = wake {
-            waker.wake();
+            crate::wakes::wake(waker);
         }
     }
 
@@ -124,7 +124,7 @@ impl Outbox {
         let wake = queue.waiting.clone();
         drop(queue);
         if let Some(waker) = wake {
-            waker.wake();
+            crate::wakes::wake(waker);
         }
     }
 

@@ -30,25 +30,31 @@ pub async fn run(
     while let Some(batch) = batches.recv().await {
         let count = batch.jobs.len() as u64;
         if let Some(state) = state.upgrade() {
-            let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-            for (job, horizon) in batch.jobs.into_iter().zip(batch.horizons) {
-                ticket += 1;
-                let stored = Stored {
-                    store: &store,
-                    ticket,
-                    horizon,
-                };
-                // A bug in one release must not stop every later message
-                // (and every client waiting on one).
-                let release = job.release;
-                let state = &mut *state;
-                if catch_unwind(AssertUnwindSafe(move || release(state, Some(stored)))).is_err() {
-                    tracing::error!(ticket, "history: a release panicked");
-                }
-            }
+            crate::wakes::batched(|| release(&state, batch, &store, &mut ticket));
         } else {
             ticket += count;
         }
         released.advance(count);
+    }
+}
+
+/// Runs one committed batch's releases under one hub lock; the
+/// recipients are woken once, when the lock is released.
+fn release(state: &Mutex<State>, batch: Committed, store: &Store, ticket: &mut u64) {
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    for (job, horizon) in batch.jobs.into_iter().zip(batch.horizons) {
+        *ticket += 1;
+        let stored = Stored {
+            store,
+            ticket: *ticket,
+            horizon,
+        };
+        // A bug in one release must not stop every later message (and
+        // every client waiting on one).
+        let release = job.release;
+        let state = &mut *state;
+        if catch_unwind(AssertUnwindSafe(move || release(state, Some(stored)))).is_err() {
+            tracing::error!(ticket = *ticket, "history: a release panicked");
+        }
     }
 }

@@ -1,0 +1,93 @@
+//! Waking recipients once per batch of lines rather than once per line.
+//!
+//! A connection that handles a read holding many lines, or the releaser
+//! handling a batch of stored messages, runs inside [`batched`]: the
+//! connection tasks its lines wake are woken when the whole batch is
+//! queued (and the hub lock released), so each of them writes the batch in
+//! one `writev` instead of racing the sender line by line.
+
+use std::cell::RefCell;
+use std::task::Waker;
+
+thread_local! {
+    /// Wakes held back by the `batched` call running on this thread.
+    static HELD: RefCell<Option<Vec<Waker>>> = const { RefCell::new(None) };
+}
+
+/// Runs `work`, holding back the wakes it causes until it returns.
+/// Nested calls join the outer batch.
+pub fn batched<R>(work: impl FnOnce() -> R) -> R {
+    let outer = HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        let outer = held.is_some();
+        if !outer {
+            *held = Some(Vec::new());
+        }
+        outer
+    });
+    // Wake even if `work` panics, so nobody sleeps on a queued line.
+    struct Release(bool);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            if self.0 {
+                return;
+            }
+            let wakers = HELD
+                .with(|held| held.borrow_mut().take())
+                .unwrap_or_default();
+            for waker in wakers {
+                waker.wake();
+            }
+        }
+    }
+    let _release = Release(outer);
+    work()
+}
+
+/// Wakes `waker` now, or at the end of the running batch.
+pub fn wake(waker: Waker) {
+    let waker = HELD.with(|held| match held.borrow_mut().as_mut() {
+        Some(held) => {
+            held.push(waker);
+            None
+        }
+        None => Some(waker),
+    });
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn wakes_wait_for_the_end_of_the_batch() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        batched(|| {
+            wake(waker.clone());
+            batched(|| wake(waker.clone()));
+            assert_eq!(count.0.load(Ordering::SeqCst), 0, "held back, nested too");
+        });
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        wake(waker);
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            3,
+            "outside a batch: at once"
+        );
+    }
+}
