@@ -21,26 +21,29 @@ pub enum Frame {
 /// A bounded LF line codec.
 #[derive(Debug, Clone)]
 pub struct LineCodec {
-    /// Longest accepted line, in bytes, not counting CR LF.
-    max_len: usize,
+    /// Longest accepted line, in bytes, not counting CR LF. (`u32`s: a
+    /// server holds one codec per connection, so its size counts.)
+    max_len: u32,
     /// How far into the buffer we already searched for LF, so a slow
-    /// sender does not make each read rescan everything.
-    scanned: usize,
+    /// sender does not make each read rescan everything (never more than
+    /// `max_len` + 1).
+    scanned: u32,
     /// True while skipping the rest of an over-long line.
     discarding: bool,
 }
 
 impl LineCodec {
+    /// A codec for lines of at most `max_len` bytes (at most 4 GiB).
     pub fn new(max_len: usize) -> Self {
         LineCodec {
-            max_len,
+            max_len: u32::try_from(max_len).unwrap_or(u32::MAX - 1),
             scanned: 0,
             discarding: false,
         }
     }
 
     pub fn max_len(&self) -> usize {
-        self.max_len
+        self.max_len as usize
     }
 
     /// Takes whatever is buffered as one line, newline or not.
@@ -71,11 +74,13 @@ impl Decoder for LineCodec {
     type Error = std::io::Error;
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, Self::Error> {
+        let max_len = self.max_len();
         loop {
-            let newline = buf[self.scanned..].iter().position(|&b| b == b'\n');
+            let scanned = self.scanned as usize;
+            let newline = buf[scanned..].iter().position(|&b| b == b'\n');
             match (newline, self.discarding) {
                 (Some(offset), true) => {
-                    buf.advance(self.scanned + offset + 1);
+                    buf.advance(scanned + offset + 1);
                     self.scanned = 0;
                     self.discarding = false;
                 }
@@ -85,19 +90,19 @@ impl Decoder for LineCodec {
                     return Ok(None);
                 }
                 (Some(offset), false) => {
-                    let end = self.scanned + offset;
+                    let end = scanned + offset;
                     self.scanned = 0;
                     let mut line = buf.split_to(end + 1);
                     line.truncate(end);
                     if line.last() == Some(&b'\r') {
                         line.truncate(end - 1);
                     }
-                    if line.len() > self.max_len {
+                    if line.len() > max_len {
                         return Ok(Some(Frame::TooLong));
                     }
                     return Ok(Some(Frame::Line(line.freeze())));
                 }
-                (None, false) if buf.len() > self.max_len + 1 => {
+                (None, false) if buf.len() > max_len + 1 => {
                     // +1 leaves room for the CR of a line exactly max_len long.
                     buf.clear();
                     self.scanned = 0;
@@ -105,7 +110,8 @@ impl Decoder for LineCodec {
                     return Ok(Some(Frame::TooLong));
                 }
                 (None, false) => {
-                    self.scanned = buf.len();
+                    // At most max_len + 1, by the arm above.
+                    self.scanned = buf.len() as u32;
                     return Ok(None);
                 }
             }

@@ -165,7 +165,10 @@ impl Connection {
                 // A command waits for this client's last message to go
                 // out (order), and a client far ahead of the history
                 // writer waits before reading more (backpressure).
-                if let Err(reason) = self.wait_released().await {
+                // Boxed: waits are short and rare next to a connection's
+                // life, and their state stays out of every idle
+                // connection's future.
+                if let Err(reason) = Box::pin(self.wait_released()).await {
                     return reason;
                 }
                 continue;
@@ -289,9 +292,7 @@ impl Connection {
     /// what it is sent meanwhile.
     async fn wait_released(&mut self) -> Result<(), String> {
         let released = self.hub.released.clone();
-        // Boxed: a wait is short and rare next to a connection's life, and
-        // its state stays out of every idle connection's future.
-        let mut wait = Box::pin(released.wait_for(self.pending));
+        let mut wait = std::pin::pin!(released.wait_for(self.pending));
         poll_fn(|cx| {
             if wait.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Ok(()));
@@ -558,5 +559,39 @@ impl Connection {
             Err(ciao_proto::ParseError::Empty) => {}
             Err(error) => tracing::debug!(id = self.id, %error, "unparsable line"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::sync::Semaphore;
+
+    use crate::Config;
+    use crate::hub::Hub;
+
+    /// Every idle connection is one task holding this future; the task's
+    /// allocation grows in 128-byte steps, so a few bytes more here can
+    /// cost 128 bytes per connection (docs/BENCHMARKS.md, idle). Measured
+    /// by size, not time.
+    #[tokio::test]
+    async fn a_connection_future_stays_small() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let _client = TcpStream::connect(addr).await.expect("connect");
+        let (socket, peer) = listener.accept().await.expect("accept");
+        let slot = Arc::new(Semaphore::new(1))
+            .acquire_owned()
+            .await
+            .expect("slot");
+        let hub = Arc::new(Hub::new(Config::default()));
+        let serve = super::serve(hub, socket, peer, slot);
+        let size = std::mem::size_of_val(&serve);
+        // 504 bytes in release builds, where it matters; debug builds lay
+        // the future out less tightly.
+        let limit = if cfg!(debug_assertions) { 576 } else { 512 };
+        assert!(size <= limit, "the connection future grew to {size} bytes");
     }
 }
