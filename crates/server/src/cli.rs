@@ -44,6 +44,15 @@ pub struct Args {
     #[arg(long, env = "CIAO_MAX_CLIENTS")]
     pub max_clients: Option<usize>,
 
+    /// Most simultaneous connections from one address (0: no limit).
+    /// Default 64. Loopback addresses are exempt unless --limit-loopback.
+    #[arg(long, env = "CIAO_MAX_PER_IP")]
+    pub max_per_ip: Option<usize>,
+
+    /// Apply --max-per-ip to loopback addresses too.
+    #[arg(long, env = "CIAO_LIMIT_LOOPBACK")]
+    pub limit_loopback: bool,
+
     /// Channel every client joins on arrival (default #lobby); '' turns
     /// auto-join off.
     #[arg(long, env = "CIAO_DEFAULT_CHANNEL", value_name = "CHANNEL")]
@@ -110,6 +119,8 @@ pub struct FileConfig {
     pub port: Option<u16>,
     pub server_name: Option<String>,
     pub max_clients: Option<usize>,
+    pub max_per_ip: Option<usize>,
+    pub limit_loopback: Option<bool>,
     pub default_channel: Option<String>,
     pub lang: Option<Lang>,
     pub password: Option<String>,
@@ -239,6 +250,11 @@ impl Args {
                 .or(file.server_name)
                 .unwrap_or(defaults.server_name),
             max_clients,
+            max_per_ip: self
+                .max_per_ip
+                .or(file.max_per_ip)
+                .unwrap_or(defaults.max_per_ip),
+            limit_loopback: self.limit_loopback || file.limit_loopback == Some(true),
             default_channel,
             lang: self.lang.or(file.lang).unwrap_or(defaults.lang),
             password: self.password.or(file.password).filter(|p| !p.is_empty()),

@@ -16,6 +16,12 @@ pub struct Config {
     pub network: String,
     /// Connections beyond this many (registered or not) are refused at once.
     pub max_clients: usize,
+    /// Connections from one address beyond this many are refused (0: no
+    /// limit).
+    pub max_per_ip: usize,
+    /// Whether `max_per_ip` applies to loopback addresses (off by default:
+    /// local tools and tests connect from 127.0.0.1 by the thousand).
+    pub limit_loopback: bool,
     /// Channel every client joins on registration; `None` turns auto-join off.
     pub default_channel: Option<String>,
     /// Language of plain-mode texts and server notices.
@@ -78,6 +84,8 @@ impl Default for Config {
             server_name: "ciao.local".to_owned(),
             network: "ciao".to_owned(),
             max_clients: 10_000,
+            max_per_ip: 64,
+            limit_loopback: false,
             default_channel: Some("#lobby".to_owned()),
             lang: Lang::En,
             password: None,

@@ -21,13 +21,13 @@ use bytes::{Bytes, BytesMut};
 use ciao_proto::{Frame, LineCodec, Message, Numeric};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Sleep, timeout_at};
 use tokio_util::codec::Decoder;
 
 use crate::client::{Client, ClientId, Protocol};
 use crate::commands;
 use crate::hub::Hub;
+use crate::limits::Slot;
 use crate::liveness::{Limits, Liveness, Verdict};
 use crate::outbox::{CloseReason, Outbox, Status};
 use crate::plain::{self, PlainOutcome};
@@ -58,7 +58,7 @@ enum Mode {
 
 /// Serves one client until it leaves or the server shuts down. `slot`
 /// counts against `--max-clients` until the hub has forgotten the client.
-pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: OwnedSemaphorePermit) {
+pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: Slot) {
     // This future is most of what an idle connection costs: only the
     // connection and the read loop's state live across its awaits.
     let mut connection = Connection::open(hub, socket, peer);
@@ -567,10 +567,10 @@ mod tests {
     use std::sync::Arc;
 
     use tokio::net::{TcpListener, TcpStream};
-    use tokio::sync::Semaphore;
 
     use crate::Config;
     use crate::hub::Hub;
+    use crate::limits::Admission;
 
     /// Every idle connection is one task holding this future; the task's
     /// allocation grows in 128-byte steps, so a few bytes more here can
@@ -582,9 +582,8 @@ mod tests {
         let addr = listener.local_addr().expect("addr");
         let _client = TcpStream::connect(addr).await.expect("connect");
         let (socket, peer) = listener.accept().await.expect("accept");
-        let slot = Arc::new(Semaphore::new(1))
-            .acquire_owned()
-            .await
+        let slot = Admission::new(&Config::default())
+            .admit(peer.ip())
             .expect("slot");
         let hub = Arc::new(Hub::new(Config::default()));
         let serve = super::serve(hub, socket, peer, slot);

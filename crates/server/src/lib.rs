@@ -16,6 +16,7 @@ mod connection;
 pub mod fanout;
 pub mod history;
 pub mod hub;
+pub mod limits;
 mod liveness;
 pub mod outbox;
 pub mod plain;

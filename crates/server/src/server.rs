@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::connection;
 use crate::hub::Hub;
+use crate::limits::{Admission, Refusal};
 
 /// Binds a listening socket with SO_REUSEADDR, so a restart right after a
 /// shutdown gets its port back even with connections in TIME_WAIT.
@@ -44,7 +44,7 @@ pub async fn run(
     }
     let tracker = TaskTracker::new();
     let stop_accepting = CancellationToken::new();
-    let slots = Arc::new(Semaphore::new(hub.config.max_clients));
+    let admission = Arc::new(Admission::new(&hub.config));
 
     for listener in listeners {
         if let Ok(addr) = listener.local_addr() {
@@ -53,7 +53,7 @@ pub async fn run(
         tracker.spawn(accept_loop(
             listener,
             hub.clone(),
-            slots.clone(),
+            admission.clone(),
             tracker.clone(),
             stop_accepting.clone(),
         ));
@@ -79,7 +79,7 @@ pub async fn run(
 async fn accept_loop(
     listener: TcpListener,
     hub: Arc<Hub>,
-    slots: Arc<Semaphore>,
+    admission: Arc<Admission>,
     tracker: TaskTracker,
     stop: CancellationToken,
 ) {
@@ -97,13 +97,19 @@ async fn accept_loop(
                 continue;
             }
         };
-        match slots.clone().try_acquire_owned() {
+        match admission.admit(peer.ip()) {
             Ok(slot) => {
                 tracker.spawn(connection::serve(hub.clone(), socket, peer, slot));
             }
-            Err(_) => {
-                tracing::warn!(%peer, "refused: server full");
-                let text = hub.config.lang.server_full(hub.config.max_clients);
+            Err(refusal) => {
+                let lang = hub.config.lang;
+                let text = match refusal {
+                    Refusal::Full => lang.server_full(hub.config.max_clients),
+                    Refusal::TooManyFromAddress => {
+                        lang.too_many_from_address(hub.config.max_per_ip)
+                    }
+                };
+                tracing::warn!(%peer, ?refusal, "refused");
                 tracker.spawn(refuse(socket, text, hub.config.flush_timeout));
             }
         }

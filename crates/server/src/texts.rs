@@ -87,6 +87,13 @@ impl Lang {
         }
     }
 
+    pub fn too_many_from_address(self, max: usize) -> String {
+        match self {
+            Lang::En => format!("Too many connections from your address (the limit is {max})"),
+            Lang::It => format!("Troppe connessioni dal tuo indirizzo (il limite è {max})"),
+        }
+    }
+
     pub fn server_full(self, max: usize) -> String {
         match self {
             Lang::En => format!("Server full ({max} clients), try again later"),
