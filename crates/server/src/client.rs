@@ -7,6 +7,7 @@ use std::time::Instant;
 use ciao_proto::CaseKey;
 
 use crate::caps::Caps;
+use crate::limits::Slot;
 use crate::outbox::Outbox;
 
 /// A connection's id, unique for the life of the server.
@@ -56,6 +57,10 @@ pub struct Client {
     pub connected_at: u64,
     /// Last PRIVMSG/NOTICE, for WHOIS idle time.
     pub last_spoke: Instant,
+    /// The connection's place under `--max-clients` and `--max-per-ip`,
+    /// freed when the hub forgets the client (kept here rather than in the
+    /// connection's future, whose size every idle connection pays).
+    pub slot: Option<Slot>,
 }
 
 impl Client {
@@ -87,6 +92,7 @@ impl Client {
             outbox,
             connected_at: crate::clock::now_secs(),
             last_spoke: Instant::now(),
+            slot: None,
         }
     }
 

@@ -61,11 +61,11 @@ enum Mode {
 pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: Slot) {
     // This future is most of what an idle connection costs: only the
     // connection and the read loop's state live across its awaits.
-    let mut connection = Connection::open(hub, socket, peer);
+    let mut connection = Connection::open(hub, socket, peer, slot);
     let end = connection.run().await;
-    // Make sure the hub has forgotten the client and the outbox is closed.
+    // Make sure the hub has forgotten the client (which frees its slot)
+    // and the outbox is closed.
     connection.hub.lock().quit(connection.id, &end);
-    drop(slot);
     tracing::info!(id = connection.id, reason = %end, "disconnected");
     // Runs once, at the end: boxed so that its state does not weigh on
     // every connection for its whole life.
@@ -118,7 +118,7 @@ enum Event {
 
 impl Connection {
     /// Sets the socket up and introduces the client to the hub.
-    fn open(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr) -> Self {
+    fn open(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: Slot) -> Self {
         let _ = socket.set_nodelay(true);
         // Plain clients cannot answer PING: TCP keepalive notices a peer
         // that vanished (cable pulled, laptop closed) for them, and for IRC
@@ -129,9 +129,10 @@ impl Connection {
             .with_retries(6);
         let _ = socket2::SockRef::from(&socket).set_tcp_keepalive(&keepalive);
         let outbox = Arc::new(Outbox::new(hub.config.sendq_bytes));
-        let id = hub
-            .lock()
-            .add_client(|id| Client::new(id, peer.ip(), outbox.clone()));
+        let id = hub.lock().add_client(|id| Client {
+            slot: Some(slot),
+            ..Client::new(id, peer.ip(), outbox.clone())
+        });
         tracing::info!(id, %peer, "connected");
         Connection {
             codec: LineCodec::new(hub.config.max_line_len),

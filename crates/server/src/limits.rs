@@ -33,7 +33,9 @@ pub struct Admission {
 #[derive(Debug)]
 pub struct Slot {
     _global: OwnedSemaphorePermit,
-    _address: Option<AddressPermit>,
+    /// Boxed: every connection's future holds its slot, and the box is a
+    /// pointer where the permit would be 32 bytes.
+    _address: Option<Box<AddressPermit>>,
 }
 
 #[derive(Debug)]
@@ -76,10 +78,10 @@ impl Admission {
                 return Err(Refusal::TooManyFromAddress);
             }
             *count += 1;
-            Some(AddressPermit {
+            Some(Box::new(AddressPermit {
                 per_ip: self.per_ip.clone(),
                 ip,
-            })
+            }))
         };
         // On refusal here the address permit drops and gives its place back.
         let global = self
