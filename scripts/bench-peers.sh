@@ -117,7 +117,7 @@ start_server() {
         [[ $name == ciao-history ]] && history=(--data-dir "$SERVER_DIR/data")
         # shellcheck disable=SC2046
         $(pin 1) "$CIAO_SERVER" --listen "$SERVER_ADDR" --max-clients $((IDLE_CLIENTS + 10000)) \
-            --default-channel '' --sendq "$SENDQ" --motd "$SERVER_DIR/motd.txt" \
+            --default-channel '' --sendq "$SENDQ" --motd "$SERVER_DIR/motd.txt" --flood off \
             "${history[@]}" >"$SERVER_DIR/server.log" 2>&1 &
         ;;
     inspircd | ngircd)

@@ -6,7 +6,13 @@ use std::net::SocketAddr;
 use ciao_bench::{churn, fanout, idle};
 use tokio::sync::oneshot;
 
+/// ciao-server in-process, without flood control (a load generator is a
+/// flood by design, as in scripts/bench-peers.sh).
 async fn server(config: ciao_server::Config) -> (SocketAddr, oneshot::Sender<()>) {
+    let config = ciao_server::Config {
+        flood: None,
+        ..config
+    };
     let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();

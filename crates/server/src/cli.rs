@@ -9,6 +9,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::config::{Config, OperCredential};
+use crate::flood::FloodLimits;
 use crate::history::HistoryConfig;
 use crate::texts::Lang;
 
@@ -105,6 +106,23 @@ pub struct Args {
     #[arg(long, env = "CIAO_MOTD", value_name = "FILE")]
     pub motd: Option<PathBuf>,
 
+    /// Flood control: on (default) or off (for load generators).
+    #[arg(long, env = "CIAO_FLOOD", value_name = "on|off", value_parser = parse_switch)]
+    pub flood: Option<bool>,
+
+    /// Lines a client may send at once before it is slowed down. Default 20.
+    #[arg(long, env = "CIAO_FLOOD_BURST", value_name = "LINES")]
+    pub flood_burst: Option<u32>,
+
+    /// Lines per second a client may keep sending. Default 4.
+    #[arg(long, env = "CIAO_FLOOD_RATE", value_name = "LINES")]
+    pub flood_rate: Option<f32>,
+
+    /// Bytes a slowed-down client may have waiting before it is
+    /// disconnected with "Excess flood". Default 32768.
+    #[arg(long, env = "CIAO_FLOOD_MAX_QUEUED", value_name = "BYTES")]
+    pub flood_max_queued: Option<usize>,
+
     /// Bytes queued for a client that does not read before it is
     /// disconnected with "SendQ exceeded". Default 1048576.
     #[arg(long, env = "CIAO_SENDQ")]
@@ -132,6 +150,19 @@ pub struct FileConfig {
     pub history_days: Option<u64>,
     pub motd: Option<PathBuf>,
     pub sendq: Option<usize>,
+    pub flood: Option<bool>,
+    pub flood_burst: Option<u32>,
+    pub flood_rate: Option<f32>,
+    pub flood_max_queued: Option<usize>,
+}
+
+/// `on`/`off` (also `true`/`false`, `yes`/`no`).
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err(format!("expected on or off, got {text:?}")),
+    }
 }
 
 /// What `main` needs: where to listen, and the server settings.
@@ -244,6 +275,29 @@ impl Args {
             Some(history)
         };
 
+        let flood = if self.flood.or(file.flood) == Some(false) {
+            None
+        } else {
+            let defaults = FloodLimits::default();
+            let limits = FloodLimits {
+                burst: self
+                    .flood_burst
+                    .or(file.flood_burst)
+                    .unwrap_or(defaults.burst),
+                rate: self.flood_rate.or(file.flood_rate).unwrap_or(defaults.rate),
+                max_queued: self
+                    .flood_max_queued
+                    .or(file.flood_max_queued)
+                    .unwrap_or(defaults.max_queued),
+            };
+            if limits.burst == 0 || limits.rate.is_nan() || limits.rate <= 0.0 {
+                return Err(SettingsError::Invalid(
+                    "--flood-burst and --flood-rate must be positive (or use --flood off)".into(),
+                ));
+            }
+            Some(limits)
+        };
+
         let config = Config {
             server_name: self
                 .server_name
@@ -260,6 +314,7 @@ impl Args {
             password: self.password.or(file.password).filter(|p| !p.is_empty()),
             opers,
             history,
+            flood,
             motd,
             sendq_bytes: self.sendq.or(file.sendq).unwrap_or(defaults.sendq_bytes),
             ..defaults
@@ -328,6 +383,22 @@ mod tests {
         );
         let s = settings(&["--no-history"]).expect("settings");
         assert!(s.config.history.is_none());
+    }
+
+    #[test]
+    fn flood_flags() {
+        let s = settings(&["--flood-burst", "5", "--flood-rate", "0.5"]).expect("settings");
+        let flood = s.config.flood.expect("on by default");
+        assert_eq!((flood.burst, flood.rate), (5, 0.5));
+        assert!(
+            settings(&["--flood", "off"])
+                .expect("settings")
+                .config
+                .flood
+                .is_none()
+        );
+        assert!(settings(&["--flood-rate", "0"]).is_err());
+        assert!(Args::try_parse_from(["ciao-server", "--flood", "maybe"]).is_err());
     }
 
     #[test]

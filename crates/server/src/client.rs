@@ -7,6 +7,7 @@ use std::time::Instant;
 use ciao_proto::CaseKey;
 
 use crate::caps::Caps;
+use crate::flood::Bucket;
 use crate::limits::Slot;
 use crate::outbox::Outbox;
 
@@ -61,6 +62,8 @@ pub struct Client {
     /// freed when the hub forgets the client (kept here rather than in the
     /// connection's future, whose size every idle connection pays).
     pub slot: Option<Slot>,
+    /// Flood control's token bucket.
+    pub flood: Bucket,
 }
 
 impl Client {
@@ -93,6 +96,7 @@ impl Client {
             connected_at: crate::clock::now_secs(),
             last_spoke: Instant::now(),
             slot: None,
+            flood: Bucket::default(),
         }
     }
 

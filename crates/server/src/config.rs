@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::flood::FloodLimits;
 use crate::history::HistoryConfig;
 
 use crate::texts::Lang;
@@ -36,6 +37,8 @@ pub struct Config {
     pub history: Option<HistoryConfig>,
     /// Message of the day, line by line; empty means 422 ERR_NOMOTD.
     pub motd: Vec<String>,
+    /// Flood control; `None` turns it off.
+    pub flood: Option<FloodLimits>,
     /// Bytes a client may have queued for sending before it is dropped
     /// with `SendQ exceeded`.
     pub sendq_bytes: usize,
@@ -92,6 +95,7 @@ impl Default for Config {
             opers: Vec::new(),
             history: None,
             motd: Vec::new(),
+            flood: Some(FloodLimits::default()),
             sendq_bytes: 1 << 20,
             max_line_len: 512 + 8191,
             plain_grace: Duration::from_millis(400),

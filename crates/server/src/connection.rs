@@ -85,6 +85,19 @@ struct Connection {
     mode: Mode,
     /// The history job this client's last message went into.
     pending: u64,
+    /// Flood control's hold on this client.
+    lag: Lag,
+}
+
+/// Flood control's hold on a connection (small: it is in every
+/// connection's future).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lag {
+    None,
+    /// Handle no line for this many milliseconds (armed by the read loop).
+    Requested(u16),
+    /// Armed: the timer fires when the wait is over.
+    Waiting,
 }
 
 /// The history job a command submitted, if it submitted one (`before`
@@ -144,6 +157,7 @@ impl Connection {
             batch: VecDeque::new(),
             mode: Mode::Undecided,
             pending: 0,
+            lag: Lag::None,
         }
     }
 
@@ -179,11 +193,22 @@ impl Connection {
             if self.buf.is_empty() && self.buf.capacity() > 0 {
                 self.buf = BytesMut::new();
             }
+            if let Lag::Requested(millis) = self.lag {
+                // Flood control: no more lines until then.
+                let resume = Instant::now() + Duration::from_millis(millis.into());
+                if resume < timer.deadline() {
+                    timer.as_mut().reset(resume);
+                }
+                self.lag = Lag::Waiting;
+            }
             match poll_fn(|cx| self.poll_event(cx, timer.as_mut())).await {
                 Event::Closed => return self.close_reason(),
                 Event::Failed(reason) => return reason,
                 Event::Timer => {
                     let now = Instant::now();
+                    // The lag is over (or, if liveness fired first, the
+                    // next line is charged again and waits again).
+                    self.lag = Lag::None;
                     if self.mode == Mode::Undecided && now >= grace_end {
                         // Silence (or half a line) for the whole grace
                         // period: a seed-style client waiting to be greeted.
@@ -217,6 +242,14 @@ impl Connection {
                         }
                         Ok(_) => {
                             liveness.heard(Instant::now());
+                            if self.flooding() {
+                                self.hub.lock().disconnect(
+                                    self.id,
+                                    "Closing link: Excess flood",
+                                    "Excess flood",
+                                );
+                                return self.close_reason();
+                            }
                             // Twice: the first line may be what makes this
                             // a plain connection.
                             // Everyone this read's lines reach is woken
@@ -250,6 +283,25 @@ impl Connection {
         }
         self.buf.extend_from_slice(b"\n");
         true
+    }
+
+    /// Flood control asked this client to wait before its next line.
+    fn request_lag(&mut self, lag: Option<Duration>) {
+        if let Some(lag) = lag {
+            let millis = u16::try_from(lag.as_millis()).unwrap_or(u16::MAX).max(1);
+            self.lag = Lag::Requested(millis);
+        }
+    }
+
+    /// True when a client held back by flood control has sent more than
+    /// may wait for it.
+    fn flooding(&self) -> bool {
+        self.lag != Lag::None
+            && self
+                .hub
+                .config
+                .flood
+                .is_some_and(|limits| self.buf.len() > limits.max_queued)
     }
 
     /// True while this client's last message is not yet stored and sent.
@@ -448,7 +500,7 @@ impl Connection {
             if self.outbox.is_closed() {
                 return Err(self.close_reason());
             }
-            if self.unreleased() && !self.next_line_is_message() {
+            if self.unreleased() && !self.next_line_is_message() || self.lag != Lag::None {
                 return Ok(());
             }
             let frame = match self.codec.decode(&mut self.buf) {
@@ -499,13 +551,19 @@ impl Connection {
     fn plain_line(&mut self, line: &[u8]) {
         // Plain clients may send anything; invalid UTF-8 becomes U+FFFD.
         let text = String::from_utf8_lossy(line);
-        let (outcome, ticket) = {
+        let (outcome, ticket, lag) = {
             let mut state = self.hub.lock();
             let before = state.history_ticket();
             let outcome = plain::handle_line(&mut state, self.id, &text);
-            (outcome, new_ticket(&state, before))
+            let lag = match outcome {
+                // Charged as the IRC line it turns out to be.
+                PlainOutcome::SwitchToIrc => None,
+                _ => state.charge_line(self.id),
+            };
+            (outcome, new_ticket(&state, before), lag)
         };
         self.pending = ticket.unwrap_or(self.pending);
+        self.request_lag(lag);
         if outcome == PlainOutcome::SwitchToIrc {
             // An IRC client that waited for the server to speak first: it
             // got the greeting as noise, now it gets IRC.
@@ -549,13 +607,14 @@ impl Connection {
         };
         match text.parse::<Message>() {
             Ok(message) => {
-                let ticket = {
+                let (ticket, lag) = {
                     let mut state = self.hub.lock();
                     let before = state.history_ticket();
                     commands::dispatch(&mut state, self.id, &message);
-                    new_ticket(&state, before)
+                    (new_ticket(&state, before), state.charge_line(self.id))
                 };
                 self.pending = ticket.unwrap_or(self.pending);
+                self.request_lag(lag);
             }
             Err(ciao_proto::ParseError::Empty) => {}
             Err(error) => tracing::debug!(id = self.id, %error, "unparsable line"),

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 mod connection;
 pub mod fanout;
+pub mod flood;
 pub mod history;
 pub mod hub;
 pub mod limits;

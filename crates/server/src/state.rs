@@ -515,6 +515,23 @@ impl State {
 
     /// A new unique message id: the server's start time and a counter,
     /// so ids stay unique across restarts.
+    /// Charges client `id` one line of flood control; returns how long it
+    /// must wait before its next line, if it is over its burst.
+    pub fn charge_line(&mut self, id: ClientId) -> Option<std::time::Duration> {
+        let limits = self.config.flood?;
+        let now_ms = self.clock_ms();
+        let client = self.clients.get_mut(&id)?;
+        if client.oper {
+            return None;
+        }
+        client.flood.charge(now_ms, limits)
+    }
+
+    /// Milliseconds since the server started, wrapping (flood control).
+    fn clock_ms(&self) -> u32 {
+        crate::clock::now_millis().wrapping_sub(self.started_at_millis) as u32
+    }
+
     /// A message id unique across restarts: the start time in
     /// milliseconds, then a counter.
     pub fn next_msgid(&mut self) -> String {

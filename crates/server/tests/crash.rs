@@ -30,6 +30,8 @@ fn start(dir: &Path) -> (Server, SocketAddr) {
         .args([
             "--listen",
             "127.0.0.1:0",
+            "--flood",
+            "off",
             "--history-replay",
             "0",
             "--data-dir",

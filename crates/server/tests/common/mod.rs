@@ -62,6 +62,9 @@ pub fn test_config() -> Config {
         server_name: "test.server".to_owned(),
         plain_grace: Duration::from_millis(150),
         flush_timeout: Duration::from_millis(300),
+        // Tests send as fast as they like; flood control has its own
+        // tests (hostile.rs) with the limits they need.
+        flood: None,
         ..Config::default()
     }
 }
@@ -91,6 +94,16 @@ impl TestClient {
     /// Sends raw bytes, exactly as given.
     pub async fn send_raw(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).await.expect("write");
+    }
+
+    /// Sends raw bytes; false once the connection is gone.
+    pub async fn try_send_raw(&mut self, bytes: &[u8]) -> bool {
+        self.writer.write_all(bytes).await.is_ok()
+    }
+
+    /// Closes the sending side (a half-closed socket).
+    pub async fn shutdown_write(&mut self) {
+        let _ = self.writer.shutdown().await;
     }
 
     /// Sends one line with CRLF; false once the connection is gone.
