@@ -127,6 +127,18 @@ pub struct Args {
     /// disconnected with "SendQ exceeded". Default 1048576.
     #[arg(long, env = "CIAO_SENDQ")]
     pub sendq: Option<usize>,
+
+    /// Seconds a new connection has to finish registering. Default 60.
+    #[arg(long, env = "CIAO_REGISTRATION_TIMEOUT", value_name = "SECS")]
+    pub registration_timeout: Option<u64>,
+
+    /// Seconds of silence after which the server sends PING. Default 120.
+    #[arg(long, env = "CIAO_PING_INTERVAL", value_name = "SECS")]
+    pub ping_interval: Option<u64>,
+
+    /// Seconds to answer that PING before "Ping timeout". Default 120.
+    #[arg(long, env = "CIAO_PING_TIMEOUT", value_name = "SECS")]
+    pub ping_timeout: Option<u64>,
 }
 
 /// The TOML file: the same settings, all optional.
@@ -154,6 +166,24 @@ pub struct FileConfig {
     pub flood_burst: Option<u32>,
     pub flood_rate: Option<f32>,
     pub flood_max_queued: Option<usize>,
+    pub registration_timeout: Option<u64>,
+    pub ping_interval: Option<u64>,
+    pub ping_timeout: Option<u64>,
+}
+
+/// A positive number of seconds, or the default.
+fn seconds(
+    value: Option<u64>,
+    default: std::time::Duration,
+    flag: &str,
+) -> Result<std::time::Duration, SettingsError> {
+    match value {
+        None => Ok(default),
+        Some(0) => Err(SettingsError::Invalid(format!(
+            "{flag} must be at least 1 second"
+        ))),
+        Some(secs) => Ok(std::time::Duration::from_secs(secs)),
+    }
 }
 
 /// `on`/`off` (also `true`/`false`, `yes`/`no`).
@@ -317,6 +347,21 @@ impl Args {
             flood,
             motd,
             sendq_bytes: self.sendq.or(file.sendq).unwrap_or(defaults.sendq_bytes),
+            registration_timeout: seconds(
+                self.registration_timeout.or(file.registration_timeout),
+                defaults.registration_timeout,
+                "--registration-timeout",
+            )?,
+            ping_interval: seconds(
+                self.ping_interval.or(file.ping_interval),
+                defaults.ping_interval,
+                "--ping-interval",
+            )?,
+            ping_timeout: seconds(
+                self.ping_timeout.or(file.ping_timeout),
+                defaults.ping_timeout,
+                "--ping-timeout",
+            )?,
             ..defaults
         };
         Ok(Settings { listen, config })
@@ -398,6 +443,14 @@ mod tests {
                 .is_none()
         );
         assert!(settings(&["--flood-rate", "0"]).is_err());
+        let s =
+            settings(&["--registration-timeout", "30", "--ping-interval", "90"]).expect("settings");
+        assert_eq!(
+            s.config.registration_timeout,
+            std::time::Duration::from_secs(30)
+        );
+        assert_eq!(s.config.ping_interval, std::time::Duration::from_secs(90));
+        assert!(settings(&["--ping-timeout", "0"]).is_err());
         assert!(Args::try_parse_from(["ciao-server", "--flood", "maybe"]).is_err());
     }
 
