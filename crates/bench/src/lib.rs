@@ -6,3 +6,4 @@ pub mod conn;
 pub mod fanout;
 pub mod idle;
 pub mod procfs;
+pub mod soak;

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use ciao_bench::{churn, fanout, idle};
+use ciao_bench::{churn, fanout, idle, soak};
 
 use clap::{Parser, Subcommand};
 
@@ -36,6 +36,9 @@ enum Scenario {
     Idle(idle::IdleArgs),
     /// Connect-register-join-message-quit cycles for a while.
     Churn(churn::ChurnArgs),
+    /// Clients chatting for minutes while others come and go and hostile
+    /// clients misbehave; counts what the stayers lost.
+    Soak(soak::SoakArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -62,6 +65,7 @@ fn main() -> anyhow::Result<()> {
                 serde_json::to_value(idle::run(cli.addr, args, pid).await?)?
             }
             Scenario::Churn(args) => serde_json::to_value(churn::run(cli.addr, args, pid).await?)?,
+            Scenario::Soak(args) => serde_json::to_value(soak::run(cli.addr, args, pid).await?)?,
         })
     })?;
     if cli.json {

@@ -38,10 +38,19 @@ impl CpuMeter {
 
 /// Resident set size of `pid` in KiB.
 pub fn rss_kib(pid: &str) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// The most `pid` has been resident in its life, in KiB.
+pub fn peak_rss_kib(pid: &str) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+fn status_kib(pid: &str, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
 }
@@ -54,5 +63,6 @@ mod tests {
     fn reads_our_own_process() {
         assert!(cpu_seconds("self").is_some());
         assert!(rss_kib("self").is_some_and(|kib| kib > 0));
+        assert!(peak_rss_kib("self") >= rss_kib("self"));
     }
 }

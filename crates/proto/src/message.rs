@@ -242,30 +242,46 @@ impl fmt::Display for Message {
             }
             f.write_char(' ')?;
         }
+        // What would break the line goes first; whether a parameter needs
+        // a colon is decided on what is left, so the output always parses
+        // back to itself.
         if let Some(source) = &self.source {
-            f.write_char(':')?;
-            write_clean(f, source, |c| is_line_breaking(c) || c == ' ')?;
-            f.write_char(' ')?;
+            let source = clean(source, |c| is_line_breaking(c) || c == ' ');
+            if !source.is_empty() {
+                f.write_char(':')?;
+                f.write_str(&source)?;
+                f.write_char(' ')?;
+            }
         }
-        write_clean(f, &self.command, |c| is_line_breaking(c) || c == ' ')?;
+        let command = clean(&self.command, |c| is_line_breaking(c) || c == ' ');
+        f.write_str(if command.is_empty() { "*" } else { &command })?;
         let last = self.params.len().saturating_sub(1);
         for (i, param) in self.params.iter().enumerate() {
             f.write_char(' ')?;
+            let param = clean(param, is_line_breaking);
             let needs_colon = param.is_empty() || param.starts_with(':') || param.contains(' ');
             if i == last && (needs_colon || self.last_param_is_text()) {
                 f.write_char(':')?;
-                write_clean(f, param, is_line_breaking)?;
+                f.write_str(&param)?;
             } else if i != last && needs_colon {
                 // A middle parameter cannot hold a space or start with ':';
                 // rather than corrupt the line, keep its words joined.
-                let cleaned: String = param.trim_start_matches(':').replace(' ', "_");
-                let shown = if cleaned.is_empty() { "*" } else { &cleaned };
-                write_clean(f, shown, is_line_breaking)?;
+                let joined: String = param.trim_start_matches(':').replace(' ', "_");
+                f.write_str(if joined.is_empty() { "*" } else { &joined })?;
             } else {
-                write_clean(f, param, is_line_breaking)?;
+                f.write_str(&param)?;
             }
         }
         Ok(())
+    }
+}
+
+/// `s` without the characters `drop` picks (borrowed when there are none).
+fn clean(s: &str, drop: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    if s.contains(&drop) {
+        s.chars().filter(|&c| !drop(c)).collect::<String>().into()
+    } else {
+        s.into()
     }
 }
 

@@ -12,6 +12,15 @@ use ciao_proto::{Message, Tag};
 use crate::caps::Cap;
 use crate::client::{Client, ClientId, Protocol};
 
+/// A plain-mode text line: CRLF-terminated, with any CR, LF or NUL inside
+/// dropped (plain users may send them; nobody may receive them).
+pub fn plain_line(text: &str) -> Bytes {
+    let mut line = String::with_capacity(text.len() + 2);
+    line.extend(text.chars().filter(|c| !matches!(c, '\r' | '\n' | '\0')));
+    line.push_str("\r\n");
+    Bytes::from(line)
+}
+
 #[derive(Debug)]
 pub struct Fanout {
     /// The IRC form, without tags.
@@ -83,7 +92,7 @@ impl Fanout {
                 let text = self.plain.as_ref()?;
                 Some(
                     self.cache[0]
-                        .get_or_insert_with(|| Bytes::from(format!("{text}\r\n")))
+                        .get_or_insert_with(|| plain_line(text))
                         .clone(),
                 )
             }

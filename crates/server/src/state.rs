@@ -15,7 +15,7 @@ use crate::caps::Cap;
 use crate::channel::{Channel, Status};
 use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
-use crate::fanout::Fanout;
+use crate::fanout::{Fanout, plain_line};
 use crate::history::{Event, History, Job, Scope, Stored, conversation, replay};
 use crate::outbox::CloseReason;
 
@@ -117,7 +117,7 @@ impl State {
         if let Some(client) = self.clients.get(&id)
             && client.protocol == Protocol::Plain
         {
-            client.outbox.send(Bytes::from(format!("{text}\r\n")));
+            client.outbox.send(plain_line(text));
         }
     }
 
@@ -480,7 +480,7 @@ impl State {
         };
         let last = match client.protocol {
             Protocol::Irc => Message::new("ERROR", [error]).to_bytes(),
-            Protocol::Plain => Bytes::from(format!("{error}\r\n")),
+            Protocol::Plain => plain_line(error),
         };
         client
             .outbox

@@ -215,3 +215,17 @@ async fn invalid_utf8_becomes_replacement_characters() {
     zed.expect("zed: caf\u{FFFD}").await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn line_breaks_and_nul_from_a_plain_user_reach_nobody() {
+    // fuzz/session, crash-6c4b6095: a plain user's NUL went out as is.
+    let server = TestServer::with_defaults().await;
+    let mut irc = TestClient::irc_in_lobby(server.addr, "irc").await;
+    let mut plain = TestClient::plain(server.addr, "carol").await;
+    irc.wait_contains("JOIN #lobby").await;
+    plain.send_raw(b"a\0b\rc\n").await;
+    plain.expect("carol: abc").await;
+    irc.expect(":carol!carol@127.0.0.1 PRIVMSG #lobby :abc")
+        .await;
+    server.shutdown().await;
+}

@@ -1,0 +1,73 @@
+//! A whole session: lines from the fuzzer are commands of a registered IRC
+//! client sharing a channel with another client and a plain user. Nothing
+//! panics, and every line anyone is sent is one clean line.
+
+#![no_main]
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use ciao_proto::Message;
+use ciao_server::client::Client;
+use ciao_server::outbox::Outbox;
+use ciao_server::state::State;
+use ciao_server::{Config, commands, plain};
+use libfuzzer_sys::fuzz_target;
+
+fn client(state: &mut State, outboxes: &mut Vec<Arc<Outbox>>) -> u64 {
+    let outbox = Arc::new(Outbox::new(1 << 20));
+    outboxes.push(outbox.clone());
+    let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    state.add_client(|id| Client::new(id, ip, outbox))
+}
+
+fn irc(state: &mut State, id: u64, line: &str) {
+    if let Ok(message) = line.parse::<Message>() {
+        commands::dispatch(state, id, &message);
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let config = Config {
+        opers: vec!["root:secret".parse().expect("oper")],
+        ..Config::default()
+    };
+    let mut state = State::new(Arc::new(config));
+    let mut outboxes = Vec::new();
+    let fuzzed = client(&mut state, &mut outboxes);
+    let other = client(&mut state, &mut outboxes);
+    let plain_user = client(&mut state, &mut outboxes);
+    for (id, nick) in [(fuzzed, "fuzz"), (other, "other")] {
+        irc(&mut state, id, "CAP LS 302");
+        irc(&mut state, id, "CAP REQ :server-time message-tags echo-message batch");
+        irc(&mut state, id, &format!("NICK {nick}"));
+        irc(&mut state, id, &format!("USER {nick} 0 * :{nick}"));
+        irc(&mut state, id, "CAP END");
+    }
+    plain::start(&mut state, plain_user);
+    plain::handle_line(&mut state, plain_user, "plainuser");
+
+    for line in data.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // Lines starting with `~` come from the plain user (invalid UTF-8
+        // becomes U+FFFD, as in the connection); the rest from the IRC
+        // client (whose lines must be UTF-8).
+        if let Some(text) = line.strip_prefix(b"~") {
+            plain::handle_line(&mut state, plain_user, &String::from_utf8_lossy(text));
+        } else if let Ok(text) = std::str::from_utf8(line) {
+            irc(&mut state, fuzzed, text);
+        }
+    }
+    irc(&mut state, fuzzed, "QUIT :done");
+
+    for outbox in &outboxes {
+        for line in outbox.take_queued() {
+            let body = line.strip_suffix(b"\r\n").unwrap_or(&line);
+            // The plain protocol's `{quit}` sentinel has no line ending.
+            assert!(
+                !body.contains(&b'\r') && !body.contains(&b'\n') && !body.contains(&0),
+                "a sent line holds a line break or NUL: {line:?}"
+            );
+        }
+    }
+});
