@@ -64,6 +64,8 @@ struct Tally {
     /// Lines received from each other stayer.
     received: Vec<u64>,
     out_of_order: u64,
+    /// Why it stopped waiting for the others' last lines, if it did.
+    unfinished: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -142,7 +144,12 @@ pub async fn run(
     let mut tallies = Vec::new();
     for stayer in stayers {
         match stayer.await? {
-            Ok(tally) => tallies.push(tally),
+            Ok(tally) => {
+                if let Some(why) = &tally.unfinished {
+                    failures.note(&anyhow::anyhow!("{why}"));
+                }
+                tallies.push(tally);
+            }
             Err(error) => failures.note(&error),
         }
     }
@@ -226,13 +233,20 @@ async fn stayer(
                 if tokio::time::Instant::now() >= finish {
                     finishing = true;
                     conn.send(&format!("PRIVMSG {} :done {index} {}\r\n", args.channel, tally.sent)).await?;
+                    // The others may all have finished already.
+                    if done.iter().all(|d| *d) {
+                        break;
+                    }
                     continue;
                 }
                 conn.send(&format!("PRIVMSG {} :soak {index} {}\r\n", args.channel, tally.sent)).await?;
                 tally.sent += 1;
             }
             _ = tokio::time::sleep_until(drain_deadline), if finishing => {
-                anyhow::bail!("stayer {index}: not every stayer's last line arrived within 30 s");
+                // What never came counts as lost.
+                let missing: Vec<usize> = (0..args.stayers).filter(|s| !done[*s]).collect();
+                tally.unfinished = Some(format!("stayer {index}: no last line from {missing:?} within 30 s"));
+                break;
             }
             line = conn.read_line() => {
                 if !line? {

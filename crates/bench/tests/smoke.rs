@@ -99,3 +99,34 @@ async fn idle_and_churn_run_clean() {
     assert!(churn.cycles > 0);
     assert_eq!(churn.failures, 0, "{:?}", churn.first_failure);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_loses_nothing_for_the_clients_that_stay() {
+    let (addr, _stop) = server(ciao_server::Config::default()).await;
+    let report = ciao_bench::soak::run(
+        addr,
+        ciao_bench::soak::SoakArgs {
+            stayers: 10,
+            churners: 3,
+            // One of each kind.
+            hostile: 5,
+            duration_secs: 3,
+            interval_ms: 200,
+            channel: "#soak".into(),
+        },
+        None,
+    )
+    .await
+    .expect("soak");
+    assert!(report.sent > 0);
+    assert_eq!((report.lost, report.out_of_order), (0, 0), "{report:?}");
+    assert_eq!(
+        report.stayer_failures + report.reconnect_failures,
+        0,
+        "{report:?}"
+    );
+    assert!(
+        report.churn_cycles > 0 && report.hostile_sessions >= 5,
+        "{report:?}"
+    );
+}
