@@ -228,13 +228,20 @@ fn is_line_breaking(c: char) -> bool {
 
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.tags.is_empty() {
+        // A tag whose key is nothing but what must be dropped is dropped.
+        let mut tags = self
+            .tags
+            .iter()
+            .map(|tag| (clean_tag_key(&tag.key), tag))
+            .filter(|(key, _)| !key.is_empty())
+            .peekable();
+        if tags.peek().is_some() {
             f.write_char('@')?;
-            for (i, tag) in self.tags.iter().enumerate() {
+            for (i, (key, tag)) in tags.enumerate() {
                 if i > 0 {
                     f.write_char(';')?;
                 }
-                write_clean(f, &tag.key, |c| is_line_breaking(c) || c == ' ' || c == ';')?;
+                f.write_str(&key)?;
                 if let Some(value) = &tag.value {
                     f.write_char('=')?;
                     escape_tag_value(value, f)?;
@@ -285,14 +292,9 @@ fn clean(s: &str, drop: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn write_clean(f: &mut fmt::Formatter<'_>, s: &str, drop: impl Fn(char) -> bool) -> fmt::Result {
-    if !s.contains(&drop) {
-        return f.write_str(s);
-    }
-    for c in s.chars().filter(|&c| !drop(c)) {
-        f.write_char(c)?;
-    }
-    Ok(())
+/// A tag key as it can go on the wire.
+fn clean_tag_key(key: &str) -> std::borrow::Cow<'_, str> {
+    clean(key, |c| is_line_breaking(c) || matches!(c, ' ' | ';' | '='))
 }
 
 #[cfg(test)]

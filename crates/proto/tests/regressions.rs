@@ -40,3 +40,11 @@ fn sources_and_commands_of_only_nul_do_not_break_the_line() {
     assert_eq!(message.to_string(), "* x");
     round_trips(b":\0 \0 a\n");
 }
+
+#[test]
+fn a_tag_key_of_only_nul_is_dropped_with_its_at_sign() {
+    // parse_line, crash-c34c6b6a: "@\0 z ." serialised as "@ Z .".
+    round_trips(b"@\0 z .\n\xff\n\n\xff\xff");
+    let message: Message = "@\0 z .".parse().expect("parses");
+    assert_eq!(message.to_string(), "Z .");
+}
