@@ -16,6 +16,8 @@ struct Bystanders {
     talker: TestClient,
     listener: TestClient,
     next: usize,
+    /// This process's memory (the server runs in it) when they joined.
+    rss_at_start: u64,
 }
 
 impl Bystanders {
@@ -27,6 +29,7 @@ impl Bystanders {
             talker,
             listener,
             next: 0,
+            rss_at_start: rss_kib(),
         }
     }
 
@@ -47,6 +50,11 @@ impl Bystanders {
             );
             self.next += 1;
         }
+        // Whatever the hostile client did, it did not make the server
+        // hold on to memory: the bound is far below what any of these
+        // attacks would cost if it were buffered.
+        let grown = rss_kib().saturating_sub(self.rss_at_start);
+        assert!(grown < 32 * 1024, "memory grew by {grown} KiB");
     }
 }
 
@@ -294,5 +302,29 @@ async fn a_slow_loris_holds_nobody_up() {
     }
     loris.wait_numeric("001").await;
     bystanders.still_chatting(3).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn overlong_topics_reasons_and_away_messages_are_cut_to_what_isupport_says() {
+    let server = TestServer::start(test_config()).await;
+    let mut op = TestClient::irc_in_lobby(server.addr, "op").await;
+    let mut other = TestClient::irc_in_lobby(server.addr, "other").await;
+    op.wait_contains("other!").await;
+    let long = "x".repeat(450);
+
+    op.send(&format!("TOPIC #lobby :{long}")).await;
+    let topic = op.wait_contains(" TOPIC #lobby :").await;
+    assert_eq!(topic.rsplit_once(" :").map_or(0, |(_, t)| t.len()), 390, "{topic}");
+
+    op.send(&format!("AWAY :{long}")).await;
+    op.wait_contains(" 306 ").await;
+    other.send("WHOIS op").await;
+    let away = other.wait_contains(" 301 ").await;
+    assert_eq!(away.rsplit_once(" :").map_or(0, |(_, t)| t.len()), 390, "{away}");
+
+    op.send(&format!("KICK #lobby other :{long}")).await;
+    let kick = other.wait_contains(" KICK #lobby other :").await;
+    assert_eq!(kick.rsplit_once(" :").map_or(0, |(_, t)| t.len()), 390, "{kick}");
     server.shutdown().await;
 }
