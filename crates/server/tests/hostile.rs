@@ -315,16 +315,28 @@ async fn overlong_topics_reasons_and_away_messages_are_cut_to_what_isupport_says
 
     op.send(&format!("TOPIC #lobby :{long}")).await;
     let topic = op.wait_contains(" TOPIC #lobby :").await;
-    assert_eq!(topic.rsplit_once(" :").map_or(0, |(_, t)| t.len()), 390, "{topic}");
+    assert_eq!(
+        topic.rsplit_once(" :").map_or(0, |(_, t)| t.len()),
+        390,
+        "{topic}"
+    );
 
     op.send(&format!("AWAY :{long}")).await;
     op.wait_contains(" 306 ").await;
     other.send("WHOIS op").await;
     let away = other.wait_contains(" 301 ").await;
-    assert_eq!(away.rsplit_once(" :").map_or(0, |(_, t)| t.len()), 390, "{away}");
+    assert_eq!(
+        away.rsplit_once(" :").map_or(0, |(_, t)| t.len()),
+        390,
+        "{away}"
+    );
 
     op.send(&format!("KICK #lobby other :{long}")).await;
     let kick = other.wait_contains(" KICK #lobby other :").await;
-    assert_eq!(kick.rsplit_once(" :").map_or(0, |(_, t)| t.len()), 390, "{kick}");
+    assert_eq!(
+        kick.rsplit_once(" :").map_or(0, |(_, t)| t.len()),
+        390,
+        "{kick}"
+    );
     server.shutdown().await;
 }
