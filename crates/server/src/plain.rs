@@ -21,13 +21,16 @@ pub enum PlainOutcome {
     SwitchToIrc,
 }
 
-/// True when `line` starts like an IRC client's registration.
+/// True when `line` is what an IRC client or tool says first: a
+/// registration command, or a `QUIT`/`PING` probe (port checkers such as
+/// irctest's send `QUIT :reason` and wait for `ERROR`) — always with a
+/// parameter, so that a plain user may still be called `nick` or `quit`.
 pub fn is_irc_registration(line: &str) -> bool {
     let mut words = line.split_whitespace();
     let verb = words.next().unwrap_or("");
     let has_param = words.next().is_some();
     has_param
-        && ["CAP", "PASS", "NICK", "USER"]
+        && ["CAP", "PASS", "NICK", "USER", "QUIT", "PING"]
             .iter()
             .any(|v| verb.eq_ignore_ascii_case(v))
 }
@@ -177,5 +180,7 @@ mod tests {
         );
         assert!(!is_irc_registration("alice"));
         assert!(!is_irc_registration("nickname x"));
+        assert!(is_irc_registration("QUIT :chkport"), "a port check");
+        assert!(!is_irc_registration("quit"), "a plain user may be called quit");
     }
 }

@@ -1,0 +1,83 @@
+"""irctest controller for ciao-server.
+
+Used by scripts/irctest.sh (which puts this directory on PYTHONPATH and runs
+irctest from the checkout in $IRCTEST_DIR with ``--controller ciao``).
+The binary is $CIAO_SERVER, or target/release/ciao-server in this repository.
+"""
+
+import os
+from pathlib import Path
+from typing import Optional, Set, Type
+
+from irctest.basecontrollers import BaseServerController, DirectoryBasedController
+from irctest.runner import NotImplementedByController
+from irctest.specifications import Capabilities
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class CiaoController(BaseServerController, DirectoryBasedController):
+    software_name = "ciao"
+    supported_sasl_mechanisms: Set[str] = set()
+    supports_sts = False
+    # Every capability ciao implements: a test that needs one of them must
+    # pass rather than be skipped.
+    capabilities = frozenset(
+        {
+            Capabilities.AWAY_NOTIFY,
+            Capabilities.BATCH,
+            Capabilities.ECHO_MESSAGE,
+            Capabilities.EXTENDED_JOIN,
+            Capabilities.MESSAGE_TAGS,
+            Capabilities.MULTI_PREFIX,
+            Capabilities.SERVER_TIME,
+        }
+    )
+
+    def run(
+        self,
+        hostname: str,
+        port: int,
+        *,
+        password: Optional[str],
+        ssl: bool,
+        run_services: bool,
+        faketime: Optional[str],
+        websocket_hostname: Optional[str],
+        websocket_port: Optional[int],
+    ) -> None:
+        if ssl:
+            raise NotImplementedByController("TLS")
+        if run_services:
+            raise NotImplementedByController("services")
+        if websocket_hostname is not None or websocket_port is not None:
+            raise NotImplementedByController("Websocket")
+        assert self.proc is None
+        self.port = port
+        self.hostname = hostname
+        self.create_config()
+        assert self.directory
+        binary = os.environ.get("CIAO_SERVER", str(REPO / "target/release/ciao-server"))
+        command = [
+            binary,
+            "--listen",
+            f"{hostname}:{port}",
+            "--server-name",
+            "My.Little.Server",
+            "--oper",
+            "operuser:operpassword",
+            "--data-dir",
+            str(self.directory / "data"),
+            "--default-channel",
+            "",
+            # irctest sends faster than people type.
+            "--flood",
+            "off",
+        ]
+        if password is not None:
+            command += ["--password", password]
+        self.proc = self.execute(command)
+
+
+def get_irctest_controller_class() -> Type[CiaoController]:
+    return CiaoController
