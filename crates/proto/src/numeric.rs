@@ -50,6 +50,11 @@ numerics! {
     NowAway = "306", "RPL_NOWAWAY";
     WhoisUser = "311", "RPL_WHOISUSER";
     WhoisServer = "312", "RPL_WHOISSERVER";
+    WhowasUser = "314", "RPL_WHOWASUSER";
+    EndOfWhowas = "369", "RPL_ENDOFWHOWAS";
+    WasNoSuchNick = "406", "ERR_WASNOSUCHNICK";
+    Info = "371", "RPL_INFO";
+    EndOfInfo = "374", "RPL_ENDOFINFO";
     WhoisOperator = "313", "RPL_WHOISOPERATOR";
     EndOfWho = "315", "RPL_ENDOFWHO";
     WhoisIdle = "317", "RPL_WHOISIDLE";

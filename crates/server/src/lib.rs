@@ -25,6 +25,7 @@ mod server;
 pub mod state;
 pub mod texts;
 mod wakes;
+mod whowas;
 mod write;
 
 pub use config::{Config, OperCredential};

@@ -181,6 +181,9 @@ mod tests {
         assert!(!is_irc_registration("alice"));
         assert!(!is_irc_registration("nickname x"));
         assert!(is_irc_registration("QUIT :chkport"), "a port check");
-        assert!(!is_irc_registration("quit"), "a plain user may be called quit");
+        assert!(
+            !is_irc_registration("quit"),
+            "a plain user may be called quit"
+        );
     }
 }

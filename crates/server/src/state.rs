@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::fanout::{Fanout, plain_line};
 use crate::history::{Event, History, Job, Scope, Stored, conversation, replay};
 use crate::outbox::CloseReason;
+use crate::whowas::Whowas;
 
 /// Most channels one client may be in (`CHANLIMIT=#:`).
 pub const MAX_CHANNELS_PER_CLIENT: usize = 100;
@@ -42,6 +43,8 @@ pub struct State {
     next_batch: u64,
     /// The history store's writer, when history is on.
     pub history: Option<History>,
+    /// Nicks given up, for WHOWAS.
+    pub whowas: Whowas,
     next_id: ClientId,
 }
 
@@ -70,6 +73,7 @@ impl State {
             next_msgid: 0,
             next_batch: 0,
             history: None,
+            whowas: Whowas::default(),
             next_id: 1,
         }
     }
@@ -455,6 +459,9 @@ impl State {
         let Some(client) = self.clients.remove(&id) else {
             return;
         };
+        if client.registered {
+            self.whowas.record(&client);
+        }
         let key = CaseKey::new(&client.nick);
         if self.nicks.get(&key) == Some(&id) {
             self.nicks.remove(&key);

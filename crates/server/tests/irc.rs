@@ -652,3 +652,61 @@ async fn empty_realname_is_refused() {
         .await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn whowas_remembers_who_left_most_recent_first() {
+    let server = TestServer::with_defaults().await;
+    let mut asker = TestClient::irc(server.addr, "asker").await;
+    for ident in ["first", "second"] {
+        let mut gone = TestClient::connect(server.addr, "gone").await;
+        gone.send("NICK gone").await;
+        gone.send(&format!("USER {ident} 0 * :Gone Away")).await;
+        gone.wait_numeric("001").await;
+        gone.send("QUIT :bye").await;
+        gone.expect_eof().await;
+    }
+    asker.send("WHOWAS gone 1").await;
+    let user = asker.wait_numeric("314").await;
+    assert!(
+        user.contains("gone ~second ") && user.ends_with(":Gone Away"),
+        "{user}"
+    );
+    asker.wait_numeric("312").await;
+    asker.wait_numeric("369").await;
+    asker.send("WHOWAS gone").await;
+    assert!(asker.wait_numeric("314").await.contains("~second"));
+    assert!(asker.wait_numeric("314").await.contains("~first"));
+    asker.send("WHOWAS nobody").await;
+    asker.wait_numeric("406").await;
+    asker.wait_numeric("369").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn kill_is_for_operators_and_tells_everyone_why() {
+    let server = TestServer::start(Config {
+        opers: vec!["root:secret".parse().expect("oper")],
+        ..test_config()
+    })
+    .await;
+    let mut oper = TestClient::irc_in_lobby(server.addr, "oper").await;
+    let mut victim = TestClient::irc_in_lobby(server.addr, "victim").await;
+    let mut witness = TestClient::irc_in_lobby(server.addr, "witness").await;
+    victim.send("KILL witness :no").await;
+    victim.wait_numeric("481").await;
+    oper.send("OPER root secret").await;
+    oper.wait_numeric("381").await;
+    oper.send("INFO").await;
+    oper.wait_numeric("371").await;
+    oper.wait_numeric("374").await;
+    oper.send("KILL victim :spam").await;
+    let rest = victim.expect_eof().await;
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some("ERROR :Closing link: Killed (oper (spam))")
+    );
+    witness
+        .wait_for("the kill", |l| l.ends_with("QUIT :Killed (oper (spam))"))
+        .await;
+    server.shutdown().await;
+}

@@ -1,4 +1,4 @@
-//! MOTD | LUSERS | VERSION | TIME
+//! MOTD | LUSERS | VERSION | TIME | INFO
 
 use ciao_proto::{Message, Numeric};
 
@@ -23,6 +23,18 @@ pub fn version(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
         [registration::VERSION, server.as_str(), "ciao chat server"],
     );
     registration::send_isupport(ctx.state, ctx.id);
+    Ok(())
+}
+
+pub fn info(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+    for line in [
+        format!("ciao {} — a small self-hosted chat", registration::VERSION),
+        "IRC clients and plain nc/telnet users on one port.".to_owned(),
+        "Written in Rust with tokio; history in SQLite.".to_owned(),
+    ] {
+        ctx.reply(Numeric::Info, [line]);
+    }
+    ctx.reply(Numeric::EndOfInfo, ["End of INFO list"]);
     Ok(())
 }
 

@@ -11,6 +11,7 @@ mod chathistory;
 mod info;
 mod join;
 mod kick;
+mod kill;
 mod list;
 mod mode;
 mod names;
@@ -26,6 +27,7 @@ pub mod user;
 mod userhost;
 mod who;
 mod whois;
+mod whowas;
 
 pub mod registration;
 
@@ -134,6 +136,9 @@ fn spec(verb: &str) -> Option<Spec> {
         "LUSERS" => (0, false, info::lusers),
         "VERSION" => (0, false, info::version),
         "TIME" => (0, false, info::time),
+        "INFO" => (0, false, info::info),
+        "WHOWAS" => (1, false, whowas::handle),
+        "KILL" => (1, false, kill::handle),
         "OPER" => (2, false, oper::handle),
         "ISON" => (1, false, userhost::ison),
         "USERHOST" => (1, false, userhost::userhost),

@@ -45,6 +45,9 @@ pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
     }
     let (old_nick, old_mask, registered) =
         (client.nick.clone(), client.mask.clone(), client.registered);
+    if registered {
+        ctx.state.whowas.record(client);
+    }
     let old_key = CaseKey::new(&old_nick);
     if ctx.state.nicks.get(&old_key) == Some(&ctx.id) {
         ctx.state.nicks.remove(&old_key);

@@ -1,0 +1,51 @@
+//! The nicks that were: a bounded memory of who left or changed nick,
+//! for WHOWAS.
+
+use std::collections::VecDeque;
+
+use ciao_proto::irc_eq;
+
+use crate::client::Client;
+
+/// How many departures are remembered.
+const REMEMBERED: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub nick: String,
+    pub user: String,
+    pub host: String,
+    pub realname: String,
+    /// When the nick was given up (Unix milliseconds).
+    pub left_at: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Whowas {
+    /// Oldest first.
+    entries: VecDeque<Entry>,
+}
+
+impl Whowas {
+    /// Remembers that `client` gave up its current nick.
+    pub fn record(&mut self, client: &Client) {
+        if self.entries.len() == REMEMBERED {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(Entry {
+            nick: client.nick.clone(),
+            user: client.user.clone(),
+            host: client.host.clone(),
+            realname: client.realname.clone(),
+            left_at: crate::clock::now_millis(),
+        });
+    }
+
+    /// Who used `nick`, the most recent first.
+    pub fn find<'a>(&'a self, nick: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries
+            .iter()
+            .rev()
+            .filter(move |e| irc_eq(&e.nick, nick))
+    }
+}
