@@ -51,6 +51,11 @@ numerics! {
     WhoisUser = "311", "RPL_WHOISUSER";
     WhoisServer = "312", "RPL_WHOISSERVER";
     WhowasUser = "314", "RPL_WHOWASUSER";
+    Inviting = "341", "RPL_INVITING";
+    InviteList = "336", "RPL_INVITELIST";
+    EndOfInviteList = "337", "RPL_ENDOFINVITELIST";
+    UserOnChannel = "443", "ERR_USERONCHANNEL";
+    InviteOnlyChan = "473", "ERR_INVITEONLYCHAN";
     EndOfWhowas = "369", "RPL_ENDOFWHOWAS";
     WasNoSuchNick = "406", "ERR_WASNOSUCHNICK";
     Info = "371", "RPL_INFO";

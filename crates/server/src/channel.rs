@@ -1,6 +1,6 @@
 //! A channel: its members with their status, topic and modes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::client::ClientId;
 
@@ -37,7 +37,7 @@ pub struct Topic {
     pub set_at: u64,
 }
 
-/// Channel modes ciao supports (`CHANMODES=,k,l,mnst`).
+/// Channel modes ciao supports (`CHANMODES=,k,l,imnst`).
 #[derive(Debug, Clone, Default)]
 pub struct Modes {
     /// `+t`: only operators change the topic.
@@ -48,6 +48,8 @@ pub struct Modes {
     pub moderated: bool,
     /// `+s`: hidden from LIST and WHOIS for non-members.
     pub secret: bool,
+    /// `+i`: only invited clients may join.
+    pub invite_only: bool,
     /// `+k`: the key needed to join.
     pub key: Option<String>,
     /// `+l`: the most members allowed.
@@ -60,6 +62,7 @@ impl Modes {
         let mut flags = String::from("+");
         let mut params = Vec::new();
         for (on, c) in [
+            (self.invite_only, 'i'),
             (self.moderated, 'm'),
             (self.no_external, 'n'),
             (self.secret, 's'),
@@ -93,6 +96,8 @@ pub struct Channel {
     pub topic: Option<Topic>,
     pub modes: Modes,
     pub members: HashMap<ClientId, Status>,
+    /// Clients invited (INVITE) and not yet joined.
+    pub invited: HashSet<ClientId>,
 }
 
 impl Channel {
@@ -102,6 +107,7 @@ impl Channel {
             name: name.to_owned(),
             created_at: crate::clock::now_secs(),
             topic: None,
+            invited: HashSet::new(),
             modes: Modes {
                 topic_ops_only: true,
                 no_external: true,

@@ -273,6 +273,8 @@ impl State {
             joined_after: self.history.as_ref().map_or(0, History::submitted),
         };
         channel.members.insert(id, status);
+        // An invitation is used up by joining.
+        channel.invited.remove(&id);
         let channel_name = channel.name.clone();
 
         // extended-join adds the account (none: `*`) and the real name.
@@ -461,6 +463,11 @@ impl State {
         };
         if client.registered {
             self.whowas.record(&client);
+        }
+        for channel in self.channels.values_mut() {
+            if !channel.invited.is_empty() {
+                channel.invited.remove(&id);
+            }
         }
         let key = CaseKey::new(&client.nick);
         if self.nicks.get(&key) == Some(&id) {

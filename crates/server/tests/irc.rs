@@ -710,3 +710,43 @@ async fn kill_is_for_operators_and_tells_everyone_why() {
         .await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn invite_lets_a_user_into_an_invite_only_channel_once() {
+    let server = TestServer::start(Config {
+        default_channel: None,
+        ..test_config()
+    })
+    .await;
+    let mut op = TestClient::irc(server.addr, "op").await;
+    let mut guest = TestClient::irc(server.addr, "guest").await;
+    op.send("JOIN #club").await;
+    op.wait_numeric("366").await;
+    op.send("MODE #club +i").await;
+    op.wait_contains("MODE #club +i").await;
+    guest.send("JOIN #club").await;
+    guest.wait_numeric("473").await;
+    op.send("INVITE guest #club").await;
+    op.wait_for("341", |l| l.contains(" 341 op guest #club"))
+        .await;
+    guest
+        .wait_for("the invitation", |l| {
+            l.starts_with(":op!") && l.ends_with("INVITE guest #club")
+        })
+        .await;
+    guest.send("INVITE").await;
+    guest
+        .wait_for("336", |l| l.contains(" 336 guest #club"))
+        .await;
+    guest.wait_numeric("337").await;
+    guest.send("JOIN #club").await;
+    guest.wait_numeric("366").await;
+    op.send("INVITE guest #club").await;
+    op.wait_numeric("443").await;
+    // Used up: after leaving, the door is shut again.
+    guest.send("PART #club").await;
+    guest.wait_contains("PART #club").await;
+    guest.send("JOIN #club").await;
+    guest.wait_numeric("473").await;
+    server.shutdown().await;
+}

@@ -51,6 +51,14 @@ fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
         return;
     }
     if let Some(channel) = ctx.state.channels.get(&channel_key) {
+        if channel.modes.invite_only && !channel.invited.contains(&ctx.id) {
+            let shown = channel.name.clone();
+            ctx.reply(
+                Numeric::InviteOnlyChan,
+                [shown.as_str(), "Cannot join channel (+i)"],
+            );
+            return;
+        }
         if let Some(expected) = &channel.modes.key
             && key != Some(expected.as_str())
         {

@@ -9,6 +9,7 @@ mod away;
 mod cap;
 mod chathistory;
 mod info;
+mod invite;
 mod join;
 mod kick;
 mod kill;
@@ -139,6 +140,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "INFO" => (0, false, info::info),
         "WHOWAS" => (1, false, whowas::handle),
         "KILL" => (1, false, kill::handle),
+        "INVITE" => (0, false, invite::handle),
         "OPER" => (2, false, oper::handle),
         "ISON" => (1, false, userhost::ison),
         "USERHOST" => (1, false, userhost::userhost),

@@ -137,12 +137,13 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
                 adding = c == '+';
                 continue;
             }
-            't' | 'n' | 'm' | 's' => {
+            't' | 'n' | 'm' | 's' | 'i' => {
                 if let Some(channel) = ctx.state.channels.get_mut(&key) {
                     let flag = match c {
                         't' => &mut channel.modes.topic_ops_only,
                         'n' => &mut channel.modes.no_external,
                         'm' => &mut channel.modes.moderated,
+                        'i' => &mut channel.modes.invite_only,
                         _ => &mut channel.modes.secret,
                     };
                     if *flag != adding {
