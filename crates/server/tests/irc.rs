@@ -727,8 +727,10 @@ async fn invite_lets_a_user_into_an_invite_only_channel_once() {
     guest.send("JOIN #club").await;
     guest.wait_numeric("473").await;
     op.send("INVITE guest #club").await;
-    op.wait_for("341", |l| l.contains(" 341 op guest #club"))
-        .await;
+    op.wait_for("341", |l| {
+        l.contains(" 341 op guest ") && l.ends_with("#club")
+    })
+    .await;
     guest
         .wait_for("the invitation", |l| {
             l.starts_with(":op!") && l.ends_with("INVITE guest #club")
@@ -736,7 +738,7 @@ async fn invite_lets_a_user_into_an_invite_only_channel_once() {
         .await;
     guest.send("INVITE").await;
     guest
-        .wait_for("336", |l| l.contains(" 336 guest #club"))
+        .wait_for("336", |l| l.contains(" 336 guest ") && l.ends_with("#club"))
         .await;
     guest.wait_numeric("337").await;
     guest.send("JOIN #club").await;
