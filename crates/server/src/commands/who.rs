@@ -37,9 +37,12 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             .map(|c| c.channels.clone())
             .unwrap_or_default();
         let pattern = irc_lower(mask);
+        // `+i` hides a user from mask searches, not from someone who
+        // already knows its nick.
+        let exact_nick = !mask.contains(['*', '?']);
         for client in ctx.state.clients.values().filter(|c| c.registered) {
             let shares = client.channels.iter().any(|k| viewer_channels.contains(k));
-            let visible = client.id == ctx.id || !client.invisible || shares;
+            let visible = exact_nick || client.id == ctx.id || !client.invisible || shares;
             if visible && (wildcard_match(&pattern, &irc_lower(&client.nick)) || pattern == "0") {
                 rows.push(("*".to_owned(), client.id, None));
             }
