@@ -78,6 +78,9 @@ numerics! {
     NamReply = "353", "RPL_NAMREPLY";
     EndOfNames = "366", "RPL_ENDOFNAMES";
     EndOfBanList = "368", "RPL_ENDOFBANLIST";
+    BanList = "367", "RPL_BANLIST";
+    BannedFromChan = "474", "ERR_BANNEDFROMCHAN";
+    BanListFull = "478", "ERR_BANLISTFULL";
     Motd = "372", "RPL_MOTD";
     MotdStart = "375", "RPL_MOTDSTART";
     EndOfMotd = "376", "RPL_ENDOFMOTD";

@@ -37,7 +37,30 @@ pub struct Topic {
     pub set_at: u64,
 }
 
-/// Channel modes ciao supports (`CHANMODES=,k,l,imnst`).
+/// One `+b` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    /// `nick!user@host`, with `*` and `?`.
+    pub mask: String,
+    pub set_by: String,
+    pub set_at: u64,
+}
+
+/// Most entries in a channel's ban list (ISUPPORT `MAXLIST=b:…`).
+pub const MAX_BANS: usize = 100;
+
+/// A ban mask completed to `nick!user@host` (`bob` → `bob!*@*`,
+/// `*@host` → `*!*@host`), as other servers do.
+pub fn full_mask(mask: &str) -> String {
+    match (mask.contains('!'), mask.contains('@')) {
+        (true, true) => mask.to_owned(),
+        (true, false) => format!("{mask}@*"),
+        (false, true) => format!("*!{mask}"),
+        (false, false) => format!("{mask}!*@*"),
+    }
+}
+
+/// Channel modes ciao supports (`CHANMODES=b,k,l,imnst`).
 #[derive(Debug, Clone, Default)]
 pub struct Modes {
     /// `+t`: only operators change the topic.
@@ -50,6 +73,8 @@ pub struct Modes {
     pub secret: bool,
     /// `+i`: only invited clients may join.
     pub invite_only: bool,
+    /// `+b`: who may not join, as `nick!user@host` masks with wildcards.
+    pub bans: Vec<Ban>,
     /// `+k`: the key needed to join.
     pub key: Option<String>,
     /// `+l`: the most members allowed.
@@ -101,6 +126,15 @@ pub struct Channel {
 }
 
 impl Channel {
+    /// True when a ban matches `mask` (`nick!user@host`).
+    pub fn is_banned(&self, mask: &str) -> bool {
+        let mask = ciao_proto::irc_lower(mask);
+        self.modes
+            .bans
+            .iter()
+            .any(|ban| crate::commands::wildcard_match(&ciao_proto::irc_lower(&ban.mask), &mask))
+    }
+
     /// A new channel with the usual `+nt` defaults.
     pub fn new(name: &str) -> Self {
         Channel {

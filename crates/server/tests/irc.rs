@@ -752,3 +752,29 @@ async fn invite_lets_a_user_into_an_invite_only_channel_once() {
     guest.wait_numeric("473").await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_ban_keeps_a_matching_user_out_until_lifted() {
+    let server = TestServer::start(Config {
+        default_channel: None,
+        ..test_config()
+    })
+    .await;
+    let mut op = TestClient::irc(server.addr, "op").await;
+    let mut bob = TestClient::irc(server.addr, "Bob").await;
+    op.send("JOIN #club").await;
+    op.wait_numeric("366").await;
+    op.send("MODE #club +b bob").await;
+    op.wait_contains("MODE #club +b bob!*@*").await;
+    op.send("MODE #club +b").await;
+    let entry = op.wait_numeric("367").await;
+    assert!(entry.contains(" #club bob!*@* op!"), "{entry}");
+    op.wait_numeric("368").await;
+    bob.send("JOIN #club").await;
+    bob.wait_numeric("474").await;
+    op.send("MODE #club -b bob!*@*").await;
+    op.wait_contains("MODE #club -b bob!*@*").await;
+    bob.send("JOIN #club").await;
+    bob.wait_numeric("366").await;
+    server.shutdown().await;
+}

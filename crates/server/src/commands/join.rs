@@ -51,7 +51,16 @@ fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
         return;
     }
     if let Some(channel) = ctx.state.channels.get(&channel_key) {
-        if channel.modes.invite_only && !channel.invited.contains(&ctx.id) {
+        let invited = channel.invited.contains(&ctx.id);
+        if !invited && channel.is_banned(&client.mask) {
+            let shown = channel.name.clone();
+            ctx.reply(
+                Numeric::BannedFromChan,
+                [shown.as_str(), "Cannot join channel (+b)"],
+            );
+            return;
+        }
+        if channel.modes.invite_only && !invited {
             let shown = channel.name.clone();
             ctx.reply(
                 Numeric::InviteOnlyChan,

@@ -33,6 +33,7 @@ mod whowas;
 pub mod registration;
 
 pub use user::USER_LEN;
+pub use who::wildcard_match;
 
 use ciao_proto::{Message, Numeric};
 

@@ -9,6 +9,7 @@ use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, irc_eq};
 
 use super::{CommandError, CommandResult, Ctx};
+use crate::channel::{Ban, MAX_BANS, full_mask};
 use crate::fanout::Fanout;
 
 /// Most parameterised mode changes in one command (`MODES`).
@@ -111,9 +112,15 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
         ctx.reply(Numeric::CreationTime, [name, created]);
         return Ok(());
     };
-    // `MODE #chan b` (and `+b` with no mask) asks for the ban list,
-    // which is always empty here.
+    // `MODE #chan b` (and `+b` with no mask) asks for the ban list.
     if modestring.trim_start_matches('+') == "b" && args.len() == 1 {
+        let bans = channel.modes.bans.clone();
+        for ban in bans {
+            ctx.reply(
+                Numeric::BanList,
+                [name.clone(), ban.mask, ban.set_by, ban.set_at.to_string()],
+            );
+        }
         ctx.reply(
             Numeric::EndOfBanList,
             [name.as_str(), "End of channel ban list"],
@@ -263,7 +270,35 @@ fn param_mode(
                 channel.modes.limit.take().map(|_| (false, 'l', None))
             }
         }
-        // Bans are not supported (CHANMODES has no list modes): say so.
+        'b' => {
+            let mask = full_mask(param?);
+            let by = ctx.mask();
+            let channel = ctx.state.channels.get_mut(key)?;
+            let bans = &mut channel.modes.bans;
+            let existing = bans.iter().position(|b| irc_eq(&b.mask, &mask));
+            match (adding, existing) {
+                (true, None) if bans.len() >= MAX_BANS => {
+                    ctx.reply(
+                        Numeric::BanListFull,
+                        [name, mask.as_str(), "Channel ban list is full"],
+                    );
+                    None
+                }
+                (true, None) => {
+                    bans.push(Ban {
+                        mask: mask.clone(),
+                        set_by: by,
+                        set_at: crate::clock::now_secs(),
+                    });
+                    Some((true, 'b', Some(mask)))
+                }
+                (false, Some(index)) => {
+                    let ban = bans.remove(index);
+                    Some((false, 'b', Some(ban.mask)))
+                }
+                _ => None,
+            }
+        }
         _ => {
             ctx.reply(
                 Numeric::UnknownMode,

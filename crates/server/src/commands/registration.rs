@@ -56,7 +56,7 @@ fn welcome(ctx: &mut Ctx<'_>) {
     );
     ctx.reply(
         Numeric::MyInfo,
-        [server, VERSION, "iow", "iklmnostv", "klov"],
+        [server, VERSION, "iow", "biklmnostv", "bklov"],
     );
     send_isupport(ctx.state, ctx.id);
     info::send_lusers(ctx.state, ctx.id);
@@ -70,7 +70,8 @@ pub fn isupport_tokens(state: &State) -> Vec<String> {
         format!("AWAYLEN={TEXT_LEN}"),
         "CASEMAPPING=rfc1459".to_owned(),
         format!("CHANLIMIT=#:{MAX_CHANNELS_PER_CLIENT}"),
-        "CHANMODES=,k,l,imnst".to_owned(),
+        "CHANMODES=b,k,l,imnst".to_owned(),
+        format!("MAXLIST=b:{}", crate::channel::MAX_BANS),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".to_owned(),
         format!("KICKLEN={TEXT_LEN}"),
