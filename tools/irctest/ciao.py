@@ -64,6 +64,8 @@ class CiaoController(BaseServerController, DirectoryBasedController):
             f"{hostname}:{port}",
             "--server-name",
             "My.Little.Server",
+            "--server-info",
+            "test server",
             "--oper",
             "operuser:operpassword",
             "--data-dir",

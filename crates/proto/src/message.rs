@@ -95,7 +95,7 @@ impl Message {
             c if c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()) => n >= 2,
             "PRIVMSG" | "NOTICE" | "TOPIC" | "PART" => n >= 2,
             "KICK" => n >= 3,
-            "QUIT" | "AWAY" | "ERROR" => n >= 1,
+            "QUIT" | "AWAY" | "ERROR" | "WALLOPS" => n >= 1,
             _ => false,
         }
     }

@@ -51,6 +51,12 @@ numerics! {
     WhoisUser = "311", "RPL_WHOISUSER";
     WhoisServer = "312", "RPL_WHOISSERVER";
     WhowasUser = "314", "RPL_WHOWASUSER";
+    Links = "364", "RPL_LINKS";
+    EndOfLinks = "365", "RPL_ENDOFLINKS";
+    HelpNotFound = "524", "ERR_HELPNOTFOUND";
+    HelpStart = "704", "RPL_HELPSTART";
+    HelpTxt = "705", "RPL_HELPTXT";
+    EndOfHelp = "706", "RPL_ENDOFHELP";
     Inviting = "341", "RPL_INVITING";
     InviteList = "336", "RPL_INVITELIST";
     EndOfInviteList = "337", "RPL_ENDOFINVITELIST";

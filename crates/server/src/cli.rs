@@ -40,6 +40,10 @@ pub struct Args {
     #[arg(long, env = "CIAO_SERVER_NAME")]
     pub server_name: Option<String>,
 
+    /// A line describing the server, shown by WHOIS and LINKS.
+    #[arg(long, env = "CIAO_SERVER_INFO")]
+    pub server_info: Option<String>,
+
     /// Most simultaneous connections; more are refused with a message.
     /// Default 10000.
     #[arg(long, env = "CIAO_MAX_CLIENTS")]
@@ -149,6 +153,7 @@ pub struct FileConfig {
     pub port: Option<u16>,
     pub server_name: Option<String>,
     pub max_clients: Option<usize>,
+    pub server_info: Option<String>,
     pub max_per_ip: Option<usize>,
     pub limit_loopback: Option<bool>,
     pub default_channel: Option<String>,
@@ -334,6 +339,10 @@ impl Args {
                 .or(file.server_name)
                 .unwrap_or(defaults.server_name),
             max_clients,
+            server_info: self
+                .server_info
+                .or(file.server_info)
+                .unwrap_or(defaults.server_info),
             max_per_ip: self
                 .max_per_ip
                 .or(file.max_per_ip)

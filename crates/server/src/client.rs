@@ -51,6 +51,8 @@ pub struct Client {
     pub oper: bool,
     /// User mode `+i`.
     pub invisible: bool,
+    /// User mode `+w`: receives WALLOPS.
+    pub wallops: bool,
     /// Channels joined, by folded name.
     pub channels: Vec<CaseKey>,
     /// Where lines for this client go.
@@ -91,6 +93,7 @@ impl Client {
             away: None,
             oper: false,
             invisible: false,
+            wallops: false,
             channels: Vec::new(),
             outbox,
             connected_at: crate::clock::now_secs(),
@@ -122,6 +125,9 @@ impl Client {
         }
         if self.oper {
             modes.push('o');
+        }
+        if self.wallops {
+            modes.push('w');
         }
         modes
     }

@@ -13,6 +13,8 @@ use crate::texts::Lang;
 pub struct Config {
     /// Name in the source of server replies and in 002/004.
     pub server_name: String,
+    /// A line describing the server (WHOIS, LINKS).
+    pub server_info: String,
     /// Network name advertised in ISUPPORT (`NETWORK=`).
     pub network: String,
     /// Connections beyond this many (registered or not) are refused at once.
@@ -85,6 +87,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             server_name: "ciao.local".to_owned(),
+            server_info: "ciao chat server".to_owned(),
             network: "ciao".to_owned(),
             max_clients: 10_000,
             max_per_ip: 64,

@@ -778,3 +778,46 @@ async fn a_ban_keeps_a_matching_user_out_until_lifted() {
     bob.wait_numeric("366").await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn help_links_and_wallops() {
+    let server = TestServer::start(Config {
+        opers: vec!["root:secret".parse().expect("oper")],
+        server_info: "our chat".to_owned(),
+        ..test_config()
+    })
+    .await;
+    let mut oper = TestClient::irc(server.addr, "oper").await;
+    let mut listener = TestClient::irc(server.addr, "listener").await;
+    let mut deaf = TestClient::irc(server.addr, "deaf").await;
+
+    oper.send("HELP privmsg").await;
+    assert!(oper.wait_numeric("704").await.contains("PRIVMSG"));
+    oper.wait_numeric("705").await;
+    oper.wait_numeric("706").await;
+    oper.send("HELPOP nosuchthing").await;
+    oper.wait_numeric("524").await;
+
+    oper.send("LINKS").await;
+    assert!(oper.wait_numeric("364").await.ends_with(":0 our chat"));
+    oper.wait_numeric("365").await;
+
+    oper.send("WALLOPS :hello").await;
+    oper.wait_numeric("481").await;
+    listener.send("MODE listener +w").await;
+    listener.wait_contains("MODE listener +w").await;
+    oper.send("OPER root secret").await;
+    oper.wait_numeric("381").await;
+    oper.send("WALLOPS :hello").await;
+    listener
+        .wait_for("the wallops", |l| {
+            l.starts_with(":oper!") && l.ends_with("WALLOPS :hello")
+        })
+        .await;
+    let before_sync = deaf.sync().await;
+    assert!(
+        before_sync.iter().all(|l| !l.contains("WALLOPS")),
+        "{before_sync:?}"
+    );
+    server.shutdown().await;
+}

@@ -38,6 +38,15 @@ pub fn info(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     Ok(())
 }
 
+/// LINKS: one server, this one.
+pub fn links(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+    let server = ctx.state.config.server_name.clone();
+    let info = format!("0 {}", ctx.state.config.server_info);
+    ctx.reply(Numeric::Links, [server.as_str(), &server, &info]);
+    ctx.reply(Numeric::EndOfLinks, ["*", "End of /LINKS list"]);
+    Ok(())
+}
+
 pub fn time(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     let server = ctx.state.config.server_name.clone();
     let millis = crate::clock::now_millis();

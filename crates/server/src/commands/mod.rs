@@ -8,6 +8,7 @@
 mod away;
 mod cap;
 mod chathistory;
+mod help;
 mod info;
 mod invite;
 mod join;
@@ -26,6 +27,7 @@ mod quit;
 mod topic;
 pub mod user;
 mod userhost;
+mod wallops;
 mod who;
 mod whois;
 mod whowas;
@@ -142,6 +144,9 @@ fn spec(verb: &str) -> Option<Spec> {
         "WHOWAS" => (1, false, whowas::handle),
         "KILL" => (1, false, kill::handle),
         "INVITE" => (0, false, invite::handle),
+        "WALLOPS" => (1, false, wallops::handle),
+        "LINKS" => (0, false, info::links),
+        "HELP" | "HELPOP" => (0, false, help::handle),
         "OPER" => (2, false, oper::handle),
         "ISON" => (1, false, userhost::ison),
         "USERHOST" => (1, false, userhost::userhost),

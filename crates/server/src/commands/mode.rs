@@ -69,6 +69,10 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> CommandRes
                 client.oper = false;
                 true
             }
+            'w' if client.wallops != adding => {
+                client.wallops = adding;
+                true
+            }
             'i' | 'o' | 'w' => false,
             _ => {
                 unknown = true;

@@ -47,7 +47,11 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     }
     ctx.reply(
         Numeric::WhoisServer,
-        [t_nick.as_str(), &server, "ciao chat server"],
+        [
+            t_nick.as_str(),
+            &server,
+            &ctx.state.config.server_info.clone(),
+        ],
     );
     if oper {
         ctx.reply(
