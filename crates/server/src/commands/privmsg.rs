@@ -15,6 +15,7 @@ use crate::client::Protocol;
 use crate::clock;
 use crate::fanout::Fanout;
 use crate::history::{self, Event};
+use crate::state::State;
 
 /// Most targets in one command (`TARGMAX`).
 const MAX_TARGETS: usize = 4;
@@ -96,23 +97,32 @@ impl Delivery<'_> {
     }
 }
 
-/// The history row of a message (none for TAGMSG: tags are not history).
-fn stored_event(
-    delivery: &Delivery<'_>,
-    message: &Message,
-    msgid: &str,
-    time: u64,
+/// Gives a message its msgid and time, and returns its history row (none
+/// for TAGMSG: tags are not history) and its fan-out, both carrying them.
+fn stamp(
+    state: &mut State,
+    delivery: Delivery<'_>,
+    message: Message,
+    plain: Option<String>,
     conversation: String,
-) -> Vec<Event> {
-    if delivery.verb == "TAGMSG" {
-        return Vec::new();
-    }
-    vec![Event {
-        msgid: msgid.to_owned(),
-        time,
-        target: conversation,
-        line: message.to_string(),
-    }]
+) -> (Vec<Event>, Fanout) {
+    let msgid = state.next_msgid();
+    let time = clock::now_millis();
+    let events = if delivery.verb == "TAGMSG" {
+        Vec::new()
+    } else {
+        vec![Event {
+            msgid: msgid.clone(),
+            time,
+            target: conversation,
+            line: message.to_string(),
+        }]
+    };
+    let fanout = Fanout::new(message, plain)
+        .with_client_tags(delivery.client_tags)
+        .with_msgid(msgid)
+        .at(time);
+    (events, fanout)
 }
 
 /// How a plain client reads a message from `nick`; `None` for what it
@@ -159,13 +169,7 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let plain = plain_text(delivery.verb, &sender.nick, delivery.text, false);
     let message = delivery.message(sender.mask.clone(), &channel.name);
     let conversation = history::conversation(&channel.name, None);
-    let msgid = ctx.state.next_msgid();
-    let time = clock::now_millis();
-    let events = stored_event(&delivery, &message, &msgid, time, conversation);
-    let mut fanout = Fanout::new(message, plain)
-        .with_client_tags(delivery.client_tags)
-        .with_msgid(msgid)
-        .at(time);
+    let (events, mut fanout) = stamp(ctx.state, delivery, message, plain, conversation);
     let skip = (!echo).then_some(ctx.id);
     ctx.state.publish(events, move |state, stored| {
         state.fanout_channel_released(&key, &mut fanout, skip, stored);
@@ -194,13 +198,8 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let echo = sender.protocol == Protocol::Irc && sender.caps.has(Cap::EchoMessage);
     let message = delivery.message(sender.mask.clone(), &recipient_nick);
     let conversation = history::conversation(&sender.nick, Some(&recipient_nick));
-    let msgid = ctx.state.next_msgid();
-    let time = clock::now_millis();
-    let events = stored_event(&delivery, &message, &msgid, time, conversation);
-    let mut fanout = Fanout::new(message, plain)
-        .with_client_tags(delivery.client_tags)
-        .with_msgid(msgid)
-        .at(time);
+    let verb = delivery.verb;
+    let (events, mut fanout) = stamp(ctx.state, delivery, message, plain, conversation);
     let sender_id = ctx.id;
     ctx.state.publish(events, move |state, _| {
         if let Some(line) = state.client(recipient_id).and_then(|c| fanout.bytes_for(c)) {
@@ -213,7 +212,7 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
             state.send_bytes(sender_id, line);
         }
     });
-    if delivery.verb == "PRIVMSG"
+    if verb == "PRIVMSG"
         && let Some(away) = away
     {
         ctx.reply(Numeric::Away, [recipient_nick, away]);
