@@ -3,62 +3,23 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use common::TestClient;
+use common::process::{self, Server};
 
-/// Kills the server if a test fails before it exits by itself.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary and returns it with the address it logged.
+/// Starts the binary listening on `listen`.
 fn start(listen: &str) -> (Server, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ciao-server"))
-        .args([
-            "--listen",
-            listen,
-            "--server-name",
-            "bin.test",
-            "--no-history",
-        ])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ciao-server");
-    let log = child.stderr.take().expect("stderr");
-    let server = Server(child);
-    let (found, address) = mpsc::channel();
-    // Read the log on a thread (and keep draining it so the server never
-    // blocks on a full pipe); wait for the address with a timeout.
-    std::thread::spawn(move || {
-        for line in BufReader::new(log).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("addr=").nth(1) {
-                let addr = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                let _ = found.send(addr);
-            }
-        }
-    });
-    let addr = address
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server logs its address")
-        .parse()
-        .expect("socket address");
-    (server, addr)
+    process::start([
+        "--listen",
+        listen,
+        "--server-name",
+        "bin.test",
+        "--no-history",
+    ])
 }
 
 /// Waits for the server to exit by itself and returns whether it exited 0.

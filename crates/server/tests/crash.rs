@@ -3,66 +3,28 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use ciao_server::history::{Scope, Store};
 use common::TestClient;
-
-/// Kills the server if the test fails before it does.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::process::{self, Server};
 
 /// Starts the binary on port 0 with history in `dir`; returns it with the
 /// address it logged.
 fn start(dir: &Path) -> (Server, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ciao-server"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--flood",
-            "off",
-            "--history-replay",
-            "0",
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ciao-server");
-    let log = child.stderr.take().expect("stderr");
-    let server = Server(child);
-    let (found, address) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(log).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("addr=").nth(1) {
-                let addr = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                let _ = found.send(addr);
-            }
-        }
-    });
-    let addr = address
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server logs its address")
-        .parse()
-        .expect("socket address");
-    (server, addr)
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--flood",
+        "off",
+        "--history-replay",
+        "0",
+        "--data-dir",
+    ];
+    process::start(args.iter().map(OsStr::new).chain([dir.as_os_str()]))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
