@@ -31,12 +31,23 @@ pub struct Report {
     pub server_cpu_s: Option<f64>,
 }
 
-async fn cycle(addr: SocketAddr, index: usize, channel: &str) -> anyhow::Result<()> {
+/// One cycle: connect, register, join `channel`, say `lines`, quit, and
+/// wait for the server to close.
+pub async fn cycle(
+    addr: SocketAddr,
+    index: usize,
+    channel: &str,
+    lines: &[&str],
+) -> anyhow::Result<()> {
     let mut conn = Conn::new(conn::open(addr, index).await?);
     conn.register(&conn::nick('c', index), &[]).await?;
     conn.join(channel).await?;
-    conn.send(&format!("PRIVMSG {channel} :hello\r\nQUIT :bye\r\n"))
-        .await?;
+    let mut out: String = lines
+        .iter()
+        .map(|line| format!("PRIVMSG {channel} :{line}\r\n"))
+        .collect();
+    out.push_str("QUIT :bye\r\n");
+    conn.send(&out).await?;
     // The cycle ends when the server closes the link after QUIT.
     let closed = async {
         while conn.read_line().await? {}
@@ -70,7 +81,7 @@ pub async fn run(
         workers.push(tokio::spawn(async move {
             while Instant::now() < end {
                 let index = next_index.fetch_add(1, Ordering::Relaxed);
-                match cycle(addr, index, &channel).await {
+                match cycle(addr, index, &channel, &["hello"]).await {
                     Ok(()) => cycles.fetch_add(1, Ordering::Relaxed),
                     Err(error) => {
                         if let Ok(mut first) = first_failure.lock() {

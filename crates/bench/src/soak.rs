@@ -116,7 +116,7 @@ pub async fn run(
             let mut round = 0;
             while Instant::now() < end {
                 let index = 100_000 + worker * 10_000 + round;
-                match churn_cycle(addr, index, &channel).await {
+                match crate::churn::cycle(addr, index, &channel, &["hi", "bye"]).await {
                     Ok(()) => cycles.fetch_add(1, Ordering::Relaxed),
                     Err(error) => {
                         failed.note(&error);
@@ -294,23 +294,6 @@ fn privmsg_text(line: &[u8]) -> Option<&str> {
     let line = std::str::from_utf8(line).ok()?;
     let (_, rest) = line.split_once(" PRIVMSG ")?;
     rest.split_once(" :").map(|(_, text)| text)
-}
-
-/// Join, two lines, quit, wait for the close.
-async fn churn_cycle(addr: SocketAddr, index: usize, channel: &str) -> anyhow::Result<()> {
-    let mut conn = Conn::new(conn::open(addr, index).await?);
-    conn.register(&conn::nick('c', index), &[]).await?;
-    conn.join(channel).await?;
-    conn.send(&format!(
-        "PRIVMSG {channel} :hi\r\nPRIVMSG {channel} :bye\r\nQUIT :later\r\n"
-    ))
-    .await?;
-    let closed = async {
-        while conn.read_line().await? {}
-        anyhow::Ok(())
-    };
-    tokio::time::timeout(conn::STEP_TIMEOUT, closed).await??;
-    Ok(())
 }
 
 /// One hostile session of the given kind; returns when the server has
