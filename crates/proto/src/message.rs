@@ -95,7 +95,7 @@ impl Message {
             c if c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()) => n >= 2,
             "PRIVMSG" | "NOTICE" | "TOPIC" | "PART" => n >= 2,
             "KICK" => n >= 3,
-            "QUIT" | "AWAY" | "ERROR" | "WALLOPS" => n >= 1,
+            "QUIT" | "AWAY" | "ERROR" | "WALLOPS" | "SETNAME" => n >= 1,
             _ => false,
         }
     }
@@ -135,7 +135,10 @@ impl FromStr for Message {
         if command.is_empty() {
             return Err(ParseError::NoCommand);
         }
-        if !command.chars().all(|c| c.is_ascii_alphanumeric()) {
+        // Any printable ASCII word is a command name, so that an unknown
+        // one (`FOO_BAR`) can be answered with ERR_UNKNOWNCOMMAND; bytes
+        // that cannot be a command at all mark the line as junk.
+        if !command.chars().all(|c| c.is_ascii_graphic()) {
             return Err(ParseError::BadCommand);
         }
 
@@ -368,7 +371,13 @@ mod tests {
         assert_eq!("   ".parse::<Message>(), Err(ParseError::Empty));
         assert_eq!("@a=b".parse::<Message>(), Err(ParseError::NoCommand));
         assert_eq!(":src".parse::<Message>(), Err(ParseError::NoCommand));
-        assert_eq!("PRI:VMSG x".parse::<Message>(), Err(ParseError::BadCommand));
+        assert_eq!(
+            "PRI\u{1}VMSG x".parse::<Message>(),
+            Err(ParseError::BadCommand)
+        );
+        assert_eq!("PRIVMSGé x".parse::<Message>(), Err(ParseError::BadCommand));
+        let unknown: Message = "@label=1 NO_SUCH-VERB x".parse().expect("parses");
+        assert_eq!(unknown.command, "NO_SUCH-VERB");
     }
 
     #[test]

@@ -123,6 +123,17 @@ numerics! {
     UModeUnknownFlag = "501", "ERR_UMODEUNKNOWNFLAG";
     UsersDontMatch = "502", "ERR_USERSDONTMATCH";
     InvalidModeParam = "696", "ERR_INVALIDMODEPARAM";
+    WhoisBot = "335", "RPL_WHOISBOT";
+    InvExList = "346", "RPL_INVEXLIST";
+    EndOfInvExList = "347", "RPL_ENDOFINVEXLIST";
+    ExceptList = "348", "RPL_EXCEPTLIST";
+    EndOfExceptList = "349", "RPL_ENDOFEXCEPTLIST";
+    WhoSpcRpl = "354", "RPL_WHOSPCRPL";
+    MonOnline = "730", "RPL_MONONLINE";
+    MonOffline = "731", "RPL_MONOFFLINE";
+    MonList = "732", "RPL_MONLIST";
+    EndOfMonList = "733", "RPL_ENDOFMONLIST";
+    MonListFull = "734", "ERR_MONLISTFULL";
 }
 
 #[cfg(test)]
