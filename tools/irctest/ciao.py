@@ -6,6 +6,7 @@ The binary is $CIAO_SERVER, or target/release/ciao-server in this repository.
 """
 
 import os
+import shutil
 from pathlib import Path
 from typing import Optional, Set, Type
 
@@ -28,9 +29,12 @@ class CiaoController(BaseServerController, DirectoryBasedController):
             Capabilities.BATCH,
             Capabilities.ECHO_MESSAGE,
             Capabilities.EXTENDED_JOIN,
+            Capabilities.EXTENDED_MONITOR,
+            Capabilities.LABELED_RESPONSE,
             Capabilities.MESSAGE_TAGS,
             Capabilities.MULTI_PREFIX,
             Capabilities.SERVER_TIME,
+            Capabilities.SETNAME,
         }
     )
 
@@ -78,6 +82,11 @@ class CiaoController(BaseServerController, DirectoryBasedController):
         ]
         if password is not None:
             command += ["--password", password]
+        # Tests of channel and topic ages run the server on a fast clock
+        # (libfaketime, Debian's `faketime`) when it is installed.
+        if faketime and shutil.which("faketime"):
+            command = ["faketime", "-f", faketime, *command]
+            self.faketime_enabled = True
         self.proc = self.execute(command)
 
 

@@ -78,17 +78,23 @@ impl Line {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub nick: String,
-    /// Status prefixes, highest first (`@`, `+`, `@+`).
+    /// Status prefixes, highest first (`@`, `%`, `+`, `@+`).
     pub prefix: String,
+}
+
+/// Where a status prefix sorts: operators, half-operators, voiced.
+fn prefix_rank(prefix: char) -> u8 {
+    match prefix {
+        '@' => 0,
+        '%' => 1,
+        '+' => 2,
+        _ => 3,
+    }
 }
 
 impl Member {
     fn rank(&self) -> u8 {
-        match self.prefix.chars().next() {
-            Some('@') => 0,
-            Some('+') => 1,
-            _ => 2,
-        }
+        self.prefix.chars().next().map_or(3, prefix_rank)
     }
 }
 
@@ -466,9 +472,16 @@ impl Model {
                     let split = entry.find(|c| !matches!(c, '~' | '&' | '@' | '%' | '+'));
                     let (prefix, rest) = entry.split_at(split.unwrap_or(entry.len()));
                     let nick = rest.split('!').next().unwrap_or(rest);
+                    // Owners and admins of other servers show as
+                    // operators: the app knows three ranks.
+                    let mut symbols: Vec<char> = prefix
+                        .chars()
+                        .map(|c| if matches!(c, '~' | '&') { '@' } else { c })
+                        .collect();
+                    symbols.dedup();
                     pending.push(Member {
                         nick: nick.to_owned(),
-                        prefix: prefix.replace(['~', '&'], "@").replace('%', "+"),
+                        prefix: symbols.into_iter().collect(),
                     });
                 }
             }
@@ -573,9 +586,13 @@ impl Model {
         for c in modes.chars() {
             match c {
                 '+' | '-' => adding = c == '+',
-                'o' | 'v' => {
+                'o' | 'h' | 'v' => {
                     let Some(who) = args.next() else { continue };
-                    let symbol = if c == 'o' { '@' } else { '+' };
+                    let symbol = match c {
+                        'o' => '@',
+                        'h' => '%',
+                        _ => '+',
+                    };
                     let buffer = &mut self.buffers[index];
                     if let Some(member) = buffer.members.iter_mut().find(|m| irc_eq(&m.nick, who)) {
                         member.prefix.retain(|p| p != symbol);
@@ -583,7 +600,7 @@ impl Model {
                             member.prefix.push(symbol);
                         }
                         let mut chars: Vec<char> = member.prefix.chars().collect();
-                        chars.sort_by_key(|p| if *p == '@' { 0 } else { 1 });
+                        chars.sort_by_key(|p| prefix_rank(*p));
                         member.prefix = chars.into_iter().collect();
                     }
                     buffer.sort_members();

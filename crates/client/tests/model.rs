@@ -41,6 +41,41 @@ fn joining_opens_the_channel_with_its_members() {
 }
 
 #[test]
+fn half_operators_rank_between_operators_and_voices() {
+    let mut model = registered();
+    feed(
+        &mut model,
+        &[
+            ":me!u@h JOIN #ranks",
+            ":srv 353 me = #ranks :+v ~owner %half plain @+op",
+            ":srv 366 me #ranks :End",
+            ":owner!u@h MODE #ranks +hv plain plain",
+            ":owner!u@h MODE #ranks -h half",
+        ],
+    );
+    let ranks = model
+        .buffers
+        .iter()
+        .find(|b| b.name == "#ranks")
+        .expect("#ranks open");
+    let members: Vec<(&str, &str)> = ranks
+        .members
+        .iter()
+        .map(|m| (m.prefix.as_str(), m.nick.as_str()))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("@+", "op"),
+            ("@", "owner"),
+            ("%+", "plain"),
+            ("+", "v"),
+            ("", "half"),
+        ]
+    );
+}
+
+#[test]
 fn messages_actions_and_server_time() {
     let mut model = registered();
     feed(

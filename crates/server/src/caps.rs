@@ -17,10 +17,28 @@ pub enum Cap {
     /// `draft/event-playback`: history includes joins, parts and the
     /// like; offered only with history on.
     EventPlayback,
+    /// Replies to a command carrying a `label` tag come back with it: one
+    /// line tagged, several in a `labeled-response` batch, none as `ACK`.
+    LabeledResponse,
+    /// Channel members are told of invitations (`INVITE`).
+    InviteNotify,
+    /// `SETNAME` changes the real name, and neighbours are told.
+    Setname,
+    /// MONITOR also reports away and real-name changes (to clients that
+    /// asked for those with `away-notify` and `setname`).
+    ExtendedMonitor,
+    /// `ACCOUNT` when a neighbour logs in or out. ciao has no accounts
+    /// yet, so nobody ever does; the capability is offered so that a
+    /// client asking for it with others (a `CAP REQ` is all or nothing)
+    /// still gets the rest.
+    AccountNotify,
+    /// The `account` tag on messages from logged-in users (none yet; see
+    /// `AccountNotify`).
+    AccountTag,
 }
 
 impl Cap {
-    pub const ALL: [Cap; 11] = [
+    pub const ALL: [Cap; 17] = [
         Cap::ServerTime,
         Cap::MessageTags,
         Cap::EchoMessage,
@@ -32,6 +50,12 @@ impl Cap {
         Cap::Batch,
         Cap::ChatHistory,
         Cap::EventPlayback,
+        Cap::LabeledResponse,
+        Cap::InviteNotify,
+        Cap::Setname,
+        Cap::ExtendedMonitor,
+        Cap::AccountNotify,
+        Cap::AccountTag,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +71,12 @@ impl Cap {
             Cap::Batch => "batch",
             Cap::ChatHistory => "draft/chathistory",
             Cap::EventPlayback => "draft/event-playback",
+            Cap::LabeledResponse => "labeled-response",
+            Cap::InviteNotify => "invite-notify",
+            Cap::Setname => "setname",
+            Cap::ExtendedMonitor => "extended-monitor",
+            Cap::AccountNotify => "account-notify",
+            Cap::AccountTag => "account-tag",
         }
     }
 
@@ -54,15 +84,15 @@ impl Cap {
         Cap::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    fn bit(self) -> u16 {
-        1 << (self as u16)
+    fn bit(self) -> u32 {
+        1 << (self as u32)
     }
 }
 
 /// A set of capabilities, one bit each: small enough to copy into the
 /// fan-out loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Caps(u16);
+pub struct Caps(u32);
 
 impl Caps {
     pub fn has(self, cap: Cap) -> bool {

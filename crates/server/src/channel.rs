@@ -9,6 +9,9 @@ use crate::client::ClientId;
 pub struct Status {
     /// `+o`, shown as `@`.
     pub op: bool,
+    /// `+h` (half-operator), shown as `%`: may set the topic under `+t`,
+    /// invite under `+i`, voice members and kick those below it.
+    pub halfop: bool,
     /// `+v`, shown as `+`.
     pub voice: bool,
     /// History jobs submitted before the member joined: messages released
@@ -17,16 +20,54 @@ pub struct Status {
     pub joined_after: u64,
 }
 
-impl Status {
-    /// The prefix shown in NAMES and WHO: the highest one, or all of them
-    /// for clients with `multi-prefix`.
-    pub fn prefix(self, all: bool) -> &'static str {
-        match (self.op, self.voice, all) {
-            (true, true, true) => "@+",
-            (true, _, _) => "@",
-            (false, true, _) => "+",
-            (false, false, _) => "",
+/// How much a member may do in a channel, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    Member,
+    Voice,
+    HalfOp,
+    Op,
+}
+
+impl Rank {
+    /// The member prefix (`STATUSMSG`) and mode letter of a rank.
+    pub fn from_prefix(prefix: char) -> Option<Rank> {
+        match prefix {
+            '@' => Some(Rank::Op),
+            '%' => Some(Rank::HalfOp),
+            '+' => Some(Rank::Voice),
+            _ => None,
         }
+    }
+}
+
+impl Status {
+    /// The highest status this member holds.
+    pub fn rank(self) -> Rank {
+        if self.op {
+            Rank::Op
+        } else if self.halfop {
+            Rank::HalfOp
+        } else if self.voice {
+            Rank::Voice
+        } else {
+            Rank::Member
+        }
+    }
+
+    /// The prefix shown in NAMES and WHO: the highest one, or all of them,
+    /// highest first, for clients with `multi-prefix`.
+    pub fn prefix(self, all: bool) -> String {
+        let mut prefix = String::new();
+        for (held, symbol) in [(self.op, '@'), (self.halfop, '%'), (self.voice, '+')] {
+            if held {
+                prefix.push(symbol);
+                if !all {
+                    break;
+                }
+            }
+        }
+        prefix
     }
 }
 
@@ -37,17 +78,50 @@ pub struct Topic {
     pub set_at: u64,
 }
 
-/// One `+b` entry.
+/// One entry of a mask list (`+b`, `+e`, `+I`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ban {
+pub struct MaskEntry {
     /// `nick!user@host`, with `*` and `?`.
     pub mask: String,
     pub set_by: String,
     pub set_at: u64,
 }
 
-/// Most entries in a channel's ban list (ISUPPORT `MAXLIST=b:…`).
-pub const MAX_BANS: usize = 100;
+/// Most entries in each of a channel's mask lists (ISUPPORT `MAXLIST`).
+pub const MAX_LIST_ENTRIES: usize = 100;
+
+/// The channel modes that hold lists of masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaskList {
+    /// `+b`: who may not join or speak.
+    Bans,
+    /// `+e`: who is let past the bans.
+    Exceptions,
+    /// `+I`: who may join an invite-only channel uninvited.
+    InviteExceptions,
+}
+
+impl MaskList {
+    pub const ALL: [MaskList; 3] = [
+        MaskList::Bans,
+        MaskList::Exceptions,
+        MaskList::InviteExceptions,
+    ];
+
+    pub fn from_letter(letter: char) -> Option<MaskList> {
+        MaskList::ALL
+            .into_iter()
+            .find(|list| list.letter() == letter)
+    }
+
+    pub fn letter(self) -> char {
+        match self {
+            MaskList::Bans => 'b',
+            MaskList::Exceptions => 'e',
+            MaskList::InviteExceptions => 'I',
+        }
+    }
+}
 
 /// A ban mask completed to `nick!user@host` (`bob` → `bob!*@*`,
 /// `*@host` → `*!*@host`), as other servers do.
@@ -60,7 +134,7 @@ pub fn full_mask(mask: &str) -> String {
     }
 }
 
-/// Channel modes ciao supports (`CHANMODES=b,k,l,imnst`).
+/// Channel modes ciao supports (`CHANMODES=beI,k,l,imnst`).
 #[derive(Debug, Clone, Default)]
 pub struct Modes {
     /// `+t`: only operators change the topic.
@@ -74,7 +148,11 @@ pub struct Modes {
     /// `+i`: only invited clients may join.
     pub invite_only: bool,
     /// `+b`: who may not join, as `nick!user@host` masks with wildcards.
-    pub bans: Vec<Ban>,
+    pub bans: Vec<MaskEntry>,
+    /// `+e`: ban exceptions.
+    pub exceptions: Vec<MaskEntry>,
+    /// `+I`: invite exceptions.
+    pub invite_exceptions: Vec<MaskEntry>,
     /// `+k`: the key needed to join.
     pub key: Option<String>,
     /// `+l`: the most members allowed.
@@ -82,6 +160,22 @@ pub struct Modes {
 }
 
 impl Modes {
+    pub fn list(&self, list: MaskList) -> &Vec<MaskEntry> {
+        match list {
+            MaskList::Bans => &self.bans,
+            MaskList::Exceptions => &self.exceptions,
+            MaskList::InviteExceptions => &self.invite_exceptions,
+        }
+    }
+
+    pub fn list_mut(&mut self, list: MaskList) -> &mut Vec<MaskEntry> {
+        match list {
+            MaskList::Bans => &mut self.bans,
+            MaskList::Exceptions => &mut self.exceptions,
+            MaskList::InviteExceptions => &mut self.invite_exceptions,
+        }
+    }
+
     /// `+kl...` and its parameters; the key is shown only to members.
     pub fn describe(&self, show_key: bool) -> (String, Vec<String>) {
         let mut flags = String::from("+");
@@ -126,13 +220,18 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// True when a ban matches `mask` (`nick!user@host`).
+    /// True when a ban matches `mask` (`nick!user@host`) and no ban
+    /// exception does.
     pub fn is_banned(&self, mask: &str) -> bool {
+        self.matches(MaskList::Bans, mask) && !self.matches(MaskList::Exceptions, mask)
+    }
+
+    /// True when an entry of `list` matches `mask` (`nick!user@host`).
+    pub fn matches(&self, list: MaskList, mask: &str) -> bool {
         let mask = ciao_proto::irc_lower(mask);
-        self.modes
-            .bans
-            .iter()
-            .any(|ban| crate::commands::wildcard_match(&ciao_proto::irc_lower(&ban.mask), &mask))
+        self.modes.list(list).iter().any(|entry| {
+            crate::commands::wildcard_match(&ciao_proto::irc_lower(&entry.mask), &mask)
+        })
     }
 
     /// A new channel with the usual `+nt` defaults.
@@ -152,13 +251,19 @@ impl Channel {
     }
 
     pub fn is_op(&self, id: ClientId) -> bool {
-        self.members.get(&id).is_some_and(|s| s.op)
+        self.rank(id) >= Some(Rank::Op)
     }
 
-    /// May this member speak under `+m`?
+    /// A member's rank; `None` for non-members.
+    pub fn rank(&self, id: ClientId) -> Option<Rank> {
+        self.members.get(&id).map(|status| status.rank())
+    }
+
+    /// May this client speak here (`+n`, `+m`)? Bans are checked apart,
+    /// since they need the client's mask.
     pub fn can_speak(&self, id: ClientId) -> bool {
-        match self.members.get(&id) {
-            Some(status) => !self.modes.moderated || status.op || status.voice,
+        match self.rank(id) {
+            Some(rank) => !self.modes.moderated || rank >= Rank::Voice,
             None => !self.modes.no_external && !self.modes.moderated,
         }
     }

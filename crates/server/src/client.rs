@@ -53,6 +53,9 @@ pub struct Client {
     pub invisible: bool,
     /// User mode `+w`: receives WALLOPS.
     pub wallops: bool,
+    /// User mode `+B` (IRCv3 bot mode): marked as a bot in WHO and WHOIS,
+    /// and its messages carry the `bot` tag.
+    pub bot: bool,
     /// Channels joined, by folded name.
     pub channels: Vec<CaseKey>,
     /// Where lines for this client go.
@@ -94,6 +97,7 @@ impl Client {
             oper: false,
             invisible: false,
             wallops: false,
+            bot: false,
             channels: Vec::new(),
             outbox,
             connected_at: crate::clock::now_secs(),
@@ -128,6 +132,9 @@ impl Client {
         }
         if self.wallops {
             modes.push('w');
+        }
+        if self.bot {
+            modes.push('B');
         }
         modes
     }

@@ -36,6 +36,9 @@ pub struct Fanout {
     time: u64,
     /// IRCv3 `msgid`, for recipients with message-tags.
     msgid: Option<String>,
+    /// Sent by a client in bot mode (`+B`): the `bot` tag, for recipients
+    /// with message-tags.
+    bot: bool,
     /// Serialised forms: plain, then IRC by (server-time, message-tags).
     cache: [Option<Bytes>; 5],
 }
@@ -49,6 +52,7 @@ impl Fanout {
             plain_skip: None,
             time: crate::clock::now_millis(),
             msgid: None,
+            bot: false,
             cache: Default::default(),
         }
     }
@@ -62,6 +66,11 @@ impl Fanout {
 
     pub fn with_msgid(mut self, msgid: String) -> Self {
         self.msgid = Some(msgid);
+        self
+    }
+
+    pub fn from_bot(mut self, bot: bool) -> Self {
+        self.bot = bot;
         self
     }
 
@@ -112,6 +121,12 @@ impl Fanout {
                         });
                     }
                     if tags {
+                        if self.bot {
+                            message.tags.push(Tag {
+                                key: "bot".to_owned(),
+                                value: None,
+                            });
+                        }
                         if let Some(msgid) = &self.msgid {
                             message.tags.push(Tag {
                                 key: "msgid".to_owned(),

@@ -134,7 +134,7 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
     client.realname = "plain-text client".to_owned();
     client.set_nick(name);
     client.registered = true;
-    state.note_registration();
+    state.note_registration(id);
     tracing::info!(id, nick = name, "registered (plain)");
     state.send_plain(id, &lang.welcome(name));
     registration::join_default_channel(state, id);

@@ -5,6 +5,7 @@
 //! clients the same order of events; nothing inside ever waits (sending is
 //! a push onto a bounded outbox), so the lock is held for microseconds.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -12,12 +13,14 @@ use bytes::Bytes;
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use crate::caps::Cap;
-use crate::channel::{Channel, Status};
+use crate::channel::{Channel, Rank, Status};
 use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
 use crate::fanout::{Fanout, plain_line};
 use crate::history::{Event, History, Job, Scope, Stored, conversation, replay};
+use crate::monitor::Monitors;
 use crate::outbox::CloseReason;
+use crate::responses::{Responses, Token};
 use crate::whowas::Whowas;
 
 /// Most channels one client may be in (`CHANLIMIT=#:`).
@@ -45,6 +48,12 @@ pub struct State {
     pub history: Option<History>,
     /// Nicks given up, for WHOWAS.
     pub whowas: Whowas,
+    /// MONITOR: who watches which nick.
+    pub monitors: Monitors,
+    /// labeled-response: replies being gathered. Every delivery looks
+    /// here, through `&self` (fan-out borrows the clients), hence the
+    /// `RefCell`; the hub's mutex keeps it to one thread at a time.
+    responses: RefCell<Responses>,
     next_id: ClientId,
 }
 
@@ -74,6 +83,8 @@ impl State {
             next_batch: 0,
             history: None,
             whowas: Whowas::default(),
+            monitors: Monitors::default(),
+            responses: RefCell::default(),
             next_id: 1,
         }
     }
@@ -99,10 +110,35 @@ impl State {
         self.channels.get(&CaseKey::new(name))
     }
 
+    /// Queues one line for `client`: every line to a client passes here,
+    /// so a labeled command's responses can be gathered (see
+    /// [`responses`](crate::responses)).
+    pub fn deliver(&self, client: &Client, line: Bytes) {
+        let mut responses = self.responses.borrow_mut();
+        let line = if responses.is_idle() {
+            Some(line)
+        } else {
+            responses.capture(client.id, line)
+        };
+        drop(responses);
+        if let Some(line) = line {
+            client.outbox.send(line);
+        }
+    }
+
+    /// As [`deliver`](Self::deliver), for a line that is never a response
+    /// to the client's own command (a message it sent to itself).
+    pub fn deliver_aside(&self, client: &Client, line: Bytes) {
+        let line = self.responses.borrow_mut().capture_aside(client.id, line);
+        if let Some(line) = line {
+            client.outbox.send(line);
+        }
+    }
+
     /// Queues a raw line for one client.
     pub fn send_bytes(&self, id: ClientId, line: Bytes) {
         if let Some(client) = self.clients.get(&id) {
-            client.outbox.send(line);
+            self.deliver(client, line);
         }
     }
 
@@ -112,7 +148,7 @@ impl State {
         if let Some(client) = self.clients.get(&id)
             && client.protocol == Protocol::Irc
         {
-            client.outbox.send(message.to_bytes());
+            self.deliver(client, message.to_bytes());
         }
     }
 
@@ -121,7 +157,40 @@ impl State {
         if let Some(client) = self.clients.get(&id)
             && client.protocol == Protocol::Plain
         {
-            client.outbox.send(plain_line(text));
+            self.deliver(client, plain_line(text));
+        }
+    }
+
+    /// Starts gathering the responses to `id`'s command labeled `label`.
+    pub fn begin_response(&mut self, id: ClientId, label: String) -> Token {
+        let batch = self.client(id).is_some_and(|c| c.caps.has(Cap::Batch));
+        self.responses.get_mut().begin(id, label, batch)
+    }
+
+    /// Ends a labeled command's handler. Its responses go out now, or,
+    /// when it published messages that wait for a history commit, once
+    /// those are released.
+    pub fn end_response(&mut self, token: Token) {
+        let responses = self.responses.get_mut();
+        responses.set_active(None);
+        if responses.is_deferred(token) {
+            self.submit(Vec::new(), move |state, _| state.finish_response(token));
+        } else {
+            self.finish_response(token);
+        }
+    }
+
+    fn finish_response(&mut self, token: Token) {
+        let Some(finished) = self.responses.get_mut().finish(token) else {
+            return;
+        };
+        let Some(client) = self.clients.get(&finished.client) else {
+            return;
+        };
+        let outbox = client.outbox.clone();
+        let server = self.config.server_name.clone();
+        for line in finished.into_lines(&server, || self.next_batch_ref()) {
+            outbox.send(line);
         }
     }
 
@@ -145,7 +214,7 @@ impl State {
             command: numeric.code().to_owned(),
             params: all,
         };
-        client.outbox.send(message.to_bytes());
+        self.deliver(client, message.to_bytes());
     }
 
     /// A message from the server itself (NOTICE, MODE, ERROR…).
@@ -171,10 +240,11 @@ impl State {
         skip: Option<ClientId>,
         only_with: Option<Cap>,
     ) {
-        self.fanout_channel_filtered(channel, fanout, skip, only_with, u64::MAX);
+        self.fanout_channel_filtered(channel, fanout, skip, only_with);
     }
 
-    /// Sends a released history job's `fanout` to the channel's members,
+    /// Sends a released history job's `fanout` to the channel's members
+    /// of at least `min_rank` (everyone, or the operators for `@#chan`),
     /// but not to those who joined after the job was submitted: its line
     /// reaches them in their join's replay.
     pub fn fanout_channel_released(
@@ -183,9 +253,22 @@ impl State {
         fanout: &mut Fanout,
         skip: Option<ClientId>,
         stored: Option<Stored<'_>>,
+        min_rank: Rank,
     ) {
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
-        self.fanout_channel_filtered(channel, fanout, skip, None, ticket);
+        let Some(channel) = self.channels.get(channel) else {
+            return;
+        };
+        for (id, status) in &channel.members {
+            if Some(*id) == skip || status.joined_after >= ticket || status.rank() < min_rank {
+                continue;
+            }
+            if let Some(client) = self.clients.get(id)
+                && let Some(line) = fanout.bytes_for(client)
+            {
+                self.deliver(client, line);
+            }
+        }
     }
 
     fn fanout_channel_filtered(
@@ -194,36 +277,36 @@ impl State {
         fanout: &mut Fanout,
         skip: Option<ClientId>,
         only_with: Option<Cap>,
-        ticket: u64,
     ) {
         let Some(channel) = self.channels.get(channel) else {
             return;
         };
-        for (id, status) in &channel.members {
-            if Some(*id) == skip || status.joined_after >= ticket {
+        for id in channel.members.keys() {
+            if Some(*id) == skip {
                 continue;
             }
             if let Some(client) = self.clients.get(id)
                 && only_with.is_none_or(|cap| client.caps.has(cap))
                 && let Some(line) = fanout.bytes_for(client)
             {
-                client.outbox.send(line);
+                self.deliver(client, line);
             }
         }
     }
 
     /// Sends `fanout` once to everyone who shares a channel with `id`, and
     /// to `id` itself when `include_self`. `only_with` limits it to clients
-    /// that negotiated a capability (away-notify).
+    /// that negotiated a capability (away-notify). Returns everyone it
+    /// considered, for extended-monitor not to tell them twice.
     pub fn fanout_neighbours(
         &self,
         id: ClientId,
         fanout: &mut Fanout,
         include_self: bool,
         only_with: Option<Cap>,
-    ) {
+    ) -> HashSet<ClientId> {
         let Some(client) = self.clients.get(&id) else {
-            return;
+            return HashSet::new();
         };
         let mut seen = HashSet::new();
         if !include_self {
@@ -242,9 +325,10 @@ impl State {
                 && only_with.is_none_or(|cap| recipient.caps.has(cap))
                 && let Some(line) = fanout.bytes_for(recipient)
             {
-                recipient.outbox.send(line);
+                self.deliver(recipient, line);
             }
         }
+        seen
     }
 
     /// Puts `id` into a channel (creating it, with `id` as operator) and
@@ -269,8 +353,8 @@ impl State {
             .or_insert_with(|| Channel::new(name));
         let status = Status {
             op: channel.members.is_empty(),
-            voice: false,
             joined_after: self.history.as_ref().map_or(0, History::submitted),
+            ..Status::default()
         };
         channel.members.insert(id, status);
         // An invitation is used up by joining.
@@ -295,7 +379,7 @@ impl State {
                     &mut basic
                 };
                 if let Some(line) = fanout.bytes_for(recipient) {
-                    recipient.outbox.send(line);
+                    self.deliver(recipient, line);
                 }
             }
         }
@@ -380,6 +464,18 @@ impl State {
 
     /// RPL_NAMREPLY lines (packed up to ~400 bytes) and RPL_ENDOFNAMES.
     pub fn send_names(&self, id: ClientId, key: &CaseKey) {
+        if let Some(channel) = self.channels.get(key) {
+            self.send_name_replies(id, key);
+            self.reply(
+                id,
+                Numeric::EndOfNames,
+                [channel.name.as_str(), "End of /NAMES list"],
+            );
+        }
+    }
+
+    /// RPL_NAMREPLY lines, packed up to ~400 bytes each.
+    pub fn send_name_replies(&self, id: ClientId, key: &CaseKey) {
         let Some(viewer) = self.clients.get(&id) else {
             return;
         };
@@ -425,11 +521,6 @@ impl State {
                 [symbol, channel.name.as_str(), line.as_str()],
             );
         }
-        self.reply(
-            id,
-            Numeric::EndOfNames,
-            [channel.name.as_str(), "End of /NAMES list"],
-        );
     }
 
     /// Removes `id` from a channel, dropping the channel when it empties.
@@ -452,6 +543,7 @@ impl State {
             return;
         };
         if client.registered {
+            self.tell_watchers_offline(&client.nick);
             let quit = Message::new("QUIT", [reason]).with_source(client.mask.clone());
             let channels: Vec<CaseKey> = client.channels.clone();
             let mut fanout = Fanout::new(quit.clone(), Some(self.config.lang.left(&client.nick)));
@@ -464,6 +556,7 @@ impl State {
         if client.registered {
             self.whowas.record(&client);
         }
+        self.monitors.clear(id);
         for channel in self.channels.values_mut() {
             if !channel.invited.is_empty() {
                 channel.invited.remove(&id);
@@ -568,6 +661,30 @@ impl State {
         events: Vec<Event>,
         release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
     ) {
+        // A labeled command's deferred release is still part of its
+        // response: it runs as that command again.
+        let responses = self.responses.get_mut();
+        if let Some(token) = responses.active()
+            && self.history.is_some()
+        {
+            responses.defer(token);
+            self.submit(events, move |state, stored| {
+                let previous = state.responses.get_mut().set_active(Some(token));
+                release(state, stored);
+                state.responses.get_mut().set_active(previous);
+            });
+        } else {
+            self.submit(events, release);
+        }
+    }
+
+    /// Queues `events` and their release with the history writer, or runs
+    /// the release at once with history off.
+    fn submit(
+        &mut self,
+        events: Vec<Event>,
+        release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
+    ) {
         match &mut self.history {
             None => release(self, None),
             Some(history) => {
@@ -604,7 +721,9 @@ impl State {
             })
             .collect();
         if !events.is_empty() {
-            self.publish(events, |_, _| {});
+            // Not `publish`: the event went out already, so a labeled
+            // command need not wait for it.
+            self.submit(events, |_, _| {});
         }
     }
 
@@ -615,10 +734,12 @@ impl State {
         self.history.as_ref().map_or(0, History::submitted)
     }
 
-    /// Records a newly registered client for the LUSERS peak.
-    pub fn note_registration(&mut self) {
+    /// Records that `id` registered: for the LUSERS peak and for those
+    /// monitoring its nick.
+    pub fn note_registration(&mut self, id: ClientId) {
         let (registered, _) = self.counts();
         self.peak_users = self.peak_users.max(registered);
+        self.tell_watchers_online(id);
     }
 
     /// Number of registered clients, and of unregistered connections.

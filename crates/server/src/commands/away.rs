@@ -19,10 +19,14 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         Some(_) => ctx.reply(Numeric::NowAway, ["You have been marked as being away"]),
         None => ctx.reply(Numeric::UnAway, ["You are no longer marked as being away"]),
     }
-    // away-notify: tell neighbours who asked for it.
+    // away-notify: tell neighbours who asked for it, and (with
+    // extended-monitor) those watching.
     let params: Vec<String> = text.into_iter().collect();
     let mut fanout = Fanout::new(Message::new("AWAY", params).with_source(ctx.mask()), None);
-    ctx.state
+    let told = ctx
+        .state
         .fanout_neighbours(ctx.id, &mut fanout, false, Some(Cap::AwayNotify));
+    ctx.state
+        .tell_watchers_change(ctx.id, &mut fanout, Cap::AwayNotify, &told);
     Ok(())
 }

@@ -47,8 +47,8 @@ const TOPICS: &[(&str, &str, &str)] = &[
     ),
     (
         "LIST",
-        "LIST [<channel>[,...]]",
-        "Channels and their topics.",
+        "LIST [<mask>|!<mask>|>n|<n|C>n|C<n|T>n|T<n[,...]]",
+        "Channels and their topics, filtered by name, users, age or topic age.",
     ),
     ("LUSERS", "LUSERS", "How many users are here."),
     (
@@ -56,8 +56,13 @@ const TOPICS: &[(&str, &str, &str)] = &[
         "MODE <channel>|<nick> [<modes> [<params>]]",
         "Shows or changes modes.",
     ),
+    (
+        "MONITOR",
+        "MONITOR +|- <nick>[,...] | C | L | S",
+        "Tells you when nicks come online or go offline.",
+    ),
     ("MOTD", "MOTD", "The message of the day."),
-    ("NAMES", "NAMES [<channel>]", "Who is in a channel."),
+    ("NAMES", "NAMES [<channel>[,...]]", "Who is in a channel."),
     ("NICK", "NICK <nick>", "Changes your nick."),
     (
         "NOTICE",
@@ -76,6 +81,7 @@ const TOPICS: &[(&str, &str, &str)] = &[
         "Says something to a channel or a user.",
     ),
     ("QUIT", "QUIT [<reason>]", "Leaves the server."),
+    ("SETNAME", "SETNAME <realname>", "Changes your real name."),
     ("TIME", "TIME", "The server's time."),
     (
         "TOPIC",
@@ -89,7 +95,11 @@ const TOPICS: &[(&str, &str, &str)] = &[
         "WALLOPS <text>",
         "A message to everyone with +w (IRC operators).",
     ),
-    ("WHO", "WHO <mask>|<channel>", "Lists users."),
+    (
+        "WHO",
+        "WHO <mask>|<channel> [o][%<fields>[,<token>]]",
+        "Lists users (o: operators only; %fields: WHOX).",
+    ),
     ("WHOIS", "WHOIS <nick>", "About a user."),
     (
         "WHOWAS",

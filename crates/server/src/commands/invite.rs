@@ -1,12 +1,16 @@
 //! INVITE <nick> <channel> | INVITE
 //!
-//! Invites a user to a channel the inviter is in (as an operator when the
-//! channel is `+i`); the invitation lets it past `+i` once. Without
+//! Invites a user to a channel the inviter is in (as a half-operator or
+//! above when the channel is `+i`); the invitation lets it in once, past
+//! `+i`, `+k`, `+l` and bans. Members with `invite-notify` are told. Without
 //! parameters, lists the channels the sender is invited to.
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx};
+use crate::caps::Cap;
+use crate::channel::Rank;
+use crate::fanout::Fanout;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (Some(nick), Some(name)) = (message.param(0), message.param(1)) else {
@@ -43,7 +47,8 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             [target_nick.as_str(), &shown, "is already on channel"],
         ));
     }
-    if channel.modes.invite_only && !channel.is_op(ctx.id) {
+    let invite_only = channel.modes.invite_only;
+    if invite_only && channel.rank(ctx.id) < Some(Rank::HalfOp) {
         return Err(CommandError::numeric(
             Numeric::ChanOPrivsNeeded,
             [shown.as_str(), "You're not channel operator"],
@@ -55,10 +60,31 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     ctx.reply(Numeric::Inviting, [target_nick.as_str(), &shown]);
     let invite = Message::new("INVITE", [target_nick.as_str(), &shown]).with_source(ctx.mask());
     ctx.state.send(target_id, &invite);
+    notify_members(ctx, &key, invite, invite_only);
     if let Some(away) = ctx.state.client(target_id).and_then(|c| c.away.clone()) {
         ctx.reply(Numeric::Away, [target_nick, away]);
     }
     Ok(())
+}
+
+/// invite-notify: members who asked are told of the invitation; in an
+/// invite-only channel only those who could have invited themselves.
+fn notify_members(ctx: &mut Ctx<'_>, key: &CaseKey, invite: Message, invite_only: bool) {
+    let Some(channel) = ctx.state.channels.get(key) else {
+        return;
+    };
+    let mut fanout = Fanout::new(invite, None);
+    for (member, status) in &channel.members {
+        if *member == ctx.id || (invite_only && status.rank() < Rank::HalfOp) {
+            continue;
+        }
+        if let Some(client) = ctx.state.client(*member)
+            && client.caps.has(Cap::InviteNotify)
+            && let Some(line) = fanout.bytes_for(client)
+        {
+            ctx.state.deliver(client, line);
+        }
+    }
 }
 
 /// RPL_INVITELIST for each channel the sender is invited to.

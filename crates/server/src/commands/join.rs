@@ -4,6 +4,8 @@ use ciao_proto::names::is_channel_name;
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandResult, Ctx, part};
+use crate::channel::{Channel, MaskList};
+use crate::client::ClientId;
 use crate::state::MAX_CHANNELS_PER_CLIENT;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
@@ -50,44 +52,44 @@ fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
         );
         return;
     }
-    if let Some(channel) = ctx.state.channels.get(&channel_key) {
-        let invited = channel.invited.contains(&ctx.id);
-        if !invited && channel.is_banned(&client.mask) {
-            let shown = channel.name.clone();
-            ctx.reply(
-                Numeric::BannedFromChan,
-                [shown.as_str(), "Cannot join channel (+b)"],
-            );
-            return;
-        }
-        if channel.modes.invite_only && !invited {
-            let shown = channel.name.clone();
-            ctx.reply(
-                Numeric::InviteOnlyChan,
-                [shown.as_str(), "Cannot join channel (+i)"],
-            );
-            return;
-        }
-        if let Some(expected) = &channel.modes.key
-            && key != Some(expected.as_str())
-        {
-            let shown = channel.name.clone();
-            ctx.reply(
-                Numeric::BadChannelKey,
-                [shown.as_str(), "Cannot join channel (+k)"],
-            );
-            return;
-        }
-        if let Some(limit) = channel.modes.limit
-            && channel.members.len() >= limit
-        {
-            let shown = channel.name.clone();
-            ctx.reply(
-                Numeric::ChannelIsFull,
-                [shown.as_str(), "Cannot join channel (+l)"],
-            );
-            return;
-        }
+    if let Some(channel) = ctx.state.channels.get(&channel_key)
+        && let Some((numeric, mode)) = refusal(channel, &client.mask, ctx.id, key)
+    {
+        let shown = channel.name.clone();
+        ctx.reply(numeric, [shown, format!("Cannot join channel (+{mode})")]);
+        return;
     }
     ctx.state.join(ctx.id, name);
+}
+
+/// Why `mask` (client `id`) may not join `channel` with `key`: the error
+/// and the mode that refuses it. An invitation gets past everything
+/// (bans, `+i`, `+k`, `+l`), as in InspIRCd; an invite exception (`+I`)
+/// only past `+i`, and a ban exception (`+e`) past the bans.
+fn refusal(
+    channel: &Channel,
+    mask: &str,
+    id: ClientId,
+    key: Option<&str>,
+) -> Option<(Numeric, char)> {
+    if channel.invited.contains(&id) {
+        return None;
+    }
+    if channel.is_banned(mask) {
+        return Some((Numeric::BannedFromChan, 'b'));
+    }
+    if channel.modes.invite_only && !channel.matches(MaskList::InviteExceptions, mask) {
+        return Some((Numeric::InviteOnlyChan, 'i'));
+    }
+    if let Some(expected) = &channel.modes.key
+        && key != Some(expected.as_str())
+    {
+        return Some((Numeric::BadChannelKey, 'k'));
+    }
+    if let Some(limit) = channel.modes.limit
+        && channel.members.len() >= limit
+    {
+        return Some((Numeric::ChannelIsFull, 'l'));
+    }
+    None
 }

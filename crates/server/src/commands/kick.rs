@@ -6,6 +6,7 @@
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx};
+use crate::channel::Rank;
 use crate::client::Protocol;
 use crate::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
@@ -63,11 +64,15 @@ fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandR
             [name, "You're not on that channel"],
         ));
     }
-    if !channel.is_op(ctx.id) {
-        return Err(CommandError::numeric(
+    let rank = channel.rank(ctx.id);
+    let not_operator = || {
+        CommandError::numeric(
             Numeric::ChanOPrivsNeeded,
             [channel_name.as_str(), "You're not channel operator"],
-        ));
+        )
+    };
+    if rank < Some(Rank::HalfOp) {
+        return Err(not_operator());
     }
     let target = ctx
         .state
@@ -80,6 +85,10 @@ fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandR
             [nick, channel_name.as_str(), "They aren't on that channel"],
         ));
     };
+    // Operators may kick anyone; half-operators only those below them.
+    if rank < Some(Rank::Op) && channel.rank(target_id) >= Some(Rank::HalfOp) {
+        return Err(not_operator());
+    }
     let kicker = ctx.nick();
     let lang = ctx.state.config.lang;
     let kick =

@@ -1,22 +1,40 @@
-//! LIST [<channel>{,<channel>}]
+//! LIST [<condition>{,<condition>}]
+//!
+//! Without conditions, every channel the sender may see. Conditions
+//! (`ELIST=CMNTU`): a channel name or a mask with `*`/`?` (M) names the
+//! channels wanted; `!mask` (N) leaves matching ones out; `>n`/`<n` (U)
+//! bound the member count; `C>n`/`C<n` keep channels created more/less
+//! than n minutes ago, `T>n`/`T<n` those whose topic was set more/less
+//! than n minutes ago. A channel must satisfy every condition, and at
+//! least one name or mask when any is given.
 
-use ciao_proto::{CaseKey, Message, Numeric};
+use ciao_proto::{Message, Numeric, irc_lower};
 
-use super::{CommandResult, Ctx};
+use super::{CommandResult, Ctx, wildcard_match};
+use crate::channel::Channel;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
-    let wanted: Option<Vec<CaseKey>> = message
+    let conditions: Vec<Condition> = message
         .param(0)
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split(',').map(CaseKey::new).collect());
+        .unwrap_or("")
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .filter_map(Condition::parse)
+        .collect();
+    let any_name = conditions.iter().any(|c| matches!(c, Condition::Name(_)));
+    let now = crate::clock::now_secs();
     ctx.reply(Numeric::ListStart, ["Channel", "Users  Name"]);
     let mut rows: Vec<(String, usize, String)> = ctx
         .state
         .channels
-        .iter()
-        .filter(|(key, _)| wanted.as_ref().is_none_or(|w| w.contains(key)))
-        .filter(|(_, ch)| !ch.modes.secret || ch.members.contains_key(&ctx.id))
-        .map(|(_, ch)| {
+        .values()
+        .filter(|ch| !ch.modes.secret || ch.members.contains_key(&ctx.id))
+        .filter(|ch| {
+            let name = irc_lower(&ch.name);
+            let named = conditions.iter().any(|c| c.names(&name));
+            (!any_name || named) && conditions.iter().all(|c| c.keeps(ch, &name, now))
+        })
+        .map(|ch| {
             let topic = ch
                 .topic
                 .as_ref()
@@ -31,4 +49,86 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     }
     ctx.reply(Numeric::ListEnd, ["End of /LIST"]);
     Ok(())
+}
+
+/// One comma-separated LIST condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Condition {
+    /// A channel name or mask, folded.
+    Name(String),
+    /// `!mask`, folded.
+    NotName(String),
+    /// Member count above / below.
+    MoreUsers(usize),
+    FewerUsers(usize),
+    /// Created more / less than this many minutes ago.
+    OlderThan(u64),
+    NewerThan(u64),
+    /// Topic set more / less than this many minutes ago.
+    TopicOlderThan(u64),
+    TopicNewerThan(u64),
+}
+
+impl Condition {
+    /// `None` for a condition that does not parse: it is ignored, as an
+    /// unknown ELIST extension would be.
+    fn parse(text: &str) -> Option<Condition> {
+        let number = |s: &str| s.parse::<u64>().ok();
+        Some(match text.as_bytes() {
+            [b'>', ..] => Condition::MoreUsers(usize::try_from(number(&text[1..])?).ok()?),
+            [b'<', ..] => Condition::FewerUsers(usize::try_from(number(&text[1..])?).ok()?),
+            [b'C' | b'c', b'>', ..] => Condition::OlderThan(number(&text[2..])?),
+            [b'C' | b'c', b'<', ..] => Condition::NewerThan(number(&text[2..])?),
+            [b'T' | b't', b'>', ..] => Condition::TopicOlderThan(number(&text[2..])?),
+            [b'T' | b't', b'<', ..] => Condition::TopicNewerThan(number(&text[2..])?),
+            [b'!', ..] => Condition::NotName(irc_lower(&text[1..])),
+            _ => Condition::Name(irc_lower(text)),
+        })
+    }
+
+    /// True when this is a name or mask that `name` (folded) matches.
+    fn names(&self, name: &str) -> bool {
+        matches!(self, Condition::Name(mask) if wildcard_match(mask, name))
+    }
+
+    /// False when this condition leaves `channel` out.
+    fn keeps(&self, channel: &Channel, name: &str, now: u64) -> bool {
+        // Ages in seconds, compared with whole minutes.
+        let age = |since: u64| now.saturating_sub(since);
+        let topic_age = channel.topic.as_ref().map(|t| age(t.set_at));
+        match self {
+            Condition::Name(_) => true,
+            Condition::NotName(mask) => !wildcard_match(mask, name),
+            Condition::MoreUsers(n) => channel.members.len() > *n,
+            Condition::FewerUsers(n) => channel.members.len() < *n,
+            Condition::OlderThan(minutes) => age(channel.created_at) > minutes * 60,
+            Condition::NewerThan(minutes) => age(channel.created_at) < minutes * 60,
+            Condition::TopicOlderThan(minutes) => topic_age.is_some_and(|a| a > minutes * 60),
+            Condition::TopicNewerThan(minutes) => topic_age.is_some_and(|a| a < minutes * 60),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Condition;
+
+    #[test]
+    fn conditions() {
+        assert_eq!(Condition::parse(">2"), Some(Condition::MoreUsers(2)));
+        assert_eq!(Condition::parse("<10"), Some(Condition::FewerUsers(10)));
+        assert_eq!(Condition::parse("C>5"), Some(Condition::OlderThan(5)));
+        assert_eq!(Condition::parse("T<1"), Some(Condition::TopicNewerThan(1)));
+        assert_eq!(
+            Condition::parse("!#Ch*"),
+            Some(Condition::NotName("#ch*".to_owned()))
+        );
+        assert_eq!(
+            Condition::parse("#Chan"),
+            Some(Condition::Name("#chan".to_owned()))
+        );
+        assert_eq!(Condition::parse(">x"), None);
+        assert!(Condition::Name("#c*n2".to_owned()).names("#chan2"));
+        assert!(!Condition::Name("#c*n2".to_owned()).names("#chan1"));
+    }
 }

@@ -16,6 +16,7 @@ mod kick;
 mod kill;
 mod list;
 mod mode;
+mod monitor;
 mod names;
 mod nick;
 mod oper;
@@ -24,6 +25,7 @@ mod pass;
 mod ping;
 pub mod privmsg;
 mod quit;
+mod setname;
 mod topic;
 pub mod user;
 mod userhost;
@@ -39,7 +41,9 @@ pub use who::wildcard_match;
 
 use ciao_proto::{Message, Numeric};
 
+use crate::caps::Cap;
 use crate::client::{Client, ClientId};
+use crate::responses::MAX_LABEL_LEN;
 use crate::state::State;
 
 /// Why a command was refused; turned into a numeric reply centrally.
@@ -151,6 +155,8 @@ fn spec(verb: &str) -> Option<Spec> {
         "ISON" => (1, false, userhost::ison),
         "USERHOST" => (1, false, userhost::userhost),
         "CHATHISTORY" => (1, false, chathistory::handle),
+        "MONITOR" => (1, false, monitor::handle),
+        "SETNAME" => (1, false, setname::handle),
         _ => return None,
     };
     Some(Spec {
@@ -160,8 +166,29 @@ fn spec(verb: &str) -> Option<Spec> {
     })
 }
 
-/// Runs one IRC command from client `id`.
+/// Runs one IRC command from client `id`. With labeled-response, the
+/// replies to a labeled command are gathered and labeled as a whole.
 pub fn dispatch(state: &mut State, id: ClientId, message: &Message) {
+    match label(state, id, message) {
+        Some(label) => {
+            let token = state.begin_response(id, label);
+            run(state, id, message);
+            state.end_response(token);
+        }
+        None => run(state, id, message),
+    }
+}
+
+/// The command's `label`, when the client negotiated labeled-response.
+fn label(state: &State, id: ClientId, message: &Message) -> Option<String> {
+    let label = message.tag("label")??;
+    let wanted = state
+        .client(id)
+        .is_some_and(|c| c.caps.has(Cap::LabeledResponse));
+    (wanted && !label.is_empty() && label.len() <= MAX_LABEL_LEN).then(|| label.to_owned())
+}
+
+fn run(state: &mut State, id: ClientId, message: &Message) {
     let Some(client) = state.client(id) else {
         return;
     };

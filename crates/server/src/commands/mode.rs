@@ -1,15 +1,17 @@
 //! MODE <nick> [<modestring>]
 //! MODE <channel> [<modestring> [<mode arguments>…]]
 //!
-//! User modes: `+i` (invisible), `-o` (drop operator). Channel modes:
-//! `+o +v` (member status), `+t +n +m +s` (flags), `+k <key>`, `+l <limit>`.
-//! Applied changes are announced to the channel in one MODE line.
+//! User modes: `+i` (invisible), `+w` (wallops), `+B` (bot), `-o` (drop
+//! operator). Channel modes: `+o +h +v` (member status), `+t +n +m +s +i`
+//! (flags), `+k <key>`, `+l <limit>`, and the mask lists `+b +e +I`.
+//! Half-operators may only voice and devoice; everything else takes an
+//! operator. Applied changes are announced to the channel in one MODE line.
 
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, irc_eq};
 
 use super::{CommandError, CommandResult, Ctx};
-use crate::channel::{Ban, MAX_BANS, full_mask};
+use crate::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, Rank, full_mask};
 use crate::fanout::Fanout;
 
 /// Most parameterised mode changes in one command (`MODES`).
@@ -73,7 +75,11 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> CommandRes
                 client.wallops = adding;
                 true
             }
-            'i' | 'o' | 'w' => false,
+            'B' if client.bot != adding => {
+                client.bot = adding;
+                true
+            }
+            'i' | 'o' | 'w' | 'B' => false,
             _ => {
                 unknown = true;
                 false
@@ -116,26 +122,16 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
         ctx.reply(Numeric::CreationTime, [name, created]);
         return Ok(());
     };
-    // `MODE #chan b` (and `+b` with no mask) asks for the ban list.
-    if modestring.trim_start_matches('+') == "b" && args.len() == 1 {
-        let bans = channel.modes.bans.clone();
-        for ban in bans {
-            ctx.reply(
-                Numeric::BanList,
-                [name.clone(), ban.mask, ban.set_by, ban.set_at.to_string()],
-            );
-        }
-        ctx.reply(
-            Numeric::EndOfBanList,
-            [name.as_str(), "End of channel ban list"],
-        );
-        return Ok(());
+    // `MODE #chan b` (or `+b`, `e`, `I` with no mask) asks for a list.
+    let letters = modestring.trim_start_matches('+');
+    if args.len() == 1
+        && let Some(list) = single_char(letters).and_then(MaskList::from_letter)
+    {
+        return show_list(ctx, &key, &name, list);
     }
-    if !channel.is_op(ctx.id) {
-        return Err(CommandError::numeric(
-            Numeric::ChanOPrivsNeeded,
-            [name.as_str(), "You're not channel operator"],
-        ));
+    let rank = channel.rank(ctx.id);
+    if rank < Some(Rank::HalfOp) {
+        return Err(not_operator(&name));
     }
 
     let mut params = args[1..].iter();
@@ -143,60 +139,134 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
     let mut applied: Vec<(bool, char, Option<String>)> = Vec::new();
     let mut param_modes = 0;
     for c in modestring.chars() {
-        match c {
-            '+' | '-' => {
-                adding = c == '+';
-                continue;
-            }
-            't' | 'n' | 'm' | 's' | 'i' => {
-                if let Some(channel) = ctx.state.channels.get_mut(&key) {
-                    let flag = match c {
-                        't' => &mut channel.modes.topic_ops_only,
-                        'n' => &mut channel.modes.no_external,
-                        'm' => &mut channel.modes.moderated,
-                        'i' => &mut channel.modes.invite_only,
-                        _ => &mut channel.modes.secret,
-                    };
-                    if *flag != adding {
-                        *flag = adding;
-                        applied.push((adding, c, None));
-                    }
-                }
-            }
-            'o' | 'v' | 'k' | 'l' | 'b' => {
-                // `-k` may carry the old key; `-l` takes none.
-                let needs_param = matches!(c, 'o' | 'v' | 'b') || adding;
-                let param = if needs_param || c == 'k' {
-                    params.next()
-                } else {
-                    None
-                };
-                if needs_param && param.is_none() {
-                    ctx.reply(Numeric::NeedMoreParams, ["MODE", "Not enough parameters"]);
-                    continue;
-                }
-                if param.is_some() {
-                    param_modes += 1;
-                    if param_modes > MAX_PARAM_MODES {
-                        break;
-                    }
-                }
-                if let Some(change) =
-                    param_mode(ctx, &key, &name, adding, c, param.map(String::as_str))
-                {
-                    applied.push(change);
-                }
-            }
-            other => {
-                ctx.reply(
-                    Numeric::UnknownMode,
-                    [other.to_string(), "is unknown mode char to me".to_owned()],
-                );
+        if c == '+' || c == '-' {
+            adding = c == '+';
+            continue;
+        }
+        let Some(needs_param) = takes_param(c, adding) else {
+            ctx.reply(
+                Numeric::UnknownMode,
+                [c.to_string(), "is unknown mode char to me".to_owned()],
+            );
+            continue;
+        };
+        // `-k` may carry the old key; it is taken if given.
+        let param = if needs_param || c == 'k' {
+            params.next()
+        } else {
+            None
+        };
+        if needs_param && param.is_none() {
+            ctx.reply(Numeric::NeedMoreParams, ["MODE", "Not enough parameters"]);
+            continue;
+        }
+        if param.is_some() {
+            param_modes += 1;
+            if param_modes > MAX_PARAM_MODES {
+                break;
             }
         }
+        // Half-operators may only voice and devoice.
+        if c != 'v' && rank < Some(Rank::Op) {
+            ctx.reply(Numeric::ChanOPrivsNeeded, [name.as_str(), NOT_OPERATOR]);
+            continue;
+        }
+        let param = param.map(String::as_str);
+        let change = match c {
+            't' | 'n' | 'm' | 's' | 'i' => flag_mode(ctx, &key, adding, c),
+            _ => param_mode(ctx, &key, &name, adding, c, param),
+        };
+        applied.extend(change);
     }
     announce(ctx, &key, &name, applied);
     Ok(())
+}
+
+const NOT_OPERATOR: &str = "You're not channel operator";
+
+fn not_operator(channel: &str) -> CommandError {
+    CommandError::numeric(Numeric::ChanOPrivsNeeded, [channel, NOT_OPERATOR])
+}
+
+fn single_char(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    let c = chars.next()?;
+    chars.next().is_none().then_some(c)
+}
+
+/// Whether channel mode `c` takes a parameter when set (`adding`) or
+/// unset; `None` for modes ciao does not know.
+fn takes_param(c: char, adding: bool) -> Option<bool> {
+    match c {
+        't' | 'n' | 'm' | 's' | 'i' => Some(false),
+        'o' | 'h' | 'v' | 'b' | 'e' | 'I' => Some(true),
+        'k' | 'l' => Some(adding),
+        _ => None,
+    }
+}
+
+/// RPL_BANLIST, RPL_EXCEPTLIST or RPL_INVITELIST entries and their end.
+/// Anyone may read the ban list; the exception lists, which say who gets
+/// past the channel's defences, are for its operators.
+fn show_list(ctx: &mut Ctx<'_>, key: &CaseKey, name: &str, list: MaskList) -> CommandResult {
+    let Some(channel) = ctx.state.channels.get(key) else {
+        return Ok(());
+    };
+    if list != MaskList::Bans && !channel.is_op(ctx.id) {
+        return Err(not_operator(name));
+    }
+    let (entry, end, text) = match list {
+        MaskList::Bans => (
+            Numeric::BanList,
+            Numeric::EndOfBanList,
+            "End of channel ban list",
+        ),
+        MaskList::Exceptions => (
+            Numeric::ExceptList,
+            Numeric::EndOfExceptList,
+            "End of channel exception list",
+        ),
+        MaskList::InviteExceptions => (
+            Numeric::InvExList,
+            Numeric::EndOfInvExList,
+            "End of channel invite exception list",
+        ),
+    };
+    for item in channel.modes.list(list) {
+        ctx.state.reply(
+            ctx.id,
+            entry,
+            [
+                name.to_owned(),
+                item.mask.clone(),
+                item.set_by.clone(),
+                item.set_at.to_string(),
+            ],
+        );
+    }
+    ctx.reply(end, [name, text]);
+    Ok(())
+}
+
+/// Sets or clears a flag mode; returns what changed.
+fn flag_mode(
+    ctx: &mut Ctx<'_>,
+    key: &CaseKey,
+    adding: bool,
+    mode: char,
+) -> Option<(bool, char, Option<String>)> {
+    let channel = ctx.state.channels.get_mut(key)?;
+    let flag = match mode {
+        't' => &mut channel.modes.topic_ops_only,
+        'n' => &mut channel.modes.no_external,
+        'm' => &mut channel.modes.moderated,
+        'i' => &mut channel.modes.invite_only,
+        _ => &mut channel.modes.secret,
+    };
+    (*flag != adding).then(|| {
+        *flag = adding;
+        (adding, mode, None)
+    })
 }
 
 /// Applies one parameterised mode; returns what changed.
@@ -209,7 +279,7 @@ fn param_mode(
     param: Option<&str>,
 ) -> Option<(bool, char, Option<String>)> {
     match mode {
-        'o' | 'v' => {
+        'o' | 'h' | 'v' => {
             let nick = param?;
             let Some(target) = ctx.state.find_nick(nick) else {
                 ctx.reply(Numeric::NoSuchNick, [nick, "No such nick/channel"]);
@@ -224,10 +294,10 @@ fn param_mode(
                 );
                 return None;
             };
-            let flag = if mode == 'o' {
-                &mut status.op
-            } else {
-                &mut status.voice
+            let flag = match mode {
+                'o' => &mut status.op,
+                'h' => &mut status.halfop,
+                _ => &mut status.voice,
             };
             (*flag != adding).then(|| {
                 *flag = adding;
@@ -274,42 +344,48 @@ fn param_mode(
                 channel.modes.limit.take().map(|_| (false, 'l', None))
             }
         }
-        'b' => {
-            let mask = full_mask(param?);
-            let by = ctx.mask();
-            let channel = ctx.state.channels.get_mut(key)?;
-            let bans = &mut channel.modes.bans;
-            let existing = bans.iter().position(|b| irc_eq(&b.mask, &mask));
-            match (adding, existing) {
-                (true, None) if bans.len() >= MAX_BANS => {
-                    ctx.reply(
-                        Numeric::BanListFull,
-                        [name, mask.as_str(), "Channel ban list is full"],
-                    );
-                    None
-                }
-                (true, None) => {
-                    bans.push(Ban {
-                        mask: mask.clone(),
-                        set_by: by,
-                        set_at: crate::clock::now_secs(),
-                    });
-                    Some((true, 'b', Some(mask)))
-                }
-                (false, Some(index)) => {
-                    let ban = bans.remove(index);
-                    Some((false, 'b', Some(ban.mask)))
-                }
-                _ => None,
-            }
-        }
         _ => {
+            let list = MaskList::from_letter(mode)?;
+            list_mode(ctx, key, name, adding, list, param?)
+        }
+    }
+}
+
+/// Adds a mask to, or removes it from, a `+b`, `+e` or `+I` list.
+fn list_mode(
+    ctx: &mut Ctx<'_>,
+    key: &CaseKey,
+    name: &str,
+    adding: bool,
+    list: MaskList,
+    mask: &str,
+) -> Option<(bool, char, Option<String>)> {
+    let mask = full_mask(mask);
+    let by = ctx.mask();
+    let channel = ctx.state.channels.get_mut(key)?;
+    let entries = channel.modes.list_mut(list);
+    let existing = entries.iter().position(|e| irc_eq(&e.mask, &mask));
+    match (adding, existing) {
+        (true, None) if entries.len() >= MAX_LIST_ENTRIES => {
             ctx.reply(
-                Numeric::UnknownMode,
-                [mode.to_string(), "is unknown mode char to me".to_owned()],
+                Numeric::BanListFull,
+                [name, mask.as_str(), "Channel list is full"],
             );
             None
         }
+        (true, None) => {
+            entries.push(MaskEntry {
+                mask: mask.clone(),
+                set_by: by,
+                set_at: crate::clock::now_secs(),
+            });
+            Some((true, list.letter(), Some(mask)))
+        }
+        (false, Some(index)) => {
+            let entry = entries.remove(index);
+            Some((false, list.letter(), Some(entry.mask)))
+        }
+        _ => None,
     }
 }
 

@@ -1,4 +1,9 @@
 //! NAMES [<channel>{,<channel>}]
+//!
+//! Several channels get their RPL_NAMREPLY lines one after the other and
+//! a single RPL_ENDOFNAMES naming the list as given (RFC 2812 §3.2.5).
+//! Channels the sender may not see (secret, not a member) and unknown
+//! ones add nothing.
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
@@ -11,17 +16,21 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ctx.reply(Numeric::EndOfNames, ["*", "End of /NAMES list"]);
         return Ok(());
     };
+    let mut end = list.to_owned();
     for name in list.split(',').filter(|n| !n.is_empty()) {
         let key = CaseKey::new(name);
-        let visible =
-            ctx.state.channels.get(&key).is_some_and(|channel| {
-                !channel.modes.secret || channel.members.contains_key(&ctx.id)
-            });
-        if visible {
-            ctx.state.send_names(ctx.id, &key);
-        } else {
-            ctx.reply(Numeric::EndOfNames, [name, "End of /NAMES list"]);
+        let Some(channel) = ctx.state.channels.get(&key) else {
+            continue;
+        };
+        if channel.modes.secret && !channel.members.contains_key(&ctx.id) {
+            continue;
         }
+        // One channel ends as it is called, as after a JOIN.
+        if end == name {
+            end = channel.name.clone();
+        }
+        ctx.state.send_name_replies(ctx.id, &key);
     }
+    ctx.reply(Numeric::EndOfNames, [end.as_str(), "End of /NAMES list"]);
     Ok(())
 }

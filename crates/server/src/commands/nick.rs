@@ -70,6 +70,11 @@ pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
             .unwrap_or_default();
         ctx.state
             .record_event(channels.iter().map(CaseKey::as_str), &nick);
+        // MONITOR: a change of case only is no news.
+        if CaseKey::new(&old_nick) != CaseKey::new(wanted) {
+            ctx.state.tell_watchers_offline(&old_nick);
+            ctx.state.tell_watchers_online(ctx.id);
+        }
     }
     Ok(())
 }

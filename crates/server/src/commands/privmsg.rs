@@ -3,6 +3,8 @@
 //! TAGMSG <target>{,<target>}        (IRCv3 message-tags)
 //!
 //! NOTICE never causes an automatic error reply, as RFC 2812 requires.
+//! A channel target may carry a STATUSMSG prefix (`@#chan`): the message
+//! then reaches only members of that rank or above, and is not stored.
 
 use std::time::Instant;
 
@@ -11,7 +13,8 @@ use ciao_proto::{CaseKey, Message, Numeric, Tag};
 
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::client::Protocol;
+use crate::channel::Rank;
+use crate::client::{ClientId, Protocol};
 use crate::clock;
 use crate::fanout::Fanout;
 use crate::history::{self, Event};
@@ -19,6 +22,10 @@ use crate::state::State;
 
 /// Most targets in one command (`TARGMAX`).
 const MAX_TARGETS: usize = 4;
+
+/// `STATUSMSG`: `@#chan` reaches the channel's operators, `%#chan` its
+/// half-operators and above, `+#chan` its voiced members and above.
+const STATUS_PREFIXES: [char; 3] = ['@', '%', '+'];
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let verb = message.command.as_str();
@@ -64,7 +71,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             text,
             client_tags: client_tags.clone(),
         };
-        let result = if looks_like_channel(target) {
+        let result = if looks_like_channel(target.trim_start_matches(STATUS_PREFIXES)) {
             to_channel(ctx, delivery)
         } else {
             to_user(ctx, delivery)
@@ -98,17 +105,20 @@ impl Delivery<'_> {
 }
 
 /// Gives a message its msgid and time, and returns its history row (none
-/// for TAGMSG: tags are not history) and its fan-out, both carrying them.
+/// for TAGMSG, since tags are not history, nor when `store` is false) and
+/// its fan-out, both carrying them.
 fn stamp(
     state: &mut State,
+    sender_id: ClientId,
     delivery: Delivery<'_>,
     message: Message,
     plain: Option<String>,
-    conversation: String,
+    (conversation, store): (String, bool),
 ) -> (Vec<Event>, Fanout) {
     let msgid = state.next_msgid();
     let time = clock::now_millis();
-    let events = if delivery.verb == "TAGMSG" {
+    let bot = state.client(sender_id).is_some_and(|c| c.bot);
+    let events = if delivery.verb == "TAGMSG" || !store {
         Vec::new()
     } else {
         vec![Event {
@@ -121,6 +131,7 @@ fn stamp(
     let fanout = Fanout::new(message, plain)
         .with_client_tags(delivery.client_tags)
         .with_msgid(msgid)
+        .from_bot(bot)
         .at(time);
     (events, fanout)
 }
@@ -144,35 +155,71 @@ pub fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<S
 }
 
 fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
-    let key = CaseKey::new(delivery.target);
+    let name = delivery.target.trim_start_matches(STATUS_PREFIXES);
+    // The lowest prefix given decides who is reached (`@+#c` is `+#c`).
+    let min_rank = delivery.target[..delivery.target.len() - name.len()]
+        .chars()
+        .filter_map(Rank::from_prefix)
+        .min()
+        .unwrap_or(Rank::Member);
+    let key = CaseKey::new(name);
     let Some(channel) = ctx.state.channels.get(&key) else {
         return Err(CommandError::numeric(
             Numeric::NoSuchChannel,
-            [delivery.target, "No such channel"],
+            [name, "No such channel"],
         ));
     };
-    if !channel.can_speak(ctx.id) {
+    let Some(sender) = ctx.state.client(ctx.id) else {
+        return Ok(());
+    };
+    // Banned members may stay but not speak, unless voiced or above.
+    let banned = channel.rank(ctx.id) < Some(Rank::Voice) && channel.is_banned(&sender.mask);
+    if !channel.can_speak(ctx.id) || banned {
         return Err(CommandError::numeric(
             Numeric::CannotSendToChan,
             [channel.name.as_str(), "Cannot send to channel"],
         ));
     }
-    let Some(sender) = ctx.state.client(ctx.id) else {
-        return Ok(());
-    };
     // The seed echoes every message to its sender; IRC clients get their
     // own message back only with echo-message.
     let echo = match sender.protocol {
         Protocol::Plain => true,
         Protocol::Irc => sender.caps.has(Cap::EchoMessage),
     };
-    let plain = plain_text(delivery.verb, &sender.nick, delivery.text, false);
-    let message = delivery.message(sender.mask.clone(), &channel.name);
-    let conversation = history::conversation(&channel.name, None);
-    let (events, mut fanout) = stamp(ctx.state, delivery, message, plain, conversation);
+    let status_only = min_rank > Rank::Member;
+    let shown_target = if status_only {
+        format!(
+            "{}{}",
+            &delivery.target[..delivery.target.len() - name.len()],
+            channel.name
+        )
+    } else {
+        channel.name.clone()
+    };
+    let plain = plain_text(delivery.verb, &sender.nick, delivery.text, false).map(|text| {
+        if status_only {
+            format!("[{shown_target}] {text}")
+        } else {
+            text
+        }
+    });
+    let message = delivery.message(sender.mask.clone(), &shown_target);
+    // A status message is not the channel's history: replaying it would
+    // show it to everyone.
+    let conversation = (history::conversation(&channel.name, None), !status_only);
+    let (events, mut fanout) = stamp(ctx.state, ctx.id, delivery, message, plain, conversation);
     let skip = (!echo).then_some(ctx.id);
+    let sender_id = ctx.id;
     ctx.state.publish(events, move |state, stored| {
-        state.fanout_channel_released(&key, &mut fanout, skip, stored);
+        state.fanout_channel_released(&key, &mut fanout, skip, stored, min_rank);
+        // The sender's echo, when the message went to a rank it lacks.
+        if echo
+            && let Some(sender) = state.client(sender_id)
+            && state.channels.get(&key).and_then(|c| c.rank(sender_id)) < Some(min_rank)
+            && let Some(line) = fanout.bytes_for(sender)
+        {
+            state.deliver(sender, line);
+        }
     });
     Ok(())
 }
@@ -197,19 +244,30 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let plain = plain_text(delivery.verb, &sender.nick, delivery.text, true);
     let echo = sender.protocol == Protocol::Irc && sender.caps.has(Cap::EchoMessage);
     let message = delivery.message(sender.mask.clone(), &recipient_nick);
-    let conversation = history::conversation(&sender.nick, Some(&recipient_nick));
+    let conversation = (
+        history::conversation(&sender.nick, Some(&recipient_nick)),
+        true,
+    );
     let verb = delivery.verb;
-    let (events, mut fanout) = stamp(ctx.state, delivery, message, plain, conversation);
     let sender_id = ctx.id;
+    let (events, mut fanout) = stamp(ctx.state, sender_id, delivery, message, plain, conversation);
     ctx.state.publish(events, move |state, _| {
-        if let Some(line) = state.client(recipient_id).and_then(|c| fanout.bytes_for(c)) {
-            state.send_bytes(recipient_id, line);
+        if let Some(recipient) = state.client(recipient_id)
+            && let Some(line) = fanout.bytes_for(recipient)
+        {
+            // A message to oneself arrives, and with echo-message is
+            // echoed too; only the echo answers a labeled command.
+            if recipient_id == sender_id {
+                state.deliver_aside(recipient, line);
+            } else {
+                state.deliver(recipient, line);
+            }
         }
         if echo
-            && recipient_id != sender_id
-            && let Some(line) = state.client(sender_id).and_then(|c| fanout.bytes_for(c))
+            && let Some(sender) = state.client(sender_id)
+            && let Some(line) = fanout.bytes_for(sender)
         {
-            state.send_bytes(sender_id, line);
+            state.deliver(sender, line);
         }
     });
     if verb == "PRIVMSG"

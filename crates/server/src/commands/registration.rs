@@ -4,8 +4,10 @@
 use ciao_proto::names::{CHANNEL_LEN, NICK_LEN};
 use ciao_proto::{CaseKey, Numeric};
 
-use super::{Ctx, info};
+use super::setname::REALNAME_LEN;
+use super::{Ctx, USER_LEN, info};
 use crate::client::{ClientId, Protocol};
+use crate::monitor::MAX_MONITORED;
 use crate::state::{MAX_CHANNELS_PER_CLIENT, State, TEXT_LEN};
 
 /// Server software and version, for 002, 004 and VERSION.
@@ -30,7 +32,7 @@ pub fn try_complete(ctx: &mut Ctx<'_>) {
     if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
         client.registered = true;
     }
-    ctx.state.note_registration();
+    ctx.state.note_registration(ctx.id);
     tracing::info!(id = ctx.id, nick = %ctx.nick(), "registered (IRC)");
     welcome(ctx);
     join_default_channel(ctx.state, ctx.id);
@@ -56,7 +58,7 @@ fn welcome(ctx: &mut Ctx<'_>) {
     );
     ctx.reply(
         Numeric::MyInfo,
-        [server, VERSION, "iow", "biklmnostv", "bklov"],
+        [server, VERSION, "Biow", "beIhiklmnostv", "beIhklov"],
     );
     send_isupport(ctx.state, ctx.id);
     info::send_lusers(ctx.state, ctx.id);
@@ -66,23 +68,32 @@ fn welcome(ctx: &mut Ctx<'_>) {
 /// The ISUPPORT tokens: every limit the server enforces, truthfully.
 pub fn isupport_tokens(state: &State) -> Vec<String> {
     let config = &state.config;
+    let lists = crate::channel::MAX_LIST_ENTRIES;
     let mut tokens = vec![
         format!("AWAYLEN={TEXT_LEN}"),
+        "BOT=B".to_owned(),
         "CASEMAPPING=rfc1459".to_owned(),
         format!("CHANLIMIT=#:{MAX_CHANNELS_PER_CLIENT}"),
-        "CHANMODES=b,k,l,imnst".to_owned(),
-        format!("MAXLIST=b:{}", crate::channel::MAX_BANS),
+        "CHANMODES=beI,k,l,imnst".to_owned(),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".to_owned(),
+        "ELIST=CMNTU".to_owned(),
+        "EXCEPTS=e".to_owned(),
+        "INVEX=I".to_owned(),
         format!("KICKLEN={TEXT_LEN}"),
+        format!("MAXLIST=b:{lists},e:{lists},I:{lists}"),
         "MODES=4".to_owned(),
+        format!("MONITOR={MAX_MONITORED}"),
+        format!("NAMELEN={REALNAME_LEN}"),
         format!("NETWORK={}", config.network),
         format!("NICKLEN={NICK_LEN}"),
-        "PREFIX=(ov)@+".to_owned(),
-        "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:1,WHOIS:1".to_owned(),
+        "PREFIX=(ohv)@%+".to_owned(),
+        "STATUSMSG=@%+".to_owned(),
+        "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:,WHOIS:1,MONITOR:".to_owned(),
         format!("TOPICLEN={TEXT_LEN}"),
         "UTF8ONLY".to_owned(),
-        "USERLEN=16".to_owned(),
+        format!("USERLEN={USER_LEN}"),
+        "WHOX".to_owned(),
     ];
     if let Some(channel) = &config.default_channel {
         tokens.push(format!("DEFAULTCHAN={channel}"));

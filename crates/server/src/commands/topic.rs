@@ -3,7 +3,7 @@
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx};
-use crate::channel::Topic;
+use crate::channel::{Rank, Topic};
 use crate::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
@@ -33,7 +33,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             [name, "You're not on that channel"],
         ));
     }
-    if channel.modes.topic_ops_only && !channel.is_op(ctx.id) {
+    if channel.modes.topic_ops_only && channel.rank(ctx.id) < Some(Rank::HalfOp) {
         return Err(CommandError::numeric(
             Numeric::ChanOPrivsNeeded,
             [channel.name.as_str(), "You're not channel operator"],

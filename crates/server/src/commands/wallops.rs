@@ -17,7 +17,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let line = wallops.to_bytes();
     for client in ctx.state.clients.values() {
         if client.registered && (client.wallops || client.id == ctx.id) {
-            client.outbox.send(line.clone());
+            ctx.state.deliver(client, line.clone());
         }
     }
     Ok(())

@@ -1,7 +1,9 @@
-//! WHO [<mask>]
+//! WHO [<mask> [o][%<fields>[,<token>]]]
 //!
 //! A channel name lists its members; anything else is a nick mask with
-//! `*` and `?` wildcards, matched against visible users.
+//! `*` and `?` wildcards, matched against visible users. `o` keeps only
+//! IRC operators. With `%fields` (WHOX) each user is one RPL_WHOSPCRPL
+//! holding the fields asked for, always in the order `tcuihsnfdlaor`.
 
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, irc_lower};
@@ -13,6 +15,14 @@ use crate::client::{Client, ClientId};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let mask = message.param(0).filter(|m| !m.is_empty()).unwrap_or("*");
+    let (filter, whox) = match message.param(1) {
+        Some(options) => match options.split_once('%') {
+            Some((filter, fields)) => (filter, Some(Whox::parse(fields))),
+            None => (options, None),
+        },
+        None => ("", None),
+    };
+    let opers_only = filter.contains('o');
     let all_prefixes = ctx
         .state
         .client(ctx.id)
@@ -49,29 +59,42 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         }
     }
     for (channel, id, status) in rows {
-        if let Some(client) = ctx.state.client(id) {
-            let params = who_reply(ctx, client, &channel, status, all_prefixes);
-            ctx.reply(Numeric::WhoReply, params);
+        let Some(client) = ctx.state.client(id).filter(|c| c.oper || !opers_only) else {
+            continue;
+        };
+        let flags = flags(client, status, all_prefixes);
+        match &whox {
+            Some(whox) => {
+                let params = whox.reply(ctx, client, &channel, flags);
+                ctx.reply(Numeric::WhoSpcRpl, params);
+            }
+            None => {
+                let params = who_reply(ctx, client, &channel, flags);
+                ctx.reply(Numeric::WhoReply, params);
+            }
         }
     }
     ctx.reply(Numeric::EndOfWho, [mask, "End of /WHO list"]);
     Ok(())
 }
 
-fn who_reply(
-    ctx: &Ctx<'_>,
-    client: &Client,
-    channel: &str,
-    status: Option<Status>,
-    all_prefixes: bool,
-) -> Vec<String> {
+/// `H` (here) or `G` (gone, away), `*` for an IRC operator, `B` for a
+/// bot, then the channel prefix.
+fn flags(client: &Client, status: Option<Status>, all_prefixes: bool) -> String {
     let mut flags = String::from(if client.away.is_some() { "G" } else { "H" });
     if client.oper {
         flags.push('*');
     }
-    if let Some(status) = status {
-        flags.push_str(status.prefix(all_prefixes));
+    if client.bot {
+        flags.push('B');
     }
+    if let Some(status) = status {
+        flags.push_str(&status.prefix(all_prefixes));
+    }
+    flags
+}
+
+fn who_reply(ctx: &Ctx<'_>, client: &Client, channel: &str, flags: String) -> Vec<String> {
     vec![
         channel.to_owned(),
         client.user.clone(),
@@ -81,6 +104,62 @@ fn who_reply(
         flags,
         format!("0 {}", client.realname),
     ]
+}
+
+/// A WHOX request: which fields, and the query's token.
+#[derive(Debug)]
+struct Whox {
+    fields: String,
+    token: Option<String>,
+}
+
+impl Whox {
+    /// The order fields are always sent in, whatever order they were asked.
+    const ORDER: &str = "tcuihsnfdlaor";
+
+    fn parse(text: &str) -> Self {
+        let (fields, token) = match text.split_once(',') {
+            Some((fields, token)) => (fields, Some(token)),
+            None => (text, None),
+        };
+        // The spec's token is one to three digits; anything else is ignored.
+        let token = token
+            .filter(|t| (1..=3).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_owned);
+        Whox {
+            fields: Self::ORDER
+                .chars()
+                .filter(|c| fields.contains(*c))
+                .collect(),
+            token,
+        }
+    }
+
+    fn reply(&self, ctx: &Ctx<'_>, client: &Client, channel: &str, flags: String) -> Vec<String> {
+        let mut flags = Some(flags);
+        self.fields
+            .chars()
+            .filter_map(|field| {
+                Some(match field {
+                    't' => self.token.clone()?,
+                    'c' => channel.to_owned(),
+                    'u' => client.user.clone(),
+                    // ciao shows the address as the host: both are the IP.
+                    'i' | 'h' => client.host.clone(),
+                    's' => ctx.state.config.server_name.clone(),
+                    'n' => client.nick.clone(),
+                    'f' => flags.take().unwrap_or_default(),
+                    'd' => "0".to_owned(),
+                    'l' => client.last_spoke.elapsed().as_secs().to_string(),
+                    // No accounts (yet): `0` means not logged in.
+                    'a' => "0".to_owned(),
+                    // No channel op levels.
+                    'o' => "n/a".to_owned(),
+                    _ => client.realname.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// Glob match with `*` (any run) and `?` (one character).

@@ -20,7 +20,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         target.realname.clone(),
     );
     let away = target.away.clone();
-    let oper = target.oper;
+    let (oper, bot) = (target.oper, target.bot);
     let idle = target.last_spoke.elapsed().as_secs();
     let signon = target.connected_at;
     let channels: Vec<String> = target
@@ -33,7 +33,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                 .members
                 .get(&target.id)
                 .map(|s| s.prefix(false))
-                .unwrap_or("");
+                .unwrap_or_default();
             format!("{prefix}{}", ch.name)
         })
         .collect();
@@ -58,6 +58,9 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             Numeric::WhoisOperator,
             [t_nick.as_str(), "is an IRC operator"],
         );
+    }
+    if bot {
+        ctx.reply(Numeric::WhoisBot, [t_nick.as_str(), "is a bot"]);
     }
     if let Some(away) = away {
         ctx.reply(Numeric::Away, [t_nick.clone(), away]);

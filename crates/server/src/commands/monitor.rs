@@ -1,0 +1,143 @@
+//! MONITOR + <target>{,<target>} | MONITOR - <target>{,<target>}
+//! MONITOR C | MONITOR L | MONITOR S
+//!
+//! IRCv3 MONITOR: a client keeps a list of nicks (`MONITOR=100`) and is
+//! told with RPL_MONONLINE / RPL_MONOFFLINE when they come and go (see
+//! `crate::monitor`). Targets are nicks; anything else is refused with
+//! ERR_ERRONEUSNICKNAME.
+
+use ciao_proto::names::check_nick;
+use ciao_proto::{Message, Numeric};
+
+use super::{CommandError, CommandResult, Ctx};
+use crate::monitor::{ListFull, MAX_MONITORED};
+
+/// Longest list in one RPL_MONONLINE/OFFLINE/LIST line, in bytes of
+/// targets, so that every reply stays well inside 512 bytes.
+const LINE_BUDGET: usize = 400;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let sub = message.params[0].as_str();
+    let targets = || {
+        message
+            .param(1)
+            .unwrap_or("")
+            .split(',')
+            .filter(|t| !t.is_empty())
+    };
+    match sub {
+        "+" => {
+            if message.param(1).is_none() {
+                return Err(CommandError::NeedMoreParams);
+            }
+            add(ctx, targets().collect());
+        }
+        "-" => {
+            for target in targets() {
+                ctx.state.monitors.remove(ctx.id, target);
+            }
+        }
+        "C" | "c" => ctx.state.monitors.clear(ctx.id),
+        "L" | "l" => {
+            let list = ctx.state.monitors.list(ctx.id).to_vec();
+            for line in pack(list.iter().map(String::as_str)) {
+                ctx.reply(Numeric::MonList, [line]);
+            }
+            ctx.reply(Numeric::EndOfMonList, ["End of MONITOR list"]);
+        }
+        "S" | "s" => {
+            let list = ctx.state.monitors.list(ctx.id).to_vec();
+            status(ctx, list.iter().map(String::as_str));
+        }
+        _ => {
+            return Err(CommandError::numeric(
+                Numeric::UnknownCommand,
+                ["MONITOR", "Unknown MONITOR subcommand"],
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn add(ctx: &mut Ctx<'_>, targets: Vec<&str>) {
+    let mut added = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        if check_nick(target).is_err() {
+            ctx.reply(Numeric::ErroneusNickname, [*target, "Erroneous nickname"]);
+            continue;
+        }
+        match ctx.state.monitors.add(ctx.id, target) {
+            Ok(_) => added.push(*target),
+            Err(ListFull) => {
+                let rest = targets[i..].join(",");
+                ctx.reply(
+                    Numeric::MonListFull,
+                    [
+                        MAX_MONITORED.to_string(),
+                        rest,
+                        "Monitor list is full".to_owned(),
+                    ],
+                );
+                break;
+            }
+        }
+    }
+    status(ctx, added.into_iter());
+}
+
+/// RPL_MONONLINE for the targets online (as `nick!user@host`) and
+/// RPL_MONOFFLINE for the others.
+fn status<'a>(ctx: &Ctx<'_>, targets: impl Iterator<Item = &'a str>) {
+    let mut online = Vec::new();
+    let mut offline = Vec::new();
+    for target in targets {
+        match ctx.state.find_nick(target).filter(|c| c.registered) {
+            Some(client) => online.push(client.mask.clone()),
+            None => offline.push(target.to_owned()),
+        }
+    }
+    for line in pack(online.iter().map(String::as_str)) {
+        ctx.reply(Numeric::MonOnline, [line]);
+    }
+    for line in pack(offline.iter().map(String::as_str)) {
+        ctx.reply(Numeric::MonOffline, [line]);
+    }
+}
+
+/// Comma-separated lists of at most [`LINE_BUDGET`] bytes each.
+fn pack<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && line.len() + 1 + item.len() > LINE_BUDGET {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(',');
+        }
+        line.push_str(item);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LINE_BUDGET, pack};
+
+    #[test]
+    fn long_lists_are_split() {
+        assert!(pack(std::iter::empty()).is_empty());
+        assert_eq!(pack(["a", "b"].into_iter()), ["a,b"]);
+        let nick = "n".repeat(30);
+        let lines = pack(std::iter::repeat_n(nick.as_str(), 40));
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.len() <= LINE_BUDGET));
+        assert_eq!(
+            lines.iter().map(|l| l.split(',').count()).sum::<usize>(),
+            40
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! SETNAME <realname>   (IRCv3 setname)
+//!
+//! Changes the sender's real name. The new name goes back to the sender
+//! and to its neighbours that negotiated `setname` (and, with
+//! extended-monitor, to those watching it); clients without the
+//! capability only see it in WHO and WHOIS. An empty name or one over
+//! `NAMELEN` is refused with `FAIL SETNAME INVALID_REALNAME`.
+
+use ciao_proto::Message;
+
+use super::{CommandResult, Ctx};
+use crate::caps::Cap;
+use crate::fanout::Fanout;
+
+/// Longest real name (`NAMELEN`), from USER or SETNAME.
+pub const REALNAME_LEN: usize = 100;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let realname = message.params[0].as_str();
+    if realname.is_empty() || realname.len() > REALNAME_LEN {
+        let fail = ctx.state.server_message(
+            "FAIL",
+            [
+                "SETNAME",
+                "INVALID_REALNAME",
+                "Real name must be 1 to 100 bytes",
+            ],
+        );
+        ctx.state.send(ctx.id, &fail);
+        return Ok(());
+    }
+    let Some(client) = ctx.state.clients.get_mut(&ctx.id) else {
+        return Ok(());
+    };
+    client.realname = realname.to_owned();
+    let setname = Message::new("SETNAME", [realname]).with_source(client.mask.clone());
+    let mut fanout = Fanout::new(setname, None);
+    let told = ctx
+        .state
+        .fanout_neighbours(ctx.id, &mut fanout, true, Some(Cap::Setname));
+    ctx.state
+        .tell_watchers_change(ctx.id, &mut fanout, Cap::Setname, &told);
+    Ok(())
+}

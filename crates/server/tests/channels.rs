@@ -1,0 +1,244 @@
+//! Channel modes and the queries around channels: ban and invite
+//! exceptions, half-operators, invitations past limits, LIST filters,
+//! NAMES of several channels and WHOX.
+
+mod common;
+
+use ciao_server::Config;
+use common::{TestClient, TestServer, numeric_of, test_config};
+
+fn quiet() -> Config {
+    Config {
+        default_channel: None,
+        ..test_config()
+    }
+}
+
+async fn join(client: &mut TestClient, channel: &str) {
+    client.send(&format!("JOIN {channel}")).await;
+    client.wait_numeric("366").await;
+}
+
+/// Sends a mode change and waits for its announcement to `client`.
+async fn mode(client: &mut TestClient, change: &str) {
+    client.send(&format!("MODE {change}")).await;
+    client.wait_contains(&format!(" MODE {change}")).await;
+}
+
+#[tokio::test]
+async fn ban_and_invite_exceptions_let_matching_users_in() {
+    let server = TestServer::start(quiet()).await;
+    let mut op = TestClient::irc(server.addr, "op").await;
+    let mut bar = TestClient::irc(server.addr, "Bar").await;
+    let mut baz = TestClient::irc(server.addr, "baz").await;
+    join(&mut op, "#c").await;
+
+    mode(&mut op, "#c +b ba*!*@*").await;
+    bar.send("JOIN #c").await;
+    bar.expect(":test.server 474 Bar #c :Cannot join channel (+b)")
+        .await;
+    mode(&mut op, "#c +e *ar!*@*").await;
+    join(&mut bar, "#c").await;
+    // Still banned, and not excepted.
+    baz.send("JOIN #c").await;
+    baz.expect(":test.server 474 baz #c :Cannot join channel (+b)")
+        .await;
+
+    mode(&mut op, "#c -b ba*!*@*").await;
+    mode(&mut op, "#c +i").await;
+    baz.send("JOIN #c").await;
+    baz.expect(":test.server 473 baz #c :Cannot join channel (+i)")
+        .await;
+    mode(&mut op, "#c +I baz").await;
+    join(&mut baz, "#c").await;
+
+    // Operators read the exception lists; others may not.
+    op.send("MODE #c e").await;
+    let entry = op.wait_numeric("348").await;
+    assert!(entry.starts_with(":test.server 348 op #c *ar!*@* op!~op@127.0.0.1 "));
+    op.expect(":test.server 349 op #c :End of channel exception list")
+        .await;
+    op.send("MODE #c +I").await;
+    let entry = op.wait_numeric("346").await;
+    assert!(entry.starts_with(":test.server 346 op #c baz!*@* op!~op@127.0.0.1 "));
+    op.expect(":test.server 347 op #c :End of channel invite exception list")
+        .await;
+    baz.send("MODE #c I").await;
+    baz.wait_for("482", |l| {
+        l == ":test.server 482 baz #c :You're not channel operator"
+    })
+    .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn half_operators_voice_kick_below_them_and_set_the_topic() {
+    let server = TestServer::start(quiet()).await;
+    let mut op = TestClient::irc(server.addr, "op").await;
+    let mut half = TestClient::irc_with_caps(server.addr, "half", &["multi-prefix"]).await;
+    let mut user = TestClient::irc(server.addr, "user").await;
+    for client in [&mut op, &mut half, &mut user] {
+        join(client, "#c").await;
+    }
+    mode(&mut op, "#c +hv half half").await;
+    half.send("NAMES #c").await;
+    let names = half.wait_numeric("353").await;
+    assert!(names.contains("%+half"), "{names}");
+    assert!(names.contains("@op"), "{names}");
+    mode(&mut half, "#c +v user").await;
+    half.send("MODE #c +o user").await;
+    half.wait_for("482", |l| numeric_of(l) == Some("482")).await;
+    half.send("MODE #c +m").await;
+    half.wait_for("482", |l| numeric_of(l) == Some("482")).await;
+    half.send("TOPIC #c :set by a half-op").await;
+    half.wait_contains("TOPIC #c :set by a half-op").await;
+    half.send("KICK #c op").await;
+    half.wait_for("482", |l| numeric_of(l) == Some("482")).await;
+    half.send("KICK #c user :out").await;
+    user.wait_contains("KICK #c user :out").await;
+    op.wait_contains("KICK #c user :out").await;
+
+    // A banned member may stay but not speak, unless voiced.
+    join(&mut user, "#c").await;
+    mode(&mut op, "#c +b user!*@*").await;
+    user.send("PRIVMSG #c :hello?").await;
+    user.wait_for("404", |l| {
+        l == ":test.server 404 user #c :Cannot send to channel"
+    })
+    .await;
+    mode(&mut op, "#c +v user").await;
+    user.send("PRIVMSG #c :heard").await;
+    op.wait_contains("PRIVMSG #c :heard").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_invitation_gets_past_the_limit_and_the_key() {
+    let server = TestServer::start(quiet()).await;
+    let mut op = TestClient::irc(server.addr, "op").await;
+    let mut guest = TestClient::irc(server.addr, "guest").await;
+    join(&mut op, "#c").await;
+    mode(&mut op, "#c +lk 1 secret").await;
+    guest.send("JOIN #c secret").await;
+    guest
+        .expect(":test.server 471 guest #c :Cannot join channel (+l)")
+        .await;
+    guest.send("JOIN #c").await;
+    guest
+        .expect(":test.server 475 guest #c :Cannot join channel (+k)")
+        .await;
+    op.send("INVITE guest #c").await;
+    guest.wait_contains("INVITE guest #c").await;
+    guest.send("JOIN #c").await;
+    guest.expect(":guest!~guest@127.0.0.1 JOIN #c").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn list_filters_by_name_members_and_age() {
+    let server = TestServer::start(quiet()).await;
+    let mut a = TestClient::irc(server.addr, "a").await;
+    let mut b = TestClient::irc(server.addr, "b").await;
+    join(&mut a, "#chan1").await;
+    join(&mut a, "#chan2").await;
+    join(&mut b, "#chan2").await;
+    a.send("TOPIC #chan1 :first").await;
+    a.wait_contains("TOPIC #chan1").await;
+
+    let mut list = async |query: &str| -> Vec<String> {
+        b.send(&format!("LIST {query}")).await;
+        let mut names = Vec::new();
+        loop {
+            let line = b.line().await;
+            match numeric_of(&line) {
+                Some("322") => names.push(line.split(' ').nth(3).unwrap_or("").to_owned()),
+                Some("323") => return names,
+                _ => {}
+            }
+        }
+    };
+    assert_eq!(list("").await, ["#chan1", "#chan2"]);
+    assert_eq!(list("*an1").await, ["#chan1"]);
+    assert_eq!(list("#CHAN2").await, ["#chan2"]);
+    assert_eq!(list("!*an1").await, ["#chan2"]);
+    assert_eq!(list(">1").await, ["#chan2"]);
+    assert_eq!(list("<2").await, ["#chan1"]);
+    assert_eq!(list("#ch*,>1").await, ["#chan2"]);
+    // Both channels are younger than a minute; only #chan1 has a topic.
+    assert_eq!(list("C<1").await, ["#chan1", "#chan2"]);
+    assert!(list("C>1").await.is_empty());
+    assert_eq!(list("T<1").await, ["#chan1"]);
+    assert!(list("T>1").await.is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn names_of_several_channels_end_once() {
+    let server = TestServer::start(quiet()).await;
+    let mut a = TestClient::irc(server.addr, "a").await;
+    join(&mut a, "#one").await;
+    join(&mut a, "#two").await;
+    a.send("NAMES #one,#nope,#two").await;
+    a.expect(":test.server 353 a = #one :@a").await;
+    a.expect(":test.server 353 a = #two :@a").await;
+    a.expect(":test.server 366 a #one,#nope,#two :End of /NAMES list")
+        .await;
+    a.send("NAMES #ONE").await;
+    a.expect(":test.server 353 a = #one :@a").await;
+    a.expect(":test.server 366 a #one :End of /NAMES list")
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn whox_sends_the_fields_asked_for_in_a_fixed_order() {
+    let server = TestServer::start(quiet()).await;
+    let mut cool = TestClient::connect(server.addr, "cool").await;
+    cool.send("NICK cool").await;
+    cool.send("USER cooluser 0 * :Cool Name").await;
+    cool.wait_for("end of MOTD", |l| {
+        matches!(numeric_of(l), Some("376" | "422"))
+    })
+    .await;
+    join(&mut cool, "#c").await;
+    let mut other = TestClient::irc(server.addr, "other").await;
+
+    other.send("WHO cool %tcuihsnfdlaor,42").await;
+    let row = other.wait_numeric("354").await;
+    let (head, realname) = row.split_once(" :").expect("trailing");
+    let fields: Vec<&str> = head.split(' ').collect();
+    assert_eq!(
+        fields[..12],
+        [
+            ":test.server",
+            "354",
+            "other",
+            "42",
+            "*",
+            "~cooluser",
+            "127.0.0.1",
+            "127.0.0.1",
+            "test.server",
+            "cool",
+            "H",
+            "0",
+        ]
+    );
+    assert!(fields[12].parse::<u64>().is_ok(), "idle: {row}");
+    assert_eq!(fields[13..], ["0", "n/a"]);
+    assert_eq!(realname, "Cool Name");
+    other
+        .expect(":test.server 315 other cool :End of /WHO list")
+        .await;
+
+    // The order asked for does not matter; the token is optional.
+    other.send("WHO #c %nfc").await;
+    other.expect(":test.server 354 other #c cool :H@").await;
+    other.wait_numeric("315").await;
+    // `o` keeps only IRC operators.
+    other.send("WHO * o%n").await;
+    other
+        .expect(":test.server 315 other * :End of /WHO list")
+        .await;
+    server.shutdown().await;
+}

@@ -1,0 +1,417 @@
+//! IRCv3 extensions beyond the basics: labeled-response, setname, bot
+//! mode, MONITOR and extended-monitor, invite-notify, STATUSMSG.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use ciao_server::Config;
+use ciao_server::history::HistoryConfig;
+use common::{TestClient, TestServer, numeric_of, test_config};
+
+/// No auto-join: each test builds the channels it needs.
+fn quiet() -> Config {
+    Config {
+        default_channel: None,
+        ..test_config()
+    }
+}
+
+/// The value of tag `key` on a line (`Some("")` for a tag without one).
+fn tag<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let tags = line.strip_prefix('@')?.split(' ').next()?;
+    tags.split(';').find_map(|t| match t.split_once('=') {
+        Some((k, v)) if k == key => Some(v),
+        None if t == key => Some(""),
+        _ => None,
+    })
+}
+
+/// The line without its tags.
+fn untagged(line: &str) -> &str {
+    match line.strip_prefix('@') {
+        Some(rest) => rest.split_once(' ').map_or("", |(_, l)| l),
+        None => line,
+    }
+}
+
+/// Joins `channel` and reads to the end of its NAMES.
+async fn join(client: &mut TestClient, channel: &str) {
+    client.send(&format!("JOIN {channel}")).await;
+    client.wait_numeric("366").await;
+}
+
+/// Reads a labeled-response batch: its opening line and the lines inside.
+async fn labeled_batch(client: &mut TestClient, label: &str) -> Vec<String> {
+    let start = client.line().await;
+    assert_eq!(tag(&start, "label"), Some(label), "{start}");
+    let reference = untagged(&start)
+        .strip_prefix(":test.server BATCH +")
+        .and_then(|rest| rest.strip_suffix(" labeled-response"))
+        .unwrap_or_else(|| panic!("a labeled-response batch: {start}"))
+        .to_owned();
+    let mut inside = Vec::new();
+    loop {
+        let line = client.line().await;
+        if line == format!(":test.server BATCH -{reference}") {
+            return inside;
+        }
+        inside.push(line);
+    }
+}
+
+#[tokio::test]
+async fn labeled_commands_get_one_line_an_ack_or_a_batch() {
+    let server = TestServer::start(quiet()).await;
+    let caps = ["batch", "labeled-response"];
+    let mut a = TestClient::irc_with_caps(server.addr, "a", &caps).await;
+
+    a.send("@label=p1 PING tok").await;
+    a.expect("@label=p1 :test.server PONG test.server tok")
+        .await;
+    // Nothing to say is still an answer.
+    a.send("@label=p2 PONG tok").await;
+    a.expect("@label=p2 :test.server ACK").await;
+    a.send("@label=p3 NO_SUCH_VERB").await;
+    a.expect("@label=p3 :test.server 421 a NO_SUCH_VERB :Unknown command")
+        .await;
+    // A label is escaped back as it came.
+    a.send("@label=a\\sb PING x").await;
+    a.expect("@label=a\\sb :test.server PONG test.server x")
+        .await;
+
+    // Several lines come in one batch, each tagged.
+    a.send("@label=j1 JOIN #new,bad@name").await;
+    let inside = labeled_batch(&mut a, "j1").await;
+    let reference = tag(&inside[0], "batch").expect("batch tag").to_owned();
+    assert!(inside.iter().all(|l| tag(l, "batch") == Some(&reference)));
+    let bodies: Vec<&str> = inside.iter().map(|l| untagged(l)).collect();
+    assert_eq!(
+        bodies,
+        [
+            ":a!~a@127.0.0.1 JOIN #new",
+            ":test.server 353 a = #new :@a",
+            ":test.server 366 a #new :End of /NAMES list",
+            ":test.server 403 a bad@name :No such channel",
+        ]
+    );
+
+    // A label longer than 64 bytes is ignored, as is a label from a
+    // client that did not ask for labeled-response.
+    a.send(&format!("@label={} PING y", "x".repeat(65))).await;
+    a.expect(":test.server PONG test.server y").await;
+    let mut plain = TestClient::irc(server.addr, "b").await;
+    plain.send("@label=q PING z").await;
+    plain.expect(":test.server PONG test.server z").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_batch_only_the_first_line_is_labeled() {
+    let server = TestServer::start(quiet()).await;
+    let mut a = TestClient::irc_with_caps(server.addr, "a", &["labeled-response"]).await;
+    a.send("@label=j JOIN #c").await;
+    a.expect("@label=j :a!~a@127.0.0.1 JOIN #c").await;
+    a.expect(":test.server 353 a = #c :@a").await;
+    a.expect(":test.server 366 a #c :End of /NAMES list").await;
+    server.shutdown().await;
+}
+
+/// A labeled message answers with its echo: one line labeled, several in
+/// a batch, none (no echo-message) with ACK. A message to oneself is
+/// delivered and, separately, echoed with the label.
+async fn labeled_messages(addr: SocketAddr) {
+    let caps = ["batch", "labeled-response", "echo-message"];
+    let mut a = TestClient::irc_with_caps(addr, "a", &caps).await;
+    let mut b = TestClient::irc(addr, "b").await;
+    let mut c = TestClient::irc(addr, "c").await;
+    join(&mut a, "#c").await;
+    join(&mut b, "#c").await;
+    a.wait_contains("JOIN #c").await;
+
+    a.send("@label=m1 PRIVMSG #c :hi").await;
+    a.expect("@label=m1 :a!~a@127.0.0.1 PRIVMSG #c :hi").await;
+    b.expect(":a!~a@127.0.0.1 PRIVMSG #c :hi").await;
+
+    a.send("@label=m2 PRIVMSG b,c :both").await;
+    let inside = labeled_batch(&mut a, "m2").await;
+    let bodies: Vec<&str> = inside.iter().map(|l| untagged(l)).collect();
+    assert_eq!(
+        bodies,
+        [
+            ":a!~a@127.0.0.1 PRIVMSG b :both",
+            ":a!~a@127.0.0.1 PRIVMSG c :both"
+        ]
+    );
+    b.expect(":a!~a@127.0.0.1 PRIVMSG b :both").await;
+    c.expect(":a!~a@127.0.0.1 PRIVMSG c :both").await;
+
+    a.send("@label=m3 PRIVMSG a :me").await;
+    let first = a.line().await;
+    let second = a.line().await;
+    assert_eq!(first, ":a!~a@127.0.0.1 PRIVMSG a :me");
+    assert_eq!(second, "@label=m3 :a!~a@127.0.0.1 PRIVMSG a :me");
+
+    let mut quiet_sender = TestClient::irc_with_caps(addr, "d", &caps[..2]).await;
+    quiet_sender.send("@label=m4 PRIVMSG b :psst").await;
+    quiet_sender.expect("@label=m4 :test.server ACK").await;
+    b.expect(":d!~d@127.0.0.1 PRIVMSG b :psst").await;
+}
+
+#[tokio::test]
+async fn labeled_messages_without_history() {
+    let server = TestServer::start(quiet()).await;
+    labeled_messages(server.addr).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn labeled_messages_with_history_are_answered_after_their_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config {
+        history: Some(HistoryConfig::new(dir.path().to_owned())),
+        ..quiet()
+    };
+    let server = TestServer::start(config).await;
+    labeled_messages(server.addr).await;
+
+    // A labeled JOIN's batch holds the replay of the history as a
+    // batch of its own, whose lines keep their own tag.
+    let caps = ["batch", "labeled-response"];
+    let mut late = TestClient::irc_with_caps(server.addr, "late", &caps).await;
+    late.send("@label=j JOIN #c").await;
+    let inside = labeled_batch(&mut late, "j").await;
+    let outer = tag(&inside[0], "batch").expect("outer tag").to_owned();
+    let replay_start = inside
+        .iter()
+        .find(|l| l.contains(" BATCH +") && l.ends_with("chathistory #c"))
+        .expect("replay batch inside");
+    assert_eq!(tag(replay_start, "batch"), Some(outer.as_str()));
+    let replayed: Vec<&String> = inside
+        .iter()
+        .filter(|l| l.contains("PRIVMSG #c :hi"))
+        .collect();
+    assert_eq!(replayed.len(), 1, "{inside:#?}");
+    assert_ne!(tag(replayed[0], "batch"), Some(outer.as_str()));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn setname_reaches_neighbours_that_asked_and_shows_in_whois() {
+    let server = TestServer::start(quiet()).await;
+    let mut a = TestClient::irc_with_caps(server.addr, "a", &["setname"]).await;
+    let mut b = TestClient::irc_with_caps(server.addr, "b", &["setname"]).await;
+    let mut c = TestClient::irc(server.addr, "c").await;
+    for client in [&mut a, &mut b, &mut c] {
+        join(client, "#c").await;
+    }
+    a.sync().await;
+    b.sync().await;
+
+    a.send("SETNAME :Ada Lovelace").await;
+    a.expect(":a!~a@127.0.0.1 SETNAME :Ada Lovelace").await;
+    b.expect(":a!~a@127.0.0.1 SETNAME :Ada Lovelace").await;
+    assert!(c.sync().await.is_empty(), "no SETNAME without the cap");
+    c.send("WHOIS a").await;
+    c.expect(":test.server 311 c a ~a 127.0.0.1 * :Ada Lovelace")
+        .await;
+
+    a.send(&format!("SETNAME :{}", "n".repeat(101))).await;
+    a.expect(":test.server FAIL SETNAME INVALID_REALNAME :Real name must be 1 to 100 bytes")
+        .await;
+    a.send("SETNAME :").await;
+    a.wait_contains("INVALID_REALNAME").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bot_mode_shows_in_whois_who_and_message_tags() {
+    let server = TestServer::start(quiet()).await;
+    let mut bot = TestClient::irc_with_caps(server.addr, "bot", &["message-tags"]).await;
+    let mut user = TestClient::irc_with_caps(server.addr, "user", &["message-tags"]).await;
+    let mut old = TestClient::irc(server.addr, "old").await;
+    let isupport = {
+        let mut probe = TestClient::connect(server.addr, "probe").await;
+        probe.send("NICK probe").await;
+        probe.send("USER probe 0 * :P").await;
+        probe.wait_contains("BOT=B").await
+    };
+    assert!(isupport.contains(" BOT=B "), "{isupport}");
+
+    bot.send("MODE bot +B").await;
+    bot.expect(":bot!~bot@127.0.0.1 MODE bot +B").await;
+    for client in [&mut bot, &mut user, &mut old] {
+        join(client, "#c").await;
+    }
+    bot.sync().await;
+    user.sync().await;
+
+    user.send("WHOIS bot").await;
+    user.wait_for("335", |l| l == ":test.server 335 user bot :is a bot")
+        .await;
+    user.send("WHO #c").await;
+    let row = user
+        .wait_for("bot's WHO row", |l| {
+            numeric_of(l) == Some("352") && l.contains(" bot ")
+        })
+        .await;
+    assert!(row.contains(" H@B ") || row.contains(" HB@ "), "{row}");
+    user.wait_numeric("315").await;
+
+    bot.send("PRIVMSG #c :beep").await;
+    let line = user.line().await;
+    assert_eq!(tag(&line, "bot"), Some(""), "{line}");
+    assert_eq!(untagged(&line), ":bot!~bot@127.0.0.1 PRIVMSG #c :beep");
+    // Clients without message-tags see no tags at all.
+    old.expect(":bot!~bot@127.0.0.1 PRIVMSG #c :beep").await;
+    bot.send("MODE bot -B").await;
+    bot.expect(":bot!~bot@127.0.0.1 MODE bot -B").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn monitor_reports_arrivals_departures_and_nick_changes() {
+    let server = TestServer::start(quiet()).await;
+    let mut w = TestClient::irc(server.addr, "w").await;
+    let _here = TestClient::irc(server.addr, "here").await;
+
+    w.send("MONITOR + here,gone,bad!mask").await;
+    w.expect(":test.server 432 w bad!mask :Erroneous nickname")
+        .await;
+    w.expect(":test.server 730 w :here!~here@127.0.0.1").await;
+    w.expect(":test.server 731 w :gone").await;
+
+    // Arrival: once, when registration completes.
+    let mut gone = TestClient::connect(server.addr, "gone").await;
+    gone.send("NICK gone").await;
+    gone.send("USER gone 0 * :G").await;
+    w.expect(":test.server 730 w :gone!~gone@127.0.0.1").await;
+    gone.wait_numeric("001").await;
+
+    // A change of case is no news; a real change is two.
+    gone.send("NICK GONE").await;
+    gone.wait_contains("NICK").await;
+    assert!(w.sync().await.is_empty());
+    gone.send("NICK other").await;
+    w.expect(":test.server 731 w :GONE").await;
+    gone.send("NICK gone").await;
+    w.expect(":test.server 730 w :gone!~gone@127.0.0.1").await;
+    gone.send("QUIT :bye").await;
+    w.expect(":test.server 731 w :gone").await;
+
+    w.send("MONITOR L").await;
+    w.expect(":test.server 732 w :here,gone").await;
+    w.expect(":test.server 733 w :End of MONITOR list").await;
+    w.send("MONITOR S").await;
+    w.expect(":test.server 730 w :here!~here@127.0.0.1").await;
+    w.expect(":test.server 731 w :gone").await;
+    // Removing and clearing say nothing; nobody is watched afterwards.
+    w.send("MONITOR - here").await;
+    w.send("MONITOR C").await;
+    w.send("MONITOR L").await;
+    w.expect(":test.server 733 w :End of MONITOR list").await;
+    let mut back = TestClient::irc(server.addr, "gone").await;
+    assert!(w.sync().await.is_empty());
+
+    // The list is bounded; what does not fit is named.
+    let many: Vec<String> = (0..101).map(|i| format!("n{i}")).collect();
+    w.send(&format!("MONITOR + {}", many.join(","))).await;
+    w.expect(":test.server 734 w 100 n100 :Monitor list is full")
+        .await;
+    back.send("QUIT").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn extended_monitor_relays_away_and_setname_to_watchers_who_asked() {
+    let server = TestServer::start(quiet()).await;
+    let both = ["extended-monitor", "away-notify", "setname"];
+    let mut watcher = TestClient::irc_with_caps(server.addr, "watcher", &both).await;
+    let mut half = TestClient::irc_with_caps(server.addr, "half", &["extended-monitor"]).await;
+    let mut bob = TestClient::irc(server.addr, "bob").await;
+    watcher.send("MONITOR + bob").await;
+    watcher.wait_numeric("730").await;
+    half.send("MONITOR + bob").await;
+    half.wait_numeric("730").await;
+
+    bob.send("AWAY :lunch").await;
+    watcher.expect(":bob!~bob@127.0.0.1 AWAY :lunch").await;
+    bob.send("AWAY").await;
+    watcher.expect(":bob!~bob@127.0.0.1 AWAY").await;
+    bob.send("SETNAME :Bob B").await;
+    watcher.expect(":bob!~bob@127.0.0.1 SETNAME :Bob B").await;
+    assert!(watcher.sync().await.is_empty());
+    // extended-monitor alone asks for none of these.
+    assert!(half.sync().await.is_empty());
+
+    // Sharing a channel as well: told once, not twice.
+    join(&mut watcher, "#c").await;
+    join(&mut bob, "#c").await;
+    watcher.wait_contains("JOIN #c").await;
+    bob.send("AWAY :again").await;
+    watcher.expect(":bob!~bob@127.0.0.1 AWAY :again").await;
+    assert!(watcher.sync().await.is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn invite_notify_tells_members_who_may_invite() {
+    let server = TestServer::start(quiet()).await;
+    let mut op = TestClient::irc(server.addr, "op").await;
+    let mut member = TestClient::irc_with_caps(server.addr, "member", &["invite-notify"]).await;
+    let mut watcher = TestClient::irc_with_caps(server.addr, "watcher", &["invite-notify"]).await;
+    let mut guest = TestClient::irc(server.addr, "guest").await;
+    for client in [&mut op, &mut member, &mut watcher] {
+        join(client, "#c").await;
+    }
+    op.send("MODE #c +h watcher").await;
+    watcher.wait_contains("MODE #c +h watcher").await;
+    member.wait_contains("MODE #c +h watcher").await;
+
+    // Open channel: every member who asked hears of it.
+    op.send("INVITE guest #c").await;
+    op.wait_numeric("341").await;
+    guest.expect(":op!~op@127.0.0.1 INVITE guest #c").await;
+    member.expect(":op!~op@127.0.0.1 INVITE guest #c").await;
+    watcher.expect(":op!~op@127.0.0.1 INVITE guest #c").await;
+
+    // Invite-only: only those who could invite.
+    op.send("MODE #c +i").await;
+    member.wait_contains("MODE #c +i").await;
+    watcher.wait_contains("MODE #c +i").await;
+    op.send("INVITE guest #c").await;
+    watcher.expect(":op!~op@127.0.0.1 INVITE guest #c").await;
+    assert!(member.sync().await.is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn statusmsg_reaches_only_members_of_that_rank() {
+    let server = TestServer::start(quiet()).await;
+    let mut op = TestClient::irc(server.addr, "op").await;
+    let mut voiced = TestClient::irc(server.addr, "voiced").await;
+    let mut member = TestClient::irc_with_caps(server.addr, "member", &["echo-message"]).await;
+    for client in [&mut op, &mut voiced, &mut member] {
+        join(client, "#c").await;
+    }
+    op.send("MODE #c +v voiced").await;
+    for client in [&mut op, &mut voiced, &mut member] {
+        client.wait_contains("MODE #c +v voiced").await;
+    }
+
+    member.send("PRIVMSG @#c :ops only").await;
+    op.expect(":member!~member@127.0.0.1 PRIVMSG @#c :ops only")
+        .await;
+    // The sender gets its echo though it is not an operator.
+    member
+        .expect(":member!~member@127.0.0.1 PRIVMSG @#c :ops only")
+        .await;
+    assert!(voiced.sync().await.is_empty());
+
+    op.send("PRIVMSG +#c :voices and up").await;
+    voiced
+        .expect(":op!~op@127.0.0.1 PRIVMSG +#c :voices and up")
+        .await;
+    assert!(member.sync().await.is_empty());
+    server.shutdown().await;
+}
