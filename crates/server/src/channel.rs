@@ -134,7 +134,7 @@ pub fn full_mask(mask: &str) -> String {
     }
 }
 
-/// Channel modes ciao supports (`CHANMODES=beI,k,l,imnst`).
+/// Channel modes ciao supports (`CHANMODES=beI,k,l,Cimnst`).
 #[derive(Debug, Clone, Default)]
 pub struct Modes {
     /// `+t`: only operators change the topic.
@@ -147,6 +147,8 @@ pub struct Modes {
     pub secret: bool,
     /// `+i`: only invited clients may join.
     pub invite_only: bool,
+    /// `+C`: no CTCP to the channel but ACTION (`/me`).
+    pub no_ctcp: bool,
     /// `+b`: who may not join, as `nick!user@host` masks with wildcards.
     pub bans: Vec<MaskEntry>,
     /// `+e`: ban exceptions.
@@ -181,6 +183,7 @@ impl Modes {
         let mut flags = String::from("+");
         let mut params = Vec::new();
         for (on, c) in [
+            (self.no_ctcp, 'C'),
             (self.invite_only, 'i'),
             (self.moderated, 'm'),
             (self.no_external, 'n'),

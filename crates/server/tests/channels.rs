@@ -242,3 +242,25 @@ async fn whox_sends_the_fields_asked_for_in_a_fixed_order() {
         .await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn no_ctcp_mode_lets_only_actions_through() {
+    let server = TestServer::start(quiet()).await;
+    let mut op = TestClient::irc(server.addr, "op").await;
+    let mut user = TestClient::irc(server.addr, "user").await;
+    join(&mut op, "#c").await;
+    join(&mut user, "#c").await;
+    op.wait_contains("JOIN #c").await;
+    mode(&mut op, "#c +C").await;
+    user.wait_contains("MODE #c +C").await;
+
+    user.send("PRIVMSG #c :\u{1}PING 1\u{1}").await;
+    user.expect(":test.server 404 user #c :Cannot send to channel")
+        .await;
+    user.send("PRIVMSG #c :\u{1}ACTION waves\u{1}").await;
+    op.expect(":user!~user@127.0.0.1 PRIVMSG #c :\u{1}ACTION waves\u{1}")
+        .await;
+    op.send("MODE #c").await;
+    op.wait_for("324", |l| l == ":test.server 324 op #c :+Cnt").await;
+    server.shutdown().await;
+}

@@ -56,7 +56,7 @@ async fn welcome_and_isupport_content() {
     for token in [
         " CASEMAPPING=rfc1459 ",
         " CHANTYPES=# ",
-        " CHANMODES=beI,k,l,imnst ",
+        " CHANMODES=beI,k,l,Cimnst ",
         " PREFIX=(ohv)@%+ ",
         " STATUSMSG=@%+ ",
         " NICKLEN=30 ",

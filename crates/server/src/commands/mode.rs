@@ -2,8 +2,8 @@
 //! MODE <channel> [<modestring> [<mode arguments>…]]
 //!
 //! User modes: `+i` (invisible), `+w` (wallops), `+B` (bot), `-o` (drop
-//! operator). Channel modes: `+o +h +v` (member status), `+t +n +m +s +i`
-//! (flags), `+k <key>`, `+l <limit>`, and the mask lists `+b +e +I`.
+//! operator). Channel modes: `+o +h +v` (member status), `+t +n +m +s +i
+//! +C` (flags), `+k <key>`, `+l <limit>`, and the mask lists `+b +e +I`.
 //! Half-operators may only voice and devoice; everything else takes an
 //! operator. Applied changes are announced to the channel in one MODE line.
 
@@ -173,7 +173,7 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
         }
         let param = param.map(String::as_str);
         let change = match c {
-            't' | 'n' | 'm' | 's' | 'i' => flag_mode(ctx, &key, adding, c),
+            't' | 'n' | 'm' | 's' | 'i' | 'C' => flag_mode(ctx, &key, adding, c),
             _ => param_mode(ctx, &key, &name, adding, c, param),
         };
         applied.extend(change);
@@ -198,7 +198,7 @@ fn single_char(text: &str) -> Option<char> {
 /// unset; `None` for modes ciao does not know.
 fn takes_param(c: char, adding: bool) -> Option<bool> {
     match c {
-        't' | 'n' | 'm' | 's' | 'i' => Some(false),
+        't' | 'n' | 'm' | 's' | 'i' | 'C' => Some(false),
         'o' | 'h' | 'v' | 'b' | 'e' | 'I' => Some(true),
         'k' | 'l' => Some(adding),
         _ => None,
@@ -261,6 +261,7 @@ fn flag_mode(
         'n' => &mut channel.modes.no_external,
         'm' => &mut channel.modes.moderated,
         'i' => &mut channel.modes.invite_only,
+        'C' => &mut channel.modes.no_ctcp,
         _ => &mut channel.modes.secret,
     };
     (*flag != adding).then(|| {

@@ -174,7 +174,8 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     };
     // Banned members may stay but not speak, unless voiced or above.
     let banned = channel.rank(ctx.id) < Some(Rank::Voice) && channel.is_banned(&sender.mask);
-    if !channel.can_speak(ctx.id) || banned {
+    let ctcp = delivery.text.starts_with('\u{1}') && !delivery.text.starts_with("\u{1}ACTION ");
+    if !channel.can_speak(ctx.id) || banned || (channel.modes.no_ctcp && ctcp) {
         return Err(CommandError::numeric(
             Numeric::CannotSendToChan,
             [channel.name.as_str(), "Cannot send to channel"],

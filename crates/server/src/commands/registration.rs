@@ -58,7 +58,7 @@ fn welcome(ctx: &mut Ctx<'_>) {
     );
     ctx.reply(
         Numeric::MyInfo,
-        [server, VERSION, "Biow", "beIhiklmnostv", "beIhklov"],
+        [server, VERSION, "Biow", "CbeIhiklmnostv", "beIhklov"],
     );
     send_isupport(ctx.state, ctx.id);
     info::send_lusers(ctx.state, ctx.id);
@@ -74,7 +74,7 @@ pub fn isupport_tokens(state: &State) -> Vec<String> {
         "BOT=B".to_owned(),
         "CASEMAPPING=rfc1459".to_owned(),
         format!("CHANLIMIT=#:{MAX_CHANNELS_PER_CLIENT}"),
-        "CHANMODES=beI,k,l,imnst".to_owned(),
+        "CHANMODES=beI,k,l,Cimnst".to_owned(),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".to_owned(),
         "ELIST=CMNTU".to_owned(),
