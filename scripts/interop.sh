@@ -109,8 +109,8 @@ cleanup() {
     exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
 
 # --- waiting ---------------------------------------------------------------
 # wait_until DESCRIPTION COMMAND...: polls COMMAND every 0.1 s for TIMEOUT s.
@@ -460,7 +460,7 @@ session() {
 
     # The ciao model showed no error either (422: see above).
     local errors
-    errors=$(grep -E '^error:|\(Error\)' "$ciao_out" | grep -Fv '(Error) MOTD File is missing' || true)
+    errors=$(grep -F '(Error)' "$ciao_out" | grep -Fv '(Error) MOTD File is missing' || true)
     [ -z "$errors" ] || fail "the ciao peer showed errors:
 $errors" "$ciao_out"
 

@@ -7,11 +7,12 @@
 //!
 //! Each stdin line is typed into the app's input box (`parse_input`, then
 //! `Model::prepare`, as the GUI does): text is said in the buffer on
-//! screen; `/join`, `/nick`, `/me`, `/msg`, `/quit` … work as in the app.
-//! Two more commands stand in for what the app does with the mouse:
+//! screen; `/join`, `/nick`, `/me`, `/msg`, `/quit` … work as in the app,
+//! and mistakes show as `(Error)` lines, as in the app. Two more commands:
 //!
-//! - `/kick #channel nick [reason]` sends `KICK`;
-//! - `/members #channel` prints the channel's member list.
+//! - `/kick #channel nick [reason]` sends `KICK` (the app has no kick);
+//! - `/members #channel` prints the member list the app shows beside the
+//!   chat.
 //!
 //! Every line the model adds to any buffer is printed as the app would
 //! show it, one per line, so a script can wait for it:
@@ -110,7 +111,8 @@ impl View {
             Some("/kick") => {
                 let params: Vec<String> = line.splitn(4, ' ').skip(1).map(str::to_owned).collect();
                 if params.len() < 2 {
-                    println!("error: usage: /kick #channel nick [reason]");
+                    self.model
+                        .note("Usage: /kick #channel nick [reason]", LineKind::Error);
                     return Vec::new();
                 }
                 return vec![Control::Send(Message::new("KICK", params))];
@@ -126,7 +128,9 @@ impl View {
                             .collect();
                         println!("[{name}] members: {}", members.join(" "));
                     }
-                    None => println!("error: no buffer {name}"),
+                    None => self
+                        .model
+                        .note(&format!("No buffer {name}"), LineKind::Error),
                 }
                 return Vec::new();
             }
@@ -136,7 +140,8 @@ impl View {
             Ok(Some(action)) => action,
             Ok(None) => return Vec::new(),
             Err(error) => {
-                println!("error: {error}");
+                // As the app does: the hint goes to the buffer on screen.
+                self.model.note(&error.to_string(), LineKind::Error);
                 return Vec::new();
             }
         };
