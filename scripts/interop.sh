@@ -221,7 +221,8 @@ irssi_say() { irssi_keys "/window goto #lobby"; irssi_keys "$1"; }
 irssi_act() { irssi_keys "/window goto #lobby"; irssi_keys "/me $1"; }
 irssi_command() { irssi_keys "$1"; }
 irssi_quit() { irssi_keys "/quit $1"; }
-# irssi_screen WINDOW FILE: shows WINDOW and saves what the terminal shows.
+# irssi_screen WINDOW FILE PROMPT: shows WINDOW (its input prompt reads
+# [PROMPT]) and saves what the terminal shows in FILE.
 irssi_screen() {
     local window=$1 file=$2 prompt=$3
     irssi_keys "/window goto $window"
