@@ -10,9 +10,10 @@ import shutil
 from pathlib import Path
 from typing import Optional, Set, Type
 
+from irctest import patma
 from irctest.basecontrollers import BaseServerController, DirectoryBasedController
 from irctest.runner import NotImplementedByController
-from irctest.specifications import Capabilities
+from irctest.specifications import Capabilities, OptionalBehaviors
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,10 +34,49 @@ class CiaoController(BaseServerController, DirectoryBasedController):
             Capabilities.LABELED_RESPONSE,
             Capabilities.MESSAGE_TAGS,
             Capabilities.MULTI_PREFIX,
+            Capabilities.READ_MARKER,
             Capabilities.SERVER_TIME,
             Capabilities.SETNAME,
         }
     )
+
+    # Optional behaviours ciao has: a test that needs one must pass rather
+    # than be skipped.
+    optional_behaviors = frozenset(
+        {
+            OptionalBehaviors.BAN_EXCEPTION_MODE,
+            OptionalBehaviors.CAP_REQ_MINUS,
+            OptionalBehaviors.ELIST_C,
+            OptionalBehaviors.ELIST_M,
+            OptionalBehaviors.ELIST_N,
+            OptionalBehaviors.ELIST_T,
+            OptionalBehaviors.ELIST_U,
+            OptionalBehaviors.INVITE_EXCEPTION_MODE,
+            OptionalBehaviors.INVITE_LIST,
+            OptionalBehaviors.INVITE_OVERRIDES_LIMIT,
+            OptionalBehaviors.MULTI_JOIN,
+            OptionalBehaviors.MULTI_KICK,
+            OptionalBehaviors.MULTI_NAMES_COMMAND,
+            OptionalBehaviors.MULTI_PRIVMSG,
+            OptionalBehaviors.NO_CTCP,
+        }
+    )
+    # ISUPPORT tokens ciao must send (isupport.py's testValues checks them).
+    isupport = {
+        "BOT": "B",
+        "CASEMAPPING": "rfc1459",
+        "CHANMODES": "beI,k,l,Cimnst",
+        "ELIST": "CMNTU",
+        "EXCEPTS": "e",
+        "INVEX": "I",
+        "MONITOR": patma.ANYSTR,
+        "MSGREFTYPES": "msgid,timestamp",
+        "PREFIX": "(ohv)@%+",
+        "STATUSMSG": "@%+",
+        "TARGMAX": patma.ANYSTR,
+        "UTF8ONLY": None,
+        "WHOX": None,
+    }
 
     def run(
         self,

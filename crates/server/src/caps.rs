@@ -35,10 +35,12 @@ pub enum Cap {
     /// The `account` tag on messages from logged-in users (none yet; see
     /// `AccountNotify`).
     AccountTag,
+    /// `draft/read-marker`: MARKREAD, how far one has read.
+    ReadMarker,
 }
 
 impl Cap {
-    pub const ALL: [Cap; 17] = [
+    pub const ALL: [Cap; 18] = [
         Cap::ServerTime,
         Cap::MessageTags,
         Cap::EchoMessage,
@@ -56,6 +58,7 @@ impl Cap {
         Cap::ExtendedMonitor,
         Cap::AccountNotify,
         Cap::AccountTag,
+        Cap::ReadMarker,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +80,7 @@ impl Cap {
             Cap::ExtendedMonitor => "extended-monitor",
             Cap::AccountNotify => "account-notify",
             Cap::AccountTag => "account-tag",
+            Cap::ReadMarker => "draft/read-marker",
         }
     }
 

@@ -36,8 +36,10 @@ impl Hub {
     /// Opens the history store and starts its writer.
     pub fn start_history(&self, config: HistoryConfig) -> Result<(), crate::history::HistoryError> {
         let state: Weak<Mutex<State>> = Arc::downgrade(&self.state);
-        let history = History::start(config, state, self.released.clone())?;
-        self.lock().history = Some(history);
+        let (history, markers) = History::start(config, state, self.released.clone())?;
+        let mut state = self.lock();
+        state.history = Some(history);
+        state.read_markers.load(markers);
         Ok(())
     }
 

@@ -22,6 +22,7 @@ mod liveness;
 pub mod monitor;
 pub mod outbox;
 pub mod plain;
+pub mod read_markers;
 pub mod responses;
 mod server;
 pub mod state;

@@ -17,9 +17,10 @@ use crate::channel::{Channel, Rank, Status};
 use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
 use crate::fanout::{Fanout, plain_line};
-use crate::history::{Event, History, Job, Scope, Stored, conversation, replay};
+use crate::history::{Event, History, Job, ReadMarker, Scope, Stored, conversation, replay};
 use crate::monitor::Monitors;
 use crate::outbox::CloseReason;
+use crate::read_markers::ReadMarkers;
 use crate::responses::{Responses, Token};
 use crate::whowas::Whowas;
 
@@ -50,6 +51,8 @@ pub struct State {
     pub whowas: Whowas,
     /// MONITOR: who watches which nick.
     pub monitors: Monitors,
+    /// draft/read-marker: how far each nick has read where.
+    pub read_markers: ReadMarkers,
     /// labeled-response: replies being gathered. Every delivery looks
     /// here, through `&self` (fan-out borrows the clients), hence the
     /// `RefCell`; the hub's mutex keeps it to one thread at a time.
@@ -84,6 +87,7 @@ impl State {
             history: None,
             whowas: Whowas::default(),
             monitors: Monitors::default(),
+            read_markers: ReadMarkers::default(),
             responses: RefCell::default(),
             next_id: 1,
         }
@@ -392,6 +396,9 @@ impl State {
             self.fanout_channel_with(&key, &mut away, Some(id), Some(Cap::AwayNotify));
         }
         self.send_topic(id, &key, false);
+        if self.client(id).is_some_and(|c| c.caps.has(Cap::ReadMarker)) {
+            self.send_read_marker(id, &channel_name);
+        }
         self.send_names(id, &key);
         self.replay_on_join(id, channel_name);
         // After the replay, which must not show the joiner its own join.
@@ -690,10 +697,37 @@ impl State {
             Some(history) => {
                 history.submit(Job {
                     events,
+                    markers: Vec::new(),
                     release: Box::new(release),
                 });
             }
         }
+    }
+
+    /// Stores a read marker with history on (it is kept in memory
+    /// either way). Like an event, its answer does not wait for it.
+    pub fn store_read_marker(&mut self, marker: ReadMarker) {
+        if let Some(history) = &mut self.history {
+            history.submit(Job {
+                events: Vec::new(),
+                markers: vec![marker],
+                release: Box::new(|_, _| {}),
+            });
+        }
+    }
+
+    /// `MARKREAD <target> timestamp=…` (or `*`): how far `id`'s nick has
+    /// read in `target`.
+    pub fn send_read_marker(&self, id: ClientId, target: &str) {
+        let Some(client) = self.client(id) else {
+            return;
+        };
+        let time = self.read_markers.get(&client.nick, target).map_or_else(
+            || "*".to_owned(),
+            |t| format!("timestamp={}", crate::clock::iso8601(t)),
+        );
+        let markread = self.server_message("MARKREAD", [target, time.as_str()]);
+        self.send(id, &markread);
     }
 
     /// Stores a channel event (join, part, quit, nick change, topic,

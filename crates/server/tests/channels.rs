@@ -261,6 +261,7 @@ async fn no_ctcp_mode_lets_only_actions_through() {
     op.expect(":user!~user@127.0.0.1 PRIVMSG #c :\u{1}ACTION waves\u{1}")
         .await;
     op.send("MODE #c").await;
-    op.wait_for("324", |l| l == ":test.server 324 op #c :+Cnt").await;
+    op.wait_for("324", |l| l == ":test.server 324 op #c :+Cnt")
+        .await;
     server.shutdown().await;
 }

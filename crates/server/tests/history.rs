@@ -101,6 +101,74 @@ async fn history_survives_a_restart_and_reaches_every_kind_of_client() {
 }
 
 #[tokio::test]
+async fn read_markers_move_forward_and_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = || Config {
+        default_channel: None,
+        ..with_history(dir.path(), 0)
+    };
+    let server = TestServer::start(config()).await;
+    let caps = ["draft/read-marker"];
+    let mut ann = TestClient::irc_with_caps(server.addr, "ann", &caps).await;
+    ann.send("JOIN #c").await;
+    ann.expect(":ann!~ann@127.0.0.1 JOIN #c").await;
+    // Before the end of NAMES: none yet.
+    ann.expect(":test.server MARKREAD #c *").await;
+    ann.wait_numeric("366").await;
+
+    let later = "2026-01-02T03:04:05.678Z";
+    ann.send(&format!("MARKREAD #C timestamp={later}")).await;
+    ann.expect(&format!(":test.server MARKREAD #C timestamp={later}"))
+        .await;
+    // Never backwards: the answer is the later time.
+    ann.send("MARKREAD #c timestamp=2025-01-01T00:00:00.000Z")
+        .await;
+    ann.expect(&format!(":test.server MARKREAD #c timestamp={later}"))
+        .await;
+    ann.send("MARKREAD bob timestamp=2026-02-01T00:00:00Z")
+        .await;
+    ann.expect(":test.server MARKREAD bob timestamp=2026-02-01T00:00:00.000Z")
+        .await;
+    for (line, error) in [
+        (
+            "MARKREAD",
+            ":test.server FAIL MARKREAD NEED_MORE_PARAMS :Missing target",
+        ),
+        (
+            "MARKREAD #c *",
+            ":test.server FAIL MARKREAD INVALID_PARAMS #c :Invalid timestamp",
+        ),
+        (
+            "MARKREAD #c timestamp=yesterday",
+            ":test.server FAIL MARKREAD INVALID_PARAMS #c :Invalid timestamp",
+        ),
+        (
+            "MARKREAD bad!target",
+            ":test.server FAIL MARKREAD INVALID_PARAMS bad!target :Invalid target",
+        ),
+    ] {
+        ann.send(line).await;
+        ann.expect(error).await;
+    }
+    ann.sync().await;
+    server.shutdown().await;
+    ann.expect_eof().await;
+
+    // Another session of the same nick, after a restart, knows.
+    let server = TestServer::start(config()).await;
+    let mut ann = TestClient::irc_with_caps(server.addr, "ann", &caps).await;
+    ann.send("JOIN #c").await;
+    ann.wait_contains("JOIN #c").await;
+    ann.expect(&format!(":test.server MARKREAD #c timestamp={later}"))
+        .await;
+    ann.wait_numeric("366").await;
+    ann.send("MARKREAD Bob").await;
+    ann.expect(":test.server MARKREAD Bob timestamp=2026-02-01T00:00:00.000Z")
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_late_joiner_gets_the_last_lines_in_a_batch_then_only_live_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = TestServer::start(with_history(dir.path(), 3)).await;

@@ -15,6 +15,7 @@ mod join;
 mod kick;
 mod kill;
 mod list;
+mod markread;
 mod mode;
 mod monitor;
 mod names;
@@ -156,6 +157,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "USERHOST" => (1, false, userhost::userhost),
         "CHATHISTORY" => (1, false, chathistory::handle),
         "MONITOR" => (1, false, monitor::handle),
+        "MARKREAD" => (0, false, markread::handle),
         "SETNAME" => (1, false, setname::handle),
         _ => return None,
     };

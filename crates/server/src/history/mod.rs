@@ -24,7 +24,7 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::Notify;
 
-pub use store::{Anchor, Event, Scope, Store};
+pub use store::{Anchor, Event, ReadMarker, Scope, Store};
 
 use crate::state::State;
 
@@ -44,9 +44,11 @@ pub struct Stored<'a> {
     pub horizon: i64,
 }
 
-/// Work for the writer: events to store, then their release.
+/// Work for the writer: events (and read markers) to store, then their
+/// release.
 pub struct Job {
     pub events: Vec<Event>,
+    pub markers: Vec<ReadMarker>,
     pub release: Release,
 }
 
@@ -54,6 +56,7 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
             .field("events", &self.events)
+            .field("markers", &self.markers)
             .finish_non_exhaustive()
     }
 }
@@ -146,12 +149,13 @@ pub struct History {
 }
 
 impl History {
-    /// Opens the store and starts the writer thread.
+    /// Opens the store and starts the writer thread; returns the read
+    /// markers stored so far too.
     pub fn start(
         config: HistoryConfig,
         state: Weak<Mutex<State>>,
         released: Arc<Released>,
-    ) -> Result<Self, HistoryError> {
+    ) -> Result<(Self, Vec<ReadMarker>), HistoryError> {
         std::fs::create_dir_all(&config.dir).map_err(|source| HistoryError::Dir {
             dir: config.dir.clone(),
             source,
@@ -161,6 +165,10 @@ impl History {
             source,
         })?;
         let reader = Store::open_reader(&config.dir).map_err(|source| HistoryError::Store {
+            dir: config.dir.clone(),
+            source,
+        })?;
+        let markers = store.read_markers().map_err(|source| HistoryError::Store {
             dir: config.dir.clone(),
             source,
         })?;
@@ -175,13 +183,14 @@ impl History {
             .spawn(move || writer::run(store, queue, committed, retention))
             .map_err(HistoryError::Thread)?;
         let releaser = tokio::spawn(release::run(batches, reader, state, released));
-        Ok(History {
+        let history = History {
             jobs,
             submitted: 0,
             writer: Some(writer),
             releaser: Some(releaser),
             config,
-        })
+        };
+        Ok((history, markers))
     }
 
     /// Queues a job (under the hub lock, so queue order is the order of

@@ -28,7 +28,25 @@ const MIGRATIONS: &[&str] = &[
         substr(line, instr(line, ' ') + 1), 1,
         instr(substr(line, instr(line, ' ') + 1) || ' ', ' ') - 1
     );",
+    // 3: read markers (draft/read-marker), one per nick and conversation.
+    "CREATE TABLE read_markers (
+        nick TEXT NOT NULL,
+        target TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        PRIMARY KEY (nick, target)
+    ) WITHOUT ROWID;",
 ];
+
+/// How far one nick has read in one conversation (draft/read-marker).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadMarker {
+    /// The folded nick.
+    pub nick: String,
+    /// The folded channel name or other nick.
+    pub target: String,
+    /// Unix time in milliseconds.
+    pub time: u64,
+}
 
 /// One stored line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +163,36 @@ impl Store {
         }
         tx.commit()?;
         Ok(horizons)
+    }
+
+    /// Stores read markers, keeping the later time where one exists.
+    pub fn save_read_markers(&mut self, markers: &[ReadMarker]) -> rusqlite::Result<()> {
+        let tx = self.db.transaction()?;
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO read_markers (nick, target, time) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (nick, target) DO UPDATE SET time = MAX(time, excluded.time)",
+            )?;
+            for marker in markers {
+                upsert.execute(params![marker.nick, marker.target, marker.time as i64])?;
+            }
+        }
+        tx.commit()
+    }
+
+    /// Every stored read marker (loaded once, at start).
+    pub fn read_markers(&self) -> rusqlite::Result<Vec<ReadMarker>> {
+        let mut query = self
+            .db
+            .prepare("SELECT nick, target, time FROM read_markers")?;
+        let rows = query.query_map([], |row| {
+            Ok(ReadMarker {
+                nick: row.get(0)?,
+                target: row.get(1)?,
+                time: row.get::<_, i64>(2)? as u64,
+            })
+        })?;
+        rows.collect()
     }
 
     /// The newest row (0 when empty).
@@ -346,6 +394,11 @@ impl Store {
             deleted += self
                 .db
                 .execute("DELETE FROM events WHERE time < ?1", params![before as i64])?;
+            // A marker older than anything kept points at nothing.
+            self.db.execute(
+                "DELETE FROM read_markers WHERE time < ?1",
+                params![before as i64],
+            )?;
         }
         if let Some(keep) = keep {
             deleted += self.db.execute(
@@ -458,6 +511,24 @@ mod tests {
             ["m1", "m2"],
             "horizon"
         );
+    }
+
+    #[test]
+    fn read_markers_only_move_forward_and_survive_reopening() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let marker = |time| ReadMarker {
+            nick: "ann".to_owned(),
+            target: "#c".to_owned(),
+            time,
+        };
+        store.save_read_markers(&[marker(20)]).expect("save");
+        store.save_read_markers(&[marker(10)]).expect("save older");
+        drop(store);
+        let mut store = Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.read_markers().expect("load"), [marker(20)]);
+        store.prune(None, Some(30)).expect("prune");
+        assert!(store.read_markers().expect("load").is_empty());
     }
 
     #[test]

@@ -57,6 +57,15 @@ pub fn run(
                 vec![store.last_row().unwrap_or(i64::MAX); jobs.len()]
             }
         };
+        let markers: Vec<_> = jobs
+            .iter()
+            .flat_map(|job| job.markers.iter().cloned())
+            .collect();
+        if !markers.is_empty()
+            && let Err(error) = store.save_read_markers(&markers)
+        {
+            tracing::error!(%error, "history: could not store read markers");
+        }
         // Only now may anyone see them.
         if committed.send(Committed { jobs, horizons }).is_err() {
             return;
