@@ -37,10 +37,12 @@ pub enum Cap {
     AccountTag,
     /// `draft/read-marker`: MARKREAD, how far one has read.
     ReadMarker,
+    /// `draft/message-redaction`: REDACT, taking a message back.
+    MessageRedaction,
 }
 
 impl Cap {
-    pub const ALL: [Cap; 18] = [
+    pub const ALL: [Cap; 19] = [
         Cap::ServerTime,
         Cap::MessageTags,
         Cap::EchoMessage,
@@ -59,6 +61,7 @@ impl Cap {
         Cap::AccountNotify,
         Cap::AccountTag,
         Cap::ReadMarker,
+        Cap::MessageRedaction,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +84,7 @@ impl Cap {
             Cap::AccountNotify => "account-notify",
             Cap::AccountTag => "account-tag",
             Cap::ReadMarker => "draft/read-marker",
+            Cap::MessageRedaction => "draft/message-redaction",
         }
     }
 

@@ -23,6 +23,7 @@ pub mod monitor;
 pub mod outbox;
 pub mod plain;
 pub mod read_markers;
+pub mod recent;
 pub mod responses;
 mod server;
 pub mod state;

@@ -17,10 +17,11 @@ use crate::channel::{Channel, Rank, Status};
 use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
 use crate::fanout::{Fanout, plain_line};
-use crate::history::{Event, History, Job, ReadMarker, Scope, Stored, conversation, replay};
+use crate::history::{Change, Event, History, Job, Scope, Stored, conversation, replay};
 use crate::monitor::Monitors;
 use crate::outbox::CloseReason;
 use crate::read_markers::ReadMarkers;
+use crate::recent::RecentMessages;
 use crate::responses::{Responses, Token};
 use crate::whowas::Whowas;
 
@@ -53,6 +54,8 @@ pub struct State {
     pub monitors: Monitors,
     /// draft/read-marker: how far each nick has read where.
     pub read_markers: ReadMarkers,
+    /// The latest messages' senders, for REDACT.
+    pub recent: RecentMessages,
     /// labeled-response: replies being gathered. Every delivery looks
     /// here, through `&self` (fan-out borrows the clients), hence the
     /// `RefCell`; the hub's mutex keeps it to one thread at a time.
@@ -88,6 +91,7 @@ impl State {
             whowas: Whowas::default(),
             monitors: Monitors::default(),
             read_markers: ReadMarkers::default(),
+            recent: RecentMessages::default(),
             responses: RefCell::default(),
             next_id: 1,
         }
@@ -178,7 +182,9 @@ impl State {
         let responses = self.responses.get_mut();
         responses.set_active(None);
         if responses.is_deferred(token) {
-            self.submit(Vec::new(), move |state, _| state.finish_response(token));
+            self.submit(Vec::new(), Vec::new(), move |state, _| {
+                state.finish_response(token);
+            });
         } else {
             self.finish_response(token);
         }
@@ -668,6 +674,15 @@ impl State {
         events: Vec<Event>,
         release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
     ) {
+        self.publish_with(events, Vec::new(), release);
+    }
+
+    fn publish_with(
+        &mut self,
+        events: Vec<Event>,
+        changes: Vec<Change>,
+        release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
+    ) {
         // A labeled command's deferred release is still part of its
         // response: it runs as that command again.
         let responses = self.responses.get_mut();
@@ -675,21 +690,22 @@ impl State {
             && self.history.is_some()
         {
             responses.defer(token);
-            self.submit(events, move |state, stored| {
+            self.submit(events, changes, move |state, stored| {
                 let previous = state.responses.get_mut().set_active(Some(token));
                 release(state, stored);
                 state.responses.get_mut().set_active(previous);
             });
         } else {
-            self.submit(events, release);
+            self.submit(events, changes, release);
         }
     }
 
-    /// Queues `events` and their release with the history writer, or runs
-    /// the release at once with history off.
+    /// Queues `events`, `changes` and their release with the history
+    /// writer, or runs the release at once with history off.
     fn submit(
         &mut self,
         events: Vec<Event>,
+        changes: Vec<Change>,
         release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
     ) {
         match &mut self.history {
@@ -697,7 +713,7 @@ impl State {
             Some(history) => {
                 history.submit(Job {
                     events,
-                    markers: Vec::new(),
+                    changes,
                     release: Box::new(release),
                 });
             }
@@ -706,14 +722,21 @@ impl State {
 
     /// Stores a read marker with history on (it is kept in memory
     /// either way). Like an event, its answer does not wait for it.
-    pub fn store_read_marker(&mut self, marker: ReadMarker) {
-        if let Some(history) = &mut self.history {
-            history.submit(Job {
-                events: Vec::new(),
-                markers: vec![marker],
-                release: Box::new(|_, _| {}),
-            });
-        }
+    pub fn store_read_marker(&mut self, marker: crate::history::ReadMarker) {
+        self.submit(Vec::new(), vec![Change::ReadMarker(marker)], |_, _| {});
+    }
+
+    /// Deletes a redacted message from the history, then runs `release`
+    /// (telling those who should know): nobody hears of a redaction that
+    /// a later query could contradict.
+    pub fn publish_redaction(
+        &mut self,
+        target: String,
+        msgid: String,
+        release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
+    ) {
+        let change = Change::Redaction { target, msgid };
+        self.publish_with(Vec::new(), vec![change], release);
     }
 
     /// `MARKREAD <target> timestamp=…` (or `*`): how far `id`'s nick has
@@ -757,7 +780,7 @@ impl State {
         if !events.is_empty() {
             // Not `publish`: the event went out already, so a labeled
             // command need not wait for it.
-            self.submit(events, |_, _| {});
+            self.submit(events, Vec::new(), |_, _| {});
         }
     }
 

@@ -415,3 +415,84 @@ async fn statusmsg_reaches_only_members_of_that_rank() {
     assert!(member.sync().await.is_empty());
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn redaction_deletes_a_message_and_tells_those_who_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config {
+        history: Some(HistoryConfig::new(dir.path().to_owned())),
+        ..quiet()
+    };
+    let server = TestServer::start(config).await;
+    let caps = [
+        "message-tags",
+        "echo-message",
+        "batch",
+        "draft/chathistory",
+        "draft/message-redaction",
+    ];
+    let mut op = TestClient::irc_with_caps(server.addr, "op", &caps).await;
+    let mut bob = TestClient::irc_with_caps(server.addr, "bob", &caps).await;
+    let mut old = TestClient::irc(server.addr, "old").await;
+    for client in [&mut op, &mut bob, &mut old] {
+        join(client, "#c").await;
+    }
+    op.sync().await;
+    bob.sync().await;
+    let msgid = |line: &str| tag(line, "msgid").expect("msgid").to_owned();
+
+    bob.send("PRIVMSG #c :regrettable").await;
+    let id = msgid(&bob.line().await);
+    op.wait_contains("regrettable").await;
+    old.wait_contains("regrettable").await;
+    op.send("PRIVMSG #c :mine").await;
+    let mine = msgid(&op.line().await);
+    bob.wait_contains(":mine").await;
+    old.wait_contains(":mine").await;
+
+    // A member may not take back someone else's message.
+    bob.send(&format!("REDACT #c {mine}")).await;
+    bob.expect(&format!(
+        ":test.server FAIL REDACT REDACT_FORBIDDEN #c {mine} :You may not redact this message"
+    ))
+    .await;
+    bob.send("REDACT #c nosuchid").await;
+    bob.wait_contains("FAIL REDACT UNKNOWN_MSGID #c nosuchid")
+        .await;
+    bob.send(&format!("REDACT #elsewhere {id}")).await;
+    bob.wait_contains("FAIL REDACT INVALID_TARGET #elsewhere")
+        .await;
+
+    // An operator may, with a reason; everyone who asked is told.
+    op.send(&format!("REDACT #c {id} :off topic")).await;
+    let told = format!(":op!~op@127.0.0.1 REDACT #c {id} :off topic");
+    assert_eq!(untagged(&op.line().await), told);
+    assert_eq!(untagged(&bob.line().await), told);
+    assert!(old.sync().await.is_empty(), "no REDACT without the cap");
+    // Gone from the history, and cannot be redacted twice.
+    bob.send("CHATHISTORY LATEST #c * 10").await;
+    let mut seen = Vec::new();
+    loop {
+        let line = bob.line().await;
+        if line.contains("BATCH -") {
+            break;
+        }
+        seen.push(line);
+    }
+    assert!(seen.iter().any(|l| l.ends_with(":mine")), "{seen:#?}");
+    assert!(!seen.iter().any(|l| l.contains("regrettable")), "{seen:#?}");
+    op.send(&format!("REDACT #c {id}")).await;
+    op.wait_contains("FAIL REDACT UNKNOWN_MSGID").await;
+
+    // Private messages: only their author.
+    op.send("PRIVMSG bob :psst").await;
+    let dm = msgid(&op.line().await);
+    bob.wait_contains(":psst").await;
+    bob.send(&format!("REDACT op {dm}")).await;
+    bob.wait_contains("FAIL REDACT REDACT_FORBIDDEN op").await;
+    op.send(&format!("REDACT bob {dm}")).await;
+    let told = format!(":op!~op@127.0.0.1 REDACT bob {dm}");
+    assert_eq!(untagged(&op.line().await), told);
+    assert_eq!(untagged(&bob.line().await), told);
+    server.shutdown().await;
+}

@@ -26,6 +26,7 @@ mod pass;
 mod ping;
 pub mod privmsg;
 mod quit;
+mod redact;
 mod setname;
 mod topic;
 pub mod user;
@@ -159,6 +160,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "MONITOR" => (1, false, monitor::handle),
         "MARKREAD" => (0, false, markread::handle),
         "SETNAME" => (1, false, setname::handle),
+        "REDACT" => (2, false, redact::handle),
         _ => return None,
     };
     Some(Spec {

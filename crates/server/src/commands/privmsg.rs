@@ -18,6 +18,7 @@ use crate::client::{ClientId, Protocol};
 use crate::clock;
 use crate::fanout::Fanout;
 use crate::history::{self, Event};
+use crate::recent::Sent;
 use crate::state::State;
 
 /// Most targets in one command (`TARGMAX`).
@@ -118,6 +119,15 @@ fn stamp(
     let msgid = state.next_msgid();
     let time = clock::now_millis();
     let bot = state.client(sender_id).is_some_and(|c| c.bot);
+    // What REDACT needs to know of it; status messages are not redactable
+    // (they are not the channel's, and a REDACT would go to all of it).
+    if store && let Some(sender) = state.client(sender_id) {
+        let sent = Sent {
+            conversation: conversation.clone(),
+            mask: sender.mask.clone(),
+        };
+        state.recent.remember(msgid.clone(), sent);
+    }
     let events = if delivery.verb == "TAGMSG" || !store {
         Vec::new()
     } else {

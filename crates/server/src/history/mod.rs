@@ -24,7 +24,7 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::Notify;
 
-pub use store::{Anchor, Event, ReadMarker, Scope, Store};
+pub use store::{Anchor, Change, Event, ReadMarker, Scope, Store};
 
 use crate::state::State;
 
@@ -44,11 +44,11 @@ pub struct Stored<'a> {
     pub horizon: i64,
 }
 
-/// Work for the writer: events (and read markers) to store, then their
-/// release.
+/// Work for the writer: events to store and other changes (read
+/// markers, redactions) to make, then their release.
 pub struct Job {
     pub events: Vec<Event>,
-    pub markers: Vec<ReadMarker>,
+    pub changes: Vec<Change>,
     pub release: Release,
 }
 
@@ -56,7 +56,7 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
             .field("events", &self.events)
-            .field("markers", &self.markers)
+            .field("changes", &self.changes)
             .finish_non_exhaustive()
     }
 }

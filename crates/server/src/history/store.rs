@@ -37,6 +37,19 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
 ];
 
+/// A change to the store other than a new line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A read marker moved forward.
+    ReadMarker(ReadMarker),
+    /// A message was redacted: its row goes.
+    Redaction {
+        /// The conversation it was in.
+        target: String,
+        msgid: String,
+    },
+}
+
 /// How far one nick has read in one conversation (draft/read-marker).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadMarker {
@@ -165,16 +178,26 @@ impl Store {
         Ok(horizons)
     }
 
-    /// Stores read markers, keeping the later time where one exists.
-    pub fn save_read_markers(&mut self, markers: &[ReadMarker]) -> rusqlite::Result<()> {
+    /// Applies changes in one transaction: read markers keep the later
+    /// time where one exists; redacted messages are deleted.
+    pub fn apply_changes(&mut self, changes: &[Change]) -> rusqlite::Result<()> {
         let tx = self.db.transaction()?;
         {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO read_markers (nick, target, time) VALUES (?1, ?2, ?3)
                  ON CONFLICT (nick, target) DO UPDATE SET time = MAX(time, excluded.time)",
             )?;
-            for marker in markers {
-                upsert.execute(params![marker.nick, marker.target, marker.time as i64])?;
+            let mut delete =
+                tx.prepare_cached("DELETE FROM events WHERE target = ?1 AND msgid = ?2")?;
+            for change in changes {
+                match change {
+                    Change::ReadMarker(marker) => {
+                        upsert.execute(params![marker.nick, marker.target, marker.time as i64])?;
+                    }
+                    Change::Redaction { target, msgid } => {
+                        delete.execute(params![target, msgid])?;
+                    }
+                }
             }
         }
         tx.commit()
@@ -522,13 +545,47 @@ mod tests {
             target: "#c".to_owned(),
             time,
         };
-        store.save_read_markers(&[marker(20)]).expect("save");
-        store.save_read_markers(&[marker(10)]).expect("save older");
+        store
+            .apply_changes(&[Change::ReadMarker(marker(20))])
+            .expect("save");
+        store
+            .apply_changes(&[Change::ReadMarker(marker(10))])
+            .expect("save older");
         drop(store);
         let mut store = Store::open(dir.path()).expect("reopen");
         assert_eq!(store.read_markers().expect("load"), [marker(20)]);
         store.prune(None, Some(30)).expect("prune");
         assert!(store.read_markers().expect("load").is_empty());
+    }
+
+    #[test]
+    fn a_redacted_message_is_gone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let events: Vec<Event> = (1..=3).map(|n| event(n, "#c", n)).collect();
+        store.insert_jobs([&events[..]]).expect("insert");
+        let redact = |target: &str| Change::Redaction {
+            target: target.to_owned(),
+            msgid: "id2".to_owned(),
+        };
+        // Only in its own conversation.
+        store.apply_changes(&[redact("#other")]).expect("redact");
+        assert_eq!(
+            store
+                .latest(Scope::messages("#c"), None, 10)
+                .expect("latest")
+                .len(),
+            3
+        );
+        store.apply_changes(&[redact("#c")]).expect("redact");
+        assert_eq!(
+            texts(
+                &store
+                    .latest(Scope::messages("#c"), None, 10)
+                    .expect("latest")
+            ),
+            ["m1", "m3"]
+        );
     }
 
     #[test]

@@ -57,14 +57,15 @@ pub fn run(
                 vec![store.last_row().unwrap_or(i64::MAX); jobs.len()]
             }
         };
-        let markers: Vec<_> = jobs
+        // Read markers and redactions, after the lines they may refer to.
+        let changes: Vec<_> = jobs
             .iter()
-            .flat_map(|job| job.markers.iter().cloned())
+            .flat_map(|job| job.changes.iter().cloned())
             .collect();
-        if !markers.is_empty()
-            && let Err(error) = store.save_read_markers(&markers)
+        if !changes.is_empty()
+            && let Err(error) = store.apply_changes(&changes)
         {
-            tracing::error!(%error, "history: could not store read markers");
+            tracing::error!(%error, "history: could not store read markers or redactions");
         }
         // Only now may anyone see them.
         if committed.send(Committed { jobs, horizons }).is_err() {

@@ -1,0 +1,122 @@
+//! REDACT <target> <msgid> [<reason>]   (draft/message-redaction)
+//!
+//! Takes a message back. Its author (the same `nick!user@host`), an
+//! operator of its channel or an IRC operator may redact it, within the
+//! last `recent::WINDOW` messages. The message is deleted from the
+//! history first; then everyone in the conversation who negotiated the
+//! capability is told, the redactor included. Clients without it hear
+//! nothing: they cannot unsee a line, and a notice would only repeat it.
+//! Errors are standard replies: `INVALID_TARGET` (no such channel, or not
+//! in it), `UNKNOWN_MSGID` (not there, or too old), `REDACT_FORBIDDEN`.
+
+use ciao_proto::names::{check_nick, looks_like_channel};
+use ciao_proto::{CaseKey, Message, irc_eq};
+
+use super::{CommandResult, Ctx};
+use crate::caps::Cap;
+use crate::channel::Rank;
+use crate::client::ClientId;
+use crate::fanout::Fanout;
+use crate::history;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let (target, msgid) = (message.params[0].as_str(), message.params[1].as_str());
+    let reason = message.param(2).filter(|r| !r.is_empty());
+    let Some(redactor) = ctx.state.client(ctx.id) else {
+        return Ok(());
+    };
+    let (redactor_mask, redactor_nick, oper) =
+        (redactor.mask.clone(), redactor.nick.clone(), redactor.oper);
+    // Where: a channel the redactor is in, or a private conversation.
+    let (conversation, channel, may_moderate) = if looks_like_channel(target) {
+        let Some(channel) = ctx
+            .state
+            .channel(target)
+            .filter(|c| c.members.contains_key(&ctx.id))
+        else {
+            fail(
+                ctx,
+                &["INVALID_TARGET", target, "You are not in that channel"],
+            );
+            return Ok(());
+        };
+        let moderator = channel.rank(ctx.id) >= Some(Rank::Op);
+        (
+            history::conversation(&channel.name, None),
+            Some(CaseKey::new(target)),
+            moderator,
+        )
+    } else {
+        if check_nick(target).is_err() {
+            fail(ctx, &["INVALID_TARGET", target, "No such nick"]);
+            return Ok(());
+        }
+        (
+            history::conversation(&redactor_nick, Some(target)),
+            None,
+            false,
+        )
+    };
+    let Some(sent) = ctx.state.recent.get(&conversation, msgid) else {
+        fail(
+            ctx,
+            &[
+                "UNKNOWN_MSGID",
+                target,
+                msgid,
+                "No such message, or too old",
+            ],
+        );
+        return Ok(());
+    };
+    if !(irc_eq(&sent.mask, &redactor_mask) || may_moderate || oper) {
+        fail(
+            ctx,
+            &[
+                "REDACT_FORBIDDEN",
+                target,
+                msgid,
+                "You may not redact this message",
+            ],
+        );
+        return Ok(());
+    }
+    // The other party of a private conversation, from the author's mask.
+    let other = channel
+        .is_none()
+        .then(|| ctx.state.find_nick(target).map(|c| c.id))
+        .flatten();
+    ctx.state.recent.forget(msgid);
+    let mut params = vec![target.to_owned(), msgid.to_owned()];
+    params.extend(reason.map(str::to_owned));
+    let redact = Message::new("REDACT", params).with_source(redactor_mask);
+    let mut fanout = Fanout::new(redact, None);
+    let redactor_id = ctx.id;
+    ctx.state
+        .publish_redaction(conversation, msgid.to_owned(), move |state, _| {
+            let recipients: Vec<ClientId> = match &channel {
+                Some(key) => state
+                    .channels
+                    .get(key)
+                    .map(|c| c.members.keys().copied().collect())
+                    .unwrap_or_default(),
+                None => [Some(redactor_id), other].into_iter().flatten().collect(),
+            };
+            for id in recipients {
+                if let Some(client) = state.client(id)
+                    && client.caps.has(Cap::MessageRedaction)
+                    && let Some(line) = fanout.bytes_for(client)
+                {
+                    state.deliver(client, line);
+                }
+            }
+        });
+    Ok(())
+}
+
+fn fail(ctx: &Ctx<'_>, params: &[&str]) {
+    let mut all = vec!["REDACT"];
+    all.extend_from_slice(params);
+    let fail = ctx.state.server_message("FAIL", all);
+    ctx.state.send(ctx.id, &fail);
+}
