@@ -34,6 +34,7 @@ class CiaoController(BaseServerController, DirectoryBasedController):
             Capabilities.LABELED_RESPONSE,
             Capabilities.MESSAGE_REDACTION,
             Capabilities.MESSAGE_TAGS,
+            Capabilities.MULTILINE,
             Capabilities.MULTI_PREFIX,
             Capabilities.READ_MARKER,
             Capabilities.SERVER_TIME,

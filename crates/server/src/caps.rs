@@ -39,10 +39,12 @@ pub enum Cap {
     ReadMarker,
     /// `draft/message-redaction`: REDACT, taking a message back.
     MessageRedaction,
+    /// `draft/multiline`: messages of several lines, as one batch.
+    Multiline,
 }
 
 impl Cap {
-    pub const ALL: [Cap; 19] = [
+    pub const ALL: [Cap; 20] = [
         Cap::ServerTime,
         Cap::MessageTags,
         Cap::EchoMessage,
@@ -62,6 +64,7 @@ impl Cap {
         Cap::AccountTag,
         Cap::ReadMarker,
         Cap::MessageRedaction,
+        Cap::Multiline,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +88,15 @@ impl Cap {
             Cap::AccountTag => "account-tag",
             Cap::ReadMarker => "draft/read-marker",
             Cap::MessageRedaction => "draft/message-redaction",
+            Cap::Multiline => "draft/multiline",
+        }
+    }
+
+    /// The value advertised with the name to `CAP LS 302` clients.
+    pub fn value(self) -> Option<&'static str> {
+        match self {
+            Cap::Multiline => Some(crate::multiline::CAP_VALUE),
+            _ => None,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod hub;
 pub mod limits;
 mod liveness;
 pub mod monitor;
+pub mod multiline;
 pub mod outbox;
 pub mod plain;
 pub mod read_markers;

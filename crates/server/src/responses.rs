@@ -205,6 +205,12 @@ impl Finished {
     }
 }
 
+/// `line` with a `label` tag: for answers that carry the label
+/// themselves (a multiline echo's opening line).
+pub fn with_label(line: &[u8], label: &str) -> Bytes {
+    with_tag(line, &format!("label={}", escaped(label)))
+}
+
 fn escaped(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     // Writing to a String cannot fail.

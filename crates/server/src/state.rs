@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::fanout::{Fanout, plain_line};
 use crate::history::{Change, Event, History, Job, Scope, Stored, conversation, replay};
 use crate::monitor::Monitors;
+use crate::multiline::OpenBatch;
 use crate::outbox::CloseReason;
 use crate::read_markers::ReadMarkers;
 use crate::recent::RecentMessages;
@@ -56,6 +57,8 @@ pub struct State {
     pub read_markers: ReadMarkers,
     /// The latest messages' senders, for REDACT.
     pub recent: RecentMessages,
+    /// draft/multiline batches being sent, by client.
+    pub batches: HashMap<ClientId, OpenBatch>,
     /// labeled-response: replies being gathered. Every delivery looks
     /// here, through `&self` (fan-out borrows the clients), hence the
     /// `RefCell`; the hub's mutex keeps it to one thread at a time.
@@ -92,6 +95,7 @@ impl State {
             monitors: Monitors::default(),
             read_markers: ReadMarkers::default(),
             recent: RecentMessages::default(),
+            batches: HashMap::new(),
             responses: RefCell::default(),
             next_id: 1,
         }
@@ -570,6 +574,7 @@ impl State {
             self.whowas.record(&client);
         }
         self.monitors.clear(id);
+        self.batches.remove(&id);
         for channel in self.channels.values_mut() {
             if !channel.invited.is_empty() {
                 channel.invited.remove(&id);
@@ -639,6 +644,11 @@ impl State {
     /// must wait before its next line, if it is over its burst.
     pub fn charge_line(&mut self, id: ClientId) -> Option<std::time::Duration> {
         let limits = self.config.flood?;
+        // The lines of a multiline message are charged as one, when it
+        // closes; `MAX_LINES` and `MAX_BYTES` bound what comes before.
+        if self.batches.contains_key(&id) {
+            return None;
+        }
         let now_ms = self.clock_ms();
         let client = self.clients.get_mut(&id)?;
         if client.oper {

@@ -496,3 +496,121 @@ async fn redaction_deletes_a_message_and_tells_those_who_asked() {
     assert_eq!(untagged(&bob.line().await), told);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn multiline_messages_arrive_whole_or_as_separate_lines() {
+    let server = TestServer::start(quiet()).await;
+    let mut probe = TestClient::connect(server.addr, "probe").await;
+    probe.send("CAP LS 302").await;
+    let ls = probe.line().await;
+    assert!(
+        ls.contains(" draft/multiline=max-bytes=4096,max-lines=100"),
+        "{ls}"
+    );
+    probe.send("CAP LS").await;
+    let ls = probe.line().await;
+    assert!(ls.contains(" draft/multiline") && !ls.contains('='), "{ls}");
+
+    let all = [
+        "draft/multiline",
+        "batch",
+        "echo-message",
+        "labeled-response",
+        "message-tags",
+    ];
+    let mut a = TestClient::irc_with_caps(server.addr, "a", &all).await;
+    let some = ["draft/multiline", "batch", "message-tags"];
+    let mut b = TestClient::irc_with_caps(server.addr, "b", &some).await;
+    let mut c = TestClient::irc_with_caps(server.addr, "c", &["message-tags"]).await;
+    for client in [&mut a, &mut b, &mut c] {
+        join(client, "#lobby").await;
+    }
+    let mut p = TestClient::plain(server.addr, "p").await;
+    for client in [&mut a, &mut b, &mut c] {
+        client.wait_contains("JOIN #lobby").await;
+        client.sync().await;
+    }
+
+    a.send("@label=l1;+draft/reply=x BATCH +r draft/multiline #lobby")
+        .await;
+    a.send("@batch=r PRIVMSG #lobby :first").await;
+    a.send("@batch=r PRIVMSG #lobby :").await;
+    a.send("@batch=r PRIVMSG #lobby :second").await;
+    a.send("@batch=r;draft/multiline-concat PRIVMSG #lobby : half")
+        .await;
+    a.send("BATCH -r").await;
+
+    // The sender's echo carries the label on its opening line.
+    let open = a.line().await;
+    assert_eq!(tag(&open, "label"), Some("l1"), "{open}");
+    let msgid = tag(&open, "msgid").expect("msgid").to_owned();
+    assert_eq!(tag(&open, "+draft/reply"), Some("x"));
+    let reference = untagged(&open)
+        .strip_prefix(":a!~a@127.0.0.1 BATCH +")
+        .and_then(|r| r.strip_suffix(" draft/multiline #lobby"))
+        .unwrap_or_else(|| panic!("multiline batch: {open}"))
+        .to_owned();
+    let inside = [
+        format!("@batch={reference} :a!~a@127.0.0.1 PRIVMSG #lobby :first"),
+        format!("@batch={reference} :a!~a@127.0.0.1 PRIVMSG #lobby :"),
+        format!("@batch={reference} :a!~a@127.0.0.1 PRIVMSG #lobby :second"),
+        format!(
+            "@batch={reference};draft/multiline-concat :a!~a@127.0.0.1 PRIVMSG #lobby :\u{20}half"
+        ),
+        format!(":a!~a@127.0.0.1 BATCH -{reference}"),
+    ];
+    for line in &inside {
+        a.expect(line).await;
+    }
+    // Another client with the capability: the same batch, unlabeled.
+    let open = b.line().await;
+    assert_eq!(tag(&open, "label"), None);
+    assert_eq!(tag(&open, "msgid"), Some(msgid.as_str()));
+    for line in &inside {
+        b.expect(line).await;
+    }
+    // Without it: the lines, blank ones left out, the msgid on the first.
+    let first = c.line().await;
+    assert_eq!(tag(&first, "msgid"), Some(msgid.as_str()));
+    assert_eq!(untagged(&first), ":a!~a@127.0.0.1 PRIVMSG #lobby :first");
+    for text in [":second", ": half"] {
+        let line = c.line().await;
+        assert_eq!(tag(&line, "msgid"), None);
+        assert_eq!(tag(&line, "+draft/reply"), Some("x"));
+        assert_eq!(
+            untagged(&line),
+            format!(":a!~a@127.0.0.1 PRIVMSG #lobby {text}")
+        );
+    }
+    for text in ["a: first", "a: second", "a:  half"] {
+        p.expect(text).await;
+    }
+
+    // Refusals end the batch, and nothing is sent.
+    c.send("BATCH +x draft/multiline #lobby").await;
+    c.expect(":test.server FAIL BATCH UNKNOWN_TYPE x draft/multiline :Unsupported batch type")
+        .await;
+    a.send("BATCH +r draft/multiline #lobby").await;
+    a.send("@batch=r PRIVMSG #lobby :hi").await;
+    a.send("@batch=r;draft/multiline-concat PRIVMSG #lobby :")
+        .await;
+    a.expect(":test.server FAIL BATCH MULTILINE_INVALID :A blank line cannot continue another")
+        .await;
+    a.send("BATCH -r").await;
+    a.expect(":test.server FAIL BATCH INVALID_REFTAG r :No such batch open")
+        .await;
+    a.send("BATCH +s draft/multiline #lobby").await;
+    a.send("@batch=s PRIVMSG #elsewhere :hi").await;
+    a.expect(
+        ":test.server FAIL BATCH MULTILINE_INVALID_TARGET #lobby #elsewhere :Every line must go to the batch's target",
+    )
+    .await;
+    a.send("BATCH +t draft/multiline #lobby").await;
+    for _ in 0..=100 {
+        a.send("@batch=t PRIVMSG #lobby :line").await;
+    }
+    a.expect(":test.server FAIL BATCH MULTILINE_MAX_LINES 100 :Too many lines")
+        .await;
+    assert!(b.sync().await.is_empty(), "nothing delivered");
+    server.shutdown().await;
+}

@@ -1,7 +1,8 @@
 //! CAP LS [302] | CAP LIST | CAP REQ :<caps> | CAP END
 //!
 //! IRCv3 capability negotiation. `LS` and `REQ` before registration hold
-//! registration until `END`. `REQ` is all or nothing.
+//! registration until `END`. `REQ` is all or nothing. `LS 302` shows
+//! values (`draft/multiline=max-bytes=…`); the list fits one line.
 
 use ciao_proto::{Message, Numeric};
 
@@ -23,7 +24,15 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             if !registered {
                 set_negotiating(ctx, true);
             }
-            let names: Vec<&str> = offered(ctx).map(Cap::name).collect();
+            // Version 302 and later get the capabilities' values.
+            let version = message.param(1).and_then(|v| v.parse::<u32>().ok());
+            let with_values = version.is_some_and(|v| v >= 302);
+            let names: Vec<String> = offered(ctx)
+                .map(|cap| match cap.value() {
+                    Some(value) if with_values => format!("{}={value}", cap.name()),
+                    _ => cap.name().to_owned(),
+                })
+                .collect();
             cap_reply(ctx, vec!["LS".into(), names.join(" ")]);
         }
         "LIST" => {

@@ -6,6 +6,7 @@
 //! headed by its syntax.
 
 mod away;
+mod batch;
 mod cap;
 mod chathistory;
 mod help;
@@ -161,6 +162,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "MARKREAD" => (0, false, markread::handle),
         "SETNAME" => (1, false, setname::handle),
         "REDACT" => (2, false, redact::handle),
+        "BATCH" => (1, false, batch::handle),
         _ => return None,
     };
     Some(Spec {
@@ -173,6 +175,13 @@ fn spec(verb: &str) -> Option<Spec> {
 /// Runs one IRC command from client `id`. With labeled-response, the
 /// replies to a labeled command are gathered and labeled as a whole.
 pub fn dispatch(state: &mut State, id: ClientId, message: &Message) {
+    // A line of an open multiline batch is collected, not run.
+    if let Some(Some(reference)) = message.tag("batch")
+        && state.batches.contains_key(&id)
+    {
+        batch::collect(state, id, message, reference);
+        return;
+    }
     match label(state, id, message) {
         Some(label) => {
             let token = state.begin_response(id, label);
@@ -184,7 +193,11 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) {
 }
 
 /// The command's `label`, when the client negotiated labeled-response.
+/// A multiline batch carries its label to its echo itself.
 fn label(state: &State, id: ClientId, message: &Message) -> Option<String> {
+    if message.command == "BATCH" {
+        return None;
+    }
     let label = message.tag("label")??;
     let wanted = state
         .client(id)

@@ -164,6 +164,38 @@ pub fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<S
     })
 }
 
+/// Whether client `id` may say `texts` in channel `name`: `+n`, `+m`,
+/// bans (a banned member may stay but not speak, unless voiced) and `+C`.
+pub fn may_speak<'a>(
+    state: &State,
+    id: ClientId,
+    name: &str,
+    texts: impl IntoIterator<Item = &'a str>,
+) -> CommandResult {
+    let Some(channel) = state.channel(name) else {
+        return Err(CommandError::numeric(
+            Numeric::NoSuchChannel,
+            [name, "No such channel"],
+        ));
+    };
+    let Some(sender) = state.client(id) else {
+        return Ok(());
+    };
+    let banned = channel.rank(id) < Some(Rank::Voice) && channel.is_banned(&sender.mask);
+    let ctcp = || {
+        texts
+            .into_iter()
+            .any(|t| t.starts_with('\u{1}') && !t.starts_with("\u{1}ACTION "))
+    };
+    if !channel.can_speak(id) || banned || (channel.modes.no_ctcp && ctcp()) {
+        return Err(CommandError::numeric(
+            Numeric::CannotSendToChan,
+            [channel.name.as_str(), "Cannot send to channel"],
+        ));
+    }
+    Ok(())
+}
+
 fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let name = delivery.target.trim_start_matches(STATUS_PREFIXES);
     // The lowest prefix given decides who is reached (`@+#c` is `+#c`).
@@ -173,24 +205,11 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         .min()
         .unwrap_or(Rank::Member);
     let key = CaseKey::new(name);
-    let Some(channel) = ctx.state.channels.get(&key) else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchChannel,
-            [name, "No such channel"],
-        ));
-    };
-    let Some(sender) = ctx.state.client(ctx.id) else {
+    may_speak(ctx.state, ctx.id, name, [delivery.text])?;
+    let (Some(channel), Some(sender)) = (ctx.state.channels.get(&key), ctx.state.client(ctx.id))
+    else {
         return Ok(());
     };
-    // Banned members may stay but not speak, unless voiced or above.
-    let banned = channel.rank(ctx.id) < Some(Rank::Voice) && channel.is_banned(&sender.mask);
-    let ctcp = delivery.text.starts_with('\u{1}') && !delivery.text.starts_with("\u{1}ACTION ");
-    if !channel.can_speak(ctx.id) || banned || (channel.modes.no_ctcp && ctcp) {
-        return Err(CommandError::numeric(
-            Numeric::CannotSendToChan,
-            [channel.name.as_str(), "Cannot send to channel"],
-        ));
-    }
     // The seed echoes every message to its sender; IRC clients get their
     // own message back only with echo-message.
     let echo = match sender.protocol {

@@ -187,8 +187,11 @@ impl Store {
                 "INSERT INTO read_markers (nick, target, time) VALUES (?1, ?2, ?3)
                  ON CONFLICT (nick, target) DO UPDATE SET time = MAX(time, excluded.time)",
             )?;
-            let mut delete =
-                tx.prepare_cached("DELETE FROM events WHERE target = ?1 AND msgid = ?2")?;
+            // A multiline message's later lines are `msgid/n`.
+            let mut delete = tx.prepare_cached(
+                "DELETE FROM events WHERE target = ?1
+                 AND (msgid = ?2 OR substr(msgid, 1, length(?2) + 1) = ?2 || '/')",
+            )?;
             for change in changes {
                 match change {
                     Change::ReadMarker(marker) => {

@@ -1,0 +1,296 @@
+//! BATCH +<ref> draft/multiline <target> | BATCH -<ref>
+//! (and the lines in between, tagged `batch=<ref>`)
+//!
+//! Client batches: only `draft/multiline` (see `crate::multiline`). The
+//! message is checked and delivered when the batch closes, as a PRIVMSG
+//! or NOTICE would be, with one msgid and time for all its lines. Errors
+//! are standard replies, `FAIL BATCH <code> …`, and end the batch.
+
+use ciao_proto::names::looks_like_channel;
+use ciao_proto::{CaseKey, Message, Numeric, Tag};
+
+use super::privmsg::may_speak;
+use super::{CommandError, CommandResult, Ctx};
+use crate::caps::Cap;
+use crate::client::{ClientId, Protocol};
+use crate::history::{self, Event};
+use crate::multiline::{
+    BATCH_TYPE, CONCAT_TAG, Line, MAX_BYTES, MAX_LINES, MultilineFanout, OpenBatch, Refusal,
+};
+use crate::recent::Sent;
+use crate::state::State;
+
+pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    let reference = message.params[0].as_str();
+    if let Some(reference) = reference.strip_prefix('+') {
+        open(ctx, message, reference)
+    } else if let Some(reference) = reference.strip_prefix('-') {
+        close(ctx, reference)
+    } else {
+        fail(ctx, &["INVALID_REFTAG", reference, "Not a batch reference"]);
+        Ok(())
+    }
+}
+
+fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult {
+    let kind = message.param(1).unwrap_or("");
+    let Some(client) = ctx.state.client(ctx.id) else {
+        return Ok(());
+    };
+    if kind != BATCH_TYPE || !client.caps.has(Cap::Multiline) {
+        fail(
+            ctx,
+            &["UNKNOWN_TYPE", reference, kind, "Unsupported batch type"],
+        );
+        return Ok(());
+    }
+    let Some(target) = message.param(2).filter(|t| !t.is_empty()) else {
+        return Err(CommandError::NeedMoreParams);
+    };
+    if reference.is_empty() || ctx.state.batches.contains_key(&ctx.id) {
+        fail(ctx, &["MULTILINE_INVALID", "A batch is already open"]);
+        return Ok(());
+    }
+    let label = message
+        .tag("label")
+        .flatten()
+        .filter(|_| client.caps.has(Cap::LabeledResponse))
+        .map(str::to_owned);
+    let client_tags: Vec<Tag> = message
+        .tags
+        .iter()
+        .filter(|t| t.key.starts_with('+'))
+        .cloned()
+        .collect();
+    let batch = OpenBatch {
+        reference: reference.to_owned(),
+        target: target.to_owned(),
+        label,
+        client_tags,
+        command: None,
+        lines: Vec::new(),
+        bytes: 0,
+    };
+    ctx.state.batches.insert(ctx.id, batch);
+    Ok(())
+}
+
+/// A line tagged `batch=<ref>` while client `id` has a batch open.
+pub fn collect(state: &mut State, id: ClientId, message: &Message, reference: &str) {
+    let Some(batch) = state.batches.get_mut(&id) else {
+        return;
+    };
+    let refusal = if batch.reference != reference {
+        Some(Refusal::Invalid("A line of another batch"))
+    } else {
+        let line = Line {
+            text: message.param(1).unwrap_or("").to_owned(),
+            concat: message.tag(CONCAT_TAG).is_some(),
+        };
+        let target = message.param(0).unwrap_or("");
+        batch.push(&message.command, target, line).err()
+    };
+    if let Some(refusal) = refusal {
+        let batch = state.batches.remove(&id);
+        refuse(state, id, batch.as_ref(), &refusal);
+    }
+}
+
+fn close(ctx: &mut Ctx<'_>, reference: &str) -> CommandResult {
+    let Some(batch) = ctx
+        .state
+        .batches
+        .remove(&ctx.id)
+        .filter(|b| b.reference == reference)
+    else {
+        fail(ctx, &["INVALID_REFTAG", reference, "No such batch open"]);
+        return Ok(());
+    };
+    if let Err(refusal) = batch.check() {
+        refuse(ctx.state, ctx.id, Some(&batch), &refusal);
+        return Ok(());
+    }
+    let notice = batch.command.as_deref() == Some("NOTICE");
+    match deliver(ctx, batch) {
+        Err(CommandError::Numeric(numeric, params)) if !notice => ctx.reply(numeric, params),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks the closed message as a PRIVMSG or NOTICE would be checked,
+/// then stores and sends it.
+fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
+    let command = batch
+        .command
+        .clone()
+        .unwrap_or_else(|| "PRIVMSG".to_owned());
+    let target = batch.target.as_str();
+    let texts = || batch.lines.iter().map(|line| line.text.as_str());
+    let (shown_target, conversation, recipient) = if looks_like_channel(target) {
+        may_speak(ctx.state, ctx.id, target, texts())?;
+        let name = ctx.state.channel(target).map(|c| c.name.clone());
+        let name = name.unwrap_or_else(|| target.to_owned());
+        let conversation = history::conversation(&name, None);
+        (name, conversation, None)
+    } else {
+        let Some(recipient) = ctx.state.find_nick(target).filter(|c| c.registered) else {
+            return Err(CommandError::numeric(
+                Numeric::NoSuchNick,
+                [target, "No such nick/channel"],
+            ));
+        };
+        let (id, nick) = (recipient.id, recipient.nick.clone());
+        let conversation = history::conversation(&ctx.nick(), Some(&nick));
+        (nick, conversation, Some(id))
+    };
+    let Some(sender) = ctx.state.client(ctx.id) else {
+        return Ok(());
+    };
+    let (source, nick, bot) = (sender.mask.clone(), sender.nick.clone(), sender.bot);
+    let echo = match sender.protocol {
+        Protocol::Plain => true,
+        Protocol::Irc => sender.caps.has(Cap::EchoMessage),
+    };
+    let msgid = ctx.state.next_msgid();
+    let time = crate::clock::now_millis();
+    let events = stored_lines(
+        &batch,
+        &command,
+        &source,
+        &shown_target,
+        (&msgid, time),
+        &conversation,
+    );
+    let sent = Sent {
+        conversation,
+        mask: source.clone(),
+    };
+    ctx.state.recent.remember(msgid.clone(), sent);
+    let reference = ctx.state.next_batch_ref();
+    let mut fanout = MultilineFanout::new(
+        source,
+        nick,
+        command,
+        shown_target,
+        batch.lines,
+        (msgid, time),
+        batch.client_tags,
+        bot,
+        reference,
+        recipient.is_some(),
+    );
+    let (sender_id, label) = (ctx.id, batch.label);
+    let key = CaseKey::new(target);
+    ctx.state.publish(events, move |state, stored| {
+        let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
+        let recipients: Vec<ClientId> = match recipient {
+            Some(id) => vec![id],
+            None => state
+                .channels
+                .get(&key)
+                .map(|c| {
+                    c.members
+                        .iter()
+                        // Those who joined since have it in their replay.
+                        .filter(|(_, status)| status.joined_after < ticket)
+                        .map(|(id, _)| *id)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        for id in recipients.into_iter().filter(|id| *id != sender_id) {
+            if let Some(client) = state.client(id) {
+                for line in fanout.lines_for(client) {
+                    state.deliver(client, line);
+                }
+            }
+        }
+        let Some(sender) = state.client(sender_id) else {
+            return;
+        };
+        // labeled-response: the echo's first line carries the label;
+        // without an echo, the answer is an ACK.
+        let mut lines = if echo {
+            fanout.lines_for(sender)
+        } else {
+            Vec::new()
+        };
+        match (&label, lines.first_mut()) {
+            (Some(label), Some(first)) => *first = crate::responses::with_label(first, label),
+            (Some(label), None) => {
+                let ack = state.server_message("ACK", Vec::<String>::new());
+                lines.push(crate::responses::with_label(&ack.to_bytes(), label));
+            }
+            _ => {}
+        }
+        for line in lines {
+            state.deliver(sender, line);
+        }
+    });
+    Ok(())
+}
+
+/// The history rows of a multiline message: one per non-blank line, the
+/// first with the message's msgid and the others with `msgid/n`, so that
+/// a redaction of the msgid takes them all.
+fn stored_lines(
+    batch: &OpenBatch,
+    command: &str,
+    source: &str,
+    target: &str,
+    (msgid, time): (&str, u64),
+    conversation: &str,
+) -> Vec<Event> {
+    batch
+        .lines
+        .iter()
+        .filter(|line| !line.text.is_empty())
+        .enumerate()
+        .map(|(i, line)| Event {
+            msgid: if i == 0 {
+                msgid.to_owned()
+            } else {
+                format!("{msgid}/{i}")
+            },
+            time,
+            target: conversation.to_owned(),
+            line: Message::new(command, [target, line.text.as_str()])
+                .with_source(source.to_owned())
+                .to_string(),
+        })
+        .collect()
+}
+
+fn refuse(state: &State, id: ClientId, batch: Option<&OpenBatch>, refusal: &Refusal) {
+    let target = batch.map_or("*", |b| b.target.as_str());
+    let params: Vec<String> = match refusal {
+        Refusal::MaxBytes => vec![
+            "MULTILINE_MAX_BYTES".into(),
+            MAX_BYTES.to_string(),
+            "Message too long".into(),
+        ],
+        Refusal::MaxLines => vec![
+            "MULTILINE_MAX_LINES".into(),
+            MAX_LINES.to_string(),
+            "Too many lines".into(),
+        ],
+        Refusal::InvalidTarget(other) => vec![
+            "MULTILINE_INVALID_TARGET".into(),
+            target.to_owned(),
+            other.clone(),
+            "Every line must go to the batch's target".into(),
+        ],
+        Refusal::Invalid(why) => vec!["MULTILINE_INVALID".into(), (*why).to_owned()],
+    };
+    let mut all = vec!["BATCH".to_owned()];
+    all.extend(params);
+    state.send(id, &state.server_message("FAIL", all));
+}
+
+fn fail(ctx: &Ctx<'_>, params: &[&str]) {
+    let mut all = vec!["BATCH"];
+    all.extend_from_slice(params);
+    let fail = ctx.state.server_message("FAIL", all);
+    ctx.state.send(ctx.id, &fail);
+}

@@ -1,0 +1,343 @@
+//! IRCv3 `draft/multiline`: a message of several lines, sent by a client as
+//! a batch and delivered as one.
+//!
+//! A client opens `BATCH +ref draft/multiline <target>`, sends its lines
+//! tagged `batch=ref` (a line tagged `draft/multiline-concat` continues the
+//! previous one without a line break) and closes with `BATCH -ref`. Only
+//! then is the message checked, given one msgid and time, stored and sent:
+//! as the same batch to clients that negotiated the capability, and as
+//! separate lines to the others (blank lines left out, the msgid on the
+//! first), so nobody misses a word.
+
+use bytes::Bytes;
+use ciao_proto::{Message, Tag};
+
+use crate::caps::Cap;
+use crate::client::{Client, Protocol};
+use crate::commands::privmsg::plain_text;
+use crate::fanout::plain_line;
+
+/// Most bytes of text in one message, line breaks counted (`max-bytes`).
+pub const MAX_BYTES: usize = 4096;
+/// Most lines in one message (`max-lines`).
+pub const MAX_LINES: usize = 100;
+/// The capability's value, advertised to `CAP LS 302` clients.
+pub const CAP_VALUE: &str = "max-bytes=4096,max-lines=100";
+/// The batch type.
+pub const BATCH_TYPE: &str = "draft/multiline";
+/// The tag that joins a line to the previous one.
+pub const CONCAT_TAG: &str = "draft/multiline-concat";
+
+/// A batch a client has opened and not closed yet.
+#[derive(Debug)]
+pub struct OpenBatch {
+    /// The client's reference for it.
+    pub reference: String,
+    /// Where the message goes, as the client wrote it.
+    pub target: String,
+    /// The opening line's `label`, for the echo (labeled-response).
+    pub label: Option<String>,
+    /// Client-only tags of the opening line (`+reply=…`).
+    pub client_tags: Vec<Tag>,
+    /// `PRIVMSG` or `NOTICE`, fixed by the first line.
+    pub command: Option<String>,
+    pub lines: Vec<Line>,
+    /// Text bytes so far, with one for each line break.
+    pub bytes: usize,
+}
+
+/// One line of a multiline message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    /// Joined to the previous line without a break.
+    pub concat: bool,
+}
+
+/// Why a batch was refused (`FAIL BATCH <code> …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    MaxBytes,
+    MaxLines,
+    /// A line for another target than the batch's.
+    InvalidTarget(String),
+    /// Anything else: mixed commands, a blank line that continues
+    /// another, nothing but blank lines.
+    Invalid(&'static str),
+}
+
+impl OpenBatch {
+    /// Adds a line; a refusal ends the batch.
+    pub fn push(&mut self, command: &str, target: &str, line: Line) -> Result<(), Refusal> {
+        if !matches!(command, "PRIVMSG" | "NOTICE") {
+            return Err(Refusal::Invalid("Only PRIVMSG or NOTICE lines"));
+        }
+        if *self.command.get_or_insert_with(|| command.to_owned()) != command {
+            return Err(Refusal::Invalid("PRIVMSG and NOTICE lines mixed"));
+        }
+        if !ciao_proto::irc_eq(target, &self.target) {
+            return Err(Refusal::InvalidTarget(target.to_owned()));
+        }
+        if line.concat && line.text.is_empty() {
+            return Err(Refusal::Invalid("A blank line cannot continue another"));
+        }
+        let separator = usize::from(!self.lines.is_empty() && !line.concat);
+        self.bytes += line.text.len() + separator;
+        self.lines.push(line);
+        if self.lines.len() > MAX_LINES {
+            return Err(Refusal::MaxLines);
+        }
+        if self.bytes > MAX_BYTES {
+            return Err(Refusal::MaxBytes);
+        }
+        Ok(())
+    }
+
+    /// Checks the closed batch as a whole.
+    pub fn check(&self) -> Result<(), Refusal> {
+        if self.lines.iter().all(|line| line.text.is_empty()) {
+            return Err(Refusal::Invalid("No text"));
+        }
+        Ok(())
+    }
+}
+
+/// A multiline message, serialised once per wire flavour as its
+/// recipients need it.
+#[derive(Debug)]
+pub struct MultilineFanout {
+    /// `nick!user@host` of the sender.
+    pub source: String,
+    pub sender_nick: String,
+    pub command: String,
+    /// The target as recipients see it (the channel, or the recipient).
+    pub target: String,
+    pub lines: Vec<Line>,
+    pub msgid: String,
+    pub time: u64,
+    pub client_tags: Vec<Tag>,
+    pub bot: bool,
+    /// The server's reference for the batch.
+    pub reference: String,
+    pub private: bool,
+    /// Lines per flavour: plain, then IRC by (multiline, server-time,
+    /// message-tags).
+    cache: [Option<Vec<Bytes>>; 9],
+}
+
+impl MultilineFanout {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        source: String,
+        sender_nick: String,
+        command: String,
+        target: String,
+        lines: Vec<Line>,
+        (msgid, time): (String, u64),
+        client_tags: Vec<Tag>,
+        bot: bool,
+        reference: String,
+        private: bool,
+    ) -> Self {
+        MultilineFanout {
+            source,
+            sender_nick,
+            command,
+            target,
+            lines,
+            msgid,
+            time,
+            client_tags,
+            bot,
+            reference,
+            private,
+            cache: Default::default(),
+        }
+    }
+
+    /// The lines `client` should receive.
+    pub fn lines_for(&mut self, client: &Client) -> Vec<Bytes> {
+        let slot = match client.protocol {
+            Protocol::Plain => 0,
+            Protocol::Irc => {
+                let caps = client.caps;
+                let multiline = caps.has(Cap::Multiline) && caps.has(Cap::Batch);
+                1 + usize::from(multiline) * 4
+                    + usize::from(caps.has(Cap::ServerTime)) * 2
+                    + usize::from(caps.has(Cap::MessageTags))
+            }
+        };
+        if self.cache[slot].is_none() {
+            let lines = match client.protocol {
+                Protocol::Plain => self.plain(),
+                Protocol::Irc => {
+                    let caps = client.caps;
+                    let (time, tags) = (caps.has(Cap::ServerTime), caps.has(Cap::MessageTags));
+                    if caps.has(Cap::Multiline) && caps.has(Cap::Batch) {
+                        self.batched(time, tags)
+                    } else {
+                        self.separate(time, tags)
+                    }
+                }
+            };
+            self.cache[slot] = Some(lines);
+        }
+        self.cache[slot].clone().unwrap_or_default()
+    }
+
+    /// The message's own tags (time, msgid, bot, client tags), as the
+    /// flavour allows.
+    fn message_tags(&self, time: bool, tags: bool, msgid: bool) -> Vec<Tag> {
+        let mut all = Vec::new();
+        if time {
+            all.push(tag("time", Some(crate::clock::iso8601(self.time))));
+        }
+        if tags {
+            if msgid {
+                all.push(tag("msgid", Some(self.msgid.clone())));
+            }
+            if self.bot {
+                all.push(tag("bot", None));
+            }
+            all.extend(self.client_tags.iter().cloned());
+        }
+        all
+    }
+
+    fn batched(&self, time: bool, tags: bool) -> Vec<Bytes> {
+        let open = Message {
+            tags: self.message_tags(time, tags, true),
+            ..Message::new(
+                "BATCH",
+                [
+                    format!("+{}", self.reference),
+                    BATCH_TYPE.to_owned(),
+                    self.target.clone(),
+                ],
+            )
+            .with_source(self.source.clone())
+        };
+        let mut out = vec![open.to_bytes()];
+        for line in &self.lines {
+            let mut message = self.line(&line.text);
+            message
+                .tags
+                .push(tag("batch", Some(self.reference.clone())));
+            if line.concat {
+                message.tags.push(tag(CONCAT_TAG, None));
+            }
+            out.push(message.to_bytes());
+        }
+        let close = Message::new("BATCH", [format!("-{}", self.reference)])
+            .with_source(self.source.clone());
+        out.push(close.to_bytes());
+        out
+    }
+
+    /// One line each, blank ones left out; the msgid on the first.
+    fn separate(&self, time: bool, tags: bool) -> Vec<Bytes> {
+        self.lines
+            .iter()
+            .filter(|line| !line.text.is_empty())
+            .enumerate()
+            .map(|(i, line)| {
+                let mut message = self.line(&line.text);
+                message.tags = self.message_tags(time, tags, i == 0);
+                message.to_bytes()
+            })
+            .collect()
+    }
+
+    fn plain(&self) -> Vec<Bytes> {
+        self.lines
+            .iter()
+            .filter(|line| !line.text.is_empty())
+            .filter_map(|line| {
+                plain_text(&self.command, &self.sender_nick, &line.text, self.private)
+            })
+            .map(|text| plain_line(&text))
+            .collect()
+    }
+
+    fn line(&self, text: &str) -> Message {
+        Message::new(&self.command, [self.target.as_str(), text]).with_source(self.source.clone())
+    }
+}
+
+fn tag(key: &str, value: Option<String>) -> Tag {
+    Tag {
+        key: key.to_owned(),
+        value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> OpenBatch {
+        OpenBatch {
+            reference: "r".to_owned(),
+            target: "#c".to_owned(),
+            label: None,
+            client_tags: Vec::new(),
+            command: None,
+            lines: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    fn line(text: &str, concat: bool) -> Line {
+        Line {
+            text: text.to_owned(),
+            concat,
+        }
+    }
+
+    #[test]
+    fn lines_are_counted_with_their_breaks() {
+        let mut batch = open();
+        batch.push("PRIVMSG", "#C", line("ab", false)).expect("ok");
+        batch.push("PRIVMSG", "#c", line("", false)).expect("ok");
+        batch.push("PRIVMSG", "#c", line("cd", true)).expect("ok");
+        // "ab" + "\n" + "" + "cd" (joined)
+        assert_eq!(batch.bytes, 5);
+        assert!(batch.check().is_ok());
+        assert_eq!(
+            batch.push("NOTICE", "#c", line("x", false)),
+            Err(Refusal::Invalid("PRIVMSG and NOTICE lines mixed"))
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let mut batch = open();
+        assert_eq!(
+            batch.push("PRIVMSG", "#d", line("x", false)),
+            Err(Refusal::InvalidTarget("#d".to_owned()))
+        );
+        let mut batch = open();
+        assert!(matches!(
+            batch.push("PRIVMSG", "#c", line("", true)),
+            Err(Refusal::Invalid(_))
+        ));
+        let mut batch = open();
+        batch.push("PRIVMSG", "#c", line("", false)).expect("ok");
+        assert!(matches!(batch.check(), Err(Refusal::Invalid(_))));
+        let mut batch = open();
+        let long = "x".repeat(MAX_BYTES);
+        batch.push("PRIVMSG", "#c", line(&long, false)).expect("ok");
+        assert_eq!(
+            batch.push("PRIVMSG", "#c", line("y", true)),
+            Err(Refusal::MaxBytes)
+        );
+        let mut batch = open();
+        for _ in 0..MAX_LINES {
+            batch.push("PRIVMSG", "#c", line("l", false)).expect("ok");
+        }
+        assert_eq!(
+            batch.push("PRIVMSG", "#c", line("l", false)),
+            Err(Refusal::MaxLines)
+        );
+    }
+}
