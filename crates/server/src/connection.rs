@@ -610,8 +610,11 @@ impl Connection {
                 let (ticket, lag) = {
                     let mut state = self.hub.lock();
                     let before = state.history_ticket();
-                    commands::dispatch(&mut state, self.id, &message);
-                    (new_ticket(&state, before), state.charge_line(self.id))
+                    let lag = match commands::dispatch(&mut state, self.id, &message) {
+                        commands::Dispatched::Ran => state.charge_line(self.id),
+                        commands::Dispatched::Collected => None,
+                    };
+                    (new_ticket(&state, before), lag)
                 };
                 self.pending = ticket.unwrap_or(self.pending);
                 self.request_lag(lag);

@@ -644,11 +644,6 @@ impl State {
     /// must wait before its next line, if it is over its burst.
     pub fn charge_line(&mut self, id: ClientId) -> Option<std::time::Duration> {
         let limits = self.config.flood?;
-        // The lines of a multiline message are charged as one, when it
-        // closes; `MAX_LINES` and `MAX_BYTES` bound what comes before.
-        if self.batches.contains_key(&id) {
-            return None;
-        }
         let now_ms = self.clock_ms();
         let client = self.clients.get_mut(&id)?;
         if client.oper {

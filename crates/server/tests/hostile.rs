@@ -138,6 +138,51 @@ async fn a_burst_goes_through_a_faster_stream_is_slowed_and_a_flood_is_cut_off()
 }
 
 #[tokio::test]
+async fn a_multiline_message_costs_one_line_but_lines_beside_it_are_not_free() {
+    let server = TestServer::start(Config {
+        flood: flood_limits(3, 2.0, 8192),
+        ..test_config()
+    })
+    .await;
+    let mut listener = TestClient::irc_in_lobby(server.addr, "listener").await;
+    let caps = ["draft/multiline", "batch"];
+    let mut poet = TestClient::irc_with_caps(server.addr, "poet", &caps).await;
+    poet.wait_numeric("366").await;
+    listener.wait_contains("JOIN").await;
+
+    // Forty lines in one message: charged one by one they would take
+    // twenty seconds, past the harness's bound.
+    let mut batch = String::from("BATCH +p draft/multiline #lobby\r\n");
+    for i in 0..40 {
+        batch.push_str(&format!("@batch=p PRIVMSG #lobby :verse {i}\r\n"));
+    }
+    batch.push_str("BATCH -p\r\n");
+    poet.send_raw(batch.as_bytes()).await;
+    for i in 0..40 {
+        let line = listener.wait_contains("PRIVMSG #lobby :verse").await;
+        assert!(line.ends_with(&format!("verse {i}")), "{line}");
+    }
+
+    // An open batch does not make other lines free.
+    poet.send("BATCH +q draft/multiline #lobby").await;
+    let lines: String = (0..8)
+        .map(|i| format!("PRIVMSG #lobby :aside {i}\r\n"))
+        .collect();
+    let start = std::time::Instant::now();
+    poet.send_raw(lines.as_bytes()).await;
+    for i in 0..8 {
+        let line = listener.wait_contains("PRIVMSG #lobby :aside").await;
+        assert!(line.ends_with(&format!("aside {i}")), "{line}");
+    }
+    assert!(
+        start.elapsed() >= Duration::from_secs(2),
+        "eight lines with at most three tokens saved, at 2/s, take 2.5 s, not {:?}",
+        start.elapsed()
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn operators_are_not_held_by_flood_control() {
     let server = TestServer::start(Config {
         flood: flood_limits(3, 1.0, 1024),

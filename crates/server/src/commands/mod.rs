@@ -172,15 +172,25 @@ fn spec(verb: &str) -> Option<Spec> {
     })
 }
 
+/// What became of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatched {
+    /// It ran as a command.
+    Ran,
+    /// It is part of an open multiline batch: flood control charges the
+    /// batch once, when it closes.
+    Collected,
+}
+
 /// Runs one IRC command from client `id`. With labeled-response, the
 /// replies to a labeled command are gathered and labeled as a whole.
-pub fn dispatch(state: &mut State, id: ClientId, message: &Message) {
+pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatched {
     // A line of an open multiline batch is collected, not run.
     if let Some(Some(reference)) = message.tag("batch")
         && state.batches.contains_key(&id)
     {
         batch::collect(state, id, message, reference);
-        return;
+        return Dispatched::Collected;
     }
     match label(state, id, message) {
         Some(label) => {
@@ -190,6 +200,7 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) {
         }
         None => run(state, id, message),
     }
+    Dispatched::Ran
 }
 
 /// The command's `label`, when the client negotiated labeled-response.
