@@ -14,13 +14,14 @@ use tokio::sync::mpsc;
 use tokio_util::codec::Decoder;
 
 /// Capabilities ciao's client asks for when the server offers them.
-pub const WANTED_CAPS: [&str; 6] = [
+pub const WANTED_CAPS: [&str; 7] = [
     "server-time",
     "echo-message",
     "message-tags",
     "multi-prefix",
     "batch",
     "draft/chathistory",
+    "draft/message-redaction",
 ];
 
 /// Where and as whom to connect.

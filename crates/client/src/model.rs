@@ -512,6 +512,7 @@ impl Model {
             }
             "MODE" => self.apply_mode(message, time, &nick),
             "BATCH" => self.apply_batch(message),
+            "REDACT" => self.apply_redact(message, &nick, is_me),
             "ERROR" => {
                 let line = self.line(time, None, p(0), LineKind::Error);
                 self.push(0, line);
@@ -533,6 +534,32 @@ impl Model {
                 self.push(0, line);
             }
             _ => {}
+        }
+    }
+
+    /// A message taken back (draft/message-redaction): its line says so
+    /// instead of what it said.
+    fn apply_redact(&mut self, message: &Message, nick: &str, is_me: bool) {
+        let (Some(target), Some(msgid)) = (message.param(0), message.param(1)) else {
+            return;
+        };
+        let buffer_name = if target.starts_with(['#', '&']) || is_me {
+            target
+        } else {
+            nick
+        };
+        let Some(index) = self.buffer_index(buffer_name) else {
+            return;
+        };
+        let reason = message
+            .param(2)
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        for line in &mut self.buffers[index].lines {
+            if line.msgid.as_deref() == Some(msgid) {
+                line.text = format!("(message deleted by {nick}{reason})");
+                line.kind = LineKind::Info;
+            }
         }
     }
 

@@ -76,6 +76,34 @@ fn half_operators_rank_between_operators_and_voices() {
 }
 
 #[test]
+fn a_redacted_message_says_it_was_deleted() {
+    let mut model = registered();
+    feed(
+        &mut model,
+        &[
+            "@msgid=m1 :bob!u@h PRIVMSG #lobby :oops",
+            "@msgid=m2 :bob!u@h PRIVMSG #lobby :fine",
+            ":op!u@h REDACT #lobby m1 :spam",
+            "@msgid=d1 :bob!u@h PRIVMSG me :psst",
+            ":bob!u@h REDACT me d1",
+        ],
+    );
+    let lines = &model.active_buffer().lines;
+    let n = lines.len();
+    assert_eq!(lines[n - 2].text, "(message deleted by op: spam)");
+    assert_eq!(lines[n - 1].text, "fine");
+    let query = model
+        .buffers
+        .iter()
+        .find(|b| b.name == "bob")
+        .expect("query with bob");
+    assert_eq!(
+        query.lines.last().map(|l| l.text.as_str()),
+        Some("(message deleted by bob)")
+    );
+}
+
+#[test]
 fn messages_actions_and_server_time() {
     let mut model = registered();
     feed(
