@@ -592,17 +592,14 @@ impl Connection {
             return;
         }
         let Ok(text) = std::str::from_utf8(line) else {
-            let fail = Message::new(
-                "FAIL",
-                [
-                    "*",
+            self.hub.lock().fail(
+                self.id,
+                "*",
+                &[
                     "INVALID_UTF8",
                     "Message rejected: your IRC software must use UTF-8",
                 ],
             );
-            let state = self.hub.lock();
-            let fail = fail.with_source(state.config.server_name.clone());
-            state.send(self.id, &fail);
             return;
         };
         match text.parse::<Message>() {

@@ -231,6 +231,15 @@ impl State {
         self.deliver(client, message.to_bytes());
     }
 
+    /// `FAIL <command> <code> [context…] :<text>`, an IRCv3 standard
+    /// reply: `params` are the code, any context and the text.
+    pub fn fail(&self, id: ClientId, command: &str, params: &[&str]) {
+        let mut all = vec![command];
+        all.extend_from_slice(params);
+        let fail = self.server_message("FAIL", all);
+        self.send(id, &fail);
+    }
+
     /// A message from the server itself (NOTICE, MODE, ERROR…).
     pub fn server_message<I, S>(&self, command: &str, params: I) -> Message
     where

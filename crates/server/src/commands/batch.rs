@@ -7,9 +7,9 @@
 //! are standard replies, `FAIL BATCH <code> …`, and end the batch.
 
 use ciao_proto::names::looks_like_channel;
-use ciao_proto::{CaseKey, Message, Numeric, Tag};
+use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::privmsg::may_speak;
+use super::privmsg::{client_tags, may_speak};
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::client::{ClientId, Protocol};
@@ -51,22 +51,11 @@ fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult 
         fail(ctx, &["MULTILINE_INVALID", "A batch is already open"]);
         return Ok(());
     }
-    let label = message
-        .tag("label")
-        .flatten()
-        .filter(|_| client.caps.has(Cap::LabeledResponse))
-        .map(str::to_owned);
-    let client_tags: Vec<Tag> = message
-        .tags
-        .iter()
-        .filter(|t| t.key.starts_with('+'))
-        .cloned()
-        .collect();
     let batch = OpenBatch {
         reference: reference.to_owned(),
         target: target.to_owned(),
-        label,
-        client_tags,
+        label: super::requested_label(ctx.state, ctx.id, message),
+        client_tags: client_tags(message),
         command: None,
         lines: Vec::new(),
         bytes: 0,
@@ -264,33 +253,21 @@ fn stored_lines(
 
 fn refuse(state: &State, id: ClientId, batch: Option<&OpenBatch>, refusal: &Refusal) {
     let target = batch.map_or("*", |b| b.target.as_str());
-    let params: Vec<String> = match refusal {
-        Refusal::MaxBytes => vec![
-            "MULTILINE_MAX_BYTES".into(),
-            MAX_BYTES.to_string(),
-            "Message too long".into(),
-        ],
-        Refusal::MaxLines => vec![
-            "MULTILINE_MAX_LINES".into(),
-            MAX_LINES.to_string(),
-            "Too many lines".into(),
-        ],
+    let (max_bytes, max_lines) = (MAX_BYTES.to_string(), MAX_LINES.to_string());
+    let params: Vec<&str> = match refusal {
+        Refusal::MaxBytes => vec!["MULTILINE_MAX_BYTES", &max_bytes, "Message too long"],
+        Refusal::MaxLines => vec!["MULTILINE_MAX_LINES", &max_lines, "Too many lines"],
         Refusal::InvalidTarget(other) => vec![
-            "MULTILINE_INVALID_TARGET".into(),
-            target.to_owned(),
-            other.clone(),
-            "Every line must go to the batch's target".into(),
+            "MULTILINE_INVALID_TARGET",
+            target,
+            other,
+            "Every line must go to the batch's target",
         ],
-        Refusal::Invalid(why) => vec!["MULTILINE_INVALID".into(), (*why).to_owned()],
+        Refusal::Invalid(why) => vec!["MULTILINE_INVALID", why],
     };
-    let mut all = vec!["BATCH".to_owned()];
-    all.extend(params);
-    state.send(id, &state.server_message("FAIL", all));
+    state.fail(id, "BATCH", &params);
 }
 
 fn fail(ctx: &Ctx<'_>, params: &[&str]) {
-    let mut all = vec!["BATCH"];
-    all.extend_from_slice(params);
-    let fail = ctx.state.server_message("FAIL", all);
-    ctx.state.send(ctx.id, &fail);
+    ctx.state.fail(ctx.id, "BATCH", params);
 }

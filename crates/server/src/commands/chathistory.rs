@@ -306,9 +306,8 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
 
 /// `FAIL CHATHISTORY CODE context… :text` (IRCv3 standard replies).
 fn fail(state: &State, id: ClientId, code: &str, context: &[&str], text: &str) {
-    let mut params = vec!["CHATHISTORY".to_owned(), code.to_owned()];
-    params.extend(context.iter().map(|c| (*c).to_owned()));
-    params.push(text.to_owned());
-    let message = state.server_message("FAIL", params);
-    state.send(id, &message);
+    let mut params = vec![code];
+    params.extend_from_slice(context);
+    params.push(text);
+    state.fail(id, "CHATHISTORY", &params);
 }

@@ -44,8 +44,5 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 }
 
 fn fail(ctx: &Ctx<'_>, params: &[&str]) {
-    let mut all = vec!["MARKREAD"];
-    all.extend_from_slice(params);
-    let fail = ctx.state.server_message("FAIL", all);
-    ctx.state.send(ctx.id, &fail);
+    ctx.state.fail(ctx.id, "MARKREAD", params);
 }

@@ -192,7 +192,12 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatche
         batch::collect(state, id, message, reference);
         return Dispatched::Collected;
     }
-    match label(state, id, message) {
+    // A multiline batch carries its label to its echo itself.
+    let label = match message.command.as_str() {
+        "BATCH" => None,
+        _ => requested_label(state, id, message),
+    };
+    match label {
         Some(label) => {
             let token = state.begin_response(id, label);
             run(state, id, message);
@@ -203,12 +208,9 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatche
     Dispatched::Ran
 }
 
-/// The command's `label`, when the client negotiated labeled-response.
-/// A multiline batch carries its label to its echo itself.
-fn label(state: &State, id: ClientId, message: &Message) -> Option<String> {
-    if message.command == "BATCH" {
-        return None;
-    }
+/// The command's `label`, when the client negotiated labeled-response
+/// and the label is within bounds.
+pub fn requested_label(state: &State, id: ClientId, message: &Message) -> Option<String> {
     let label = message.tag("label")??;
     let wanted = state
         .client(id)

@@ -51,13 +51,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             ["No text to send"],
         ));
     }
-    // Only client-only tags (`+name`) travel from client to client.
-    let client_tags: Vec<Tag> = message
-        .tags
-        .iter()
-        .filter(|t| t.key.starts_with('+'))
-        .cloned()
-        .collect();
+    let client_tags = client_tags(message);
     if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
         client.last_spoke = Instant::now();
     }
@@ -86,6 +80,16 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         }
     }
     Ok(())
+}
+
+/// The tags that travel from client to client: client-only ones (`+name`).
+pub fn client_tags(message: &Message) -> Vec<Tag> {
+    message
+        .tags
+        .iter()
+        .filter(|t| t.key.starts_with('+'))
+        .cloned()
+        .collect()
 }
 
 struct Delivery<'a> {

@@ -18,15 +18,11 @@ pub const REALNAME_LEN: usize = 100;
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let realname = message.params[0].as_str();
     if realname.is_empty() || realname.len() > REALNAME_LEN {
-        let fail = ctx.state.server_message(
-            "FAIL",
-            [
-                "SETNAME",
-                "INVALID_REALNAME",
-                "Real name must be 1 to 100 bytes",
-            ],
+        ctx.state.fail(
+            ctx.id,
+            "SETNAME",
+            &["INVALID_REALNAME", "Real name must be 1 to 100 bytes"],
         );
-        ctx.state.send(ctx.id, &fail);
         return Ok(());
     }
     let Some(client) = ctx.state.clients.get_mut(&ctx.id) else {
