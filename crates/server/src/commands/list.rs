@@ -93,18 +93,20 @@ impl Condition {
 
     /// False when this condition leaves `channel` out.
     fn keeps(&self, channel: &Channel, name: &str, now: u64) -> bool {
-        // Ages in seconds, compared with whole minutes.
+        // Ages in seconds, compared with whole minutes (any number a
+        // client sends: saturating).
         let age = |since: u64| now.saturating_sub(since);
+        let secs = |minutes: &u64| minutes.saturating_mul(60);
         let topic_age = channel.topic.as_ref().map(|t| age(t.set_at));
         match self {
             Condition::Name(_) => true,
             Condition::NotName(mask) => !wildcard_match(mask, name),
             Condition::MoreUsers(n) => channel.members.len() > *n,
             Condition::FewerUsers(n) => channel.members.len() < *n,
-            Condition::OlderThan(minutes) => age(channel.created_at) > minutes * 60,
-            Condition::NewerThan(minutes) => age(channel.created_at) < minutes * 60,
-            Condition::TopicOlderThan(minutes) => topic_age.is_some_and(|a| a > minutes * 60),
-            Condition::TopicNewerThan(minutes) => topic_age.is_some_and(|a| a < minutes * 60),
+            Condition::OlderThan(minutes) => age(channel.created_at) > secs(minutes),
+            Condition::NewerThan(minutes) => age(channel.created_at) < secs(minutes),
+            Condition::TopicOlderThan(minutes) => topic_age.is_some_and(|a| a > secs(minutes)),
+            Condition::TopicNewerThan(minutes) => topic_age.is_some_and(|a| a < secs(minutes)),
         }
     }
 }
@@ -130,5 +132,9 @@ mod tests {
         assert_eq!(Condition::parse(">x"), None);
         assert!(Condition::Name("#c*n2".to_owned()).names("#chan2"));
         assert!(!Condition::Name("#c*n2".to_owned()).names("#chan1"));
+        // Huge numbers neither overflow nor panic.
+        let channel = crate::channel::Channel::new("#c");
+        let huge = Condition::parse(&format!("C<{}", u64::MAX)).expect("parses");
+        assert!(huge.keeps(&channel, "#c", crate::clock::now_secs()));
     }
 }

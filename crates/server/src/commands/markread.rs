@@ -30,7 +30,13 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             fail(ctx, &["INVALID_PARAMS", target, "Invalid timestamp"]);
             return Ok(());
         };
-        let (_, changed) = ctx.state.read_markers.advance(&nick, target, time);
+        let Ok(changed) = ctx.state.read_markers.advance(&nick, target, time) else {
+            fail(
+                ctx,
+                &["INTERNAL_ERROR", target, "No room for more read markers"],
+            );
+            return Ok(());
+        };
         if changed {
             ctx.state.store_read_marker(ReadMarker {
                 nick: ciao_proto::irc_lower(&nick),
