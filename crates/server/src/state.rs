@@ -23,7 +23,7 @@ use crate::multiline::OpenBatch;
 use crate::outbox::CloseReason;
 use crate::read_markers::ReadMarkers;
 use crate::recent::RecentMessages;
-use crate::responses::{Responses, Token};
+use crate::responses::{Capture, Responses, Token};
 use crate::whowas::Whowas;
 
 /// Most channels one client may be in (`CHANLIMIT=#:`).
@@ -127,23 +127,35 @@ impl State {
     /// [`responses`](crate::responses)).
     pub fn deliver(&self, client: &Client, line: Bytes) {
         let mut responses = self.responses.borrow_mut();
-        let line = if responses.is_idle() {
-            Some(line)
+        let capture = if responses.is_idle() {
+            Capture::Send(line)
         } else {
-            responses.capture(client.id, line)
+            responses.capture(client.id, line, self.config.sendq_bytes)
         };
         drop(responses);
-        if let Some(line) = line {
-            client.outbox.send(line);
-        }
+        self.settle(client, capture);
     }
 
     /// As [`deliver`](Self::deliver), for a line that is never a response
     /// to the client's own command (a message it sent to itself).
     pub fn deliver_aside(&self, client: &Client, line: Bytes) {
-        let line = self.responses.borrow_mut().capture_aside(client.id, line);
-        if let Some(line) = line {
-            client.outbox.send(line);
+        let capture =
+            self.responses
+                .borrow_mut()
+                .capture_aside(client.id, line, self.config.sendq_bytes);
+        self.settle(client, capture);
+    }
+
+    fn settle(&self, client: &Client, capture: Capture) {
+        match capture {
+            Capture::Send(line) => client.outbox.send(line),
+            Capture::Kept => {}
+            // Answers held past the sendq: a reader that slow goes, as
+            // the outbox would send it.
+            Capture::Overflow => client.outbox.close(
+                CloseReason::SendQExceeded,
+                &[Bytes::from_static(b"ERROR :SendQ exceeded\r\n")],
+            ),
         }
     }
 
@@ -176,7 +188,19 @@ impl State {
     /// Starts gathering the responses to `id`'s command labeled `label`.
     pub fn begin_response(&mut self, id: ClientId, label: String) -> Token {
         let batch = self.client(id).is_some_and(|c| c.caps.has(Cap::Batch));
-        self.responses.get_mut().begin(id, label, batch)
+        let begun_at = self.history_ticket();
+        self.responses.get_mut().begin(id, label, batch, begun_at)
+    }
+
+    /// Marks the history job being released, so that what it sends is
+    /// not held behind answers to labeled commands that came after it.
+    pub fn set_releasing(&mut self, ticket: Option<u64>) {
+        let responses = self.responses.get_mut();
+        responses.set_releasing(ticket);
+        // A release that panicked did not put back the command it ran as.
+        if ticket.is_none() {
+            responses.set_active(None);
+        }
     }
 
     /// Ends a labeled command's handler. Its responses go out now, or,
@@ -201,10 +225,31 @@ impl State {
         let Some(client) = self.clients.get(&finished.client) else {
             return;
         };
-        let outbox = client.outbox.clone();
+        let (id, outbox) = (client.id, client.outbox.clone());
         let server = self.config.server_name.clone();
-        for line in finished.into_lines(&server, || self.next_batch_ref()) {
+        let lines = finished.into_lines(&server, || self.next_batch_ref());
+        // An earlier labeled command of the same client still waiting
+        // answers first.
+        for line in self.responses.get_mut().after_earlier(id, token, lines) {
             outbox.send(line);
+        }
+    }
+
+    /// Ends gathering for a command that turned out to answer later in
+    /// another way (a multiline batch that opened: its echo carries the
+    /// label). Whatever was held goes out.
+    pub fn cancel_response(&mut self, token: Token) {
+        let Some(finished) = self.responses.get_mut().finish(token) else {
+            return;
+        };
+        if let Some(client) = self.clients.get(&finished.client) {
+            let id = client.id;
+            let outbox = client.outbox.clone();
+            let mut lines = finished.responses;
+            lines.extend(finished.held);
+            for line in self.responses.get_mut().after_earlier(id, token, lines) {
+                outbox.send(line);
+            }
         }
     }
 

@@ -175,6 +175,18 @@ async fn labeled_messages_with_history_are_answered_after_their_commit() {
     let server = TestServer::start(config).await;
     labeled_messages(server.addr).await;
 
+    // Sent together, an unlabeled message and a labeled one come back in
+    // the order they were sent: the answer does not overtake the first
+    // echo, which was still waiting for its commit.
+    let caps = ["batch", "labeled-response", "echo-message"];
+    let mut e = TestClient::irc_with_caps(server.addr, "e", &caps).await;
+    join(&mut e, "#c").await;
+    e.sync().await; // the replay of #c's history
+    e.send_raw(b"PRIVMSG #c :one\r\n@label=p PRIVMSG #c :two\r\n")
+        .await;
+    e.expect(":e!~e@127.0.0.1 PRIVMSG #c :one").await;
+    e.expect("@label=p :e!~e@127.0.0.1 PRIVMSG #c :two").await;
+
     // A labeled JOIN's batch holds the replay of the history as a
     // batch of its own, whose lines keep their own tag.
     let caps = ["batch", "labeled-response"];
@@ -543,7 +555,9 @@ async fn multiline_messages_arrive_whole_or_as_separate_lines() {
     // The sender's echo carries the label on its opening line.
     let open = a.line().await;
     assert_eq!(tag(&open, "label"), Some("l1"), "{open}");
-    let msgid = tag(&open, "msgid").expect("msgid").to_owned();
+    let msgid = tag(&open, "msgid")
+        .unwrap_or_else(|| panic!("msgid in {open}"))
+        .to_owned();
     assert_eq!(tag(&open, "+draft/reply"), Some("x"));
     let reference = untagged(&open)
         .strip_prefix(":a!~a@127.0.0.1 BATCH +")
@@ -585,6 +599,18 @@ async fn multiline_messages_arrive_whole_or_as_separate_lines() {
     for text in ["a: first", "a: second", "a:  half"] {
         p.expect(text).await;
     }
+
+    // A labeled batch that fails answers with its label.
+    a.send("@label=l2 BATCH +n draft/multiline #nowhere").await;
+    a.send("@batch=n PRIVMSG #nowhere :hi").await;
+    a.send("BATCH -n").await;
+    a.expect("@label=l2 :test.server 403 a #nowhere :No such channel")
+        .await;
+    a.send("@label=l3 BATCH +u draft/elsewise #lobby").await;
+    a.expect(
+        "@label=l3 :test.server FAIL BATCH UNKNOWN_TYPE u draft/elsewise :Unsupported batch type",
+    )
+    .await;
 
     // Refusals end the batch, and nothing is sent.
     c.send("BATCH +x draft/multiline #lobby").await;

@@ -20,16 +20,36 @@ use crate::multiline::{
 use crate::recent::Sent;
 use crate::state::State;
 
+/// labeled-response: a batch that opens answers nothing yet (its echo
+/// will carry the label); a refusal, and the closing, answer with it.
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let reference = message.params[0].as_str();
-    if let Some(reference) = reference.strip_prefix('+') {
-        open(ctx, message, reference)
+    let open_label = ctx
+        .state
+        .batches
+        .get(&ctx.id)
+        .and_then(|batch| batch.label.clone());
+    let label = open_label.or_else(|| super::requested_label(ctx.state, ctx.id, message));
+    let token = label.map(|label| ctx.state.begin_response(ctx.id, label));
+    let (result, opened) = if let Some(reference) = reference.strip_prefix('+') {
+        let result = open(ctx, message, reference);
+        (result, ctx.state.batches.contains_key(&ctx.id))
     } else if let Some(reference) = reference.strip_prefix('-') {
-        close(ctx, reference)
+        (close(ctx, reference), false)
     } else {
         fail(ctx, &["INVALID_REFTAG", reference, "Not a batch reference"]);
-        Ok(())
+        (Ok(()), false)
+    };
+    // Errors answer inside the gathering, like any reply.
+    if let Err(CommandError::NeedMoreParams) = result {
+        ctx.reply(Numeric::NeedMoreParams, ["BATCH", "Not enough parameters"]);
     }
+    match token {
+        Some(token) if opened => ctx.state.cancel_response(token),
+        Some(token) => ctx.state.end_response(token),
+        None => {}
+    }
+    Ok(())
 }
 
 fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult {
@@ -47,7 +67,11 @@ fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult 
     let Some(target) = message.param(2).filter(|t| !t.is_empty()) else {
         return Err(CommandError::NeedMoreParams);
     };
-    if reference.is_empty() || ctx.state.batches.contains_key(&ctx.id) {
+    if reference.is_empty() {
+        fail(ctx, &["INVALID_REFTAG", reference, "Empty batch reference"]);
+        return Ok(());
+    }
+    if ctx.state.batches.contains_key(&ctx.id) {
         fail(ctx, &["MULTILINE_INVALID", "A batch is already open"]);
         return Ok(());
     }
@@ -81,7 +105,12 @@ pub fn collect(state: &mut State, id: ClientId, message: &Message, reference: &s
     };
     if let Some(refusal) = refusal {
         let batch = state.batches.remove(&id);
+        let label = batch.as_ref().and_then(|batch| batch.label.clone());
+        let token = label.map(|label| state.begin_response(id, label));
         refuse(state, id, batch.as_ref(), &refusal);
+        if let Some(token) = token {
+            state.end_response(token);
+        }
     }
 }
 
@@ -169,7 +198,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         reference,
         recipient.is_some(),
     );
-    let (sender_id, label) = (ctx.id, batch.label);
+    let sender_id = ctx.id;
     let key = CaseKey::new(target);
     ctx.state.publish(events, move |state, stored| {
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
@@ -188,33 +217,28 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
                 })
                 .unwrap_or_default(),
         };
-        for id in recipients.into_iter().filter(|id| *id != sender_id) {
-            if let Some(client) = state.client(id) {
-                for line in fanout.lines_for(client) {
-                    state.deliver(client, line);
+        for id in recipients {
+            let Some(client) = state.client(id) else {
+                continue;
+            };
+            // To oneself: delivered aside (not an answer), as PRIVMSG is.
+            if id == sender_id {
+                if recipient == Some(sender_id) {
+                    for line in fanout.lines_for(client) {
+                        state.deliver_aside(client, line);
+                    }
                 }
+                continue;
+            }
+            for line in fanout.lines_for(client) {
+                state.deliver(client, line);
             }
         }
-        let Some(sender) = state.client(sender_id) else {
-            return;
-        };
-        // labeled-response: the echo's first line carries the label;
-        // without an echo, the answer is an ACK.
-        let mut lines = if echo {
-            fanout.lines_for(sender)
-        } else {
-            Vec::new()
-        };
-        match (&label, lines.first_mut()) {
-            (Some(label), Some(first)) => *first = crate::responses::with_label(first, label),
-            (Some(label), None) => {
-                let ack = state.server_message("ACK", Vec::<String>::new());
-                lines.push(crate::responses::with_label(&ack.to_bytes(), label));
+        // The echo answers a labeled batch (its first line gets the label).
+        if echo && let Some(sender) = state.client(sender_id) {
+            for line in fanout.lines_for(sender) {
+                state.deliver(sender, line);
             }
-            _ => {}
-        }
-        for line in lines {
-            state.deliver(sender, line);
         }
     });
     Ok(())

@@ -52,9 +52,11 @@ fn release(state: &Mutex<State>, batch: Committed, store: &Store, ticket: &mut u
         // A bug in one release must not stop every later message (and
         // every client waiting on one).
         let release = job.release;
-        let state = &mut *state;
-        if catch_unwind(AssertUnwindSafe(move || release(state, Some(stored)))).is_err() {
+        state.set_releasing(Some(*ticket));
+        let state_ref = &mut *state;
+        if catch_unwind(AssertUnwindSafe(move || release(state_ref, Some(stored)))).is_err() {
             tracing::error!(ticket = *ticket, "history: a release panicked");
         }
+        state.set_releasing(None);
     }
 }
