@@ -61,8 +61,12 @@ pub fn parse_iso8601(text: &str) -> Option<u64> {
         return None;
     }
     let days = days_from_civil(i64::from(year), month, day);
-    let secs = u64::try_from(days).ok()? * 86_400 + hour * 3600 + minute * 60 + second;
-    Some(secs * 1000 + millis)
+    // A year a client makes up may be huge: no overflow, just `None`.
+    let secs = u64::try_from(days)
+        .ok()?
+        .checked_mul(86_400)?
+        .checked_add(hour * 3600 + minute * 60 + second)?;
+    secs.checked_mul(1000)?.checked_add(millis)
 }
 
 /// (year, month, day) to days since 1970-01-01, after Howard Hinnant's
@@ -122,6 +126,9 @@ mod tests {
             "2026-13-01T00:00:00Z",
             "2026-11-19T15:04:05",
             "x-y-zTa:b:cZ",
+            // Past what fits in u64 milliseconds.
+            "600000000-01-01T00:00:00Z",
+            "4294967295-12-31T23:59:59.999Z",
         ] {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
         }

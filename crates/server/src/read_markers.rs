@@ -5,37 +5,58 @@
 //! that another session of the same nick — later, or after a restart —
 //! knows where reading stopped. Keyed by nick, as private history is:
 //! ciao has no accounts.
+//!
+//! Bounded twice: per nick (the marker read longest ago goes) and in all
+//! (the marker set longest ago goes), so nobody can fill the table for
+//! everyone else.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use ciao_proto::CaseKey;
 
 use crate::history::ReadMarker;
 
-/// Most conversations with a marker per nick; past it, setting one more
-/// forgets the one read longest ago.
+/// Most conversations with a marker per nick.
 pub const MAX_PER_NICK: usize = 1000;
-/// Most markers in all (about 10 MB): nicks come and go, and a marker
-/// lives on after its nick leaves. Past it, only existing markers move.
+/// Most markers in all (a few MB).
 pub const MAX_TOTAL: usize = 100_000;
-
-/// No room for another marker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Full;
 
 #[derive(Debug, Default)]
 pub struct ReadMarkers {
-    /// Folded nick → folded target → Unix milliseconds.
-    by_nick: HashMap<CaseKey, HashMap<CaseKey, u64>>,
-    /// Markers in all.
+    /// Folded nick → folded target → the marker.
+    by_nick: HashMap<CaseKey, HashMap<CaseKey, Marker>>,
+    /// Markers in the order they were last set, oldest first. An entry
+    /// whose sequence number is no longer the marker's own is stale (the
+    /// marker was set again, or forgotten) and skipped.
+    order: VecDeque<(u64, CaseKey, CaseKey)>,
     total: usize,
+    next_seq: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Marker {
+    /// Unix milliseconds.
+    time: u64,
+    /// When it was last set, in setting order.
+    seq: u64,
+}
+
+/// What [`ReadMarkers::advance`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Advanced {
+    /// The marker moved (or is new).
+    pub changed: bool,
+    /// A marker forgotten to make room: (folded nick, folded target).
+    pub forgotten: Option<(String, String)>,
 }
 
 impl ReadMarkers {
-    /// Takes the markers stored by an earlier run (as many as fit).
-    pub fn load(&mut self, markers: Vec<ReadMarker>) {
+    /// Takes the markers stored by an earlier run, oldest first, so that
+    /// the newest are kept if there are more than fit.
+    pub fn load(&mut self, mut markers: Vec<ReadMarker>) {
+        markers.sort_by_key(|marker| marker.time);
         for marker in markers {
-            let _ = self.advance(&marker.nick, &marker.target, marker.time);
+            self.advance(&marker.nick, &marker.target, marker.time);
         }
     }
 
@@ -43,43 +64,100 @@ impl ReadMarkers {
         self.by_nick
             .get(&CaseKey::new(nick))?
             .get(&CaseKey::new(target))
-            .copied()
+            .map(|marker| marker.time)
     }
 
-    /// Moves `nick`'s marker in `target` forward to `time` (never back);
-    /// returns whether it changed.
-    pub fn advance(&mut self, nick: &str, target: &str, time: u64) -> Result<bool, Full> {
-        let target = CaseKey::new(target);
-        let nick = CaseKey::new(nick);
-        if let Some(stored) = self
+    /// Moves `nick`'s marker in `target` forward to `time` (never back).
+    pub fn advance(&mut self, nick: &str, target: &str, time: u64) -> Advanced {
+        let (nick, target) = (CaseKey::new(nick), CaseKey::new(target));
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        if let Some(marker) = self
             .by_nick
             .get_mut(&nick)
             .and_then(|markers| markers.get_mut(&target))
         {
-            let moved = *stored < time;
-            *stored = (*stored).max(time);
-            return Ok(moved);
+            if marker.time >= time {
+                return Advanced::default();
+            }
+            *marker = Marker { time, seq };
+            self.order.push_back((seq, nick, target));
+            self.compact();
+            return Advanced {
+                changed: true,
+                forgotten: None,
+            };
         }
-        let evicts = self
+        let forgotten = if self
             .by_nick
             .get(&nick)
-            .is_some_and(|markers| markers.len() >= MAX_PER_NICK);
-        if self.total >= MAX_TOTAL && !evicts {
-            return Err(Full);
-        }
-        let markers = self.by_nick.entry(nick).or_default();
-        if evicts
-            && let Some(oldest) = markers
-                .iter()
-                .min_by_key(|(_, time)| **time)
-                .map(|(key, _)| key.clone())
+            .is_some_and(|markers| markers.len() >= MAX_PER_NICK)
         {
-            markers.remove(&oldest);
-            self.total -= 1;
-        }
-        markers.insert(target, time);
+            self.forget_oldest_read(&nick)
+        } else if self.total >= MAX_TOTAL {
+            self.forget_least_recently_set()
+        } else {
+            None
+        };
+        self.by_nick
+            .entry(nick.clone())
+            .or_default()
+            .insert(target.clone(), Marker { time, seq });
         self.total += 1;
-        Ok(true)
+        self.order.push_back((seq, nick, target));
+        self.compact();
+        Advanced {
+            changed: true,
+            forgotten,
+        }
+    }
+
+    /// Forgets `nick`'s marker that points furthest back.
+    fn forget_oldest_read(&mut self, nick: &CaseKey) -> Option<(String, String)> {
+        let markers = self.by_nick.get_mut(nick)?;
+        let oldest = markers
+            .iter()
+            .min_by_key(|(_, marker)| marker.time)
+            .map(|(target, _)| target.clone())?;
+        markers.remove(&oldest);
+        self.total -= 1;
+        Some((nick.as_str().to_owned(), oldest.as_str().to_owned()))
+    }
+
+    /// Forgets the marker set longest ago, of whichever nick.
+    fn forget_least_recently_set(&mut self) -> Option<(String, String)> {
+        while let Some((seq, nick, target)) = self.order.pop_front() {
+            let Some(markers) = self.by_nick.get_mut(&nick) else {
+                continue;
+            };
+            if markers.get(&target).is_some_and(|m| m.seq == seq) {
+                markers.remove(&target);
+                if markers.is_empty() {
+                    self.by_nick.remove(&nick);
+                }
+                self.total -= 1;
+                return Some((nick.as_str().to_owned(), target.as_str().to_owned()));
+            }
+        }
+        None
+    }
+
+    /// Drops stale entries of `order` once they outnumber the live ones.
+    fn compact(&mut self) {
+        if self.order.len() <= 2 * self.total + 1024 {
+            return;
+        }
+        let mut live: Vec<(u64, CaseKey, CaseKey)> = self
+            .by_nick
+            .iter()
+            .flat_map(|(nick, markers)| {
+                markers
+                    .iter()
+                    .map(|(target, marker)| (marker.seq, nick.clone(), target.clone()))
+            })
+            .collect();
+        live.sort_by_key(|(seq, _, _)| *seq);
+        self.order = live.into();
     }
 }
 
@@ -88,36 +166,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn markers_only_move_forward_and_are_bounded() {
+    fn markers_only_move_forward() {
         let mut markers = ReadMarkers::default();
-        assert_eq!(markers.advance("Ann", "#C", 20), Ok(true));
-        assert_eq!(markers.advance("ann", "#c", 10), Ok(false));
+        assert!(markers.advance("Ann", "#C", 20).changed);
+        assert!(!markers.advance("ann", "#c", 10).changed);
         assert_eq!(markers.get("ANN", "#c"), Some(20));
         assert_eq!(markers.get("ann", "#other"), None);
-        for i in 0..MAX_PER_NICK as u64 {
-            markers
-                .advance("bob", &format!("#c{i}"), 100 + i)
-                .expect("room");
-        }
-        markers.advance("bob", "#new", 5000).expect("room");
-        assert_eq!(markers.get("bob", "#c0"), None, "the oldest went");
-        assert_eq!(markers.get("bob", "#c1"), Some(101));
-        assert_eq!(markers.get("bob", "#new"), Some(5000));
-        assert_eq!(markers.total, MAX_PER_NICK + 1);
     }
 
     #[test]
-    fn past_the_total_only_existing_markers_move() {
+    fn a_nick_at_its_bound_forgets_what_it_read_longest_ago() {
+        let mut markers = ReadMarkers::default();
+        for i in 0..MAX_PER_NICK as u64 {
+            markers.advance("bob", &format!("#c{i}"), 100 + i);
+        }
+        let advanced = markers.advance("bob", "#new", 5000);
+        assert_eq!(
+            advanced.forgotten,
+            Some(("bob".to_owned(), "#c0".to_owned()))
+        );
+        assert_eq!(markers.get("bob", "#c1"), Some(101));
+        assert_eq!(markers.get("bob", "#new"), Some(5000));
+        assert_eq!(markers.total, MAX_PER_NICK);
+    }
+
+    #[test]
+    fn past_the_total_the_marker_set_longest_ago_goes() {
         let mut markers = ReadMarkers::default();
         for i in 0..MAX_TOTAL {
             let nick = format!("n{}", i / MAX_PER_NICK);
-            markers.advance(&nick, &format!("#c{i}"), 1).expect("room");
+            markers.advance(&nick, &format!("#c{i}"), 1);
         }
-        assert_eq!(markers.advance("late", "#c", 1), Err(Full));
-        assert!(!markers.by_nick.contains_key(&CaseKey::new("late")));
-        assert_eq!(markers.advance("n0", "#c0", 2), Ok(true));
-        // A nick at its own bound still trades its oldest for a new one.
-        assert_eq!(markers.advance("n0", "#new", 3), Ok(true));
+        // Setting the first one again makes it recent.
+        assert!(markers.advance("n0", "#c0", 2).changed);
+        let advanced = markers.advance("late", "#c", 1);
+        assert!(advanced.changed);
+        assert_eq!(
+            advanced.forgotten,
+            Some(("n0".to_owned(), "#c1".to_owned()))
+        );
+        assert_eq!(markers.get("n0", "#c0"), Some(2));
+        assert_eq!(markers.get("late", "#c"), Some(1));
         assert_eq!(markers.total, MAX_TOTAL);
+        assert!(markers.order.len() <= 2 * MAX_TOTAL + 1024);
+    }
+
+    #[test]
+    fn setting_again_and_again_stays_bounded() {
+        let mut markers = ReadMarkers::default();
+        for time in 1..10_000 {
+            markers.advance("ann", "#c", time);
+        }
+        assert!(markers.order.len() <= 2 * markers.total + 1024);
     }
 }

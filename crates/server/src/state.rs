@@ -781,8 +781,15 @@ impl State {
 
     /// Stores a read marker with history on (it is kept in memory
     /// either way). Like an event, its answer does not wait for it.
-    pub fn store_read_marker(&mut self, marker: crate::history::ReadMarker) {
-        self.submit(Vec::new(), vec![Change::ReadMarker(marker)], |_, _| {});
+    /// `forgotten` is a marker dropped to make room, (nick, target).
+    pub fn store_read_marker(
+        &mut self,
+        marker: crate::history::ReadMarker,
+        forgotten: Option<(String, String)>,
+    ) {
+        let mut changes = vec![Change::ReadMarker(marker)];
+        changes.extend(forgotten.map(|(nick, target)| Change::ForgetReadMarker { nick, target }));
+        self.submit(Vec::new(), changes, |_, _| {});
     }
 
     /// Deletes a redacted message from the history, then runs `release`

@@ -146,10 +146,19 @@ async fn read_markers_move_forward_and_survive_a_restart() {
             "MARKREAD bad!target",
             ":test.server FAIL MARKREAD INVALID_PARAMS bad!target :Invalid target",
         ),
+        (
+            "MARKREAD #notin timestamp=2026-01-01T00:00:00Z",
+            ":test.server FAIL MARKREAD INVALID_PARAMS #notin :You are not in that channel",
+        ),
     ] {
         ann.send(line).await;
         ann.expect(error).await;
     }
+    // Nobody has read the future: a marker stops at now.
+    ann.send("MARKREAD carol timestamp=2999-01-01T00:00:00.000Z")
+        .await;
+    let clamped = ann.wait_contains("MARKREAD carol").await;
+    assert!(!clamped.contains("2999"), "{clamped}");
     ann.sync().await;
     server.shutdown().await;
     ann.expect_eof().await;

@@ -2,8 +2,9 @@
 //!
 //! Without a time, asks how far the sender's nick has read in a channel
 //! or a private conversation; with one, moves that marker forward (never
-//! back). Either way the answer is `MARKREAD <target> timestamp=<time>`,
-//! or `*` when there is none. Joining a channel sends its marker before
+//! back, and never past now). Only members set a channel's marker. Either
+//! way the answer is `MARKREAD <target> timestamp=<time>`, or `*` when
+//! there is none. Joining a channel sends its marker before
 //! RPL_ENDOFNAMES. Errors are standard replies (`FAIL MARKREAD …`).
 
 use ciao_proto::Message;
@@ -30,19 +31,28 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             fail(ctx, &["INVALID_PARAMS", target, "Invalid timestamp"]);
             return Ok(());
         };
-        let Ok(changed) = ctx.state.read_markers.advance(&nick, target, time) else {
+        if is_channel_name(target)
+            && !ctx
+                .state
+                .channel(target)
+                .is_some_and(|c| c.members.contains_key(&ctx.id))
+        {
             fail(
                 ctx,
-                &["INTERNAL_ERROR", target, "No room for more read markers"],
+                &["INVALID_PARAMS", target, "You are not in that channel"],
             );
             return Ok(());
-        };
-        if changed {
-            ctx.state.store_read_marker(ReadMarker {
+        }
+        // Nobody has read what was not said yet.
+        let time = time.min(crate::clock::now_millis());
+        let advanced = ctx.state.read_markers.advance(&nick, target, time);
+        if advanced.changed {
+            let marker = ReadMarker {
                 nick: ciao_proto::irc_lower(&nick),
                 target: ciao_proto::irc_lower(target),
                 time,
-            });
+            };
+            ctx.state.store_read_marker(marker, advanced.forgotten);
         }
     }
     ctx.state.send_read_marker(ctx.id, target);

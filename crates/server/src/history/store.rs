@@ -42,6 +42,13 @@ const MIGRATIONS: &[&str] = &[
 pub enum Change {
     /// A read marker moved forward.
     ReadMarker(ReadMarker),
+    /// A read marker was dropped to make room for others.
+    ForgetReadMarker {
+        /// Folded nick.
+        nick: String,
+        /// Folded target.
+        target: String,
+    },
     /// A message was redacted: its row goes.
     Redaction {
         /// The conversation it was in.
@@ -192,10 +199,15 @@ impl Store {
                 "DELETE FROM events WHERE target = ?1
                  AND (msgid = ?2 OR substr(msgid, 1, length(?2) + 1) = ?2 || '/')",
             )?;
+            let mut forget =
+                tx.prepare_cached("DELETE FROM read_markers WHERE nick = ?1 AND target = ?2")?;
             for change in changes {
                 match change {
                     Change::ReadMarker(marker) => {
                         upsert.execute(params![marker.nick, marker.target, marker.time as i64])?;
+                    }
+                    Change::ForgetReadMarker { nick, target } => {
+                        forget.execute(params![nick, target])?;
                     }
                     Change::Redaction { target, msgid } => {
                         delete.execute(params![target, msgid])?;
