@@ -1,6 +1,6 @@
 //! A channel: its members with their status, topic and modes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::client::ClientId;
 
@@ -218,8 +218,11 @@ pub struct Channel {
     pub topic: Option<Topic>,
     pub modes: Modes,
     pub members: HashMap<ClientId, Status>,
-    /// Clients invited (INVITE) and not yet joined.
-    pub invited: HashSet<ClientId>,
+    /// Clients invited (INVITE) and not yet joined, each with whether a
+    /// half-operator or above invited it: only such an invitation gets
+    /// past `+k`, `+l` and bans (anyone's gets past nothing else, since
+    /// under `+i` only they may invite).
+    pub invited: HashMap<ClientId, bool>,
 }
 
 impl Channel {
@@ -243,7 +246,7 @@ impl Channel {
             name: name.to_owned(),
             created_at: crate::clock::now_secs(),
             topic: None,
-            invited: HashSet::new(),
+            invited: HashMap::new(),
             modes: Modes {
                 topic_ops_only: true,
                 no_external: true,

@@ -116,9 +116,26 @@ async fn half_operators_voice_kick_below_them_and_set_the_topic() {
 async fn an_invitation_gets_past_the_limit_and_the_key() {
     let server = TestServer::start(quiet()).await;
     let mut op = TestClient::irc(server.addr, "op").await;
+    let mut member = TestClient::irc(server.addr, "member").await;
     let mut guest = TestClient::irc(server.addr, "guest").await;
     join(&mut op, "#c").await;
-    mode(&mut op, "#c +lk 1 secret").await;
+    join(&mut member, "#c").await;
+    mode(&mut op, "#c +lk 2 secret").await;
+    // An ordinary member's invitation is only word of the channel.
+    member.send("INVITE guest #c").await;
+    member.wait_numeric("341").await;
+    guest.wait_contains("INVITE guest #c").await;
+    guest.send("JOIN #c").await;
+    guest
+        .expect(":test.server 475 guest #c :Cannot join channel (+k)")
+        .await;
+    guest.send("JOIN #c secret").await;
+    guest
+        .expect(":test.server 471 guest #c :Cannot join channel (+l)")
+        .await;
+    member.send("PART #c").await;
+    member.wait_contains("PART #c").await;
+    mode(&mut op, "#c +l 1").await;
     guest.send("JOIN #c secret").await;
     guest
         .expect(":test.server 471 guest #c :Cannot join channel (+l)")

@@ -1,8 +1,9 @@
 //! INVITE <nick> <channel> | INVITE
 //!
 //! Invites a user to a channel the inviter is in (as a half-operator or
-//! above when the channel is `+i`); the invitation lets it in once, past
-//! `+i`, `+k`, `+l` and bans. Members with `invite-notify` are told. Without
+//! above when the channel is `+i`). An invitation from a half-operator or
+//! above lets it in once, past `+i`, `+k`, `+l` and bans; anyone else's
+//! is only word of the channel. Members with `invite-notify` are told. Without
 //! parameters, lists the channels the sender is invited to.
 
 use ciao_proto::{CaseKey, Message, Numeric};
@@ -48,14 +49,15 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ));
     }
     let invite_only = channel.modes.invite_only;
-    if invite_only && channel.rank(ctx.id) < Some(Rank::HalfOp) {
+    let privileged = channel.rank(ctx.id) >= Some(Rank::HalfOp);
+    if invite_only && !privileged {
         return Err(CommandError::numeric(
             Numeric::ChanOPrivsNeeded,
             [shown.as_str(), "You're not channel operator"],
         ));
     }
     if let Some(channel) = ctx.state.channels.get_mut(&key) {
-        channel.invited.insert(target_id);
+        channel.invited.insert(target_id, privileged);
     }
     ctx.reply(Numeric::Inviting, [target_nick.as_str(), &shown]);
     let invite = Message::new("INVITE", [target_nick.as_str(), &shown]).with_source(ctx.mask());
@@ -93,7 +95,7 @@ fn list(ctx: &mut Ctx<'_>) {
         .state
         .channels
         .values()
-        .filter(|c| c.invited.contains(&ctx.id))
+        .filter(|c| c.invited.contains_key(&ctx.id))
         .map(|c| c.name.clone())
         .collect();
     channels.sort();

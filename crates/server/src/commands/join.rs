@@ -63,16 +63,17 @@ fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
 }
 
 /// Why `mask` (client `id`) may not join `channel` with `key`: the error
-/// and the mode that refuses it. An invitation gets past everything
-/// (bans, `+i`, `+k`, `+l`), as in InspIRCd; an invite exception (`+I`)
-/// only past `+i`, and a ban exception (`+e`) past the bans.
+/// and the mode that refuses it. An invitation from a half-operator or
+/// above gets past everything (bans, `+i`, `+k`, `+l`), as in InspIRCd;
+/// an invite exception (`+I`) only past `+i`, and a ban exception (`+e`)
+/// past the bans.
 fn refusal(
     channel: &Channel,
     mask: &str,
     id: ClientId,
     key: Option<&str>,
 ) -> Option<(Numeric, char)> {
-    if channel.invited.contains(&id) {
+    if channel.invited.get(&id) == Some(&true) {
         return None;
     }
     if channel.is_banned(mask) {
