@@ -42,6 +42,13 @@ pub struct Bucket {
 }
 
 impl Bucket {
+    /// Adds `lines` to the debt without judging it: the next charge
+    /// decides the wait (a multiline message costs more than its closing
+    /// line).
+    pub fn add(&mut self, lines: u32) {
+        self.debt += lines as f32;
+    }
+
     /// Charges one line at `now_ms`; returns how long the client must wait
     /// before its next line, if it is over its burst.
     pub fn charge(&mut self, now_ms: u32, limits: FloodLimits) -> Option<Duration> {

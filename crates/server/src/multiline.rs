@@ -66,6 +66,15 @@ pub enum Refusal {
     Invalid(&'static str),
 }
 
+/// Lines of flood control a message of `lines` lines and `bytes` bytes
+/// costs: one per four lines or per 512 bytes, whichever is more, so that
+/// a paste goes through at once but a stream of them is paced like the
+/// separate lines most clients will show.
+pub fn cost(lines: usize, bytes: usize) -> u32 {
+    let cost = lines.div_ceil(4).max(bytes.div_ceil(512)).max(1);
+    u32::try_from(cost).unwrap_or(u32::MAX)
+}
+
 impl OpenBatch {
     /// Adds a line; a refusal ends the batch.
     pub fn push(&mut self, command: &str, target: &str, line: Line) -> Result<(), Refusal> {
@@ -307,6 +316,15 @@ mod tests {
             batch.push("NOTICE", "#c", line("x", false)),
             Err(Refusal::Invalid("PRIVMSG and NOTICE lines mixed"))
         );
+    }
+
+    #[test]
+    fn costs() {
+        assert_eq!(cost(1, 10), 1);
+        assert_eq!(cost(4, 40), 1);
+        assert_eq!(cost(5, 40), 2);
+        assert_eq!(cost(100, 400), 25);
+        assert_eq!(cost(2, 4096), 8);
     }
 
     #[test]

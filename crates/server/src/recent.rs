@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::client::ClientId;
+
 /// How many of the latest messages can be redacted.
 pub const WINDOW: usize = 10_000;
 
@@ -19,6 +21,10 @@ pub struct Sent {
     pub conversation: String,
     /// The sender as it was, `nick!user@host`.
     pub mask: String,
+    /// A private message's sender and recipient connections, as they
+    /// were: a REDACT goes to them (if still here), not to whoever holds
+    /// the nicks now. `[None, None]` for channel messages.
+    pub parties: [Option<ClientId>; 2],
 }
 
 #[derive(Debug, Default)]
@@ -60,6 +66,7 @@ mod tests {
         Sent {
             conversation: conversation.to_owned(),
             mask: "a!u@h".to_owned(),
+            parties: [None, None],
         }
     }
 

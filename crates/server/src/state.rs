@@ -706,6 +706,17 @@ impl State {
         client.flood.charge(now_ms, limits)
     }
 
+    /// Charges client `id` `lines` more on top of its current line (see
+    /// `Bucket::add`).
+    pub fn charge_extra(&mut self, id: ClientId, lines: u32) {
+        if self.config.flood.is_some()
+            && let Some(client) = self.clients.get_mut(&id)
+            && !client.oper
+        {
+            client.flood.add(lines);
+        }
+    }
+
     /// Milliseconds since the server started, wrapping (flood control).
     fn clock_ms(&self) -> u32 {
         crate::clock::now_millis().wrapping_sub(self.started_at_millis) as u32

@@ -90,10 +90,18 @@ async fn half_operators_voice_kick_below_them_and_set_the_topic() {
     half.wait_for("482", |l| numeric_of(l) == Some("482")).await;
     half.send("MODE #c +m").await;
     half.wait_for("482", |l| numeric_of(l) == Some("482")).await;
-    half.send("TOPIC #c :set by a half-op").await;
-    half.wait_contains("TOPIC #c :set by a half-op").await;
     half.send("KICK #c op").await;
     half.wait_for("482", |l| numeric_of(l) == Some("482")).await;
+    // Refused means not done: the operator saw none of it.
+    let seen = op.sync().await;
+    assert!(
+        !seen.iter().any(|l| l.contains(" MODE #c +o")
+            || l.contains(" MODE #c +m")
+            || l.contains(" KICK ")),
+        "{seen:#?}"
+    );
+    half.send("TOPIC #c :set by a half-op").await;
+    half.wait_contains("TOPIC #c :set by a half-op").await;
     half.send("KICK #c user :out").await;
     user.wait_contains("KICK #c user :out").await;
     op.wait_contains("KICK #c user :out").await;
@@ -251,6 +259,10 @@ async fn whox_sends_the_fields_asked_for_in_a_fixed_order() {
     // The order asked for does not matter; the token is optional.
     other.send("WHO #c %nfc").await;
     other.expect(":test.server 354 other #c cool :H@").await;
+    other.wait_numeric("315").await;
+    // A token asked for but missing still takes its place.
+    other.send("WHO cool %tn").await;
+    other.expect(":test.server 354 other 0 :cool").await;
     other.wait_numeric("315").await;
     // `o` keeps only IRC operators.
     other.send("WHO * o%n").await;

@@ -138,7 +138,7 @@ async fn a_burst_goes_through_a_faster_stream_is_slowed_and_a_flood_is_cut_off()
 }
 
 #[tokio::test]
-async fn a_multiline_message_costs_one_line_but_lines_beside_it_are_not_free() {
+async fn a_multiline_message_costs_a_line_per_four_and_lines_beside_it_are_not_free() {
     let server = TestServer::start(Config {
         flood: flood_limits(3, 2.0, 8192),
         ..test_config()
@@ -150,8 +150,9 @@ async fn a_multiline_message_costs_one_line_but_lines_beside_it_are_not_free() {
     poet.wait_numeric("366").await;
     listener.wait_contains("JOIN").await;
 
-    // Forty lines in one message: charged one by one they would take
-    // twenty seconds, past the harness's bound.
+    // Forty lines in one message arrive at once: charged one by one while
+    // they were collected, they would take twenty seconds, past the
+    // harness's bound.
     let mut batch = String::from("BATCH +p draft/multiline #lobby\r\n");
     for i in 0..40 {
         batch.push_str(&format!("@batch=p PRIVMSG #lobby :verse {i}\r\n"));
@@ -162,14 +163,27 @@ async fn a_multiline_message_costs_one_line_but_lines_beside_it_are_not_free() {
         let line = listener.wait_contains("PRIVMSG #lobby :verse").await;
         assert!(line.ends_with(&format!("verse {i}")), "{line}");
     }
+    // But the message cost ten lines (one per four): the next line waits
+    // for the debt, eleven lines over a burst of three, at two a second.
+    let start = std::time::Instant::now();
+    poet.send("PRIVMSG #lobby :after").await;
+    listener.wait_contains("PRIVMSG #lobby :after").await;
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "a 40-line message costs 10 lines: the next waits 4 s, not {:?}",
+        start.elapsed()
+    );
 
     // An open batch does not make other lines free.
-    poet.send("BATCH +q draft/multiline #lobby").await;
+    let mut other = TestClient::irc_with_caps(server.addr, "other", &caps).await;
+    other.wait_numeric("366").await;
+    listener.wait_contains("JOIN").await;
+    other.send("BATCH +q draft/multiline #lobby").await;
     let lines: String = (0..8)
         .map(|i| format!("PRIVMSG #lobby :aside {i}\r\n"))
         .collect();
     let start = std::time::Instant::now();
-    poet.send_raw(lines.as_bytes()).await;
+    other.send_raw(lines.as_bytes()).await;
     for i in 0..8 {
         let line = listener.wait_contains("PRIVMSG #lobby :aside").await;
         assert!(line.ends_with(&format!("aside {i}")), "{line}");

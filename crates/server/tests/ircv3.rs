@@ -267,7 +267,7 @@ async fn bot_mode_shows_in_whois_who_and_message_tags() {
             numeric_of(l) == Some("352") && l.contains(" bot ")
         })
         .await;
-    assert!(row.contains(" H@B ") || row.contains(" HB@ "), "{row}");
+    assert!(row.contains(" HB@ "), "{row}");
     user.wait_numeric("315").await;
 
     bot.send("PRIVMSG #c :beep").await;
@@ -506,6 +506,17 @@ async fn redaction_deletes_a_message_and_tells_those_who_asked() {
     let told = format!(":op!~op@127.0.0.1 REDACT bob {dm}");
     assert_eq!(untagged(&op.line().await), told);
     assert_eq!(untagged(&bob.line().await), told);
+
+    // A note to oneself: taken back once.
+    op.send("PRIVMSG op :note").await;
+    let note = msgid(&op.line().await);
+    op.line().await; // the echo
+    op.send(&format!("REDACT op {note}")).await;
+    assert_eq!(
+        untagged(&op.line().await),
+        format!(":op!~op@127.0.0.1 REDACT op {note}")
+    );
+    assert!(op.sync().await.is_empty(), "one REDACT, not two");
     server.shutdown().await;
 }
 

@@ -129,6 +129,11 @@ fn close(ctx: &mut Ctx<'_>, reference: &str) -> CommandResult {
         return Ok(());
     }
     let notice = batch.command.as_deref() == Some("NOTICE");
+    // Flood control: the closing line is charged by the connection; the
+    // rest of the message's cost comes on top.
+    let lines = batch.lines.iter().filter(|l| !l.text.is_empty()).count();
+    let cost = crate::multiline::cost(lines, batch.bytes);
+    ctx.state.charge_extra(ctx.id, cost - 1);
     match deliver(ctx, batch) {
         Err(CommandError::Numeric(numeric, params)) if !notice => ctx.reply(numeric, params),
         _ => {}
@@ -183,6 +188,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     let sent = Sent {
         conversation,
         mask: source.clone(),
+        parties: recipient.map_or([None, None], |r| [Some(ctx.id), Some(r)]),
     };
     ctx.state.recent.remember(msgid.clone(), sent);
     let reference = ctx.state.next_batch_ref();

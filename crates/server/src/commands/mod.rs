@@ -178,7 +178,7 @@ pub enum Dispatched {
     /// It ran as a command.
     Ran,
     /// It is part of an open multiline batch: flood control charges the
-    /// batch once, when it closes.
+    /// message when it closes (`multiline::cost`).
     Collected,
 }
 

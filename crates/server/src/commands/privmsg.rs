@@ -109,8 +109,18 @@ impl Delivery<'_> {
     }
 }
 
+/// Where a message goes, for its history row and for REDACT.
+struct Place {
+    conversation: String,
+    /// Stored and redactable: not a status message (which is not the
+    /// channel's, and whose REDACT would go to all of it).
+    store: bool,
+    /// The other party of a private message, as it was then.
+    recipient: Option<ClientId>,
+}
+
 /// Gives a message its msgid and time, and returns its history row (none
-/// for TAGMSG, since tags are not history, nor when `store` is false) and
+/// for TAGMSG, since tags are not history, nor for a status message) and
 /// its fan-out, both carrying them.
 fn stamp(
     state: &mut State,
@@ -118,27 +128,30 @@ fn stamp(
     delivery: Delivery<'_>,
     message: Message,
     plain: Option<String>,
-    (conversation, store): (String, bool),
+    place: Place,
 ) -> (Vec<Event>, Fanout) {
     let msgid = state.next_msgid();
     let time = clock::now_millis();
     let bot = state.client(sender_id).is_some_and(|c| c.bot);
-    // What REDACT needs to know of it; status messages are not redactable
-    // (they are not the channel's, and a REDACT would go to all of it).
-    if store && let Some(sender) = state.client(sender_id) {
+    if place.store
+        && let Some(sender) = state.client(sender_id)
+    {
         let sent = Sent {
-            conversation: conversation.clone(),
+            conversation: place.conversation.clone(),
             mask: sender.mask.clone(),
+            parties: place
+                .recipient
+                .map_or([None, None], |r| [Some(sender_id), Some(r)]),
         };
         state.recent.remember(msgid.clone(), sent);
     }
-    let events = if delivery.verb == "TAGMSG" || !store {
+    let events = if delivery.verb == "TAGMSG" || !place.store {
         Vec::new()
     } else {
         vec![Event {
             msgid: msgid.clone(),
             time,
-            target: conversation,
+            target: place.conversation,
             line: message.to_string(),
         }]
     };
@@ -240,8 +253,12 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let message = delivery.message(sender.mask.clone(), &shown_target);
     // A status message is not the channel's history: replaying it would
     // show it to everyone.
-    let conversation = (history::conversation(&channel.name, None), !status_only);
-    let (events, mut fanout) = stamp(ctx.state, ctx.id, delivery, message, plain, conversation);
+    let place = Place {
+        conversation: history::conversation(&channel.name, None),
+        store: !status_only,
+        recipient: None,
+    };
+    let (events, mut fanout) = stamp(ctx.state, ctx.id, delivery, message, plain, place);
     let skip = (!echo).then_some(ctx.id);
     let sender_id = ctx.id;
     ctx.state.publish(events, move |state, stored| {
@@ -278,13 +295,14 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let plain = plain_text(delivery.verb, &sender.nick, delivery.text, true);
     let echo = sender.protocol == Protocol::Irc && sender.caps.has(Cap::EchoMessage);
     let message = delivery.message(sender.mask.clone(), &recipient_nick);
-    let conversation = (
-        history::conversation(&sender.nick, Some(&recipient_nick)),
-        true,
-    );
+    let place = Place {
+        conversation: history::conversation(&sender.nick, Some(&recipient_nick)),
+        store: true,
+        recipient: Some(recipient_id),
+    };
     let verb = delivery.verb;
     let sender_id = ctx.id;
-    let (events, mut fanout) = stamp(ctx.state, sender_id, delivery, message, plain, conversation);
+    let (events, mut fanout) = stamp(ctx.state, sender_id, delivery, message, plain, place);
     ctx.state.publish(events, move |state, _| {
         if let Some(recipient) = state.client(recipient_id)
             && let Some(line) = fanout.bytes_for(recipient)

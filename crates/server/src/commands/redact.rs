@@ -81,17 +81,15 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         );
         return Ok(());
     }
-    // The other party of a private conversation, from the author's mask.
-    let other = channel
-        .is_none()
-        .then(|| ctx.state.find_nick(target).map(|c| c.id))
-        .flatten();
+    // A private conversation's two connections as they were (a message
+    // to oneself has one).
+    let mut parties: Vec<ClientId> = sent.parties.into_iter().flatten().collect();
+    parties.dedup();
     ctx.state.recent.forget(msgid);
     let mut params = vec![target.to_owned(), msgid.to_owned()];
     params.extend(reason.map(str::to_owned));
     let redact = Message::new("REDACT", params).with_source(redactor_mask);
     let mut fanout = Fanout::new(redact, None);
-    let redactor_id = ctx.id;
     ctx.state
         .publish_redaction(conversation, msgid.to_owned(), move |state, _| {
             let recipients: Vec<ClientId> = match &channel {
@@ -100,7 +98,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                     .get(key)
                     .map(|c| c.members.keys().copied().collect())
                     .unwrap_or_default(),
-                None => [Some(redactor_id), other].into_iter().flatten().collect(),
+                None => parties,
             };
             for id in recipients {
                 if let Some(client) = state.client(id)

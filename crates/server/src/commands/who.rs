@@ -110,7 +110,7 @@ fn who_reply(ctx: &Ctx<'_>, client: &Client, channel: &str, flags: String) -> Ve
 #[derive(Debug)]
 struct Whox {
     fields: String,
-    token: Option<String>,
+    token: String,
 }
 
 impl Whox {
@@ -122,10 +122,12 @@ impl Whox {
             Some((fields, token)) => (fields, Some(token)),
             None => (text, None),
         };
-        // The spec's token is one to three digits; anything else is ignored.
+        // The spec's token is one to three digits; a missing or invalid
+        // one is sent as `0`, since the fields are positional.
         let token = token
             .filter(|t| (1..=3).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()))
-            .map(str::to_owned);
+            .unwrap_or("0")
+            .to_owned();
         Whox {
             fields: Self::ORDER
                 .chars()
@@ -136,27 +138,26 @@ impl Whox {
     }
 
     fn reply(&self, ctx: &Ctx<'_>, client: &Client, channel: &str, flags: String) -> Vec<String> {
+        // `f` appears at most once: `fields` is built from `ORDER`.
         let mut flags = Some(flags);
         self.fields
             .chars()
-            .filter_map(|field| {
-                Some(match field {
-                    't' => self.token.clone()?,
-                    'c' => channel.to_owned(),
-                    'u' => client.user.clone(),
-                    // ciao shows the address as the host: both are the IP.
-                    'i' | 'h' => client.host.clone(),
-                    's' => ctx.state.config.server_name.clone(),
-                    'n' => client.nick.clone(),
-                    'f' => flags.take().unwrap_or_default(),
-                    'd' => "0".to_owned(),
-                    'l' => client.last_spoke.elapsed().as_secs().to_string(),
-                    // No accounts (yet): `0` means not logged in.
-                    'a' => "0".to_owned(),
-                    // No channel op levels.
-                    'o' => "n/a".to_owned(),
-                    _ => client.realname.clone(),
-                })
+            .map(|field| match field {
+                't' => self.token.clone(),
+                'c' => channel.to_owned(),
+                'u' => client.user.clone(),
+                // ciao shows the address as the host: both are the IP.
+                'i' | 'h' => client.host.clone(),
+                's' => ctx.state.config.server_name.clone(),
+                'n' => client.nick.clone(),
+                'f' => flags.take().unwrap_or_default(),
+                'd' => "0".to_owned(),
+                'l' => client.last_spoke.elapsed().as_secs().to_string(),
+                // No accounts (yet): `0` means not logged in.
+                'a' => "0".to_owned(),
+                // No channel op levels.
+                'o' => "n/a".to_owned(),
+                _ => client.realname.clone(),
             })
             .collect()
     }
