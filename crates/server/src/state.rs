@@ -66,6 +66,31 @@ pub struct State {
     next_id: ClientId,
 }
 
+/// Most bytes of items in one reply line listing them (NAMES, MONITOR),
+/// so that every such line stays well inside 512 bytes.
+pub const LIST_LINE_BUDGET: usize = 400;
+
+/// `items` joined by `separator` into lines of at most
+/// [`LIST_LINE_BUDGET`] bytes (an item longer than that gets a line of
+/// its own).
+pub fn pack_list<'a>(items: impl Iterator<Item = &'a str>, separator: char) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && line.len() + 1 + item.len() > LIST_LINE_BUDGET {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(separator);
+        }
+        line.push_str(item);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Cuts `text` to at most `max` bytes on a character boundary.
 pub fn truncate(text: &str, max: usize) -> &str {
     if text.len() <= max {
@@ -308,13 +333,19 @@ impl State {
         skip: Option<ClientId>,
         only_with: Option<Cap>,
     ) {
-        self.fanout_channel_filtered(channel, fanout, skip, only_with);
+        for client in self.members(channel, u64::MAX, Rank::Member) {
+            if Some(client.id) != skip
+                && only_with.is_none_or(|cap| client.caps.has(cap))
+                && let Some(line) = fanout.bytes_for(client)
+            {
+                self.deliver(client, line);
+            }
+        }
     }
 
     /// Sends a released history job's `fanout` to the channel's members
-    /// of at least `min_rank` (everyone, or the operators for `@#chan`),
-    /// but not to those who joined after the job was submitted: its line
-    /// reaches them in their join's replay.
+    /// of at least `min_rank` (everyone, or the operators for `@#chan`)
+    /// who were there when it was submitted.
     pub fn fanout_channel_released(
         &self,
         channel: &CaseKey,
@@ -324,14 +355,8 @@ impl State {
         min_rank: Rank,
     ) {
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
-        let Some(channel) = self.channels.get(channel) else {
-            return;
-        };
-        for (id, status) in &channel.members {
-            if Some(*id) == skip || status.joined_after >= ticket || status.rank() < min_rank {
-                continue;
-            }
-            if let Some(client) = self.clients.get(id)
+        for client in self.members(channel, ticket, min_rank) {
+            if Some(client.id) != skip
                 && let Some(line) = fanout.bytes_for(client)
             {
                 self.deliver(client, line);
@@ -339,27 +364,21 @@ impl State {
         }
     }
 
-    fn fanout_channel_filtered(
+    /// A channel's members of at least `min_rank` who joined before
+    /// history job `ticket` was submitted (`u64::MAX`: everyone). Those
+    /// who joined later get that job's line in their join's replay.
+    pub fn members(
         &self,
         channel: &CaseKey,
-        fanout: &mut Fanout,
-        skip: Option<ClientId>,
-        only_with: Option<Cap>,
-    ) {
-        let Some(channel) = self.channels.get(channel) else {
-            return;
-        };
-        for id in channel.members.keys() {
-            if Some(*id) == skip {
-                continue;
-            }
-            if let Some(client) = self.clients.get(id)
-                && only_with.is_none_or(|cap| client.caps.has(cap))
-                && let Some(line) = fanout.bytes_for(client)
-            {
-                self.deliver(client, line);
-            }
-        }
+        ticket: u64,
+        min_rank: Rank,
+    ) -> impl Iterator<Item = &Client> {
+        self.channels
+            .get(channel)
+            .into_iter()
+            .flat_map(|channel| channel.members.iter())
+            .filter(move |(_, status)| status.joined_after < ticket && status.rank() >= min_rank)
+            .filter_map(|(id, _)| self.clients.get(id))
     }
 
     /// Sends `fanout` once to everyone who shares a channel with `id`, and
@@ -570,22 +589,7 @@ impl State {
             })
             .collect();
         names.sort();
-        let mut line = String::new();
-        for name in names {
-            if !line.is_empty() && line.len() + name.len() > 400 {
-                self.reply(
-                    id,
-                    Numeric::NamReply,
-                    [symbol, channel.name.as_str(), line.as_str()],
-                );
-                line.clear();
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&name);
-        }
-        if !line.is_empty() {
+        for line in pack_list(names.iter().map(String::as_str), ' ') {
             self.reply(
                 id,
                 Numeric::NamReply,

@@ -12,7 +12,8 @@ use ciao_proto::{CaseKey, Message, Numeric};
 use super::privmsg::{client_tags, may_speak};
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::client::{ClientId, Protocol};
+use crate::channel::Rank;
+use crate::client::{Client, ClientId, Protocol};
 use crate::history::{self, Event};
 use crate::multiline::{
     BATCH_TYPE, CONCAT_TAG, Line, MAX_BYTES, MAX_LINES, MultilineFanout, OpenBatch, Refusal,
@@ -208,27 +209,13 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     let key = CaseKey::new(target);
     ctx.state.publish(events, move |state, stored| {
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
-        let recipients: Vec<ClientId> = match recipient {
-            Some(id) => vec![id],
-            None => state
-                .channels
-                .get(&key)
-                .map(|c| {
-                    c.members
-                        .iter()
-                        // Those who joined since have it in their replay.
-                        .filter(|(_, status)| status.joined_after < ticket)
-                        .map(|(id, _)| *id)
-                        .collect()
-                })
-                .unwrap_or_default(),
+        let recipients: Vec<&Client> = match recipient {
+            Some(id) => state.client(id).into_iter().collect(),
+            None => state.members(&key, ticket, Rank::Member).collect(),
         };
-        for id in recipients {
-            let Some(client) = state.client(id) else {
-                continue;
-            };
+        for client in recipients {
             // To oneself: delivered aside (not an answer), as PRIVMSG is.
-            if id == sender_id {
+            if client.id == sender_id {
                 if recipient == Some(sender_id) {
                     for line in fanout.lines_for(client) {
                         state.deliver_aside(client, line);

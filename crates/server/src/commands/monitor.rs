@@ -11,10 +11,7 @@ use ciao_proto::{Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx};
 use crate::monitor::{ListFull, MAX_MONITORED};
-
-/// Longest list in one RPL_MONONLINE/OFFLINE/LIST line, in bytes of
-/// targets, so that every reply stays well inside 512 bytes.
-const LINE_BUDGET: usize = 400;
+use crate::state::pack_list;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.params[0].as_str();
@@ -40,7 +37,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         "C" | "c" => ctx.state.monitors.clear(ctx.id),
         "L" | "l" => {
             let list = ctx.state.monitors.list(ctx.id).to_vec();
-            for line in pack(list.iter().map(String::as_str)) {
+            for line in pack_list(list.iter().map(String::as_str), ',') {
                 ctx.reply(Numeric::MonList, [line]);
             }
             ctx.reply(Numeric::EndOfMonList, ["End of MONITOR list"]);
@@ -96,45 +93,26 @@ fn status<'a>(ctx: &Ctx<'_>, targets: impl Iterator<Item = &'a str>) {
             None => offline.push(target.to_owned()),
         }
     }
-    for line in pack(online.iter().map(String::as_str)) {
+    for line in pack_list(online.iter().map(String::as_str), ',') {
         ctx.reply(Numeric::MonOnline, [line]);
     }
-    for line in pack(offline.iter().map(String::as_str)) {
+    for line in pack_list(offline.iter().map(String::as_str), ',') {
         ctx.reply(Numeric::MonOffline, [line]);
     }
 }
 
-/// Comma-separated lists of at most [`LINE_BUDGET`] bytes each.
-fn pack<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for item in items {
-        if !line.is_empty() && line.len() + 1 + item.len() > LINE_BUDGET {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(',');
-        }
-        line.push_str(item);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{LINE_BUDGET, pack};
+    use crate::state::{LIST_LINE_BUDGET, pack_list};
 
     #[test]
     fn long_lists_are_split() {
-        assert!(pack(std::iter::empty()).is_empty());
-        assert_eq!(pack(["a", "b"].into_iter()), ["a,b"]);
+        assert!(pack_list(std::iter::empty(), ',').is_empty());
+        assert_eq!(pack_list(["a", "b"].into_iter(), ','), ["a,b"]);
         let nick = "n".repeat(30);
-        let lines = pack(std::iter::repeat_n(nick.as_str(), 40));
+        let lines = pack_list(std::iter::repeat_n(nick.as_str(), 40), ',');
         assert!(lines.len() > 1);
-        assert!(lines.iter().all(|l| l.len() <= LINE_BUDGET));
+        assert!(lines.iter().all(|l| l.len() <= LIST_LINE_BUDGET));
         assert_eq!(
             lines.iter().map(|l| l.split(',').count()).sum::<usize>(),
             40

@@ -15,7 +15,7 @@ use ciao_proto::{CaseKey, Message, irc_eq};
 use super::{CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::channel::Rank;
-use crate::client::ClientId;
+use crate::client::{Client, ClientId};
 use crate::fanout::Fanout;
 use crate::history;
 
@@ -92,17 +92,12 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let mut fanout = Fanout::new(redact, None);
     ctx.state
         .publish_redaction(conversation, msgid.to_owned(), move |state, _| {
-            let recipients: Vec<ClientId> = match &channel {
-                Some(key) => state
-                    .channels
-                    .get(key)
-                    .map(|c| c.members.keys().copied().collect())
-                    .unwrap_or_default(),
-                None => parties,
+            let recipients: Vec<&Client> = match &channel {
+                Some(key) => state.members(key, u64::MAX, Rank::Member).collect(),
+                None => parties.iter().filter_map(|id| state.client(*id)).collect(),
             };
-            for id in recipients {
-                if let Some(client) = state.client(id)
-                    && client.caps.has(Cap::MessageRedaction)
+            for client in recipients {
+                if client.caps.has(Cap::MessageRedaction)
                     && let Some(line) = fanout.bytes_for(client)
                 {
                     state.deliver(client, line);
