@@ -107,7 +107,10 @@ pub fn isupport_tokens(state: &State) -> Vec<String> {
 
 pub fn send_isupport(state: &State, id: ClientId) {
     let tokens = isupport_tokens(state);
-    for chunk in tokens.chunks(12) {
+    // Thirteen tokens a line, the most the 15-parameter limit leaves
+    // beside the nick and the text: fewer lines in every welcome (each
+    // line of the burst costs idle memory, docs/BENCHMARKS.md).
+    for chunk in tokens.chunks(13) {
         let mut params: Vec<String> = chunk.to_vec();
         params.push("are supported by this server".to_owned());
         state.reply(id, Numeric::ISupport, params);
