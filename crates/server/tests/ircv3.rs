@@ -611,6 +611,18 @@ async fn multiline_messages_arrive_whole_or_as_separate_lines() {
         p.expect(text).await;
     }
 
+    // To oneself, without echo-message: delivered, as PRIVMSG is.
+    b.send("BATCH +s draft/multiline b").await;
+    b.send("@batch=s PRIVMSG b :note").await;
+    b.send("BATCH -s").await;
+    let open = b.line().await;
+    assert!(
+        untagged(&open).starts_with(":b!~b@127.0.0.1 BATCH +"),
+        "{open}"
+    );
+    assert!(b.line().await.ends_with(":b!~b@127.0.0.1 PRIVMSG b :note"));
+    assert!(b.line().await.contains(" BATCH -"));
+
     // A labeled batch that fails answers with its label.
     a.send("@label=l2 BATCH +n draft/multiline #nowhere").await;
     a.send("@batch=n PRIVMSG #nowhere :hi").await;
