@@ -39,7 +39,13 @@ fuzz_target!(|data: &[u8]| {
     let plain_user = client(&mut state, &mut outboxes);
     for (id, nick) in [(fuzzed, "fuzz"), (other, "other")] {
         irc(&mut state, id, "CAP LS 302");
-        irc(&mut state, id, "CAP REQ :server-time message-tags echo-message batch");
+        irc(
+            &mut state,
+            id,
+            "CAP REQ :server-time message-tags echo-message batch labeled-response \
+             draft/multiline draft/message-redaction draft/read-marker setname \
+             extended-monitor away-notify invite-notify multi-prefix",
+        );
         irc(&mut state, id, &format!("NICK {nick}"));
         irc(&mut state, id, &format!("USER {nick} 0 * :{nick}"));
         irc(&mut state, id, "CAP END");
