@@ -4,20 +4,7 @@
 
 mod common;
 
-use ciao_server::Config;
-use common::{TestClient, TestServer, numeric_of, test_config};
-
-fn quiet() -> Config {
-    Config {
-        default_channel: None,
-        ..test_config()
-    }
-}
-
-async fn join(client: &mut TestClient, channel: &str) {
-    client.send(&format!("JOIN {channel}")).await;
-    client.wait_numeric("366").await;
-}
+use common::{TestClient, TestServer, numeric_of, quiet_config};
 
 /// Sends a mode change and waits for its announcement to `client`.
 async fn mode(client: &mut TestClient, change: &str) {
@@ -27,18 +14,18 @@ async fn mode(client: &mut TestClient, change: &str) {
 
 #[tokio::test]
 async fn ban_and_invite_exceptions_let_matching_users_in() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut op = TestClient::irc(server.addr, "op").await;
     let mut bar = TestClient::irc(server.addr, "Bar").await;
     let mut baz = TestClient::irc(server.addr, "baz").await;
-    join(&mut op, "#c").await;
+    op.join("#c").await;
 
     mode(&mut op, "#c +b ba*!*@*").await;
     bar.send("JOIN #c").await;
     bar.expect(":test.server 474 Bar #c :Cannot join channel (+b)")
         .await;
     mode(&mut op, "#c +e *ar!*@*").await;
-    join(&mut bar, "#c").await;
+    bar.join("#c").await;
     // Still banned, and not excepted.
     baz.send("JOIN #c").await;
     baz.expect(":test.server 474 baz #c :Cannot join channel (+b)")
@@ -50,7 +37,7 @@ async fn ban_and_invite_exceptions_let_matching_users_in() {
     baz.expect(":test.server 473 baz #c :Cannot join channel (+i)")
         .await;
     mode(&mut op, "#c +I baz").await;
-    join(&mut baz, "#c").await;
+    baz.join("#c").await;
 
     // Operators read the exception lists; others may not.
     op.send("MODE #c e").await;
@@ -73,12 +60,12 @@ async fn ban_and_invite_exceptions_let_matching_users_in() {
 
 #[tokio::test]
 async fn half_operators_voice_kick_below_them_and_set_the_topic() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut op = TestClient::irc(server.addr, "op").await;
     let mut half = TestClient::irc_with_caps(server.addr, "half", &["multi-prefix"]).await;
     let mut user = TestClient::irc(server.addr, "user").await;
     for client in [&mut op, &mut half, &mut user] {
-        join(client, "#c").await;
+        client.join("#c").await;
     }
     mode(&mut op, "#c +hv half half").await;
     half.send("NAMES #c").await;
@@ -107,7 +94,7 @@ async fn half_operators_voice_kick_below_them_and_set_the_topic() {
     op.wait_contains("KICK #c user :out").await;
 
     // A banned member may stay but not speak, unless voiced.
-    join(&mut user, "#c").await;
+    user.join("#c").await;
     mode(&mut op, "#c +b user!*@*").await;
     user.send("PRIVMSG #c :hello?").await;
     user.wait_for("404", |l| {
@@ -122,12 +109,12 @@ async fn half_operators_voice_kick_below_them_and_set_the_topic() {
 
 #[tokio::test]
 async fn an_invitation_gets_past_the_limit_and_the_key() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut op = TestClient::irc(server.addr, "op").await;
     let mut member = TestClient::irc(server.addr, "member").await;
     let mut guest = TestClient::irc(server.addr, "guest").await;
-    join(&mut op, "#c").await;
-    join(&mut member, "#c").await;
+    op.join("#c").await;
+    member.join("#c").await;
     mode(&mut op, "#c +lk 2 secret").await;
     // An ordinary member's invitation is only word of the channel.
     member.send("INVITE guest #c").await;
@@ -161,12 +148,12 @@ async fn an_invitation_gets_past_the_limit_and_the_key() {
 
 #[tokio::test]
 async fn list_filters_by_name_members_and_age() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut a = TestClient::irc(server.addr, "a").await;
     let mut b = TestClient::irc(server.addr, "b").await;
-    join(&mut a, "#chan1").await;
-    join(&mut a, "#chan2").await;
-    join(&mut b, "#chan2").await;
+    a.join("#chan1").await;
+    a.join("#chan2").await;
+    b.join("#chan2").await;
     a.send("TOPIC #chan1 :first").await;
     a.wait_contains("TOPIC #chan1").await;
 
@@ -199,10 +186,10 @@ async fn list_filters_by_name_members_and_age() {
 
 #[tokio::test]
 async fn names_of_several_channels_end_once() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut a = TestClient::irc(server.addr, "a").await;
-    join(&mut a, "#one").await;
-    join(&mut a, "#two").await;
+    a.join("#one").await;
+    a.join("#two").await;
     a.send("NAMES #one,#nope,#two").await;
     a.expect(":test.server 353 a = #one :@a").await;
     a.expect(":test.server 353 a = #two :@a").await;
@@ -217,7 +204,7 @@ async fn names_of_several_channels_end_once() {
 
 #[tokio::test]
 async fn whox_sends_the_fields_asked_for_in_a_fixed_order() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut cool = TestClient::connect(server.addr, "cool").await;
     cool.send("NICK cool").await;
     cool.send("USER cooluser 0 * :Cool Name").await;
@@ -225,7 +212,7 @@ async fn whox_sends_the_fields_asked_for_in_a_fixed_order() {
         matches!(numeric_of(l), Some("376" | "422"))
     })
     .await;
-    join(&mut cool, "#c").await;
+    cool.join("#c").await;
     let mut other = TestClient::irc(server.addr, "other").await;
 
     other.send("WHO cool %tcuihsnfdlaor,42").await;
@@ -274,11 +261,11 @@ async fn whox_sends_the_fields_asked_for_in_a_fixed_order() {
 
 #[tokio::test]
 async fn no_ctcp_mode_lets_only_actions_through() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut op = TestClient::irc(server.addr, "op").await;
     let mut user = TestClient::irc(server.addr, "user").await;
-    join(&mut op, "#c").await;
-    join(&mut user, "#c").await;
+    op.join("#c").await;
+    user.join("#c").await;
     op.wait_contains("JOIN #c").await;
     mode(&mut op, "#c +C").await;
     user.wait_contains("MODE #c +C").await;

@@ -7,15 +7,7 @@ use std::net::SocketAddr;
 
 use ciao_server::Config;
 use ciao_server::history::HistoryConfig;
-use common::{TestClient, TestServer, numeric_of, test_config};
-
-/// No auto-join: each test builds the channels it needs.
-fn quiet() -> Config {
-    Config {
-        default_channel: None,
-        ..test_config()
-    }
-}
+use common::{TestClient, TestServer, numeric_of, quiet_config};
 
 /// The value of tag `key` on a line (`Some("")` for a tag without one).
 fn tag<'a>(line: &'a str, key: &str) -> Option<&'a str> {
@@ -33,12 +25,6 @@ fn untagged(line: &str) -> &str {
         Some(rest) => rest.split_once(' ').map_or("", |(_, l)| l),
         None => line,
     }
-}
-
-/// Joins `channel` and reads to the end of its NAMES.
-async fn join(client: &mut TestClient, channel: &str) {
-    client.send(&format!("JOIN {channel}")).await;
-    client.wait_numeric("366").await;
 }
 
 /// Reads a labeled-response batch: its opening line and the lines inside.
@@ -62,7 +48,7 @@ async fn labeled_batch(client: &mut TestClient, label: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn labeled_commands_get_one_line_an_ack_or_a_batch() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let caps = ["batch", "labeled-response"];
     let mut a = TestClient::irc_with_caps(server.addr, "a", &caps).await;
 
@@ -108,7 +94,7 @@ async fn labeled_commands_get_one_line_an_ack_or_a_batch() {
 
 #[tokio::test]
 async fn without_batch_only_the_first_line_is_labeled() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut a = TestClient::irc_with_caps(server.addr, "a", &["labeled-response"]).await;
     a.send("@label=j JOIN #c").await;
     a.expect("@label=j :a!~a@127.0.0.1 JOIN #c").await;
@@ -125,8 +111,8 @@ async fn labeled_messages(addr: SocketAddr) {
     let mut a = TestClient::irc_with_caps(addr, "a", &caps).await;
     let mut b = TestClient::irc(addr, "b").await;
     let mut c = TestClient::irc(addr, "c").await;
-    join(&mut a, "#c").await;
-    join(&mut b, "#c").await;
+    a.join("#c").await;
+    b.join("#c").await;
     a.wait_contains("JOIN #c").await;
 
     a.send("@label=m1 PRIVMSG #c :hi").await;
@@ -160,7 +146,7 @@ async fn labeled_messages(addr: SocketAddr) {
 
 #[tokio::test]
 async fn labeled_messages_without_history() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     labeled_messages(server.addr).await;
     server.shutdown().await;
 }
@@ -170,7 +156,7 @@ async fn labeled_messages_with_history_are_answered_after_their_commit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Config {
         history: Some(HistoryConfig::new(dir.path().to_owned())),
-        ..quiet()
+        ..quiet_config()
     };
     let server = TestServer::start(config).await;
     labeled_messages(server.addr).await;
@@ -180,7 +166,7 @@ async fn labeled_messages_with_history_are_answered_after_their_commit() {
     // echo, which was still waiting for its commit.
     let caps = ["batch", "labeled-response", "echo-message"];
     let mut e = TestClient::irc_with_caps(server.addr, "e", &caps).await;
-    join(&mut e, "#c").await;
+    e.join("#c").await;
     e.sync().await; // the replay of #c's history
     e.send_raw(b"PRIVMSG #c :one\r\n@label=p PRIVMSG #c :two\r\n")
         .await;
@@ -210,12 +196,12 @@ async fn labeled_messages_with_history_are_answered_after_their_commit() {
 
 #[tokio::test]
 async fn setname_reaches_neighbours_that_asked_and_shows_in_whois() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut a = TestClient::irc_with_caps(server.addr, "a", &["setname"]).await;
     let mut b = TestClient::irc_with_caps(server.addr, "b", &["setname"]).await;
     let mut c = TestClient::irc(server.addr, "c").await;
     for client in [&mut a, &mut b, &mut c] {
-        join(client, "#c").await;
+        client.join("#c").await;
     }
     a.sync().await;
     b.sync().await;
@@ -238,7 +224,7 @@ async fn setname_reaches_neighbours_that_asked_and_shows_in_whois() {
 
 #[tokio::test]
 async fn bot_mode_shows_in_whois_who_and_message_tags() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut bot = TestClient::irc_with_caps(server.addr, "bot", &["message-tags"]).await;
     let mut user = TestClient::irc_with_caps(server.addr, "user", &["message-tags"]).await;
     let mut old = TestClient::irc(server.addr, "old").await;
@@ -253,7 +239,7 @@ async fn bot_mode_shows_in_whois_who_and_message_tags() {
     bot.send("MODE bot +B").await;
     bot.expect(":bot!~bot@127.0.0.1 MODE bot +B").await;
     for client in [&mut bot, &mut user, &mut old] {
-        join(client, "#c").await;
+        client.join("#c").await;
     }
     bot.sync().await;
     user.sync().await;
@@ -283,7 +269,7 @@ async fn bot_mode_shows_in_whois_who_and_message_tags() {
 
 #[tokio::test]
 async fn monitor_reports_arrivals_departures_and_nick_changes() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut w = TestClient::irc(server.addr, "w").await;
     let _here = TestClient::irc(server.addr, "here").await;
 
@@ -336,7 +322,7 @@ async fn monitor_reports_arrivals_departures_and_nick_changes() {
 
 #[tokio::test]
 async fn extended_monitor_relays_away_and_setname_to_watchers_who_asked() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let both = ["extended-monitor", "away-notify", "setname"];
     let mut watcher = TestClient::irc_with_caps(server.addr, "watcher", &both).await;
     let mut half = TestClient::irc_with_caps(server.addr, "half", &["extended-monitor"]).await;
@@ -357,8 +343,8 @@ async fn extended_monitor_relays_away_and_setname_to_watchers_who_asked() {
     assert!(half.sync().await.is_empty());
 
     // Sharing a channel as well: told once, not twice.
-    join(&mut watcher, "#c").await;
-    join(&mut bob, "#c").await;
+    watcher.join("#c").await;
+    bob.join("#c").await;
     watcher.wait_contains("JOIN #c").await;
     bob.send("AWAY :again").await;
     watcher.expect(":bob!~bob@127.0.0.1 AWAY :again").await;
@@ -368,13 +354,13 @@ async fn extended_monitor_relays_away_and_setname_to_watchers_who_asked() {
 
 #[tokio::test]
 async fn invite_notify_tells_members_who_may_invite() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut op = TestClient::irc(server.addr, "op").await;
     let mut member = TestClient::irc_with_caps(server.addr, "member", &["invite-notify"]).await;
     let mut watcher = TestClient::irc_with_caps(server.addr, "watcher", &["invite-notify"]).await;
     let mut guest = TestClient::irc(server.addr, "guest").await;
     for client in [&mut op, &mut member, &mut watcher] {
-        join(client, "#c").await;
+        client.join("#c").await;
     }
     op.send("MODE #c +h watcher").await;
     watcher.wait_contains("MODE #c +h watcher").await;
@@ -399,12 +385,12 @@ async fn invite_notify_tells_members_who_may_invite() {
 
 #[tokio::test]
 async fn statusmsg_reaches_only_members_of_that_rank() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut op = TestClient::irc(server.addr, "op").await;
     let mut voiced = TestClient::irc(server.addr, "voiced").await;
     let mut member = TestClient::irc_with_caps(server.addr, "member", &["echo-message"]).await;
     for client in [&mut op, &mut voiced, &mut member] {
-        join(client, "#c").await;
+        client.join("#c").await;
     }
     op.send("MODE #c +v voiced").await;
     for client in [&mut op, &mut voiced, &mut member] {
@@ -433,7 +419,7 @@ async fn redaction_deletes_a_message_and_tells_those_who_asked() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Config {
         history: Some(HistoryConfig::new(dir.path().to_owned())),
-        ..quiet()
+        ..quiet_config()
     };
     let server = TestServer::start(config).await;
     let caps = [
@@ -447,7 +433,7 @@ async fn redaction_deletes_a_message_and_tells_those_who_asked() {
     let mut bob = TestClient::irc_with_caps(server.addr, "bob", &caps).await;
     let mut old = TestClient::irc(server.addr, "old").await;
     for client in [&mut op, &mut bob, &mut old] {
-        join(client, "#c").await;
+        client.join("#c").await;
     }
     op.sync().await;
     bob.sync().await;
@@ -522,7 +508,7 @@ async fn redaction_deletes_a_message_and_tells_those_who_asked() {
 
 #[tokio::test]
 async fn multiline_messages_arrive_whole_or_as_separate_lines() {
-    let server = TestServer::start(quiet()).await;
+    let server = TestServer::start(quiet_config()).await;
     let mut probe = TestClient::connect(server.addr, "probe").await;
     probe.send("CAP LS 302").await;
     let ls = probe.line().await;
@@ -546,7 +532,7 @@ async fn multiline_messages_arrive_whole_or_as_separate_lines() {
     let mut b = TestClient::irc_with_caps(server.addr, "b", &some).await;
     let mut c = TestClient::irc_with_caps(server.addr, "c", &["message-tags"]).await;
     for client in [&mut a, &mut b, &mut c] {
-        join(client, "#lobby").await;
+        client.join("#lobby").await;
     }
     let mut p = TestClient::plain(server.addr, "p").await;
     for client in [&mut a, &mut b, &mut c] {

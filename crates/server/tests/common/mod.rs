@@ -57,6 +57,14 @@ impl TestServer {
     }
 }
 
+/// `test_config` without auto-join: the test builds the channels it needs.
+pub fn quiet_config() -> Config {
+    Config {
+        default_channel: None,
+        ..test_config()
+    }
+}
+
 /// Defaults for tests: a short plain-mode grace and flush bound keep tests
 /// quick (clients held by a test only close after shutdown returns).
 pub fn test_config() -> Config {
@@ -218,6 +226,12 @@ impl TestClient {
             })
             .await;
         client
+    }
+
+    /// Joins `channel` and reads to the end of its NAMES.
+    pub async fn join(&mut self, channel: &str) {
+        self.send(&format!("JOIN {channel}")).await;
+        self.wait_numeric("366").await;
     }
 
     /// Registers and waits for the auto-join to #lobby to finish.
