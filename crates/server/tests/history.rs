@@ -7,7 +7,7 @@ use std::path::Path;
 
 use ciao_server::Config;
 use ciao_server::history::HistoryConfig;
-use common::{TestClient, TestServer, numeric_of, test_config};
+use common::{TestClient, TestServer, numeric_of, tag, test_config};
 
 const HISTORY_CAPS: &[&str] = &[
     "batch",
@@ -54,13 +54,6 @@ async fn read_batch(client: &mut TestClient) -> (String, Vec<String>) {
 /// The text after the last " :" of a line.
 fn text(line: &str) -> &str {
     line.rsplit_once(" :").map_or("", |(_, text)| text)
-}
-
-/// The value of tag `key` on a line.
-fn tag<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let tags = line.strip_prefix('@')?.split(' ').next()?;
-    tags.split(';')
-        .find_map(|t| t.strip_prefix(&format!("{key}=")))
 }
 
 #[tokio::test]

@@ -7,17 +7,7 @@ use std::net::SocketAddr;
 
 use ciao_server::Config;
 use ciao_server::history::HistoryConfig;
-use common::{TestClient, TestServer, numeric_of, quiet_config};
-
-/// The value of tag `key` on a line (`Some("")` for a tag without one).
-fn tag<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let tags = line.strip_prefix('@')?.split(' ').next()?;
-    tags.split(';').find_map(|t| match t.split_once('=') {
-        Some((k, v)) if k == key => Some(v),
-        None if t == key => Some(""),
-        _ => None,
-    })
-}
+use common::{TestClient, TestServer, numeric_of, quiet_config, tag};
 
 /// The line without its tags.
 fn untagged(line: &str) -> &str {

@@ -282,3 +282,13 @@ pub fn numeric_of(line: &str) -> Option<&str> {
     let code = rest.split(' ').next()?;
     (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())).then_some(code)
 }
+
+/// The value of tag `key` on a line (`Some("")` for a tag without one).
+pub fn tag<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let tags = line.strip_prefix('@')?.split(' ').next()?;
+    tags.split(';').find_map(|t| match t.split_once('=') {
+        Some((k, v)) if k == key => Some(v),
+        None if t == key => Some(""),
+        _ => None,
+    })
+}
