@@ -27,6 +27,23 @@ pub struct Sent {
     pub parties: [Option<ClientId>; 2],
 }
 
+impl Sent {
+    /// A message from `sender` (`mask`) in `conversation`, to `recipient`
+    /// when it is private.
+    pub fn new(
+        conversation: String,
+        mask: String,
+        sender: ClientId,
+        recipient: Option<ClientId>,
+    ) -> Self {
+        Sent {
+            conversation,
+            mask,
+            parties: recipient.map_or([None, None], |r| [Some(sender), Some(r)]),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct RecentMessages {
     by_msgid: HashMap<String, Sent>,

@@ -244,6 +244,21 @@ impl State {
     }
 
     fn finish_response(&mut self, token: Token) {
+        self.close_response(token, true);
+    }
+
+    /// Ends gathering for a command that turned out to answer later in
+    /// another way (a multiline batch that opened: its echo carries the
+    /// label). Whatever was held goes out, unlabeled.
+    pub fn cancel_response(&mut self, token: Token) {
+        self.close_response(token, false);
+    }
+
+    /// Sends a labeled command's gathered lines, as its answer when
+    /// `answer` (labeled, see `Finished::into_lines`), then what was held
+    /// behind it; all behind an earlier labeled command of the same
+    /// client that still waits.
+    fn close_response(&mut self, token: Token, answer: bool) {
         let Some(finished) = self.responses.get_mut().finish(token) else {
             return;
         };
@@ -251,30 +266,16 @@ impl State {
             return;
         };
         let (id, outbox) = (client.id, client.outbox.clone());
-        let server = self.config.server_name.clone();
-        let lines = finished.into_lines(&server, || self.next_batch_ref());
-        // An earlier labeled command of the same client still waiting
-        // answers first.
-        for line in self.responses.get_mut().after_earlier(id, token, lines) {
-            outbox.send(line);
-        }
-    }
-
-    /// Ends gathering for a command that turned out to answer later in
-    /// another way (a multiline batch that opened: its echo carries the
-    /// label). Whatever was held goes out.
-    pub fn cancel_response(&mut self, token: Token) {
-        let Some(finished) = self.responses.get_mut().finish(token) else {
-            return;
-        };
-        if let Some(client) = self.clients.get(&finished.client) {
-            let id = client.id;
-            let outbox = client.outbox.clone();
+        let lines = if answer {
+            let server = self.config.server_name.clone();
+            finished.into_lines(&server, || self.next_batch_ref())
+        } else {
             let mut lines = finished.responses;
             lines.extend(finished.held);
-            for line in self.responses.get_mut().after_earlier(id, token, lines) {
-                outbox.send(line);
-            }
+            lines
+        };
+        for line in self.responses.get_mut().after_earlier(id, token, lines) {
+            outbox.send(line);
         }
     }
 

@@ -9,11 +9,11 @@
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::privmsg::{client_tags, may_speak};
+use super::privmsg::{client_tags, may_speak, registered_nick};
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::channel::Rank;
-use crate::client::{Client, ClientId, Protocol};
+use crate::client::{Client, ClientId};
 use crate::history::{self, Event};
 use crate::multiline::{
     BATCH_TYPE, CONCAT_TAG, Line, MAX_BYTES, MAX_LINES, MultilineFanout, OpenBatch, Refusal,
@@ -158,12 +158,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         let conversation = history::conversation(&name, None);
         (name, conversation, None)
     } else {
-        let Some(recipient) = ctx.state.find_nick(target).filter(|c| c.registered) else {
-            return Err(CommandError::numeric(
-                Numeric::NoSuchNick,
-                [target, "No such nick/channel"],
-            ));
-        };
+        let recipient = registered_nick(ctx.state, target)?;
         let (id, nick) = (recipient.id, recipient.nick.clone());
         let conversation = history::conversation(&ctx.nick(), Some(&nick));
         (nick, conversation, Some(id))
@@ -172,10 +167,8 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         return Ok(());
     };
     let (source, nick, bot) = (sender.mask.clone(), sender.nick.clone(), sender.bot);
-    let echo = match sender.protocol {
-        Protocol::Plain => true,
-        Protocol::Irc => sender.caps.has(Cap::EchoMessage),
-    };
+    // Only IRC clients open batches (they need the capability).
+    let echo = sender.caps.has(Cap::EchoMessage);
     let msgid = ctx.state.next_msgid();
     let time = crate::clock::now_millis();
     let events = stored_lines(
@@ -186,11 +179,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         (&msgid, time),
         &conversation,
     );
-    let sent = Sent {
-        conversation,
-        mask: source.clone(),
-        parties: recipient.map_or([None, None], |r| [Some(ctx.id), Some(r)]),
-    };
+    let sent = Sent::new(conversation, source.clone(), ctx.id, recipient);
     ctx.state.recent.remember(msgid.clone(), sent);
     let reference = ctx.state.next_batch_ref();
     let mut fanout = MultilineFanout::new(

@@ -14,7 +14,7 @@ use ciao_proto::{CaseKey, Message, Numeric, Tag};
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::channel::Rank;
-use crate::client::{ClientId, Protocol};
+use crate::client::{Client, ClientId, Protocol};
 use crate::clock;
 use crate::fanout::Fanout;
 use crate::history::{self, Event};
@@ -136,13 +136,12 @@ fn stamp(
     if place.store
         && let Some(sender) = state.client(sender_id)
     {
-        let sent = Sent {
-            conversation: place.conversation.clone(),
-            mask: sender.mask.clone(),
-            parties: place
-                .recipient
-                .map_or([None, None], |r| [Some(sender_id), Some(r)]),
-        };
+        let sent = Sent::new(
+            place.conversation.clone(),
+            sender.mask.clone(),
+            sender_id,
+            place.recipient,
+        );
         state.recent.remember(msgid.clone(), sent);
     }
     let events = if delivery.verb == "TAGMSG" || !place.store {
@@ -213,6 +212,14 @@ pub fn may_speak<'a>(
     Ok(())
 }
 
+/// The registered client called `nick`, or ERR_NOSUCHNICK.
+pub fn registered_nick<'a>(state: &'a State, nick: &str) -> Result<&'a Client, CommandError> {
+    state
+        .find_nick(nick)
+        .filter(|c| c.registered)
+        .ok_or_else(|| CommandError::numeric(Numeric::NoSuchNick, [nick, "No such nick/channel"]))
+}
+
 fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let name = delivery.target.trim_start_matches(STATUS_PREFIXES);
     // The lowest prefix given decides who is reached (`@+#c` is `+#c`).
@@ -276,16 +283,7 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
 }
 
 fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
-    let Some(recipient) = ctx
-        .state
-        .find_nick(delivery.target)
-        .filter(|c| c.registered)
-    else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchNick,
-            [delivery.target, "No such nick/channel"],
-        ));
-    };
+    let recipient = registered_nick(ctx.state, delivery.target)?;
     let recipient_id = recipient.id;
     let away = recipient.away.clone();
     let recipient_nick = recipient.nick.clone();
