@@ -21,6 +21,36 @@ pub fn plain_line(text: &str) -> Bytes {
     Bytes::from(line)
 }
 
+/// The tags of a message for a recipient that negotiated `server-time`
+/// and/or `message-tags`: `time` with the first; `msgid`, `bot`
+/// and the client tags with the second.
+pub fn message_tags(
+    (server_time, tags): (bool, bool),
+    time: u64,
+    msgid: Option<&str>,
+    bot: bool,
+    client_tags: &[Tag],
+) -> Vec<Tag> {
+    let tag = |key: &str, value: Option<String>| Tag {
+        key: key.to_owned(),
+        value,
+    };
+    let mut all = Vec::new();
+    if server_time {
+        all.push(tag("time", Some(crate::clock::iso8601(time))));
+    }
+    if tags {
+        if let Some(msgid) = msgid {
+            all.push(tag("msgid", Some(msgid.to_owned())));
+        }
+        if bot {
+            all.push(tag("bot", None));
+        }
+        all.extend(client_tags.iter().cloned());
+    }
+    all
+}
+
 #[derive(Debug)]
 pub struct Fanout {
     /// The IRC form, without tags.
@@ -114,27 +144,13 @@ impl Fanout {
                 let slot = 1 + usize::from(time) + 2 * usize::from(tags);
                 if self.cache[slot].is_none() {
                     let mut message = self.message.clone();
-                    if time {
-                        message.tags.push(Tag {
-                            key: "time".to_owned(),
-                            value: Some(crate::clock::iso8601(self.time)),
-                        });
-                    }
-                    if tags {
-                        if self.bot {
-                            message.tags.push(Tag {
-                                key: "bot".to_owned(),
-                                value: None,
-                            });
-                        }
-                        if let Some(msgid) = &self.msgid {
-                            message.tags.push(Tag {
-                                key: "msgid".to_owned(),
-                                value: Some(msgid.clone()),
-                            });
-                        }
-                        message.tags.extend(self.client_tags.iter().cloned());
-                    }
+                    message.tags = message_tags(
+                        (time, tags),
+                        self.time,
+                        self.msgid.as_deref(),
+                        self.bot,
+                        &self.client_tags,
+                    );
                     self.cache[slot] = Some(message.to_bytes());
                 }
                 self.cache[slot].clone()

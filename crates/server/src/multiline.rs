@@ -15,7 +15,7 @@ use ciao_proto::{Message, Tag};
 use crate::caps::Cap;
 use crate::client::{Client, Protocol};
 use crate::commands::privmsg::plain_text;
-use crate::fanout::plain_line;
+use crate::fanout::{message_tags, plain_line};
 
 /// Most bytes of text in one message, line breaks counted (`max-bytes`).
 pub const MAX_BYTES: usize = 4096;
@@ -197,20 +197,8 @@ impl MultilineFanout {
     /// The message's own tags (time, msgid, bot, client tags), as the
     /// flavour allows.
     fn message_tags(&self, time: bool, tags: bool, msgid: bool) -> Vec<Tag> {
-        let mut all = Vec::new();
-        if time {
-            all.push(tag("time", Some(crate::clock::iso8601(self.time))));
-        }
-        if tags {
-            if msgid {
-                all.push(tag("msgid", Some(self.msgid.clone())));
-            }
-            if self.bot {
-                all.push(tag("bot", None));
-            }
-            all.extend(self.client_tags.iter().cloned());
-        }
-        all
+        let msgid = msgid.then_some(self.msgid.as_str());
+        message_tags((time, tags), self.time, msgid, self.bot, &self.client_tags)
     }
 
     fn batched(&self, time: bool, tags: bool) -> Vec<Bytes> {
