@@ -234,10 +234,10 @@ impl Channel {
 
     /// True when an entry of `list` matches `mask` (`nick!user@host`).
     pub fn matches(&self, list: MaskList, mask: &str) -> bool {
-        let mask = ciao_proto::irc_lower(mask);
-        self.modes.list(list).iter().any(|entry| {
-            crate::commands::wildcard_match(&ciao_proto::irc_lower(&entry.mask), &mask)
-        })
+        self.modes
+            .list(list)
+            .iter()
+            .any(|entry| crate::glob::wildcard_match(&entry.mask, mask))
     }
 
     /// A new channel with the usual `+nt` defaults.

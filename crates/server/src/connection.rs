@@ -554,11 +554,13 @@ impl Connection {
         let (outcome, ticket, lag) = {
             let mut state = self.hub.lock();
             let before = state.history_ticket();
+            state.begin_metering();
             let outcome = plain::handle_line(&mut state, self.id, &text);
+            let work = state.end_metering();
             let lag = match outcome {
                 // Charged as the IRC line it turns out to be.
                 PlainOutcome::SwitchToIrc => None,
-                _ => state.charge_line(self.id),
+                _ => state.charge_line(self.id, work),
             };
             (outcome, new_ticket(&state, before), lag)
         };
@@ -573,6 +575,16 @@ impl Connection {
             }
             self.irc_line(line);
         }
+    }
+
+    /// Puts a line that could not run yet back in front of the input, to
+    /// be handled again once flood control lets this client go on.
+    fn hand_back(&mut self, line: &[u8]) {
+        let mut input = BytesMut::with_capacity(line.len() + 1 + self.buf.len());
+        input.extend_from_slice(line);
+        input.extend_from_slice(b"\n");
+        input.extend_from_slice(&self.buf);
+        self.buf = input;
     }
 
     fn irc_line(&mut self, line: &[u8]) {
@@ -604,15 +616,20 @@ impl Connection {
         };
         match text.parse::<Message>() {
             Ok(message) => {
-                let (ticket, lag) = {
+                let (ticket, dispatched, lag) = {
                     let mut state = self.hub.lock();
                     let before = state.history_ticket();
-                    let lag = match commands::dispatch(&mut state, self.id, &message) {
-                        commands::Dispatched::Ran => state.charge_line(self.id),
+                    let dispatched = commands::dispatch(&mut state, self.id, &message);
+                    let lag = match dispatched {
+                        commands::Dispatched::Ran { work } => state.charge_line(self.id, work),
                         commands::Dispatched::Collected => None,
+                        commands::Dispatched::Deferred(wait) => Some(wait),
                     };
-                    (new_ticket(&state, before), lag)
+                    (new_ticket(&state, before), dispatched, lag)
                 };
+                if let commands::Dispatched::Deferred(_) = dispatched {
+                    self.hand_back(line);
+                }
                 self.pending = ticket.unwrap_or(self.pending);
                 self.request_lag(lag);
             }

@@ -52,11 +52,28 @@ impl Bucket {
     /// Charges one line at `now_ms`; returns how long the client must wait
     /// before its next line, if it is over its burst.
     pub fn charge(&mut self, now_ms: u32, limits: FloodLimits) -> Option<Duration> {
-        let elapsed = now_ms.wrapping_sub(self.at_ms) as f32 / 1000.0;
+        self.spend(now_ms, 1.0, limits.burst as f32, limits.rate)
+    }
+
+    /// Charges `amount` at `now_ms` to a bucket of `burst` refilled at
+    /// `rate` a second; returns how long to wait, if it is now over.
+    pub fn spend(&mut self, now_ms: u32, amount: f32, burst: f32, rate: f32) -> Option<Duration> {
+        self.debt = self.debt_at(now_ms, rate) + amount;
         self.at_ms = now_ms;
-        self.debt = (self.debt - elapsed * limits.rate).max(0.0) + 1.0;
-        let over = self.debt - limits.burst as f32;
-        (over > 0.0).then(|| Duration::from_secs_f32(over / limits.rate))
+        self.wait(now_ms, burst, rate)
+    }
+
+    /// The debt at `now_ms`, what has been paid back since the last charge
+    /// taken off.
+    pub fn debt_at(&self, now_ms: u32, rate: f32) -> f32 {
+        let elapsed = now_ms.wrapping_sub(self.at_ms) as f32 / 1000.0;
+        (self.debt - elapsed * rate).max(0.0)
+    }
+
+    /// How long until the debt is back within `burst`, if it is over.
+    pub fn wait(&self, now_ms: u32, burst: f32, rate: f32) -> Option<Duration> {
+        let over = self.debt_at(now_ms, rate) - burst;
+        (over > 0.0).then(|| Duration::from_secs_f32(over / rate))
     }
 }
 

@@ -5,8 +5,8 @@
 //! clients the same order of events; nothing inside ever waits (sending is
 //! a push onto a bounded outbox), so the lock is held for microseconds.
 
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -16,6 +16,7 @@ use crate::caps::Cap;
 use crate::channel::{Channel, Rank, Status};
 use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
+use crate::cost::{self, AddressBudgets};
 use crate::fanout::{Fanout, plain_line};
 use crate::history::{Change, Event, History, Job, Scope, Stored, conversation, replay};
 use crate::monitor::Monitors;
@@ -37,7 +38,9 @@ pub struct State {
     pub clients: HashMap<ClientId, Client>,
     /// Registered and pending nicks, folded, to their owner.
     pub nicks: HashMap<CaseKey, ClientId>,
-    pub channels: HashMap<CaseKey, Channel>,
+    /// Channels by folded name, in order: LIST walks them in name order
+    /// and can stop and resume anywhere.
+    pub channels: BTreeMap<CaseKey, Channel>,
     /// Server start, for RPL_CREATED and message ids.
     pub started_at: u64,
     started_at_millis: u64,
@@ -64,6 +67,14 @@ pub struct State {
     /// `RefCell`; the hub's mutex keeps it to one thread at a time.
     responses: RefCell<Responses>,
     next_id: ClientId,
+    /// Work units spent by the command being metered (see
+    /// [`cost`](crate::cost)); deliveries count through `&self`, hence
+    /// the `Cell`s.
+    work: Cell<u64>,
+    /// True while a metered command runs.
+    metering: Cell<bool>,
+    /// The work budgets of the addresses clients connect from.
+    budgets: AddressBudgets,
 }
 
 /// Most bytes of items in one reply line listing them (NAMES, MONITOR),
@@ -109,7 +120,7 @@ impl State {
             config,
             clients: HashMap::new(),
             nicks: HashMap::new(),
-            channels: HashMap::new(),
+            channels: BTreeMap::new(),
             started_at: crate::clock::now_secs(),
             started_at_millis: crate::clock::now_millis(),
             peak_users: 0,
@@ -123,6 +134,9 @@ impl State {
             batches: HashMap::new(),
             responses: RefCell::default(),
             next_id: 1,
+            work: Cell::new(0),
+            metering: Cell::new(false),
+            budgets: AddressBudgets::default(),
         }
     }
 
@@ -151,6 +165,7 @@ impl State {
     /// so a labeled command's responses can be gathered (see
     /// [`responses`](crate::responses)).
     pub fn deliver(&self, client: &Client, line: Bytes) {
+        self.spend(cost::LINE);
         let mut responses = self.responses.borrow_mut();
         let capture = if responses.is_idle() {
             Capture::Send(line)
@@ -164,6 +179,7 @@ impl State {
     /// As [`deliver`](Self::deliver), for a line that is never a response
     /// to the client's own command (a message it sent to itself).
     pub fn deliver_aside(&self, client: &Client, line: Bytes) {
+        self.spend(cost::LINE);
         let capture =
             self.responses
                 .borrow_mut()
@@ -405,7 +421,9 @@ impl State {
             .iter()
             .filter_map(|key| self.channels.get(key))
             .flat_map(|channel| channel.members.keys().copied());
+        let mut walked = 0;
         for member in std::iter::once(id).chain(others) {
+            walked += 1;
             if !seen.insert(member) {
                 continue;
             }
@@ -416,6 +434,7 @@ impl State {
                 self.deliver(recipient, line);
             }
         }
+        self.spend(cost::ENTRY * walked);
         seen
     }
 
@@ -504,6 +523,8 @@ impl State {
         let events = self
             .client(id)
             .is_some_and(|c| c.caps.has(Cap::EventPlayback));
+        // Read later, on the history's side, but on the joiner's account.
+        self.spend(cost::HISTORY_ROW * lines as u64);
         self.publish(Vec::new(), move |state, stored| {
             let Some(stored) = stored else {
                 return;
@@ -697,18 +718,60 @@ impl State {
         self.channels.clear();
     }
 
-    /// A new unique message id: the server's start time and a counter,
-    /// so ids stay unique across restarts.
-    /// Charges client `id` one line of flood control; returns how long it
-    /// must wait before its next line, if it is over its burst.
-    pub fn charge_line(&mut self, id: ClientId) -> Option<std::time::Duration> {
+    /// Starts metering a line's work (see [`cost`](crate::cost)).
+    pub fn begin_metering(&self) {
+        self.work.set(0);
+        self.metering.set(true);
+    }
+
+    /// Stops metering; returns the work units spent since it began.
+    pub fn end_metering(&self) -> u64 {
+        self.metering.set(false);
+        self.work.replace(0)
+    }
+
+    /// Runs `f` unmetered (a message inside a metered line: plain text
+    /// becomes a PRIVMSG).
+    pub fn unmetered<T>(&mut self, f: impl FnOnce(&mut State) -> T) -> T {
+        let was = self.metering.replace(false);
+        let result = f(self);
+        self.metering.set(was);
+        result
+    }
+
+    /// Counts `units` of work against the command being metered.
+    pub fn spend(&self, units: u64) {
+        if self.metering.get() {
+            self.work.set(self.work.get() + units);
+        }
+    }
+
+    /// Charges client `id` one line of flood control and the `work` its
+    /// command did (to it and to its address); returns how long it must
+    /// wait before its next line, if it is over a limit.
+    pub fn charge_line(&mut self, id: ClientId, work: u64) -> Option<std::time::Duration> {
         let limits = self.config.flood?;
         let now_ms = self.clock_ms();
         let client = self.clients.get_mut(&id)?;
         if client.oper {
             return None;
         }
-        client.flood.charge(now_ms, limits)
+        let extra = u32::try_from(work / cost::UNITS_PER_LINE).unwrap_or(u32::MAX);
+        client.flood.add(extra);
+        let own = client.flood.charge(now_ms, limits);
+        let address = match work {
+            0 => None,
+            _ => self.budgets.spend(client.ip, work, now_ms),
+        };
+        own.max(address)
+    }
+
+    /// How long a metered command from `id` must wait because its
+    /// address has spent its work budget; `None` when it may run now.
+    pub fn work_wait(&self, id: ClientId) -> Option<std::time::Duration> {
+        self.config.flood?;
+        let client = self.clients.get(&id).filter(|c| !c.oper)?;
+        self.budgets.wait(client.ip, self.clock_ms())
     }
 
     /// Charges client `id` `lines` more on top of its current line (see

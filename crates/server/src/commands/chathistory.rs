@@ -15,6 +15,7 @@ use ciao_proto::names::looks_like_channel;
 use super::{CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::client::ClientId;
+use crate::cost;
 use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Store, Stored, conversation, replay};
 use crate::state::State;
 
@@ -122,6 +123,9 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .state
         .client(id)
         .is_some_and(|c| c.caps.has(Cap::EventPlayback));
+    // The rows are read and sent later, on the history's side: charged
+    // now, at most what was asked for.
+    ctx.state.spend(cost::HISTORY_ROW * limit as u64);
     ctx.state.publish(Vec::new(), move |state, stored| {
         let Some(stored) = stored else { return };
         match query(stored, &sub, &key, &references, limit, events) {
@@ -236,6 +240,10 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
         .map(|channel| (conversation(&channel.name, None), channel.name.clone()))
         .collect();
     let id = ctx.id;
+    // One read per conversation and the answer's lines, later: charged
+    // now for the channels and the most the answer can hold.
+    ctx.state
+        .spend(cost::HISTORY_ROW * (channels.len() + limit) as u64);
     ctx.state.publish(Vec::new(), move |state, stored| {
         let Some(Stored { store, horizon, .. }) = stored else {
             return;

@@ -8,10 +8,12 @@
 //! than n minutes ago. A channel must satisfy every condition, and at
 //! least one name or mask when any is given.
 
-use ciao_proto::{Message, Numeric, irc_lower};
+use ciao_proto::{Message, Numeric};
 
-use super::{CommandResult, Ctx, wildcard_match};
+use super::{CommandResult, Ctx};
 use crate::channel::Channel;
+use crate::cost;
+use crate::glob::Glob;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let conditions: Vec<Condition> = message
@@ -24,29 +26,19 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let any_name = conditions.iter().any(|c| matches!(c, Condition::Name(_)));
     let now = crate::clock::now_secs();
     ctx.reply(Numeric::ListStart, ["Channel", "Users  Name"]);
-    let mut rows: Vec<(String, usize, String)> = ctx
-        .state
-        .channels
-        .values()
-        .filter(|ch| !ch.modes.secret || ch.members.contains_key(&ctx.id))
-        .filter(|ch| {
-            let name = irc_lower(&ch.name);
-            let named = conditions.iter().any(|c| c.names(&name));
-            (!any_name || named) && conditions.iter().all(|c| c.keeps(ch, &name, now))
-        })
-        .map(|ch| {
-            let topic = ch
-                .topic
-                .as_ref()
-                .map(|t| t.text.clone())
-                .unwrap_or_default();
-            (ch.name.clone(), ch.members.len(), topic)
-        })
-        .collect();
-    rows.sort();
-    for (name, users, topic) in rows {
-        ctx.reply(Numeric::List, [name, users.to_string(), topic]);
+    // Channels are kept in name order: no sorting, nothing collected.
+    let mut walked = 0;
+    for channel in ctx.state.channels.values() {
+        walked += 1;
+        let visible = !channel.modes.secret || channel.members.contains_key(&ctx.id);
+        let named = !any_name || conditions.iter().any(|c| c.names(&channel.name));
+        if visible && named && conditions.iter().all(|c| c.keeps(channel, now)) {
+            let topic = channel.topic.as_ref().map_or("", |t| t.text.as_str());
+            let users = channel.members.len().to_string();
+            ctx.reply(Numeric::List, [channel.name.as_str(), &users, topic]);
+        }
     }
+    ctx.state.spend(cost::ENTRY * walked);
     ctx.reply(Numeric::ListEnd, ["End of /LIST"]);
     Ok(())
 }
@@ -54,10 +46,10 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 /// One comma-separated LIST condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Condition {
-    /// A channel name or mask, folded.
-    Name(String),
-    /// `!mask`, folded.
-    NotName(String),
+    /// A channel name or mask.
+    Name(Glob),
+    /// `!mask`.
+    NotName(Glob),
     /// Member count above / below.
     MoreUsers(usize),
     FewerUsers(usize),
@@ -81,18 +73,18 @@ impl Condition {
             [b'C' | b'c', b'<', ..] => Condition::NewerThan(number(&text[2..])?),
             [b'T' | b't', b'>', ..] => Condition::TopicOlderThan(number(&text[2..])?),
             [b'T' | b't', b'<', ..] => Condition::TopicNewerThan(number(&text[2..])?),
-            [b'!', ..] => Condition::NotName(irc_lower(&text[1..])),
-            _ => Condition::Name(irc_lower(text)),
+            [b'!', ..] => Condition::NotName(Glob::new(&text[1..])),
+            _ => Condition::Name(Glob::new(text)),
         })
     }
 
-    /// True when this is a name or mask that `name` (folded) matches.
+    /// True when this is a name or mask that `name` matches.
     fn names(&self, name: &str) -> bool {
-        matches!(self, Condition::Name(mask) if wildcard_match(mask, name))
+        matches!(self, Condition::Name(mask) if mask.matches(name))
     }
 
     /// False when this condition leaves `channel` out.
-    fn keeps(&self, channel: &Channel, name: &str, now: u64) -> bool {
+    fn keeps(&self, channel: &Channel, now: u64) -> bool {
         // Ages in seconds, compared with whole minutes (any number a
         // client sends: saturating).
         let age = |since: u64| now.saturating_sub(since);
@@ -100,7 +92,7 @@ impl Condition {
         let topic_age = channel.topic.as_ref().map(|t| age(t.set_at));
         match self {
             Condition::Name(_) => true,
-            Condition::NotName(mask) => !wildcard_match(mask, name),
+            Condition::NotName(mask) => !mask.matches(&channel.name),
             Condition::MoreUsers(n) => channel.members.len() > *n,
             Condition::FewerUsers(n) => channel.members.len() < *n,
             Condition::OlderThan(minutes) => age(channel.created_at) > secs(minutes),
@@ -114,6 +106,7 @@ impl Condition {
 #[cfg(test)]
 mod tests {
     use super::Condition;
+    use crate::glob::Glob;
 
     #[test]
     fn conditions() {
@@ -123,18 +116,18 @@ mod tests {
         assert_eq!(Condition::parse("T<1"), Some(Condition::TopicNewerThan(1)));
         assert_eq!(
             Condition::parse("!#Ch*"),
-            Some(Condition::NotName("#ch*".to_owned()))
+            Some(Condition::NotName(Glob::new("#ch*")))
         );
         assert_eq!(
             Condition::parse("#Chan"),
-            Some(Condition::Name("#chan".to_owned()))
+            Some(Condition::Name(Glob::new("#chan")))
         );
         assert_eq!(Condition::parse(">x"), None);
-        assert!(Condition::Name("#c*n2".to_owned()).names("#chan2"));
-        assert!(!Condition::Name("#c*n2".to_owned()).names("#chan1"));
+        assert!(Condition::Name(Glob::new("#c*n2")).names("#Chan2"));
+        assert!(!Condition::Name(Glob::new("#c*n2")).names("#chan1"));
         // Huge numbers neither overflow nor panic.
         let channel = crate::channel::Channel::new("#c");
         let huge = Condition::parse(&format!("C<{}", u64::MAX)).expect("parses");
-        assert!(huge.keeps(&channel, "#c", crate::clock::now_secs()));
+        assert!(huge.keeps(&channel, crate::clock::now_secs()));
     }
 }

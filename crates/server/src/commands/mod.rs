@@ -40,7 +40,6 @@ mod whowas;
 pub mod registration;
 
 pub use user::USER_LEN;
-pub use who::wildcard_match;
 
 use ciao_proto::{Message, Numeric};
 
@@ -175,11 +174,35 @@ fn spec(verb: &str) -> Option<Spec> {
 /// What became of a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dispatched {
-    /// It ran as a command.
-    Ran,
+    /// It ran as a command, doing `work` units of metered work (see
+    /// [`cost`](crate::cost)) for flood control to charge.
+    Ran { work: u64 },
     /// It is part of an open multiline batch: flood control charges the
     /// message when it closes (`multiline::cost`).
     Collected,
+    /// It did not run: the sender's address has spent its work budget.
+    /// The connection hands the line back after this long.
+    Deferred(std::time::Duration),
+}
+
+/// How a verb is metered (see [`cost`](crate::cost)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Metering {
+    /// A message: delivering it is the service; flood control paces it.
+    Message,
+    /// Cheap, and needed to stay connected: metered, never held back.
+    Light,
+    /// Anything else: metered, and held back while the address is over
+    /// its work budget.
+    Costly,
+}
+
+fn metering(verb: &str) -> Metering {
+    match verb {
+        "PRIVMSG" | "NOTICE" | "TAGMSG" | "BATCH" => Metering::Message,
+        "PING" | "PONG" | "QUIT" | "CAP" | "PASS" => Metering::Light,
+        _ => Metering::Costly,
+    }
 }
 
 /// Runs one IRC command from client `id`. With labeled-response, the
@@ -192,6 +215,27 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatche
         batch::collect(state, id, message, reference);
         return Dispatched::Collected;
     }
+    match metering(&message.command) {
+        Metering::Message => {
+            state.unmetered(|state| run_labeled(state, id, message));
+            Dispatched::Ran { work: 0 }
+        }
+        metered => {
+            if metered == Metering::Costly
+                && let Some(wait) = state.work_wait(id)
+            {
+                return Dispatched::Deferred(wait);
+            }
+            state.begin_metering();
+            run_labeled(state, id, message);
+            Dispatched::Ran {
+                work: state.end_metering(),
+            }
+        }
+    }
+}
+
+fn run_labeled(state: &mut State, id: ClientId, message: &Message) {
     // A multiline batch carries its label to its echo itself.
     let label = match message.command.as_str() {
         "BATCH" => None,
@@ -205,7 +249,6 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatche
         }
         None => run(state, id, message),
     }
-    Dispatched::Ran
 }
 
 /// The command's `label`, when the client negotiated labeled-response

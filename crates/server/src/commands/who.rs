@@ -6,12 +6,14 @@
 //! holding the fields asked for, always in the order `tcuihsnfdlaor`.
 
 use ciao_proto::names::looks_like_channel;
-use ciao_proto::{CaseKey, Message, Numeric, irc_lower};
+use ciao_proto::{Message, Numeric};
 
 use super::{CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::channel::Status;
 use crate::client::{Client, ClientId};
+use crate::cost;
+use crate::glob::Glob;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let mask = message.param(0).filter(|m| !m.is_empty()).unwrap_or("*");
@@ -40,23 +42,23 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                 );
             }
         }
+    } else if !mask.contains(['*', '?']) && mask != "0" {
+        // A nick, not a mask: one lookup, and `+i` does not hide a user
+        // from someone who already knows its nick.
+        if let Some(client) = ctx.state.find_nick(mask).filter(|c| c.registered) {
+            rows.push(("*".to_owned(), client.id, None));
+        }
     } else {
-        let viewer_channels: Vec<CaseKey> = ctx
-            .state
-            .client(ctx.id)
-            .map(|c| c.channels.clone())
-            .unwrap_or_default();
-        let pattern = irc_lower(mask);
-        // `+i` hides a user from mask searches, not from someone who
-        // already knows its nick.
-        let exact_nick = !mask.contains(['*', '?']);
-        for client in ctx.state.clients.values().filter(|c| c.registered) {
-            let shares = client.channels.iter().any(|k| viewer_channels.contains(k));
-            let visible = exact_nick || client.id == ctx.id || !client.invisible || shares;
-            if visible && (wildcard_match(&pattern, &irc_lower(&client.nick)) || pattern == "0") {
+        // `WHO 0` is an old way of saying `WHO *`.
+        let glob = Glob::new(if mask == "0" { "*" } else { mask });
+        let mut walked = 0;
+        for client in ctx.state.clients.values() {
+            walked += 1;
+            if client.registered && glob.matches(&client.nick) && visible(ctx, client) {
                 rows.push(("*".to_owned(), client.id, None));
             }
         }
+        ctx.state.spend(cost::ENTRY * walked);
     }
     for (channel, id, status) in rows {
         let Some(client) = ctx.state.client(id).filter(|c| c.oper || !opers_only) else {
@@ -163,42 +165,15 @@ impl Whox {
     }
 }
 
-/// Glob match with `*` (any run) and `?` (one character).
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some(p);
-            mark = t;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            mark += 1;
-            t = mark;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wildcard_match;
-
-    #[test]
-    fn globs() {
-        assert!(wildcard_match("*", "alice"));
-        assert!(wildcard_match("a*e", "alice"));
-        assert!(wildcard_match("a?ice", "alice"));
-        assert!(!wildcard_match("b*", "alice"));
-        assert!(wildcard_match("alice", "alice"));
-        assert!(!wildcard_match("alic", "alice"));
-    }
+/// True when a mask search by the sender may show `client`: `+i` hides
+/// a user from those who share no channel with it.
+fn visible(ctx: &Ctx<'_>, client: &Client) -> bool {
+    !client.invisible
+        || client.id == ctx.id
+        || client.channels.iter().any(|key| {
+            ctx.state
+                .channels
+                .get(key)
+                .is_some_and(|channel| channel.members.contains_key(&ctx.id))
+        })
 }

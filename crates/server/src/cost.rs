@@ -1,0 +1,146 @@
+//! What a command costs the server, charged to whoever sent it.
+//!
+//! Flood control counts lines; but one `WHO *` on a big server, a `LIST`
+//! of many channels or a `JOIN` of a hundred channels with history each
+//! does thousands of times the work of a message, all of it under the hub
+//! lock that every other client waits for. So every command except
+//! messages is metered while it runs, in *work units* of roughly 25 ns of
+//! server time: each line it makes the server queue for anyone (its
+//! replies and the fan-out it causes), each member or entry it walks,
+//! each history row it reads. The units are charged twice:
+//!
+//! - to the sender's own flood bucket, as extra lines ([`UNITS_PER_LINE`]),
+//!   so a client that keeps asking for big answers is slowed like one that
+//!   sends many lines;
+//! - to a budget shared by every connection from the sender's address
+//!   ([`ADDRESS_BURST`], [`ADDRESS_RATE`]), so sixty-four connections from
+//!   one address together cost what a few would: once an address has used
+//!   its budget, its next metered command (from any of its connections)
+//!   waits until the budget has recovered, and ordinary messages still
+//!   pass.
+//!
+//! Messages (`PRIVMSG`, `NOTICE`, `TAGMSG`, multiline batches) are not
+//! metered: delivering them is the service itself, and flood control
+//! already paces them. Operators are exempt, and `--flood off` turns the
+//! whole thing off.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::flood::Bucket;
+
+/// One line queued for a client (a reply or a fan-out delivery).
+pub const LINE: u64 = 8;
+/// One member, client or channel walked while looking for the ones
+/// wanted.
+pub const ENTRY: u64 = 1;
+/// One history row read and sent (replay on join, CHATHISTORY).
+pub const HISTORY_ROW: u64 = 32;
+
+/// Work units that cost the sender one extra line of flood control.
+pub const UNITS_PER_LINE: u64 = 10_000;
+/// Work units an address may spend at once (≈ 50 ms of server time).
+pub const ADDRESS_BURST: f32 = 2_000_000.0;
+/// Work units an address gets back per second (≈ 10 ms of server time a
+/// second: 1 % of the 2-core machine ciao is measured on).
+pub const ADDRESS_RATE: f32 = 400_000.0;
+
+/// What addresses share a budget: an IPv4 address (IPv4-mapped IPv6
+/// included), or an IPv6 /64 (one subscriber's network).
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+        v4 => v4,
+    }
+}
+
+/// The work budgets of the addresses that spent some recently.
+#[derive(Debug, Default)]
+pub struct AddressBudgets {
+    budgets: HashMap<IpAddr, Bucket>,
+    /// How many budgets there were after the last sweep: the next sweep
+    /// waits until the map has grown well past that, so sweeping costs
+    /// amortised O(1) per charge.
+    swept_at: usize,
+}
+
+impl AddressBudgets {
+    /// Charges `units` to the address of `ip` at `now_ms`; returns how long
+    /// its next metered command must wait, if it is now over its budget.
+    pub fn spend(&mut self, ip: IpAddr, units: u64, now_ms: u32) -> Option<Duration> {
+        if self.budgets.len() > 2 * self.swept_at + 1024 {
+            // Budgets that have fully recovered are the same as none.
+            self.budgets
+                .retain(|_, bucket| bucket.debt_at(now_ms, ADDRESS_RATE) > 0.0);
+            self.swept_at = self.budgets.len();
+        }
+        self.budgets.entry(address_key(ip)).or_default().spend(
+            now_ms,
+            units as f32,
+            ADDRESS_BURST,
+            ADDRESS_RATE,
+        )
+    }
+
+    /// How long a metered command from `ip` must wait before it may run:
+    /// `None` while the address is within its budget.
+    pub fn wait(&self, ip: IpAddr, now_ms: u32) -> Option<Duration> {
+        self.budgets
+            .get(&address_key(ip))?
+            .wait(now_ms, ADDRESS_BURST, ADDRESS_RATE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_share_a_budget_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().expect("ip");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("ip");
+        assert_eq!(
+            address_key(mapped),
+            "10.0.0.1".parse::<IpAddr>().expect("ip")
+        );
+    }
+
+    #[test]
+    fn an_address_over_its_budget_waits_until_it_recovers() {
+        let mut budgets = AddressBudgets::default();
+        let ip: IpAddr = "10.0.0.1".parse().expect("ip");
+        let other: IpAddr = "10.0.0.2".parse().expect("ip");
+        assert_eq!(budgets.spend(ip, 1_000, 0), None);
+        assert_eq!(budgets.wait(ip, 0), None);
+        // One big command may take it past the burst; then it waits.
+        let over = budgets.spend(ip, (ADDRESS_BURST + ADDRESS_RATE) as u64, 0);
+        assert!(over.is_some());
+        let wait = budgets.wait(ip, 0).expect("over budget");
+        assert!(wait > Duration::from_millis(900), "{wait:?}");
+        assert_eq!(budgets.wait(other, 0), None, "other addresses are not held");
+        // A second later it has a second's worth back.
+        let later = budgets.wait(ip, 1_000).expect("still a little over");
+        assert!(later < Duration::from_millis(100), "{later:?}");
+        assert_eq!(budgets.wait(ip, 2_000), None);
+    }
+
+    #[test]
+    fn recovered_budgets_are_forgotten() {
+        let mut budgets = AddressBudgets::default();
+        // Ten thousand addresses, a millisecond apart: each has long
+        // recovered when the next comes.
+        for n in 0..10_000u32 {
+            let ip = IpAddr::from([10, 1, (n >> 8) as u8, n as u8]);
+            budgets.spend(ip, 10, n);
+            assert!(budgets.budgets.len() <= 1026, "{}", budgets.budgets.len());
+        }
+    }
+}
