@@ -165,7 +165,7 @@ impl State {
     /// so a labeled command's responses can be gathered (see
     /// [`responses`](crate::responses)).
     pub fn deliver(&self, client: &Client, line: Bytes) {
-        self.spend(cost::LINE);
+        self.spend(cost::DELIVERY);
         let mut responses = self.responses.borrow_mut();
         let capture = if responses.is_idle() {
             Capture::Send(line)
@@ -179,7 +179,7 @@ impl State {
     /// As [`deliver`](Self::deliver), for a line that is never a response
     /// to the client's own command (a message it sent to itself).
     pub fn deliver_aside(&self, client: &Client, line: Bytes) {
-        self.spend(cost::LINE);
+        self.spend(cost::DELIVERY);
         let capture =
             self.responses
                 .borrow_mut()
@@ -213,6 +213,7 @@ impl State {
         if let Some(client) = self.clients.get(&id)
             && client.protocol == Protocol::Irc
         {
+            self.spend(cost::REPLY);
             self.deliver(client, message.to_bytes());
         }
     }
@@ -307,6 +308,7 @@ impl State {
         if client.protocol != Protocol::Irc {
             return;
         }
+        self.spend(cost::REPLY);
         let mut all = vec![client.nick.clone()];
         all.extend(params.into_iter().map(Into::into));
         let message = Message {

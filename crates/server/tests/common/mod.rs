@@ -137,6 +137,12 @@ impl TestClient {
             .unwrap_or_else(|_| panic!("{}: no line within {LINE_TIMEOUT:?}", self.name))
     }
 
+    /// The next line, waiting as long as it takes (for clients read in
+    /// the background while a test runs); `None` at EOF.
+    pub async fn untimed_line(&mut self) -> Option<String> {
+        self.read_line().await
+    }
+
     async fn read_line(&mut self) -> Option<String> {
         let mut buf = Vec::new();
         match self.reader.read_until(b'\n', &mut buf).await {
