@@ -15,6 +15,7 @@ pub mod config;
 mod connection;
 pub mod fanout;
 pub mod flood;
+mod foreign;
 pub mod history;
 pub mod hub;
 pub mod limits;
