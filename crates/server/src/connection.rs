@@ -571,11 +571,7 @@ impl Connection {
     /// would not understand text.
     fn refuse_foreign(&mut self, kind: Foreign) {
         let peer = self.hub.lock().client(self.id).map(|client| client.ip);
-        tracing::info!(
-            id = self.id,
-            ?peer,
-            "closing: the first line is {kind}, not chat"
-        );
+        tracing::info!(id = self.id, ?peer, "closing: {kind}, not a chat client");
         let answer = match kind {
             Foreign::Http => vec![Bytes::from_static(foreign::HTTP_RESPONSE)],
             _ => Vec::new(),
