@@ -2,8 +2,10 @@
 //! merged into a [`Config`]. Flags beat environment variables, which beat
 //! the file, which beats the defaults.
 
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 use serde::Deserialize;
@@ -11,7 +13,13 @@ use serde::Deserialize;
 use crate::config::{Config, OperCredential};
 use crate::flood::FloodLimits;
 use crate::history::HistoryConfig;
+use crate::motd::{self, MotdError};
+use crate::ranges::{self, Bounds, OutOfRange};
 use crate::texts::Lang;
+
+// Numbers are taken as `i128`, negative ones allowed, so that every value
+// a user can type (`-1`, `18446744073709551615`) reaches the range check
+// in `into_settings` and gets the range in its message (see `ranges`).
 
 /// ciao-server: a chat server for IRC clients and plain nc/telnet users,
 /// on one port.
@@ -33,8 +41,14 @@ pub struct Args {
     pub listen: Vec<SocketAddr>,
 
     /// Shorthand for --listen 0.0.0.0:PORT.
-    #[arg(short, long, env = "CIAO_PORT", conflicts_with = "listen")]
-    pub port: Option<u16>,
+    #[arg(
+        short,
+        long,
+        env = "CIAO_PORT",
+        conflicts_with = "listen",
+        allow_negative_numbers = true
+    )]
+    pub port: Option<i128>,
 
     /// Server name shown to IRC clients.
     #[arg(long, env = "CIAO_SERVER_NAME")]
@@ -46,13 +60,13 @@ pub struct Args {
 
     /// Most simultaneous connections; more are refused with a message.
     /// Default 10000.
-    #[arg(long, env = "CIAO_MAX_CLIENTS")]
-    pub max_clients: Option<usize>,
+    #[arg(long, env = "CIAO_MAX_CLIENTS", allow_negative_numbers = true)]
+    pub max_clients: Option<i128>,
 
     /// Most simultaneous connections from one address (0: no limit).
     /// Default 64. Loopback addresses are exempt unless --limit-loopback.
-    #[arg(long, env = "CIAO_MAX_PER_IP")]
-    pub max_per_ip: Option<usize>,
+    #[arg(long, env = "CIAO_MAX_PER_IP", allow_negative_numbers = true)]
+    pub max_per_ip: Option<i128>,
 
     /// Apply --max-per-ip to loopback addresses too.
     #[arg(long, env = "CIAO_LIMIT_LOOPBACK")]
@@ -93,18 +107,33 @@ pub struct Args {
 
     /// Lines of history a client gets when it joins a channel. Default 50;
     /// 0 for none.
-    #[arg(long, env = "CIAO_HISTORY_REPLAY", value_name = "LINES")]
-    pub history_replay: Option<usize>,
+    #[arg(
+        long,
+        env = "CIAO_HISTORY_REPLAY",
+        value_name = "LINES",
+        allow_negative_numbers = true
+    )]
+    pub history_replay: Option<i128>,
 
     /// Most messages kept per channel or private conversation. Default:
     /// no limit.
-    #[arg(long, env = "CIAO_HISTORY_KEEP", value_name = "MESSAGES")]
-    pub history_keep: Option<usize>,
+    #[arg(
+        long,
+        env = "CIAO_HISTORY_KEEP",
+        value_name = "MESSAGES",
+        allow_negative_numbers = true
+    )]
+    pub history_keep: Option<i128>,
 
     /// Messages older than this many days are deleted. Default: kept
     /// forever.
-    #[arg(long, env = "CIAO_HISTORY_DAYS", value_name = "DAYS")]
-    pub history_days: Option<u64>,
+    #[arg(
+        long,
+        env = "CIAO_HISTORY_DAYS",
+        value_name = "DAYS",
+        allow_negative_numbers = true
+    )]
+    pub history_days: Option<i128>,
 
     /// File whose lines are the message of the day.
     #[arg(long, env = "CIAO_MOTD", value_name = "FILE")]
@@ -115,34 +144,65 @@ pub struct Args {
     pub flood: Option<bool>,
 
     /// Lines a client may send at once before it is slowed down. Default 20.
-    #[arg(long, env = "CIAO_FLOOD_BURST", value_name = "LINES")]
-    pub flood_burst: Option<u32>,
+    #[arg(
+        long,
+        env = "CIAO_FLOOD_BURST",
+        value_name = "LINES",
+        allow_negative_numbers = true
+    )]
+    pub flood_burst: Option<i128>,
 
     /// Lines per second a client may keep sending. Default 4.
-    #[arg(long, env = "CIAO_FLOOD_RATE", value_name = "LINES")]
-    pub flood_rate: Option<f32>,
+    #[arg(
+        long,
+        env = "CIAO_FLOOD_RATE",
+        value_name = "LINES",
+        allow_negative_numbers = true
+    )]
+    pub flood_rate: Option<f64>,
 
     /// Bytes a slowed-down client may have waiting before it is
     /// disconnected with "Excess flood". Default 32768.
-    #[arg(long, env = "CIAO_FLOOD_MAX_QUEUED", value_name = "BYTES")]
-    pub flood_max_queued: Option<usize>,
+    #[arg(
+        long,
+        env = "CIAO_FLOOD_MAX_QUEUED",
+        value_name = "BYTES",
+        allow_negative_numbers = true
+    )]
+    pub flood_max_queued: Option<i128>,
 
     /// Bytes queued for a client that does not read before it is
     /// disconnected with "SendQ exceeded". Default 1048576.
-    #[arg(long, env = "CIAO_SENDQ")]
-    pub sendq: Option<usize>,
+    #[arg(long, env = "CIAO_SENDQ", allow_negative_numbers = true)]
+    pub sendq: Option<i128>,
 
     /// Seconds a new connection has to finish registering. Default 60.
-    #[arg(long, env = "CIAO_REGISTRATION_TIMEOUT", value_name = "SECS")]
-    pub registration_timeout: Option<u64>,
+    #[arg(
+        long,
+        env = "CIAO_REGISTRATION_TIMEOUT",
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
+    pub registration_timeout: Option<i128>,
 
     /// Seconds of silence after which the server sends PING. Default 120.
-    #[arg(long, env = "CIAO_PING_INTERVAL", value_name = "SECS")]
-    pub ping_interval: Option<u64>,
+    #[arg(
+        long,
+        env = "CIAO_PING_INTERVAL",
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
+    pub ping_interval: Option<i128>,
 
     /// Seconds to answer that PING before "Ping timeout". Default 120.
-    #[arg(long, env = "CIAO_PING_TIMEOUT", value_name = "SECS")]
-    pub ping_timeout: Option<u64>,
+    #[arg(
+        allow_negative_numbers = true,
+        long,
+        env = "CIAO_PING_TIMEOUT",
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
+    pub ping_timeout: Option<i128>,
 }
 
 /// The TOML file: the same settings, all optional.
@@ -150,11 +210,11 @@ pub struct Args {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub listen: Option<Vec<SocketAddr>>,
-    pub port: Option<u16>,
+    pub port: Option<i64>,
     pub server_name: Option<String>,
-    pub max_clients: Option<usize>,
+    pub max_clients: Option<i64>,
     pub server_info: Option<String>,
-    pub max_per_ip: Option<usize>,
+    pub max_per_ip: Option<i64>,
     pub limit_loopback: Option<bool>,
     pub default_channel: Option<String>,
     pub lang: Option<Lang>,
@@ -162,33 +222,40 @@ pub struct FileConfig {
     pub oper: Option<Vec<String>>,
     pub data_dir: Option<PathBuf>,
     pub no_history: Option<bool>,
-    pub history_replay: Option<usize>,
-    pub history_keep: Option<usize>,
-    pub history_days: Option<u64>,
+    pub history_replay: Option<i64>,
+    pub history_keep: Option<i64>,
+    pub history_days: Option<i64>,
     pub motd: Option<PathBuf>,
-    pub sendq: Option<usize>,
+    pub sendq: Option<i64>,
     pub flood: Option<bool>,
-    pub flood_burst: Option<u32>,
-    pub flood_rate: Option<f32>,
-    pub flood_max_queued: Option<usize>,
-    pub registration_timeout: Option<u64>,
-    pub ping_interval: Option<u64>,
-    pub ping_timeout: Option<u64>,
+    pub flood_burst: Option<i64>,
+    pub flood_rate: Option<f64>,
+    pub flood_max_queued: Option<i64>,
+    pub registration_timeout: Option<i64>,
+    pub ping_interval: Option<i64>,
+    pub ping_timeout: Option<i64>,
 }
 
-/// A positive number of seconds, or the default.
+/// The flag's value, else the file's, checked against `bounds`; `None`
+/// when neither gives one.
+fn ranged<T: TryFrom<u64>>(
+    flag: Option<i128>,
+    file: Option<i64>,
+    bounds: Bounds,
+) -> Result<Option<T>, OutOfRange> {
+    flag.or(file.map(i128::from))
+        .map(|value| bounds.check(value))
+        .transpose()
+}
+
+/// A number of seconds in `bounds`, or the default.
 fn seconds(
-    value: Option<u64>,
-    default: std::time::Duration,
-    flag: &str,
-) -> Result<std::time::Duration, SettingsError> {
-    match value {
-        None => Ok(default),
-        Some(0) => Err(SettingsError::Invalid(format!(
-            "{flag} must be at least 1 second"
-        ))),
-        Some(secs) => Ok(std::time::Duration::from_secs(secs)),
-    }
+    flag: Option<i128>,
+    file: Option<i64>,
+    default: Duration,
+    bounds: Bounds,
+) -> Result<Duration, OutOfRange> {
+    Ok(ranged(flag, file, bounds)?.map_or(default, Duration::from_secs))
 }
 
 /// `on`/`off` (also `true`/`false`, `yes`/`no`).
@@ -221,13 +288,34 @@ pub enum SettingsError {
     },
     #[error("invalid setting: {0}")]
     Invalid(String),
+    #[error("invalid setting: {0}")]
+    OutOfRange(#[from] OutOfRange),
+    #[error(transparent)]
+    Motd(#[from] MotdError),
 }
 
+/// The config file, read with a bound (a config is a few KiB; `/dev/zero`
+/// or a FIFO given by mistake must fail, not fill memory or block).
 fn read(path: &Path) -> Result<String, SettingsError> {
-    std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+    const MAX_BYTES: u64 = 1 << 20;
+    let error = |source| SettingsError::Read {
         path: path.to_owned(),
         source,
-    })
+    };
+    let invalid = |what: &str| error(std::io::Error::new(std::io::ErrorKind::InvalidData, what));
+    if !std::fs::metadata(path).map_err(error)?.is_file() {
+        return Err(invalid("not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(error)?
+        .take(MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(error)?;
+    if text.len() as u64 > MAX_BYTES {
+        return Err(invalid("larger than 1 MiB"));
+    }
+    Ok(text)
 }
 
 impl Args {
@@ -244,7 +332,7 @@ impl Args {
         };
         let defaults = Config::default();
 
-        let port = self.port.or(file.port);
+        let port = ranged::<u16>(self.port, file.port, ranges::PORT)?;
         let listen = if !self.listen.is_empty() {
             self.listen
         } else if let Some(port) = port {
@@ -270,20 +358,14 @@ impl Args {
             opers.push(entry.parse().map_err(SettingsError::Invalid)?);
         }
 
+        let server_name = self
+            .server_name
+            .or(file.server_name)
+            .unwrap_or(defaults.server_name);
         let motd = match self.motd.or(file.motd) {
-            Some(path) => read(&path)?.lines().map(str::to_owned).collect(),
+            Some(path) => motd::read(&path, motd::line_budget(&server_name))?,
             None => Vec::new(),
         };
-
-        let max_clients = self
-            .max_clients
-            .or(file.max_clients)
-            .unwrap_or(defaults.max_clients);
-        if max_clients == 0 {
-            return Err(SettingsError::Invalid(
-                "--max-clients must be at least 1".into(),
-            ));
-        }
 
         let history = if self.no_history || file.no_history == Some(true) {
             None
@@ -299,14 +381,18 @@ impl Args {
                     )
                 })?;
             let mut history = HistoryConfig::new(dir);
-            if let Some(lines) = self.history_replay.or(file.history_replay) {
+            if let Some(lines) = ranged(
+                self.history_replay,
+                file.history_replay,
+                ranges::HISTORY_REPLAY,
+            )? {
                 history.replay_lines = lines;
             }
-            history.keep_per_target = self.history_keep.or(file.history_keep);
-            history.keep_for = self
-                .history_days
-                .or(file.history_days)
-                .map(|days| std::time::Duration::from_secs(days * 86_400));
+            history.keep_per_target =
+                ranged(self.history_keep, file.history_keep, ranges::HISTORY_KEEP)?;
+            history.keep_for =
+                ranged::<u64>(self.history_days, file.history_days, ranges::HISTORY_DAYS)?
+                    .map(|days| Duration::from_secs(days * 86_400));
             Some(history)
         };
 
@@ -314,38 +400,31 @@ impl Args {
             None
         } else {
             let defaults = FloodLimits::default();
-            let limits = FloodLimits {
-                burst: self
-                    .flood_burst
-                    .or(file.flood_burst)
+            Some(FloodLimits {
+                burst: ranged(self.flood_burst, file.flood_burst, ranges::FLOOD_BURST)?
                     .unwrap_or(defaults.burst),
-                rate: self.flood_rate.or(file.flood_rate).unwrap_or(defaults.rate),
-                max_queued: self
-                    .flood_max_queued
-                    .or(file.flood_max_queued)
-                    .unwrap_or(defaults.max_queued),
-            };
-            if limits.burst == 0 || limits.rate.is_nan() || limits.rate <= 0.0 {
-                return Err(SettingsError::Invalid(
-                    "--flood-burst and --flood-rate must be positive (or use --flood off)".into(),
-                ));
-            }
-            Some(limits)
+                rate: match self.flood_rate.or(file.flood_rate) {
+                    Some(rate) => ranges::flood_rate(rate)?,
+                    None => defaults.rate,
+                },
+                max_queued: ranged(
+                    self.flood_max_queued,
+                    file.flood_max_queued,
+                    ranges::FLOOD_MAX_QUEUED,
+                )?
+                .unwrap_or(defaults.max_queued),
+            })
         };
 
         let config = Config {
-            server_name: self
-                .server_name
-                .or(file.server_name)
-                .unwrap_or(defaults.server_name),
-            max_clients,
+            server_name,
+            max_clients: ranged(self.max_clients, file.max_clients, ranges::MAX_CLIENTS)?
+                .unwrap_or(defaults.max_clients),
             server_info: self
                 .server_info
                 .or(file.server_info)
                 .unwrap_or(defaults.server_info),
-            max_per_ip: self
-                .max_per_ip
-                .or(file.max_per_ip)
+            max_per_ip: ranged(self.max_per_ip, file.max_per_ip, ranges::MAX_PER_IP)?
                 .unwrap_or(defaults.max_per_ip),
             limit_loopback: self.limit_loopback || file.limit_loopback == Some(true),
             default_channel,
@@ -355,21 +434,25 @@ impl Args {
             history,
             flood,
             motd,
-            sendq_bytes: self.sendq.or(file.sendq).unwrap_or(defaults.sendq_bytes),
+            sendq_bytes: ranged(self.sendq, file.sendq, ranges::SENDQ)?
+                .unwrap_or(defaults.sendq_bytes),
             registration_timeout: seconds(
-                self.registration_timeout.or(file.registration_timeout),
+                self.registration_timeout,
+                file.registration_timeout,
                 defaults.registration_timeout,
-                "--registration-timeout",
+                ranges::REGISTRATION_TIMEOUT,
             )?,
             ping_interval: seconds(
-                self.ping_interval.or(file.ping_interval),
+                self.ping_interval,
+                file.ping_interval,
                 defaults.ping_interval,
-                "--ping-interval",
+                ranges::PING_INTERVAL,
             )?,
             ping_timeout: seconds(
-                self.ping_timeout.or(file.ping_timeout),
+                self.ping_timeout,
+                file.ping_timeout,
                 defaults.ping_timeout,
-                "--ping-timeout",
+                ranges::PING_TIMEOUT,
             )?,
             ..defaults
         };
@@ -378,114 +461,4 @@ impl Args {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings(args: &[&str]) -> Result<Settings, SettingsError> {
-        let mut argv = vec!["ciao-server"];
-        argv.extend_from_slice(args);
-        Args::try_parse_from(argv)
-            .expect("flags parse")
-            .into_settings()
-    }
-
-    #[test]
-    fn defaults() {
-        let s = settings(&[]).expect("settings");
-        assert_eq!(s.listen, ["0.0.0.0:6667".parse().expect("addr")]);
-        assert_eq!(s.config.default_channel.as_deref(), Some("#lobby"));
-        assert_eq!(s.config.max_clients, 10_000);
-        assert_eq!(s.config.lang, Lang::En);
-    }
-
-    #[test]
-    fn flags() {
-        let s = settings(&[
-            "--port",
-            "7000",
-            "--default-channel",
-            "",
-            "--lang",
-            "it",
-            "--oper",
-            "root:secret",
-        ])
-        .expect("settings");
-        assert_eq!(s.listen, ["0.0.0.0:7000".parse().expect("addr")]);
-        assert_eq!(s.config.default_channel, None);
-        assert_eq!(s.config.lang, Lang::It);
-        assert_eq!(s.config.opers[0].name, "root");
-    }
-
-    #[test]
-    fn history_flags() {
-        let s = settings(&[
-            "--data-dir",
-            "/tmp/x",
-            "--history-replay",
-            "7",
-            "--history-days",
-            "2",
-        ])
-        .expect("settings");
-        let history = s.config.history.expect("history on by default");
-        assert_eq!(history.dir, PathBuf::from("/tmp/x"));
-        assert_eq!(history.replay_lines, 7);
-        assert_eq!(
-            history.keep_for,
-            Some(std::time::Duration::from_secs(2 * 86_400))
-        );
-        let s = settings(&["--no-history"]).expect("settings");
-        assert!(s.config.history.is_none());
-    }
-
-    #[test]
-    fn flood_flags() {
-        let s = settings(&["--flood-burst", "5", "--flood-rate", "0.5"]).expect("settings");
-        let flood = s.config.flood.expect("on by default");
-        assert_eq!((flood.burst, flood.rate), (5, 0.5));
-        assert!(
-            settings(&["--flood", "off"])
-                .expect("settings")
-                .config
-                .flood
-                .is_none()
-        );
-        assert!(settings(&["--flood-rate", "0"]).is_err());
-        let s =
-            settings(&["--registration-timeout", "30", "--ping-interval", "90"]).expect("settings");
-        assert_eq!(
-            s.config.registration_timeout,
-            std::time::Duration::from_secs(30)
-        );
-        assert_eq!(s.config.ping_interval, std::time::Duration::from_secs(90));
-        assert!(settings(&["--ping-timeout", "0"]).is_err());
-        assert!(Args::try_parse_from(["ciao-server", "--flood", "maybe"]).is_err());
-    }
-
-    #[test]
-    fn file_is_overridden_by_flags() {
-        let dir = std::env::temp_dir().join(format!("ciao-cli-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("ciao.toml");
-        std::fs::write(
-            &path,
-            "server_name = \"file.name\"\nmax_clients = 5\noper = [\"a:b\"]\nlisten = [\"127.0.0.1:7001\"]\n",
-        )
-        .expect("write");
-        let path_str = path.to_str().expect("utf8 path");
-        let s = settings(&["--config", path_str, "--max-clients", "9"]).expect("settings");
-        assert_eq!(s.config.server_name, "file.name");
-        assert_eq!(s.config.max_clients, 9);
-        assert_eq!(s.config.opers.len(), 1);
-        assert_eq!(s.listen, ["127.0.0.1:7001".parse().expect("addr")]);
-        std::fs::remove_dir_all(&dir).ok();
-    }
-
-    #[test]
-    fn bad_values_are_clear_errors() {
-        assert!(settings(&["--default-channel", "lobby"]).is_err());
-        assert!(settings(&["--max-clients", "0"]).is_err());
-        assert!(Args::try_parse_from(["ciao-server", "--oper", "nopass"]).is_err());
-    }
-}
+mod tests;

@@ -26,6 +26,7 @@ use tokio_util::codec::Decoder;
 
 use crate::client::{Client, ClientId, Protocol};
 use crate::commands;
+use crate::foreign::{self, Foreign};
 use crate::hub::Hub;
 use crate::limits::Slot;
 use crate::liveness::{Limits, Liveness, Verdict};
@@ -211,10 +212,18 @@ impl Connection {
                     self.lag = Lag::None;
                     if self.mode == Mode::Undecided && now >= grace_end {
                         // Silence (or half a line) for the whole grace
-                        // period: a seed-style client waiting to be greeted.
-                        self.become_plain();
-                        if let Some(Frame::Line(line)) = self.codec.take_partial(&mut self.buf) {
-                            self.plain_line(&line);
+                        // period: a seed-style client waiting to be greeted
+                        // (unless the half line is another protocol's).
+                        let partial = self.codec.take_partial(&mut self.buf);
+                        if let Some(Frame::Line(line)) = &partial
+                            && let Some(kind) = foreign::sniff_line(line)
+                        {
+                            self.refuse_foreign(kind);
+                        } else {
+                            self.become_plain();
+                            if let Some(Frame::Line(line)) = partial {
+                                self.plain_line(&line);
+                            }
                         }
                     }
                     if now >= liveness.due() && !self.check_liveness(&mut liveness, now) {
@@ -242,6 +251,13 @@ impl Connection {
                         }
                         Ok(_) => {
                             liveness.heard(Instant::now());
+                            // A ClientHello has no newline and its sender
+                            // waits: it must not sit out the grace period
+                            // and be greeted as a plain client.
+                            if self.mode == Mode::Undecided && foreign::is_tls_start(&self.buf) {
+                                self.refuse_foreign(Foreign::Tls);
+                                return self.close_reason();
+                            }
                             if self.flooding() {
                                 self.hub.lock().disconnect(
                                     self.id,
@@ -514,6 +530,12 @@ impl Connection {
 
     fn frame(&mut self, frame: Frame) {
         if self.mode == Mode::Undecided {
+            if let Frame::Line(line) = &frame
+                && let Some(kind) = foreign::sniff_line(line)
+            {
+                self.refuse_foreign(kind);
+                return;
+            }
             self.mode = match &frame {
                 Frame::Line(line) if plain::is_irc_registration(&String::from_utf8_lossy(line)) => {
                     Mode::Irc
@@ -543,12 +565,42 @@ impl Connection {
         }
     }
 
+    /// Closes a connection from another protocol's client before anything
+    /// of it reaches anyone: it has no name, so nobody is told it left.
+    /// An HTTP client gets a 400 saying what this port is; the others
+    /// would not understand text.
+    fn refuse_foreign(&mut self, kind: Foreign) {
+        let peer = self.hub.lock().client(self.id).map(|client| client.ip);
+        tracing::info!(id = self.id, ?peer, "closing: {kind}, not a chat client");
+        let answer = match kind {
+            Foreign::Http => vec![Bytes::from_static(foreign::HTTP_RESPONSE)],
+            _ => Vec::new(),
+        };
+        self.outbox.close(
+            CloseReason::Closed(format!("Not a chat client ({kind})")),
+            &answer,
+        );
+    }
+
     fn become_plain(&mut self) {
         self.mode = Mode::Plain;
         plain::start(&mut self.hub.lock(), self.id);
     }
 
     fn plain_line(&mut self, line: &[u8]) {
+        // Greeted after the grace period, an SMTP client sends its EHLO
+        // now: until a name is chosen, another protocol's line still closes
+        // the connection (after that it is only text).
+        if let Some(kind) = foreign::sniff_line(line)
+            && !self
+                .hub
+                .lock()
+                .client(self.id)
+                .is_some_and(|c| c.registered)
+        {
+            self.refuse_foreign(kind);
+            return;
+        }
         // Plain clients may send anything; invalid UTF-8 becomes U+FFFD.
         let text = String::from_utf8_lossy(line);
         let (outcome, ticket, lag) = {

@@ -17,7 +17,15 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
-    let settings = ciao_server::cli::Args::parse().into_settings()?;
+    let settings = match ciao_server::cli::Args::parse().into_settings() {
+        Ok(settings) => settings,
+        Err(error) => {
+            // The message alone, as clap prints a bad flag (and with its
+            // exit status): a backtrace would bury it.
+            eprintln!("ciao-server: {error}");
+            std::process::exit(2);
+        }
+    };
     // Every client is a descriptor: take the soft limit up to the hard one.
     if let Ok(limit) = rlimit::increase_nofile_limit(u64::MAX) {
         tracing::debug!(limit, "open file limit");
