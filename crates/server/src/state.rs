@@ -680,7 +680,7 @@ impl State {
         let irc =
             Message::new("ERROR", [format!("Closing link: {}", lang.shutting_down())]).to_bytes();
         let plain = [
-            Bytes::from(format!("{}\r\n", lang.shutting_down())),
+            plain_line(lang.shutting_down()),
             Bytes::from_static(b"{quit}"),
         ];
         for client in self.clients.values() {
