@@ -21,6 +21,7 @@ pub mod limits;
 mod liveness;
 pub mod monitor;
 pub mod multiline;
+pub mod nicks;
 pub mod outbox;
 pub mod plain;
 mod printable;
