@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use ciao_proto::{CaseKey, Message};
+use ciao_proto::Message;
 use ciao_server::client::Client;
 use ciao_server::outbox::Outbox;
 use ciao_server::state::State;
@@ -26,7 +26,7 @@ fn channel_of(members: usize, server_time: bool) -> (State, u64, Vec<Arc<Outbox>
         let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
         let id = state.add_client(|id| Client::new(id, ip, outbox));
         let nick = format!("user{i}");
-        state.nicks.insert(CaseKey::new(&nick), id);
+        state.claim_nick(id, &nick).expect("distinct nicks");
         if let Some(client) = state.clients.get_mut(&id) {
             client.user = format!("~{nick}");
             client.set_nick(&nick);

@@ -12,11 +12,13 @@ use ciao_proto::{Message, Tag};
 use crate::caps::Cap;
 use crate::client::{Client, ClientId, Protocol};
 
-/// A plain-mode text line: CRLF-terminated, with any CR, LF or NUL inside
-/// dropped (plain users may send them; nobody may receive them).
+/// A plain-mode text line: CRLF-terminated, without control characters or
+/// IRC formatting codes (see [`printable`](crate::printable)). Every line
+/// to a plain client is built here, so nothing reaches a terminal
+/// unfiltered.
 pub fn plain_line(text: &str) -> Bytes {
     let mut line = String::with_capacity(text.len() + 2);
-    line.extend(text.chars().filter(|c| !matches!(c, '\r' | '\n' | '\0')));
+    crate::printable::push_printable(&mut line, text);
     line.push_str("\r\n");
     Bytes::from(line)
 }

@@ -5,11 +5,11 @@
 //! terminal user (`/names`, `/me`, `/msg`, `/help`); any other line,
 //! slashes included, is relayed as text, as the seed did.
 
-use ciao_proto::names::check_nick;
-use ciao_proto::{CaseKey, Message};
+use ciao_proto::Message;
 
 use crate::client::{ClientId, Protocol};
 use crate::commands::{self, registration};
+use crate::nicks::NickRefusal;
 use crate::state::State;
 
 /// What the connection should do after a plain line.
@@ -116,23 +116,21 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
         return;
     }
     let lang = state.config.lang;
-    if let Err(why) = check_nick(name) {
-        let text = lang.bad_name(&why.to_string());
+    if let Err(refusal) = state.claim_nick(id, name) {
+        let text = match refusal {
+            NickRefusal::Invalid(why) => lang.bad_name(&why.to_string()),
+            NickRefusal::InUse => lang.name_taken(name),
+            NickRefusal::TooSimilar => lang.name_too_similar(name),
+        };
         state.send_plain(id, &text);
         return;
     }
-    let key = CaseKey::new(name);
-    if state.nicks.contains_key(&key) {
-        state.send_plain(id, &lang.name_taken(name));
-        return;
-    }
-    state.nicks.insert(key, id);
     let Some(client) = state.clients.get_mut(&id) else {
         return;
     };
     client.user = name.chars().take(commands::USER_LEN).collect();
     client.realname = "plain-text client".to_owned();
-    client.set_nick(name);
+    client.update_mask();
     client.registered = true;
     state.note_registration(id);
     tracing::info!(id, nick = name, "registered (plain)");

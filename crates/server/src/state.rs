@@ -21,6 +21,7 @@ use crate::fanout::{Fanout, plain_line};
 use crate::history::{Change, Event, History, Job, Scope, Stored, conversation, replay};
 use crate::monitor::Monitors;
 use crate::multiline::OpenBatch;
+use crate::nicks::{NickRefusal, Nicks};
 use crate::outbox::CloseReason;
 use crate::read_markers::ReadMarkers;
 use crate::recent::RecentMessages;
@@ -36,8 +37,9 @@ pub const TEXT_LEN: usize = 390;
 pub struct State {
     pub config: Arc<Config>,
     pub clients: HashMap<ClientId, Client>,
-    /// Registered and pending nicks, folded, to their owner.
-    pub nicks: HashMap<CaseKey, ClientId>,
+    /// Registered and pending nicks and their look-alike skeletons;
+    /// changed only through `claim_nick` and `quit`.
+    nicks: Nicks,
     /// Channels by folded name, in order: LIST walks them in name order
     /// and can stop and resume anywhere.
     pub channels: BTreeMap<CaseKey, Channel>,
@@ -119,7 +121,7 @@ impl State {
         State {
             config,
             clients: HashMap::new(),
-            nicks: HashMap::new(),
+            nicks: Nicks::default(),
             channels: BTreeMap::new(),
             started_at: crate::clock::now_secs(),
             started_at_millis: crate::clock::now_millis(),
@@ -152,9 +154,23 @@ impl State {
     }
 
     pub fn find_nick(&self, nick: &str) -> Option<&Client> {
-        self.nicks
-            .get(&CaseKey::new(nick))
-            .and_then(|id| self.clients.get(id))
+        self.nicks.holder(nick).and_then(|id| self.clients.get(&id))
+    }
+
+    /// Gives client `id` the nick `wanted` (valid, free, and no look-alike
+    /// of another client's), releasing the one it had (WHOWAS keeps it):
+    /// the one place where nicks are taken.
+    pub fn claim_nick(&mut self, id: ClientId, wanted: &str) -> Result<(), NickRefusal> {
+        let Some(client) = self.clients.get_mut(&id) else {
+            return Ok(());
+        };
+        self.nicks.claim(id, Some(&client.nick), wanted)?;
+        // WHOWAS remembers the nick given up, as on quit.
+        if client.registered {
+            self.whowas.record(client);
+        }
+        client.set_nick(wanted);
+        Ok(())
     }
 
     pub fn channel(&self, name: &str) -> Option<&Channel> {
@@ -662,10 +678,7 @@ impl State {
                 channel.invited.remove(&id);
             }
         }
-        let key = CaseKey::new(&client.nick);
-        if self.nicks.get(&key) == Some(&id) {
-            self.nicks.remove(&key);
-        }
+        self.nicks.release(id, &client.nick);
         for channel_key in &client.channels {
             if let Some(channel) = self.channels.get_mut(channel_key) {
                 channel.members.remove(&id);
@@ -703,7 +716,7 @@ impl State {
         let irc =
             Message::new("ERROR", [format!("Closing link: {}", lang.shutting_down())]).to_bytes();
         let plain = [
-            Bytes::from(format!("{}\r\n", lang.shutting_down())),
+            plain_line(lang.shutting_down()),
             Bytes::from_static(b"{quit}"),
         ];
         for client in self.clients.values() {

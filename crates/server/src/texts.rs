@@ -80,6 +80,19 @@ impl Lang {
         }
     }
 
+    /// A name that looks like one in use (`bоb` with a Cyrillic `о`
+    /// beside `bob`): refused so nobody can pass for someone else.
+    pub fn name_too_similar(self, name: &str) -> String {
+        match self {
+            Lang::En => format!(
+                "The name {name} looks too much like a name already taken. Type another name!"
+            ),
+            Lang::It => format!(
+                "Il nome {name} somiglia troppo a un nome già in uso. Digita un altro nome!"
+            ),
+        }
+    }
+
     pub fn shutting_down(self) -> &'static str {
         match self {
             Lang::En => "The server is shutting down. Goodbye!",

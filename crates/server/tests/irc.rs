@@ -82,7 +82,7 @@ async fn taken_and_invalid_nicks() {
     other.send("NICK 9lives").await;
     assert_eq!(
         other.line().await,
-        ":test.server 432 * 9lives :Erroneous nickname"
+        ":test.server 432 * 9lives :Erroneous nickname: a name cannot start with a digit, '-', '#', '&', ':' or '$'"
     );
     other.send("NICK").await;
     assert_eq!(other.line().await, ":test.server 431 * :No nickname given");

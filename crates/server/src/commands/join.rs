@@ -1,6 +1,6 @@
 //! JOIN <channel>{,<channel>} [<key>{,<key>}] | JOIN 0
 
-use ciao_proto::names::is_channel_name;
+use ciao_proto::names::{ChannelNameError, check_channel_name};
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandResult, Ctx, part};
@@ -34,9 +34,18 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 }
 
 fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
-    if !is_channel_name(name) {
-        ctx.reply(Numeric::NoSuchChannel, [name, "No such channel"]);
-        return;
+    match check_channel_name(name) {
+        Ok(()) => {}
+        Err(ChannelNameError::NoPrefix) => {
+            ctx.reply(Numeric::NoSuchChannel, [name, "No such channel"]);
+            return;
+        }
+        // A name that looks like a channel but cannot be one: say why.
+        Err(why) => {
+            let text = format!("Invalid channel name: {why}");
+            ctx.reply(Numeric::NoSuchChannel, [name, text.as_str()]);
+            return;
+        }
     }
     let channel_key = CaseKey::new(name);
     let Some(client) = ctx.state.client(ctx.id) else {

@@ -1,10 +1,10 @@
 //! NICK <nickname>
 
-use ciao_proto::names::check_nick;
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx, registration};
 use crate::fanout::Fanout;
+use crate::nicks::NickRefusal;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(wanted) = message.param(0).filter(|n| !n.is_empty()) else {
@@ -19,24 +19,27 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     Ok(())
 }
 
+/// The reply to a nick that cannot be taken: 432 with the reason, or 433
+/// saying whether it is taken or only too similar to a nick in use.
+fn refused(wanted: &str, refusal: NickRefusal) -> CommandError {
+    match refusal {
+        NickRefusal::Invalid(why) => CommandError::numeric(
+            Numeric::ErroneusNickname,
+            [wanted.to_owned(), format!("Erroneous nickname: {why}")],
+        ),
+        NickRefusal::InUse => CommandError::numeric(
+            Numeric::NicknameInUse,
+            [wanted, "Nickname is already in use"],
+        ),
+        NickRefusal::TooSimilar => CommandError::numeric(
+            Numeric::NicknameInUse,
+            [wanted, "Nickname is too similar to one in use"],
+        ),
+    }
+}
+
 /// Validates, claims and announces a nick change.
 pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
-    if check_nick(wanted).is_err() {
-        return Err(CommandError::numeric(
-            Numeric::ErroneusNickname,
-            [wanted, "Erroneous nickname"],
-        ));
-    }
-    let key = CaseKey::new(wanted);
-    match ctx.state.nicks.get(&key) {
-        Some(owner) if *owner != ctx.id => {
-            return Err(CommandError::numeric(
-                Numeric::NicknameInUse,
-                [wanted, "Nickname is already in use"],
-            ));
-        }
-        _ => {}
-    }
     let Some(client) = ctx.state.clients.get(&ctx.id) else {
         return Ok(());
     };
@@ -45,16 +48,8 @@ pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
     }
     let (old_nick, old_mask, registered) =
         (client.nick.clone(), client.mask.clone(), client.registered);
-    if registered {
-        ctx.state.whowas.record(client);
-    }
-    let old_key = CaseKey::new(&old_nick);
-    if ctx.state.nicks.get(&old_key) == Some(&ctx.id) {
-        ctx.state.nicks.remove(&old_key);
-    }
-    ctx.state.nicks.insert(key, ctx.id);
-    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
-        client.set_nick(wanted);
+    if let Err(refusal) = ctx.state.claim_nick(ctx.id, wanted) {
+        return Err(refused(wanted, refusal));
     }
     if registered {
         let nick = Message::new("NICK", [wanted]).with_source(old_mask);
