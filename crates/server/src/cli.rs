@@ -106,6 +106,12 @@ pub struct Args {
     #[arg(long, env = "CIAO_HISTORY_DAYS", value_name = "DAYS")]
     pub history_days: Option<u64>,
 
+    /// Most bytes the history store may use; past it the oldest events
+    /// go. A number with an optional K, M, G or T (powers of 1024).
+    /// Default 1G; 0 for no budget, else at least 1M.
+    #[arg(long, env = "CIAO_HISTORY_MAX_BYTES", value_name = "BYTES", value_parser = parse_bytes)]
+    pub history_max_bytes: Option<u64>,
+
     /// File whose lines are the message of the day.
     #[arg(long, env = "CIAO_MOTD", value_name = "FILE")]
     pub motd: Option<PathBuf>,
@@ -165,6 +171,7 @@ pub struct FileConfig {
     pub history_replay: Option<usize>,
     pub history_keep: Option<usize>,
     pub history_days: Option<u64>,
+    pub history_max_bytes: Option<u64>,
     pub motd: Option<PathBuf>,
     pub sendq: Option<usize>,
     pub flood: Option<bool>,
@@ -197,6 +204,44 @@ fn parse_switch(text: &str) -> Result<bool, String> {
         "on" | "true" | "yes" => Ok(true),
         "off" | "false" | "no" => Ok(false),
         _ => Err(format!("expected on or off, got {text:?}")),
+    }
+}
+
+/// A size in bytes: digits with an optional K, M, G or T (binary, with
+/// or without a trailing `B` or `iB`).
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let unit = upper.trim_end_matches("IB").trim_end_matches('B');
+    let digits = unit.trim_end_matches(['K', 'M', 'G', 'T']);
+    let shift = match &unit[digits.len()..] {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("expected a size like 1048576, 512M or 1G, got {text:?}")),
+    };
+    let number: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a size like 1048576, 512M or 1G, got {text:?}"))?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// The smallest size budget: smaller would keep only a few thousand lines.
+const MIN_HISTORY_BYTES: u64 = 1 << 20;
+
+/// The size budget: the default, none (0), or at least the minimum.
+fn history_budget(value: Option<u64>) -> Result<Option<u64>, SettingsError> {
+    match value {
+        None => Ok(Some(crate::history::DEFAULT_MAX_BYTES)),
+        Some(0) => Ok(None),
+        Some(bytes) if bytes >= MIN_HISTORY_BYTES => Ok(Some(bytes)),
+        Some(bytes) => Err(SettingsError::Invalid(format!(
+            "--history-max-bytes {bytes} is too small: give 0 (no budget) or at least 1M"
+        ))),
     }
 }
 
@@ -307,6 +352,8 @@ impl Args {
                 .history_days
                 .or(file.history_days)
                 .map(|days| std::time::Duration::from_secs(days * 86_400));
+            history.max_bytes =
+                history_budget(self.history_max_bytes.or(file.history_max_bytes))?;
             Some(history)
         };
 
@@ -435,6 +482,21 @@ mod tests {
             history.keep_for,
             Some(std::time::Duration::from_secs(2 * 86_400))
         );
+        assert_eq!(
+            history.max_bytes,
+            Some(crate::history::DEFAULT_MAX_BYTES),
+            "a size budget by default"
+        );
+        let budget = |value: &str| {
+            settings(&["--data-dir", "/tmp/x", "--history-max-bytes", value])
+                .map(|s| s.config.history.expect("history").max_bytes)
+        };
+        assert_eq!(budget("0").expect("0"), None);
+        assert_eq!(budget("512M").expect("512M"), Some(512 << 20));
+        assert_eq!(budget("2GiB").expect("2GiB"), Some(2 << 30));
+        assert_eq!(budget("1048576").expect("bytes"), Some(1 << 20));
+        assert!(budget("1000").is_err(), "below the minimum");
+        assert!(parse_bytes("12X").is_err() && parse_bytes("M").is_err());
         let s = settings(&["--no-history"]).expect("settings");
         assert!(s.config.history.is_none());
     }

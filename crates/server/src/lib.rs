@@ -23,6 +23,7 @@ pub mod monitor;
 pub mod multiline;
 pub mod outbox;
 pub mod plain;
+pub mod presence;
 pub mod read_markers;
 pub mod recent;
 pub mod responses;
