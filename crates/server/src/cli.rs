@@ -219,7 +219,11 @@ fn parse_bytes(text: &str) -> Result<u64, String> {
         "M" => 20,
         "G" => 30,
         "T" => 40,
-        _ => return Err(format!("expected a size like 1048576, 512M or 1G, got {text:?}")),
+        _ => {
+            return Err(format!(
+                "expected a size like 1048576, 512M or 1G, got {text:?}"
+            ));
+        }
     };
     let number: u64 = digits
         .trim()
@@ -352,8 +356,7 @@ impl Args {
                 .history_days
                 .or(file.history_days)
                 .map(|days| std::time::Duration::from_secs(days * 86_400));
-            history.max_bytes =
-                history_budget(self.history_max_bytes.or(file.history_max_bytes))?;
+            history.max_bytes = history_budget(self.history_max_bytes.or(file.history_max_bytes))?;
             Some(history)
         };
 

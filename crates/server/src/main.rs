@@ -35,7 +35,6 @@ async fn main() -> anyhow::Result<()> {
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<ciao_server::history::HistoryError>())
         {
-            tracing::error!("{store_error}");
             eprintln!("error: {store_error}");
             std::process::exit(STORE_EXIT_CODE);
         }

@@ -96,7 +96,13 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     ctx.state
         .publish_redaction(conversation, msgid.to_owned(), move |state, stored| {
             let (msgid, sent) = unredacted;
-            if history::refused(state, stored, redactor_id, "REDACT", &[&refused_target, &msgid]) {
+            if history::refused(
+                state,
+                stored,
+                redactor_id,
+                "REDACT",
+                &[&refused_target, &msgid],
+            ) {
                 state.recent.remember(msgid, sent);
                 return;
             }

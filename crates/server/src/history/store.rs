@@ -469,7 +469,8 @@ fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
         "DELETE FROM events WHERE target = ?1
          AND (msgid = ?2 OR substr(msgid, 1, length(?2) + 1) = ?2 || '/')",
     )?;
-    let mut forget = tx.prepare_cached("DELETE FROM read_markers WHERE nick = ?1 AND target = ?2")?;
+    let mut forget =
+        tx.prepare_cached("DELETE FROM read_markers WHERE nick = ?1 AND target = ?2")?;
     for change in changes {
         match change {
             Change::ReadMarker(marker) => {

@@ -109,7 +109,11 @@ fn prune(store: &mut Store, retention: Retention) {
 fn trim(store: &mut Store, max_bytes: u64) {
     match budget::enforce(store, max_bytes) {
         Ok(0) => {}
-        Ok(deleted) => tracing::info!(deleted, max_bytes, "history: the size budget removed the oldest events"),
+        Ok(deleted) => tracing::info!(
+            deleted,
+            max_bytes,
+            "history: the size budget removed the oldest events"
+        ),
         Err(error) => tracing::warn!(%error, "history: the size budget could not be enforced"),
     }
 }
