@@ -247,18 +247,18 @@ fn exit_of(dir: &Path, extra: &[&str]) -> (Option<i32>, String) {
     (status.code(), log)
 }
 
-/// A store with one stored line, written and closed.
-fn a_store(dir: &Path) {
+/// A store with `rows` stored lines, written and closed.
+fn a_store(dir: &Path, rows: u64) {
     let mut store = Store::open(dir).expect("open");
-    let event = ciao_server::history::Event {
-        msgid: "m1".to_owned(),
-        time: 1,
-        target: "#lobby".to_owned(),
-        line: ":a!u@h PRIVMSG #lobby :hi".to_owned(),
-    };
-    store
-        .insert_jobs([std::slice::from_ref(&event)])
-        .expect("insert");
+    let events: Vec<_> = (0..rows)
+        .map(|n| ciao_server::history::Event {
+            msgid: format!("m{n}"),
+            time: n,
+            target: "#lobby".to_owned(),
+            line: format!(":a!u@h PRIVMSG #lobby :line {n} of a store"),
+        })
+        .collect();
+    store.insert_jobs([events.as_slice()]).expect("insert");
 }
 
 /// `--no-history` on the same directory starts (and is stopped here).
@@ -277,7 +277,7 @@ fn a_read_only_store_stops_the_start() {
     let Some(tmpfs) = Tmpfs::mount("4m") else {
         return;
     };
-    a_store(tmpfs.path());
+    a_store(tmpfs.path(), 1);
     tmpfs.remount_read_only();
     let (code, log) = exit_of(tmpfs.path(), &[]);
     assert_eq!(code, Some(STORE_EXIT_CODE), "{log}");
@@ -290,6 +290,23 @@ fn a_read_only_store_stops_the_start() {
 
 #[test]
 fn a_damaged_store_stops_the_start() {
+    // A real store with a page damaged in the middle: it opens, and only
+    // `quick_check` finds the damage.
+    let dir = tempfile::tempdir().expect("tempdir");
+    a_store(dir.path(), 3000);
+    let path = dir.path().join("history.sqlite3");
+    let mut bytes = std::fs::read(&path).expect("read");
+    assert!(bytes.len() > 8 * 4096, "a store of several pages");
+    // The cell pointers of a page in the middle point out of the page.
+    let page = bytes.len() / 4096 / 2 * 4096;
+    bytes[page + 8..page + 200].fill(0x55);
+    std::fs::write(&path, bytes).expect("write");
+    let (code, log) = exit_of(dir.path(), &[]);
+    assert_eq!(code, Some(STORE_EXIT_CODE), "{log}");
+    assert!(log.contains("is damaged or not a ciao store"), "{log}");
+    starts_without_history(dir.path());
+
+    // A file that is not a database at all.
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         dir.path().join("history.sqlite3"),
@@ -305,7 +322,7 @@ fn a_damaged_store_stops_the_start() {
 #[test]
 fn a_store_from_a_newer_ciao_stops_the_start() {
     let dir = tempfile::tempdir().expect("tempdir");
-    a_store(dir.path());
+    a_store(dir.path(), 1);
     let db = rusqlite::Connection::open(dir.path().join("history.sqlite3")).expect("open");
     db.pragma_update(None, "user_version", 99).expect("version");
     drop(db);

@@ -89,7 +89,9 @@ pub fn prepare(db: &mut Connection, path: &Path) -> Result<(), OpenError> {
         .pragma_query_value(None, "quick_check", |row| row.get(0))
         .map_err(|error| corrupt(error.to_string()))?;
     if quick_check != "ok" {
-        return Err(corrupt(quick_check));
+        // Its first findings, on one line: enough to tell what is wrong.
+        let findings: Vec<&str> = quick_check.lines().take(3).collect();
+        return Err(corrupt(findings.join("; ")));
     }
     let version: usize = db
         .pragma_query_value(None, "user_version", |row| row.get(0))
