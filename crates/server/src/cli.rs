@@ -135,6 +135,12 @@ pub struct Args {
     )]
     pub history_days: Option<i128>,
 
+    /// Most bytes the history store may use; past it the oldest events
+    /// go. A number with an optional K, M, G or T (powers of 1024).
+    /// Default 1G; 0 for no budget, else at least 1M.
+    #[arg(long, env = "CIAO_HISTORY_MAX_BYTES", value_name = "BYTES", value_parser = parse_bytes)]
+    pub history_max_bytes: Option<u64>,
+
     /// File whose lines are the message of the day.
     #[arg(long, env = "CIAO_MOTD", value_name = "FILE")]
     pub motd: Option<PathBuf>,
@@ -225,6 +231,7 @@ pub struct FileConfig {
     pub history_replay: Option<i64>,
     pub history_keep: Option<i64>,
     pub history_days: Option<i64>,
+    pub history_max_bytes: Option<u64>,
     pub motd: Option<PathBuf>,
     pub sendq: Option<i64>,
     pub flood: Option<bool>,
@@ -264,6 +271,48 @@ fn parse_switch(text: &str) -> Result<bool, String> {
         "on" | "true" | "yes" => Ok(true),
         "off" | "false" | "no" => Ok(false),
         _ => Err(format!("expected on or off, got {text:?}")),
+    }
+}
+
+/// A size in bytes: digits with an optional K, M, G or T (binary, with
+/// or without a trailing `B` or `iB`).
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let unit = upper.trim_end_matches("IB").trim_end_matches('B');
+    let digits = unit.trim_end_matches(['K', 'M', 'G', 'T']);
+    let shift = match &unit[digits.len()..] {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => {
+            return Err(format!(
+                "expected a size like 1048576, 512M or 1G, got {text:?}"
+            ));
+        }
+    };
+    let number: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a size like 1048576, 512M or 1G, got {text:?}"))?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// The smallest size budget: smaller would keep only a few thousand lines.
+const MIN_HISTORY_BYTES: u64 = 1 << 20;
+
+/// The size budget: the default, none (0), or at least the minimum.
+fn history_budget(value: Option<u64>) -> Result<Option<u64>, SettingsError> {
+    match value {
+        None => Ok(Some(crate::history::DEFAULT_MAX_BYTES)),
+        Some(0) => Ok(None),
+        Some(bytes) if bytes >= MIN_HISTORY_BYTES => Ok(Some(bytes)),
+        Some(bytes) => Err(SettingsError::Invalid(format!(
+            "--history-max-bytes {bytes} is too small: give 0 (no budget) or at least 1M"
+        ))),
     }
 }
 
@@ -393,6 +442,7 @@ impl Args {
             history.keep_for =
                 ranged::<u64>(self.history_days, file.history_days, ranges::HISTORY_DAYS)?
                     .map(|days| Duration::from_secs(days * 86_400));
+            history.max_bytes = history_budget(self.history_max_bytes.or(file.history_max_bytes))?;
             Some(history)
         };
 

@@ -10,6 +10,7 @@ use crate::caps::Caps;
 use crate::flood::Bucket;
 use crate::limits::Slot;
 use crate::outbox::Outbox;
+use crate::presence::PresenceBudget;
 
 /// A connection's id, unique for the life of the server.
 pub type ClientId = u64;
@@ -69,6 +70,9 @@ pub struct Client {
     pub slot: Option<Slot>,
     /// Flood control's token bucket.
     pub flood: Bucket,
+    /// How many of its joins, parts, quits and nick changes the history
+    /// still stores (a churning client's are only sent).
+    pub presence: PresenceBudget,
 }
 
 impl Client {
@@ -104,6 +108,7 @@ impl Client {
             last_spoke: Instant::now(),
             slot: None,
             flood: Bucket::default(),
+            presence: PresenceBudget::default(),
         }
     }
 

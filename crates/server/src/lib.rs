@@ -28,6 +28,7 @@ pub mod multiline;
 pub mod nicks;
 pub mod outbox;
 pub mod plain;
+pub mod presence;
 mod printable;
 pub mod ranges;
 pub mod read_markers;

@@ -36,9 +36,24 @@ async fn main() -> anyhow::Result<()> {
         listeners
             .push(ciao_server::bind(*addr).with_context(|| format!("cannot listen on {addr}"))?);
     }
-    ciao_server::run(settings.config, listeners, shutdown).await?;
+    if let Err(error) = ciao_server::run(settings.config, listeners, shutdown).await {
+        // A store that cannot be used is the operator's to fix, and
+        // scripts may tell it from other failures by its exit code.
+        if let Some(store_error) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<ciao_server::history::HistoryError>())
+        {
+            eprintln!("error: {store_error}");
+            std::process::exit(STORE_EXIT_CODE);
+        }
+        return Err(error.into());
+    }
     Ok(())
 }
+
+/// The exit code of a history store that cannot be used (read-only,
+/// damaged, from a newer ciao); other failures exit with 1.
+const STORE_EXIT_CODE: i32 = 3;
 
 /// Completes on SIGINT (Ctrl+C) or SIGTERM. The handlers are installed
 /// here, before any socket is bound, so a signal that arrives as soon as

@@ -523,7 +523,7 @@ impl State {
         self.send_names(id, &key);
         self.replay_on_join(id, channel_name);
         // After the replay, which must not show the joiner its own join.
-        self.record_event([key.as_str()], &stored_join);
+        self.record_presence(id, [key.as_str()], &stored_join);
     }
 
     /// Sends a channel's recent history to a client that just joined it
@@ -663,7 +663,7 @@ impl State {
             let channels: Vec<CaseKey> = client.channels.clone();
             let mut fanout = Fanout::new(quit.clone(), Some(self.config.lang.left(&client.nick)));
             self.fanout_neighbours(id, &mut fanout, false, None);
-            self.record_event(channels.iter().map(CaseKey::as_str), &quit);
+            self.record_presence(id, channels.iter().map(CaseKey::as_str), &quit);
         }
         let Some(client) = self.clients.remove(&id) else {
             return;
@@ -941,6 +941,30 @@ impl State {
             // Not `publish`: the event went out already, so a labeled
             // command need not wait for it.
             self.submit(events, Vec::new(), |_, _| {});
+        }
+    }
+
+    /// Stores `id`'s own join, part, quit or nick change as
+    /// [`record_event`](Self::record_event) does, while its presence
+    /// budget lasts (see `presence.rs`).
+    pub fn record_presence<'a>(
+        &mut self,
+        id: ClientId,
+        channels: impl IntoIterator<Item = &'a str>,
+        message: &Message,
+    ) {
+        if self.history.is_none() {
+            return;
+        }
+        let channels: Vec<&str> = channels.into_iter().collect();
+        let now_ms = self.clock_ms();
+        let Some(client) = self.clients.get_mut(&id) else {
+            return;
+        };
+        if client.presence.take(channels.len(), now_ms) {
+            self.record_event(channels, message);
+        } else {
+            tracing::debug!(nick = %client.nick, "history: not storing the events of a churning client");
         }
     }
 

@@ -100,6 +100,17 @@ impl Lang {
         }
     }
 
+    /// A message refused because the history store cannot keep it (a
+    /// full disk): nobody got it.
+    pub fn not_stored(self) -> &'static str {
+        match self {
+            Lang::En => "Message not sent: the server cannot store it right now. Try again later.",
+            Lang::It => {
+                "Messaggio non inviato: il server ora non riesce a salvarlo. Riprova più tardi."
+            }
+        }
+    }
+
     pub fn too_many_from_address(self, max: usize) -> String {
         match self {
             Lang::En => format!("Too many connections from your address (the limit is {max})"),

@@ -56,6 +56,21 @@ fn history_flags() {
         history.keep_for,
         Some(std::time::Duration::from_secs(2 * 86_400))
     );
+    assert_eq!(
+        history.max_bytes,
+        Some(crate::history::DEFAULT_MAX_BYTES),
+        "a size budget by default"
+    );
+    let budget = |value: &str| {
+        settings(&["--data-dir", "/tmp/x", "--history-max-bytes", value])
+            .map(|s| s.config.history.expect("history").max_bytes)
+    };
+    assert_eq!(budget("0").expect("0"), None);
+    assert_eq!(budget("512M").expect("512M"), Some(512 << 20));
+    assert_eq!(budget("2GiB").expect("2GiB"), Some(2 << 30));
+    assert_eq!(budget("1048576").expect("bytes"), Some(1 << 20));
+    assert!(budget("1000").is_err(), "below the minimum");
+    assert!(parse_bytes("12X").is_err() && parse_bytes("M").is_err());
     let s = settings(&["--no-history"]).expect("settings");
     assert!(s.config.history.is_none());
 }

@@ -196,7 +196,13 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     );
     let sender_id = ctx.id;
     let key = CaseKey::new(target);
+    // Refused as the other multiline failures are: `FAIL BATCH …`, the
+    // batch being what the client sent.
+    let refused_target = target.to_owned();
     ctx.state.publish(events, move |state, stored| {
+        if history::refused(state, stored, sender_id, "BATCH", &[&refused_target]) {
+            return;
+        }
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
         let recipients: Vec<&Client> = match recipient {
             Some(id) => state.client(id).into_iter().collect(),

@@ -64,7 +64,7 @@ pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
             .map(|c| c.channels.clone())
             .unwrap_or_default();
         ctx.state
-            .record_event(channels.iter().map(CaseKey::as_str), &nick);
+            .record_presence(ctx.id, channels.iter().map(CaseKey::as_str), &nick);
         // MONITOR: a change of case only is no news.
         if CaseKey::new(&old_nick) != CaseKey::new(wanted) {
             ctx.state.tell_watchers_offline(&old_nick);

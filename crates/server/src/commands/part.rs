@@ -43,6 +43,6 @@ pub fn leave(ctx: &mut Ctx<'_>, key: &CaseKey, reason: &str) {
     let mut fanout =
         Fanout::new(part.clone(), Some(ctx.state.config.lang.left(&nick))).skip_plain(ctx.id);
     ctx.state.fanout_channel(key, &mut fanout, None);
-    ctx.state.record_event([key.as_str()], &part);
+    ctx.state.record_presence(ctx.id, [key.as_str()], &part);
     ctx.state.remove_member(ctx.id, key);
 }

@@ -265,10 +265,15 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         store: !status_only,
         recipient: None,
     };
+    let refusal = (delivery.verb.to_owned(), delivery.target.to_owned());
     let (events, mut fanout) = stamp(ctx.state, ctx.id, delivery, message, plain, place);
     let skip = (!echo).then_some(ctx.id);
     let sender_id = ctx.id;
     ctx.state.publish(events, move |state, stored| {
+        let (verb, target) = refusal;
+        if history::refused(state, stored, sender_id, &verb, &[&target]) {
+            return;
+        }
         state.fanout_channel_released(&key, &mut fanout, skip, stored, min_rank);
         // The sender's echo, when the message went to a rank it lacks.
         if echo
@@ -299,9 +304,14 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         recipient: Some(recipient_id),
     };
     let verb = delivery.verb;
+    let refusal = (verb.to_owned(), delivery.target.to_owned());
     let sender_id = ctx.id;
     let (events, mut fanout) = stamp(ctx.state, sender_id, delivery, message, plain, place);
-    ctx.state.publish(events, move |state, _| {
+    ctx.state.publish(events, move |state, stored| {
+        let (verb, target) = refusal;
+        if history::refused(state, stored, sender_id, &verb, &[&target]) {
+            return;
+        }
         if let Some(recipient) = state.client(recipient_id)
             && let Some(line) = fanout.bytes_for(recipient)
         {

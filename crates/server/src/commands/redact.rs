@@ -85,13 +85,27 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // to oneself has one).
     let mut parties: Vec<ClientId> = sent.parties.into_iter().flatten().collect();
     parties.dedup();
+    // Kept aside: a redaction the store could not make may be retried.
+    let unredacted = (msgid.to_owned(), sent.clone());
     ctx.state.recent.forget(msgid);
     let mut params = vec![target.to_owned(), msgid.to_owned()];
     params.extend(reason.map(str::to_owned));
     let redact = Message::new("REDACT", params).with_source(redactor_mask);
     let mut fanout = Fanout::new(redact, None);
+    let (redactor_id, refused_target) = (ctx.id, target.to_owned());
     ctx.state
-        .publish_redaction(conversation, msgid.to_owned(), move |state, _| {
+        .publish_redaction(conversation, msgid.to_owned(), move |state, stored| {
+            let (msgid, sent) = unredacted;
+            if history::refused(
+                state,
+                stored,
+                redactor_id,
+                "REDACT",
+                &[&refused_target, &msgid],
+            ) {
+                state.recent.remember(msgid, sent);
+                return;
+            }
             let recipients: Vec<&Client> = match &channel {
                 Some(key) => state.members(key, u64::MAX, Rank::Member).collect(),
                 None => parties.iter().filter_map(|id| state.client(*id)).collect(),

@@ -9,8 +9,12 @@
 //! in order, under one hub lock. So nothing reaches a socket before it is
 //! on disk, and many messages share one commit.
 
+mod budget;
+mod health;
+mod refusal;
 mod release;
 pub mod replay;
+mod schema;
 pub mod store;
 mod writer;
 
@@ -24,6 +28,8 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::Notify;
 
+pub use refusal::refused;
+pub use schema::OpenError;
 pub use store::{Anchor, Change, Event, ReadMarker, Scope, Store};
 
 use crate::state::State;
@@ -36,12 +42,16 @@ pub type Release = Box<dyn for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send
 /// What a release learns about its job.
 #[derive(Debug, Clone, Copy)]
 pub struct Stored<'a> {
+    /// The store, for releases that read (replay, CHATHISTORY).
     pub store: &'a Store,
     /// The job's place in submission order (from 1).
     pub ticket: u64,
     /// The last row stored before this job's events: a read in a release
     /// sees the history as it was when the job was submitted.
     pub horizon: i64,
+    /// Whether the job's events and changes were committed. A message
+    /// that was not is refused, never delivered (see [`refused`]).
+    pub committed: bool,
 }
 
 /// Work for the writer: events to store and other changes (read
@@ -69,7 +79,9 @@ pub enum HistoryError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot open the history store in {dir}: {source}")]
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("cannot read the history store in {dir}: {source}")]
     Store {
         dir: PathBuf,
         source: rusqlite::Error,
@@ -89,7 +101,14 @@ pub struct HistoryConfig {
     pub keep_per_target: Option<usize>,
     /// Oldest events kept (`None`: forever).
     pub keep_for: Option<Duration>,
+    /// Most bytes the store may use before the oldest events go
+    /// (`None`: no budget).
+    pub max_bytes: Option<u64>,
 }
+
+/// The default size budget: a store of this size holds millions of lines
+/// and fits any disk the server runs on.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 
 impl HistoryConfig {
     pub fn new(dir: PathBuf) -> Self {
@@ -98,6 +117,7 @@ impl HistoryConfig {
             replay_lines: 50,
             keep_per_target: None,
             keep_for: None,
+            max_bytes: Some(DEFAULT_MAX_BYTES),
         }
     }
 }
@@ -160,10 +180,7 @@ impl History {
             dir: config.dir.clone(),
             source,
         })?;
-        let store = Store::open(&config.dir).map_err(|source| HistoryError::Store {
-            dir: config.dir.clone(),
-            source,
-        })?;
+        let store = Store::open(&config.dir)?;
         let reader = Store::open_reader(&config.dir).map_err(|source| HistoryError::Store {
             dir: config.dir.clone(),
             source,
@@ -177,6 +194,7 @@ impl History {
         let retention = writer::Retention {
             keep_per_target: config.keep_per_target,
             keep_for: config.keep_for,
+            max_bytes: config.max_bytes,
         };
         let writer = std::thread::Builder::new()
             .name("ciao-history".into())

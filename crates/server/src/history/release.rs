@@ -8,14 +8,24 @@ use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::health::Transition;
 use super::{Job, Released, Store, Stored};
+use crate::client::Protocol;
 use crate::state::State;
 
-/// Jobs the writer has stored, with each one's horizon.
+/// A batch of jobs the writer is done with, with each one's horizon.
 #[derive(Debug)]
 pub struct Committed {
+    /// The jobs, in submission order.
     pub jobs: Vec<Job>,
+    /// Each job's horizon (see `Stored::horizon`).
     pub horizons: Vec<i64>,
+    /// Whether the batch's transaction committed: releases of messages
+    /// that were not stored refuse them instead of delivering them.
+    pub committed: bool,
+    /// The store started failing or recovered with this batch: the
+    /// operators online are told.
+    pub transition: Option<Transition>,
 }
 
 /// Releases batches until the writer is gone. `store` is a read
@@ -42,12 +52,16 @@ pub async fn run(
 /// recipients are woken once, when the lock is released.
 fn release(state: &Mutex<State>, batch: Committed, store: &Store, ticket: &mut u64) {
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(transition) = &batch.transition {
+        tell_operators(&state, transition);
+    }
     for (job, horizon) in batch.jobs.into_iter().zip(batch.horizons) {
         *ticket += 1;
         let stored = Stored {
             store,
             ticket: *ticket,
             horizon,
+            committed: batch.committed,
         };
         // A bug in one release must not stop every later message (and
         // every client waiting on one).
@@ -58,5 +72,23 @@ fn release(state: &Mutex<State>, batch: Committed, store: &Store, ticket: &mut u
             tracing::error!(ticket = *ticket, "history: a release panicked");
         }
         state.set_releasing(None);
+    }
+}
+
+/// A server NOTICE to every IRC operator online.
+fn tell_operators(state: &State, transition: &Transition) {
+    let text = match transition {
+        Transition::Failing(error) => format!(
+            "*** History store failing ({error}): messages are refused until it can store them again"
+        ),
+        Transition::Recovered => {
+            "*** History store recovered: messages are stored and delivered again".to_owned()
+        }
+    };
+    for client in state.clients.values() {
+        if client.oper && client.protocol == Protocol::Irc {
+            let notice = state.server_message("NOTICE", [client.nick.as_str(), text.as_str()]);
+            state.deliver_aside(client, notice.to_bytes());
+        }
     }
 }

@@ -8,34 +8,9 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
-/// Schema migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
-        msgid TEXT NOT NULL UNIQUE,
-        time INTEGER NOT NULL,
-        target TEXT NOT NULL,
-        line TEXT NOT NULL
-    );
-    CREATE INDEX events_by_target ON events (target, id);
-    CREATE INDEX events_by_target_time ON events (target, time);",
-    // 2: the verb of each line, so that clients without event-playback
-    // get LIMIT messages rather than LIMIT rows of joins and parts.
-    "ALTER TABLE events ADD COLUMN kind TEXT NOT NULL DEFAULT '';
-    UPDATE events SET kind = substr(
-        substr(line, instr(line, ' ') + 1), 1,
-        instr(substr(line, instr(line, ' ') + 1) || ' ', ' ') - 1
-    );",
-    // 3: read markers (draft/read-marker), one per nick and conversation.
-    "CREATE TABLE read_markers (
-        nick TEXT NOT NULL,
-        target TEXT NOT NULL,
-        time INTEGER NOT NULL,
-        PRIMARY KEY (nick, target)
-    ) WITHOUT ROWID;",
-];
+use super::schema::{self, OpenError};
 
 /// A change to the store other than a new line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,23 +93,13 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) `dir/history.sqlite3` and brings its
+    /// Opens (creating if needed) `dir/history.sqlite3` for writing,
+    /// checks it (writable, intact, not from a newer ciao) and brings its
     /// schema up to date.
-    pub fn open(dir: &Path) -> rusqlite::Result<Self> {
-        let mut db = Connection::open(dir.join("history.sqlite3"))?;
-        // WAL: readers never block the writer, and a commit is one
-        // append. synchronous=NORMAL keeps every commit across a crash of
-        // the process (kill -9); only a power cut can lose the last ones.
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        db.pragma_update(None, "synchronous", "NORMAL")?;
-        db.busy_timeout(std::time::Duration::from_secs(5))?;
-        let version: usize = db.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        let tx = db.transaction()?;
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", index + 1)?;
-        }
-        tx.commit()?;
+    pub fn open(dir: &Path) -> Result<Self, OpenError> {
+        let path = dir.join("history.sqlite3");
+        let mut db = Connection::open(&path).map_err(|error| schema::writable_or(&path, error))?;
+        schema::prepare(&mut db, &path)?;
         Ok(Store { db })
     }
 
@@ -149,73 +114,34 @@ impl Store {
         Ok(Store { db })
     }
 
-    /// Stores every job's events in one transaction; returns, per job,
-    /// the last row stored before its own events (its horizon).
+    /// Stores every job's events, then `changes` (read markers and
+    /// redactions, after the lines they may refer to), in one
+    /// transaction: a batch is stored whole or not at all. Returns, per
+    /// job, the last row stored before its own events (its horizon).
+    pub fn commit<'a>(
+        &mut self,
+        jobs: impl IntoIterator<Item = &'a [Event]>,
+        changes: &[Change],
+    ) -> rusqlite::Result<Vec<i64>> {
+        let tx = self.db.transaction()?;
+        let horizons = insert(&tx, jobs)?;
+        apply(&tx, changes)?;
+        tx.commit()?;
+        Ok(horizons)
+    }
+
+    /// Stores every job's events in one transaction; see [`commit`](Self::commit).
     pub fn insert_jobs<'a>(
         &mut self,
         jobs: impl IntoIterator<Item = &'a [Event]>,
     ) -> rusqlite::Result<Vec<i64>> {
-        let tx = self.db.transaction()?;
-        let mut horizons = Vec::new();
-        {
-            let mut last: i64 = tx
-                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
-                .query_row([], |row| row.get(0))?;
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO events (msgid, time, target, line, kind)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for events in jobs {
-                horizons.push(last);
-                for event in events {
-                    if insert.execute(params![
-                        event.msgid,
-                        event.time as i64,
-                        event.target,
-                        event.line,
-                        verb(&event.line)
-                    ])? > 0
-                    {
-                        last = tx.last_insert_rowid();
-                    }
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(horizons)
+        self.commit(jobs, &[])
     }
 
     /// Applies changes in one transaction: read markers keep the later
     /// time where one exists; redacted messages are deleted.
     pub fn apply_changes(&mut self, changes: &[Change]) -> rusqlite::Result<()> {
-        let tx = self.db.transaction()?;
-        {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO read_markers (nick, target, time) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (nick, target) DO UPDATE SET time = MAX(time, excluded.time)",
-            )?;
-            // A multiline message's later lines are `msgid/n`.
-            let mut delete = tx.prepare_cached(
-                "DELETE FROM events WHERE target = ?1
-                 AND (msgid = ?2 OR substr(msgid, 1, length(?2) + 1) = ?2 || '/')",
-            )?;
-            let mut forget =
-                tx.prepare_cached("DELETE FROM read_markers WHERE nick = ?1 AND target = ?2")?;
-            for change in changes {
-                match change {
-                    Change::ReadMarker(marker) => {
-                        upsert.execute(params![marker.nick, marker.target, marker.time as i64])?;
-                    }
-                    Change::ForgetReadMarker { nick, target } => {
-                        forget.execute(params![nick, target])?;
-                    }
-                    Change::Redaction { target, msgid } => {
-                        delete.execute(params![target, msgid])?;
-                    }
-                }
-            }
-        }
-        tx.commit()
+        self.commit([], changes).map(drop)
     }
 
     /// Every stored read marker (loaded once, at start).
@@ -452,6 +378,26 @@ impl Store {
         Ok(deleted)
     }
 
+    /// Bytes of the database file in use (pages not on the free list):
+    /// two reads of the header, so cheap enough to ask after every batch.
+    pub fn used_bytes(&self) -> rusqlite::Result<u64> {
+        let pragma = |name| {
+            self.db
+                .pragma_query_value(None, name, |row| row.get::<_, i64>(0))
+        };
+        let used_pages = pragma("page_count")? - pragma("freelist_count")?;
+        Ok(used_pages.max(0) as u64 * pragma("page_size")?.max(0) as u64)
+    }
+
+    /// Deletes the `rows` oldest events (any conversation); returns how
+    /// many went.
+    pub fn delete_oldest(&mut self, rows: usize) -> rusqlite::Result<usize> {
+        self.db.execute(
+            "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)",
+            params![rows as i64],
+        )
+    }
+
     /// The position of an anchor in `target`, for telling directions.
     fn position(&self, target: &str, anchor: Anchor) -> rusqlite::Result<i64> {
         match anchor {
@@ -475,6 +421,70 @@ impl Store {
         })?;
         rows.collect()
     }
+}
+
+/// Inserts every job's events; returns each job's horizon.
+fn insert<'a>(
+    tx: &Transaction<'_>,
+    jobs: impl IntoIterator<Item = &'a [Event]>,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut horizons = Vec::new();
+    let mut last: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
+        .query_row([], |row| row.get(0))?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO events (msgid, time, target, line, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for events in jobs {
+        horizons.push(last);
+        for event in events {
+            if insert.execute(params![
+                event.msgid,
+                event.time as i64,
+                event.target,
+                event.line,
+                verb(&event.line)
+            ])? > 0
+            {
+                last = tx.last_insert_rowid();
+            }
+        }
+    }
+    Ok(horizons)
+}
+
+/// Read markers keep the later time where one exists; redacted messages
+/// are deleted.
+fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO read_markers (nick, target, time) VALUES (?1, ?2, ?3)
+         ON CONFLICT (nick, target) DO UPDATE SET time = MAX(time, excluded.time)",
+    )?;
+    // A multiline message's later lines are `msgid/n`.
+    let mut delete = tx.prepare_cached(
+        "DELETE FROM events WHERE target = ?1
+         AND (msgid = ?2 OR substr(msgid, 1, length(?2) + 1) = ?2 || '/')",
+    )?;
+    let mut forget =
+        tx.prepare_cached("DELETE FROM read_markers WHERE nick = ?1 AND target = ?2")?;
+    for change in changes {
+        match change {
+            Change::ReadMarker(marker) => {
+                upsert.execute(params![marker.nick, marker.target, marker.time as i64])?;
+            }
+            Change::ForgetReadMarker { nick, target } => {
+                forget.execute(params![nick, target])?;
+            }
+            Change::Redaction { target, msgid } => {
+                delete.execute(params![target, msgid])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The verb of a stored line (`:source VERB …`).

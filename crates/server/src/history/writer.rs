@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::health::Health;
 use super::release::Committed;
-use super::{Job, Store};
+use super::{Job, Store, budget};
 
 /// Most jobs in one transaction: bounds how long the first of them waits.
 const MAX_BATCH: usize = 4096;
@@ -19,17 +20,26 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// What retention keeps.
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
+    /// Most events kept per conversation.
     pub keep_per_target: Option<usize>,
+    /// Oldest events kept.
     pub keep_for: Option<Duration>,
+    /// Most bytes the store may use: checked after every batch, which
+    /// adds at most `MAX_BATCH` lines between checks.
+    pub max_bytes: Option<u64>,
 }
 
 pub fn run(
     mut store: Store,
     queue: Receiver<Job>,
-    committed: UnboundedSender<Committed>,
+    released: UnboundedSender<Committed>,
     retention: Retention,
 ) {
+    let mut health = Health::default();
     prune(&mut store, retention);
+    if let Some(max_bytes) = retention.max_bytes {
+        trim(&mut store, max_bytes);
+    }
     let mut last_prune = Instant::now();
     loop {
         if last_prune.elapsed() >= PRUNE_EVERY {
@@ -48,27 +58,35 @@ pub fn run(
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let horizons = match store.insert_jobs(jobs.iter().map(|job| job.events.as_slice())) {
-            Ok(horizons) => horizons,
-            Err(error) => {
-                // Keep the chat going (a full disk must not silence
-                // everyone), and say so loudly.
-                tracing::error!(%error, jobs = jobs.len(), "history: could not store events");
-                vec![store.last_row().unwrap_or(i64::MAX); jobs.len()]
-            }
-        };
-        // Read markers and redactions, after the lines they may refer to.
+        let events = jobs.iter().map(|job| job.events.as_slice());
+        // Read markers and redactions, after the lines they may refer to,
+        // in the same transaction: a batch is stored whole or not at all.
         let changes: Vec<_> = jobs
             .iter()
             .flat_map(|job| job.changes.iter().cloned())
             .collect();
-        if !changes.is_empty()
-            && let Err(error) = store.apply_changes(&changes)
-        {
-            tracing::error!(%error, "history: could not store read markers or redactions");
+        let (committed, horizons, transition) = match store.commit(events, &changes) {
+            Ok(horizons) => (true, horizons, health.succeeded()),
+            Err(error) => {
+                // Not delivered: nobody may see what the store lost. Later
+                // batches keep trying, so the store recovers by itself
+                // when the disk has room again.
+                let transition = health.failed(&error, jobs.len());
+                let horizon = store.last_row().unwrap_or(i64::MAX);
+                (false, vec![horizon; jobs.len()], transition)
+            }
+        };
+        if committed && let Some(max_bytes) = retention.max_bytes {
+            trim(&mut store, max_bytes);
         }
         // Only now may anyone see them.
-        if committed.send(Committed { jobs, horizons }).is_err() {
+        let batch = Committed {
+            jobs,
+            horizons,
+            committed,
+            transition,
+        };
+        if released.send(batch).is_err() {
             return;
         }
     }
@@ -85,5 +103,17 @@ fn prune(store: &mut Store, retention: Retention) {
         Ok(0) => {}
         Ok(deleted) => tracing::info!(deleted, "history: retention removed old events"),
         Err(error) => tracing::warn!(%error, "history: retention failed"),
+    }
+}
+
+fn trim(store: &mut Store, max_bytes: u64) {
+    match budget::enforce(store, max_bytes) {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(
+            deleted,
+            max_bytes,
+            "history: the size budget removed the oldest events"
+        ),
+        Err(error) => tracing::warn!(%error, "history: the size budget could not be enforced"),
     }
 }
