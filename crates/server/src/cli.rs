@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::config::{Config, OperCredential};
 use crate::flood::FloodLimits;
 use crate::history::HistoryConfig;
+use crate::limits::ConnectRate;
 use crate::texts::Lang;
 
 /// ciao-server: a chat server for IRC clients and plain nc/telnet users,
@@ -57,6 +58,30 @@ pub struct Args {
     /// Apply --max-per-ip to loopback addresses too.
     #[arg(long, env = "CIAO_LIMIT_LOOPBACK")]
     pub limit_loopback: bool,
+
+    /// Most simultaneous IPv6 connections from one /48 (0: no limit).
+    /// Default 4 × --max-per-ip (which counts per /64).
+    #[arg(long = "max-per-ipv6-48", env = "CIAO_MAX_PER_IPV6_48")]
+    pub max_per_ipv6_48: Option<usize>,
+
+    /// Connections one address may open per minute once its burst is
+    /// spent (0: no limit). Default 30.
+    #[arg(long, env = "CIAO_CONNECT_RATE", value_name = "PER_MINUTE")]
+    pub connect_rate: Option<u32>,
+
+    /// Connections one address may open at once. Default 20.
+    #[arg(long, env = "CIAO_CONNECT_BURST")]
+    pub connect_burst: Option<u32>,
+
+    /// Most connections still registering at once. Default a quarter of
+    /// --max-clients (at least 16).
+    #[arg(long, env = "CIAO_MAX_REGISTERING")]
+    pub max_registering: Option<usize>,
+
+    /// Seconds after which a registering connection may be closed to
+    /// make room when the server is full. Default 15.
+    #[arg(long, env = "CIAO_REGISTRATION_TIMEOUT_BUSY", value_name = "SECS")]
+    pub registration_timeout_busy: Option<u64>,
 
     /// Channel every client joins on arrival (default #lobby); '' turns
     /// auto-join off.
@@ -156,6 +181,11 @@ pub struct FileConfig {
     pub server_info: Option<String>,
     pub max_per_ip: Option<usize>,
     pub limit_loopback: Option<bool>,
+    pub max_per_ipv6_48: Option<usize>,
+    pub connect_rate: Option<u32>,
+    pub connect_burst: Option<u32>,
+    pub max_registering: Option<usize>,
+    pub registration_timeout_busy: Option<u64>,
     pub default_channel: Option<String>,
     pub lang: Option<Lang>,
     pub password: Option<String>,
@@ -188,6 +218,51 @@ fn seconds(
             "{flag} must be at least 1 second"
         ))),
         Some(secs) => Ok(std::time::Duration::from_secs(secs)),
+    }
+}
+
+/// `value` if it lies in `range`, else an error naming `flag` and the range.
+fn in_range<T: PartialOrd + std::fmt::Display>(
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+    flag: &str,
+) -> Result<T, SettingsError> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(SettingsError::Invalid(format!(
+            "{flag} must be between {} and {}, got {value}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
+
+/// The connect rate limit: `--connect-rate` a minute after a burst of
+/// `--connect-burst`; `None` for `--connect-rate 0`.
+fn connect_rate(
+    per_minute: Option<u32>,
+    burst: Option<u32>,
+) -> Result<Option<ConnectRate>, SettingsError> {
+    let defaults = ConnectRate::default();
+    let burst = in_range(
+        burst.unwrap_or(defaults.burst),
+        1..=10_000,
+        "--connect-burst",
+    )?;
+    // A minute spread over the rate; at most 60000 keeps it in whole
+    // milliseconds.
+    let default_per_minute = (60_000 / defaults.interval.as_millis()) as u32;
+    match in_range(
+        per_minute.unwrap_or(default_per_minute),
+        0..=60_000,
+        "--connect-rate (0: no limit)",
+    )? {
+        0 => Ok(None),
+        per_minute => Ok(Some(ConnectRate {
+            burst,
+            interval: std::time::Duration::from_millis(60_000 / u64::from(per_minute)),
+        })),
     }
 }
 
@@ -284,6 +359,48 @@ impl Args {
                 "--max-clients must be at least 1".into(),
             ));
         }
+        let max_per_ip = self
+            .max_per_ip
+            .or(file.max_per_ip)
+            .unwrap_or(defaults.max_per_ip);
+        let max_per_ipv6_48 = match self.max_per_ipv6_48.or(file.max_per_ipv6_48) {
+            None => max_per_ip.saturating_mul(4),
+            Some(0) => 0,
+            Some(n) => in_range(
+                n,
+                max_per_ip.max(1)..=usize::MAX,
+                "--max-per-ipv6-48 (0: no limit; else at least --max-per-ip)",
+            )?,
+        };
+        let max_registering = in_range(
+            self.max_registering
+                .or(file.max_registering)
+                .unwrap_or((max_clients / 4).max(16).min(max_clients)),
+            1..=max_clients,
+            "--max-registering",
+        )?;
+        let registration_timeout = seconds(
+            self.registration_timeout.or(file.registration_timeout),
+            defaults.registration_timeout,
+            "--registration-timeout",
+        )?;
+        // The default never exceeds the plain deadline; a value given
+        // must not either.
+        let registration_timeout_busy = match self
+            .registration_timeout_busy
+            .or(file.registration_timeout_busy)
+        {
+            None => defaults.registration_timeout_busy.min(registration_timeout),
+            Some(secs) => std::time::Duration::from_secs(in_range(
+                secs,
+                1..=registration_timeout.as_secs(),
+                "--registration-timeout-busy (at most --registration-timeout)",
+            )?),
+        };
+        let connect_rate = connect_rate(
+            self.connect_rate.or(file.connect_rate),
+            self.connect_burst.or(file.connect_burst),
+        )?;
 
         let history = if self.no_history || file.no_history == Some(true) {
             None
@@ -343,11 +460,12 @@ impl Args {
                 .server_info
                 .or(file.server_info)
                 .unwrap_or(defaults.server_info),
-            max_per_ip: self
-                .max_per_ip
-                .or(file.max_per_ip)
-                .unwrap_or(defaults.max_per_ip),
+            max_per_ip,
             limit_loopback: self.limit_loopback || file.limit_loopback == Some(true),
+            max_per_ipv6_48,
+            connect_rate,
+            max_registering,
+            registration_timeout_busy,
             default_channel,
             lang: self.lang.or(file.lang).unwrap_or(defaults.lang),
             password: self.password.or(file.password).filter(|p| !p.is_empty()),
@@ -356,11 +474,7 @@ impl Args {
             flood,
             motd,
             sendq_bytes: self.sendq.or(file.sendq).unwrap_or(defaults.sendq_bytes),
-            registration_timeout: seconds(
-                self.registration_timeout.or(file.registration_timeout),
-                defaults.registration_timeout,
-                "--registration-timeout",
-            )?,
+            registration_timeout,
             ping_interval: seconds(
                 self.ping_interval.or(file.ping_interval),
                 defaults.ping_interval,
@@ -480,6 +594,67 @@ mod tests {
         assert_eq!(s.config.opers.len(), 1);
         assert_eq!(s.listen, ["127.0.0.1:7001".parse().expect("addr")]);
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn admission_flags_and_their_ranges() {
+        let s = settings(&["--max-clients", "300"]).expect("settings");
+        assert_eq!(s.config.max_registering, 75, "a quarter of --max-clients");
+        assert_eq!(s.config.max_per_ipv6_48, 256, "4 × --max-per-ip");
+        assert_eq!(s.config.connect_rate, Some(ConnectRate::default()));
+        let s = settings(&[
+            "--max-per-ip",
+            "5",
+            "--connect-rate",
+            "120",
+            "--connect-burst",
+            "3",
+            "--max-registering",
+            "7",
+            "--registration-timeout-busy",
+            "4",
+        ])
+        .expect("settings");
+        assert_eq!(s.config.max_per_ipv6_48, 20);
+        assert_eq!(
+            s.config.connect_rate,
+            Some(ConnectRate {
+                burst: 3,
+                interval: std::time::Duration::from_millis(500)
+            })
+        );
+        assert_eq!(s.config.max_registering, 7);
+        assert_eq!(
+            s.config.registration_timeout_busy,
+            std::time::Duration::from_secs(4)
+        );
+        let off = settings(&["--connect-rate", "0"]).expect("settings");
+        assert_eq!(off.config.connect_rate, None);
+        let short = settings(&["--registration-timeout", "5"]).expect("settings");
+        assert_eq!(
+            short.config.registration_timeout_busy,
+            std::time::Duration::from_secs(5)
+        );
+        for bad in [
+            &["--max-registering", "0"][..],
+            &["--max-clients", "10", "--max-registering", "11"],
+            &["--connect-burst", "0"],
+            &["--connect-rate", "60001"],
+            &["--max-per-ip", "8", "--max-per-ipv6-48", "4"],
+            &[
+                "--registration-timeout",
+                "5",
+                "--registration-timeout-busy",
+                "6",
+            ],
+            &["--registration-timeout-busy", "0"],
+        ] {
+            let error = settings(bad).expect_err("out of range");
+            assert!(
+                error.to_string().contains(bad[bad.len() - 2]),
+                "{bad:?}: {error}"
+            );
+        }
     }
 
     #[test]
