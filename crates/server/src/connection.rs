@@ -144,7 +144,7 @@ impl Connection {
         let outbox = Arc::new(Outbox::new(hub.config.sendq_bytes));
         let id = hub.lock().add_client(|id| {
             // From here on it may be closed to make room while registering.
-            slot.attach(id, Instant::now());
+            slot.attach(id, peer.ip(), Instant::now());
             Client {
                 slot: Some(slot),
                 ..Client::new(id, peer.ip(), outbox.clone())

@@ -81,15 +81,27 @@ struct Counts {
     clients: usize,
     /// Connections not yet registered (against `--max-registering`).
     registering: usize,
-    /// When each unregistered client connected, by id (ids grow, so the
-    /// first entry is the oldest): who to close when room is needed.
-    registering_since: BTreeMap<ClientId, Instant>,
+    /// Each unregistered client, by id (ids grow, so the first entry is
+    /// the oldest): who may be closed when room is needed.
+    registering_since: BTreeMap<ClientId, Registering>,
+    /// How many of `registering_since` each address key holds: room is
+    /// made at the expense of the address holding the most.
+    registering_per_address: HashMap<IpAddr, usize>,
     /// Open connections per address key (IPv4 address, IPv6 /64).
     per_address: HashMap<IpAddr, usize>,
     /// Open IPv6 connections per /48.
     per_network: HashMap<IpAddr, usize>,
     /// Recent connects per address key.
     rates: Buckets,
+}
+
+/// One connection still registering.
+#[derive(Debug, Clone, Copy)]
+struct Registering {
+    /// When it connected.
+    since: Instant,
+    /// Its `address_key`.
+    address: IpAddr,
 }
 
 /// A place taken by one connection; dropping it frees the place.
@@ -137,6 +149,7 @@ impl Admission {
                 clients: 0,
                 registering: 0,
                 registering_since: BTreeMap::new(),
+                registering_per_address: HashMap::new(),
                 per_address: HashMap::new(),
                 per_network: HashMap::new(),
                 rates: Buckets::new(Instant::now()),
@@ -187,13 +200,12 @@ impl Admission {
         }
         if counts.registering >= limits.max_registering {
             // The oldest may be closed once it is overdue.
-            let retry = counts
-                .registering_since
-                .values()
-                .next()
-                .map_or(limits.registration_timeout_busy, |since| {
-                    (*since + limits.registration_timeout_busy).saturating_duration_since(now)
-                });
+            let retry = counts.registering_since.values().next().map_or(
+                limits.registration_timeout_busy,
+                |oldest| {
+                    (oldest.since + limits.registration_timeout_busy).saturating_duration_since(now)
+                },
+            );
             return Err(Refusal::Registering(retry));
         }
         counts.clients += 1;
@@ -215,28 +227,80 @@ impl Admission {
         })
     }
 
-    /// The oldest client that has been registering for longer than
-    /// `--registration-timeout-busy` at `now`: the one to close when a
-    /// newcomer is refused for want of room (`Refusal::room_can_be_made`).
-    pub fn overdue(&self, now: Instant) -> Option<ClientId> {
+    /// The client to close so that a newcomer from `ip` finds room (after
+    /// `Refusal::room_can_be_made`): one registering for longer than
+    /// `--registration-timeout-busy` at `now`, from the address holding
+    /// the most registering places (the oldest of those). An address that
+    /// holds none displaces anyone; one that holds some only an address
+    /// holding at least two more, so places do not change hands between
+    /// equals (which would keep every place young and shut newcomers out).
+    /// And an address that spent more than half its connect burst lately
+    /// (one reconnecting in a loop) displaces nobody.
+    pub fn overdue(&self, ip: IpAddr, now: Instant) -> Option<ClientId> {
         let counts = lock(&self.counts);
-        let (&id, &since) = counts.registering_since.iter().next()?;
-        (since + self.limits.registration_timeout_busy <= now).then_some(id)
+        let held = |address| {
+            counts
+                .registering_per_address
+                .get(&address)
+                .copied()
+                .unwrap_or(0)
+        };
+        let newcomer = address_key(ip);
+        let exempt = is_loopback(ip) && !self.limits.limit_loopback;
+        if let Some(rate) = self.limits.connect_rate
+            && !exempt
+            && !counts.rates.rested(newcomer, now, rate)
+        {
+            return None;
+        }
+        let newcomer_holds = held(newcomer);
+        let deadline = now.checked_sub(self.limits.registration_timeout_busy)?;
+        let mut best: Option<(usize, ClientId)> = None;
+        for (&id, entry) in &counts.registering_since {
+            if entry.since > deadline {
+                // Ids grow with time: the rest are younger still.
+                break;
+            }
+            let holds = held(entry.address);
+            let may_displace = holds > 0 && (newcomer_holds == 0 || holds > newcomer_holds + 1);
+            if may_displace && best.is_none_or(|(most, _)| holds > most) {
+                best = Some((holds, id));
+            }
+        }
+        best.map(|(_, id)| id)
     }
 
     /// Stops offering `id` as overdue (the hub no longer has it
     /// registering; its slot's end would do this too).
     pub fn forget_overdue(&self, id: ClientId) {
-        lock(&self.counts).registering_since.remove(&id);
+        lock(&self.counts).forget_registering(id);
+    }
+}
+
+impl Counts {
+    fn forget_registering(&mut self, id: ClientId) {
+        if let Some(entry) = self.registering_since.remove(&id) {
+            release(&mut self.registering_per_address, entry.address);
+        }
     }
 }
 
 impl Slot {
-    /// The hub gave this connection `id` at `now`: from then on it may be
-    /// closed to make room while it is still registering.
-    pub fn attach(&mut self, id: ClientId, now: Instant) {
+    /// The hub gave this connection from `ip` the `id` at `now`: from
+    /// then on it may be closed to make room while it is still
+    /// registering.
+    pub fn attach(&mut self, id: ClientId, ip: IpAddr, now: Instant) {
         if self.stage == Stage::Admitted {
-            lock(&self.counts).registering_since.insert(id, now);
+            let address = address_key(ip);
+            let mut counts = lock(&self.counts);
+            counts.registering_since.insert(
+                id,
+                Registering {
+                    since: now,
+                    address,
+                },
+            );
+            *counts.registering_per_address.entry(address).or_insert(0) += 1;
             self.stage = Stage::Registering(id);
         }
     }
@@ -253,9 +317,7 @@ impl Slot {
     fn stop_registering(&self, counts: &mut Counts) {
         match self.stage {
             Stage::Registered => return,
-            Stage::Registering(id) => {
-                counts.registering_since.remove(&id);
-            }
+            Stage::Registering(id) => counts.forget_registering(id),
             Stage::Admitted => {}
         }
         counts.registering = counts.registering.saturating_sub(1);

@@ -87,6 +87,16 @@ impl Buckets {
         }
     }
 
+    /// True if `key` has at least half its burst left at `now`: it has
+    /// not been reconnecting in a loop.
+    pub(crate) fn rested(&self, key: IpAddr, now: Instant, rate: ConnectRate) -> bool {
+        let Some(&full_at) = self.full_at.get(&self.bucket_of(key)) else {
+            return true;
+        };
+        let spent = full_at.saturating_duration_since(now);
+        spent.saturating_mul(2) <= rate.interval.saturating_mul(rate.burst)
+    }
+
     /// Spends one connect from `key`'s bucket (after `check` allowed it).
     pub(crate) fn take(&mut self, key: IpAddr, now: Instant, rate: ConnectRate) {
         if now >= self.next_sweep {

@@ -128,20 +128,67 @@ fn only_registering_connections_count_against_the_registering_cap() {
     let start = Instant::now();
     let mut first = admission.admit(ip("10.0.0.1"), start).expect("first");
     let mut second = admission.admit(ip("10.0.0.2"), start).expect("second");
-    first.attach(1, start);
-    second.attach(2, start);
+    first.attach(1, ip("10.0.0.1"), start);
+    second.attach(2, ip("10.0.0.2"), start);
     let refused = admission.admit(ip("10.0.0.3"), start);
     assert!(
         matches!(refused, Err(Refusal::Registering(wait)) if wait == Duration::from_secs(10)),
         "{refused:?}"
     );
-    assert_eq!(admission.overdue(start), None, "nobody is overdue yet");
+    assert_eq!(
+        admission.overdue(ip("10.0.0.9"), start),
+        None,
+        "nobody is overdue yet"
+    );
     let later = start + Duration::from_secs(11);
-    assert_eq!(admission.overdue(later), Some(1), "the oldest first");
+    assert_eq!(
+        admission.overdue(ip("10.0.0.9"), later),
+        Some(1),
+        "the oldest first"
+    );
     first.registered();
-    assert_eq!(admission.overdue(later), Some(2), "registered ones never");
+    assert_eq!(
+        admission.overdue(ip("10.0.0.9"), later),
+        Some(2),
+        "registered ones never"
+    );
     let _third = admission.admit(ip("10.0.0.3"), start).expect("room again");
     drop(second);
     let _fourth = admission.admit(ip("10.0.0.4"), start).expect("room again");
-    assert_eq!(admission.overdue(later), None);
+    assert_eq!(admission.overdue(ip("10.0.0.9"), later), None);
+}
+
+#[test]
+fn room_is_made_at_the_expense_of_the_biggest_holder() {
+    let admission = Admission::new(&Config {
+        max_registering: 3,
+        registration_timeout_busy: Duration::from_secs(10),
+        ..config()
+    });
+    let start = Instant::now();
+    let (big, small) = (ip("10.0.0.1"), ip("10.0.0.2"));
+    let mut slots = Vec::new();
+    for (id, from) in [(1, small), (2, big), (3, big)] {
+        let mut slot = admission.admit(from, start).expect("admit");
+        slot.attach(id, from, start);
+        slots.push(slot);
+    }
+    let later = start + Duration::from_secs(11);
+    assert_eq!(
+        admission.overdue(ip("10.0.0.3"), later),
+        Some(2),
+        "the oldest of the biggest holder, not the oldest overall"
+    );
+    assert_eq!(
+        admission.overdue(small, later),
+        None,
+        "1 against 2: a swap would only trade places"
+    );
+    drop(slots.remove(1));
+    assert_eq!(admission.overdue(big, later), None, "1 against 1");
+    assert_eq!(
+        admission.overdue(ip("10.0.0.3"), later),
+        Some(1),
+        "someone new displaces the oldest of the equals"
+    );
 }
