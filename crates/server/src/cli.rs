@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::config::{Config, OperCredential};
 use crate::flood::FloodLimits;
 use crate::history::HistoryConfig;
+use crate::limits::ConnectRate;
 use crate::motd::{self, MotdError};
 use crate::ranges::{self, Bounds, OutOfRange};
 use crate::texts::Lang;
@@ -71,6 +72,44 @@ pub struct Args {
     /// Apply --max-per-ip to loopback addresses too.
     #[arg(long, env = "CIAO_LIMIT_LOOPBACK")]
     pub limit_loopback: bool,
+
+    /// Most simultaneous IPv6 connections from one /48 (0: no limit).
+    /// Default 4 × --max-per-ip (which counts per /64).
+    #[arg(
+        long = "max-per-ipv6-48",
+        env = "CIAO_MAX_PER_IPV6_48",
+        allow_negative_numbers = true
+    )]
+    pub max_per_ipv6_48: Option<i128>,
+
+    /// Connections one address may open per minute once its burst is
+    /// spent (0: no limit). Default 30.
+    #[arg(
+        long,
+        env = "CIAO_CONNECT_RATE",
+        value_name = "PER_MINUTE",
+        allow_negative_numbers = true
+    )]
+    pub connect_rate: Option<i128>,
+
+    /// Connections one address may open at once. Default 20.
+    #[arg(long, env = "CIAO_CONNECT_BURST", allow_negative_numbers = true)]
+    pub connect_burst: Option<i128>,
+
+    /// Most connections still registering at once. Default a quarter of
+    /// --max-clients (at least 16).
+    #[arg(long, env = "CIAO_MAX_REGISTERING", allow_negative_numbers = true)]
+    pub max_registering: Option<i128>,
+
+    /// Seconds after which a registering connection may be closed to
+    /// make room when the server is full. Default 15.
+    #[arg(
+        long,
+        env = "CIAO_REGISTRATION_TIMEOUT_BUSY",
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
+    pub registration_timeout_busy: Option<i128>,
 
     /// Channel every client joins on arrival (default #lobby); '' turns
     /// auto-join off.
@@ -222,6 +261,11 @@ pub struct FileConfig {
     pub server_info: Option<String>,
     pub max_per_ip: Option<i64>,
     pub limit_loopback: Option<bool>,
+    pub max_per_ipv6_48: Option<i64>,
+    pub connect_rate: Option<i64>,
+    pub connect_burst: Option<i64>,
+    pub max_registering: Option<i64>,
+    pub registration_timeout_busy: Option<i64>,
     pub default_channel: Option<String>,
     pub lang: Option<Lang>,
     pub password: Option<String>,
@@ -263,6 +307,26 @@ fn seconds(
     bounds: Bounds,
 ) -> Result<Duration, OutOfRange> {
     Ok(ranged(flag, file, bounds)?.map_or(default, Duration::from_secs))
+}
+
+/// The connect rate limit: `--connect-rate` a minute after a burst of
+/// `--connect-burst`; `None` for `--connect-rate 0`.
+fn connect_rate(
+    per_minute: (Option<i128>, Option<i64>),
+    burst: (Option<i128>, Option<i64>),
+) -> Result<Option<ConnectRate>, OutOfRange> {
+    let defaults = ConnectRate::default();
+    let burst = ranged(burst.0, burst.1, ranges::CONNECT_BURST)?.unwrap_or(defaults.burst);
+    let default_per_minute = (60_000 / defaults.interval.as_millis()) as u32;
+    match ranged(per_minute.0, per_minute.1, ranges::CONNECT_RATE)?.unwrap_or(default_per_minute) {
+        0 => Ok(None),
+        per_minute => Ok(Some(ConnectRate {
+            burst,
+            // A minute spread over the rate; at most 60000 keeps it in
+            // whole milliseconds.
+            interval: Duration::from_millis(60_000 / u64::from(per_minute)),
+        })),
+    }
 }
 
 /// `on`/`off` (also `true`/`false`, `yes`/`no`).
@@ -416,6 +480,57 @@ impl Args {
             None => Vec::new(),
         };
 
+        let max_clients: usize = ranged(self.max_clients, file.max_clients, ranges::MAX_CLIENTS)?
+            .unwrap_or(defaults.max_clients);
+        let max_per_ip: usize =
+            ranged(self.max_per_ip, file.max_per_ip, ranges::MAX_PER_IP)?.unwrap_or(defaults.max_per_ip);
+        let max_per_ipv6_48 = match ranged::<usize>(
+            self.max_per_ipv6_48,
+            file.max_per_ipv6_48,
+            ranges::MAX_PER_IPV6_48,
+        )? {
+            None => max_per_ip.saturating_mul(4),
+            Some(0) => 0,
+            Some(n) if n >= max_per_ip => n,
+            Some(n) => {
+                return Err(SettingsError::Invalid(format!(
+                    "--max-per-ipv6-48 must be 0 (no limit) or at least --max-per-ip ({max_per_ip}), got {n}"
+                )));
+            }
+        };
+        let max_registering = ranged(
+            self.max_registering,
+            file.max_registering,
+            Bounds {
+                flag: "--max-registering",
+                min: 1,
+                max: max_clients as u64,
+            },
+        )?
+        .unwrap_or((max_clients / 4).clamp(16.min(max_clients), max_clients));
+        let registration_timeout = seconds(
+            self.registration_timeout,
+            file.registration_timeout,
+            defaults.registration_timeout,
+            ranges::REGISTRATION_TIMEOUT,
+        )?;
+        // The default never exceeds the plain deadline; a value given
+        // must not either.
+        let registration_timeout_busy = seconds(
+            self.registration_timeout_busy,
+            file.registration_timeout_busy,
+            defaults.registration_timeout_busy.min(registration_timeout),
+            Bounds {
+                flag: "--registration-timeout-busy",
+                min: 1,
+                max: registration_timeout.as_secs(),
+            },
+        )?;
+        let connect_rate = connect_rate(
+            (self.connect_rate, file.connect_rate),
+            (self.connect_burst, file.connect_burst),
+        )?;
+
         let history = if self.no_history || file.no_history == Some(true) {
             None
         } else {
@@ -468,15 +583,17 @@ impl Args {
 
         let config = Config {
             server_name,
-            max_clients: ranged(self.max_clients, file.max_clients, ranges::MAX_CLIENTS)?
-                .unwrap_or(defaults.max_clients),
+            max_clients,
             server_info: self
                 .server_info
                 .or(file.server_info)
                 .unwrap_or(defaults.server_info),
-            max_per_ip: ranged(self.max_per_ip, file.max_per_ip, ranges::MAX_PER_IP)?
-                .unwrap_or(defaults.max_per_ip),
+            max_per_ip,
             limit_loopback: self.limit_loopback || file.limit_loopback == Some(true),
+            max_per_ipv6_48,
+            connect_rate,
+            max_registering,
+            registration_timeout_busy,
             default_channel,
             lang: self.lang.or(file.lang).unwrap_or(defaults.lang),
             password: self.password.or(file.password).filter(|p| !p.is_empty()),
@@ -486,12 +603,7 @@ impl Args {
             motd,
             sendq_bytes: ranged(self.sendq, file.sendq, ranges::SENDQ)?
                 .unwrap_or(defaults.sendq_bytes),
-            registration_timeout: seconds(
-                self.registration_timeout,
-                file.registration_timeout,
-                defaults.registration_timeout,
-                ranges::REGISTRATION_TIMEOUT,
-            )?,
+            registration_timeout,
             ping_interval: seconds(
                 self.ping_interval,
                 file.ping_interval,

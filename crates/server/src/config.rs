@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::flood::FloodLimits;
 use crate::history::HistoryConfig;
+use crate::limits::ConnectRate;
 
 use crate::texts::Lang;
 
@@ -25,6 +26,19 @@ pub struct Config {
     /// Whether `max_per_ip` applies to loopback addresses (off by default:
     /// local tools and tests connect from 127.0.0.1 by the thousand).
     pub limit_loopback: bool,
+    /// IPv6 connections from one /48 beyond this many are refused (0: no
+    /// limit): one site holds many /64s, each counted by `max_per_ip`.
+    pub max_per_ipv6_48: usize,
+    /// How fast one address (IPv6: /64) may open connections; `None`
+    /// turns the limit off. Loopback is exempt unless `limit_loopback`.
+    pub connect_rate: Option<ConnectRate>,
+    /// Connections not yet registered beyond this many are refused, so
+    /// idle sockets cannot fill `max_clients`.
+    pub max_registering: usize,
+    /// When a newcomer finds no room (`max_clients` or `max_registering`
+    /// reached), the oldest connection registering for longer than this
+    /// is closed to make room: the registration deadline under pressure.
+    pub registration_timeout_busy: Duration,
     /// Channel every client joins on registration; `None` turns auto-join off.
     pub default_channel: Option<String>,
     /// Language of plain-mode texts and server notices.
@@ -92,6 +106,13 @@ impl Default for Config {
             max_clients: 10_000,
             max_per_ip: 64,
             limit_loopback: false,
+            max_per_ipv6_48: 4 * 64,
+            connect_rate: Some(ConnectRate::default()),
+            // A quarter of max_clients: logins take well under a second,
+            // so this is room for a reconnect storm.
+            max_registering: 2_500,
+            // Long enough to type a name into nc after the greeting.
+            registration_timeout_busy: Duration::from_secs(15),
             default_channel: Some("#lobby".to_owned()),
             lang: Lang::En,
             password: None,

@@ -132,7 +132,7 @@ enum Event {
 
 impl Connection {
     /// Sets the socket up and introduces the client to the hub.
-    fn open(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: Slot) -> Self {
+    fn open(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, mut slot: Slot) -> Self {
         let _ = socket.set_nodelay(true);
         // Plain clients cannot answer PING: TCP keepalive notices a peer
         // that vanished (cable pulled, laptop closed) for them, and for IRC
@@ -143,9 +143,13 @@ impl Connection {
             .with_retries(6);
         let _ = socket2::SockRef::from(&socket).set_tcp_keepalive(&keepalive);
         let outbox = Arc::new(Outbox::new(hub.config.sendq_bytes));
-        let id = hub.lock().add_client(|id| Client {
-            slot: Some(slot),
-            ..Client::new(id, peer.ip(), outbox.clone())
+        let id = hub.lock().add_client(|id| {
+            // From here on it may be closed to make room while registering.
+            slot.attach(id, peer.ip(), Instant::now());
+            Client {
+                slot: Some(slot),
+                ..Client::new(id, peer.ip(), outbox.clone())
+            }
         });
         tracing::info!(id, %peer, "connected");
         Connection {
@@ -712,7 +716,7 @@ mod tests {
         let _client = TcpStream::connect(addr).await.expect("connect");
         let (socket, peer) = listener.accept().await.expect("accept");
         let slot = Admission::new(&Config::default())
-            .admit(peer.ip())
+            .admit(peer.ip(), tokio::time::Instant::now())
             .expect("slot");
         let hub = Arc::new(Hub::new(Config::default()));
         let serve = super::serve(hub, socket, peer, slot);

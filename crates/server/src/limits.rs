@@ -1,141 +1,352 @@
-//! Who may connect: the global `--max-clients` and the per-address
-//! `--max-per-ip`. A [`Slot`] is held from accept until the hub has
-//! forgotten the client, so a client that saw its own disconnection can be
-//! replaced at once.
+//! Who may connect. A new connection is refused, with the reason, when
+//! its address connects too fast (`--connect-rate`, `--connect-burst`),
+//! has `--max-per-ip` connections (IPv6: per /64) or its IPv6 /48 has
+//! `--max-per-ipv6-48`, when `--max-clients` are open, or when
+//! `--max-registering` connections have not registered yet. Only the last
+//! two are worth making room for: the server closes the oldest connection
+//! that has been registering for longer than `--registration-timeout-busy`
+//! (see `Admission::overdue`) and admits the newcomer in its place, so
+//! idle sockets cannot hold the server, and registered users never pay.
+//!
+//! A [`Slot`] is held from accept until the hub has forgotten the client,
+//! so a client that saw its own disconnection can be replaced at once.
 
-use std::collections::HashMap;
+mod address;
+mod rate;
+
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
+pub(crate) use address::{address_key, is_loopback, network_key};
+pub use rate::ConnectRate;
+
+use crate::client::ClientId;
 use crate::config::Config;
+use rate::Buckets;
 
 /// Why a connection was turned away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// `--max-clients` connections are open.
     Full,
-    /// `--max-per-ip` connections are open from this address.
+    /// `--max-registering` connections are still registering; the oldest
+    /// may be closed to make room after the given time.
+    Registering(Duration),
+    /// `--max-per-ip` connections are open from this address (or /64).
     TooManyFromAddress,
+    /// `--max-per-ipv6-48` connections are open from this /48.
+    TooManyFromNetwork,
+    /// This address connected too often lately; it may again after the
+    /// given time.
+    TooFast(Duration),
+}
+
+impl Refusal {
+    /// True if closing an overdue registering connection would let the
+    /// newcomer in.
+    pub fn room_can_be_made(self) -> bool {
+        matches!(self, Refusal::Full | Refusal::Registering(_))
+    }
 }
 
 /// The admission policy and its counters.
 #[derive(Debug)]
 pub struct Admission {
-    slots: Arc<Semaphore>,
-    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// The counters, shared with every slot so it can give its place back.
+    counts: Arc<Mutex<Counts>>,
+    /// The limits, from the settings.
+    limits: AdmissionLimits,
+}
+
+/// The settings `Admission` applies.
+#[derive(Debug, Clone, Copy)]
+struct AdmissionLimits {
+    max_clients: usize,
+    max_registering: usize,
     max_per_ip: usize,
+    max_per_ipv6_48: usize,
     limit_loopback: bool,
+    connect_rate: Option<ConnectRate>,
+    registration_timeout_busy: Duration,
+}
+
+/// Everything that is counted, under one lock.
+#[derive(Debug)]
+struct Counts {
+    /// Open connections (against `--max-clients`).
+    clients: usize,
+    /// Connections not yet registered (against `--max-registering`).
+    registering: usize,
+    /// Each unregistered client, by id (ids grow, so the first entry is
+    /// the oldest): who may be closed when room is needed.
+    registering_since: BTreeMap<ClientId, Registering>,
+    /// How many of `registering_since` each address key holds: room is
+    /// made at the expense of the address holding the most.
+    registering_per_address: HashMap<IpAddr, usize>,
+    /// Open connections per address key (IPv4 address, IPv6 /64).
+    per_address: HashMap<IpAddr, usize>,
+    /// Open IPv6 connections per /48.
+    per_network: HashMap<IpAddr, usize>,
+    /// Recent connects per address key.
+    rates: Buckets,
+}
+
+/// One connection still registering.
+#[derive(Debug, Clone, Copy)]
+struct Registering {
+    /// When it connected.
+    since: Instant,
+    /// Its `address_key`.
+    address: IpAddr,
 }
 
 /// A place taken by one connection; dropping it frees the place.
 #[derive(Debug)]
 pub struct Slot {
-    _global: OwnedSemaphorePermit,
-    /// Boxed: every connection's future holds its slot, and the box is a
-    /// pointer where the permit would be 32 bytes.
-    _address: Option<Box<AddressPermit>>,
+    /// Where to give the place back.
+    counts: Arc<Mutex<Counts>>,
+    /// The per-address counts this slot holds; `None` for exempt
+    /// (loopback) addresses. Boxed: every client holds a slot, and the box
+    /// is a pointer where the keys would be 36 bytes.
+    address: Option<Box<AddressKeys>>,
+    /// Whether the slot still counts as registering.
+    stage: Stage,
 }
 
+/// The keys a slot is counted under.
 #[derive(Debug)]
-struct AddressPermit {
-    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
-    ip: IpAddr,
+struct AddressKeys {
+    /// Its `address_key`.
+    address: IpAddr,
+    /// Its `network_key`, if counted per network.
+    network: Option<IpAddr>,
 }
 
-impl Drop for AddressPermit {
-    fn drop(&mut self) {
-        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = per_ip.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                per_ip.remove(&self.ip);
-            }
-        }
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Admitted; the hub has not given it an id yet.
+    Admitted,
+    /// Registering as this client.
+    Registering(ClientId),
+    /// Registered: no longer counted against `--max-registering`.
+    Registered,
+}
+
+fn lock(counts: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
+    // The counts are updated in single statements; a panic elsewhere
+    // cannot leave them half-changed.
+    counts.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Admission {
     pub fn new(config: &Config) -> Self {
         Admission {
-            slots: Arc::new(Semaphore::new(config.max_clients)),
-            per_ip: Arc::default(),
-            max_per_ip: config.max_per_ip,
-            limit_loopback: config.limit_loopback,
+            counts: Arc::new(Mutex::new(Counts {
+                clients: 0,
+                registering: 0,
+                registering_since: BTreeMap::new(),
+                registering_per_address: HashMap::new(),
+                per_address: HashMap::new(),
+                per_network: HashMap::new(),
+                rates: Buckets::new(Instant::now()),
+            })),
+            limits: AdmissionLimits {
+                max_clients: config.max_clients,
+                max_registering: config.max_registering,
+                max_per_ip: config.max_per_ip,
+                max_per_ipv6_48: config.max_per_ipv6_48,
+                limit_loopback: config.limit_loopback,
+                connect_rate: config.connect_rate,
+                registration_timeout_busy: config.registration_timeout_busy,
+            },
         }
     }
 
-    /// Takes a place for a connection from `ip`, or says why not.
-    pub fn admit(&self, ip: IpAddr) -> Result<Slot, Refusal> {
-        let ip = ip.to_canonical();
-        let address = if self.max_per_ip == 0 || (ip.is_loopback() && !self.limit_loopback) {
-            None
-        } else {
-            let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
-            let count = per_ip.entry(ip).or_insert(0);
-            if *count >= self.max_per_ip {
+    /// Takes a place for a connection from `ip` at `now`, or says why not.
+    /// Nothing is counted (not even against the rate) unless it succeeds.
+    pub fn admit(&self, ip: IpAddr, now: Instant) -> Result<Slot, Refusal> {
+        let limits = &self.limits;
+        let exempt = is_loopback(ip) && !limits.limit_loopback;
+        let keys = AddressKeys {
+            address: address_key(ip),
+            network: network_key(ip),
+        };
+        let mut counts = lock(&self.counts);
+        if !exempt {
+            if let Some(rate) = limits.connect_rate {
+                counts
+                    .rates
+                    .check(keys.address, now, rate)
+                    .map_err(Refusal::TooFast)?;
+            }
+            let held = |map: &HashMap<IpAddr, usize>, key| map.get(&key).copied().unwrap_or(0);
+            if limits.max_per_ip > 0 && held(&counts.per_address, keys.address) >= limits.max_per_ip
+            {
                 return Err(Refusal::TooManyFromAddress);
             }
-            *count += 1;
-            Some(Box::new(AddressPermit {
-                per_ip: self.per_ip.clone(),
-                ip,
-            }))
-        };
-        // On refusal here the address permit drops and gives its place back.
-        let global = self
-            .slots
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| Refusal::Full)?;
+            if let Some(network) = keys.network
+                && limits.max_per_ipv6_48 > 0
+                && held(&counts.per_network, network) >= limits.max_per_ipv6_48
+            {
+                return Err(Refusal::TooManyFromNetwork);
+            }
+        }
+        if counts.clients >= limits.max_clients {
+            return Err(Refusal::Full);
+        }
+        if counts.registering >= limits.max_registering {
+            // The oldest may be closed once it is overdue.
+            let retry = counts.registering_since.values().next().map_or(
+                limits.registration_timeout_busy,
+                |oldest| {
+                    (oldest.since + limits.registration_timeout_busy).saturating_duration_since(now)
+                },
+            );
+            return Err(Refusal::Registering(retry));
+        }
+        counts.clients += 1;
+        counts.registering += 1;
+        let address = (!exempt).then(|| {
+            if let Some(rate) = limits.connect_rate {
+                counts.rates.take(keys.address, now, rate);
+            }
+            *counts.per_address.entry(keys.address).or_insert(0) += 1;
+            if let Some(network) = keys.network {
+                *counts.per_network.entry(network).or_insert(0) += 1;
+            }
+            Box::new(keys)
+        });
         Ok(Slot {
-            _global: global,
-            _address: address,
+            counts: self.counts.clone(),
+            address,
+            stage: Stage::Admitted,
         })
+    }
+
+    /// The client to close so that a newcomer from `ip` finds room (after
+    /// `Refusal::room_can_be_made`): one registering for longer than
+    /// `--registration-timeout-busy` at `now`, from the address holding
+    /// the most registering places (the oldest of those). An address that
+    /// holds none displaces anyone; one that holds some only an address
+    /// holding at least two more, so places do not change hands between
+    /// equals (which would keep every place young and shut newcomers out).
+    /// And an address that spent more than half its connect burst lately
+    /// (one reconnecting in a loop) displaces nobody.
+    pub fn overdue(&self, ip: IpAddr, now: Instant) -> Option<ClientId> {
+        let counts = lock(&self.counts);
+        let held = |address| {
+            counts
+                .registering_per_address
+                .get(&address)
+                .copied()
+                .unwrap_or(0)
+        };
+        let newcomer = address_key(ip);
+        let exempt = is_loopback(ip) && !self.limits.limit_loopback;
+        if let Some(rate) = self.limits.connect_rate
+            && !exempt
+            && !counts.rates.rested(newcomer, now, rate)
+        {
+            return None;
+        }
+        let newcomer_holds = held(newcomer);
+        let deadline = now.checked_sub(self.limits.registration_timeout_busy)?;
+        let mut best: Option<(usize, ClientId)> = None;
+        for (&id, entry) in &counts.registering_since {
+            if entry.since > deadline {
+                // Ids grow with time: the rest are younger still.
+                break;
+            }
+            let holds = held(entry.address);
+            let may_displace = holds > 0 && (newcomer_holds == 0 || holds > newcomer_holds + 1);
+            if may_displace && best.is_none_or(|(most, _)| holds > most) {
+                best = Some((holds, id));
+            }
+        }
+        best.map(|(_, id)| id)
+    }
+
+    /// Stops offering `id` as overdue (the hub no longer has it
+    /// registering; its slot's end would do this too).
+    pub fn forget_overdue(&self, id: ClientId) {
+        lock(&self.counts).forget_registering(id);
+    }
+}
+
+impl Counts {
+    fn forget_registering(&mut self, id: ClientId) {
+        if let Some(entry) = self.registering_since.remove(&id) {
+            release(&mut self.registering_per_address, entry.address);
+        }
+    }
+}
+
+impl Slot {
+    /// The hub gave this connection from `ip` the `id` at `now`: from
+    /// then on it may be closed to make room while it is still
+    /// registering.
+    pub fn attach(&mut self, id: ClientId, ip: IpAddr, now: Instant) {
+        if self.stage == Stage::Admitted {
+            let address = address_key(ip);
+            let mut counts = lock(&self.counts);
+            counts.registering_since.insert(
+                id,
+                Registering {
+                    since: now,
+                    address,
+                },
+            );
+            *counts.registering_per_address.entry(address).or_insert(0) += 1;
+            self.stage = Stage::Registering(id);
+        }
+    }
+
+    /// The client registered: it no longer counts as registering, and is
+    /// never closed to make room.
+    pub fn registered(&mut self) {
+        if self.stage != Stage::Registered {
+            self.stop_registering(&mut lock(&self.counts));
+            self.stage = Stage::Registered;
+        }
+    }
+
+    fn stop_registering(&self, counts: &mut Counts) {
+        match self.stage {
+            Stage::Registered => return,
+            Stage::Registering(id) => counts.forget_registering(id),
+            Stage::Admitted => {}
+        }
+        counts.registering = counts.registering.saturating_sub(1);
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.counts);
+        self.stop_registering(&mut counts);
+        counts.clients = counts.clients.saturating_sub(1);
+        if let Some(keys) = &self.address {
+            release(&mut counts.per_address, keys.address);
+            if let Some(network) = keys.network {
+                release(&mut counts.per_network, network);
+            }
+        }
+    }
+}
+
+/// Gives back one of `key`'s places, forgetting keys that hold none.
+fn release(map: &mut HashMap<IpAddr, usize>, key: IpAddr) {
+    if let Some(count) = map.get_mut(&key) {
+        *count = count.saturating_sub(1);
+        if *count == 0 {
+            map.remove(&key);
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn admission(max_clients: usize, max_per_ip: usize) -> Admission {
-        Admission::new(&Config {
-            max_clients,
-            max_per_ip,
-            limit_loopback: true,
-            ..Config::default()
-        })
-    }
-
-    #[test]
-    fn per_address_and_global_limits_give_places_back() {
-        let admission = admission(3, 2);
-        let a: IpAddr = "10.0.0.1".parse().expect("ip");
-        let b: IpAddr = "10.0.0.2".parse().expect("ip");
-        let first = admission.admit(a).expect("first");
-        let _second = admission.admit(a).expect("second");
-        assert_eq!(admission.admit(a).err(), Some(Refusal::TooManyFromAddress));
-        let _third = admission.admit(b).expect("another address");
-        assert_eq!(admission.admit(b).err(), Some(Refusal::Full));
-        drop(first);
-        admission.admit(a).expect("a freed place is free again");
-    }
-
-    #[test]
-    fn loopback_is_exempt_unless_asked() {
-        let mut admission = admission(10, 1);
-        admission.limit_loopback = false;
-        let local: IpAddr = "127.0.0.1".parse().expect("ip");
-        let _one = admission.admit(local).expect("one");
-        let _two = admission.admit(local).expect("loopback is not limited");
-        let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("ip");
-        let _three = admission.admit(mapped).expect("mapped");
-        assert_eq!(
-            admission.admit("10.0.0.1".parse().expect("ip")).err(),
-            Some(Refusal::TooManyFromAddress),
-            "an IPv4-mapped address counts as the IPv4 one"
-        );
-    }
-}
+mod tests;

@@ -72,6 +72,13 @@ pub const PORT: Bounds = Bounds::new("--port", 0, 65_535);
 pub const MAX_CLIENTS: Bounds = Bounds::new("--max-clients", 1, 1_000_000);
 /// 0 means no limit.
 pub const MAX_PER_IP: Bounds = Bounds::new("--max-per-ip", 0, 1_000_000);
+/// 0 means no limit; otherwise at least `--max-per-ip` (checked apart).
+pub const MAX_PER_IPV6_48: Bounds = Bounds::new("--max-per-ipv6-48", 0, 4_000_000);
+/// Connects per minute after the burst; 0 means no limit, 60000 is one
+/// a millisecond (the bucket's resolution).
+pub const CONNECT_RATE: Bounds = Bounds::new("--connect-rate", 0, 60_000);
+/// Connects one address may make at once.
+pub const CONNECT_BURST: Bounds = Bounds::new("--connect-burst", 1, 10_000);
 /// Read from disk and queued at once on every join: ten screens at most.
 pub const HISTORY_REPLAY: Bounds = Bounds::new("--history-replay", 0, 1_000);
 /// 0 would delete everything (that is `--no-history`); the store binds the

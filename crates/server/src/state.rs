@@ -978,6 +978,10 @@ impl State {
     /// Records that `id` registered: for the LUSERS peak and for those
     /// monitoring its nick.
     pub fn note_registration(&mut self, id: ClientId) {
+        // No longer counted as registering, nor ever closed to make room.
+        if let Some(slot) = self.clients.get_mut(&id).and_then(|c| c.slot.as_mut()) {
+            slot.registered();
+        }
         let (registered, _) = self.counts();
         self.peak_users = self.peak_users.max(registered);
         self.tell_watchers_online(id);

@@ -118,6 +118,48 @@ impl Lang {
         }
     }
 
+    pub fn too_many_from_network(self, max: usize) -> String {
+        match self {
+            Lang::En => {
+                format!("Too many connections from your network (the limit is {max} per /48)")
+            }
+            Lang::It => format!("Troppe connessioni dalla tua rete (il limite è {max} per /48)"),
+        }
+    }
+
+    /// `secs` is when the address may connect again.
+    pub fn too_fast(self, secs: u64) -> String {
+        match self {
+            Lang::En => {
+                format!("Too many connections from your address too quickly, try again in {secs} s")
+            }
+            Lang::It => {
+                format!("Troppe connessioni dal tuo indirizzo in poco tempo, riprova tra {secs} s")
+            }
+        }
+    }
+
+    /// `secs` is when the oldest registering connection may be closed to
+    /// make room.
+    pub fn too_many_registering(self, secs: u64) -> String {
+        match self {
+            Lang::En => {
+                format!("Too many connections are still registering, try again in {secs} s")
+            }
+            Lang::It => {
+                format!("Troppe connessioni in attesa di registrazione, riprova tra {secs} s")
+            }
+        }
+    }
+
+    /// Said to a connection closed to make room for a newcomer.
+    pub fn registration_timed_out_busy(self) -> &'static str {
+        match self {
+            Lang::En => "Registration timed out: the server is busy, please connect again",
+            Lang::It => "Registrazione scaduta: il server è occupato, ricollegati",
+        }
+    }
+
     pub fn server_full(self, max: usize) -> String {
         match self {
             Lang::En => format!("Server full ({max} clients), try again later"),

@@ -1,6 +1,7 @@
 //! Flags, environment and file merged into settings; every range.
 
 use super::*;
+use crate::limits::ConnectRate;
 
 fn settings(args: &[&str]) -> Result<Settings, SettingsError> {
     let mut argv = vec!["ciao-server"];
@@ -274,4 +275,65 @@ fn a_device_as_config_file_is_refused_without_reading_it() {
         error.to_string(),
         "cannot read /dev/zero: not a regular file"
     );
+}
+
+#[test]
+fn admission_flags_and_their_ranges() {
+    let s = settings(&["--max-clients", "300"]).expect("settings");
+    assert_eq!(s.config.max_registering, 75, "a quarter of --max-clients");
+    assert_eq!(s.config.max_per_ipv6_48, 256, "4 × --max-per-ip");
+    assert_eq!(s.config.connect_rate, Some(ConnectRate::default()));
+    let s = settings(&[
+        "--max-per-ip",
+        "5",
+        "--connect-rate",
+        "120",
+        "--connect-burst",
+        "3",
+        "--max-registering",
+        "7",
+        "--registration-timeout-busy",
+        "4",
+    ])
+    .expect("settings");
+    assert_eq!(s.config.max_per_ipv6_48, 20);
+    assert_eq!(
+        s.config.connect_rate,
+        Some(ConnectRate {
+            burst: 3,
+            interval: std::time::Duration::from_millis(500)
+        })
+    );
+    assert_eq!(s.config.max_registering, 7);
+    assert_eq!(
+        s.config.registration_timeout_busy,
+        std::time::Duration::from_secs(4)
+    );
+    let off = settings(&["--connect-rate", "0"]).expect("settings");
+    assert_eq!(off.config.connect_rate, None);
+    let short = settings(&["--registration-timeout", "5"]).expect("settings");
+    assert_eq!(
+        short.config.registration_timeout_busy,
+        std::time::Duration::from_secs(5)
+    );
+    for bad in [
+        &["--max-registering", "0"][..],
+        &["--max-clients", "10", "--max-registering", "11"],
+        &["--connect-burst", "0"],
+        &["--connect-rate", "60001"],
+        &["--max-per-ip", "8", "--max-per-ipv6-48", "4"],
+        &[
+            "--registration-timeout",
+            "5",
+            "--registration-timeout-busy",
+            "6",
+        ],
+        &["--registration-timeout-busy", "0"],
+    ] {
+        let error = settings(bad).expect_err("out of range");
+        assert!(
+            error.to_string().contains(bad[bad.len() - 2]),
+            "{bad:?}: {error}"
+        );
+    }
 }
