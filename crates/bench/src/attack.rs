@@ -292,7 +292,7 @@ struct Plan {
 
 /// The last line of a command's replies.
 #[derive(Debug, Clone)]
-enum End {
+pub(crate) enum End {
     /// A numeric (315 after WHO, 323 after LIST).
     Numeric(&'static [u8]),
     /// The end of a batch of this type (CHATHISTORY).
@@ -394,51 +394,7 @@ struct Attacker {
 impl Attacker {
     /// Reads until `end`; false when the server answered `FAIL`.
     async fn finish(&mut self, end: &End) -> anyhow::Result<bool> {
-        let mut open: Vec<String> = Vec::new();
-        loop {
-            if !self.conn.read_line().await? {
-                anyhow::bail!("disconnected");
-            }
-            if self.conn.answer_ping().await? {
-                continue;
-            }
-            let Some(line) = Line::parse(&self.conn.line) else {
-                continue;
-            };
-            match (line.command, end) {
-                ("ERROR", _) => anyhow::bail!("server said {:?}", line.params.first()),
-                ("FAIL", _) => return Ok(false),
-                (_, End::Numeric(code)) if conn::is_numeric(&self.conn.line, code) => {
-                    return Ok(true);
-                }
-                ("BATCH", End::Batch(kind)) => match line.params.as_slice() {
-                    [start, found, ..] if start.starts_with('+') && found == kind => {
-                        open.push(start[1..].to_owned());
-                    }
-                    [close, ..]
-                        if close.starts_with('-') && open.iter().any(|r| *r == close[1..]) =>
-                    {
-                        return Ok(true);
-                    }
-                    _ => {}
-                },
-                (_, End::Names(channel)) if setup::ends_names(&self.conn.line, channel) => {
-                    return Ok(true);
-                }
-                ("PART", End::Parted(channel))
-                    if line
-                        .nick
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&self.nick))
-                        && line
-                            .params
-                            .first()
-                            .is_some_and(|c| c.eq_ignore_ascii_case(channel)) =>
-                {
-                    return Ok(true);
-                }
-                _ => {}
-            }
-        }
+        read_replies(&mut self.conn, &self.nick, end).await
     }
 
     /// Rounds of the plan until `deadline`, counting those completed.
@@ -465,6 +421,58 @@ impl Attacker {
         }
         Ok(())
     }
+}
+
+/// Reads `conn` (whose nick is `nick`) until the line that ends a
+/// command's replies; false when the server answered `FAIL` instead.
+pub(crate) async fn read_replies(conn: &mut Conn, nick: &str, end: &End) -> anyhow::Result<bool> {
+    let mut open: Vec<String> = Vec::new();
+    loop {
+        if !conn.read_line().await? {
+            anyhow::bail!("disconnected");
+        }
+        if conn.answer_ping().await? {
+            continue;
+        }
+        let Some(line) = Line::parse(&conn.line) else {
+            continue;
+        };
+        match (line.command, end) {
+            ("ERROR", _) => anyhow::bail!("server said {:?}", line.params.first()),
+            ("FAIL", _) => return Ok(false),
+            (_, End::Numeric(code)) if conn::is_numeric(&conn.line, code) => return Ok(true),
+            ("BATCH", End::Batch(kind)) => match line.params.as_slice() {
+                [start, found, ..] if start.starts_with('+') && found == kind => {
+                    open.push(start[1..].to_owned());
+                }
+                [close, ..] if close.starts_with('-') && open.iter().any(|r| *r == close[1..]) => {
+                    return Ok(true);
+                }
+                _ => {}
+            },
+            (_, End::Names(channel)) if setup::ends_names(&conn.line, channel) => return Ok(true),
+            ("PART", End::Parted(channel))
+                if line.nick.is_some_and(|n| n.eq_ignore_ascii_case(nick))
+                    && line
+                        .params
+                        .first()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(channel)) =>
+            {
+                return Ok(true);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The costly commands a hostile soak client loops over (WHO glob, LIST,
+/// CHATHISTORY TARGETS), each with the end of its replies.
+pub(crate) fn costly_commands() -> Vec<(String, End)> {
+    vec![
+        (format!("WHO {}\r\n", costly_glob()), End::Numeric(b"315")),
+        ("LIST\r\n".to_owned(), End::Numeric(b"323")),
+        (TARGETS.to_owned(), End::Batch("draft/chathistory-targets")),
+    ]
 }
 
 /// The attackers' counts, shared.
