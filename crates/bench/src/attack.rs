@@ -117,6 +117,8 @@ pub struct Report {
     /// Commands whose replies ended within the attack (join-part: JOIN
     /// and PART cycles).
     pub attack_commands: u64,
+    /// Commands sent within the attack, answered or not.
+    pub attack_commands_sent: u64,
     pub attack_commands_per_s: f64,
     /// `FAIL` answers and disconnections the attackers met.
     pub attacker_errors: u64,
@@ -236,6 +238,7 @@ pub async fn run(
         baseline,
         attack,
         attack_commands: commands,
+        attack_commands_sent: tally.sent.load(Ordering::Relaxed),
         attack_commands_per_s: commands as f64 / attack_secs.max(1e-9),
         attacker_errors: tally.errors.load(Ordering::Relaxed),
         attacker_reconnects: tally.reconnects.load(Ordering::Relaxed),
@@ -405,8 +408,11 @@ impl Attacker {
         tally: &Tally,
     ) -> anyhow::Result<()> {
         while Instant::now() < deadline {
-            for (line, end) in &plan.steps {
+            for (step, (line, end)) in plan.steps.iter().enumerate() {
                 self.conn.send(line).await?;
+                if step == 0 {
+                    tally.sent.fetch_add(1, Ordering::Relaxed);
+                }
                 match tokio::time::timeout_at(deadline.into(), self.finish(end)).await {
                     Err(_) => return Ok(()),
                     Ok(Ok(true)) => {}
@@ -479,6 +485,7 @@ pub(crate) fn costly_commands() -> Vec<(String, End)> {
 #[derive(Debug, Default)]
 struct Tally {
     commands: AtomicU64,
+    sent: AtomicU64,
     errors: AtomicU64,
     reconnects: AtomicU64,
     first_error: std::sync::Mutex<Option<String>>,
