@@ -94,6 +94,8 @@ const BYSTANDER_CHANNEL: &str = "#bystanders";
 const TALKER_RATE: f64 = 3.0;
 /// How long after the attack the bystanders wait for their last lines.
 const DRAIN: Duration = Duration::from_secs(10);
+/// Between the baseline and the attack.
+const GAP: Duration = Duration::from_millis(250);
 /// Bystander latency above which a line counts as stalled.
 const STALL: Duration = Duration::from_millis(100);
 /// Longest an attacker waits for one command's replies once the attack
@@ -194,6 +196,10 @@ pub async fn run(
     tokio::time::sleep(Duration::from_secs(args.baseline_secs)).await;
     let baseline_cpu = meter.elapsed();
     let baseline_sent = sent.load(Ordering::Acquire);
+    // A probe sent just before the attack can meet its first commands in
+    // the server: the probes of this short gap count in neither phase.
+    tokio::time::sleep(GAP).await;
+    let attack_first = sent.load(Ordering::Acquire);
 
     let meter = CpuMeter::start(server_pid.as_deref());
     let attack_started = Instant::now();
@@ -224,7 +230,7 @@ pub async fn run(
         phase(&arrivals, range, secs, cpu)
     };
     let baseline = phase(0..baseline_sent, args.baseline_secs as f64, baseline_cpu)?;
-    let attack = phase(baseline_sent..total_sent, attack_secs, attack_cpu)?;
+    let attack = phase(attack_first..total_sent, attack_secs, attack_cpu)?;
     let commands = tally.commands.load(Ordering::Relaxed);
     let first_error = tally.first_error.lock().ok().and_then(|e| e.clone());
     Ok(Report {
