@@ -29,6 +29,22 @@ pub async fn open(addr: SocketAddr, index: usize) -> anyhow::Result<TcpStream> {
     Ok(stream)
 }
 
+/// Opens a connection to `addr` from the loopback address `source`, so a
+/// scenario decides which address the server sees (one attacker address,
+/// bystanders on another).
+pub async fn open_from(addr: SocketAddr, source: Ipv4Addr) -> anyhow::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket
+        .bind(SocketAddr::new(IpAddr::V4(source), 0))
+        .with_context(|| format!("bind {source}"))?;
+    let stream = socket
+        .connect(addr)
+        .await
+        .with_context(|| format!("connect to {addr} from {source}"))?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
 /// A connection split into a line reader and a writer.
 #[derive(Debug)]
 pub struct Conn {
@@ -49,6 +65,12 @@ impl Conn {
             line: Vec::with_capacity(512),
             complete: false,
         }
+    }
+
+    /// The reader and the writer apart, for a task that only writes while
+    /// another drains what arrives.
+    pub fn into_split(self) -> (BufReader<OwnedReadHalf>, OwnedWriteHalf) {
+        (self.reader, self.writer)
     }
 
     pub async fn send(&mut self, line: &str) -> anyhow::Result<()> {
@@ -166,6 +188,52 @@ pub fn nick(prefix: char, index: usize) -> String {
     format!("{prefix}{}x{index}", std::process::id() % 100_000)
 }
 
+/// A received IRC line taken apart: tags skipped, the source's nick, the
+/// command and its parameters (the trailing one without its colon).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Line<'a> {
+    pub nick: Option<&'a str>,
+    pub command: &'a str,
+    pub params: Vec<&'a str>,
+}
+
+impl<'a> Line<'a> {
+    /// `None` for a line that is not UTF-8 or has no command.
+    pub fn parse(line: &'a [u8]) -> Option<Line<'a>> {
+        let mut rest = std::str::from_utf8(line).ok()?;
+        if rest.starts_with('@') {
+            rest = rest.split_once(' ')?.1;
+        }
+        let mut nick = None;
+        if let Some(source) = rest.strip_prefix(':') {
+            let (source, after) = source.split_once(' ')?;
+            nick = source.split('!').next();
+            rest = after;
+        }
+        let (command, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        if command.is_empty() {
+            return None;
+        }
+        let mut params = Vec::new();
+        while !rest.is_empty() {
+            if let Some(trailing) = rest.strip_prefix(':') {
+                params.push(trailing);
+                break;
+            }
+            let (param, after) = rest.split_once(' ').unwrap_or((rest, ""));
+            if !param.is_empty() {
+                params.push(param);
+            }
+            rest = after;
+        }
+        Some(Line {
+            nick,
+            command,
+            params,
+        })
+    }
+}
+
 /// True when `line` is the numeric `code` (`:server 001 …`).
 pub fn is_numeric(line: &[u8], code: &[u8]) -> bool {
     let rest = match line.iter().position(|&b| b == b' ') {
@@ -173,4 +241,29 @@ pub fn is_numeric(line: &[u8], code: &[u8]) -> bool {
         _ => line,
     };
     rest.starts_with(code) && rest.get(code.len()) == Some(&b' ')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_taken_apart() {
+        let line = Line::parse(b"@batch=r1;time=x :srv BATCH +r1 chathistory #hist").expect("line");
+        assert_eq!(line.nick, Some("srv"));
+        assert_eq!(line.command, "BATCH");
+        assert_eq!(line.params, ["+r1", "chathistory", "#hist"]);
+        let line = Line::parse(b":a!~a@h PART #j0 :bye now").expect("line");
+        assert_eq!(
+            (line.nick, line.params),
+            (Some("a"), vec!["#j0", "bye now"])
+        );
+        let line = Line::parse(b"PING :tok").expect("line");
+        assert_eq!(
+            (line.nick, line.command, line.params),
+            (None, "PING", vec!["tok"])
+        );
+        assert_eq!(Line::parse(b""), None);
+        assert_eq!(Line::parse(b"\xff\xfe"), None);
+    }
 }

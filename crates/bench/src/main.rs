@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use ciao_bench::{churn, fanout, idle, soak};
+use ciao_bench::{attack, churn, fanout, idle, soak};
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +39,9 @@ enum Scenario {
     /// Clients chatting for minutes while others come and go and hostile
     /// clients misbehave; counts what the stayers lost.
     Soak(soak::SoakArgs),
+    /// Connections from one address send a costly ordinary command in a
+    /// loop; a bystander pair measures its chat's latency.
+    Attack(attack::AttackArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -66,6 +69,10 @@ fn main() -> anyhow::Result<()> {
             }
             Scenario::Churn(args) => serde_json::to_value(churn::run(cli.addr, args, pid).await?)?,
             Scenario::Soak(args) => serde_json::to_value(soak::run(cli.addr, args, pid).await?)?,
+            Scenario::Attack(mut args) => {
+                args.connect_concurrency = cli.connect_concurrency;
+                serde_json::to_value(attack::run(cli.addr, args, pid).await?)?
+            }
         })
     })?;
     if cli.json {

@@ -3,7 +3,7 @@
 //! message lost or out of order (there must be none); for those that came
 //! and went, reconnect failures; and the server's peak memory.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -22,8 +22,11 @@ pub struct SoakArgs {
     /// Clients that join, say two lines, quit and come back, over and over.
     #[arg(long, default_value_t = 50)]
     pub churners: usize,
-    /// Hostile clients: slow loris, binary junk, floods, never-readers and
-    /// endless lines, each reconnecting after it is dropped.
+    /// Hostile clients, each reconnecting after it is dropped and taking
+    /// the kinds in turn: slow loris, binary junk, floods, never-readers,
+    /// endless lines, costly commands, other protocols' first lines,
+    /// control characters, look-alike nicks and churn from many
+    /// addresses (see `Hostile`).
     #[arg(long, default_value_t = 10)]
     pub hostile: usize,
     #[arg(long, default_value_t = 60)]
@@ -134,7 +137,8 @@ pub async fn run(
             while Instant::now() < end {
                 let index = 500_000 + worker * 10_000 + round;
                 // What a hostile client suffers is its own business.
-                let _ = hostile(addr, index, (worker + round) % 5, &channel, end).await;
+                let kind = HOSTILE_KINDS[(worker + round) % HOSTILE_KINDS.len()];
+                let _ = hostile(addr, index, kind, &channel, end).await;
                 sessions.fetch_add(1, Ordering::Relaxed);
                 round += 1;
             }
@@ -217,6 +221,9 @@ async fn stayer(
         received: vec![0; args.stayers],
         ..Tally::default()
     };
+    // A line counts only from the stayer it names: a hostile client
+    // saying `soak 3 …`, or one with a look-alike nick, is not stayer 3.
+    let nicks: Vec<String> = (0..args.stayers).map(|s| conn::nick('s', s)).collect();
     let mut last: Vec<Option<u64>> = vec![None; args.stayers];
     let mut done = vec![false; args.stayers];
     done[index] = true;
@@ -255,11 +262,12 @@ async fn stayer(
                 if conn.answer_ping().await? {
                     continue;
                 }
-                let Some(text) = privmsg_text(&conn.line) else { continue };
+                let Some((nick, text)) = privmsg(&conn.line) else { continue };
                 let mut words = text.split(' ');
                 let (kind, from, seq) = (words.next(), words.next(), words.next());
                 let (Some(from), Some(seq)) = (
-                    from.and_then(|f| f.parse::<usize>().ok()).filter(|f| *f < args.stayers),
+                    from.and_then(|f| f.parse::<usize>().ok())
+                        .filter(|f| nicks.get(*f).is_some_and(|n| *n == nick)),
                     seq.and_then(|s| s.parse::<u64>().ok()),
                 ) else { continue };
                 match kind {
@@ -289,11 +297,109 @@ async fn stayer(
     Ok(tally)
 }
 
-/// The text of a `PRIVMSG #channel :text` line.
-fn privmsg_text(line: &[u8]) -> Option<&str> {
-    let line = std::str::from_utf8(line).ok()?;
-    let (_, rest) = line.split_once(" PRIVMSG ")?;
-    rest.split_once(" :").map(|(_, text)| text)
+/// The sender's nick and the text of a `PRIVMSG #channel :text` line.
+fn privmsg(line: &[u8]) -> Option<(&str, &str)> {
+    let line = conn::Line::parse(line)?;
+    match (line.command, line.nick, line.params.as_slice()) {
+        ("PRIVMSG", Some(nick), [_, text]) => Some((nick, text)),
+        _ => None,
+    }
+}
+
+/// What a hostile session does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hostile {
+    /// Registration one byte every 200 ms.
+    SlowLoris,
+    /// 64 KiB of binary junk.
+    Junk,
+    /// 5000 channel lines at once.
+    Flood,
+    /// Joins and never reads.
+    NeverReads,
+    /// A 1 MiB line without a newline.
+    EndlessLine,
+    /// WHO with a 490-character glob, LIST and CHATHISTORY TARGETS, in a
+    /// loop, each after the last one's replies.
+    CostlyCommands,
+    /// The first lines of other protocols: an HTTP POST whose body looks
+    /// like chat, SMTP, RESP (Redis), a TLS ClientHello.
+    OtherProtocol,
+    /// Channel text full of terminal escapes, BS, VT, C1 controls and
+    /// IRC colours, some of it forging a stayer's line.
+    ControlCharacters,
+    /// A stayer's nick with a zero-width space or a Cyrillic letter,
+    /// saying that stayer's lines.
+    LookAlikeNick,
+    /// Connections from 127.0.0.10 on, opened and closed at once.
+    AddressChurn,
+}
+
+/// The kinds in the order hostile clients take them.
+pub const HOSTILE_KINDS: [Hostile; 10] = [
+    Hostile::SlowLoris,
+    Hostile::Junk,
+    Hostile::Flood,
+    Hostile::NeverReads,
+    Hostile::EndlessLine,
+    Hostile::CostlyCommands,
+    Hostile::OtherProtocol,
+    Hostile::ControlCharacters,
+    Hostile::LookAlikeNick,
+    Hostile::AddressChurn,
+];
+
+/// The first bytes other protocols' clients send, one of them per session.
+fn other_protocol(index: usize, channel: &str) -> Vec<u8> {
+    match index % 4 {
+        0 => {
+            let body = format!("NICK mallory\r\nUSER m 0 * :m\r\nPRIVMSG {channel} :soak 0 999999\r\n");
+            format!(
+                "POST /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        }
+        1 => b"EHLO mail.example.org\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n".to_vec(),
+        2 => b"*1\r\n$4\r\nPING\r\n".to_vec(),
+        // A TLS 1.2 record header and the start of a ClientHello.
+        _ => {
+            let mut hello = vec![0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03];
+            hello.extend((0..32u8).map(|i| i.wrapping_mul(37)));
+            hello.extend([0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00]);
+            hello
+        }
+    }
+}
+
+/// Channel lines full of control characters; some forge stayer 0's lines.
+fn control_lines(channel: &str) -> Vec<Vec<u8>> {
+    let texts = [
+        "\u{1b}[2J\u{1b}[H\u{1b}]0;owned\u{7} soak 0 999999".to_owned(),
+        "soak 0 999998\u{8}\u{8}\u{8}\u{b}\u{c}".to_owned(),
+        "\u{85}\u{9b}31m C1 controls \u{9d}8;;http://x\u{9c}".to_owned(),
+        "\u{3}04,01colour\u{f} \u{2}bold\u{1d}\u{1f}\u{16}\u{11} done 0 0".to_owned(),
+        "\u{1b}[1A\u{1b}[2K\rdone 1 0".to_owned(),
+    ];
+    let mut lines: Vec<Vec<u8>> = texts
+        .iter()
+        .map(|t| format!("PRIVMSG {channel} :{t}\r\n").into_bytes())
+        .collect();
+    // A raw C1 byte: not UTF-8.
+    let mut raw = format!("PRIVMSG {channel} :raw ").into_bytes();
+    raw.extend([0x9b, b'3', b'1', b'm', b'\r', b'\n']);
+    lines.push(raw);
+    lines
+}
+
+/// Stayer 0's nick, disguised.
+fn look_alike(index: usize) -> String {
+    let nick = conn::nick('s', 0);
+    match index % 2 {
+        0 => format!("s\u{200B}{}", &nick[1..]),
+        // Cyrillic small dze, which looks like `s`.
+        _ => format!("\u{455}{}", &nick[1..]),
+    }
 }
 
 /// One hostile session of the given kind; returns when the server has
@@ -301,25 +407,38 @@ fn privmsg_text(line: &[u8]) -> Option<&str> {
 async fn hostile(
     addr: SocketAddr,
     index: usize,
-    kind: usize,
+    kind: Hostile,
     channel: &str,
     end: Instant,
 ) -> anyhow::Result<()> {
+    let limit = Duration::from_secs(10).min(end.saturating_duration_since(Instant::now()));
+    if kind == Hostile::AddressChurn {
+        let churn = async {
+            for k in 0..100 {
+                let source = Ipv4Addr::new(127, 0, 0, 10 + ((index * 7 + k) % 240) as u8);
+                let mut stream = conn::open_from(addr, source).await?;
+                if k % 2 == 1 {
+                    stream
+                        .write_all(b"NICK churner\r\nUSER c 0 * :c\r\n")
+                        .await?;
+                }
+            }
+            anyhow::Ok(())
+        };
+        return tokio::time::timeout(limit, churn).await.unwrap_or(Ok(()));
+    }
     let stream = conn::open(addr, index).await?;
     let nick = conn::nick('h', index);
-    let limit = Duration::from_secs(10).min(end.saturating_duration_since(Instant::now()));
     let session = async {
         let mut conn = Conn::new(stream);
         match kind {
-            // Slow loris: registration one byte at a time.
-            0 => {
+            Hostile::SlowLoris => {
                 for byte in format!("NICK {nick}\r\nUSER l 0 * :l\r\n").bytes() {
                     conn.writer.write_all(&[byte]).await?;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }
-            // Binary junk.
-            1 => {
+            Hostile::Junk => {
                 let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ index as u64;
                 let junk: Vec<u8> = (0..64 * 1024)
                     .map(|_| {
@@ -331,8 +450,7 @@ async fn hostile(
                     .collect();
                 conn.writer.write_all(&junk).await?;
             }
-            // A flood of channel messages.
-            2 => {
+            Hostile::Flood => {
                 conn.register(&nick, &[]).await?;
                 conn.join(channel).await?;
                 let flood: String = (0..5000)
@@ -340,15 +458,13 @@ async fn hostile(
                     .collect();
                 conn.writer.write_all(flood.as_bytes()).await?;
             }
-            // Joins and never reads.
-            3 => {
+            Hostile::NeverReads => {
                 conn.register(&nick, &[]).await?;
                 conn.join(channel).await?;
                 tokio::time::sleep(Duration::from_secs(10)).await;
                 return anyhow::Ok(());
             }
-            // A line that never ends.
-            _ => {
+            Hostile::EndlessLine => {
                 conn.register(&nick, &[]).await?;
                 let chunk = vec![b'x'; 16 * 1024];
                 for _ in 0..64 {
@@ -356,9 +472,58 @@ async fn hostile(
                 }
                 conn.writer.write_all(b"\r\n").await?;
             }
+            Hostile::CostlyCommands => {
+                conn.register(&nick, &["batch"]).await?;
+                for (line, reply_end) in crate::attack::costly_commands().iter().cycle() {
+                    conn.send(line).await?;
+                    crate::attack::read_replies(&mut conn, &nick, reply_end).await?;
+                }
+            }
+            Hostile::OtherProtocol => {
+                conn.writer
+                    .write_all(&other_protocol(index, channel))
+                    .await?;
+            }
+            Hostile::ControlCharacters => {
+                conn.register(&nick, &[]).await?;
+                conn.join(channel).await?;
+                for line in control_lines(channel) {
+                    conn.writer.write_all(&line).await?;
+                }
+            }
+            Hostile::LookAlikeNick => {
+                conn.register(&look_alike(index), &[]).await?;
+                conn.join(channel).await?;
+                let forged =
+                    format!("PRIVMSG {channel} :soak 0 999999\r\nPRIVMSG {channel} :done 0 0\r\n");
+                conn.send(&forged).await?;
+            }
+            Hostile::AddressChurn => {}
         }
         while conn.read_line().await? {}
         anyhow::Ok(())
     };
     tokio::time::timeout(limit, session).await.unwrap_or(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_name_their_sender() {
+        let line = b"@time=x :s1x0!~s@127.0.0.1 PRIVMSG #soak :soak 0 5";
+        assert_eq!(privmsg(line), Some(("s1x0", "soak 0 5")));
+        assert_eq!(privmsg(b":srv NOTICE #soak :soak 0 5"), None);
+    }
+
+    #[test]
+    fn look_alikes_differ_from_the_nick() {
+        let nick = conn::nick('s', 0);
+        for index in 0..2 {
+            let fake = look_alike(index);
+            assert_ne!(fake, nick);
+            assert!(fake.ends_with(&nick[1..]));
+        }
+    }
 }

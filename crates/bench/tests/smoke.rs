@@ -109,7 +109,7 @@ async fn soak_loses_nothing_for_the_clients_that_stay() {
             stayers: 10,
             churners: 3,
             // One of each kind.
-            hostile: 5,
+            hostile: ciao_bench::soak::HOSTILE_KINDS.len(),
             duration_secs: 3,
             interval_ms: 200,
             channel: "#soak".into(),
@@ -126,7 +126,76 @@ async fn soak_loses_nothing_for_the_clients_that_stay() {
         "{report:?}"
     );
     assert!(
-        report.churn_cycles > 0 && report.hostile_sessions >= 5,
+        report.churn_cycles > 0
+            && report.hostile_sessions >= ciao_bench::soak::HOSTILE_KINDS.len() as u64,
         "{report:?}"
     );
+}
+
+/// ciao-server in-process as `ciao-server` runs by default (flood control
+/// on, history on, in a fresh directory), without the auto-joined channel.
+async fn default_server(name: &str) -> (SocketAddr, oneshot::Sender<()>, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("ciao-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = ciao_server::Config {
+        default_channel: None,
+        history: Some(ciao_server::history::HistoryConfig::new(dir.clone())),
+        ..Default::default()
+    };
+    let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(ciao_server::run(config, vec![listener], async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_attack_runs_and_accounts_for_every_probe() {
+    use ciao_bench::attack::{self, Kind};
+    for kind in [
+        Kind::WhoGlob,
+        Kind::List,
+        Kind::Targets,
+        Kind::Around,
+        Kind::JoinPart,
+    ] {
+        let (addr, stop, dir) = default_server("attack").await;
+        let args = attack::AttackArgs {
+            kind,
+            attackers: 4,
+            attacker_addr: "127.0.0.2".parse().expect("ip"),
+            users: 50,
+            channels: 300,
+            channel_makers: 3,
+            history_rows: 400,
+            fillers: 20,
+            join_history: 2,
+            duration_secs: 1,
+            baseline_secs: 1,
+            probe_interval_ms: 50,
+            connect_concurrency: 16,
+        };
+        let pid = std::process::id().to_string();
+        let report = attack::run(addr, args, Some(pid))
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e:#}"));
+        assert!(report.attack_commands > 0, "{report:?}");
+        assert_eq!(report.attacker_errors, 0, "{report:?}");
+        for phase in [&report.baseline, &report.attack] {
+            assert!(phase.probes_sent > 0, "{report:?}");
+            assert_eq!(phase.lost, 0, "{report:?}");
+            assert_eq!(phase.probes_received, phase.probes_sent, "{report:?}");
+        }
+        assert!(report.attack.server_cpu_s.is_some());
+        match kind {
+            Kind::WhoGlob => assert_eq!(report.setup.users, 50),
+            Kind::List => assert_eq!(report.setup.channels, 300),
+            Kind::Targets | Kind::Around => assert!(report.setup.history_rows >= 400),
+            Kind::JoinPart => assert_eq!(report.setup.history_rows, 200),
+        }
+        let _ = stop.send(());
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
