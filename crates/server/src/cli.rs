@@ -482,8 +482,8 @@ impl Args {
 
         let max_clients: usize = ranged(self.max_clients, file.max_clients, ranges::MAX_CLIENTS)?
             .unwrap_or(defaults.max_clients);
-        let max_per_ip: usize =
-            ranged(self.max_per_ip, file.max_per_ip, ranges::MAX_PER_IP)?.unwrap_or(defaults.max_per_ip);
+        let max_per_ip: usize = ranged(self.max_per_ip, file.max_per_ip, ranges::MAX_PER_IP)?
+            .unwrap_or(defaults.max_per_ip);
         let max_per_ipv6_48 = match ranged::<usize>(
             self.max_per_ipv6_48,
             file.max_per_ipv6_48,

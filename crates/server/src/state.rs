@@ -18,7 +18,9 @@ use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
 use crate::cost::{self, AddressBudgets};
 use crate::fanout::{Fanout, plain_line};
-use crate::history::{Change, Event, History, Job, Scope, Stored, conversation, replay};
+use crate::history::{
+    Change, Deliver, Event, History, Job, Release, Scope, Store, Stored, conversation, replay,
+};
 use crate::monitor::Monitors;
 use crate::multiline::OpenBatch;
 use crate::nicks::{NickRefusal, Nicks};
@@ -102,6 +104,24 @@ pub fn pack_list<'a>(items: impl Iterator<Item = &'a str>, separator: char) -> V
         lines.push(line);
     }
     lines
+}
+
+/// `release` run as the labeled command `token` again: what it sends is
+/// part of that command's answer.
+fn as_command(token: Token, release: Release) -> Release {
+    let as_command = move |deliver: Deliver| -> Deliver {
+        Box::new(move |state: &mut State, stored| {
+            let previous = state.responses.get_mut().set_active(Some(token));
+            deliver(state, stored);
+            state.responses.get_mut().set_active(previous);
+        })
+    };
+    match release {
+        Release::Deliver(deliver) => Release::Deliver(as_command(deliver)),
+        Release::Read(read) => Release::Read(Box::new(move |store, horizon| {
+            as_command(read(store, horizon))
+        })),
+    }
 }
 
 /// Cuts `text` to at most `max` bytes on a character boundary.
@@ -268,9 +288,8 @@ impl State {
         let responses = self.responses.get_mut();
         responses.set_active(None);
         if responses.is_deferred(token) {
-            self.submit(Vec::new(), Vec::new(), move |state, _| {
-                state.finish_response(token);
-            });
+            let finish = move |state: &mut State, _: Option<Stored>| state.finish_response(token);
+            self.submit(Vec::new(), Vec::new(), Release::Deliver(Box::new(finish)));
         } else {
             self.finish_response(token);
         }
@@ -386,7 +405,7 @@ impl State {
         channel: &CaseKey,
         fanout: &mut Fanout,
         skip: Option<ClientId>,
-        stored: Option<Stored<'_>>,
+        stored: Option<Stored>,
         min_rank: Rank,
     ) {
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
@@ -543,19 +562,17 @@ impl State {
             .is_some_and(|c| c.caps.has(Cap::EventPlayback));
         // Read later, on the history's side, but on the joiner's account.
         self.spend(cost::HISTORY_ROW * lines as u64);
-        self.publish(Vec::new(), move |state, stored| {
-            let Some(stored) = stored else {
-                return;
-            };
+        self.publish_read(move |store, horizon| {
             let scope = Scope {
                 target: &target,
-                horizon: stored.horizon,
+                horizon,
                 events,
             };
-            match stored.store.latest(scope, None, lines) {
+            let read = store.latest(scope, None, lines);
+            Box::new(move |state, _| match read {
                 Ok(events) => replay::send(state, id, &channel_name, &events, false),
                 Err(error) => tracing::warn!(%error, "history: replay failed"),
-            }
+            })
         });
     }
 
@@ -825,17 +842,19 @@ impl State {
     pub fn publish(
         &mut self,
         events: Vec<Event>,
-        release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
+        release: impl FnOnce(&mut State, Option<Stored>) + Send + 'static,
     ) {
-        self.publish_with(events, Vec::new(), release);
+        self.publish_with(events, Vec::new(), Release::Deliver(Box::new(release)));
     }
 
-    fn publish_with(
-        &mut self,
-        events: Vec<Event>,
-        changes: Vec<Change>,
-        release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
-    ) {
+    /// Reads the history (`read`, on the history's thread, off the hub
+    /// lock) once everything submitted before is stored, then delivers
+    /// what `read` returns, in submission order. Only with history on.
+    pub fn publish_read(&mut self, read: impl FnOnce(&Store, i64) -> Deliver + Send + 'static) {
+        self.publish_with(Vec::new(), Vec::new(), Release::Read(Box::new(read)));
+    }
+
+    fn publish_with(&mut self, events: Vec<Event>, changes: Vec<Change>, release: Release) {
         // A labeled command's deferred release is still part of its
         // response: it runs as that command again.
         let responses = self.responses.get_mut();
@@ -843,31 +862,27 @@ impl State {
             && self.history.is_some()
         {
             responses.defer(token);
-            self.submit(events, changes, move |state, stored| {
-                let previous = state.responses.get_mut().set_active(Some(token));
-                release(state, stored);
-                state.responses.get_mut().set_active(previous);
-            });
+            self.submit(events, changes, as_command(token, release));
         } else {
             self.submit(events, changes, release);
         }
     }
 
     /// Queues `events`, `changes` and their release with the history
-    /// writer, or runs the release at once with history off.
-    fn submit(
-        &mut self,
-        events: Vec<Event>,
-        changes: Vec<Change>,
-        release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
-    ) {
+    /// writer, or runs the release at once with history off (there is
+    /// nothing to read then).
+    fn submit(&mut self, events: Vec<Event>, changes: Vec<Change>, release: Release) {
         match &mut self.history {
-            None => release(self, None),
+            None => {
+                if let Release::Deliver(deliver) = release {
+                    deliver(self, None);
+                }
+            }
             Some(history) => {
                 history.submit(Job {
                     events,
                     changes,
-                    release: Box::new(release),
+                    release,
                 });
             }
         }
@@ -883,7 +898,7 @@ impl State {
     ) {
         let mut changes = vec![Change::ReadMarker(marker)];
         changes.extend(forgotten.map(|(nick, target)| Change::ForgetReadMarker { nick, target }));
-        self.submit(Vec::new(), changes, |_, _| {});
+        self.submit(Vec::new(), changes, Release::nothing());
     }
 
     /// Deletes a redacted message from the history, then runs `release`
@@ -893,10 +908,14 @@ impl State {
         &mut self,
         target: String,
         msgid: String,
-        release: impl for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send + 'static,
+        release: impl FnOnce(&mut State, Option<Stored>) + Send + 'static,
     ) {
         let change = Change::Redaction { target, msgid };
-        self.publish_with(Vec::new(), vec![change], release);
+        self.publish_with(
+            Vec::new(),
+            vec![change],
+            Release::Deliver(Box::new(release)),
+        );
     }
 
     /// `MARKREAD <target> timestamp=…` (or `*`): how far `id`'s nick has
@@ -940,7 +959,7 @@ impl State {
         if !events.is_empty() {
             // Not `publish`: the event went out already, so a labeled
             // command need not wait for it.
-            self.submit(events, Vec::new(), |_, _| {});
+            self.submit(events, Vec::new(), Release::nothing());
         }
     }
 

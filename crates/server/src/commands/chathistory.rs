@@ -16,7 +16,7 @@ use super::{CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::client::ClientId;
 use crate::cost;
-use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Store, Stored, conversation, replay};
+use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Store, conversation, replay};
 use crate::state::State;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
@@ -126,9 +126,9 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // The rows are read and sent later, on the history's side: charged
     // now, at most what was asked for.
     ctx.state.spend(cost::HISTORY_ROW * limit as u64);
-    ctx.state.publish(Vec::new(), move |state, stored| {
-        let Some(stored) = stored else { return };
-        match query(stored, &sub, &key, &references, limit, events) {
+    ctx.state.publish_read(move |store, horizon| {
+        let read = query(store, horizon, &sub, &key, &references, limit, events);
+        Box::new(move |state, _| match read {
             Ok(events) => replay::send(state, id, &shown_as, &events, true),
             Err(error) => {
                 tracing::warn!(%error, "CHATHISTORY query failed");
@@ -140,7 +140,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                     "Could not read the history",
                 );
             }
-        }
+        })
     });
     Ok(())
 }
@@ -177,17 +177,17 @@ impl Reference {
 }
 
 fn query(
-    stored: Stored<'_>,
+    store: &Store,
+    horizon: i64,
     sub: &str,
     key: &str,
     references: &[Reference],
     limit: usize,
     events: bool,
 ) -> rusqlite::Result<Vec<history::Event>> {
-    let store = stored.store;
     let scope = Scope {
         target: key,
-        horizon: stored.horizon,
+        horizon,
         events,
     };
     let mut anchors = Vec::new();
@@ -240,31 +240,14 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
         .map(|channel| (conversation(&channel.name, None), channel.name.clone()))
         .collect();
     let id = ctx.id;
-    // One read per conversation and the answer's lines, later: charged
-    // now for the channels and the most the answer can hold.
+    // One read per conversation, later: charged now for the most there
+    // can be.
     ctx.state
-        .spend(cost::HISTORY_ROW * (channels.len() + limit) as u64);
-    ctx.state.publish(Vec::new(), move |state, stored| {
-        let Some(Stored { store, horizon, .. }) = stored else {
-            return;
-        };
-        let mut names: Vec<(String, String)> = channels;
-        match store.private_targets_of(&my_key) {
-            // A private key holds both nicks: name it by the other one
-            // (or ours, for notes to self).
-            Ok(keys) => names.extend(keys.into_iter().map(|key| {
-                let other = key
-                    .split(' ')
-                    .find(|part| *part != my_key)
-                    .unwrap_or(&my_key)
-                    .to_owned();
-                (key, other)
-            })),
-            Err(error) => tracing::warn!(%error, "CHATHISTORY TARGETS failed"),
-        }
-        let keys: Vec<String> = names.iter().map(|(key, _)| key.clone()).collect();
-        let found = match store.active_targets(&keys, horizon, from, to, limit) {
-            Ok(found) => found,
+        .spend(cost::HISTORY_ROW * (channels.len() + PRIVATE_TARGETS) as u64);
+    ctx.state.publish_read(move |store, horizon| {
+        let read = active_targets(store, horizon, &my_key, channels, (from, to), limit);
+        Box::new(move |state, _| match read {
+            Ok(found) => send_targets(state, id, &found),
             Err(error) => {
                 tracing::warn!(%error, "CHATHISTORY TARGETS failed");
                 fail(
@@ -274,42 +257,82 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
                     &["TARGETS"],
                     "Could not read the history",
                 );
-                return;
             }
-        };
-        let reference = state.next_batch_ref();
-        let server = state.config.server_name.clone();
-        let start = Message::new(
-            "BATCH",
-            [format!("+{reference}"), "draft/chathistory-targets".into()],
-        )
-        .with_source(server.clone());
-        state.send(id, &start);
-        for (key, time) in found {
+        })
+    });
+}
+
+/// Most private conversations of one nick TARGETS looks at: the ones with
+/// the latest messages (a bound on what one query may read).
+const PRIVATE_TARGETS: usize = 500;
+
+/// The conversations among `channels` (key, name) and the private ones
+/// of `my_key` with messages between two times: each named as the
+/// client knows it, with the time of its latest message there.
+fn active_targets(
+    store: &Store,
+    horizon: i64,
+    my_key: &str,
+    channels: Vec<(String, String)>,
+    (from, to): (u64, u64),
+    limit: usize,
+) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut names = channels;
+    // A private key holds both nicks: name it by the other one (or ours,
+    // for notes to self).
+    let since = from.min(to);
+    for key in store.private_targets_of(my_key, since, PRIVATE_TARGETS)? {
+        let other = key
+            .split(' ')
+            .find(|part| *part != my_key)
+            .unwrap_or(my_key)
+            .to_owned();
+        names.push((key, other));
+    }
+    let keys: Vec<String> = names.iter().map(|(key, _)| key.clone()).collect();
+    let found = store.active_targets(&keys, horizon, from, to, limit)?;
+    Ok(found
+        .into_iter()
+        .map(|(key, time)| {
             let name = names
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map_or(key.clone(), |(_, n)| n.clone());
-            let mut line = Message::new(
-                "CHATHISTORY",
-                [
-                    "TARGETS".to_owned(),
-                    name,
-                    format!("timestamp={}", crate::clock::iso8601(time)),
-                ],
-            )
-            .with_source(server.clone());
-            line.tags.push(ciao_proto::Tag {
-                key: "batch".into(),
-                value: Some(reference.clone()),
-            });
-            state.send(id, &line);
-        }
-        state.send(
-            id,
-            &Message::new("BATCH", [format!("-{reference}")]).with_source(server),
-        );
-    });
+            (name, time)
+        })
+        .collect())
+}
+
+/// The TARGETS answer: a `draft/chathistory-targets` batch.
+fn send_targets(state: &mut State, id: ClientId, found: &[(String, u64)]) {
+    let reference = state.next_batch_ref();
+    let server = state.config.server_name.clone();
+    let start = Message::new(
+        "BATCH",
+        [format!("+{reference}"), "draft/chathistory-targets".into()],
+    )
+    .with_source(server.clone());
+    state.send(id, &start);
+    for (name, time) in found {
+        let mut line = Message::new(
+            "CHATHISTORY",
+            [
+                "TARGETS".to_owned(),
+                name.clone(),
+                format!("timestamp={}", crate::clock::iso8601(*time)),
+            ],
+        )
+        .with_source(server.clone());
+        line.tags.push(ciao_proto::Tag {
+            key: "batch".into(),
+            value: Some(reference.clone()),
+        });
+        state.send(id, &line);
+    }
+    state.send(
+        id,
+        &Message::new("BATCH", [format!("-{reference}")]).with_source(server),
+    );
 }
 
 /// `FAIL CHATHISTORY CODE context… :text` (IRCv3 standard replies).

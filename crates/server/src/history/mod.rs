@@ -34,20 +34,47 @@ pub use store::{Anchor, Change, Event, ReadMarker, Scope, Store};
 
 use crate::state::State;
 
-/// What runs once a job's events are stored: under the hub lock, on the
-/// writer thread, with the store for reading (replay). With history off
-/// it runs at once, in the handler, with `None`.
-pub type Release = Box<dyn for<'a> FnOnce(&mut State, Option<Stored<'a>>) + Send>;
+/// What runs under the hub lock once a job is committed (its fan-out).
+/// With history off it runs at once, in the handler, with `None`.
+pub type Deliver = Box<dyn FnOnce(&mut State, Option<Stored>) + Send>;
+
+/// A read of the store as it was when its job was submitted (the
+/// horizon, a row id), made on the writer's thread once the job is
+/// committed — never under the hub lock, which every client waits for —;
+/// it returns what to deliver of what it read.
+pub type Read = Box<dyn FnOnce(&Store, i64) -> Deliver + Send>;
+
+/// What a job does once it is committed.
+pub enum Release {
+    /// Delivers, under the hub lock.
+    Deliver(Deliver),
+    /// Reads first (replay, CHATHISTORY), off the lock; then delivers.
+    Read(Read),
+}
+
+impl std::fmt::Debug for Release {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Release::Deliver(_) => "Release::Deliver",
+            Release::Read(_) => "Release::Read",
+        })
+    }
+}
+
+impl Release {
+    /// A job that only stores (events, read markers).
+    pub fn nothing() -> Self {
+        Release::Deliver(Box::new(|_, _| {}))
+    }
+}
 
 /// What a release learns about its job.
 #[derive(Debug, Clone, Copy)]
-pub struct Stored<'a> {
-    /// The store, for releases that read (replay, CHATHISTORY).
-    pub store: &'a Store,
+pub struct Stored {
     /// The job's place in submission order (from 1).
     pub ticket: u64,
-    /// The last row stored before this job's events: a read in a release
-    /// sees the history as it was when the job was submitted.
+    /// The last row stored before this job's events: a read sees the
+    /// history as it was when the job was submitted.
     pub horizon: i64,
     /// Whether the job's events and changes were committed. A message
     /// that was not is refused, never delivered (see [`refused`]).
@@ -181,10 +208,6 @@ impl History {
             source,
         })?;
         let store = Store::open(&config.dir)?;
-        let reader = Store::open_reader(&config.dir).map_err(|source| HistoryError::Store {
-            dir: config.dir.clone(),
-            source,
-        })?;
         let markers = store.read_markers().map_err(|source| HistoryError::Store {
             dir: config.dir.clone(),
             source,
@@ -200,7 +223,7 @@ impl History {
             .name("ciao-history".into())
             .spawn(move || writer::run(store, queue, committed, retention))
             .map_err(HistoryError::Thread)?;
-        let releaser = tokio::spawn(release::run(batches, reader, state, released));
+        let releaser = tokio::spawn(release::run(batches, state, released));
         let history = History {
             jobs,
             submitted: 0,

@@ -17,7 +17,7 @@ const CODE: &str = "TEMPORARILY_UNAVAILABLE";
 /// deliver nothing. With history off (`None`) nothing is refused.
 pub fn refused(
     state: &State,
-    stored: Option<Stored<'_>>,
+    stored: Option<Stored>,
     sender: ClientId,
     command: &str,
     context: &[&str],

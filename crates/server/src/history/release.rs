@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::health::Transition;
-use super::{Job, Released, Store, Stored};
+use super::{Job, Release, Released, Stored};
 use crate::client::Protocol;
 use crate::state::State;
 
@@ -28,11 +28,9 @@ pub struct Committed {
     pub transition: Option<Transition>,
 }
 
-/// Releases batches until the writer is gone. `store` is a read
-/// connection of its own, for the releases that read (replay, queries).
+/// Releases batches until the writer is gone.
 pub async fn run(
     mut batches: UnboundedReceiver<Committed>,
-    store: Store,
     state: Weak<Mutex<State>>,
     released: Arc<Released>,
 ) {
@@ -40,7 +38,7 @@ pub async fn run(
     while let Some(batch) = batches.recv().await {
         let count = batch.jobs.len() as u64;
         if let Some(state) = state.upgrade() {
-            crate::wakes::batched(|| release(&state, batch, &store, &mut ticket));
+            crate::wakes::batched(|| release(&state, batch, &mut ticket));
         } else {
             ticket += count;
         }
@@ -50,7 +48,7 @@ pub async fn run(
 
 /// Runs one committed batch's releases under one hub lock; the
 /// recipients are woken once, when the lock is released.
-fn release(state: &Mutex<State>, batch: Committed, store: &Store, ticket: &mut u64) {
+fn release(state: &Mutex<State>, batch: Committed, ticket: &mut u64) {
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(transition) = &batch.transition {
         tell_operators(&state, transition);
@@ -58,14 +56,17 @@ fn release(state: &Mutex<State>, batch: Committed, store: &Store, ticket: &mut u
     for (job, horizon) in batch.jobs.into_iter().zip(batch.horizons) {
         *ticket += 1;
         let stored = Stored {
-            store,
             ticket: *ticket,
             horizon,
             committed: batch.committed,
         };
+        // The writer has made every read already.
+        let Release::Deliver(release) = job.release else {
+            tracing::error!(ticket = *ticket, "history: a read reached the releaser");
+            continue;
+        };
         // A bug in one release must not stop every later message (and
         // every client waiting on one).
-        let release = job.release;
         state.set_releasing(Some(*ticket));
         let state_ref = &mut *state;
         if catch_unwind(AssertUnwindSafe(move || release(state_ref, Some(stored)))).is_err() {

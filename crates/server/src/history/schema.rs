@@ -32,6 +32,29 @@ const MIGRATIONS: &[&str] = &[
         time INTEGER NOT NULL,
         PRIMARY KEY (nick, target)
     ) WITHOUT ROWID;",
+    // 4: bounded reads. Indexes of messages alone, so that a query without
+    // event-playback never walks past joins and parts; and each nick's
+    // private conversations with their latest message, so that
+    // CHATHISTORY TARGETS reads a few rows, not every row of the store.
+    "CREATE INDEX events_messages ON events (target, id)
+        WHERE kind IN ('PRIVMSG', 'NOTICE');
+    CREATE INDEX events_messages_by_time ON events (target, time)
+        WHERE kind IN ('PRIVMSG', 'NOTICE');
+    CREATE TABLE conversations (
+        nick TEXT NOT NULL,
+        target TEXT NOT NULL,
+        last_time INTEGER NOT NULL,
+        PRIMARY KEY (nick, target)
+    ) WITHOUT ROWID;
+    CREATE INDEX conversations_by_time ON conversations (nick, last_time);
+    INSERT OR IGNORE INTO conversations (nick, target, last_time)
+        SELECT substr(target, 1, instr(target, ' ') - 1), target, MAX(time)
+        FROM events WHERE instr(target, ' ') > 0 AND kind IN ('PRIVMSG', 'NOTICE')
+        GROUP BY target
+        UNION ALL
+        SELECT substr(target, instr(target, ' ') + 1), target, MAX(time)
+        FROM events WHERE instr(target, ' ') > 0 AND kind IN ('PRIVMSG', 'NOTICE')
+        GROUP BY target;",
 ];
 
 /// Largest the write-ahead log is left after a checkpoint: without a

@@ -87,6 +87,13 @@ pub enum Anchor {
     Row(i64),
 }
 
+/// Which end of a range of rows a query reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Oldest,
+    Newest,
+}
+
 #[derive(Debug)]
 pub struct Store {
     db: Connection,
@@ -183,13 +190,11 @@ impl Store {
         after: Option<Anchor>,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
-        let (column, value) = bound(after.unwrap_or(Anchor::Row(0)));
-        let mut events = self.query(
-            scope,
-            &format!("{column} > ?4 ORDER BY id DESC"),
-            value,
-            limit,
-        )?;
+        let from = match after {
+            Some(anchor) => self.first_after(scope.target, anchor)?,
+            None => 0,
+        };
+        let mut events = self.rows(scope, from..i64::MAX, Order::Newest, limit)?;
         events.reverse();
         Ok(events)
     }
@@ -201,13 +206,8 @@ impl Store {
         anchor: Anchor,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
-        let (column, value) = bound(anchor);
-        let mut events = self.query(
-            scope,
-            &format!("{column} < ?4 ORDER BY id DESC"),
-            value,
-            limit,
-        )?;
+        let end = self.first_at(scope.target, anchor)?;
+        let mut events = self.rows(scope, 0..end, Order::Newest, limit)?;
         events.reverse();
         Ok(events)
     }
@@ -219,13 +219,8 @@ impl Store {
         anchor: Anchor,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
-        let (column, value) = bound(anchor);
-        self.query(
-            scope,
-            &format!("{column} > ?4 ORDER BY id ASC"),
-            value,
-            limit,
-        )
+        let start = self.first_after(scope.target, anchor)?;
+        self.rows(scope, start..i64::MAX, Order::Oldest, limit)
     }
 
     /// Up to `limit` rows in `scope` around `anchor` (half before, the
@@ -238,13 +233,8 @@ impl Store {
     ) -> rusqlite::Result<Vec<Event>> {
         let before = limit / 2;
         let mut events = self.before(scope, anchor, before)?;
-        let (column, value) = bound(anchor);
-        events.extend(self.query(
-            scope,
-            &format!("{column} >= ?4 ORDER BY id ASC"),
-            value,
-            limit - before,
-        )?);
+        let start = self.first_at(scope.target, anchor)?;
+        events.extend(self.rows(scope, start..i64::MAX, Order::Oldest, limit - before)?);
         Ok(events)
     }
 
@@ -258,54 +248,105 @@ impl Store {
         to: Anchor,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
-        let (from_column, from_value) = bound(from);
-        let (to_column, to_value) = bound(to);
-        let forwards = self.position(scope.target, from)? <= self.position(scope.target, to)?;
-        let (cmp_from, cmp_to, order) = if forwards {
-            (">", "<", "ASC")
+        let target = scope.target;
+        if self.first_at(target, from)? <= self.first_at(target, to)? {
+            let rows = self.first_after(target, from)?..self.first_at(target, to)?;
+            self.rows(scope, rows, Order::Oldest, limit)
         } else {
-            ("<", ">", "DESC")
-        };
-        // The second bound is inlined: both are integers from `bound`.
-        let condition = format!(
-            "{from_column} {cmp_from} ?4 AND {to_column} {cmp_to} {to_value} ORDER BY id {order}"
-        );
-        let mut events = self.query(scope, &condition, from_value, limit)?;
-        if !forwards {
+            let rows = self.first_after(target, to)?..self.first_at(target, from)?;
+            let mut events = self.rows(scope, rows, Order::Newest, limit)?;
             events.reverse();
+            Ok(events)
         }
-        Ok(events)
     }
 
-    /// Rows in `scope` matching `condition` (which compares with ?4 =
-    /// `value` and orders), at most `limit`.
-    fn query(
+    /// At most `limit` rows of `scope` among `rows` (row ids), from the
+    /// oldest or the newest end. Every query comes down to this one: a
+    /// walk of an index on (conversation, row) from one end of a range,
+    /// so it reads what it returns and little else, however big the
+    /// store.
+    fn rows(
         &self,
         scope: Scope<'_>,
-        condition: &str,
-        value: i64,
+        rows: std::ops::Range<i64>,
+        order: Order,
         limit: usize,
     ) -> rusqlite::Result<Vec<Event>> {
-        let sql = format!(
-            "SELECT msgid, time, target, line FROM events
-             WHERE target = ?1 AND id <= ?2 AND (?3 OR kind IN ('PRIVMSG', 'NOTICE'))
-             AND {condition} LIMIT ?5"
-        );
+        // Messages only use the index that holds only messages: no walk
+        // past joins and parts. The two statements differ only in that
+        // condition, which must be literal for SQLite to use that index.
+        let sql = match (scope.events, order) {
+            (true, Order::Oldest) => {
+                "SELECT msgid, time, target, line FROM events
+                 WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
+                 ORDER BY id ASC LIMIT ?5"
+            }
+            (true, Order::Newest) => {
+                "SELECT msgid, time, target, line FROM events
+                 WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
+                 ORDER BY id DESC LIMIT ?5"
+            }
+            (false, Order::Oldest) => {
+                "SELECT msgid, time, target, line FROM events
+                 WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
+                 AND kind IN ('PRIVMSG', 'NOTICE')
+                 ORDER BY id ASC LIMIT ?5"
+            }
+            (false, Order::Newest) => {
+                "SELECT msgid, time, target, line FROM events
+                 WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
+                 AND kind IN ('PRIVMSG', 'NOTICE')
+                 ORDER BY id DESC LIMIT ?5"
+            }
+        };
         self.select(
-            &sql,
+            sql,
             params![
                 scope.target,
+                rows.start,
+                rows.end,
                 scope.horizon,
-                scope.events,
-                value,
                 limit as i64
             ],
         )
     }
 
-    /// Conversations among `targets` with events between two times, each
-    /// with the time of its latest event there, ordered by that time
-    /// (oldest first, as CHATHISTORY TARGETS wants).
+    /// The first row of `target` at or after `anchor`: rows before it are
+    /// the ones before the anchor (`i64::MAX` when there is none).
+    fn first_at(&self, target: &str, anchor: Anchor) -> rusqlite::Result<i64> {
+        match anchor {
+            Anchor::Row(row) => Ok(row),
+            Anchor::Time(time) => self.first_row_from(target, time as i64),
+        }
+    }
+
+    /// The first row of `target` strictly after `anchor`.
+    fn first_after(&self, target: &str, anchor: Anchor) -> rusqlite::Result<i64> {
+        match anchor {
+            Anchor::Row(row) => Ok(row.saturating_add(1)),
+            Anchor::Time(time) => self.first_row_from(target, (time as i64).saturating_add(1)),
+        }
+    }
+
+    /// The first row of `target` at or after `time` (ms): one step down
+    /// the (conversation, time) index. Rows are stored in the order of
+    /// their times, so the rows before it are exactly those before `time`.
+    fn first_row_from(&self, target: &str, time: i64) -> rusqlite::Result<i64> {
+        Ok(self
+            .db
+            .prepare_cached(
+                "SELECT id FROM events WHERE target = ?1 AND time >= ?2
+                 ORDER BY time ASC, id ASC LIMIT 1",
+            )?
+            .query_row(params![target, time], |row| row.get(0))
+            .optional()?
+            .unwrap_or(i64::MAX))
+    }
+
+    /// Conversations among `targets` with messages between two times,
+    /// each with the time of its latest message there, ordered by that
+    /// time (oldest first, as CHATHISTORY TARGETS wants). One step down
+    /// an index per conversation.
     pub fn active_targets(
         &self,
         targets: &[String],
@@ -317,14 +358,16 @@ impl Store {
         let (low, high) = (from.min(to), from.max(to));
         let mut found = Vec::new();
         let mut latest = self.db.prepare_cached(
-            "SELECT MAX(time) FROM events WHERE target = ?1 AND id <= ?2 AND time > ?3 AND time < ?4
-             AND kind IN ('PRIVMSG', 'NOTICE')",
+            "SELECT time FROM events WHERE target = ?1 AND time > ?3 AND time < ?4 AND id <= ?2
+             AND kind IN ('PRIVMSG', 'NOTICE')
+             ORDER BY time DESC LIMIT 1",
         )?;
         for target in targets {
             let time: Option<i64> = latest
                 .query_row(params![target, horizon, low as i64, high as i64], |row| {
                     row.get(0)
-                })?;
+                })
+                .optional()?;
             if let Some(time) = time {
                 found.push((target.clone(), time as u64));
             }
@@ -334,15 +377,21 @@ impl Store {
         Ok(found)
     }
 
-    /// Every private conversation `nick_key` (folded) took part in.
-    pub fn private_targets_of(&self, nick_key: &str) -> rusqlite::Result<Vec<String>> {
-        // Private keys are "a b" (channel names have no spaces).
+    /// The private conversations `nick_key` (folded) had messages in
+    /// since `since` (ms), at most `most`, the latest first.
+    pub fn private_targets_of(
+        &self,
+        nick_key: &str,
+        since: u64,
+        most: usize,
+    ) -> rusqlite::Result<Vec<String>> {
         let mut query = self.db.prepare_cached(
-            "SELECT DISTINCT target FROM events
-             WHERE substr(target, 1, length(?1) + 1) = ?1 || ' '
-                OR substr(target, -(length(?1) + 1)) = ' ' || ?1",
+            "SELECT target FROM conversations WHERE nick = ?1 AND last_time > ?2
+             ORDER BY last_time DESC LIMIT ?3",
         )?;
-        let rows = query.query_map(params![nick_key], |row| row.get::<_, String>(0))?;
+        let rows = query.query_map(params![nick_key, since as i64, most as i64], |row| {
+            row.get::<_, String>(0)
+        })?;
         rows.collect()
     }
 
@@ -398,17 +447,6 @@ impl Store {
         )
     }
 
-    /// The position of an anchor in `target`, for telling directions.
-    fn position(&self, target: &str, anchor: Anchor) -> rusqlite::Result<i64> {
-        match anchor {
-            Anchor::Row(row) => Ok(row),
-            Anchor::Time(time) => Ok(self
-                .db
-                .prepare_cached("SELECT COALESCE(MIN(id), 9223372036854775807) FROM events WHERE target = ?1 AND time >= ?2")?
-                .query_row(params![target, time as i64], |row| row.get(0))?),
-        }
-    }
-
     fn select(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Vec<Event>> {
         let mut query = self.db.prepare_cached(sql)?;
         let rows = query.query_map(params, |row| {
@@ -436,18 +474,31 @@ fn insert<'a>(
         "INSERT OR IGNORE INTO events (msgid, time, target, line, kind)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
+    let mut conversation = tx.prepare_cached(
+        "INSERT INTO conversations (nick, target, last_time) VALUES (?1, ?2, ?3)
+         ON CONFLICT (nick, target) DO UPDATE SET last_time = MAX(last_time, excluded.last_time)",
+    )?;
     for events in jobs {
         horizons.push(last);
         for event in events {
+            let kind = verb(&event.line);
             if insert.execute(params![
                 event.msgid,
                 event.time as i64,
                 event.target,
                 event.line,
-                verb(&event.line)
+                kind
             ])? > 0
             {
                 last = tx.last_insert_rowid();
+                // A private conversation ("a b"), for each party's TARGETS.
+                if matches!(kind, "PRIVMSG" | "NOTICE")
+                    && let Some((a, b)) = event.target.split_once(' ')
+                {
+                    for nick in [a, b] {
+                        conversation.execute(params![nick, event.target, event.time as i64])?;
+                    }
+                }
             }
         }
     }
@@ -494,14 +545,6 @@ fn verb(line: &str) -> &str {
         None => line,
     };
     rest.split(' ').next().unwrap_or("")
-}
-
-/// The column and value an anchor compares.
-fn bound(anchor: Anchor) -> (&'static str, i64) {
-    match anchor {
-        Anchor::Time(time) => ("time", time as i64),
-        Anchor::Row(row) => ("id", row),
-    }
 }
 
 #[cfg(test)]

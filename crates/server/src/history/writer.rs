@@ -2,6 +2,7 @@
 //! during the previous commit in one transaction, then hands the batch to
 //! the releaser.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::health::Health;
 use super::release::Committed;
-use super::{Job, Store, budget};
+use super::{Job, Release, Store, budget};
 
 /// Most jobs in one transaction: bounds how long the first of them waits.
 const MAX_BATCH: usize = 4096;
@@ -76,6 +77,9 @@ pub fn run(
                 (false, vec![horizon; jobs.len()], transition)
             }
         };
+        // Replays and queries read here, at their job's horizon, so that
+        // the releaser holds the hub lock only to deliver.
+        read(&store, &mut jobs, &horizons);
         if committed && let Some(max_bytes) = retention.max_bytes {
             trim(&mut store, max_bytes);
         }
@@ -88,6 +92,24 @@ pub fn run(
         };
         if released.send(batch).is_err() {
             return;
+        }
+    }
+}
+
+/// Makes the reads of `jobs`, each at its horizon, turning them into
+/// what they deliver. A read that fails says so to its client itself;
+/// one that panics (a bug) delivers nothing.
+fn read(store: &Store, jobs: &mut [Job], horizons: &[i64]) {
+    for (job, horizon) in jobs.iter_mut().zip(horizons) {
+        if !matches!(job.release, Release::Read(_)) {
+            continue;
+        }
+        let Release::Read(read) = std::mem::replace(&mut job.release, Release::nothing()) else {
+            continue;
+        };
+        match catch_unwind(AssertUnwindSafe(|| read(store, *horizon))) {
+            Ok(deliver) => job.release = Release::Deliver(deliver),
+            Err(_) => tracing::error!("history: a read panicked"),
         }
     }
 }
