@@ -30,6 +30,9 @@ fn irc(state: &mut State, id: u64, line: &str) {
 fuzz_target!(|data: &[u8]| {
     let config = Config {
         opers: vec!["root:secret".parse().expect("oper")],
+        // Every line runs: an address over its work budget would have its
+        // commands handed back to a connection this target does not have.
+        flood: None,
         ..Config::default()
     };
     let mut state = State::new(Arc::new(config));
@@ -66,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
     }
     irc(&mut state, fuzzed, "QUIT :done");
 
-    for outbox in &outboxes {
+    for (index, outbox) in outboxes.iter().enumerate() {
         for line in outbox.take_queued() {
             let body = line.strip_suffix(b"\r\n").unwrap_or(&line);
             // The plain protocol's `{quit}` sentinel has no line ending.
@@ -74,6 +77,15 @@ fuzz_target!(|data: &[u8]| {
                 !body.contains(&b'\r') && !body.contains(&b'\n') && !body.contains(&0),
                 "a sent line holds a line break or NUL: {line:?}"
             );
+            // A terminal is sent no control character at all (C0, DEL,
+            // C1), so nothing can move its cursor or forge a line.
+            if index == 2 {
+                let text = String::from_utf8_lossy(body);
+                assert!(
+                    !text.chars().any(char::is_control),
+                    "a plain user was sent a control character: {line:?}"
+                );
+            }
         }
     }
 });

@@ -127,6 +127,8 @@ enum Event {
     Closed,
     Timer,
     Readable,
+    /// Everything queued is written and a long answer has a piece left.
+    Drained,
     Failed(String),
 }
 
@@ -209,6 +211,16 @@ impl Connection {
             match poll_fn(|cx| self.poll_event(cx, timer.as_mut())).await {
                 Event::Closed => return self.close_reason(),
                 Event::Failed(reason) => return reason,
+                Event::Drained => {
+                    let lag = crate::wakes::batched(|| {
+                        let mut state = self.hub.lock();
+                        state.begin_metering();
+                        state.continue_answer(self.id);
+                        let work = state.end_metering();
+                        state.charge(self.id, 0, work)
+                    });
+                    self.request_lag(lag);
+                }
                 Event::Timer => {
                     let now = Instant::now();
                     // The lag is over (or, if liveness fired first, the
@@ -385,6 +397,11 @@ impl Connection {
         if let Err(event) = self.poll_output(cx) {
             return Poll::Ready(event);
         }
+        // The next piece of a long answer once the last one is written
+        // (and flood control lets this client go on).
+        if self.batch.is_empty() && self.lag == Lag::None && self.outbox.is_continuing() {
+            return Poll::Ready(Event::Drained);
+        }
         if timer.poll(cx).is_ready() {
             return Poll::Ready(Event::Timer);
         }
@@ -520,7 +537,12 @@ impl Connection {
             if self.outbox.is_closed() {
                 return Err(self.close_reason());
             }
-            if self.unreleased() && !self.next_line_is_message() || self.lag != Lag::None {
+            // A long answer being sent keeps the client's next lines
+            // waiting, so that their replies do not land inside it.
+            if self.unreleased() && !self.next_line_is_message()
+                || self.lag != Lag::None
+                || self.outbox.is_continuing()
+            {
                 return Ok(());
             }
             let frame = match self.codec.decode(&mut self.buf) {

@@ -36,6 +36,11 @@ pub struct Outbox {
     /// Set with `Queue::close`, readable without the lock by a connection
     /// that is waiting for its socket rather than for lines.
     closed: AtomicBool,
+    /// Set while a long answer (a `LIST` of many channels) is sent piece
+    /// by piece: the connection asks for the next piece each time its
+    /// queue has drained, and handles none of the client's lines
+    /// meanwhile, so the answer stays whole.
+    continuing: AtomicBool,
     /// Queue bound in bytes.
     limit: usize,
 }
@@ -66,8 +71,19 @@ impl Outbox {
         Outbox {
             inner: Mutex::new(Queue::default()),
             closed: AtomicBool::new(false),
+            continuing: AtomicBool::new(false),
             limit,
         }
+    }
+
+    /// Marks whether an answer is being sent piece by piece.
+    pub fn set_continuing(&self, continuing: bool) {
+        self.continuing.store(continuing, Ordering::Release);
+    }
+
+    /// True while an answer is being sent piece by piece.
+    pub fn is_continuing(&self) -> bool {
+        self.continuing.load(Ordering::Acquire)
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {

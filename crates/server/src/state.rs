@@ -79,7 +79,24 @@ pub struct State {
     metering: Cell<bool>,
     /// The work budgets of the addresses clients connect from.
     budgets: AddressBudgets,
+    /// Long answers being sent piece by piece (`LIST`), by client: each
+    /// sends its next piece and says whether more is left.
+    continuations: Continuations,
 }
+
+/// Long answers being sent piece by piece, by client.
+#[derive(Default)]
+struct Continuations(HashMap<ClientId, Continuation>);
+
+impl std::fmt::Debug for Continuations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} long answers under way", self.0.len())
+    }
+}
+
+/// The rest of a long answer: sends its next piece to the client and
+/// returns true while more is left.
+pub type Continuation = Box<dyn FnMut(&mut State, ClientId) -> bool + Send>;
 
 /// Most bytes of items in one reply line listing them (NAMES, MONITOR),
 /// so that every such line stays well inside 512 bytes.
@@ -159,6 +176,7 @@ impl State {
             work: Cell::new(0),
             metering: Cell::new(false),
             budgets: AddressBudgets::default(),
+            continuations: Continuations::default(),
         }
     }
 
@@ -690,6 +708,7 @@ impl State {
         }
         self.monitors.clear(id);
         self.batches.remove(&id);
+        self.continuations.0.remove(&id);
         for channel in self.channels.values_mut() {
             if !channel.invited.is_empty() {
                 channel.invited.remove(&id);
@@ -750,6 +769,38 @@ impl State {
         self.channels.clear();
     }
 
+    /// Finishes `id`'s answer later, piece by piece, each time its
+    /// connection's queue has drained (see `Outbox::is_continuing`).
+    pub fn continue_later(&mut self, id: ClientId, rest: Continuation) {
+        if let Some(client) = self.clients.get(&id) {
+            client.outbox.set_continuing(true);
+            self.continuations.0.insert(id, rest);
+        }
+    }
+
+    /// Sends the next piece of `id`'s long answer, if it has one.
+    pub fn continue_answer(&mut self, id: ClientId) {
+        let more = match self.continuations.0.remove(&id) {
+            Some(mut rest) => {
+                let more = rest(self, id) && self.clients.contains_key(&id);
+                if more {
+                    self.continuations.0.insert(id, rest);
+                }
+                more
+            }
+            None => false,
+        };
+        if !more && let Some(client) = self.clients.get(&id) {
+            client.outbox.set_continuing(false);
+        }
+    }
+
+    /// True while a labeled command runs: its answer is gathered whole,
+    /// so it cannot be sent piece by piece.
+    pub fn answering_label(&self) -> bool {
+        self.responses.borrow().active().is_some()
+    }
+
     /// Starts metering a line's work (see [`cost`](crate::cost)).
     pub fn begin_metering(&self) {
         self.work.set(0);
@@ -782,6 +833,11 @@ impl State {
     /// command did (to it and to its address); returns how long it must
     /// wait before its next line, if it is over a limit.
     pub fn charge_line(&mut self, id: ClientId, work: u64) -> Option<std::time::Duration> {
+        self.charge(id, 1, work)
+    }
+
+    /// Charges client `id` `lines` and `work` units (see `charge_line`).
+    pub fn charge(&mut self, id: ClientId, lines: u32, work: u64) -> Option<std::time::Duration> {
         let limits = self.config.flood?;
         let now_ms = self.clock_ms();
         let client = self.clients.get_mut(&id)?;
@@ -789,8 +845,16 @@ impl State {
             return None;
         }
         let extra = u32::try_from(work / cost::UNITS_PER_LINE).unwrap_or(u32::MAX);
-        client.flood.add(extra);
-        let own = client.flood.charge(now_ms, limits);
+        let own = match lines {
+            0 => {
+                client.flood.add(extra);
+                client.flood.wait(now_ms, limits.burst as f32, limits.rate)
+            }
+            _ => {
+                client.flood.add(extra.saturating_add(lines - 1));
+                client.flood.charge(now_ms, limits)
+            }
+        };
         let address = match work {
             0 => None,
             _ => self.budgets.spend(client.ip, work, now_ms),

@@ -281,3 +281,49 @@ async fn no_ctcp_mode_lets_only_actions_through() {
         .await;
     server.shutdown().await;
 }
+
+/// A LIST of more channels than the sendq holds at once goes out a piece
+/// at a time as the client reads it: complete, in name order, and ahead
+/// of the replies to whatever the client sent after it.
+#[tokio::test]
+async fn a_list_longer_than_the_sendq_arrives_whole_and_in_order() {
+    let server = TestServer::start(ciao_server::Config {
+        sendq_bytes: 128 * 1024,
+        ..quiet_config()
+    })
+    .await;
+    // 5 000 channels, kept open by 50 members of 100 each: about 200 KB of
+    // LIST replies, more than the 128 KiB sendq.
+    let mut keepers = Vec::new();
+    for k in 0..50 {
+        let mut keeper = TestClient::irc(server.addr, &format!("keeper{k}")).await;
+        for half in 0..2 {
+            let names: Vec<String> = (0..50)
+                .map(|c| format!("#room{:04}", k * 100 + half * 50 + c))
+                .collect();
+            keeper.send(&format!("JOIN {}", names.join(","))).await;
+        }
+        keeper.sync().await;
+        keepers.push(keeper);
+    }
+    let mut lister = TestClient::irc(server.addr, "lister").await;
+    lister.send("LIST").await;
+    lister.send("PING :after-the-list").await;
+    lister.wait_numeric("321").await;
+    let mut listed = Vec::new();
+    loop {
+        let line = lister.line().await;
+        match numeric_of(&line) {
+            Some("322") => listed.push(line.split(' ').nth(3).unwrap_or_default().to_owned()),
+            Some("323") => break,
+            _ => panic!("inside the LIST: {line}"),
+        }
+    }
+    let wanted: Vec<String> = (0..5000).map(|c| format!("#room{c:04}")).collect();
+    assert_eq!(listed, wanted, "every channel once, in name order");
+    assert!(
+        lister.line().await.ends_with("after-the-list"),
+        "the PONG comes after"
+    );
+    server.shutdown().await;
+}

@@ -7,13 +7,23 @@
 //! than n minutes ago, `T>n`/`T<n` those whose topic was set more/less
 //! than n minutes ago. A channel must satisfy every condition, and at
 //! least one name or mask when any is given.
+//!
+//! A server may have a hundred thousand channels: the answer goes out a
+//! piece at a time (512 channels walked each, in name order), the next
+//! when the client has read the last, so no piece holds the hub lock for
+//! long, no answer overflows the sendq, and the client's other lines wait
+//! for the end of it.
 
-use ciao_proto::{Message, Numeric};
+use std::ops::Bound;
+
+use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandResult, Ctx};
 use crate::channel::Channel;
+use crate::client::ClientId;
 use crate::cost;
 use crate::glob::Glob;
+use crate::state::State;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let conditions: Vec<Condition> = message
@@ -24,23 +34,75 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .filter_map(Condition::parse)
         .collect();
     let any_name = conditions.iter().any(|c| matches!(c, Condition::Name(_)));
-    let now = crate::clock::now_secs();
     ctx.reply(Numeric::ListStart, ["Channel", "Users  Name"]);
-    // Channels are kept in name order: no sorting, nothing collected.
-    let mut walked = 0;
-    for channel in ctx.state.channels.values() {
-        walked += 1;
-        let visible = !channel.modes.secret || channel.members.contains_key(&ctx.id);
-        let named = !any_name || conditions.iter().any(|c| c.names(&channel.name));
-        if visible && named && conditions.iter().all(|c| c.keeps(channel, now)) {
-            let topic = channel.topic.as_ref().map_or("", |t| t.text.as_str());
-            let users = channel.members.len().to_string();
-            ctx.reply(Numeric::List, [channel.name.as_str(), &users, topic]);
-        }
+    let mut listing = Listing {
+        conditions,
+        any_name,
+        after: None,
+    };
+    // A labeled LIST is answered whole (its replies are gathered into
+    // one labeled batch); any other is sent a piece at a time, each when
+    // the client has read the one before.
+    let piece = if ctx.state.answering_label() {
+        usize::MAX
+    } else {
+        PIECE
+    };
+    if listing.send(ctx.state, ctx.id, piece) {
+        ctx.state.continue_later(
+            ctx.id,
+            Box::new(move |state, id| listing.send(state, id, PIECE)),
+        );
     }
-    ctx.state.spend(cost::ENTRY * walked);
-    ctx.reply(Numeric::ListEnd, ["End of /LIST"]);
     Ok(())
+}
+
+/// Channels walked for one piece of a LIST: a piece holds the hub lock
+/// for well under a millisecond, however many channels there are.
+const PIECE: usize = 512;
+
+/// A LIST being answered: its conditions and how far it has got.
+struct Listing {
+    conditions: Vec<Condition>,
+    /// True when a name or mask is among the conditions.
+    any_name: bool,
+    /// The last channel walked; the next piece starts after it.
+    after: Option<CaseKey>,
+}
+
+impl Listing {
+    /// Walks up to `piece` channels from where it stopped, sending those
+    /// that qualify; ends the list when it reaches the last channel.
+    /// Returns true while channels are left.
+    fn send(&mut self, state: &mut State, id: ClientId, piece: usize) -> bool {
+        let now = crate::clock::now_secs();
+        let start = match self.after.take() {
+            Some(after) => Bound::Excluded(after),
+            None => Bound::Unbounded,
+        };
+        let mut walked = 0;
+        let mut more = false;
+        for (key, channel) in state.channels.range((start, Bound::Unbounded)) {
+            if walked == piece {
+                more = true;
+                break;
+            }
+            walked += 1;
+            self.after = Some(key.clone());
+            let visible = !channel.modes.secret || channel.members.contains_key(&id);
+            let named = !self.any_name || self.conditions.iter().any(|c| c.names(&channel.name));
+            if visible && named && self.conditions.iter().all(|c| c.keeps(channel, now)) {
+                let topic = channel.topic.as_ref().map_or("", |t| t.text.as_str());
+                let users = channel.members.len().to_string();
+                state.reply(id, Numeric::List, [channel.name.as_str(), &users, topic]);
+            }
+        }
+        state.spend(cost::ENTRY * walked as u64);
+        if !more {
+            state.reply(id, Numeric::ListEnd, ["End of /LIST"]);
+        }
+        more
+    }
 }
 
 /// One comma-separated LIST condition.
