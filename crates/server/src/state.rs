@@ -830,13 +830,14 @@ impl State {
     }
 
     /// Charges client `id` one line of flood control and the `work` its
-    /// command did (to it and to its address); returns how long it must
+    /// command did to its address's work budget; returns how long it must
     /// wait before its next line, if it is over a limit.
     pub fn charge_line(&mut self, id: ClientId, work: u64) -> Option<std::time::Duration> {
         self.charge(id, 1, work)
     }
 
-    /// Charges client `id` `lines` and `work` units (see `charge_line`).
+    /// Charges client `id` `lines` of flood control and `work` units to
+    /// its address's work budget (see `charge_line`).
     pub fn charge(&mut self, id: ClientId, lines: u32, work: u64) -> Option<std::time::Duration> {
         let limits = self.config.flood?;
         let now_ms = self.clock_ms();
@@ -844,14 +845,10 @@ impl State {
         if client.oper {
             return None;
         }
-        let extra = u32::try_from(work / cost::UNITS_PER_LINE).unwrap_or(u32::MAX);
         let own = match lines {
-            0 => {
-                client.flood.add(extra);
-                client.flood.wait(now_ms, limits.burst as f32, limits.rate)
-            }
+            0 => None,
             _ => {
-                client.flood.add(extra.saturating_add(lines - 1));
+                client.flood.add(lines - 1);
                 client.flood.charge(now_ms, limits)
             }
         };
