@@ -3,9 +3,11 @@
 //!
 //! Look-alikes are found with confusable skeletons (Unicode TR39): `bоb`
 //! with a Cyrillic `о`, `b0b` and `bob` share the skeleton `bob`. A
-//! skeleton is computed once, when a nick is claimed, and kept beside it.
+//! skeleton is computed when a nick is claimed (and released), and kept
+//! beside it as a hash.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use ciao_proto::CaseKey;
 use ciao_proto::casemap::fold_char;
@@ -29,9 +31,15 @@ pub enum NickRefusal {
 pub struct Nicks {
     /// Every held nick, folded, to its holder: what lookups by nick use.
     holders: HashMap<CaseKey, ClientId>,
-    /// Every held nick's skeleton to its holder, so that a look-alike is
-    /// found with one lookup instead of comparing against every nick.
-    skeletons: HashMap<String, ClientId>,
+    /// Every held nick's skeleton, by a keyed hash of it, to its holder,
+    /// so that a look-alike is found with one lookup instead of comparing
+    /// against every nick. A hash rather than the skeleton itself: the
+    /// table has an entry per client, and 8 bytes are a third of a
+    /// string's cost; with a key chosen at random per process, nobody can
+    /// craft a nick whose skeleton's hash meets another's.
+    skeletons: HashMap<u64, ClientId>,
+    /// The key of those hashes.
+    hasher: RandomState,
 }
 
 impl Nicks {
@@ -54,7 +62,7 @@ impl Nicks {
         if self.holders.get(&key).is_some_and(|holder| *holder != id) {
             return Err(NickRefusal::InUse);
         }
-        let skeleton = skeleton(wanted);
+        let skeleton = self.hasher.hash_one(skeleton(wanted));
         if self
             .skeletons
             .get(&skeleton)
@@ -75,7 +83,7 @@ impl Nicks {
         let key = CaseKey::new(nick);
         if self.holders.get(&key) == Some(&id) {
             self.holders.remove(&key);
-            let skeleton = skeleton(nick);
+            let skeleton = self.hasher.hash_one(skeleton(nick));
             if self.skeletons.get(&skeleton) == Some(&id) {
                 self.skeletons.remove(&skeleton);
             }
