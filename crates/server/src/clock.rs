@@ -3,14 +3,21 @@
 //! Ten lines of civil-calendar arithmetic instead of a date crate: the
 //! server only ever prints UTC timestamps.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Milliseconds since the Unix epoch.
+/// The latest time `now_millis` returned.
+static LATEST: AtomicU64 = AtomicU64::new(0);
+
+/// Milliseconds since the Unix epoch, never less than the last time it
+/// was asked: the history finds a timestamp's place by its rows being in
+/// the order of their times, which a clock stepped back must not break.
 pub fn now_millis() -> u64 {
-    SystemTime::now()
+    let wall = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+        .unwrap_or(0);
+    LATEST.fetch_max(wall, Ordering::Relaxed).max(wall)
 }
 
 /// Seconds since the Unix epoch.

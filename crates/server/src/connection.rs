@@ -217,7 +217,9 @@ impl Connection {
                         state.begin_metering();
                         state.continue_answer(self.id);
                         let work = state.end_metering();
-                        state.charge(self.id, 0, work)
+                        // Each piece waits for the address's work budget
+                        // like any costly command.
+                        state.charge(self.id, 0, work).max(state.work_wait(self.id))
                     });
                     self.request_lag(lag);
                 }
@@ -404,6 +406,12 @@ impl Connection {
         }
         if timer.poll(cx).is_ready() {
             return Poll::Ready(Event::Timer);
+        }
+        // While a long answer is under way the client's lines wait: read
+        // no more than one chunk of them, so a client that sends and never
+        // reads is held back by TCP, not buffered (and, unheard, times out).
+        if self.outbox.is_continuing() && !self.buf.is_empty() {
+            return Poll::Pending;
         }
         match self.socket.poll_read_ready(cx) {
             Poll::Ready(Ok(())) => Poll::Ready(Event::Readable),
@@ -631,6 +639,19 @@ impl Connection {
         let text = String::from_utf8_lossy(line);
         let (outcome, ticket, lag) = {
             let mut state = self.hub.lock();
+            // A name (registering and joining the room) and a slash
+            // command are held back while the address is over its work
+            // budget, as IRC commands are; text and leaving never are.
+            let word = text.trim_start();
+            let costly = !(word.starts_with("{quit}")
+                || word.to_ascii_lowercase().starts_with("/quit"))
+                && (word.starts_with('/') || !state.client(self.id).is_some_and(|c| c.registered));
+            if costly && let Some(wait) = state.work_wait(self.id) {
+                drop(state);
+                self.hand_back(line);
+                self.request_lag(Some(wait));
+                return;
+            }
             let before = state.history_ticket();
             state.begin_metering();
             let outcome = plain::handle_line(&mut state, self.id, &text);

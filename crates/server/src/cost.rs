@@ -26,6 +26,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::flood::Bucket;
+// What addresses share a budget: the one key admission counts by (an
+// IPv4 address, or an IPv6 /64: one subscriber's network).
+use crate::limits::address::address_key;
 
 /// One line queued for a client (a reply, or a fan-out delivery of a
 /// line serialised once for many).
@@ -37,6 +40,8 @@ pub const REPLY: u64 = 36;
 /// One member, client or channel walked while looking for the ones
 /// wanted (a mask checked against 5 000 nicks: 0.05 ms).
 pub const ENTRY: u64 = 1;
+/// One name formatted and sorted into a NAMES reply.
+pub const NAME: u64 = 4;
 /// One history row read and sent (replay on join, CHATHISTORY).
 pub const HISTORY_ROW: u64 = 160;
 
@@ -45,18 +50,6 @@ pub const ADDRESS_BURST: f32 = 2_000_000.0;
 /// Work units an address gets back per second (≈ 10 ms of server time a
 /// second: 1 % of the 2-core machine ciao is measured on).
 pub const ADDRESS_RATE: f32 = 400_000.0;
-
-/// What addresses share a budget: an IPv4 address (IPv4-mapped IPv6
-/// included), or an IPv6 /64 (one subscriber's network).
-pub fn address_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(prefix.into())
-        }
-        v4 => v4,
-    }
-}
 
 /// The work budgets of the addresses that spent some recently.
 #[derive(Debug, Default)]
@@ -98,20 +91,6 @@ impl AddressBudgets {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv6_addresses_share_a_budget_per_64() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
-        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().expect("ip");
-        let c: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
-        assert_eq!(address_key(a), address_key(b));
-        assert_ne!(address_key(a), address_key(c));
-        let mapped: IpAddr = "::ffff:10.0.0.1".parse().expect("ip");
-        assert_eq!(
-            address_key(mapped),
-            "10.0.0.1".parse::<IpAddr>().expect("ip")
-        );
-    }
 
     #[test]
     fn an_address_over_its_budget_waits_until_it_recovers() {

@@ -11,7 +11,7 @@
 //! A [`Slot`] is held from accept until the hub has forgotten the client,
 //! so a client that saw its own disconnection can be replaced at once.
 
-mod address;
+pub(crate) mod address;
 mod rate;
 
 use std::collections::{BTreeMap, HashMap};

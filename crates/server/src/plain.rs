@@ -159,6 +159,7 @@ fn names(state: &State, id: ClientId) {
         .map(|c| c.nick.as_str())
         .collect();
     nicks.sort_unstable_by_key(|n| n.to_lowercase());
+    state.spend(crate::cost::NAME * nicks.len() as u64);
     let text = state.config.lang.here(&nicks.join(", "));
     state.send_plain(id, &text);
 }

@@ -121,10 +121,13 @@ pub fn flood_rate(value: f64) -> Result<f32, OutOfRange> {
 mod tests {
     use super::*;
 
-    const ALL: [Bounds; 12] = [
+    const ALL: [Bounds; 15] = [
         PORT,
         MAX_CLIENTS,
         MAX_PER_IP,
+        MAX_PER_IPV6_48,
+        CONNECT_RATE,
+        CONNECT_BURST,
         HISTORY_REPLAY,
         HISTORY_KEEP,
         HISTORY_DAYS,

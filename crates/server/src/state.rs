@@ -664,6 +664,8 @@ impl State {
             })
             .collect();
         names.sort();
+        // Each name is formatted and sorted: a few entries' worth of work.
+        self.spend(cost::NAME * names.len() as u64);
         for line in pack_list(names.iter().map(String::as_str), ' ') {
             self.reply(
                 id,
@@ -831,7 +833,7 @@ impl State {
 
     /// Charges client `id` one line of flood control and the `work` its
     /// command did to its address's work budget; returns how long it must
-    /// wait before its next line, if it is over a limit.
+    /// wait before its next line, if it is over its own flood limit.
     pub fn charge_line(&mut self, id: ClientId, work: u64) -> Option<std::time::Duration> {
         self.charge(id, 1, work)
     }
@@ -852,11 +854,12 @@ impl State {
                 client.flood.charge(now_ms, limits)
             }
         };
-        let address = match work {
-            0 => None,
-            _ => self.budgets.spend(client.ip, work, now_ms),
-        };
-        own.max(address)
+        // The address's debt holds back its next costly command (see
+        // `work_wait`), not this client's messages.
+        if work > 0 {
+            self.budgets.spend(client.ip, work, now_ms);
+        }
+        own
     }
 
     /// How long a metered command from `id` must wait because its

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ciao_server::Config;
 use ciao_server::flood::FloodLimits;
-use common::{TestClient, TestServer, test_config};
+use common::{TestClient, TestServer, rss_kib, test_config};
 
 /// Two well-behaved clients in #lobby: `talker` says numbered lines and
 /// `listener` must get every one of them, in order, while something else
@@ -242,18 +242,6 @@ async fn ten_megabytes_without_a_newline_are_refused_without_being_kept() {
     bystanders.listener.wait_contains(":sorry").await;
     bystanders.still_chatting(5).await;
     server.shutdown().await;
-}
-
-/// This process's resident memory (the server runs in it).
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[tokio::test]

@@ -834,3 +834,18 @@ async fn help_links_and_wallops() {
     );
     server.shutdown().await;
 }
+
+/// `*` is what an unregistered client is called in replies, not a nick
+/// it holds: `NICK *` is erroneous (irctest's testStarNick).
+#[tokio::test]
+async fn the_placeholder_star_is_refused_as_a_nick() {
+    let server = TestServer::with_defaults().await;
+    let mut client = TestClient::connect(server.addr, "star").await;
+    client.send("NICK *").await;
+    client.send("USER u s e r").await;
+    let line = client.wait_numeric("432").await;
+    assert!(line.contains("432 * *"), "{line}");
+    client.send("NICK valid").await;
+    client.wait_numeric("001").await;
+    server.shutdown().await;
+}

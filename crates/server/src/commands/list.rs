@@ -40,22 +40,35 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         any_name,
         after: None,
     };
-    // A labeled LIST is answered whole (its replies are gathered into
-    // one labeled batch); any other is sent a piece at a time, each when
-    // the client has read the one before.
-    let piece = if ctx.state.answering_label() {
-        usize::MAX
-    } else {
-        PIECE
-    };
-    if listing.send(ctx.state, ctx.id, piece) {
-        ctx.state.continue_later(
-            ctx.id,
-            Box::new(move |state, id| listing.send(state, id, PIECE)),
+    if !ctx.state.answering_label() {
+        // A piece now, the rest as the client reads.
+        if listing.send(ctx.state, ctx.id, PIECE) {
+            ctx.state.continue_later(
+                ctx.id,
+                Box::new(move |state, id| listing.send(state, id, PIECE)),
+            );
+        }
+        return Ok(());
+    }
+    // A labeled LIST is answered at once (its replies are gathered into
+    // one labeled batch), so it is cut short rather than hold the lock
+    // for every channel of a big server.
+    if listing.send(ctx.state, ctx.id, LABELED_MOST) {
+        let notice = format!(
+            "LIST stopped after {LABELED_MOST} channels: send it without a label, \
+             or with a mask, for the rest"
         );
+        let notice = ctx
+            .state
+            .server_message("NOTICE", [ctx.nick().as_str(), notice.as_str()]);
+        ctx.state.send(ctx.id, &notice);
+        ctx.reply(Numeric::ListEnd, ["End of /LIST"]);
     }
     Ok(())
 }
+
+/// Most channels a labeled LIST walks.
+const LABELED_MOST: usize = 4 * PIECE;
 
 /// Channels walked for one piece of a LIST: a piece holds the hub lock
 /// for well under a millisecond, however many channels there are.
@@ -72,8 +85,8 @@ struct Listing {
 
 impl Listing {
     /// Walks up to `piece` channels from where it stopped, sending those
-    /// that qualify; ends the list when it reaches the last channel.
-    /// Returns true while channels are left.
+    /// that qualify; ends the list (323) when it reaches the last channel.
+    /// Returns true, without ending it, while channels are left.
     fn send(&mut self, state: &mut State, id: ClientId, piece: usize) -> bool {
         let now = crate::clock::now_secs();
         let start = match self.after.take() {

@@ -43,7 +43,9 @@ pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
     let Some(client) = ctx.state.clients.get(&ctx.id) else {
         return Ok(());
     };
-    if client.nick == wanted {
+    // Before registration the nick is the placeholder `*`, which is no
+    // nick at all: `NICK *` must still be refused as erroneous.
+    if client.registered && client.nick == wanted {
         return Ok(());
     }
     let (old_nick, old_mask, registered) =

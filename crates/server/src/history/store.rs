@@ -110,8 +110,9 @@ impl Store {
         Ok(Store { db })
     }
 
-    /// Opens a second, read-only connection to the store in `dir` (which
-    /// `open` has set up): WAL lets it read while the writer writes.
+    /// Opens a read-only connection to the store in `dir` (which `open`
+    /// has set up), for tools and tests: WAL lets it read while the
+    /// server writes.
     pub fn open_reader(dir: &Path) -> rusqlite::Result<Self> {
         let db = Connection::open_with_flags(
             dir.join("history.sqlite3"),
@@ -407,9 +408,14 @@ impl Store {
             deleted += self
                 .db
                 .execute("DELETE FROM events WHERE time < ?1", params![before as i64])?;
-            // A marker older than anything kept points at nothing.
+            // A marker older than anything kept points at nothing, and a
+            // conversation whose last message went is gone.
             self.db.execute(
                 "DELETE FROM read_markers WHERE time < ?1",
+                params![before as i64],
+            )?;
+            self.db.execute(
+                "DELETE FROM conversations WHERE last_time < ?1",
                 params![before as i64],
             )?;
         }
@@ -441,10 +447,18 @@ impl Store {
     /// Deletes the `rows` oldest events (any conversation); returns how
     /// many went.
     pub fn delete_oldest(&mut self, rows: usize) -> rusqlite::Result<usize> {
-        self.db.execute(
+        let deleted = self.db.execute(
             "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)",
             params![rows as i64],
-        )
+        )?;
+        // Conversations whose last message is older than every row left
+        // have no rows left (rows are in the order of their times).
+        self.db.execute(
+            "DELETE FROM conversations WHERE last_time <
+                COALESCE((SELECT time FROM events ORDER BY id LIMIT 1), 9223372036854775807)",
+            [],
+        )?;
+        Ok(deleted)
     }
 
     fn select(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Vec<Event>> {
@@ -515,10 +529,18 @@ fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
         "INSERT INTO read_markers (nick, target, time) VALUES (?1, ?2, ?3)
          ON CONFLICT (nick, target) DO UPDATE SET time = MAX(time, excluded.time)",
     )?;
-    // A multiline message's later lines are `msgid/n`.
+    // A multiline message's later lines are `msgid/n`: the msgids from
+    // `msgid/` up to `msgid0` ('0' follows '/'), a range of the msgid
+    // index rather than a walk of the whole conversation.
     let mut delete = tx.prepare_cached(
         "DELETE FROM events WHERE target = ?1
-         AND (msgid = ?2 OR substr(msgid, 1, length(?2) + 1) = ?2 || '/')",
+         AND (msgid = ?2 OR (msgid >= ?2 || '/' AND msgid < ?2 || '0'))",
+    )?;
+    // A private conversation left without a message is no longer one:
+    // its parties' TARGETS must not show that it was.
+    let mut forget_conversation = tx.prepare_cached(
+        "DELETE FROM conversations WHERE target = ?1 AND NOT EXISTS (
+            SELECT 1 FROM events WHERE target = ?1 AND kind IN ('PRIVMSG', 'NOTICE'))",
     )?;
     let mut forget =
         tx.prepare_cached("DELETE FROM read_markers WHERE nick = ?1 AND target = ?2")?;
@@ -532,6 +554,7 @@ fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
             }
             Change::Redaction { target, msgid } => {
                 delete.execute(params![target, msgid])?;
+                forget_conversation.execute(params![target])?;
             }
         }
     }

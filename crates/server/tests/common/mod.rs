@@ -298,3 +298,16 @@ pub fn tag<'a>(line: &'a str, key: &str) -> Option<&'a str> {
         _ => None,
     })
 }
+
+/// This process's resident memory in KiB (the in-process server's
+/// included), for bounds on what a hostile client can make it hold.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
