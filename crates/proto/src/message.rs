@@ -264,7 +264,11 @@ impl fmt::Display for Message {
             }
         }
         let command = clean(&self.command, |c| is_line_breaking(c) || c == ' ');
-        f.write_str(if command.is_empty() { "*" } else { &command })?;
+        // A command that would read back as tags or a source (all the
+        // tags before it having been dropped) is no command: like an
+        // empty one, it is written as `*`.
+        let unreadable = command.is_empty() || command.starts_with(['@', ':']);
+        f.write_str(if unreadable { "*" } else { &command })?;
         let last = self.params.len().saturating_sub(1);
         for (i, param) in self.params.iter().enumerate() {
             f.write_char(' ')?;

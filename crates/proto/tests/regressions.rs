@@ -48,3 +48,12 @@ fn a_tag_key_of_only_nul_is_dropped_with_its_at_sign() {
     let message: Message = "@\0 z .".parse().expect("parses");
     assert_eq!(message.to_string(), "Z .");
 }
+
+#[test]
+fn a_command_that_would_read_back_as_tags_is_written_as_a_star() {
+    // parse_line, crash-a344c3e4: "@\0\0 @" (tags of only NUL, then a
+    // command "@") serialised as "@", which parses as a tag section.
+    round_trips(b"@\0\0 @\n");
+    let message: Message = "@\0\0 @".parse().expect("parses");
+    assert_eq!(message.to_string(), "*");
+}
