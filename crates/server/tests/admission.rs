@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use ciao_server::Config;
 use ciao_server::limits::ConnectRate;
+use common::bystanders::Bystanders;
 use common::{TestClient, TestServer, test_config};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpSocket, TcpStream};
@@ -39,40 +40,6 @@ async fn admitted_from(server: SocketAddr, host: u8, name: &str) -> TestClient {
 async fn refused_from(server: SocketAddr, host: u8, name: &str) -> Vec<String> {
     let socket = connect_from(server, host).await.expect("connect");
     TestClient::from_stream(socket, name).expect_eof().await
-}
-
-/// Two registered users in #lobby; `talker` says numbered lines and
-/// `listener` must get every one, in order.
-struct Bystanders {
-    talker: TestClient,
-    listener: TestClient,
-    next: usize,
-}
-
-impl Bystanders {
-    async fn join(server: &TestServer) -> Self {
-        let talker = TestClient::irc_in_lobby(server.addr, "talker").await;
-        let mut listener = TestClient::irc_in_lobby(server.addr, "listener").await;
-        listener.sync().await;
-        Bystanders {
-            talker,
-            listener,
-            next: 0,
-        }
-    }
-
-    async fn still_chatting(&mut self, count: usize) {
-        for _ in 0..count {
-            let want = format!("PRIVMSG #lobby :line {}", self.next);
-            self.talker.send(&want).await;
-            let got = self
-                .listener
-                .wait_for(&want, |l| l.contains("PRIVMSG #lobby :line"))
-                .await;
-            assert!(got.ends_with(&want), "wanted {want:?}, got {got:?}");
-            self.next += 1;
-        }
-    }
 }
 
 /// Seconds in "try again in N s", if the line says so.

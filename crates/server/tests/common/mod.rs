@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod bystanders;
 pub mod process;
 
 use std::net::SocketAddr;
