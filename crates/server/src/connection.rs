@@ -217,9 +217,10 @@ impl Connection {
                         state.begin_metering();
                         state.continue_answer(self.id);
                         let work = state.end_metering();
+                        state.charge_work(self.id, work);
                         // Each piece waits for the address's work budget
                         // like any costly command.
-                        state.charge(self.id, 0, work).max(state.work_wait(self.id))
+                        state.work_wait(self.id)
                     });
                     self.request_lag(lag);
                 }

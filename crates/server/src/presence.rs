@@ -8,6 +8,8 @@
 //! `MAX_CHANNELS_PER_CLIENT` channels, and later quitting from all of
 //! them.
 
+use crate::flood::Bucket;
+
 /// Rows stored at once: a join of 100 channels and a quit from them
 /// all, with room to spare.
 pub const BURST_ROWS: f32 = 300.0;
@@ -15,29 +17,20 @@ pub const BURST_ROWS: f32 = 300.0;
 /// churner stores about 43 000 rows a day instead of millions.
 pub const ROWS_PER_SEC: f32 = 0.5;
 
-/// One client's bucket, kept small (it lives in every client): the rows
-/// owed and when they were last counted, in milliseconds on the server's
-/// clock (as flood control's `Bucket`).
+/// One client's bucket of rows, kept small (it lives in every client):
+/// flood control's `Bucket`, counting rows on the server's clock.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PresenceBudget {
-    /// Rows stored and not yet paid back.
-    debt: f32,
-    /// When `debt` was last brought up to date.
-    at_ms: u32,
-}
+pub struct PresenceBudget(Bucket);
 
 impl PresenceBudget {
     /// Takes `rows` at `now_ms` if they fit the budget; a line that does
     /// not fit whole is not stored at all (and costs nothing).
     pub fn take(&mut self, rows: usize, now_ms: u32) -> bool {
-        let elapsed = now_ms.wrapping_sub(self.at_ms) as f32 / 1000.0;
-        self.at_ms = now_ms;
-        self.debt = (self.debt - elapsed * ROWS_PER_SEC).max(0.0);
         let rows = rows as f32;
-        if self.debt + rows > BURST_ROWS {
+        if self.0.debt_at(now_ms, ROWS_PER_SEC) + rows > BURST_ROWS {
             return false;
         }
-        self.debt += rows;
+        self.0.spend(now_ms, rows, BURST_ROWS, ROWS_PER_SEC);
         true
     }
 }

@@ -126,7 +126,7 @@ pub fn pack_list<'a>(items: impl Iterator<Item = &'a str>, separator: char) -> V
 /// `release` run as the labeled command `token` again: what it sends is
 /// part of that command's answer.
 fn as_command(token: Token, release: Release) -> Release {
-    let as_command = move |deliver: Deliver| -> Deliver {
+    let wrap = move |deliver: Deliver| -> Deliver {
         Box::new(move |state: &mut State, stored| {
             let previous = state.responses.get_mut().set_active(Some(token));
             deliver(state, stored);
@@ -134,10 +134,10 @@ fn as_command(token: Token, release: Release) -> Release {
         })
     };
     match release {
-        Release::Deliver(deliver) => Release::Deliver(as_command(deliver)),
-        Release::Read(read) => Release::Read(Box::new(move |store, horizon| {
-            as_command(read(store, horizon))
-        })),
+        Release::Deliver(deliver) => Release::Deliver(wrap(deliver)),
+        Release::Read(read) => {
+            Release::Read(Box::new(move |store, horizon| wrap(read(store, horizon))))
+        }
     }
 }
 
@@ -835,31 +835,24 @@ impl State {
     /// command did to its address's work budget; returns how long it must
     /// wait before its next line, if it is over its own flood limit.
     pub fn charge_line(&mut self, id: ClientId, work: u64) -> Option<std::time::Duration> {
-        self.charge(id, 1, work)
-    }
-
-    /// Charges client `id` `lines` of flood control and `work` units to
-    /// its address's work budget (see `charge_line`).
-    pub fn charge(&mut self, id: ClientId, lines: u32, work: u64) -> Option<std::time::Duration> {
+        self.charge_work(id, work);
         let limits = self.config.flood?;
         let now_ms = self.clock_ms();
-        let client = self.clients.get_mut(&id)?;
-        if client.oper {
-            return None;
+        let client = self.clients.get_mut(&id).filter(|c| !c.oper)?;
+        client.flood.charge(now_ms, limits)
+    }
+
+    /// Charges `work` units done for client `id` to its address's work
+    /// budget. The debt holds back the address's next costly command
+    /// (see `work_wait`), not this client's messages.
+    pub fn charge_work(&mut self, id: ClientId, work: u64) {
+        if work == 0 || self.config.flood.is_none() {
+            return;
         }
-        let own = match lines {
-            0 => None,
-            _ => {
-                client.flood.add(lines - 1);
-                client.flood.charge(now_ms, limits)
-            }
-        };
-        // The address's debt holds back its next costly command (see
-        // `work_wait`), not this client's messages.
-        if work > 0 {
+        let now_ms = self.clock_ms();
+        if let Some(client) = self.clients.get(&id).filter(|c| !c.oper) {
             self.budgets.spend(client.ip, work, now_ms);
         }
-        own
     }
 
     /// How long a metered command from `id` must wait because its
