@@ -9,9 +9,10 @@ use ciao_client::model::LinkState;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-use crate::chat_view::ChatInput;
+use crate::chat::ChatInput;
 use crate::host::HostedServer;
 use crate::session::{Session, Waker};
+use crate::view_settings::ViewSettings;
 
 /// Key of the preferences in eframe's storage.
 pub const PREFS_KEY: &str = "ciao-connect-form";
@@ -53,6 +54,8 @@ pub struct CiaoApp {
     pub in_chat: bool,
     pub host: Option<HostedServer>,
     pub input: ChatInput,
+    /// Look and behaviour chosen in the settings.
+    pub view: ViewSettings,
     /// Set after /quit, {quit} or a close request: close once the QUIT
     /// has been said.
     pub closing: bool,
@@ -86,6 +89,7 @@ impl CiaoApp {
             in_chat: false,
             host: None,
             input: ChatInput::default(),
+            view: ViewSettings::default(),
             closing: false,
             close_now: false,
             close_sent: false,
@@ -204,7 +208,7 @@ impl CiaoApp {
             ui.ctx().request_repaint_after(retry);
         }
         if self.in_chat {
-            crate::chat_view::show(self, ui);
+            crate::chat::show(self, ui);
         } else {
             crate::connect_screen::show(self, ui);
         }

@@ -2,10 +2,11 @@
 //! drawn with egui, driving `ciao-client`'s connection and model.
 
 pub mod app;
-pub mod chat_view;
+pub mod chat;
 pub mod connect_screen;
 pub mod fonts;
 pub mod host;
 pub mod session;
+pub mod view_settings;
 
 pub use app::{CiaoApp, Intent, Prefs};
