@@ -121,6 +121,7 @@ impl Model {
             kind: LineKind::HistoryEnd,
             msgid: None,
             replayed: false,
+            highlight: false,
         });
     }
 

@@ -4,41 +4,8 @@
 use ciao_proto::{Message, irc_eq};
 
 use super::*;
-use crate::connection::Update;
 
 impl Model {
-    /// Applies one update from the connection.
-    pub fn apply(&mut self, update: &Update) {
-        match update {
-            Update::Connected => self.link = LinkState::Connected,
-            Update::ConnectFailed(reason) => {
-                self.link = LinkState::Disconnected(reason.clone());
-                self.note(reason, LineKind::Error);
-            }
-            Update::CapsAcked(caps) => {
-                if caps.iter().any(|c| c == "echo-message") {
-                    self.echo_message = true;
-                }
-                if caps.iter().any(|c| c == "draft/chathistory") {
-                    self.chathistory = true;
-                }
-            }
-            Update::Message(message) => self.apply_message(message),
-            Update::Disconnected(reason) => {
-                self.link = LinkState::Disconnected(reason.clone());
-                let time = now_millis();
-                for index in 0..self.buffers.len() {
-                    let line = self.line(time, None, reason.clone(), LineKind::Error);
-                    self.buffers[index].lines.push(line);
-                    self.buffers[index].members.clear();
-                    if self.buffers[index].kind == BufferKind::Channel {
-                        self.buffers[index].joined = false;
-                    }
-                }
-            }
-        }
-    }
-
     /// Applies one server line.
     pub fn apply_message(&mut self, message: &Message) {
         self.playback.collecting = self.playback.claims(message);
@@ -81,6 +48,7 @@ impl Model {
                         buffer.members.push(Member {
                             nick: nick.clone(),
                             prefix: String::new(),
+                            away: None,
                         });
                         buffer.sort_members();
                     }
@@ -189,6 +157,7 @@ impl Model {
                     pending.push(Member {
                         nick: nick.to_owned(),
                         prefix: symbols.into_iter().collect(),
+                        away: None,
                     });
                 }
             }

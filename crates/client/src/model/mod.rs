@@ -61,6 +61,8 @@ pub struct Line {
     pub msgid: Option<String>,
     /// True for lines replayed from the server's history.
     pub replayed: bool,
+    /// True when the line mentions the own nick (shown highlighted).
+    pub highlight: bool,
 }
 
 impl Line {
@@ -78,6 +80,8 @@ pub struct Member {
     pub nick: String,
     /// Status prefixes, highest first (`@`, `%`, `+`, `@+`).
     pub prefix: String,
+    /// The away message, when the member is away.
+    pub away: Option<String>,
 }
 
 /// Where a status prefix sorts: operators, half-operators, voiced.
@@ -174,6 +178,22 @@ pub struct Model {
     focus_on_join: Option<String>,
     /// Replayed history being collected.
     pub(crate) playback: Playback,
+    /// Mentions and private messages not yet taken by the window.
+    alerts: Vec<Alert>,
+}
+
+/// Alerts kept until the window takes them: a window that never looks
+/// (minimised for days) must not grow without bound.
+const MAX_ALERTS: usize = 64;
+
+/// Something that asks for the user's attention: a line mentioning them,
+/// or a private message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// The conversation it arrived in.
+    pub buffer: String,
+    pub sender: String,
+    pub text: String,
 }
 
 /// What the UI should send after an [`Action`].
@@ -212,6 +232,7 @@ impl Model {
             chathistory: false,
             focus_on_join: None,
             playback: Playback::default(),
+            alerts: Vec::new(),
         }
     }
 
@@ -256,7 +277,7 @@ impl Model {
     /// mention when it names us) unless the buffer is on screen.
     fn push(&mut self, index: usize, line: Line) {
         // A line of replayed history waits for the end of its batch.
-        let Err(line) = self.playback.collect(line) else {
+        let Err(mut line) = self.playback.collect(line) else {
             return;
         };
         let own = irc_lower(&self.own_nick);
@@ -271,12 +292,34 @@ impl Model {
         let Some(buffer) = self.buffers.get_mut(index) else {
             return;
         };
+        line.highlight = mentions;
+        // A private message is always meant for us.
+        let for_us = mentions
+            || (buffer.kind == BufferKind::Query
+                && line.sender.is_some()
+                && !line.kind.is_system()
+                && line
+                    .sender
+                    .as_deref()
+                    .is_some_and(|s| !irc_eq(s, &self.own_nick)));
         if index != self.active && !line.kind.is_system() {
             buffer.unread += 1;
-            // A private message is always meant for us.
-            buffer.mentioned |= mentions || buffer.kind == BufferKind::Query;
+            buffer.mentioned |= for_us;
+        }
+        if for_us && self.alerts.len() < MAX_ALERTS {
+            self.alerts.push(Alert {
+                buffer: buffer.name.clone(),
+                sender: line.sender.clone().unwrap_or_default(),
+                text: line.text.clone(),
+            });
         }
         buffer.lines.push(line);
+    }
+
+    /// Mentions and private messages since the last call, for the window
+    /// to ask for attention and notify the desktop.
+    pub fn take_alerts(&mut self) -> Vec<Alert> {
+        std::mem::take(&mut self.alerts)
     }
 
     fn line(&self, time: i64, sender: Option<&str>, text: String, kind: LineKind) -> Line {
@@ -287,6 +330,7 @@ impl Model {
             kind,
             msgid: None,
             replayed: false,
+            highlight: false,
         }
     }
 
@@ -300,4 +344,5 @@ impl Model {
 }
 
 mod incoming;
+mod link;
 mod outgoing;

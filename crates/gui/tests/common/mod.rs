@@ -1,0 +1,199 @@
+//! The harness of the app's tests: a real ciao-server in-process on
+//! 127.0.0.1:0, the real app driven through egui_kittest (no display),
+//! and other participants through ciao-client.
+#![allow(dead_code)]
+
+pub use std::sync::Arc;
+pub use std::sync::mpsc;
+pub use std::time::{Duration, Instant};
+
+pub use ciao::{CiaoApp, Prefs};
+pub use ciao_client::model::LinkState;
+pub use ciao_client::{Model, Settings, Update, connect};
+pub use egui_kittest::Harness;
+pub use egui_kittest::kittest::Queryable;
+pub use tokio::runtime::Runtime;
+pub use tokio::sync::oneshot;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A runtime with a ciao-server on it, and the app under test.
+pub struct Fixture {
+    pub runtime: Runtime,
+    pub port: u16,
+    pub stop: Option<oneshot::Sender<()>>,
+    /// Signals each time the network side has something for the app.
+    pub events: mpsc::Receiver<()>,
+}
+
+pub fn fixture() -> (Fixture, Harness<'static, CiaoApp>) {
+    fixture_with(ciao_server::Config::default())
+}
+
+/// A fixture whose server runs with `config`.
+pub fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, CiaoApp>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = {
+        let _guard = runtime.enter();
+        ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind")
+    };
+    let port = listener.local_addr().expect("addr").port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    runtime.spawn(ciao_server::run(config, vec![listener], async move {
+        let _ = stopped.await;
+    }));
+    let (signal, events) = mpsc::channel();
+    let signal = std::sync::Mutex::new(signal);
+    let waker = Arc::new(move || {
+        let _ = signal.lock().map(|s| s.send(()));
+    });
+    let app = CiaoApp::new(runtime.handle().clone(), Prefs::default(), waker);
+    let harness = Harness::builder()
+        .with_size(egui::vec2(900.0, 600.0))
+        .build_ui_state(|ui, app: &mut CiaoApp| app.show(ui), app);
+    (
+        Fixture {
+            runtime,
+            port,
+            stop: Some(stop),
+            events,
+        },
+        harness,
+    )
+}
+
+impl Fixture {
+    /// Steps the UI until `done` holds, waking on network events; fails
+    /// after a bound instead of hanging.
+    pub fn wait_until(
+        &self,
+        harness: &mut Harness<'static, CiaoApp>,
+        what: &str,
+        done: impl Fn(&Harness<'static, CiaoApp>) -> bool,
+    ) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            harness.step();
+            if done(harness) {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "timed out waiting for {what}");
+            // Wait for the next network event (or re-check shortly for
+            // timers such as reconnect delays).
+            let _ = self
+                .events
+                .recv_timeout(left.min(Duration::from_millis(200)));
+        }
+    }
+
+    /// Another participant, through ciao-client.
+    pub fn other(&self, nick: &str) -> Other {
+        let (_handle, updates) = connect(
+            self.runtime.handle(),
+            Settings::new("127.0.0.1", self.port, nick),
+            Arc::new(|| {}),
+        );
+        let mut other = Other {
+            updates,
+            model: Model::new(nick),
+            _handle,
+        };
+        other.until(&self.runtime, "registered in #lobby", |m| {
+            m.buffer("#lobby").is_some_and(|b| b.joined)
+        });
+        other
+    }
+}
+
+impl Other {
+    /// Says each of `texts` in #lobby and waits for the server's echo of
+    /// the last, so they are all stored and sent.
+    pub fn say(&mut self, runtime: &Runtime, texts: &[&str]) {
+        for text in texts {
+            let message = ciao_proto::Message::new("PRIVMSG", ["#lobby", text]);
+            assert!(self._handle.send(ciao_client::Control::Send(message)));
+        }
+        let last = texts.last().copied().unwrap_or_default().to_owned();
+        self.until(runtime, "the echo of the last line", move |m| {
+            m.buffer("#lobby")
+                .is_some_and(|b| b.lines.iter().any(|l| l.text == last))
+        });
+    }
+}
+
+pub struct Other {
+    pub _handle: ciao_client::connection::Handle,
+    pub updates: tokio::sync::mpsc::UnboundedReceiver<Update>,
+    pub model: Model,
+}
+
+impl Other {
+    pub fn until(&mut self, runtime: &Runtime, what: &str, done: impl Fn(&Model) -> bool) {
+        runtime.block_on(async {
+            tokio::time::timeout(WAIT, async {
+                while !done(&self.model) {
+                    let update = self.updates.recv().await.expect("connection open");
+                    self.model.apply(&update);
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+        });
+    }
+
+    pub fn saw(&self, text: &str) -> bool {
+        self.model
+            .buffer("#lobby")
+            .is_some_and(|b| b.lines.iter().any(|l| l.text == text))
+    }
+}
+
+/// A port nobody listens on right now (bound, then released).
+pub fn unused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+pub fn fill(harness: &mut Harness<'static, CiaoApp>, label: &str, text: &str) {
+    let field = harness.get_by_label(label);
+    field.focus();
+    // Select-all then type replaces what the field held.
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
+
+pub fn connect_as(fixture: &Fixture, harness: &mut Harness<'static, CiaoApp>, nick: &str) {
+    fill(harness, "Server address", "127.0.0.1");
+    fill(harness, "Port", &fixture.port.to_string());
+    fill(harness, "Nickname", nick);
+    harness.key_press(egui::Key::Enter);
+    fixture.wait_until(harness, "the chat view with #lobby", |h| {
+        h.state().session.as_ref().is_some_and(|s| {
+            s.model.active_buffer().name == "#lobby" && s.model.active_buffer().joined
+        })
+    });
+}
+
+pub fn send_line(harness: &mut Harness<'static, CiaoApp>, text: &str, with_button: bool) {
+    let input = harness.get_by_label("Message");
+    input.focus();
+    input.type_text(text);
+    harness.run();
+    if with_button {
+        harness.get_by_label("Send").click();
+    } else {
+        harness.key_press(egui::Key::Enter);
+    }
+    harness.run();
+}
