@@ -153,6 +153,12 @@ impl Incoming {
 }
 
 impl Model {
+    /// The server's draft/multiline limits, when it acked the capability:
+    /// a paste then goes as one message.
+    pub fn multiline_limits(&self) -> Option<MultilineLimits> {
+        self.multiline.limits
+    }
+
     /// Takes the lines of a `draft/multiline` batch; true when `message`
     /// was one (it is then not applied on its own). At the batch's end
     /// the whole message is applied as one line.
