@@ -100,14 +100,14 @@ async fn with_multiline_a_long_text_is_one_message() {
             .is_some_and(|b| b.lines.iter().any(|l| l.sender.as_deref() == Some("ann")))
     })
     .await;
-    assert_eq!(ben.texts_from("#lobby", "ann"), [text.clone()]);
+    assert_eq!(ben.texts_from("#lobby", "ann"), [text.as_str()]);
     // Our own echo is one line too.
     ann.until("the echo", |m| {
         m.buffer("#lobby")
             .is_some_and(|b| b.lines.iter().any(|l| l.text == text))
     })
     .await;
-    assert_eq!(ann.texts_from("#lobby", "ann"), [text.clone()]);
+    assert_eq!(ann.texts_from("#lobby", "ann"), [text.as_str()]);
     // A client without the capability gets lines that fit.
     let lines = irssi.texts_from("ann", "PRIVMSG", text.len()).await;
     assert_eq!(wire_texts(&lines).concat(), text);
