@@ -208,6 +208,9 @@ pub struct Alert {
 /// What the UI should send after an [`Action`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outgoing {
+    /// In order. A `draft/multiline` batch (`BATCH +ref` … `BATCH -ref`)
+    /// is one message to the server: its lines go out together, nothing
+    /// else between them.
     pub messages: Vec<Message>,
     /// Set for `/quit` and `{quit}`: close after sending.
     pub quit: Option<Option<String>>,
