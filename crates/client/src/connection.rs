@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::codec::Decoder;
 
 /// Capabilities ciao's client asks for when the server offers them.
-pub const WANTED_CAPS: [&str; 7] = [
+pub const WANTED_CAPS: [&str; 8] = [
     "server-time",
     "echo-message",
     "message-tags",
@@ -22,6 +22,7 @@ pub const WANTED_CAPS: [&str; 7] = [
     "batch",
     "draft/chathistory",
     "draft/message-redaction",
+    "draft/multiline",
 ];
 
 /// Where and as whom to connect.
@@ -73,6 +74,10 @@ pub enum Update {
     Connected,
     /// The connection could not be opened; a sentence for the user.
     ConnectFailed(String),
+    /// The capabilities the server offers (`CAP LS`), with their values
+    /// (`draft/multiline` → `max-bytes=4096,max-lines=100`); sent before
+    /// the ack.
+    CapsOffered(Vec<(String, Option<String>)>),
     /// The server acknowledged these capabilities.
     CapsAcked(Vec<String>),
     /// A line from the server.
@@ -197,8 +202,8 @@ struct Session {
     /// The nick we are trying to register with.
     nick: String,
     registered: bool,
-    /// Accumulates a multi-line `CAP LS`.
-    offered_caps: Vec<String>,
+    /// Accumulates a multi-line `CAP LS`: names and values.
+    offered_caps: Vec<(String, Option<String>)>,
     /// The server's `ERROR` text, the best reason for a close.
     error: Option<String>,
     /// True once we sent QUIT: the close is ours.
@@ -325,16 +330,19 @@ impl Session {
                 // `CAP * LS * :caps` means more lines follow.
                 let more = message.params.len() > 3 && message.param(2) == Some("*");
                 let list = message.params.last().map(String::as_str).unwrap_or("");
-                self.offered_caps.extend(
-                    list.split_whitespace()
-                        .map(|c| c.split('=').next().unwrap_or(c).to_owned()),
-                );
+                self.offered_caps.extend(list.split_whitespace().map(
+                    |c| match c.split_once('=') {
+                        Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+                        None => (c.to_owned(), None),
+                    },
+                ));
                 if more || self.registered {
                     return Ok(());
                 }
+                reporter.send(Update::CapsOffered(self.offered_caps.clone()));
                 let wanted: Vec<&str> = WANTED_CAPS
                     .into_iter()
-                    .filter(|c| self.offered_caps.iter().any(|o| o == c))
+                    .filter(|c| self.offered_caps.iter().any(|(o, _)| o == c))
                     .collect();
                 if wanted.is_empty() {
                     self.write(&Message::new("CAP", ["END"])).await?;

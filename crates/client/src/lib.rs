@@ -11,6 +11,7 @@ pub mod connection;
 pub mod input;
 pub mod model;
 pub mod playback;
+pub mod split;
 
 pub use backoff::Backoff;
 pub use connection::{Control, Settings, Update, connect};

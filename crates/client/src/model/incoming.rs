@@ -8,6 +8,10 @@ use super::*;
 impl Model {
     /// Applies one server line.
     pub fn apply_message(&mut self, message: &Message) {
+        self.learn(message);
+        if self.claim_multiline(message) || self.ignores(message) {
+            return;
+        }
         self.playback.collecting = self.playback.claims(message);
         self.apply_one(message);
         self.playback.collecting = None;

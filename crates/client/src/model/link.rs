@@ -13,7 +13,9 @@ impl Model {
                 self.link = LinkState::Disconnected(reason.clone());
                 self.note(reason, LineKind::Error);
             }
+            Update::CapsOffered(caps) => self.multiline.offered(caps),
             Update::CapsAcked(caps) => {
+                self.multiline.acked(caps);
                 if caps.iter().any(|c| c == "echo-message") {
                     self.echo_message = true;
                 }

@@ -180,6 +180,15 @@ pub struct Model {
     pub(crate) playback: Playback,
     /// Mentions and private messages not yet taken by the window.
     alerts: Vec<Alert>,
+    /// The server's limits (005), so that what we send fits.
+    pub isupport: Isupport,
+    /// Our `user@host` as the server shows it in front of our lines;
+    /// `None` until our first JOIN (or echo) shows it.
+    pub(crate) own_userhost: Option<String>,
+    /// draft/multiline: the server's limits, batches being received.
+    pub(crate) multiline: Multiline,
+    /// Masks (`nick!user@host` globs) whose lines are not shown.
+    ignored: Vec<String>,
 }
 
 /// Alerts kept until the window takes them: a window that never looks
@@ -199,6 +208,9 @@ pub struct Alert {
 /// What the UI should send after an [`Action`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outgoing {
+    /// In order. A `draft/multiline` batch (`BATCH +ref` … `BATCH -ref`)
+    /// is one message to the server: its lines go out together, nothing
+    /// else between them.
     pub messages: Vec<Message>,
     /// Set for `/quit` and `{quit}`: close after sending.
     pub quit: Option<Option<String>>,
@@ -233,6 +245,10 @@ impl Model {
             focus_on_join: None,
             playback: Playback::default(),
             alerts: Vec::new(),
+            isupport: Isupport::default(),
+            own_userhost: None,
+            multiline: Multiline::default(),
+            ignored: Vec::new(),
         }
     }
 
@@ -343,6 +359,15 @@ impl Model {
     }
 }
 
+mod ignore;
 mod incoming;
+mod isupport;
 mod link;
+mod multiline;
 mod outgoing;
+mod say;
+
+pub use ignore::full_mask;
+pub use isupport::Isupport;
+use multiline::Multiline;
+pub use multiline::MultilineLimits;

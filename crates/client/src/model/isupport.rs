@@ -1,0 +1,185 @@
+//! What the server told us about its limits (`005 RPL_ISUPPORT`) and
+//! about ourselves (the `user@host` others see), so that what we send
+//! fits: a line the server would cut or refuse loses what the user typed.
+
+use ciao_proto::{Message, irc_eq};
+
+use super::Model;
+
+/// TOPICLEN when the server does not say: the smallest limit common
+/// servers use (hybrid's 300; ciao and Libera allow 390, UnrealIRCd 307).
+pub const DEFAULT_TOPIC_LEN: usize = 300;
+/// MODES when the server does not say: RFC 2812's three.
+pub const DEFAULT_MODES: usize = 3;
+/// USERLEN when the server does not say, `~` included: a generous worst
+/// case (ciao allows 16, most servers 10 or 11).
+pub const DEFAULT_USER_LEN: usize = 16;
+/// The longest line, CRLF included, when the server has no LINELEN.
+pub const DEFAULT_LINE_LEN: usize = 512;
+
+/// Limits and conventions from ISUPPORT, with safe defaults until the
+/// server says otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Isupport {
+    /// Longest nickname in characters; `None` when not advertised (the
+    /// server then decides).
+    pub nick_len: Option<usize>,
+    /// Longest topic in bytes.
+    pub topic_len: usize,
+    /// Longest user name (ident) in bytes, the `~` of an unverified one
+    /// included.
+    pub user_len: usize,
+    /// Most parameterised mode changes in one MODE command.
+    pub modes: usize,
+    /// The longest line the server relays, CRLF included.
+    pub line_len: usize,
+    /// The characters that start a channel name.
+    pub chan_types: String,
+    /// Member status modes and their symbols, highest first (`o` → `@`).
+    pub prefix: Vec<(char, char)>,
+}
+
+impl Default for Isupport {
+    fn default() -> Self {
+        Isupport {
+            nick_len: None,
+            topic_len: DEFAULT_TOPIC_LEN,
+            user_len: DEFAULT_USER_LEN,
+            modes: DEFAULT_MODES,
+            line_len: DEFAULT_LINE_LEN,
+            chan_types: "#&".to_owned(),
+            prefix: vec![('o', '@'), ('v', '+')],
+        }
+    }
+}
+
+impl Isupport {
+    /// Takes the tokens of one 005 line (`NICKLEN=30 TOPICLEN=390 …`);
+    /// a token the client does not use, or a value that is not a number
+    /// where one is expected, is ignored.
+    pub fn learn(&mut self, tokens: &[String]) {
+        for token in tokens {
+            let (key, value) = token.split_once('=').unwrap_or((token, ""));
+            let number = value.parse::<usize>().ok().filter(|n| *n > 0);
+            match key {
+                "NICKLEN" => self.nick_len = number.or(self.nick_len),
+                "TOPICLEN" => self.topic_len = number.unwrap_or(self.topic_len),
+                "USERLEN" => self.user_len = number.unwrap_or(self.user_len),
+                "MODES" => self.modes = number.unwrap_or(self.modes),
+                // Never below the classic limit: a LINELEN smaller than
+                // 512 is not a thing servers do, and trusting one would
+                // only make our lines shorter than needed.
+                "LINELEN" => self.line_len = number.unwrap_or(self.line_len).max(DEFAULT_LINE_LEN),
+                "CHANTYPES" if !value.is_empty() => self.chan_types = value.to_owned(),
+                "PREFIX" => {
+                    if let Some(prefix) = parse_prefix(value) {
+                        self.prefix = prefix;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// True when `target` names a channel on this server.
+    pub fn is_channel(&self, target: &str) -> bool {
+        target
+            .chars()
+            .next()
+            .is_some_and(|c| self.chan_types.contains(c))
+    }
+}
+
+/// `(ohv)@%+` → `[('o','@'), ('h','%'), ('v','+')]`.
+fn parse_prefix(value: &str) -> Option<Vec<(char, char)>> {
+    let (modes, symbols) = value.strip_prefix('(')?.split_once(')')?;
+    let pairs: Vec<(char, char)> = modes.chars().zip(symbols.chars()).collect();
+    (pairs.len() == modes.chars().count() && !pairs.is_empty()).then_some(pairs)
+}
+
+impl Model {
+    /// Learns from a server line what fitting our own lines needs:
+    /// ISUPPORT, and our `user@host` from our JOIN (its source is what the
+    /// server puts in front of everything we say), 396 or CHGHOST.
+    pub(crate) fn learn(&mut self, message: &Message) {
+        match message.command.as_str() {
+            "005" if message.params.len() > 2 => {
+                let tokens = &message.params[1..message.params.len() - 1];
+                self.isupport.learn(tokens);
+            }
+            // RPL_VISIBLEHOST: `396 nick host :is now your displayed host`.
+            "396" => {
+                if let (Some(host), Some(userhost)) = (message.param(1), &self.own_userhost) {
+                    let user = userhost.split('@').next().unwrap_or("");
+                    self.own_userhost = Some(format!("{user}@{host}"));
+                }
+            }
+            "JOIN" | "CHGHOST" | "PRIVMSG" | "NOTICE" => {
+                let Some((nick, userhost)) =
+                    message.source.as_deref().and_then(|s| s.split_once('!'))
+                else {
+                    return;
+                };
+                if !irc_eq(nick, &self.own_nick) {
+                    return;
+                }
+                if message.command == "CHGHOST" {
+                    if let (Some(user), Some(host)) = (message.param(0), message.param(1)) {
+                        self.own_userhost = Some(format!("{user}@{host}"));
+                    }
+                } else if userhost.contains('@') {
+                    self.own_userhost = Some(userhost.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(line: &str) -> Vec<String> {
+        line.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn defaults_hold_until_the_server_says_otherwise() {
+        let mut isupport = Isupport::default();
+        assert_eq!(isupport.topic_len, DEFAULT_TOPIC_LEN);
+        isupport.learn(&tokens(
+            "NICKLEN=30 TOPICLEN=390 MODES=4 CHANTYPES=# PREFIX=(ohv)@%+ USERLEN=16 FOO",
+        ));
+        assert_eq!(isupport.nick_len, Some(30));
+        assert_eq!(isupport.topic_len, 390);
+        assert_eq!(isupport.modes, 4);
+        assert!(isupport.is_channel("#a") && !isupport.is_channel("&a"));
+        assert_eq!(isupport.prefix, [('o', '@'), ('h', '%'), ('v', '+')]);
+        // Junk values leave what was known.
+        isupport.learn(&tokens("TOPICLEN=x MODES= PREFIX=(ov)@ LINELEN=100"));
+        assert_eq!(isupport.topic_len, 390);
+        assert_eq!(isupport.modes, 4);
+        assert_eq!(isupport.prefix.len(), 3);
+        assert_eq!(isupport.line_len, DEFAULT_LINE_LEN);
+    }
+
+    #[test]
+    fn our_user_and_host_come_from_our_own_lines() {
+        let mut model = Model::new("me");
+        let feed = |model: &mut Model, line: &str| {
+            model.learn(&line.parse::<Message>().expect("line"));
+        };
+        feed(&mut model, ":other!x@y JOIN #a");
+        assert_eq!(model.own_userhost, None);
+        feed(&mut model, ":ME!~me@10.0.0.1 JOIN #a");
+        assert_eq!(model.own_userhost.as_deref(), Some("~me@10.0.0.1"));
+        feed(
+            &mut model,
+            ":srv 396 me cloak.example :is now your displayed host",
+        );
+        assert_eq!(model.own_userhost.as_deref(), Some("~me@cloak.example"));
+        feed(&mut model, ":me!~me@cloak.example CHGHOST ident new.host");
+        assert_eq!(model.own_userhost.as_deref(), Some("ident@new.host"));
+    }
+}
