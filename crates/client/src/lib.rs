@@ -13,6 +13,6 @@ pub mod model;
 pub mod playback;
 
 pub use backoff::Backoff;
-pub use connection::{Control, Settings, Update, connect};
+pub use connection::{Control, Pacing, Settings, Update, Updates, connect};
 pub use input::{Action, InputError, parse_input};
 pub use model::{Buffer, BufferKind, Line, LineKind, Member, Model};
