@@ -1,7 +1,8 @@
 //! The harness of the app's tests: a real ciao-server in-process on
 //! 127.0.0.1:0, the real app driven through egui_kittest (no display),
 //! and other participants through ciao-client.
-#![allow(dead_code)]
+// Each test file uses a part of the harness and of what it re-exports.
+#![allow(dead_code, unused_imports)]
 
 pub use std::sync::Arc;
 pub use std::sync::mpsc;
@@ -24,6 +25,9 @@ pub struct Fixture {
     pub stop: Option<oneshot::Sender<()>>,
     /// Signals each time the network side has something for the app.
     pub events: mpsc::Receiver<()>,
+    /// The app's data directory (a hosted server's history), not the
+    /// user's.
+    pub data: Arc<tempfile::TempDir>,
 }
 
 pub fn fixture() -> (Fixture, Harness<'static, CiaoApp>) {
@@ -51,7 +55,9 @@ pub fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, C
     let waker = Arc::new(move || {
         let _ = signal.lock().map(|s| s.send(()));
     });
-    let app = CiaoApp::new(runtime.handle().clone(), Prefs::default(), waker);
+    let mut app = CiaoApp::new(runtime.handle().clone(), Prefs::default(), waker);
+    let data = Arc::new(tempfile::tempdir().expect("data dir"));
+    app.data_dir = Some(data.path().to_owned());
     let harness = Harness::builder()
         .with_size(egui::vec2(900.0, 600.0))
         .build_ui_state(|ui, app: &mut CiaoApp| app.show(ui), app);
@@ -61,6 +67,7 @@ pub fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, C
             port,
             stop: Some(stop),
             events,
+            data,
         },
         harness,
     )
@@ -128,7 +135,7 @@ impl Other {
 
 pub struct Other {
     pub _handle: ciao_client::connection::Handle,
-    pub updates: tokio::sync::mpsc::UnboundedReceiver<Update>,
+    pub updates: ciao_client::Updates,
     pub model: Model,
 }
 
@@ -179,7 +186,7 @@ pub fn connect_as(fixture: &Fixture, harness: &mut Harness<'static, CiaoApp>, ni
     fill(harness, "Nickname", nick);
     harness.key_press(egui::Key::Enter);
     fixture.wait_until(harness, "the chat view with #lobby", |h| {
-        h.state().session.as_ref().is_some_and(|s| {
+        h.state().active_session().is_some_and(|s| {
             s.model.active_buffer().name == "#lobby" && s.model.active_buffer().joined
         })
     });
