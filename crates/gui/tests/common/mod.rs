@@ -204,3 +204,66 @@ pub fn send_line(harness: &mut Harness<'static, CiaoApp>, text: &str, with_butto
     }
     harness.run();
 }
+
+/// A fake server on 127.0.0.1:0 that answers each connection's USER line
+/// with `script` and closes; counts the connections it accepted.
+pub fn fake_server(
+    runtime: &Runtime,
+    script: &'static str,
+) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    runtime.spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = tokio::io::BufReader::new(read).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if line.starts_with("USER ") {
+                        break;
+                    }
+                }
+                let _ = write.write_all(script.as_bytes()).await;
+            });
+        }
+    });
+    (port, accepted)
+}
+
+/// Starts a ciao-server on `port` of 127.0.0.1 (0: any), on the fixture's
+/// runtime; returns its port and what stops it.
+pub fn start_server(
+    fixture: &Fixture,
+    port: u16,
+    config: ciao_server::Config,
+) -> (u16, oneshot::Sender<()>) {
+    let listener = {
+        let _guard = fixture.runtime.enter();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        ciao_server::bind(addr).expect("bind")
+    };
+    let port = listener.local_addr().expect("addr").port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    fixture
+        .runtime
+        .spawn(ciao_server::run(config, vec![listener], async move {
+            let _ = stopped.await;
+        }));
+    (port, stop)
+}
+
+/// Fills the form for 127.0.0.1:`port` as `nick` and presses Connect.
+pub fn submit_form(harness: &mut Harness<'static, CiaoApp>, port: u16, nick: &str) {
+    fill(harness, "Server address", "127.0.0.1");
+    fill(harness, "Port", &port.to_string());
+    fill(harness, "Nickname", nick);
+    harness.get_by_label("Connect").click();
+    // A step, not a run: the spinner repaints until the server answers.
+    harness.step();
+}
