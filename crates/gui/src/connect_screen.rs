@@ -80,6 +80,9 @@ fn form(app: &mut CiaoApp, ui: &mut egui::Ui) {
         if host.clicked() {
             submit = Some(Intent::Host);
         }
+        if ui.button("Settings").clicked() {
+            app.settings_open = true;
+        }
         if in_chat_behind && ui.button("Back to the chat").clicked() {
             app.adding_server = false;
             app.form_error = None;

@@ -100,9 +100,14 @@ impl Fixture {
 
     /// Another participant, through ciao-client.
     pub fn other(&self, nick: &str) -> Other {
+        self.other_on(self.port, nick)
+    }
+
+    /// Another participant on the server at `port` of 127.0.0.1.
+    pub fn other_on(&self, port: u16, nick: &str) -> Other {
         let (_handle, updates) = connect(
             self.runtime.handle(),
-            Settings::new("127.0.0.1", self.port, nick),
+            Settings::new("127.0.0.1", port, nick),
             Arc::new(|| {}),
         );
         let mut other = Other {
@@ -266,4 +271,29 @@ pub fn submit_form(harness: &mut Harness<'static, CiaoApp>, port: u16, nick: &st
     harness.get_by_label("Connect").click();
     // A step, not a run: the spinner repaints until the server answers.
     harness.step();
+}
+
+/// eframe's storage in memory, for "restored after a restart".
+#[derive(Default)]
+pub struct MemoryStorage(pub std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// The lines of `buffer` in `session` that read `text`.
+pub fn has_line(session: &ciao::session::Session, buffer: &str, text: &str) -> bool {
+    session
+        .model
+        .buffer(buffer)
+        .is_some_and(|b| b.lines.iter().any(|l| l.text == text))
 }
