@@ -51,12 +51,12 @@ fn two_servers_each_in_their_group_and_the_list_is_remembered() {
     });
     let app = harness.state();
     assert!(!has_line(
-        app.session_named(&first_name).unwrap(),
+        app.session_named(&first_name).expect("first"),
         "#lobby",
         "hello two"
     ));
     assert!(!has_line(
-        app.session_named(&second_name).unwrap(),
+        app.session_named(&second_name).expect("second"),
         "#lobby",
         "hello one"
     ));
@@ -100,7 +100,12 @@ fn two_servers_each_in_their_group_and_the_list_is_remembered() {
     harness2.step();
     wait_for_server(&fixture2, &mut harness2, second);
     assert_eq!(
-        harness2.state().active_session().unwrap().model.own_nick,
+        harness2
+            .state()
+            .active_session()
+            .expect("session")
+            .model
+            .own_nick,
         "me"
     );
 }
