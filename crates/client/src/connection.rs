@@ -11,7 +11,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::codec::Decoder;
+
+mod pacing;
+
+use pacing::Pacer;
+pub use pacing::Pacing;
 
 /// Capabilities ciao's client asks for when the server offers them.
 pub const WANTED_CAPS: [&str; 8] = [
@@ -34,6 +40,8 @@ pub struct Settings {
     pub password: Option<String>,
     pub realname: String,
     pub connect_timeout: Duration,
+    /// How fast lines may be sent.
+    pub pacing: Pacing,
 }
 
 impl Settings {
@@ -45,6 +53,7 @@ impl Settings {
             password: None,
             realname: "ciao user".to_owned(),
             connect_timeout: Duration::from_secs(2),
+            pacing: Pacing::default(),
         }
     }
 
@@ -61,9 +70,10 @@ impl Settings {
 /// What the UI asks of the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Control {
-    /// Send one IRC message.
+    /// Send one IRC message (paced, see [`Pacing`]; PONG and QUIT go at
+    /// once).
     Send(Message),
-    /// Say goodbye (`QUIT`) and close.
+    /// Say goodbye (`QUIT`) and close, ahead of anything still paced.
     Quit(Option<String>),
 }
 
@@ -78,13 +88,30 @@ pub enum Update {
     /// (`draft/multiline` → `max-bytes=4096,max-lines=100`); sent before
     /// the ack.
     CapsOffered(Vec<(String, Option<String>)>),
+    /// The server let us in (001) under `nick`, which may differ from the
+    /// one asked for when that was taken.
+    Registered { nick: String },
+    /// The server turned us away before letting us in: a wrong password
+    /// (464), a ban (465), `ERROR` before 001 ("Server full", "Too many
+    /// connections …"), or a close before 001. The connection is over;
+    /// trying again at once would only be turned away again.
+    Refused(String),
     /// The server acknowledged these capabilities.
     CapsAcked(Vec<String>),
     /// A line from the server.
     Message(Message),
-    /// The connection ended; the reason, for the user.
+    /// The connection ended after it was up; the reason, for the user.
     Disconnected(String),
 }
+
+/// Updates a connection may have waiting for the UI. When the UI falls
+/// this far behind, reading from the socket waits (the server's send
+/// queue then fills, and it is the server that decides): memory stays
+/// bounded however fast the server sends.
+pub const UPDATE_QUEUE: usize = 4096;
+
+/// The UI's end of a connection's updates.
+pub type Updates = mpsc::Receiver<Update>;
 
 /// The UI's end of a connection.
 #[derive(Debug, Clone)]
@@ -105,9 +132,9 @@ pub fn connect(
     runtime: &tokio::runtime::Handle,
     settings: Settings,
     wake: Arc<dyn Fn() + Send + Sync>,
-) -> (Handle, mpsc::UnboundedReceiver<Update>) {
+) -> (Handle, Updates) {
     let (controls, control_rx) = mpsc::unbounded_channel();
-    let (update_tx, updates) = mpsc::unbounded_channel();
+    let (update_tx, updates) = mpsc::channel(UPDATE_QUEUE);
     let reporter = Reporter {
         updates: update_tx,
         wake,
@@ -117,13 +144,13 @@ pub fn connect(
 }
 
 struct Reporter {
-    updates: mpsc::UnboundedSender<Update>,
+    updates: mpsc::Sender<Update>,
     wake: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl Reporter {
-    fn send(&self, update: Update) {
-        let _ = self.updates.send(update);
+    async fn send(&self, update: Update) {
+        let _ = self.updates.send(update).await;
         (self.wake)();
     }
 }
@@ -175,12 +202,12 @@ async fn run(
     let stream = match open(&settings).await {
         Ok(stream) => stream,
         Err(sentence) => {
-            reporter.send(Update::ConnectFailed(sentence));
+            reporter.send(Update::ConnectFailed(sentence)).await;
             return;
         }
     };
     let _ = stream.set_nodelay(true);
-    reporter.send(Update::Connected);
+    reporter.send(Update::Connected).await;
     let (mut reader, writer) = stream.into_split();
     let mut session = Session {
         writer,
@@ -189,12 +216,29 @@ async fn run(
         offered_caps: Vec::new(),
         error: None,
         quitting: false,
+        pacer: Pacer::new(settings.pacing, Instant::now()),
     };
-    let reason = session
+    let end = session
         .converse(&settings, &mut reader, &mut controls, &reporter)
         .await;
-    reporter.send(Update::Disconnected(reason));
+    let update = match end {
+        End::Refused(reason) => Update::Refused(reason),
+        End::Closed(reason) => Update::Disconnected(reason),
+    };
+    reporter.send(update).await;
 }
+
+/// How a connection ended.
+enum End {
+    /// Before 001: the server would not have us (see [`Update::Refused`]).
+    Refused(String),
+    /// After 001, or by our own QUIT.
+    Closed(String),
+}
+
+/// Said when the server hangs up before 001 without a word.
+pub const CLOSED_BEFORE_REGISTRATION: &str =
+    "The server closed the connection before letting us in.";
 
 /// Registration and conversation state of one connection.
 struct Session {
@@ -208,11 +252,34 @@ struct Session {
     error: Option<String>,
     /// True once we sent QUIT: the close is ours.
     quitting: bool,
+    /// What the UI asked to send, let out within flood control.
+    pacer: Pacer,
 }
 
 impl Session {
     async fn write(&mut self, message: &Message) -> std::io::Result<()> {
         self.writer.write_all(&message.to_bytes()).await
+    }
+
+    fn lost(&self, error: std::io::Error) -> End {
+        self.end(format!("Connection lost: {error}"))
+    }
+
+    /// A close, as a refusal when it came before 001.
+    fn end(&self, reason: String) -> End {
+        if self.registered || self.quitting {
+            End::Closed(reason)
+        } else {
+            End::Refused(reason)
+        }
+    }
+
+    /// Writes what the pacer lets go now.
+    async fn flush_paced(&mut self) -> std::io::Result<()> {
+        for message in self.pacer.ready(Instant::now()) {
+            self.write(&message).await?;
+        }
+        Ok(())
     }
 
     async fn converse(
@@ -221,19 +288,28 @@ impl Session {
         reader: &mut tokio::net::tcp::OwnedReadHalf,
         controls: &mut mpsc::UnboundedReceiver<Control>,
         reporter: &Reporter,
-    ) -> String {
+    ) -> End {
         if let Err(error) = self.register(settings).await {
-            return format!("Connection lost: {error}");
+            return self.lost(error);
         }
         let mut codec = LineCodec::new(512 + 8191);
         let mut buf = BytesMut::with_capacity(4096);
         let mut controls_open = true;
         loop {
+            let next_send = self.pacer.next_at();
             tokio::select! {
                 control = controls.recv(), if controls_open => match control {
-                    Some(Control::Send(message)) => {
+                    // A PONG or QUIT never waits behind a paste.
+                    Some(Control::Send(message)) if is_urgent(&message) => {
+                        self.quitting |= message.command.eq_ignore_ascii_case("QUIT");
                         if let Err(error) = self.write(&message).await {
-                            return format!("Connection lost: {error}");
+                            return self.lost(error);
+                        }
+                    }
+                    Some(Control::Send(message)) => {
+                        self.pacer.push(message);
+                        if let Err(error) = self.flush_paced().await {
+                            return self.lost(error);
                         }
                     }
                     Some(Control::Quit(reason)) => {
@@ -246,7 +322,7 @@ impl Session {
                             while matches!(reader.read(&mut sink).await, Ok(n) if n > 0) {}
                         })
                         .await;
-                        return "Disconnected.".to_owned();
+                        return End::Closed("Disconnected.".to_owned());
                     }
                     None => {
                         // The UI is gone: leave politely.
@@ -255,6 +331,11 @@ impl Session {
                         let _ = self.write(&Message::new("QUIT", ["Client closed"])).await;
                     }
                 },
+                _ = sleep_until_some(next_send) => {
+                    if let Err(error) = self.flush_paced().await {
+                        return self.lost(error);
+                    }
+                }
                 read = reader.read_buf(&mut buf) => match read {
                     Ok(0) | Err(_) => return self.close_reason(read.err()),
                     Ok(_) => loop {
@@ -262,14 +343,14 @@ impl Session {
                             Ok(Some(Frame::Line(line))) => {
                                 let text = String::from_utf8_lossy(&line);
                                 if let Ok(message) = text.parse::<Message>()
-                                    && let Err(error) = self.handle(message, reporter).await
+                                    && let Err(end) = self.handle(message, reporter).await
                                 {
-                                    return format!("Connection lost: {error}");
+                                    return end;
                                 }
                             }
                             Ok(Some(Frame::TooLong)) => {}
                             Ok(None) => break,
-                            Err(error) => return format!("Connection lost: {error}"),
+                            Err(error) => return self.lost(error),
                         }
                     },
                 },
@@ -277,12 +358,16 @@ impl Session {
         }
     }
 
-    fn close_reason(&self, error: Option<std::io::Error>) -> String {
+    fn close_reason(&self, error: Option<std::io::Error>) -> End {
         match (&self.error, error) {
-            (Some(text), _) => format!("The server closed the connection: {text}"),
-            (None, Some(error)) => format!("Connection lost: {error}"),
-            (None, None) if self.quitting => "Disconnected.".to_owned(),
-            (None, None) => "The server closed the connection.".to_owned(),
+            (Some(text), _) if !self.registered => {
+                End::Refused(format!("The server refused the connection: {text}"))
+            }
+            (Some(text), _) => End::Closed(format!("The server closed the connection: {text}")),
+            (None, Some(error)) => self.lost(error),
+            (None, None) if self.quitting => End::Closed("Disconnected.".to_owned()),
+            (None, None) if !self.registered => End::Refused(CLOSED_BEFORE_REGISTRATION.to_owned()),
+            (None, None) => End::Closed("The server closed the connection.".to_owned()),
         }
     }
 
@@ -301,25 +386,48 @@ impl Session {
         self.write(&user).await
     }
 
-    async fn handle(&mut self, message: Message, reporter: &Reporter) -> std::io::Result<()> {
+    async fn handle(&mut self, message: Message, reporter: &Reporter) -> Result<(), End> {
+        let text = || message.params.last().cloned().unwrap_or_default();
         match message.command.as_str() {
             "PING" => {
                 let pong = Message::new("PONG", message.params.clone());
-                self.write(&pong).await?;
-                return Ok(());
+                return self.write(&pong).await.map_err(|e| self.lost(e));
             }
-            "CAP" => return self.handle_cap(&message, reporter).await,
-            "001" => self.registered = true,
+            "CAP" => {
+                return self
+                    .handle_cap(&message, reporter)
+                    .await
+                    .map_err(|e| self.lost(e));
+            }
+            "001" if !self.registered => {
+                self.registered = true;
+                let nick = message.param(0).unwrap_or(&self.nick).to_owned();
+                reporter.send(Update::Registered { nick }).await;
+            }
             // Nick taken or refused during registration: try another.
             "433" | "432" if !self.registered => {
                 self.nick = alternative_nick(&self.nick);
                 let nick = Message::new("NICK", [self.nick.as_str()]);
-                self.write(&nick).await?;
+                self.write(&nick).await.map_err(|e| self.lost(e))?;
             }
-            "ERROR" => self.error = message.params.last().cloned(),
+            // Servers differ on whether they close after these; either
+            // way we are not getting in.
+            "464" if !self.registered => {
+                return Err(End::Refused(format!(
+                    "Wrong password. The server said: {}",
+                    text()
+                )));
+            }
+            "465" if !self.registered => {
+                return Err(End::Refused(format!(
+                    "You are banned from this server. The server said: {}",
+                    text()
+                )));
+            }
+            "ERROR" => self.error = Some(text()),
             _ => {}
         }
-        reporter.send(Update::Message(message));
+        reporter.send(Update::Message(message)).await;
         Ok(())
     }
 
@@ -339,7 +447,9 @@ impl Session {
                 if more || self.registered {
                     return Ok(());
                 }
-                reporter.send(Update::CapsOffered(self.offered_caps.clone()));
+                reporter
+                    .send(Update::CapsOffered(self.offered_caps.clone()))
+                    .await;
                 let wanted: Vec<&str> = WANTED_CAPS
                     .into_iter()
                     .filter(|c| self.offered_caps.iter().any(|(o, _)| o == c))
@@ -353,9 +463,11 @@ impl Session {
             }
             "ACK" => {
                 let acked = message.params.last().map(String::as_str).unwrap_or("");
-                reporter.send(Update::CapsAcked(
-                    acked.split_whitespace().map(str::to_owned).collect(),
-                ));
+                reporter
+                    .send(Update::CapsAcked(
+                        acked.split_whitespace().map(str::to_owned).collect(),
+                    ))
+                    .await;
                 if !self.registered {
                     self.write(&Message::new("CAP", ["END"])).await?;
                 }
@@ -365,6 +477,27 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Lines that must not wait behind paced ones.
+fn is_urgent(message: &Message) -> bool {
+    ["PONG", "QUIT"]
+        .iter()
+        .any(|c| message.command.eq_ignore_ascii_case(c))
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What to tell the user when `wanted` was taken and the server let us
+/// in as `got`: "dave was taken; you are dave_ — /nick to choose another".
+pub fn taken_nick_note(wanted: &str, got: &str) -> String {
+    format!("{wanted} was taken; you are {got} — /nick to choose another")
 }
 
 /// `alice` → `alice_`, keeping within the usual 30-character limit.

@@ -14,6 +14,6 @@ pub mod playback;
 pub mod split;
 
 pub use backoff::Backoff;
-pub use connection::{Control, Settings, Update, connect};
+pub use connection::{Control, Pacing, Settings, Update, Updates, connect};
 pub use input::{Action, InputError, parse_input};
 pub use model::{Buffer, BufferKind, Line, LineKind, Member, Model};

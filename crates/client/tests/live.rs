@@ -3,16 +3,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ciao_client::Updates;
 use ciao_client::connection::Handle;
 use ciao_client::model::LinkState;
-use ciao_client::{Action, Control, LineKind, Model, Settings, Update, connect};
-use tokio::sync::mpsc::UnboundedReceiver;
+use ciao_client::{Action, Control, LineKind, Model, Settings, connect};
 use tokio::sync::oneshot;
 
 /// A client: its connection and the model built from its updates.
 struct Client {
     handle: Handle,
-    updates: UnboundedReceiver<Update>,
+    updates: Updates,
     model: Model,
 }
 

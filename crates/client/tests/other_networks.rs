@@ -8,14 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ciao_client::connection::Handle;
-use ciao_client::{Action, Control, Model, Settings, Update, connect};
+use ciao_client::{Action, Control, Model, Settings, Updates, connect};
 use ircd::{Ircd, Kind};
-use tokio::sync::mpsc::UnboundedReceiver;
 
 /// A client: its connection and the model built from its updates.
 struct Client {
     handle: Handle,
-    updates: UnboundedReceiver<Update>,
+    updates: Updates,
     model: Model,
 }
 
@@ -107,7 +106,8 @@ async fn two_app_users_meet_and_talk_on_inspircd_and_ngircd() {
         anna.join(&ircd, "#ciao").await;
         bruno.join(&ircd, "#ciao").await;
         anna.until(&ircd, "bruno in the member list", |m| {
-            m.buffer("#ciao").is_some_and(|b| b.member("bruno").is_some())
+            m.buffer("#ciao")
+                .is_some_and(|b| b.member("bruno").is_some())
         })
         .await;
         bruno.act(Action::Say("ciao anna, come stai?".to_owned()));
@@ -119,6 +119,9 @@ async fn two_app_users_meet_and_talk_on_inspircd_and_ngircd() {
             })
         })
         .await;
-        assert!(anna.texts("#ciao").contains(&"ciao anna, come stai?".to_owned()));
+        assert!(
+            anna.texts("#ciao")
+                .contains(&"ciao anna, come stai?".to_owned())
+        );
     }
 }

@@ -1,28 +1,41 @@
-//! The application: which screen is shown, the session, the hosted
-//! server, and the preferences remembered between runs.
+//! The application: which screen is shown, one session per connected
+//! server, the saved server list, the hosted server, and what is
+//! remembered between runs.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use ciao_client::Settings;
-use ciao_client::Update;
 use ciao_client::model::LinkState;
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
 use crate::chat::ChatInput;
-use crate::host::HostedServer;
-use crate::session::{Session, Waker};
-use crate::view_settings::ViewSettings;
+use crate::host::{HostedServer, Reach, default_data_dir};
+use crate::servers::{SERVERS_KEY, ServerEntry, ServerList, parse_channels};
+use crate::session::{Outcome, Session, Waker};
+use crate::view_settings::{VIEW_KEY, ViewSettings};
 
-/// Key of the preferences in eframe's storage.
+/// Key of the connect form in eframe's storage.
 pub const PREFS_KEY: &str = "ciao-connect-form";
 
-/// The connect form's fields, remembered between runs (not the password).
+/// The connect (and "add server") form's fields, remembered between runs.
+/// The password is not among them: it is kept only in a saved server, and
+/// only when the user asks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Prefs {
     pub host: String,
     pub port: String,
     pub nick: String,
+    /// The name in the server list; empty: the address.
+    pub name: String,
+    /// Channels to join after connecting, as typed ("#a, #b").
+    pub channels: String,
+    /// Keep the password with the saved server (plain text on disk).
+    pub remember_password: bool,
+    /// Who may join a chat hosted from the form.
+    pub reach: Reach,
 }
 
 impl Default for Prefs {
@@ -31,6 +44,10 @@ impl Default for Prefs {
             host: "127.0.0.1".to_owned(),
             port: "6667".to_owned(),
             nick: String::new(),
+            name: String::new(),
+            channels: String::new(),
+            remember_password: false,
+            reach: Reach::Network,
         }
     }
 }
@@ -42,20 +59,34 @@ pub enum Intent {
     Host,
 }
 
+/// Name of the hosted server's session in the conversation list.
+pub const HOSTED_NAME: &str = "Hosted here";
+
 pub struct CiaoApp {
     pub runtime: tokio::runtime::Handle,
     pub prefs: Prefs,
-    /// Typed each time; never stored.
+    /// Typed each time unless a saved server remembers it.
     pub password: String,
     /// The inline error under the form.
     pub form_error: Option<String>,
-    pub session: Option<Session>,
-    /// True once the session got in: the chat view is shown.
-    pub in_chat: bool,
+    /// One per server connected or connecting, in the order opened.
+    pub(crate) sessions: Vec<Session>,
+    /// Index in `sessions` of the server whose conversation is shown.
+    pub(crate) active: usize,
+    /// The saved servers.
+    pub servers: ServerList,
+    /// The form is shown over the chat ("Add server").
+    pub adding_server: bool,
+    /// The settings window is open.
+    pub settings_open: bool,
     pub host: Option<HostedServer>,
+    /// Where a hosted server keeps its history (None: it keeps none).
+    pub data_dir: Option<PathBuf>,
     pub input: ChatInput,
     /// Look and behaviour chosen in the settings.
     pub view: ViewSettings,
+    /// What was last applied to the window, to apply changes once.
+    applied_view: Option<ViewSettings>,
     /// Set after /quit, {quit} or a close request: close once the QUIT
     /// has been said.
     pub closing: bool,
@@ -70,8 +101,8 @@ impl std::fmt::Debug for CiaoApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CiaoApp")
             .field("prefs", &self.prefs)
-            .field("session", &self.session)
-            .field("in_chat", &self.in_chat)
+            .field("sessions", &self.sessions)
+            .field("active", &self.active)
             .field("host", &self.host)
             .finish_non_exhaustive()
     }
@@ -85,16 +116,78 @@ impl CiaoApp {
             prefs,
             password: String::new(),
             form_error: None,
-            session: None,
-            in_chat: false,
+            sessions: Vec::new(),
+            active: 0,
+            servers: ServerList::default(),
+            adding_server: false,
+            settings_open: false,
             host: None,
+            data_dir: default_data_dir(),
             input: ChatInput::default(),
             view: ViewSettings::default(),
+            applied_view: None,
             closing: false,
             close_now: false,
             close_sent: false,
             waker: wake,
         }
+    }
+
+    /// Takes back what [`eframe::App::save`] stored: the form, the server
+    /// list and the settings.
+    pub fn restore(&mut self, storage: &dyn eframe::Storage) {
+        if let Some(prefs) = eframe::get_value(storage, PREFS_KEY) {
+            self.prefs = prefs;
+        }
+        if let Some(servers) = eframe::get_value(storage, SERVERS_KEY) {
+            self.servers = servers;
+        }
+        if let Some(view) = eframe::get_value(storage, VIEW_KEY) {
+            self.view = view;
+        }
+    }
+
+    pub fn sessions(&self) -> &[Session] {
+        &self.sessions
+    }
+
+    /// The session of the conversation on screen.
+    pub fn active_session(&self) -> Option<&Session> {
+        self.sessions.get(self.active)
+    }
+
+    pub fn active_session_mut(&mut self) -> Option<&mut Session> {
+        self.sessions.get_mut(self.active)
+    }
+
+    pub fn session_named(&self, name: &str) -> Option<&Session> {
+        self.sessions.iter().find(|s| s.name == name)
+    }
+
+    /// Saved servers with no session now.
+    pub fn idle_servers(&self) -> Vec<String> {
+        let entries = self.servers.entries.iter();
+        let idle = entries.filter(|e| self.session_named(&e.name).is_none());
+        idle.map(|e| e.name.clone()).collect()
+    }
+
+    /// Shows buffer `buffer` of session `session`.
+    pub fn select(&mut self, session: usize, buffer: usize) {
+        if let Some(chosen) = self.sessions.get_mut(session) {
+            chosen.model.set_active(buffer);
+            self.active = session;
+        }
+    }
+
+    /// The chat view is shown: some server let us in, and the user is not
+    /// adding another.
+    pub fn in_chat(&self) -> bool {
+        !self.adding_server && self.sessions.iter().any(|s| s.ever_registered)
+    }
+
+    /// A connection from the form is under way.
+    pub fn is_connecting(&self) -> bool {
+        self.sessions.iter().any(|s| !s.ever_registered)
     }
 
     /// Checks the form; the error is a sentence for the user.
@@ -128,8 +221,14 @@ impl CiaoApp {
                 return;
             }
         };
+        let channels = parse_channels(&self.prefs.channels);
         if intent == Intent::Host {
-            match HostedServer::start(&self.runtime, settings.port) {
+            if self.host.is_some() {
+                self.form_error = Some("This app already hosts a chat.".to_owned());
+                return;
+            }
+            let data_dir = self.data_dir.clone();
+            match HostedServer::start(&self.runtime, settings.port, self.prefs.reach, data_dir) {
                 Ok(server) => {
                     settings.host = "127.0.0.1".to_owned();
                     settings.port = server.port;
@@ -140,47 +239,156 @@ impl CiaoApp {
                     return;
                 }
             }
+            let mut session = self.start_session(HOSTED_NAME, settings, channels);
+            session.hosted = true;
+            self.sessions.push(session);
+            return;
         }
-        self.session = Some(Session::start(&self.runtime, settings, self.waker.clone()));
+        let name = match self.prefs.name.trim() {
+            "" => ServerEntry::default_name(&settings.host, settings.port),
+            name => name.to_owned(),
+        };
+        let entry = ServerEntry {
+            name: name.clone(),
+            host: settings.host.clone(),
+            port: settings.port,
+            nick: settings.nick.clone(),
+            password: settings
+                .password
+                .clone()
+                .filter(|_| self.prefs.remember_password),
+            channels: channels.clone(),
+            ignored: self
+                .servers
+                .get(&name)
+                .map(|e| e.ignored.clone())
+                .unwrap_or_default(),
+        };
+        self.open(entry, settings, channels);
     }
 
-    pub fn is_connecting(&self) -> bool {
-        self.session.is_some() && !self.in_chat
+    /// Connects to a saved server.
+    pub fn connect_saved(&mut self, name: &str) {
+        let Some(entry) = self.servers.get(name).cloned() else {
+            return;
+        };
+        let mut settings = Settings::new(&entry.host, entry.port, &entry.nick);
+        settings.password = entry.password.clone();
+        let channels = entry.channels.clone();
+        self.open(entry, settings, channels);
+    }
+
+    fn open(&mut self, entry: ServerEntry, settings: Settings, channels: Vec<String>) {
+        if let Some(index) = self.sessions.iter().position(|s| s.name == entry.name) {
+            if self.sessions[index].ever_registered {
+                // Already there: show it rather than connect twice.
+                self.active = index;
+                self.adding_server = false;
+            } else {
+                self.form_error = Some(format!("Already connecting to {}.", entry.name));
+            }
+            return;
+        }
+        let mut session = self.start_session(&entry.name, settings, channels);
+        session.model.set_ignored(entry.ignored.clone());
+        session.entry = Some(entry);
+        self.sessions.push(session);
+    }
+
+    fn start_session(&self, name: &str, settings: Settings, channels: Vec<String>) -> Session {
+        Session::start(&self.runtime, name, settings, channels, self.waker.clone())
     }
 
     /// Takes in what the network sent since the last frame.
     pub fn poll(&mut self) {
-        let Some(session) = &mut self.session else {
-            return;
-        };
-        for update in session.poll() {
-            match update {
-                Update::Connected => self.in_chat = true,
-                Update::ConnectFailed(reason) if !session.ever_connected => {
-                    // Back to the form, still filled, with the reason.
-                    self.form_error = Some(reason);
-                    self.session = None;
-                    if let Some(mut host) = self.host.take() {
-                        host.stop();
+        let mut refused = Vec::new();
+        for index in 0..self.sessions.len() {
+            for outcome in self.sessions[index].poll() {
+                match outcome {
+                    Outcome::Registered => {
+                        self.active = index;
+                        self.adding_server = false;
+                        self.form_error = None;
+                        if let Some(entry) = self.sessions[index].saved_entry() {
+                            self.servers.upsert(entry);
+                        }
                     }
-                    return;
+                    Outcome::Refused(reason) => refused.push((index, reason)),
                 }
-                _ => {}
             }
         }
-        if self.closing && matches!(session.model.link, LinkState::Disconnected(_)) {
+        // Back to the form, filled, with the server's reason; nothing is
+        // retried, as it would only be refused again.
+        for (index, reason) in refused.into_iter().rev() {
+            let session = self.remove_session(index);
+            self.fill_form(&session);
+            self.form_error = Some(reason);
+            self.adding_server = self.sessions.iter().any(|s| s.ever_registered);
+        }
+        let all_down = self
+            .sessions
+            .iter()
+            .all(|s| matches!(s.model.link, LinkState::Disconnected(_)));
+        if self.closing && all_down {
             self.close_now = true;
         }
     }
 
-    /// Leaves the chat: QUIT, then close once the server let us go.
+    /// Takes session `index` out, stopping the hosted server with its own
+    /// session, and keeps `active` on a session that is still there.
+    fn remove_session(&mut self, index: usize) -> Session {
+        let session = self.sessions.remove(index);
+        if session.hosted
+            && let Some(mut host) = self.host.take()
+        {
+            host.stop();
+            host.wait(&self.runtime);
+        }
+        if self.active > index || self.active >= self.sessions.len() {
+            self.active = self.active.saturating_sub(1);
+        }
+        session
+    }
+
+    fn fill_form(&mut self, session: &Session) {
+        self.prefs.host = session.settings.host.clone();
+        self.prefs.port = session.settings.port.to_string();
+        self.prefs.nick = session.model.own_nick.clone();
+        if !session.hosted {
+            self.prefs.name = session.name.clone();
+        }
+        if let Some(entry) = &session.entry {
+            self.prefs.channels = entry.channels.join(", ");
+        }
+    }
+
+    /// Leaves server `index`: QUIT, and its conversations go. With no
+    /// other server left, the form comes back, filled for this one.
+    pub fn disconnect(&mut self, index: usize) {
+        if index >= self.sessions.len() {
+            return;
+        }
+        self.sessions[index].quit(None);
+        let session = self.remove_session(index);
+        if !self.sessions.iter().any(|s| s.ever_registered) {
+            self.fill_form(&session);
+            self.adding_server = false;
+        }
+    }
+
+    /// Leaves the chat: QUIT everywhere, then close once the servers let
+    /// us go.
     pub fn leave(&mut self, reason: Option<String>) {
         self.closing = true;
-        match &mut self.session {
-            Some(session) if !matches!(session.model.link, LinkState::Disconnected(_)) => {
-                session.quit(reason);
+        let mut waiting = false;
+        for session in &mut self.sessions {
+            if !matches!(session.model.link, LinkState::Disconnected(_)) {
+                session.quit(reason.clone());
+                waiting = true;
             }
-            _ => self.close_now = true,
+        }
+        if !waiting {
+            self.close_now = true;
         }
     }
 
@@ -190,6 +398,15 @@ impl CiaoApp {
             host.stop();
             host.wait(&self.runtime);
         }
+    }
+
+    /// Applies the theme and the font size when they changed.
+    fn apply_view(&mut self, ctx: &egui::Context) {
+        if self.applied_view.as_ref() == Some(&self.view) {
+            return;
+        }
+        crate::view_settings::apply(&self.view, ctx);
+        self.applied_view = Some(self.view.clone());
     }
 
     /// Draws the whole window. A close request (the window's X, Ctrl+C)
@@ -203,15 +420,18 @@ impl CiaoApp {
                 self.leave(None);
             }
         }
+        self.apply_view(ui.ctx());
         self.poll();
-        if let Some(retry) = self.session.as_ref().and_then(|s| s.retry_in()) {
+        let next_retry = self.sessions.iter().filter_map(|s| s.retry_in()).min();
+        if let Some(retry) = next_retry {
             ui.ctx().request_repaint_after(retry);
         }
-        if self.in_chat {
+        if self.in_chat() {
             crate::chat::show(self, ui);
         } else {
             crate::connect_screen::show(self, ui);
         }
+        crate::settings_window::show(&mut self.settings_open, &mut self.view, ui.ctx());
         if self.close_now && !self.close_sent {
             self.close_sent = true;
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -231,7 +451,15 @@ impl eframe::App for CiaoApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        // The ignore lists live in the models while connected.
+        for entry in self.sessions.iter().filter_map(Session::saved_entry) {
+            if self.servers.get(&entry.name).is_some() {
+                self.servers.upsert(entry);
+            }
+        }
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
+        eframe::set_value(storage, SERVERS_KEY, &self.servers);
+        eframe::set_value(storage, VIEW_KEY, &self.view);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

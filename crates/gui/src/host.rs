@@ -1,12 +1,42 @@
-//! "Host a chat": ciao-server's library running inside the app.
+//! "Host a chat": ciao-server's library running inside the app, keeping
+//! history in the app's data directory as `ciao-server` does by default.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
+
+/// Who may join a hosted chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Reach {
+    /// Every interface (0.0.0.0): others on the network can join.
+    #[default]
+    Network,
+    /// Loopback only (127.0.0.1): nobody but this computer.
+    ThisComputer,
+}
+
+impl Reach {
+    fn address(self) -> Ipv4Addr {
+        match self {
+            Reach::Network => Ipv4Addr::UNSPECIFIED,
+            Reach::ThisComputer => Ipv4Addr::LOCALHOST,
+        }
+    }
+}
+
+/// Where the hosted server keeps its history: `ciao` in the user's data
+/// directory (`~/.local/share/ciao` on Linux), as `ciao-server` does.
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|dir| dir.join("ciao"))
+}
 
 #[derive(Debug)]
 pub struct HostedServer {
     pub port: u16,
+    /// The address it listens on.
+    pub bound: SocketAddr,
     /// Addresses others on the network can use to join.
     pub addresses: Vec<String>,
     stop: Option<oneshot::Sender<()>>,
@@ -14,25 +44,41 @@ pub struct HostedServer {
 }
 
 impl HostedServer {
-    /// Listens on every interface at `port` (0: any free port).
-    pub fn start(runtime: &tokio::runtime::Handle, port: u16) -> Result<Self, String> {
-        let addr = SocketAddr::from(([0, 0, 0, 0], port));
+    /// Listens at `port` (0: any free port) on the interfaces `reach`
+    /// says, keeping history in `data_dir` (none without one).
+    pub fn start(
+        runtime: &tokio::runtime::Handle,
+        port: u16,
+        reach: Reach,
+        data_dir: Option<PathBuf>,
+    ) -> Result<Self, String> {
+        if let Some(dir) = &data_dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("Could not keep history in {}: {e}", dir.display()))?;
+        }
+        let addr = SocketAddr::from((reach.address(), port));
         let listener = {
             let _guard = runtime.enter();
             ciao_server::bind(addr).map_err(|e| format!("Could not host on port {port}: {e}"))?
         };
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+        let bound = listener.local_addr().unwrap_or(addr);
+        let port = bound.port();
+        let config = ciao_server::Config {
+            history: data_dir.map(ciao_server::history::HistoryConfig::new),
+            ..ciao_server::Config::default()
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = runtime.spawn(ciao_server::run(
-            ciao_server::Config::default(),
-            vec![listener],
-            async move {
-                let _ = stopped.await;
-            },
-        ));
+        let task = runtime.spawn(ciao_server::run(config, vec![listener], async move {
+            let _ = stopped.await;
+        }));
+        let addresses = match reach {
+            Reach::Network => lan_addresses(port),
+            Reach::ThisComputer => vec![format!("127.0.0.1:{port}")],
+        };
         Ok(HostedServer {
             port,
-            addresses: lan_addresses(port),
+            bound,
+            addresses,
             stop: Some(stop),
             task: Some(task),
         })

@@ -6,7 +6,9 @@ pub mod chat;
 pub mod connect_screen;
 pub mod fonts;
 pub mod host;
+pub mod servers;
 pub mod session;
+pub mod settings_window;
 pub mod view_settings;
 
 pub use app::{CiaoApp, Intent, Prefs};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use ciao::Intent;
-use ciao::app::{CiaoApp, PREFS_KEY, Prefs, repaint_waker};
+use ciao::app::{CiaoApp, Prefs, repaint_waker};
 use clap::Parser;
 use eframe::egui;
 
@@ -58,17 +58,6 @@ fn main() -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             ciao::fonts::install(&cc.egui_ctx);
-            let mut prefs: Prefs = cc
-                .storage
-                .and_then(|s| eframe::get_value(s, PREFS_KEY))
-                .unwrap_or_default();
-            if let Some((host, port)) = &connect_to {
-                prefs.host = host.clone();
-                prefs.port = port.to_string();
-            }
-            if let Some(nick) = &args.nick {
-                prefs.nick = nick.clone();
-            }
             // Ctrl+C in the terminal closes the window the clean way.
             let ctx = cc.egui_ctx.clone();
             rt.spawn(async move {
@@ -77,7 +66,21 @@ fn main() -> anyhow::Result<()> {
                     ctx.request_repaint();
                 }
             });
-            let mut app = CiaoApp::new(rt.handle().clone(), prefs, repaint_waker(&cc.egui_ctx));
+            let mut app = CiaoApp::new(
+                rt.handle().clone(),
+                Prefs::default(),
+                repaint_waker(&cc.egui_ctx),
+            );
+            if let Some(storage) = cc.storage {
+                app.restore(storage);
+            }
+            if let Some((host, port)) = &connect_to {
+                app.prefs.host = host.clone();
+                app.prefs.port = port.to_string();
+            }
+            if let Some(nick) = &args.nick {
+                app.prefs.nick = nick.clone();
+            }
             if connect_to.is_some() {
                 app.submit(Intent::Join);
             }

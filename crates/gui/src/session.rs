@@ -1,22 +1,42 @@
-//! One chat session: the connection task, the model built from its
-//! updates, and reconnecting with backoff when the link drops.
+//! One server's session: the connection task, the model built from its
+//! updates, and reconnecting with backoff when a link that was up drops.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ciao_client::connection::Handle;
+use ciao_client::connection::{Handle, taken_nick_note};
 use ciao_client::model::{LinkState, Outgoing};
-use ciao_client::{Backoff, Control, Model, Settings, Update, connect};
-use tokio::sync::mpsc::UnboundedReceiver;
+use ciao_client::{Backoff, Control, Model, Settings, Update, Updates, connect};
+use ciao_proto::{Message, irc_eq};
+
+use crate::servers::ServerEntry;
 
 /// Wakes the UI when something arrives (a repaint, and in tests a signal).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
+/// Updates applied in one frame at most, and the time they may take: a
+/// flood from the server is taken in over several frames, so the window
+/// keeps answering.
+pub const UPDATES_PER_FRAME: usize = 500;
+pub const FRAME_BUDGET: Duration = Duration::from_millis(8);
+
+/// What the app must react to after a poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The server let us in (001), for the first time in this session.
+    Registered,
+    /// The server turned us away (or could not be reached) before ever
+    /// letting us in: the session is over, nothing is retried.
+    Refused(String),
+}
+
 pub struct Session {
+    /// The saved server this session belongs to (its name in the list).
+    pub name: String,
     pub settings: Settings,
     pub model: Model,
     handle: Handle,
-    updates: UnboundedReceiver<Update>,
+    updates: Updates,
     runtime: tokio::runtime::Handle,
     waker: Waker,
     backoff: Backoff,
@@ -24,15 +44,26 @@ pub struct Session {
     pub retry_at: Option<Instant>,
     /// True once the user chose to leave: no reconnecting.
     pub leaving: bool,
-    /// True once the connection got past opening the socket.
-    pub ever_connected: bool,
+    /// True once the server let us in at least once: only such a session
+    /// reconnects by itself.
+    pub ever_registered: bool,
     /// Channels we were in when the link dropped, joined again on return.
     rejoin: Vec<String>,
+    /// Channels of the saved server, joined after the first 001.
+    autojoin: Vec<String>,
+    /// Something the user must see now (a taken nick), above the chat.
+    pub notice: Option<String>,
+    /// True for the session with the server this app hosts.
+    pub hosted: bool,
+    /// The saved-list entry this session was opened with; saved once the
+    /// server lets us in (None for the hosted server).
+    pub entry: Option<ServerEntry>,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
+            .field("name", &self.name)
             .field("settings", &self.settings)
             .field("link", &self.model.link)
             .field("retry_at", &self.retry_at)
@@ -41,9 +72,16 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    pub fn start(runtime: &tokio::runtime::Handle, settings: Settings, waker: Waker) -> Self {
+    pub fn start(
+        runtime: &tokio::runtime::Handle,
+        name: &str,
+        settings: Settings,
+        autojoin: Vec<String>,
+        waker: Waker,
+    ) -> Self {
         let (handle, updates) = connect(runtime, settings.clone(), waker.clone());
         Session {
+            name: name.to_owned(),
             model: Model::new(&settings.nick),
             settings,
             handle,
@@ -53,51 +91,95 @@ impl Session {
             backoff: Backoff::default(),
             retry_at: None,
             leaving: false,
-            ever_connected: false,
+            ever_registered: false,
             rejoin: Vec::new(),
+            autojoin,
+            notice: None,
+            hosted: false,
+            entry: None,
         }
     }
 
-    /// Applies every update that arrived; returns them for the caller to
-    /// react to (connected, failed).
-    pub fn poll(&mut self) -> Vec<Update> {
-        let mut seen = Vec::new();
-        while let Ok(update) = self.updates.try_recv() {
-            match &update {
-                Update::Connected => {
-                    self.ever_connected = true;
-                    self.backoff.reset();
-                    self.retry_at = None;
+    /// The saved entry of this server as it stands now: with the ignore
+    /// list the user changed while connected.
+    pub fn saved_entry(&self) -> Option<ServerEntry> {
+        let mut entry = self.entry.clone()?;
+        entry.ignored = self.model.ignored().to_vec();
+        Some(entry)
+    }
+
+    /// Applies the updates that arrived, within this frame's budget (the
+    /// UI is woken again for the rest); returns what the app must react to.
+    pub fn poll(&mut self) -> Vec<Outcome> {
+        let started = Instant::now();
+        let mut outcomes = Vec::new();
+        for applied in 0.. {
+            if applied >= UPDATES_PER_FRAME || started.elapsed() >= FRAME_BUDGET {
+                if !self.updates.is_empty() {
+                    (self.waker)();
                 }
-                Update::Disconnected(_) | Update::ConnectFailed(_)
-                    if self.ever_connected && !self.leaving =>
-                {
-                    let delay = self.backoff.next_delay();
-                    self.retry_at = Some(Instant::now() + delay);
-                    let joined = self.model.buffers.iter().filter(|b| b.joined);
-                    let channels: Vec<String> = joined.map(|b| b.name.clone()).collect();
-                    if !channels.is_empty() {
-                        self.rejoin = channels;
-                    }
-                }
-                Update::Message(message) if message.command == "001" && !self.rejoin.is_empty() => {
-                    let channels = std::mem::take(&mut self.rejoin).join(",");
-                    self.handle
-                        .send(Control::Send(ciao_proto::Message::new("JOIN", [channels])));
-                }
-                _ => {}
+                break;
+            }
+            let Ok(update) = self.updates.try_recv() else {
+                break;
+            };
+            if let Some(outcome) = self.react(&update) {
+                outcomes.push(outcome);
             }
             self.model.apply(&update);
-            seen.push(update);
         }
         self.reconnect_if_due();
-        seen
+        outcomes
     }
 
-    /// Seconds until the next automatic reconnect, if one is scheduled.
+    /// The session's own part of an update, before the model takes it.
+    fn react(&mut self, update: &Update) -> Option<Outcome> {
+        match update {
+            Update::Registered { nick } => {
+                self.backoff.registered(Instant::now());
+                self.retry_at = None;
+                let first = !self.ever_registered;
+                self.ever_registered = true;
+                self.notice = (!irc_eq(nick, &self.settings.nick))
+                    .then(|| taken_nick_note(&self.settings.nick, nick));
+                let mut channels = std::mem::take(&mut self.rejoin);
+                if first {
+                    channels.extend(self.autojoin.iter().cloned());
+                }
+                if !channels.is_empty() {
+                    self.handle
+                        .send(Control::Send(Message::new("JOIN", [channels.join(",")])));
+                }
+                first.then_some(Outcome::Registered)
+            }
+            Update::Refused(reason) | Update::ConnectFailed(reason) if !self.ever_registered => {
+                Some(Outcome::Refused(reason.clone()))
+            }
+            Update::Refused(_) | Update::ConnectFailed(_) | Update::Disconnected(_)
+                if !self.leaving =>
+            {
+                let delay = self.backoff.dropped(Instant::now());
+                self.retry_at = Some(Instant::now() + delay);
+                let joined = self.model.buffers.iter().filter(|b| b.joined);
+                let channels: Vec<String> = joined.map(|b| b.name.clone()).collect();
+                if !channels.is_empty() {
+                    self.rejoin = channels;
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Time until the next automatic reconnect, if one is scheduled.
     pub fn retry_in(&self) -> Option<Duration> {
         self.retry_at
             .map(|at| at.saturating_duration_since(Instant::now()))
+    }
+
+    /// Reconnect attempts since the link was last up for a while.
+    pub fn attempts(&self) -> u32 {
+        self.backoff.attempts()
     }
 
     fn reconnect_if_due(&mut self) {
@@ -106,10 +188,12 @@ impl Session {
         }
     }
 
-    /// Opens a new connection with the same settings, keeping the buffers.
+    /// Opens a new connection, keeping the buffers, as the nick we had
+    /// (after `/nick davide`, as davide).
     pub fn reconnect_now(&mut self) {
         self.retry_at = None;
         self.leaving = false;
+        self.settings.nick = self.model.own_nick.clone();
         let (handle, updates) = connect(&self.runtime, self.settings.clone(), self.waker.clone());
         self.handle = handle;
         self.updates = updates;
@@ -139,5 +223,22 @@ impl Session {
             self.model.link,
             LinkState::Connected | LinkState::Registered
         )
+    }
+
+    /// The link's state in a few words, for the conversation list and the
+    /// status bar: "connected", "reconnecting in 8 s (attempt 4)" …
+    pub fn status(&self) -> String {
+        match &self.model.link {
+            LinkState::Registered => "connected".to_owned(),
+            LinkState::Connecting | LinkState::Connected => "connecting…".to_owned(),
+            LinkState::Disconnected(_) => match self.retry_in() {
+                Some(wait) if !self.leaving => format!(
+                    "reconnecting in {} s… (attempt {})",
+                    wait.as_secs() + 1,
+                    self.attempts()
+                ),
+                _ => "disconnected".to_owned(),
+            },
+        }
     }
 }

@@ -71,7 +71,7 @@ fn an_empty_address_is_refused_before_connecting() {
             .is_some()
     );
     assert!(
-        harness.state().session.is_none(),
+        harness.state().sessions().is_empty(),
         "no connection was attempted"
     );
 
@@ -93,8 +93,7 @@ fn join_opens_a_buffer_and_unknown_commands_get_a_hint() {
     send_line(&mut harness, "/join #rust", false);
     fixture.wait_until(&mut harness, "#rust", |h| {
         h.state()
-            .session
-            .as_ref()
+            .active_session()
             .is_some_and(|s| s.model.active_buffer().name == "#rust")
     });
     assert!(harness.query_all_by_label("#rust").next().is_some());
@@ -116,8 +115,7 @@ fn server_shutdown_shows_the_reason_and_offers_to_reconnect() {
     }
     fixture.wait_until(&mut harness, "the shutdown reason", |h| {
         h.state()
-            .session
-            .as_ref()
+            .active_session()
             .is_some_and(|s| matches!(s.model.link, LinkState::Disconnected(_)))
     });
     harness.run_ok();
@@ -139,8 +137,7 @@ fn hosting_a_chat_starts_a_server_others_can_join() {
     harness.get_by_label("Host a chat").click();
     fixture.wait_until(&mut harness, "the hosted #lobby", |h| {
         h.state()
-            .session
-            .as_ref()
+            .active_session()
             .is_some_and(|s| s.model.active_buffer().joined)
     });
     assert!(
@@ -157,8 +154,7 @@ fn hosting_a_chat_starts_a_server_others_can_join() {
     let _guest = hosted.other("guest");
     hosted.wait_until(&mut harness, "the guest in the member list", |h| {
         h.state()
-            .session
-            .as_ref()
+            .active_session()
             .is_some_and(|s| s.model.active_buffer().member("guest").is_some())
     });
     harness.state_mut().shutdown();
@@ -257,7 +253,8 @@ fn the_form_is_remembered() {
         Prefs {
             host: "chat.example".into(),
             port: "7000".into(),
-            nick: "zoe".into()
+            nick: "zoe".into(),
+            ..Prefs::default()
         }
     );
     assert!(
@@ -273,8 +270,7 @@ fn the_app_reconnects_by_itself_and_rejoins_its_channels() {
     send_line(&mut harness, "/join #rust", false);
     fixture.wait_until(&mut harness, "#rust", |h| {
         h.state()
-            .session
-            .as_ref()
+            .active_session()
             .is_some_and(|s| s.model.active_buffer().name == "#rust")
     });
     if let Some(stop) = fixture.stop.take() {
@@ -282,8 +278,7 @@ fn the_app_reconnects_by_itself_and_rejoins_its_channels() {
     }
     fixture.wait_until(&mut harness, "the drop", |h| {
         h.state()
-            .session
-            .as_ref()
+            .active_session()
             .is_some_and(|s| matches!(s.model.link, LinkState::Disconnected(_)))
     });
 
@@ -303,7 +298,7 @@ fn the_app_reconnects_by_itself_and_rejoins_its_channels() {
     ));
     fixture.stop = Some(stop);
     fixture.wait_until(&mut harness, "back in #lobby and #rust", |h| {
-        h.state().session.as_ref().is_some_and(|s| {
+        h.state().active_session().is_some_and(|s| {
             ["#lobby", "#rust"]
                 .iter()
                 .all(|c| s.model.buffer(c).is_some_and(|b| b.joined))
@@ -332,7 +327,7 @@ fn history_is_replayed_apart_from_live_lines_and_older_lines_load_on_demand() {
             .is_some()
     });
     let texts = |h: &Harness<'static, CiaoApp>| -> Vec<(String, bool)> {
-        let session = h.state().session.as_ref().expect("session");
+        let session = h.state().active_session().expect("session");
         session
             .model
             .active_buffer()

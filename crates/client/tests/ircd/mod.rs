@@ -88,8 +88,11 @@ impl Ircd {
         );
         let dir = tempfile::tempdir().expect("a temporary directory");
         std::fs::create_dir_all(dir.path().join("conf.d")).expect("conf.d");
-        std::fs::write(dir.path().join("motd.txt"), "Welcome to the test network.\n")
-            .expect("motd");
+        std::fs::write(
+            dir.path().join("motd.txt"),
+            "Welcome to the test network.\n",
+        )
+        .expect("motd");
         let port = free_port();
         let config = kind
             .template()

@@ -13,7 +13,6 @@ use ciao_proto::Message;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 
 /// How long any awaited event may take.
@@ -42,7 +41,7 @@ pub async fn server() -> Server {
 /// every server line it got (for replies the model only shows as text).
 pub struct Client {
     handle: Handle,
-    updates: UnboundedReceiver<Update>,
+    updates: ciao_client::Updates,
     pub model: Model,
     pub seen: Vec<Message>,
     /// False: the model is never told the server offers draft/multiline,

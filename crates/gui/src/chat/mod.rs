@@ -1,6 +1,7 @@
-//! The chat: conversations on the left, the conversation in the middle,
-//! members on the right, the topic on top and the input at the bottom.
-//! Each part is drawn by its own module from the session it shows.
+//! The chat: conversations on the left (one group per server), the
+//! conversation in the middle, members on the right, the topic on top and
+//! the input at the bottom. Each part is drawn by its own module from
+//! what it shows; the active server's session for all but the list.
 
 mod buffers;
 mod input;
@@ -15,27 +16,44 @@ use eframe::egui;
 
 use crate::app::CiaoApp;
 
+pub use buffers::ListAction;
 pub use input::ChatInput;
 pub use nick_color::nick_color;
+pub use topic::TopAction;
 
 pub fn show(app: &mut CiaoApp, ui: &mut egui::Ui) {
-    let Some(session) = app.session.as_mut() else {
+    let idle = app.idle_servers();
+    let active = app.active.min(app.sessions.len().saturating_sub(1));
+    let Some(session) = app.sessions.get_mut(active) else {
         return;
     };
-    topic::show(session, app.host.as_ref(), ui);
+    let top = topic::show(session, app.host.as_ref(), ui);
     let submitted = input::show(&mut app.input, ui);
-    buffers::show(session, ui);
+    let chosen = buffers::show(&app.sessions, active, &idle, ui);
+    let session = &mut app.sessions[active];
     members::show(session, ui);
     let view = &app.view;
     egui::CentralPanel::default().show(ui, |ui| messages::show(session, view, ui));
     if submitted {
         submit_input(app);
     }
+    match top {
+        Some(TopAction::AddServer) => app.adding_server = true,
+        Some(TopAction::Settings) => app.settings_open = true,
+        Some(TopAction::Disconnect) => app.disconnect(active),
+        None => {}
+    }
+    match chosen {
+        Some(ListAction::Select { session, buffer }) => app.select(session, buffer),
+        Some(ListAction::Connect(name)) => app.connect_saved(&name),
+        Some(ListAction::Disconnect(index)) => app.disconnect(index),
+        None => {}
+    }
 }
 
 fn submit_input(app: &mut CiaoApp) {
     let line = app.input.take();
-    let Some(session) = &mut app.session else {
+    let Some(session) = app.active_session_mut() else {
         return;
     };
     match parse_input(&line) {

@@ -1,5 +1,6 @@
-//! The top bar: the conversation's name and topic, the hosting note, and
-//! the link's state with a way to reconnect.
+//! The top bar: the conversation's name and topic, the server's buttons
+//! (add a server, settings, disconnect), the hosting note, a notice the
+//! user must see, and the link's state with a way to reconnect.
 
 use ciao_client::model::LinkState;
 use eframe::egui::{self, RichText};
@@ -7,17 +8,44 @@ use eframe::egui::{self, RichText};
 use crate::host::HostedServer;
 use crate::session::Session;
 
-pub fn show(session: &mut Session, host: Option<&HostedServer>, ui: &mut egui::Ui) {
+/// What the user asked of the top bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopAction {
+    AddServer,
+    Settings,
+    /// Leave the server on screen.
+    Disconnect,
+}
+
+pub fn show(
+    session: &mut Session,
+    host: Option<&HostedServer>,
+    ui: &mut egui::Ui,
+) -> Option<TopAction> {
+    let mut action = None;
     egui::Panel::top("topic").show(ui, |ui| {
-        let buffer = session.model.active_buffer();
-        ui.horizontal_wrapped(|ui| {
-            ui.strong(&buffer.name);
-            if let Some(topic) = &buffer.topic {
-                ui.label("—");
-                ui.label(topic);
-            }
+        ui.horizontal(|ui| {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Disconnect").clicked() {
+                    action = Some(TopAction::Disconnect);
+                }
+                if ui.button("Settings").clicked() {
+                    action = Some(TopAction::Settings);
+                }
+                if ui.button("Add server").clicked() {
+                    action = Some(TopAction::AddServer);
+                }
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    let buffer = session.model.active_buffer();
+                    ui.strong(&buffer.name);
+                    if let Some(topic) = &buffer.topic {
+                        ui.label("—");
+                        ui.label(topic);
+                    }
+                });
+            });
         });
-        if let Some(host) = host {
+        if let Some(host) = host.filter(|_| session.hosted) {
             ui.label(
                 RichText::new(format!(
                     "Hosting on port {} — others can join at {}",
@@ -27,13 +55,21 @@ pub fn show(session: &mut Session, host: Option<&HostedServer>, ui: &mut egui::U
                 .small(),
             );
         }
+        if let Some(notice) = session.notice.clone() {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(ui.visuals().warn_fg_color, notice);
+                if ui.small_button("OK").clicked() {
+                    session.notice = None;
+                }
+            });
+        }
         if let LinkState::Disconnected(reason) = &session.model.link {
             let reason = reason.clone();
             ui.horizontal_wrapped(|ui| {
                 ui.colored_label(ui.visuals().error_fg_color, reason);
                 if !session.leaving {
-                    if let Some(wait) = session.retry_in() {
-                        ui.label(format!("Reconnecting in {} s…", wait.as_secs() + 1));
+                    if session.retry_at.is_some() {
+                        ui.label(capitalised(&session.status()));
                     }
                     if ui.button("Reconnect").clicked() {
                         session.reconnect_now();
@@ -42,4 +78,13 @@ pub fn show(session: &mut Session, host: Option<&HostedServer>, ui: &mut egui::U
             });
         }
     });
+    action
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

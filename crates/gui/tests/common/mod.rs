@@ -1,7 +1,8 @@
 //! The harness of the app's tests: a real ciao-server in-process on
 //! 127.0.0.1:0, the real app driven through egui_kittest (no display),
 //! and other participants through ciao-client.
-#![allow(dead_code)]
+// Each test file uses a part of the harness and of what it re-exports.
+#![allow(dead_code, unused_imports)]
 
 pub use std::sync::Arc;
 pub use std::sync::mpsc;
@@ -24,6 +25,9 @@ pub struct Fixture {
     pub stop: Option<oneshot::Sender<()>>,
     /// Signals each time the network side has something for the app.
     pub events: mpsc::Receiver<()>,
+    /// The app's data directory (a hosted server's history), not the
+    /// user's.
+    pub data: Arc<tempfile::TempDir>,
 }
 
 pub fn fixture() -> (Fixture, Harness<'static, CiaoApp>) {
@@ -51,7 +55,9 @@ pub fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, C
     let waker = Arc::new(move || {
         let _ = signal.lock().map(|s| s.send(()));
     });
-    let app = CiaoApp::new(runtime.handle().clone(), Prefs::default(), waker);
+    let mut app = CiaoApp::new(runtime.handle().clone(), Prefs::default(), waker);
+    let data = Arc::new(tempfile::tempdir().expect("data dir"));
+    app.data_dir = Some(data.path().to_owned());
     let harness = Harness::builder()
         .with_size(egui::vec2(900.0, 600.0))
         .build_ui_state(|ui, app: &mut CiaoApp| app.show(ui), app);
@@ -61,6 +67,7 @@ pub fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, C
             port,
             stop: Some(stop),
             events,
+            data,
         },
         harness,
     )
@@ -93,9 +100,14 @@ impl Fixture {
 
     /// Another participant, through ciao-client.
     pub fn other(&self, nick: &str) -> Other {
+        self.other_on(self.port, nick)
+    }
+
+    /// Another participant on the server at `port` of 127.0.0.1.
+    pub fn other_on(&self, port: u16, nick: &str) -> Other {
         let (_handle, updates) = connect(
             self.runtime.handle(),
-            Settings::new("127.0.0.1", self.port, nick),
+            Settings::new("127.0.0.1", port, nick),
             Arc::new(|| {}),
         );
         let mut other = Other {
@@ -128,7 +140,7 @@ impl Other {
 
 pub struct Other {
     pub _handle: ciao_client::connection::Handle,
-    pub updates: tokio::sync::mpsc::UnboundedReceiver<Update>,
+    pub updates: ciao_client::Updates,
     pub model: Model,
 }
 
@@ -179,7 +191,7 @@ pub fn connect_as(fixture: &Fixture, harness: &mut Harness<'static, CiaoApp>, ni
     fill(harness, "Nickname", nick);
     harness.key_press(egui::Key::Enter);
     fixture.wait_until(harness, "the chat view with #lobby", |h| {
-        h.state().session.as_ref().is_some_and(|s| {
+        h.state().active_session().is_some_and(|s| {
             s.model.active_buffer().name == "#lobby" && s.model.active_buffer().joined
         })
     });
@@ -196,4 +208,92 @@ pub fn send_line(harness: &mut Harness<'static, CiaoApp>, text: &str, with_butto
         harness.key_press(egui::Key::Enter);
     }
     harness.run();
+}
+
+/// A fake server on 127.0.0.1:0 that answers each connection's USER line
+/// with `script` and closes; counts the connections it accepted.
+pub fn fake_server(
+    runtime: &Runtime,
+    script: &'static str,
+) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    runtime.spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = tokio::io::BufReader::new(read).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if line.starts_with("USER ") {
+                        break;
+                    }
+                }
+                let _ = write.write_all(script.as_bytes()).await;
+            });
+        }
+    });
+    (port, accepted)
+}
+
+/// Starts a ciao-server on `port` of 127.0.0.1 (0: any), on the fixture's
+/// runtime; returns its port and what stops it.
+pub fn start_server(
+    fixture: &Fixture,
+    port: u16,
+    config: ciao_server::Config,
+) -> (u16, oneshot::Sender<()>) {
+    let listener = {
+        let _guard = fixture.runtime.enter();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        ciao_server::bind(addr).expect("bind")
+    };
+    let port = listener.local_addr().expect("addr").port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    fixture
+        .runtime
+        .spawn(ciao_server::run(config, vec![listener], async move {
+            let _ = stopped.await;
+        }));
+    (port, stop)
+}
+
+/// Fills the form for 127.0.0.1:`port` as `nick` and presses Connect.
+pub fn submit_form(harness: &mut Harness<'static, CiaoApp>, port: u16, nick: &str) {
+    fill(harness, "Server address", "127.0.0.1");
+    fill(harness, "Port", &port.to_string());
+    fill(harness, "Nickname", nick);
+    harness.get_by_label("Connect").click();
+    // A step, not a run: the spinner repaints until the server answers.
+    harness.step();
+}
+
+/// eframe's storage in memory, for "restored after a restart".
+#[derive(Default)]
+pub struct MemoryStorage(pub std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// The lines of `buffer` in `session` that read `text`.
+pub fn has_line(session: &ciao::session::Session, buffer: &str, text: &str) -> bool {
+    session
+        .model
+        .buffer(buffer)
+        .is_some_and(|b| b.lines.iter().any(|l| l.text == text))
 }
