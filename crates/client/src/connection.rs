@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::codec::Decoder;
 
 /// Capabilities ciao's client asks for when the server offers them.
-pub const WANTED_CAPS: [&str; 7] = [
+pub const WANTED_CAPS: [&str; 8] = [
     "server-time",
     "echo-message",
     "message-tags",
@@ -22,6 +22,7 @@ pub const WANTED_CAPS: [&str; 7] = [
     "batch",
     "draft/chathistory",
     "draft/message-redaction",
+    "away-notify",
 ];
 
 /// Where and as whom to connect.
