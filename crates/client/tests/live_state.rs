@@ -1,11 +1,11 @@
 //! Channel state against the real server: away members (away-notify) and
 //! a channel rebuilt from what a restarted server says.
 
-mod support;
+mod harness;
 
 use ciao_client::model::LinkState;
 use ciao_proto::Message;
-use support::{Client, Server};
+use harness::{Client, Server};
 
 const LOBBY: &str = "#lobby";
 
