@@ -122,8 +122,7 @@ impl View {
                 match self.model.buffer(name) {
                     Some(buffer) => {
                         let members: Vec<String> = buffer
-                            .members
-                            .iter()
+                            .members()
                             .map(|m| format!("{}{}", m.prefix, m.nick))
                             .collect();
                         println!("[{name}] members: {}", members.join(" "));

@@ -20,7 +20,7 @@ use pacing::Pacer;
 pub use pacing::Pacing;
 
 /// Capabilities ciao's client asks for when the server offers them.
-pub const WANTED_CAPS: [&str; 8] = [
+pub const WANTED_CAPS: [&str; 9] = [
     "server-time",
     "echo-message",
     "message-tags",
@@ -29,6 +29,7 @@ pub const WANTED_CAPS: [&str; 8] = [
     "draft/chathistory",
     "draft/message-redaction",
     "draft/multiline",
+    "away-notify",
 ];
 
 /// Where and as whom to connect.

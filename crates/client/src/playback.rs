@@ -8,17 +8,21 @@ use std::collections::{HashMap, HashSet};
 use chrono::{SecondsFormat, TimeZone, Utc};
 use ciao_proto::Message;
 
-use crate::model::{BufferKind, Line, LineKind, Model, Outgoing};
+use crate::model::limits::{MAX_BATCH_LINES, MAX_LINES_PER_BUFFER, MAX_OPEN_BATCHES};
+use crate::model::{BufferKind, Line, LineKind, Model, Outgoing, make_room, system_line};
 
 /// Lines asked for each time the user reaches the top of a conversation.
 pub const OLDER_PAGE: usize = 50;
 
-/// Open `chathistory` batches.
+/// Open `chathistory` batches: at most [`MAX_OPEN_BATCHES`], each holding
+/// at most [`MAX_BATCH_LINES`].
 #[derive(Debug, Clone, Default)]
 pub struct Playback {
     open: HashMap<String, Batch>,
     /// The batch the line being applied belongs to.
     pub(crate) collecting: Option<String>,
+    /// Counts batches opened, so the oldest open one can be told apart.
+    opened: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -26,6 +30,21 @@ struct Batch {
     /// The conversation: a channel, or the other party's nick.
     target: String,
     lines: Vec<Line>,
+    /// When it opened (see [`Playback::opened`]).
+    serial: u64,
+    /// True once lines were dropped for room, so that is said once.
+    overflowed: bool,
+}
+
+/// What became of a line offered to the open batches.
+pub(crate) enum Collected {
+    /// No batch is being collected: the line is live.
+    No(Line),
+    /// Kept for when its batch ends.
+    Yes,
+    /// Kept, but the batch (for this target) was full: its oldest lines
+    /// went, which the user should be told, once.
+    Overflowing(String),
 }
 
 /// Where a conversation's older history stands.
@@ -47,18 +66,32 @@ impl Playback {
             .then(|| reference.to_owned())
     }
 
-    /// Adds a line to the batch being collected; false if there is none.
-    pub(crate) fn collect(&mut self, line: Line) -> Result<(), Line> {
-        match self.collecting.as_ref().and_then(|r| self.open.get_mut(r)) {
-            Some(batch) => {
-                batch.lines.push(Line {
-                    replayed: true,
-                    ..line
-                });
-                Ok(())
-            }
-            None => Err(line),
+    /// Adds a line to the batch being collected, if any.
+    pub(crate) fn collect(&mut self, line: Line) -> Collected {
+        let Some(batch) = self.collecting.as_ref().and_then(|r| self.open.get_mut(r)) else {
+            return Collected::No(line);
+        };
+        let dropped = make_room(&mut batch.lines, MAX_BATCH_LINES);
+        batch.lines.push(Line {
+            replayed: true,
+            ..line
+        });
+        if dropped && !batch.overflowed {
+            batch.overflowed = true;
+            return Collected::Overflowing(batch.target.clone());
         }
+        Collected::Yes
+    }
+
+    /// The number of open batches (at most [`MAX_OPEN_BATCHES`]).
+    pub fn open_batches(&self) -> usize {
+        self.open.len()
+    }
+
+    /// The number of lines the open batches hold (each at most
+    /// [`MAX_BATCH_LINES`]).
+    pub fn collected_lines(&self) -> usize {
+        self.open.values().map(|b| b.lines.len()).sum()
     }
 }
 
@@ -69,12 +102,17 @@ impl Model {
         if let Some(reference) = reference.strip_prefix('+') {
             if message.param(1) == Some("chathistory")
                 && let Some(target) = message.param(2)
+                && !reference.is_empty()
             {
+                self.make_room_for_batch(reference);
+                self.playback.opened += 1;
                 self.playback.open.insert(
                     reference.to_owned(),
                     Batch {
                         target: target.to_owned(),
                         lines: Vec::new(),
+                        serial: self.playback.opened,
+                        overflowed: false,
                     },
                 );
             }
@@ -85,13 +123,33 @@ impl Model {
         }
     }
 
+    /// At [`MAX_OPEN_BATCHES`], shows the oldest open batch as it stands
+    /// (unless `reference` reopens one, which then replaces it).
+    fn make_room_for_batch(&mut self, reference: &str) {
+        if self.playback.open.contains_key(reference) || self.playback.open.len() < MAX_OPEN_BATCHES
+        {
+            return;
+        }
+        let oldest = self
+            .playback
+            .open
+            .iter()
+            .min_by_key(|(_, batch)| batch.serial)
+            .map(|(reference, _)| reference.clone());
+        if let Some(batch) = oldest.and_then(|r| self.playback.open.remove(&r)) {
+            self.show_playback(batch);
+        }
+    }
+
     fn show_playback(&mut self, batch: Batch) {
         let kind = if batch.target.starts_with(['#', '&']) {
             BufferKind::Channel
         } else {
             BufferKind::Query
         };
-        let index = self.ensure_buffer(&batch.target, kind);
+        let Some(index) = self.conversation(&batch.target, kind) else {
+            return;
+        };
         let buffer = &mut self.buffers[index];
         let known: HashSet<&str> = buffer
             .lines
@@ -107,22 +165,24 @@ impl Model {
             buffer.older.loading = false;
             buffer.older.exhausted = fresh.is_empty();
             buffer.lines.splice(0..0, fresh);
+            // A full buffer keeps its latest lines: older ones cannot be
+            // shown, so stop asking for them.
+            if buffer.lines.len() > MAX_LINES_PER_BUFFER {
+                let excess = buffer.lines.len() - MAX_LINES_PER_BUFFER;
+                buffer.lines.drain(..excess);
+                buffer.older.exhausted = true;
+            }
             return;
         }
         let Some(last) = fresh.last() else {
             return;
         };
         let time = last.time;
-        buffer.lines.extend(fresh);
-        buffer.lines.push(Line {
-            time,
-            sender: None,
-            text: "Earlier messages above, live from here".to_owned(),
-            kind: LineKind::HistoryEnd,
-            msgid: None,
-            replayed: false,
-            highlight: false,
-        });
+        for line in fresh {
+            buffer.append(line);
+        }
+        let text = "Earlier messages above, live from here".to_owned();
+        buffer.append(system_line(time, text, LineKind::HistoryEnd));
     }
 
     /// Asks the server for the lines before the oldest one shown in the

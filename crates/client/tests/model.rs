@@ -32,8 +32,7 @@ fn joining_opens_the_channel_with_its_members() {
     assert_eq!(model.active_buffer().name, "#lobby");
     let nicks: Vec<(&str, &str)> = model
         .active_buffer()
-        .members
-        .iter()
+        .members()
         .map(|m| (m.prefix.as_str(), m.nick.as_str()))
         .collect();
     assert_eq!(nicks, [("@", "me"), ("+", "bob"), ("", "carol")]);
@@ -59,8 +58,7 @@ fn half_operators_rank_between_operators_and_voices() {
         .find(|b| b.name == "#ranks")
         .expect("#ranks open");
     let members: Vec<(&str, &str)> = ranks
-        .members
-        .iter()
+        .members()
         .map(|m| (m.prefix.as_str(), m.nick.as_str()))
         .collect();
     assert_eq!(
@@ -172,7 +170,7 @@ fn joins_parts_quits_nicks_kicks_modes_topic() {
         ],
     );
     let lobby = model.buffer("#lobby").expect("lobby");
-    let nicks: Vec<&str> = lobby.members.iter().map(|m| m.nick.as_str()).collect();
+    let nicks: Vec<&str> = lobby.members().map(|m| m.nick.as_str()).collect();
     assert_eq!(nicks, ["me"]);
     assert_eq!(lobby.topic.as_deref(), Some("new topic"));
     let kinds: Vec<LineKind> = lobby
@@ -213,7 +211,7 @@ fn own_nick_change_and_being_kicked() {
     assert_eq!(model.own_nick, "me2");
     let lobby = model.buffer("#lobby").expect("lobby");
     assert!(!lobby.joined);
-    assert!(lobby.members.is_empty());
+    assert_eq!(lobby.member_count(), 0);
 }
 
 #[test]
@@ -222,7 +220,7 @@ fn errors_show_where_the_user_is_looking() {
     feed(&mut model, &[":srv 401 me nobody :No such nick/channel"]);
     let last = model.active_buffer().lines.last().expect("line");
     assert_eq!(last.kind, LineKind::Error);
-    assert_eq!(last.text, "nobody No such nick/channel");
+    assert_eq!(last.text, "nobody: No such nick/channel");
 }
 
 #[test]

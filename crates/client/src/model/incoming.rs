@@ -1,9 +1,20 @@
 //! Server lines applied to the model: membership, messages, topics,
-//! modes, numerics.
+//! modes, away. Numeric replies are in `replies.rs`.
+//!
+//! Every parameter is read with `Message::param` (missing ones read as
+//! absent, never as a panic), names the server sends are checked before a
+//! buffer is opened for them, and each update touches the members it
+//! names in O(log n).
 
 use ciao_proto::{Message, irc_eq};
 
+use super::numerics::is_numeric;
 use super::*;
+
+/// True for the names of channels (as opposed to nicks).
+pub(crate) fn is_channel(name: &str) -> bool {
+    name.starts_with(['#', '&'])
+}
 
 impl Model {
     /// Applies one server line.
@@ -20,200 +31,204 @@ impl Model {
     fn apply_one(&mut self, message: &Message) {
         let time = server_time(message).unwrap_or_else(now_millis);
         let nick = nick_of(message.source.as_deref());
-        let is_me = irc_eq(&nick, &self.own_nick);
-        let p = |i: usize| message.param(i).unwrap_or("").to_owned();
+        let is_me = !nick.is_empty() && irc_eq(&nick, &self.own_nick);
         match message.command.as_str() {
-            "001" => {
-                self.own_nick = p(0);
-                self.link = LinkState::Registered;
-                let line = self.line(time, None, p(1), LineKind::Info);
-                self.push(0, line);
-            }
-            "JOIN" => {
-                let channel = p(0);
-                let index = self.ensure_buffer(&channel, BufferKind::Channel);
-                if is_me {
-                    let buffer = &mut self.buffers[index];
-                    buffer.joined = true;
-                    buffer.members.clear();
-                    // The first channel opens in front of the server buffer,
-                    // and a channel the user just asked for comes to front.
-                    let asked = self
-                        .focus_on_join
-                        .as_deref()
-                        .is_some_and(|c| irc_eq(c, &channel));
-                    if self.active == 0 || asked {
-                        self.focus_on_join = None;
-                        self.set_active(index);
-                    }
-                } else {
-                    let buffer = &mut self.buffers[index];
-                    if buffer.member(&nick).is_none() {
-                        buffer.members.push(Member {
-                            nick: nick.clone(),
-                            prefix: String::new(),
-                            away: None,
-                        });
-                        buffer.sort_members();
-                    }
-                }
-                let text = format!("{nick} joined {channel}");
-                let line = self.line(time, None, text, LineKind::Join);
-                self.push(index, line);
-            }
-            "PART" => {
-                let channel = p(0);
-                let Some(index) = self.buffer_index(&channel) else {
-                    return;
-                };
-                let reason = message
-                    .param(1)
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default();
-                let buffer = &mut self.buffers[index];
-                if is_me {
-                    buffer.joined = false;
-                    buffer.members.clear();
-                } else {
-                    buffer.remove_member(&nick);
-                }
-                let text = format!("{nick} left {channel}{reason}");
-                let line = self.line(time, None, text, LineKind::Part);
-                self.push(index, line);
-            }
-            "QUIT" => {
-                let reason = message
-                    .param(0)
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default();
-                let text = format!("{nick} quit{reason}");
-                for index in 0..self.buffers.len() {
-                    let buffer = &mut self.buffers[index];
-                    let here = buffer.remove_member(&nick)
-                        || (buffer.kind == BufferKind::Query && irc_eq(&buffer.name, &nick));
-                    if here {
-                        let line = self.line(time, None, text.clone(), LineKind::Quit);
-                        self.push(index, line);
-                    }
-                }
-            }
-            "NICK" => {
-                let new = p(0);
-                if is_me {
-                    self.own_nick = new.clone();
-                }
-                let text = format!("{nick} is now known as {new}");
-                for index in 0..self.buffers.len() {
-                    let buffer = &mut self.buffers[index];
-                    let mut here = is_me && buffer.kind == BufferKind::Channel && buffer.joined;
-                    if let Some(member) = buffer.members.iter_mut().find(|m| irc_eq(&m.nick, &nick))
-                    {
-                        member.nick = new.clone();
-                        here = true;
-                        buffer.sort_members();
-                    }
-                    if buffer.kind == BufferKind::Query && irc_eq(&buffer.name, &nick) {
-                        buffer.name = new.clone();
-                        here = true;
-                    }
-                    if here {
-                        let line = self.line(time, None, text.clone(), LineKind::Nick);
-                        self.push(index, line);
-                    }
-                }
-            }
+            "JOIN" => self.apply_join(message, time, &nick, is_me),
+            "PART" => self.apply_part(message, time, &nick, is_me),
+            "QUIT" => self.apply_quit(message, time, &nick),
+            "NICK" => self.apply_nick(message, time, &nick, is_me),
             "PRIVMSG" | "NOTICE" => self.apply_text(message, time, &nick, is_me),
             "TOPIC" => {
-                let channel = p(0);
-                let index = self.ensure_buffer(&channel, BufferKind::Channel);
-                let topic = p(1);
-                self.buffers[index].topic = (!topic.is_empty()).then(|| topic.clone());
+                let Some(index) = self.channel_index(message.param(0)) else {
+                    return;
+                };
+                let topic = message.param(1).unwrap_or("");
+                self.buffers[index].topic = (!topic.is_empty()).then(|| topic.to_owned());
                 let text = format!("{nick} set the topic: {topic}");
                 let line = self.line(time, None, text, LineKind::Topic);
                 self.push(index, line);
             }
-            "332" => {
-                let index = self.ensure_buffer(&p(1), BufferKind::Channel);
-                self.buffers[index].topic = Some(p(2));
-                let text = format!("Topic: {}", p(2));
-                let line = self.line(time, None, text, LineKind::Topic);
-                self.push(index, line);
-            }
-            "333" | "329" | "315" | "352" => {}
-            "353" => {
-                let Some(index) = self.buffer_index(&p(2)) else {
-                    return;
-                };
-                let pending = self.buffers[index]
-                    .pending_names
-                    .get_or_insert_with(Vec::new);
-                for entry in p(3).split_whitespace() {
-                    let split = entry.find(|c| !matches!(c, '~' | '&' | '@' | '%' | '+'));
-                    let (prefix, rest) = entry.split_at(split.unwrap_or(entry.len()));
-                    let nick = rest.split('!').next().unwrap_or(rest);
-                    // Owners and admins of other servers show as
-                    // operators: the app knows three ranks.
-                    let mut symbols: Vec<char> = prefix
-                        .chars()
-                        .map(|c| if matches!(c, '~' | '&') { '@' } else { c })
-                        .collect();
-                    symbols.dedup();
-                    pending.push(Member {
-                        nick: nick.to_owned(),
-                        prefix: symbols.into_iter().collect(),
-                        away: None,
-                    });
-                }
-            }
-            "366" => {
-                if let Some(index) = self.buffer_index(&p(1))
-                    && let Some(names) = self.buffers[index].pending_names.take()
-                {
-                    self.buffers[index].members = names;
-                    self.buffers[index].sort_members();
-                }
-            }
-            "KICK" => {
-                let channel = p(0);
-                let Some(index) = self.buffer_index(&channel) else {
-                    return;
-                };
-                let victim = p(1);
-                let buffer = &mut self.buffers[index];
-                if irc_eq(&victim, &self.own_nick) {
-                    buffer.joined = false;
-                    buffer.members.clear();
-                } else {
-                    buffer.remove_member(&victim);
-                }
-                let text = format!("{victim} was kicked by {nick} ({})", p(2));
-                let line = self.line(time, None, text, LineKind::Kick);
-                self.push(index, line);
-            }
+            "KICK" => self.apply_kick(message, time, &nick),
             "MODE" => self.apply_mode(message, time, &nick),
+            "AWAY" => self.apply_away(&nick, is_me, message.param(0)),
             "BATCH" => self.apply_batch(message),
             "REDACT" => self.apply_redact(message, &nick, is_me),
             "ERROR" => {
-                let line = self.line(time, None, p(0), LineKind::Error);
+                let text = message.param(0).unwrap_or("The server reported an error.");
+                let line = self.line(time, None, text.to_owned(), LineKind::Error);
                 self.push(0, line);
             }
-            code if code.len() == 3 && code.starts_with(['4', '5']) => {
-                // Errors go where the user is looking.
-                let text = message.params[1..].join(" ");
-                let active = self.active;
-                let line = self.line(time, None, text, LineKind::Error);
-                self.push(active, line);
-            }
-            code if code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()) => {
-                let text = message
-                    .params
-                    .get(1..)
-                    .map(|p| p.join(" "))
-                    .unwrap_or_default();
-                let line = self.line(time, None, text, LineKind::Info);
-                self.push(0, line);
-            }
+            command if is_numeric(command) => self.apply_numeric(message, time),
             _ => {}
+        }
+    }
+
+    /// The open channel buffer named `name`, if any.
+    pub(crate) fn channel_index(&self, name: Option<&str>) -> Option<usize> {
+        let index = self.buffer_index(name?)?;
+        (self.buffers[index].kind == BufferKind::Channel).then_some(index)
+    }
+
+    // JOIN <channel> [<account> :<realname>]
+    fn apply_join(&mut self, message: &Message, time: i64, nick: &str, is_me: bool) {
+        let Some(channel) = message.param(0).filter(|c| is_channel(c)) else {
+            return;
+        };
+        let index = if is_me {
+            let Some(index) = self.conversation(channel, BufferKind::Channel) else {
+                return;
+            };
+            if self.buffers[index].kind == BufferKind::Channel {
+                // What we knew of the channel may be stale (we were away,
+                // the server restarted): it is rebuilt from what the
+                // server says now (NAMES, TOPIC).
+                let buffer = &mut self.buffers[index];
+                buffer.joined = true;
+                buffer.members.clear();
+                buffer.pending_names = None;
+                buffer.topic = None;
+                // The first channel opens in front of the server buffer,
+                // and a channel the user just asked for comes to front.
+                let asked = self
+                    .focus_on_join
+                    .as_deref()
+                    .is_some_and(|c| irc_eq(c, channel));
+                if self.active == 0 || asked {
+                    self.focus_on_join = None;
+                    self.set_active(index);
+                }
+            }
+            index
+        } else {
+            // Someone joining a channel we are not in is none of ours.
+            let Some(index) = self.channel_index(Some(channel)) else {
+                return;
+            };
+            let buffer = &mut self.buffers[index];
+            if buffer.member(nick).is_none() && !nick.is_empty() {
+                buffer.add_member(Member::new(nick), time);
+            }
+            index
+        };
+        let text = format!("{nick} joined {channel}");
+        let line = self.line(time, None, text, LineKind::Join);
+        self.push(index, line);
+    }
+
+    // PART <channel> [:<reason>]
+    fn apply_part(&mut self, message: &Message, time: i64, nick: &str, is_me: bool) {
+        let Some(index) = self.channel_index(message.param(0)) else {
+            return;
+        };
+        let reason = message
+            .param(1)
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let buffer = &mut self.buffers[index];
+        if is_me {
+            buffer.joined = false;
+            buffer.members.clear();
+        } else {
+            buffer.members.remove(nick);
+        }
+        let text = format!("{nick} left {}{reason}", buffer.name);
+        let line = self.line(time, None, text, LineKind::Part);
+        self.push(index, line);
+    }
+
+    // QUIT [:<reason>] — shown in every channel the nick was in and in the
+    // conversation with them: one lookup per buffer.
+    fn apply_quit(&mut self, message: &Message, time: i64, nick: &str) {
+        if nick.is_empty() {
+            return;
+        }
+        let reason = message
+            .param(0)
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let text = format!("{nick} quit{reason}");
+        for index in 0..self.buffers.len() {
+            let buffer = &mut self.buffers[index];
+            let here = buffer.members.remove(nick).is_some()
+                || (buffer.kind == BufferKind::Query && irc_eq(&buffer.name, nick));
+            if here {
+                let line = self.line(time, None, text.clone(), LineKind::Quit);
+                self.push(index, line);
+            }
+        }
+    }
+
+    // NICK <new>
+    fn apply_nick(&mut self, message: &Message, time: i64, nick: &str, is_me: bool) {
+        let Some(new) = message
+            .param(0)
+            .filter(|n| !n.is_empty() && !n.contains(char::is_whitespace))
+        else {
+            return;
+        };
+        if nick.is_empty() {
+            return;
+        }
+        if is_me {
+            self.own_nick = new.to_owned();
+        }
+        let text = format!("{nick} is now known as {new}");
+        for index in 0..self.buffers.len() {
+            let buffer = &mut self.buffers[index];
+            let mut here = is_me && buffer.kind == BufferKind::Channel && buffer.joined;
+            here |= buffer.members.update(nick, |m| m.nick = new.to_owned());
+            if buffer.kind == BufferKind::Query && irc_eq(&buffer.name, nick) {
+                // Unless a conversation with the new nick is open already.
+                self.rename_buffer(index, new);
+                here = true;
+            }
+            if here {
+                let line = self.line(time, None, text.clone(), LineKind::Nick);
+                self.push(index, line);
+            }
+        }
+    }
+
+    // KICK <channel> <nick> [:<reason>]
+    fn apply_kick(&mut self, message: &Message, time: i64, nick: &str) {
+        let (Some(index), Some(victim)) = (self.channel_index(message.param(0)), message.param(1))
+        else {
+            return;
+        };
+        let buffer = &mut self.buffers[index];
+        if irc_eq(victim, &self.own_nick) {
+            buffer.joined = false;
+            buffer.members.clear();
+        } else {
+            buffer.members.remove(victim);
+        }
+        let reason = message
+            .param(2)
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let text = format!("{victim} was kicked by {nick}{reason}");
+        let line = self.line(time, None, text, LineKind::Kick);
+        self.push(index, line);
+    }
+
+    // AWAY [:<message>] (away-notify): the member is away with that
+    // message, or back without one.
+    fn apply_away(&mut self, nick: &str, is_me: bool, away: Option<&str>) {
+        if is_me {
+            self.away = away.is_some();
+        }
+        self.set_away(nick, away);
+    }
+
+    /// Marks `nick` away (with its message) or back in every channel.
+    pub(crate) fn set_away(&mut self, nick: &str, away: Option<&str>) {
+        if nick.is_empty() {
+            return;
+        }
+        for buffer in &mut self.buffers {
+            buffer
+                .members
+                .update(nick, |m| m.away = away.map(str::to_owned));
         }
     }
 
@@ -223,7 +238,7 @@ impl Model {
         let (Some(target), Some(msgid)) = (message.param(0), message.param(1)) else {
             return;
         };
-        let buffer_name = if target.starts_with(['#', '&']) || is_me {
+        let buffer_name = if is_channel(target) || is_me {
             target
         } else {
             nick
@@ -243,29 +258,28 @@ impl Model {
         }
     }
 
+    // PRIVMSG/NOTICE <target> :<text>
     fn apply_text(&mut self, message: &Message, time: i64, nick: &str, is_me: bool) {
         let target = message.param(0).unwrap_or("");
         let text = message.param(1).unwrap_or("");
         let notice = message.command == "NOTICE";
         // Server notices (no nick source, or before registration).
-        if message.source.as_deref().is_none_or(|s| !s.contains('!')) && !target.starts_with('#') {
-            let line = self.line(time, Some(nick), text.to_owned(), LineKind::Notice);
+        if message.source.as_deref().is_none_or(|s| !s.contains('!')) && !is_channel(target) {
+            let sender = (!nick.is_empty()).then_some(nick);
+            let line = self.line(time, sender, text.to_owned(), LineKind::Notice);
             self.push(0, line);
             return;
         }
         // A channel message goes to the channel; a private one to the
         // conversation with the other party (us echoed: the target).
-        let buffer_name = if target.starts_with(['#', '&']) || is_me {
-            target
-        } else {
-            nick
+        let (buffer_name, kind) = match (is_channel(target), is_me) {
+            (true, _) => (target, BufferKind::Channel),
+            (false, true) => (target, BufferKind::Query),
+            (false, false) => (nick, BufferKind::Query),
         };
-        let kind = if target.starts_with(['#', '&']) {
-            BufferKind::Channel
-        } else {
-            BufferKind::Query
+        let Some(index) = self.conversation(buffer_name, kind) else {
+            return;
         };
-        let index = self.ensure_buffer(buffer_name, kind);
         let (kind, text) = match text.strip_prefix('\u{1}') {
             Some(ctcp) => {
                 let ctcp = ctcp.strip_suffix('\u{1}').unwrap_or(ctcp);
@@ -282,9 +296,17 @@ impl Model {
         self.push(index, line);
     }
 
+    // MODE <target> <modes> [<args>…]
     fn apply_mode(&mut self, message: &Message, time: i64, nick: &str) {
         let target = message.param(0).unwrap_or("");
-        let Some(index) = self.buffer_index(target) else {
+        let changes = message.params.get(1..).unwrap_or_default().join(" ");
+        let Some(index) = self.channel_index(Some(target)) else {
+            // Our own user modes go to the server buffer.
+            if !target.is_empty() && irc_eq(target, &self.own_nick) {
+                let text = format!("{nick} sets mode {changes} on you");
+                let line = self.line(time, None, text, LineKind::Mode);
+                self.push(0, line);
+            }
             return;
         };
         let modes = message.param(1).unwrap_or("");
@@ -300,17 +322,9 @@ impl Model {
                         'h' => '%',
                         _ => '+',
                     };
-                    let buffer = &mut self.buffers[index];
-                    if let Some(member) = buffer.members.iter_mut().find(|m| irc_eq(&m.nick, who)) {
-                        member.prefix.retain(|p| p != symbol);
-                        if adding {
-                            member.prefix.push(symbol);
-                        }
-                        let mut chars: Vec<char> = member.prefix.chars().collect();
-                        chars.sort_by_key(|p| prefix_rank(*p));
-                        member.prefix = chars.into_iter().collect();
-                    }
-                    buffer.sort_members();
+                    self.buffers[index]
+                        .members
+                        .update(who, |m| m.set_status(symbol, adding));
                 }
                 'k' | 'b' | 'e' | 'I' => {
                     args.next();
@@ -321,7 +335,7 @@ impl Model {
                 _ => {}
             }
         }
-        let text = format!("{nick} sets mode {}", message.params[1..].join(" "));
+        let text = format!("{nick} sets mode {changes}");
         let line = self.line(time, None, text, LineKind::Mode);
         self.push(index, line);
     }

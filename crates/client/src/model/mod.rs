@@ -3,9 +3,16 @@
 //! Built only by applying [`Update`]s, so it is tested without a window.
 
 use chrono::{DateTime, Local, TimeZone, Utc};
+use std::collections::HashMap;
+
 use ciao_proto::{Message, irc_eq, irc_lower};
 
-use crate::playback::{Older, Playback};
+use crate::playback::{Collected, Older, Playback};
+use limits::{
+    LINES_DROPPED_AT_ONCE, MAX_BATCH_LINES, MAX_CONVERSATIONS, MAX_LINES_PER_BUFFER,
+    MAX_MEMBERS_PER_CHANNEL,
+};
+pub use members::{Member, Members};
 
 /// Name of the buffer that shows server messages.
 pub const SERVER_BUFFER: &str = "Server";
@@ -75,38 +82,14 @@ impl Line {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    pub nick: String,
-    /// Status prefixes, highest first (`@`, `%`, `+`, `@+`).
-    pub prefix: String,
-    /// The away message, when the member is away.
-    pub away: Option<String>,
-}
-
-/// Where a status prefix sorts: operators, half-operators, voiced.
-fn prefix_rank(prefix: char) -> u8 {
-    match prefix {
-        '@' => 0,
-        '%' => 1,
-        '+' => 2,
-        _ => 3,
-    }
-}
-
-impl Member {
-    fn rank(&self) -> u8 {
-        self.prefix.chars().next().map_or(3, prefix_rank)
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Buffer {
     pub name: String,
     pub kind: BufferKind,
+    /// At most [`MAX_LINES_PER_BUFFER`]; add with [`Buffer::append`].
     pub lines: Vec<Line>,
-    /// Channel members, operators first, then voiced, then the rest.
-    pub members: Vec<Member>,
+    /// Channel members; read them with [`Buffer::members`].
+    pub(crate) members: Members,
     pub topic: Option<String>,
     /// Lines that arrived while the buffer was not shown.
     pub unread: usize,
@@ -115,7 +98,10 @@ pub struct Buffer {
     /// For channels: whether we are in it now.
     pub joined: bool,
     /// NAMES replies being collected until 366.
-    pending_names: Option<Vec<Member>>,
+    pending_names: Option<Members>,
+    /// True once the user was told the member list is incomplete
+    /// ([`MAX_MEMBERS_PER_CHANNEL`]), so it is said once.
+    members_overflow_noted: bool,
     /// Loading older history (CHATHISTORY BEFORE).
     pub older: Older,
 }
@@ -126,28 +112,85 @@ impl Buffer {
             name: name.to_owned(),
             kind,
             lines: Vec::new(),
-            members: Vec::new(),
+            members: Members::default(),
             topic: None,
             unread: 0,
             mentioned: false,
             joined: kind == BufferKind::Channel,
             pending_names: None,
+            members_overflow_noted: false,
             older: Older::default(),
         }
     }
 
+    /// The members in display order: operators, then half-operators, then
+    /// voiced, then the rest, each by nick (case-folded).
+    pub fn members(&self) -> impl DoubleEndedIterator<Item = &Member> + ExactSizeIterator {
+        self.members.iter()
+    }
+
+    /// The member named `nick` (case-insensitively), if present.
     pub fn member(&self, nick: &str) -> Option<&Member> {
-        self.members.iter().find(|m| irc_eq(&m.nick, nick))
+        self.members.get(nick)
     }
 
-    fn sort_members(&mut self) {
-        self.members.sort_by_key(|m| (m.rank(), irc_lower(&m.nick)));
+    pub fn member_count(&self) -> usize {
+        self.members.len()
     }
 
-    fn remove_member(&mut self, nick: &str) -> bool {
-        let before = self.members.len();
-        self.members.retain(|m| !irc_eq(&m.nick, nick));
-        self.members.len() != before
+    /// Adds a line at the end, dropping the oldest ones when the buffer is
+    /// full ([`MAX_LINES_PER_BUFFER`]).
+    pub fn append(&mut self, line: Line) {
+        make_room(&mut self.lines, MAX_LINES_PER_BUFFER);
+        self.lines.push(line);
+    }
+
+    /// Adds a member; past [`MAX_MEMBERS_PER_CHANNEL`] the member is not
+    /// listed, and the first time that happens a note says so.
+    fn add_member(&mut self, member: Member, time: i64) {
+        if !self.members.insert(member) {
+            self.note_members_overflow(time);
+        }
+    }
+
+    /// Says, once, that the member list is incomplete.
+    fn note_members_overflow(&mut self, time: i64) {
+        if self.members_overflow_noted {
+            return;
+        }
+        self.members_overflow_noted = true;
+        self.append(system_line(
+            time,
+            format!(
+                "This channel has more than {MAX_MEMBERS_PER_CHANNEL} members; the list shows the first ones."
+            ),
+            LineKind::Error,
+        ));
+    }
+}
+
+/// Makes room for one more line in `lines`, which holds at most `max`:
+/// drops the oldest [`LINES_DROPPED_AT_ONCE`] when full. True when lines
+/// were dropped.
+pub(crate) fn make_room(lines: &mut Vec<Line>, max: usize) -> bool {
+    if lines.len() < max {
+        return false;
+    }
+    let excess = lines.len() + 1 - max;
+    lines.drain(..excess.max(LINES_DROPPED_AT_ONCE).min(lines.len()));
+    true
+}
+
+/// A line without a sender: server information, joins, errors.
+pub(crate) fn system_line(time: i64, text: String, kind: LineKind) -> Line {
+    Line {
+        time,
+        sender: None,
+        text,
+        kind,
+        msgid: None,
+        replayed: false,
+        highlight: false,
     }
 }
 
@@ -164,7 +207,16 @@ pub enum LinkState {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub own_nick: String,
+    /// The buffers, the server's first. Push new ones with
+    /// [`Model::ensure_buffer`] so that lookups by name stay O(1).
     pub buffers: Vec<Buffer>,
+    /// Case-folded buffer name → index in `buffers`.
+    index: HashMap<String, usize>,
+    /// True when the server said we are away (305/306).
+    pub away: bool,
+    /// True once the user was told no more conversations can open
+    /// ([`MAX_CONVERSATIONS`]), so it is said once.
+    conversations_full_noted: bool,
     /// Index of the buffer on screen.
     pub active: usize,
     /// True when the server echoes our own messages (echo-message), so we
@@ -238,6 +290,9 @@ impl Model {
         Model {
             own_nick: nick.to_owned(),
             buffers: vec![Buffer::new(SERVER_BUFFER, BufferKind::Server)],
+            index: HashMap::from([(irc_lower(SERVER_BUFFER), 0)]),
+            away: false,
+            conversations_full_noted: false,
             active: 0,
             echo_message: false,
             link: LinkState::Connecting,
@@ -257,11 +312,52 @@ impl Model {
     }
 
     pub fn buffer(&self, name: &str) -> Option<&Buffer> {
-        self.buffers.iter().find(|b| irc_eq(&b.name, name))
+        self.buffer_index(name).map(|index| &self.buffers[index])
     }
 
+    /// The index of the buffer named `name` (case-insensitively): O(1)
+    /// through the name index, which is checked against `buffers` (public,
+    /// so it may have been changed behind the index's back) and bypassed
+    /// by a scan when they disagree.
     pub fn buffer_index(&self, name: &str) -> Option<usize> {
-        self.buffers.iter().position(|b| irc_eq(&b.name, name))
+        let indexed = self.index.get(&irc_lower(name)).copied();
+        match indexed {
+            Some(index)
+                if self
+                    .buffers
+                    .get(index)
+                    .is_some_and(|b| irc_eq(&b.name, name)) =>
+            {
+                Some(index)
+            }
+            None if self.index.len() == self.buffers.len() => None,
+            _ => self.buffers.iter().position(|b| irc_eq(&b.name, name)),
+        }
+    }
+
+    /// Makes the name index agree with `buffers` again.
+    fn reindex(&mut self) {
+        self.index = self
+            .buffers
+            .iter()
+            .enumerate()
+            .map(|(index, buffer)| (irc_lower(&buffer.name), index))
+            .collect();
+    }
+
+    /// Renames buffer `index` (a query whose peer changed nick), unless
+    /// another buffer already has the new name.
+    pub(crate) fn rename_buffer(&mut self, index: usize, new: &str) -> bool {
+        if self.buffer_index(new).is_some_and(|other| other != index) {
+            return false;
+        }
+        let Some(buffer) = self.buffers.get_mut(index) else {
+            return false;
+        };
+        self.index.remove(&irc_lower(&buffer.name));
+        buffer.name = new.to_owned();
+        self.index.insert(irc_lower(new), index);
+        true
     }
 
     /// Shows buffer `index` and marks it read.
@@ -278,8 +374,36 @@ impl Model {
         if let Some(index) = self.buffer_index(name) {
             return index;
         }
+        if self.index.len() != self.buffers.len() {
+            self.reindex();
+        }
         self.buffers.push(Buffer::new(name, kind));
-        self.buffers.len() - 1
+        let index = self.buffers.len() - 1;
+        self.index.insert(irc_lower(name), index);
+        index
+    }
+
+    /// The buffer for a conversation the server speaks of, opened if
+    /// missing — unless [`MAX_CONVERSATIONS`] are open: then the server
+    /// buffer (0), with one note. `None` for a name no buffer can have.
+    pub(crate) fn conversation(&mut self, name: &str, kind: BufferKind) -> Option<usize> {
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return None;
+        }
+        if let Some(index) = self.buffer_index(name) {
+            return Some(index);
+        }
+        if self.buffers.len() <= MAX_CONVERSATIONS {
+            return Some(self.ensure_buffer(name, kind));
+        }
+        if !self.conversations_full_noted {
+            self.conversations_full_noted = true;
+            let text = format!(
+                "More than {MAX_CONVERSATIONS} conversations are open; new ones are shown here."
+            );
+            self.buffers[0].append(system_line(now_millis(), text, LineKind::Error));
+        }
+        Some(0)
     }
 
     /// Opens (or shows) a private conversation with `nick`.
@@ -293,31 +417,31 @@ impl Model {
     /// mention when it names us) unless the buffer is on screen.
     fn push(&mut self, index: usize, line: Line) {
         // A line of replayed history waits for the end of its batch.
-        let Err(mut line) = self.playback.collect(line) else {
-            return;
+        let mut line = match self.playback.collect(line) {
+            Collected::No(line) => line,
+            Collected::Yes => return,
+            Collected::Overflowing(target) => {
+                let text = format!(
+                    "The history of {target} is longer than {MAX_BATCH_LINES} lines; only the latest are kept."
+                );
+                self.buffers[0].append(system_line(now_millis(), text, LineKind::Info));
+                return;
+            }
         };
-        let own = irc_lower(&self.own_nick);
-        let mentions = !line.kind.is_system()
-            && line
-                .sender
-                .as_deref()
-                .is_some_and(|s| !irc_eq(s, &self.own_nick))
-            && irc_lower(&line.text)
-                .split(|c: char| !(c.is_alphanumeric() || "[]{}\\|^_-`".contains(c)))
-                .any(|word| word == own);
         let Some(buffer) = self.buffers.get_mut(index) else {
             return;
         };
-        line.highlight = mentions;
+        // Our own lines and the client's or server's notes never ask for
+        // attention; nor does anything in the server buffer.
+        let from_other = !line.kind.is_system()
+            && buffer.kind != BufferKind::Server
+            && line
+                .sender
+                .as_deref()
+                .is_some_and(|s| !irc_eq(s, &self.own_nick));
+        line.highlight = from_other && mentions(&line.text, &self.own_nick);
         // A private message is always meant for us.
-        let for_us = mentions
-            || (buffer.kind == BufferKind::Query
-                && line.sender.is_some()
-                && !line.kind.is_system()
-                && line
-                    .sender
-                    .as_deref()
-                    .is_some_and(|s| !irc_eq(s, &self.own_nick)));
+        let for_us = line.highlight || (from_other && buffer.kind == BufferKind::Query);
         if index != self.active && !line.kind.is_system() {
             buffer.unread += 1;
             buffer.mentioned |= for_us;
@@ -329,7 +453,12 @@ impl Model {
                 text: line.text.clone(),
             });
         }
-        buffer.lines.push(line);
+        buffer.append(line);
+    }
+
+    /// The replayed history being collected (open batches and their lines).
+    pub fn playback(&self) -> &Playback {
+        &self.playback
     }
 
     /// Mentions and private messages since the last call, for the window
@@ -340,13 +469,8 @@ impl Model {
 
     fn line(&self, time: i64, sender: Option<&str>, text: String, kind: LineKind) -> Line {
         Line {
-            time,
             sender: sender.map(str::to_owned),
-            text,
-            kind,
-            msgid: None,
-            replayed: false,
-            highlight: false,
+            ..system_line(time, text, kind)
         }
     }
 
@@ -359,12 +483,26 @@ impl Model {
     }
 }
 
+/// True when `text` names `nick` as a word of its own: "hi me!" names
+/// `me`, "meme" and "me_too" do not (`_` may be part of a nick).
+pub(crate) fn mentions(text: &str, nick: &str) -> bool {
+    const NICK_SYMBOLS: &str = "[]{}\\|^_-`";
+    !nick.is_empty()
+        && text
+            .split(|c: char| !(c.is_alphanumeric() || NICK_SYMBOLS.contains(c)))
+            .any(|word| irc_eq(word, nick))
+}
+
 mod ignore;
 mod incoming;
 mod isupport;
+pub mod limits;
 mod link;
+mod members;
 mod multiline;
+mod numerics;
 mod outgoing;
+mod replies;
 mod say;
 
 pub use ignore::full_mask;

@@ -69,7 +69,7 @@ impl Client {
         client
             .until("in #lobby", |m| {
                 m.buffer("#lobby")
-                    .is_some_and(|b| b.joined && !b.members.is_empty())
+                    .is_some_and(|b| b.joined && b.member_count() > 0)
             })
             .await;
         client

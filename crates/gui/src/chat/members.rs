@@ -14,7 +14,7 @@ pub fn show(session: &mut Session, ui: &mut egui::Ui) {
         .resizable(true)
         .default_size(150.0)
         .show(ui, |ui| {
-            let members = session.model.active_buffer().members.clone();
+            let members: Vec<_> = session.model.active_buffer().members().cloned().collect();
             ui.label(RichText::new(format!("Members ({})", members.len())).strong());
             ui.separator();
             let dark = ui.visuals().dark_mode;
