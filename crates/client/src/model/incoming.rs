@@ -18,6 +18,9 @@ impl Model {
         let nick = nick_of(message.source.as_deref());
         let is_me = irc_eq(&nick, &self.own_nick);
         let p = |i: usize| message.param(i).unwrap_or("").to_owned();
+        if self.apply_channel_list(message) {
+            return;
+        }
         match message.command.as_str() {
             "001" => {
                 self.own_nick = p(0);

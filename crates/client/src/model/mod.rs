@@ -68,9 +68,19 @@ pub struct Line {
 impl Line {
     /// `HH:MM` in local time.
     pub fn clock(&self) -> String {
+        self.clock_with(false)
+    }
+
+    /// `HH:MM`, or `HH:MM:SS` with `seconds`, in local time.
+    pub fn clock_with(&self, seconds: bool) -> String {
+        let (format, unknown) = if seconds {
+            ("%H:%M:%S", "--:--:--")
+        } else {
+            ("%H:%M", "--:--")
+        };
         match Local.timestamp_millis_opt(self.time).single() {
-            Some(time) => time.format("%H:%M").to_string(),
-            None => "--:--".to_owned(),
+            Some(time) => time.format(format).to_string(),
+            None => unknown.to_owned(),
         }
     }
 }
@@ -180,6 +190,8 @@ pub struct Model {
     pub(crate) playback: Playback,
     /// Mentions and private messages not yet taken by the window.
     alerts: Vec<Alert>,
+    /// The latest answer to `LIST`, for the channel browser.
+    pub channel_list: ChannelList,
 }
 
 /// Alerts kept until the window takes them: a window that never looks
@@ -233,6 +245,7 @@ impl Model {
             focus_on_join: None,
             playback: Playback::default(),
             alerts: Vec::new(),
+            channel_list: ChannelList::default(),
         }
     }
 
@@ -343,6 +356,9 @@ impl Model {
     }
 }
 
+mod channel_list;
 mod incoming;
 mod link;
+
+pub use channel_list::{ChannelList, ListedChannel, MAX_LISTED_CHANNELS};
 mod outgoing;
