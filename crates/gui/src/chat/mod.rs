@@ -2,8 +2,13 @@
 //! members on the right, the topic on top and the input at the bottom.
 //! Each part is drawn by its own module from the session it shows.
 
+pub mod attention;
 mod buffers;
+mod channel_browser;
+pub mod formatting;
 mod input;
+mod links;
+mod member_menu;
 mod members;
 mod messages;
 mod nick_color;
@@ -15,20 +20,26 @@ use eframe::egui;
 
 use crate::app::CiaoApp;
 
-pub use input::ChatInput;
+pub use input::{ChatInput, INPUT_LABEL};
+pub use messages::MENTION_LABEL;
 pub use nick_color::nick_color;
 
 pub fn show(app: &mut CiaoApp, ui: &mut egui::Ui) {
     let Some(session) = app.session.as_mut() else {
         return;
     };
+    attention::show(session, &app.view, ui.ctx());
     topic::show(session, app.host.as_ref(), ui);
-    let submitted = input::show(&mut app.input, ui);
+    let input = input::show(&mut app.input, session, ui);
+    if input.browse_channels {
+        channel_browser::request(session);
+    }
     buffers::show(session, ui);
     members::show(session, ui);
     let view = &app.view;
     egui::CentralPanel::default().show(ui, |ui| messages::show(session, view, ui));
-    if submitted {
+    channel_browser::show(session, ui.ctx());
+    if input.send {
         submit_input(app);
     }
 }
