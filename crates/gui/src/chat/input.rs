@@ -10,7 +10,7 @@ use super::nick_color;
 use crate::session::Session;
 
 /// Rows the input grows to before it scrolls.
-const MAX_ROWS: f32 = 6.0;
+const MAX_ROWS: usize = 6;
 
 /// What the accessibility tree (and the tests) call the input.
 pub const INPUT_LABEL: &str = "Message";
@@ -135,7 +135,10 @@ pub fn show(input: &mut ChatInput, session: &Session, ui: &mut egui::Ui) -> Inpu
             // an idle chat must cost nothing.
             ui.visuals_mut().text_cursor.blink = false;
             ui.add_space(4.0);
-            ui.horizontal(|ui| {
+            // Top-aligned: a scroll area in a row centred (or bottom-aligned)
+            // across is placed by the whole panel's height, not its own.
+            let row = egui::Layout::left_to_right(egui::Align::Min);
+            ui.with_layout(row, |ui| {
                 let nick = &session.model.own_nick;
                 let dark = ui.visuals().dark_mode;
                 ui.label(RichText::new(nick).strong().color(nick_color(nick, dark)))
@@ -163,24 +166,31 @@ pub fn show(input: &mut ChatInput, session: &Session, ui: &mut egui::Ui) -> Inpu
 
                 let row_height = ui.text_style_height(&egui::TextStyle::Body);
                 let width = (ui.available_width() - 150.0).max(100.0);
-                let response = egui::ScrollArea::vertical()
-                    .max_height(row_height * MAX_ROWS + 8.0)
-                    .max_width(width)
-                    .stick_to_bottom(true)
-                    .show(ui, |ui| {
-                        let edit = egui::TextEdit::multiline(&mut input.text)
-                            .id(id)
-                            .desired_rows(1)
-                            .desired_width(width)
-                            .return_key(egui::KeyboardShortcut::new(
-                                egui::Modifiers::SHIFT,
-                                Key::Enter,
-                            ))
-                            // Tab is taken above; this keeps egui from moving
-                            // focus to the next widget.
-                            .lock_focus(true)
-                            .hint_text("Type a message, or /help");
-                        ui.add(edit)
+                // Grows with the text's lines up to MAX_ROWS, then scrolls.
+                let rows = (input.text.matches('\n').count() + 1).min(MAX_ROWS);
+                let margin = 2.0 * ui.spacing().button_padding.y + 4.0;
+                let height = rows as f32 * row_height + margin;
+                let response = ui
+                    .allocate_ui(egui::vec2(width, height), |ui| {
+                        egui::ScrollArea::vertical()
+                            .auto_shrink([false, true])
+                            .max_height(height)
+                            .show(ui, |ui| {
+                                let edit = egui::TextEdit::multiline(&mut input.text)
+                                    .id(id)
+                                    .desired_rows(1)
+                                    .desired_width(f32::INFINITY)
+                                    .return_key(egui::KeyboardShortcut::new(
+                                        egui::Modifiers::SHIFT,
+                                        Key::Enter,
+                                    ))
+                                    // Tab is taken above; this keeps egui from
+                                    // moving focus to the next widget.
+                                    .lock_focus(true)
+                                    .hint_text("Type a message, or /help");
+                                ui.add(edit)
+                            })
+                            .inner
                     })
                     .inner;
                 ui.ctx().accesskit_node_builder(response.id, |node| {

@@ -67,12 +67,16 @@ fn extent(text: &str, start: usize) -> (Range<usize>, String) {
     }
     let link = &rest[..end];
     // "https://" alone, or "www." alone, is not a link.
-    let body = link.split_once("//").map_or(link, |(_, body)| body);
-    let body = body.strip_prefix("www.").unwrap_or(body);
-    if body.trim_matches(|c: char| !c.is_alphanumeric()).is_empty() {
+    let www = link.to_ascii_lowercase().starts_with("www.");
+    let body = if www {
+        link.get(4..).unwrap_or("")
+    } else {
+        link.split_once("//").map_or("", |(_, body)| body)
+    };
+    if !body.chars().any(char::is_alphanumeric) {
         return (start..start, String::new());
     }
-    let url = if link.to_ascii_lowercase().starts_with("www.") {
+    let url = if www {
         format!("https://{link}")
     } else {
         link.to_owned()
