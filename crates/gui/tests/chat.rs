@@ -2,6 +2,8 @@
 //! completion, attention, the member list and the channel browser,
 //! against a real ciao-server in-process.
 
+// The harness is shared: not every file uses all it brings in.
+#[allow(unused_imports)]
 mod common;
 
 use std::cell::Cell;
