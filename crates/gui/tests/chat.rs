@@ -322,3 +322,26 @@ fn a_narrow_window_wraps_long_lines_inside_the_view() {
         assert!(rect.max.x <= member.min.x + 0.5, "past the view: {rect:?}");
     }
 }
+
+#[test]
+fn the_time_shows_seconds_when_chosen() {
+    let (fixture, mut harness) = fixture();
+    let mut other = fixture.other("other");
+    connect_as(&fixture, &mut harness, "gui");
+    harness.state_mut().view.show_seconds = true;
+    other.say(&fixture.runtime, &["what time is it"]);
+    fixture.wait_until(&mut harness, "the line", |h| {
+        h.query_by_label("what time is it").is_some()
+    });
+    let clock = |label: &str| {
+        let digits = label.trim().split(':').collect::<Vec<_>>();
+        digits.len() == 3 && digits.iter().all(|d| d.len() == 2)
+    };
+    let shown = harness.query_all_by_role(Role::Label).any(|n| {
+        n.accesskit_node()
+            .label()
+            .or(n.accesskit_node().value())
+            .is_some_and(|l| clock(&l))
+    });
+    assert!(shown, "a HH:MM:SS clock beside the line");
+}
