@@ -7,7 +7,9 @@
 //! the user types (`/join`, `/me`, …) into actions.
 
 pub mod backoff;
+pub mod complete;
 pub mod connection;
+pub mod format;
 pub mod input;
 pub mod model;
 pub mod playback;

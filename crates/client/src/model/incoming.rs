@@ -32,6 +32,9 @@ impl Model {
         let time = server_time(message).unwrap_or_else(now_millis);
         let nick = nick_of(message.source.as_deref());
         let is_me = !nick.is_empty() && irc_eq(&nick, &self.own_nick);
+        if self.apply_channel_list(message) {
+            return;
+        }
         match message.command.as_str() {
             "JOIN" => self.apply_join(message, time, &nick, is_me),
             "PART" => self.apply_part(message, time, &nick, is_me),

@@ -75,9 +75,19 @@ pub struct Line {
 impl Line {
     /// `HH:MM` in local time.
     pub fn clock(&self) -> String {
+        self.clock_with(false)
+    }
+
+    /// `HH:MM`, or `HH:MM:SS` with `seconds`, in local time.
+    pub fn clock_with(&self, seconds: bool) -> String {
+        let (format, unknown) = if seconds {
+            ("%H:%M:%S", "--:--:--")
+        } else {
+            ("%H:%M", "--:--")
+        };
         match Local.timestamp_millis_opt(self.time).single() {
-            Some(time) => time.format("%H:%M").to_string(),
-            None => "--:--".to_owned(),
+            Some(time) => time.format(format).to_string(),
+            None => unknown.to_owned(),
         }
     }
 }
@@ -241,6 +251,8 @@ pub struct Model {
     pub(crate) multiline: Multiline,
     /// Masks (`nick!user@host` globs) whose lines are not shown.
     ignored: Vec<String>,
+    /// The latest answer to `LIST`, for the channel browser.
+    pub channel_list: ChannelList,
 }
 
 /// Alerts kept until the window takes them: a window that never looks
@@ -304,6 +316,7 @@ impl Model {
             own_userhost: None,
             multiline: Multiline::default(),
             ignored: Vec::new(),
+            channel_list: ChannelList::default(),
         }
     }
 
@@ -493,6 +506,7 @@ pub(crate) fn mentions(text: &str, nick: &str) -> bool {
             .any(|word| irc_eq(word, nick))
 }
 
+mod channel_list;
 mod ignore;
 mod incoming;
 mod isupport;
@@ -505,6 +519,7 @@ mod outgoing;
 mod replies;
 mod say;
 
+pub use channel_list::{ChannelList, ListedChannel, MAX_LISTED_CHANNELS};
 pub use ignore::full_mask;
 pub use isupport::Isupport;
 use multiline::Multiline;

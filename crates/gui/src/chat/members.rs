@@ -1,9 +1,11 @@
-//! The member list of the channel on screen.
+//! The member list of the channel on screen: away members greyed with
+//! their message on hover, a double-click opens a private conversation,
+//! a right-click offers the rest ([`super::member_menu`]).
 
 use ciao_client::model::BufferKind;
 use eframe::egui::{self, RichText};
 
-use super::nick_color;
+use super::{formatting, member_menu, nick_color};
 use crate::session::Session;
 
 pub fn show(session: &mut Session, ui: &mut egui::Ui) {
@@ -14,26 +16,38 @@ pub fn show(session: &mut Session, ui: &mut egui::Ui) {
         .resizable(true)
         .default_size(150.0)
         .show(ui, |ui| {
-            let members: Vec<_> = session.model.active_buffer().members().cloned().collect();
+            let buffer = session.model.active_buffer();
+            let members: Vec<_> = buffer.members().cloned().collect();
+            let channel = buffer.name.clone();
             ui.label(RichText::new(format!("Members ({})", members.len())).strong());
             ui.separator();
             let dark = ui.visuals().dark_mode;
-            let mut open = None;
+            let mut chosen = None;
             egui::ScrollArea::vertical().show(ui, |ui| {
                 for member in &members {
-                    let text = RichText::new(format!("{}{}", member.prefix, member.nick))
-                        .color(nick_color(&member.nick, dark));
+                    let name = format!("{}{}", member.prefix, member.nick);
+                    let text = match &member.away {
+                        Some(_) => RichText::new(name).color(ui.visuals().weak_text_color()),
+                        None => RichText::new(name).color(nick_color(&member.nick, dark)),
+                    };
                     let response = ui.add(egui::Button::new(text).frame(false));
                     if response.double_clicked() {
-                        open = Some(member.nick.clone());
+                        chosen = Some(member_menu::Choice::Query(member.nick.clone()));
                     }
-                    response.on_hover_text("Double-click for a private conversation");
+                    if let Some(choice) = member_menu::show(&response, member, &channel) {
+                        chosen = Some(choice);
+                    }
+                    let hover = match &member.away {
+                        Some(message) => format!("Away: {}", formatting::plain(message)),
+                        None => "Double-click for a private conversation, \
+                                 right-click for more"
+                            .to_owned(),
+                    };
+                    response.on_hover_text(hover);
                 }
             });
-            if let Some(nick) = open
-                && !ciao_proto::irc_eq(&nick, &session.model.own_nick)
-            {
-                session.model.open_query(&nick);
+            if let Some(choice) = chosen {
+                member_menu::carry_out(session, choice);
             }
         });
 }

@@ -1,21 +1,22 @@
 //! The conversation on screen: its lines, links, the history separator
 //! and loading older lines at the top.
 
-use ciao_client::Action;
-use ciao_client::model::{BufferKind, LineKind};
-use eframe::egui::{self, RichText};
+use std::ops::Range;
 
-use super::nick_color;
+use ciao_client::Action;
+use ciao_client::format::{self, Span};
+use ciao_client::model::{BufferKind, Line, LineKind};
+use eframe::egui::{self, RichText, TextFormat, text::LayoutJob};
+
+use super::{formatting, links, nick_color};
 use crate::session::Session;
 use crate::view_settings::ViewSettings;
 
 pub fn show(session: &mut Session, view: &ViewSettings, ui: &mut egui::Ui) {
-    let _ = view.show_seconds;
     let buffer = session.model.active_buffer();
     let can_load_older =
         session.model.chathistory && buffer.kind != BufferKind::Server && !buffer.older.exhausted;
     let loading = buffer.older.loading;
-    let dark = ui.visuals().dark_mode;
     let mut load_older = false;
     let output = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -31,36 +32,11 @@ pub fn show(session: &mut Session, view: &ViewSettings, ui: &mut egui::Ui) {
             for line in &buffer.lines {
                 if line.kind == LineKind::HistoryEnd {
                     history_end(ui, &line.text);
-                    continue;
+                } else if line.highlight {
+                    highlighted(ui, |ui| one_line(ui, line, view));
+                } else {
+                    one_line(ui, line, view);
                 }
-                ui.horizontal_wrapped(|ui| {
-                    ui.spacing_mut().item_spacing.x = 4.0;
-                    ui.label(RichText::new(line.clock()).weak());
-                    match (&line.sender, line.kind) {
-                        (Some(sender), LineKind::Action) => {
-                            ui.label(
-                                RichText::new(format!("* {sender}"))
-                                    .color(nick_color(sender, dark))
-                                    .italics(),
-                            );
-                        }
-                        (Some(sender), LineKind::Notice) => {
-                            ui.label(
-                                RichText::new(format!("-{sender}-"))
-                                    .color(nick_color(sender, dark)),
-                            );
-                        }
-                        (Some(sender), _) => {
-                            ui.label(
-                                RichText::new(format!("<{sender}>"))
-                                    .color(nick_color(sender, dark))
-                                    .strong(),
-                            );
-                        }
-                        (None, _) => {}
-                    }
-                    text_with_links(ui, &line.text, line.kind);
-                });
             }
         });
     // Scrolled to the very top of a conversation taller than the view:
@@ -88,34 +64,96 @@ fn history_end(ui: &mut egui::Ui, text: &str) {
     });
 }
 
-/// The text of a line, links clickable, system lines styled apart.
-fn text_with_links(ui: &mut egui::Ui, text: &str, kind: LineKind) {
-    let error_color = ui.visuals().error_fg_color;
-    let style = |s: &str| -> RichText {
-        let text = RichText::new(s);
-        match kind {
-            LineKind::Error => text.color(error_color),
-            LineKind::Action => text.italics(),
-            k if k.is_system() => text.weak().italics(),
-            _ => text,
+/// A line that mentions the user: on a highlight background, and
+/// announced as such to screen readers (and tests).
+fn highlighted(ui: &mut egui::Ui, add_line: impl FnOnce(&mut egui::Ui)) {
+    let fill = ui.visuals().selection.bg_fill.gamma_multiply(0.35);
+    let frame = egui::Frame::new().fill(fill).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        add_line(ui);
+    });
+    let rect = frame.response.rect;
+    let id = ui.scope_id().with(("mention", rect.min.y.to_bits()));
+    ui.interact(rect, id, egui::Sense::hover())
+        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, MENTION_LABEL));
+}
+
+/// What a highlighted line is called for accessibility.
+pub const MENTION_LABEL: &str = "Mentions you";
+
+/// One line: time, sender, then the text with its formatting and links.
+fn one_line(ui: &mut egui::Ui, line: &Line, view: &ViewSettings) {
+    let dark = ui.visuals().dark_mode;
+    ui.horizontal_wrapped(|ui| {
+        // The text carries its own spaces; egui's would double them.
+        ui.spacing_mut().item_spacing.x = 0.0;
+        ui.label(RichText::new(format!("{} ", line.clock_with(view.show_seconds))).weak());
+        if let Some(sender) = &line.sender {
+            let color = nick_color(sender, dark);
+            let label = match line.kind {
+                LineKind::Action => RichText::new(format!("* {sender} ")).italics(),
+                LineKind::Notice => RichText::new(format!("-{sender}- ")),
+                _ => RichText::new(format!("<{sender}> ")).strong(),
+            };
+            ui.label(label.color(color));
         }
+        text_with_links(ui, &line.text, line.kind);
+    });
+}
+
+/// The line's own style: system lines apart, errors in red.
+fn base_format(ui: &egui::Ui, kind: LineKind) -> TextFormat {
+    let visuals = ui.visuals();
+    let mut format = TextFormat {
+        font_id: egui::TextStyle::Body.resolve(ui.style()),
+        color: visuals.text_color(),
+        ..TextFormat::default()
     };
-    let mut plain = String::new();
-    for word in text.split_inclusive(' ') {
-        let bare = word.trim_end();
-        if bare.starts_with("http://") || bare.starts_with("https://") {
-            // egui spaces items itself: the text's own trailing space
-            // would double the gap before the link.
-            if !plain.trim_end().is_empty() {
-                ui.label(style(plain.trim_end()));
-            }
-            plain.clear();
-            ui.hyperlink(bare);
-        } else {
-            plain.push_str(word);
+    match kind {
+        LineKind::Error => format.color = visuals.error_fg_color,
+        LineKind::Action => format.italics = true,
+        k if k.is_system() => {
+            format.color = visuals.weak_text_color();
+            format.italics = true;
+        }
+        _ => {}
+    }
+    format
+}
+
+/// The text of a line: formatting drawn, links clickable (even inside
+/// formatted text), wrapped so a long word never leaves the view.
+fn text_with_links(ui: &mut egui::Ui, text: &str, kind: LineKind) {
+    let base = base_format(ui, kind);
+    let spans = format::parse(text);
+    let plain: String = spans.iter().map(|s| s.text.as_str()).collect();
+    let links = links::find(&plain);
+    let mut at = 0;
+    for link in &links {
+        text_run(ui, &spans, at..link.range.start, &base);
+        let shown = &plain[link.range.clone()];
+        ui.add(egui::Hyperlink::from_label_and_url(shown, &link.url).open_in_new_tab(true));
+        at = link.range.end;
+    }
+    text_run(ui, &spans, at..plain.len(), &base);
+}
+
+/// The formatted text between two offsets of the plain text, as one label.
+fn text_run(ui: &mut egui::Ui, spans: &[Span], range: Range<usize>, base: &TextFormat) {
+    if range.is_empty() {
+        return;
+    }
+    let mut job = LayoutJob::default();
+    let mut offset = 0;
+    for span in spans {
+        let span_range = offset..offset + span.text.len();
+        offset = span_range.end;
+        let start = range.start.max(span_range.start);
+        let end = range.end.min(span_range.end);
+        if start < end {
+            let piece = &span.text[start - span_range.start..end - span_range.start];
+            formatting::append(&mut job, piece, span, base, ui);
         }
     }
-    if !plain.is_empty() {
-        ui.add(egui::Label::new(style(&plain)).wrap());
-    }
+    ui.add(egui::Label::new(job).wrap());
 }

@@ -3,8 +3,13 @@
 //! the input at the bottom. Each part is drawn by its own module from
 //! what it shows; the active server's session for all but the list.
 
+pub mod attention;
 mod buffers;
+mod channel_browser;
+pub mod formatting;
 mod input;
+mod links;
+mod member_menu;
 mod members;
 mod messages;
 mod nick_color;
@@ -17,24 +22,34 @@ use eframe::egui;
 use crate::app::CiaoApp;
 
 pub use buffers::ListAction;
-pub use input::ChatInput;
+pub use input::{ChatInput, INPUT_LABEL};
+pub use messages::MENTION_LABEL;
 pub use nick_color::nick_color;
 pub use topic::TopAction;
 
 pub fn show(app: &mut CiaoApp, ui: &mut egui::Ui) {
     let idle = app.idle_servers();
     let active = app.active.min(app.sessions.len().saturating_sub(1));
+    // Every server's mentions and private messages ask for attention,
+    // not only the one on screen.
+    for session in &mut app.sessions {
+        attention::show(session, &app.view, ui.ctx());
+    }
     let Some(session) = app.sessions.get_mut(active) else {
         return;
     };
     let top = topic::show(session, app.host.as_ref(), ui);
-    let submitted = input::show(&mut app.input, ui);
+    let input = input::show(&mut app.input, session, ui);
+    if input.browse_channels {
+        channel_browser::request(session);
+    }
     let chosen = buffers::show(&app.sessions, active, &idle, ui);
     let session = &mut app.sessions[active];
     members::show(session, ui);
     let view = &app.view;
     egui::CentralPanel::default().show(ui, |ui| messages::show(session, view, ui));
-    if submitted {
+    channel_browser::show(session, ui.ctx());
+    if input.send {
         submit_input(app);
     }
     match top {
