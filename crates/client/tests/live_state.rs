@@ -46,6 +46,49 @@ async fn members_going_away_and_back_are_seen_with_their_message() {
 }
 
 #[tokio::test]
+async fn members_already_away_when_we_join_are_seen_away_without_noise() {
+    let server = Server::start().await;
+    let mut bob = Client::start(server.port, "bob");
+    bob.until("bob in the lobby", |m| {
+        m.buffer(LOBBY).is_some_and(|b| b.member("bob").is_some())
+    })
+    .await;
+    bob.send(Message::new("AWAY", ["in a meeting"]));
+    bob.until("bob knows he is away", |m| m.away).await;
+
+    // Alice joins after: away-notify will never tell her, the WHO the
+    // model asks at join does.
+    let mut alice = Client::start(server.port, "alice");
+    alice
+        .until("alice sees bob away", |m| {
+            away_of(m, "bob").is_some_and(|away| away.is_some())
+        })
+        .await;
+    assert_eq!(away_of(&alice.model, "alice"), Some(None));
+    // The WHO was the app's own: none of its replies are shown. The
+    // server answers in order, so once our next line is echoed, the
+    // WHO's replies are all in.
+    alice.send(Message::new("PRIVMSG", [LOBBY, "sync"]));
+    alice
+        .until("the echo after the WHO", |m| {
+            m.buffer(LOBBY)
+                .is_some_and(|b| b.lines.iter().any(|l| l.text == "sync"))
+        })
+        .await;
+    for buffer in &alice.model.buffers {
+        for line in &buffer.lines {
+            // A shown WHO reply reads "bob (~bob@host) in #lobby, away: …".
+            assert!(
+                !line.text.starts_with("bob (") && !line.text.starts_with("alice ("),
+                "{}: {:?}",
+                buffer.name,
+                line.text
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn after_a_restart_the_old_topic_is_not_shown() {
     let first = Server::start().await;
     let mut alice = Client::start(first.port, "alice");

@@ -128,6 +128,10 @@ impl Session {
             }
             self.model.apply(&update);
         }
+        // What the model asks for itself (a WHO after joining).
+        for message in self.model.take_requests() {
+            self.handle.send(Control::Send(message));
+        }
         self.reconnect_if_due();
         outcomes
     }

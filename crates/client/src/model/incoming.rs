@@ -90,6 +90,7 @@ impl Model {
                 buffer.members.clear();
                 buffer.pending_names = None;
                 buffer.topic = None;
+                self.who_after_join(channel);
                 // The first channel opens in front of the server buffer,
                 // and a channel the user just asked for comes to front.
                 let asked = self

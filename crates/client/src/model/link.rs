@@ -8,7 +8,13 @@ impl Model {
     /// Applies one update from the connection.
     pub fn apply(&mut self, update: &Update) {
         match update {
-            Update::Connected => self.link = LinkState::Connected,
+            Update::Connected => {
+                // What this connection will agree on is asked afresh.
+                self.link = LinkState::Connected;
+                self.echo_message = false;
+                self.chathistory = false;
+                self.auto_who = AutoWho::default();
+            }
             Update::ConnectFailed(reason) | Update::Refused(reason) => {
                 self.link_down(reason);
             }
@@ -25,6 +31,9 @@ impl Model {
             Update::CapsOffered(caps) => self.multiline.offered(caps),
             Update::CapsAcked(caps) => {
                 self.multiline.acked(caps);
+                if caps.iter().any(|c| c == "away-notify") {
+                    self.auto_who.away_notify = true;
+                }
                 if caps.iter().any(|c| c == "echo-message") {
                     self.echo_message = true;
                 }

@@ -253,6 +253,8 @@ pub struct Model {
     ignored: Vec<String>,
     /// The latest answer to `LIST`, for the channel browser.
     pub channel_list: ChannelList,
+    /// WHO asked at join, so members already away are seen as away.
+    pub(crate) auto_who: AutoWho,
 }
 
 /// Alerts kept until the window takes them: a window that never looks
@@ -317,6 +319,7 @@ impl Model {
             multiline: Multiline::default(),
             ignored: Vec::new(),
             channel_list: ChannelList::default(),
+            auto_who: AutoWho::default(),
         }
     }
 
@@ -518,9 +521,12 @@ mod numerics;
 mod outgoing;
 mod replies;
 mod say;
+mod who;
 
 pub use channel_list::{ChannelList, ListedChannel, MAX_LISTED_CHANNELS};
 pub use ignore::full_mask;
 pub use isupport::Isupport;
 use multiline::Multiline;
 pub use multiline::MultilineLimits;
+pub use who::AUTO_WHO_MAX_MEMBERS;
+use who::AutoWho;

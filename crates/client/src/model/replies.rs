@@ -25,6 +25,7 @@ impl Model {
             }
             RPL_UNAWAY => self.away = false,
             RPL_NOWAWAY => self.away = true,
+            RPL_ENDOFWHO if self.is_quiet_who(message, arg(1)) => return,
             RPL_WHOREPLY => {
                 // `<channel> <user> <host> <server> <nick> <H|G>…`
                 if let (Some(nick), Some(flags)) = (arg(5), arg(6)) {
@@ -35,6 +36,9 @@ impl Model {
                         // Away, with the message we know (WHO has none).
                         (true, message) => self.set_away(nick, Some(&message.unwrap_or_default())),
                     }
+                }
+                if self.is_quiet_who(message, arg(1)) {
+                    return;
                 }
             }
             RPL_NOTOPIC => {
@@ -69,6 +73,9 @@ impl Model {
             RPL_ENDOFNAMES => {
                 if let Some(index) = self.channel_index(arg(1)) {
                     self.buffers[index].end_names(time);
+                    let buffer = &self.buffers[index];
+                    let (name, members) = (buffer.name.clone(), buffer.member_count());
+                    self.who_after_names(&name, members);
                 }
             }
             // LIST replies (321–323) fall through to their sentences.

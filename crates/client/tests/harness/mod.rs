@@ -39,13 +39,17 @@ impl Client {
         self.updates = updates;
     }
 
-    /// Applies updates until `done` holds (bounded by [`PATIENCE`]).
+    /// Applies updates until `done` holds (bounded by [`PATIENCE`]),
+    /// sending what the model asks for itself, as the app does.
     pub async fn until(&mut self, what: &str, done: impl Fn(&Model) -> bool) {
         let wait = async {
             while !done(&self.model) {
                 match self.updates.recv().await {
                     Some(update) => self.model.apply(&update),
                     None => panic!("connection ended while waiting for {what}"),
+                }
+                for request in self.model.take_requests() {
+                    self.send(request);
                 }
             }
         };
