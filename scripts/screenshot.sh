@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Takes a screenshot of the ciao desktop client in a real chat, for the docs.
+# Takes a screenshot of the ciao desktop client in a real chat, for the docs:
+# two servers in one window, IRC formatting, and a member's menu open.
 #
 #   scripts/screenshot.sh [OUTPUT.png]      (default: docs/gui.png)
 #
-# Builds ciao and ciao-server (release), starts the server on a free port of
-# 127.0.0.1 and the GUI as "giulia" under a private Xvfb, then brings in
-# "marco" (an IRC client) and "luca" (a plain nc-style client), has everyone
-# chat in #lobby (giulia types through xdotool), and saves a PNG of the
-# window. Installs what it needs with apt-get when something is missing.
+# Builds ciao and ciao-server (release), starts two servers on free ports of
+# 127.0.0.1 and the GUI as "giulia" on both under a private Xvfb, then brings
+# in "marco" (an IRC client, who writes in colours) and "luca" (a plain
+# nc-style client), has everyone chat in #lobby (giulia types through
+# xdotool), has "anna" talk on the second server, opens marco's menu in the
+# member list, and saves a PNG of the window. Installs what it needs with apt-get when something is missing.
 # Every wait is bounded; everything started here is stopped on exit.
 set -euo pipefail
 
@@ -58,7 +60,7 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     if [ "$status" != 0 ]; then
-        for f in server.log gui.log xvfb.log scene.log; do
+        for f in server.log server2.log gui.log xvfb.log scene.log; do
             [ -s "$WORK/$f" ] && { log "--- $f (last lines)"; tail -n 15 "$WORK/$f" >&2; }
         done
     fi
@@ -82,14 +84,22 @@ wait_for() {
 alive() { kill -0 "$1" 2>/dev/null || die "$2 exited early"; }
 
 # --- server ----------------------------------------------------------------
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-log "server on 127.0.0.1:$PORT"
-"$BIN/ciao-server" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+PORT=$(free_port)
+PORT2=$(free_port)
+log "servers on 127.0.0.1:$PORT and 127.0.0.1:$PORT2"
+"$BIN/ciao-server" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data1" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 PIDS+=("$SERVER")
+"$BIN/ciao-server" --listen "127.0.0.1:$PORT2" --data-dir "$WORK/data2" >"$WORK/server2.log" 2>&1 &
+SERVER2=$!
+PIDS+=("$SERVER2")
+# port_open PID PORT
 port_open() {
-    alive "$SERVER" ciao-server
-    python3 - "$PORT" <<'EOF'
+    alive "$1" ciao-server
+    python3 - "$2" <<'EOF'
 import socket, sys
 try:
     socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.5).close()
@@ -97,7 +107,8 @@ except OSError:
     sys.exit(1)
 EOF
 }
-wait_for 20 "the server's port" port_open
+wait_for 20 "the first server's port" port_open "$SERVER" "$PORT"
+wait_for 20 "the second server's port" port_open "$SERVER2" "$PORT2"
 
 # --- X display and GUI -----------------------------------------------------
 : >"$WORK/display"
@@ -116,7 +127,8 @@ mkdir -p "$WORK/home"
 HOME=$WORK/home XDG_DATA_HOME=$WORK/home/.local/share \
     XDG_CONFIG_HOME=$WORK/home/.config XDG_CACHE_HOME=$WORK/home/.cache \
     WINIT_X11_SCALE_FACTOR=1 LIBGL_ALWAYS_SOFTWARE=1 \
-    "$BIN/ciao" --connect "127.0.0.1:$PORT" --nick giulia >"$WORK/gui.log" 2>&1 &
+    "$BIN/ciao" --connect "127.0.0.1:$PORT" --connect "127.0.0.1:$PORT2" --nick giulia \
+    >"$WORK/gui.log" 2>&1 &
 GUI=$!
 PIDS+=("$GUI")
 
@@ -132,18 +144,19 @@ xdotool mousemove 1279 799
 
 # --- the conversation ------------------------------------------------------
 cat >"$WORK/scene.py" <<'EOF'
-"""marco (IRC) and luca (plain) chat with giulia (the GUI, typed via xdotool)."""
+"""marco (IRC) and luca (plain) chat with giulia (the GUI, typed via
+xdotool); anna talks on the second server; marco's menu is opened."""
 import socket, subprocess, sys, time
 
-port, wid, ready = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, port2, wid, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 DEADLINE = time.monotonic() + 90
 
 def say(*a):
     print("[scene]", *a, file=sys.stderr, flush=True)
 
 class Conn:
-    def __init__(self):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    def __init__(self, to=None):
+        self.sock = socket.create_connection(("127.0.0.1", to or port), timeout=5)
         self.buf = b""
 
     def send(self, line):
@@ -167,8 +180,8 @@ class Conn:
         return raw.rstrip(b"\r").decode("utf-8", "replace")
 
 class Irc(Conn):
-    def __init__(self, nick):
-        super().__init__()
+    def __init__(self, nick, to=None):
+        super().__init__(to)
         self.nick = nick
         self.send(f"NICK {nick}")
         self.send(f"USER {nick} 0 * :{nick.title()}")
@@ -213,6 +226,12 @@ class Irc(Conn):
 def xdo(*args):
     subprocess.run(["xdotool", *args], check=True, timeout=20)
 
+def click(x, y, button=1):
+    """A click at (x, y) in the window."""
+    xdo("mousemove", "--window", wid, str(x), str(y))
+    pause(0.3)
+    xdo("click", str(button))
+
 def giulia_types(text):
     xdo("windowfocus", "--sync", wid)
     xdo("type", "--delay", "25", text)
@@ -220,6 +239,16 @@ def giulia_types(text):
 
 def pause(s=0.7):
     time.sleep(s)
+
+# 0. anna on the second server, once giulia is there too.
+anna = Irc("anna", port2)
+anna.wait("registration", lambda s, v, p: v == "001")
+anna.wait("auto-join", lambda s, v, p: v == "366")
+while "giulia" not in anna.names():
+    time.sleep(0.2)
+
+# The first server's #lobby on screen: the second line of its group.
+click(56, 111)
 
 # 1. marco in, only once giulia is in #lobby, so that she is its first
 #    member and so its operator.
@@ -275,10 +304,20 @@ luca_says("eccomi! le foto di sabato sono qui: https://example.org/ciao")
 pause()
 marco.privmsg("bellissime, grazie luca 🎉")
 pause()
+anna.send("PRIVMSG #lobby :giulia, ci sei stasera?")
+pause()
+marco.privmsg("\x02grassetto\x02, \x1dcorsivo\x1d, \x1fsottolineato\x1f, "
+              "\x0304rosso\x03, \x0303verde\x03, \x0312blu\x03, "
+              "\x0308,02giallo su blu\x0f, \x11monospazio\x11")
+pause()
 giulia_says("/me waves", lambda s, v, p: v == "PRIVMSG" and s == "giulia"
             and p[-1] == "\x01ACTION waves\x01")
 pause()
 luca_says("a dopo, vado a pranzo")
+pause()
+# marco's menu in the member list (@giulia, luca, marco: the third row).
+click(860, 109, 3)
+pause(1.0)
 
 open(ready, "w").close()
 say("ready")
@@ -287,7 +326,7 @@ while time.monotonic() < DEADLINE + 60:
     marco.line(1)
 EOF
 
-python3 -u "$WORK/scene.py" "$PORT" "$WID" "$WORK/ready" 2>"$WORK/scene.log" &
+python3 -u "$WORK/scene.py" "$PORT" "$PORT2" "$WID" "$WORK/ready" 2>"$WORK/scene.log" &
 SCENE=$!
 PIDS+=("$SCENE")
 scene_ready() { [ -e "$WORK/ready" ] || { alive "$SCENE" "the chat scene"; false; }; }

@@ -421,6 +421,17 @@ impl CiaoApp {
             }
         }
         self.apply_view(ui.ctx());
+        // Only the server on screen reads its active conversation.
+        let shown = self.in_chat().then_some(self.active);
+        for (index, session) in self.sessions.iter_mut().enumerate() {
+            let on_screen = shown == Some(index);
+            if on_screen && !session.model.on_screen {
+                // Coming on screen: what it shows is read now.
+                let active = session.model.active;
+                session.model.set_active(active);
+            }
+            session.model.on_screen = on_screen;
+        }
         self.poll();
         let next_retry = self.sessions.iter().filter_map(|s| s.retry_in()).min();
         if let Some(retry) = next_retry {

@@ -13,9 +13,10 @@ use eframe::egui;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Connect at start to HOST:PORT (the form is filled in too).
+    /// Connect at start to HOST:PORT (the form is filled in too); give it
+    /// several times to be on several servers at once.
     #[arg(long, value_name = "HOST:PORT")]
-    connect: Option<String>,
+    connect: Vec<String>,
     /// Nickname to use with --connect.
     #[arg(long, value_name = "NAME")]
     nick: Option<String>,
@@ -30,10 +31,11 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let connect_to = match &args.connect {
-        Some(target) => Some(split_host_port(target)?),
-        None => None,
-    };
+    let connect_to = args
+        .connect
+        .iter()
+        .map(|target| split_host_port(target))
+        .collect::<anyhow::Result<Vec<_>>>()?;
 
     // The network lives on its own runtime; the UI thread never blocks on it.
     let runtime = Arc::new(
@@ -74,14 +76,14 @@ fn main() -> anyhow::Result<()> {
             if let Some(storage) = cc.storage {
                 app.restore(storage);
             }
-            if let Some((host, port)) = &connect_to {
-                app.prefs.host = host.clone();
-                app.prefs.port = port.to_string();
-            }
             if let Some(nick) = &args.nick {
                 app.prefs.nick = nick.clone();
             }
-            if connect_to.is_some() {
+            for (host, port) in &connect_to {
+                app.prefs.host = host.clone();
+                app.prefs.port = port.to_string();
+                // Each server under its own name (host:port).
+                app.prefs.name.clear();
                 app.submit(Intent::Join);
             }
             Ok(Box::new(app))

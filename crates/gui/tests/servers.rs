@@ -49,6 +49,14 @@ fn two_servers_each_in_their_group_and_the_list_is_remembered() {
                 .session_named(&second_name)
                 .is_some_and(|s| has_line(s, "#lobby", "hello two"))
     });
+    // The second server is on screen: the first one's line is unread
+    // there, though #lobby is that server's own active conversation.
+    harness.run();
+    assert_eq!(
+        harness.state().active_session().map(|s| s.name.clone()),
+        Some(second_name.clone())
+    );
+    assert_eq!(harness.query_all_by_label("#lobby (1)").count(), 1);
     let app = harness.state();
     assert!(!has_line(
         app.session_named(&first_name).expect("first"),

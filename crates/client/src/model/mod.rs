@@ -255,6 +255,9 @@ pub struct Model {
     pub channel_list: ChannelList,
     /// WHO asked at join, so members already away are seen as away.
     pub(crate) auto_who: AutoWho,
+    /// False while the window shows another server: then even this
+    /// model's active buffer counts lines as unread.
+    pub on_screen: bool,
 }
 
 /// Alerts kept until the window takes them: a window that never looks
@@ -320,6 +323,7 @@ impl Model {
             ignored: Vec::new(),
             channel_list: ChannelList::default(),
             auto_who: AutoWho::default(),
+            on_screen: true,
         }
     }
 
@@ -458,7 +462,7 @@ impl Model {
         line.highlight = from_other && mentions(&line.text, &self.own_nick);
         // A private message is always meant for us.
         let for_us = line.highlight || (from_other && buffer.kind == BufferKind::Query);
-        if index != self.active && !line.kind.is_system() {
+        if (!self.on_screen || index != self.active) && !line.kind.is_system() {
             buffer.unread += 1;
             buffer.mentioned |= for_us;
         }
