@@ -252,3 +252,30 @@ fn replayed_history_never_alerts() {
     );
     assert!(model.take_alerts().is_empty());
 }
+
+#[test]
+fn standard_replies_say_why_where_the_user_looks() {
+    let mut model = in_lobby();
+    feed(
+        &mut model,
+        &[
+            ":srv FAIL BATCH MULTILINE_MAX_BYTES 4096 :Multiline batch max-bytes exceeded",
+            ":srv WARN REHASH CERTS_EXPIRED :Certificate expires soon",
+            ":srv FAIL",
+        ],
+    );
+    assert_eq!(
+        tail(&model, "#lobby", 3),
+        [
+            (
+                LineKind::Error,
+                "Multiline batch max-bytes exceeded".to_owned()
+            ),
+            (LineKind::Info, "Certificate expires soon".to_owned()),
+            (
+                LineKind::Error,
+                "The server refused the request.".to_owned()
+            ),
+        ]
+    );
+}

@@ -61,6 +61,24 @@ impl Model {
                 let line = self.line(time, None, text.to_owned(), LineKind::Error);
                 self.push(0, line);
             }
+            // IRCv3 standard replies: `FAIL|WARN|NOTE <command> <code>
+            // [<context>…] :<description>`, shown where the user looks (a
+            // refused multiline batch says why here).
+            "FAIL" | "WARN" | "NOTE" => {
+                let description = message
+                    .params
+                    .last()
+                    .filter(|_| message.params.len() >= 3)
+                    .map_or("The server refused the request.", String::as_str);
+                let kind = if message.command == "FAIL" {
+                    LineKind::Error
+                } else {
+                    LineKind::Info
+                };
+                let line = self.line(time, None, description.to_owned(), kind);
+                let active = self.active;
+                self.push(active, line);
+            }
             command if is_numeric(command) => self.apply_numeric(message, time),
             _ => {}
         }
