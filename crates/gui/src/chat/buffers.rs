@@ -19,12 +19,14 @@ pub fn show(
     sessions: &[Session],
     active: usize,
     idle: &[String],
+    max_width: f32,
     ui: &mut egui::Ui,
 ) -> Option<ListAction> {
     let mut action = None;
     egui::Panel::left("buffers")
         .resizable(true)
         .default_size(180.0)
+        .max_size(max_width)
         .show(ui, |ui| {
             ui.label(RichText::new("Conversations").strong());
             ui.separator();

@@ -8,13 +8,14 @@ use eframe::egui::{self, RichText};
 use super::{formatting, member_menu, nick_color};
 use crate::session::Session;
 
-pub fn show(session: &mut Session, ui: &mut egui::Ui) {
+pub fn show(session: &mut Session, max_width: f32, ui: &mut egui::Ui) {
     if session.model.active_buffer().kind != BufferKind::Channel {
         return;
     }
     egui::Panel::right("members")
         .resizable(true)
         .default_size(150.0)
+        .max_size(max_width)
         .show(ui, |ui| {
             let buffer = session.model.active_buffer();
             let members: Vec<_> = buffer.members().cloned().collect();

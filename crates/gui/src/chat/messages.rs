@@ -155,5 +155,25 @@ fn text_run(ui: &mut egui::Ui, spans: &[Span], range: Range<usize>, base: &TextF
             formatting::append(&mut job, piece, span, base, ui);
         }
     }
+    // egui wraps at spaces; a word wider than the whole view has none to
+    // wrap at, and egui then draws its start left of the view, cut. Such
+    // a run (only such a run) wraps anywhere instead.
+    job.wrap.break_anywhere = has_word_wider_than_view(ui, &job.text, base);
     ui.add(egui::Label::new(job).wrap());
+}
+
+/// Words shorter than this always fit a view of ciao's minimum width.
+const SHORTEST_WORD_TO_MEASURE: usize = 16;
+
+/// True when some word of `text` is wider than the view's full width.
+fn has_word_wider_than_view(ui: &egui::Ui, text: &str, base: &TextFormat) -> bool {
+    let width = ui.max_rect().width();
+    text.split_whitespace()
+        .filter(|word| word.chars().count() >= SHORTEST_WORD_TO_MEASURE)
+        .any(|word| {
+            let galley =
+                ui.painter()
+                    .layout_no_wrap(word.to_owned(), base.font_id.clone(), base.color);
+            galley.size().x > width
+        })
 }

@@ -27,7 +27,12 @@ pub use messages::MENTION_LABEL;
 pub use nick_color::nick_color;
 pub use topic::TopAction;
 
+/// The most of the window's width each side panel may take: in a narrow
+/// window (480 px) the conversation keeps half of it.
+const SIDE_PANEL_SHARE: f32 = 0.25;
+
 pub fn show(app: &mut CiaoApp, ui: &mut egui::Ui) {
+    let side_max = ui.available_width() * SIDE_PANEL_SHARE;
     let idle = app.idle_servers();
     let active = app.active.min(app.sessions.len().saturating_sub(1));
     // Every server's mentions and private messages ask for attention,
@@ -43,9 +48,9 @@ pub fn show(app: &mut CiaoApp, ui: &mut egui::Ui) {
     if input.browse_channels {
         channel_browser::request(session);
     }
-    let chosen = buffers::show(&app.sessions, active, &idle, ui);
+    let chosen = buffers::show(&app.sessions, active, &idle, side_max, ui);
     let session = &mut app.sessions[active];
-    members::show(session, ui);
+    members::show(session, side_max, ui);
     let view = &app.view;
     egui::CentralPanel::default().show(ui, |ui| messages::show(session, view, ui));
     channel_browser::show(session, ui.ctx());
