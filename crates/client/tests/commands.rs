@@ -4,9 +4,10 @@
 
 mod support;
 
-use ciao_client::{Action, BufferKind, LineKind, Model, Update};
+use ciao_client::{Action, BufferKind, LineKind, Model};
 use ciao_proto::Message;
-use support::{Client, server};
+use support::model::feed;
+use support::{Client, Server};
 
 fn show_lobby(client: &mut Client) {
     let index = client.model.buffer_index("#lobby").expect("lobby");
@@ -15,7 +16,7 @@ fn show_lobby(client: &mut Client) {
 
 #[tokio::test]
 async fn commands_do_what_users_expect() {
-    let server = server().await;
+    let server = Server::start().await;
     let mut ann = Client::in_lobby(server.port, "ann", true).await;
     let mut ben = Client::in_lobby(server.port, "ben", true).await;
     ann.until("ann sees ben", |m| {
@@ -139,13 +140,6 @@ async fn commands_do_what_users_expect() {
         m.command == "PART" && m.param(0) == Some("#den")
     })
     .await;
-}
-
-fn feed(model: &mut Model, lines: &[&str]) {
-    for line in lines {
-        let message: Message = line.parse().expect("valid line");
-        model.apply(&Update::Message(message));
-    }
 }
 
 fn in_channel() -> Model {

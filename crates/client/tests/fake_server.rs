@@ -4,11 +4,11 @@
 //! ends, floods. After each, a normal message still arrives and shows,
 //! and the model stays within its bounds.
 
-mod harness;
+mod support;
 
 use ciao_client::model::limits::{MAX_BATCH_LINES, MAX_LINES_PER_BUFFER, MAX_OPEN_BATCHES};
 use ciao_client::{LineKind, Model};
-use harness::Client;
+use support::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 

@@ -3,6 +3,8 @@
 //! 001 ends the connection with the server's reason, and what we send is
 //! paced within flood control.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -11,25 +13,10 @@ use ciao_client::connection::CLOSED_BEFORE_REGISTRATION;
 use ciao_client::model::LinkState;
 use ciao_client::{Control, Model, Settings, Update, Updates, connect};
 use ciao_server::flood::FloodLimits;
+use support::Server;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::oneshot;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-struct Server {
-    port: u16,
-    _stop: oneshot::Sender<()>,
-}
-
-fn server(config: ciao_server::Config) -> Server {
-    let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(ciao_server::run(config, vec![listener], async move {
-        let _ = stopped.await;
-    }));
-    Server { port, _stop: stop }
-}
 
 /// Every update until the connection's end (bounded by a timeout).
 async fn all_updates(updates: &mut Updates) -> Vec<Update> {
@@ -80,10 +67,11 @@ fn refusal(updates: &[Update]) -> Option<&str> {
 
 #[tokio::test]
 async fn a_wrong_password_is_refused_with_the_servers_reason() {
-    let server = server(ciao_server::Config {
+    let server = Server::start_with(ciao_server::Config {
         password: Some("sesame".into()),
         ..ciao_server::Config::default()
-    });
+    })
+    .await;
     let mut settings = Settings::new("127.0.0.1", server.port, "guest");
     settings.password = Some("wrong".into());
     let (_handle, mut updates) = connect(
@@ -150,7 +138,7 @@ async fn registered(updates: &mut Updates) -> String {
 
 #[tokio::test]
 async fn registration_is_reported_with_the_nick_we_got() {
-    let server = server(ciao_server::Config::default());
+    let server = Server::start_with(ciao_server::Config::default()).await;
     let settings = Settings::new("127.0.0.1", server.port, "dave");
     let (first, mut first_updates) = connect(
         &tokio::runtime::Handle::current(),
@@ -170,7 +158,7 @@ async fn registration_is_reported_with_the_nick_we_got() {
 /// `count` lines sent at once all arrive, in order, and the sender is
 /// still connected after.
 async fn paste_arrives(config: ciao_server::Config, count: usize, text_len: usize) {
-    let server = server(config);
+    let server = Server::start_with(config).await;
     let runtime = tokio::runtime::Handle::current();
     let (_reader, mut reader_updates) = connect(
         &runtime,

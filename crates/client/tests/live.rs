@@ -1,59 +1,15 @@
 //! ciao-client against the real ciao-server, in-process, on 127.0.0.1:0.
 
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
-use ciao_client::Updates;
-use ciao_client::connection::Handle;
 use ciao_client::model::LinkState;
-use ciao_client::{Action, Control, LineKind, Model, Settings, connect};
-use tokio::sync::oneshot;
+use ciao_client::{Action, LineKind, Settings};
+use support::{Client, Server};
 
-/// A client: its connection and the model built from its updates.
-struct Client {
-    handle: Handle,
-    updates: Updates,
-    model: Model,
-}
-
+/// What only these tests ask of a client.
 impl Client {
-    fn start(port: u16, nick: &str) -> Self {
-        Self::start_with(Settings::new("127.0.0.1", port, nick))
-    }
-
-    fn start_with(settings: Settings) -> Self {
-        let model = Model::new(&settings.nick);
-        let runtime = tokio::runtime::Handle::current();
-        let (handle, updates) = connect(&runtime, settings, Arc::new(|| {}));
-        Client {
-            handle,
-            updates,
-            model,
-        }
-    }
-
-    /// Applies updates until `done` holds (bounded by a timeout).
-    async fn until(&mut self, what: &str, done: impl Fn(&Model) -> bool) {
-        let wait = async {
-            while !done(&self.model) {
-                match self.updates.recv().await {
-                    Some(update) => self.model.apply(&update),
-                    None => panic!("connection ended while waiting for {what}"),
-                }
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(10), wait)
-            .await
-            .unwrap_or_else(|_| panic!("{}: timed out waiting for {what}", self.model.own_nick));
-    }
-
-    fn act(&mut self, action: Action) {
-        let out = self.model.prepare(action);
-        for message in out.messages {
-            assert!(self.handle.send(Control::Send(message)));
-        }
-    }
-
     /// Waits for the connection to fail and returns the reason shown.
     async fn failure(&mut self) -> String {
         self.until("failure", |m| matches!(m.link, LinkState::Disconnected(_)))
@@ -76,28 +32,9 @@ impl Client {
     }
 }
 
-struct Server {
-    port: u16,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn server() -> Server {
-    let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(ciao_server::run(
-        ciao_server::Config::default(),
-        vec![listener],
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Server { port, _stop: stop }
-}
-
 #[tokio::test]
 async fn two_clients_meet_talk_rename_and_leave() {
-    let server = server().await;
+    let server = Server::start().await;
     let mut ann = Client::start(server.port, "ann");
     ann.until("ann registered in #lobby", |m| {
         m.link == LinkState::Registered && m.active_buffer().name == "#lobby"
@@ -193,7 +130,7 @@ async fn two_clients_meet_talk_rename_and_leave() {
 
 #[tokio::test]
 async fn a_taken_nick_gets_an_alternative() {
-    let server = server().await;
+    let server = Server::start().await;
     let mut first = Client::start(server.port, "same");
     first
         .until("registered", |m| m.link == LinkState::Registered)
@@ -227,21 +164,12 @@ async fn refused_and_empty_addresses_are_explained() {
 
 #[tokio::test]
 async fn server_shutdown_reason_reaches_the_model() {
-    let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(ciao_server::run(
-        ciao_server::Config::default(),
-        vec![listener],
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    let mut client = Client::start(port, "stayer");
+    let mut server = Server::start().await;
+    let mut client = Client::start(server.port, "stayer");
     client
         .until("in lobby", |m| m.active_buffer().name == "#lobby")
         .await;
-    let _ = stop.send(());
+    server.shut_down();
     client
         .until("disconnected", |m| {
             matches!(m.link, LinkState::Disconnected(_))
@@ -254,7 +182,7 @@ async fn server_shutdown_reason_reaches_the_model() {
                 .into()
         )
     );
-    server.await.expect("join").expect("server");
+    server.stop().await;
 }
 
 #[tokio::test]

@@ -1,11 +1,11 @@
 //! Channel state against the real server: away members (away-notify) and
 //! a channel rebuilt from what a restarted server says.
 
-mod harness;
+mod support;
 
 use ciao_client::model::LinkState;
 use ciao_proto::Message;
-use harness::{Client, Server};
+use support::{Client, Server};
 
 const LOBBY: &str = "#lobby";
 

@@ -1,28 +1,15 @@
 //! The chat model, fed server lines without any network.
 
+mod support;
+
 use ciao_client::model::{LinkState, SERVER_BUFFER};
 use ciao_client::{Action, BufferKind, LineKind, Model, Update};
 use ciao_proto::Message;
+use support::model::{feed, in_lobby_with};
 
-fn feed(model: &mut Model, lines: &[&str]) {
-    for line in lines {
-        let message: Message = line.parse().expect("valid line");
-        model.apply(&Update::Message(message));
-    }
-}
-
+/// In #lobby with bob (voiced) and carol.
 fn registered() -> Model {
-    let mut model = Model::new("me");
-    feed(
-        &mut model,
-        &[
-            ":srv 001 me :Welcome",
-            ":me!u@h JOIN #lobby",
-            ":srv 353 me = #lobby :@me +bob carol",
-            ":srv 366 me #lobby :End",
-        ],
-    );
-    model
+    in_lobby_with("@me +bob carol")
 }
 
 #[test]

@@ -2,37 +2,14 @@
 //! parameters, floods, endless batches. Nothing panics, everything stays
 //! within the bounds of `model::limits`, and the model stays usable.
 
+mod support;
+
 use ciao_client::model::limits::{
     LINES_DROPPED_AT_ONCE, MAX_BATCH_LINES, MAX_CONVERSATIONS, MAX_LINES_PER_BUFFER,
     MAX_OPEN_BATCHES,
 };
 use ciao_client::{LineKind, Model, Update};
-use ciao_proto::Message;
-
-fn feed_one(model: &mut Model, line: &str) {
-    let message: Message = line.parse().expect("valid line");
-    model.apply(&Update::Message(message));
-}
-
-fn feed(model: &mut Model, lines: &[&str]) {
-    for line in lines {
-        feed_one(model, line);
-    }
-}
-
-fn in_lobby() -> Model {
-    let mut model = Model::new("me");
-    feed(
-        &mut model,
-        &[
-            ":srv 001 me :Welcome",
-            ":me!u@h JOIN #lobby",
-            ":srv 353 me = #lobby :@me bob",
-            ":srv 366 me #lobby :End",
-        ],
-    );
-    model
-}
+use support::model::{feed, feed_one, in_lobby};
 
 fn last_text(model: &Model, buffer: &str) -> Option<String> {
     Some(model.buffer(buffer)?.lines.last()?.text.clone())

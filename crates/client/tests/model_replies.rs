@@ -2,39 +2,11 @@
 //! numerics as sentences where the user looks, away members, attention,
 //! channel state rebuilt after a rejoin.
 
+mod support;
+
 use ciao_client::model::Alert;
 use ciao_client::{LineKind, Model, Update};
-use ciao_proto::Message;
-
-fn feed(model: &mut Model, lines: &[&str]) {
-    for line in lines {
-        let message: Message = line.parse().expect("valid line");
-        model.apply(&Update::Message(message));
-    }
-}
-
-fn in_lobby() -> Model {
-    let mut model = Model::new("me");
-    feed(
-        &mut model,
-        &[
-            ":srv 001 me :Welcome",
-            ":me!u@h JOIN #lobby",
-            ":srv 353 me = #lobby :@me bob",
-            ":srv 366 me #lobby :End",
-        ],
-    );
-    model
-}
-
-/// The last `n` lines of the buffer named `name`, as (kind, text).
-fn tail(model: &Model, name: &str, n: usize) -> Vec<(LineKind, String)> {
-    let lines = &model.buffer(name).expect("buffer").lines;
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| (l.kind, l.text.clone()))
-        .collect()
-}
+use support::model::{feed, in_lobby, tail};
 
 #[test]
 fn server_statistics_and_motd_read_as_the_servers_words() {

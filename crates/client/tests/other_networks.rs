@@ -3,81 +3,44 @@
 //! networks a user of the app joins besides ciao.
 
 mod ircd;
+mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use ciao_client::connection::Handle;
-use ciao_client::{Action, Control, Model, Settings, Update, Updates, connect};
+use ciao_client::{Action, Model, Settings, Update};
 use ircd::{Ircd, Kind};
-
-/// A client: its connection and the model built from its updates.
-struct Client {
-    handle: Handle,
-    updates: Updates,
-    model: Model,
-}
+use support::Client;
 
 /// Other servers are slower to register than ciao (InspIRCd waits for
 /// its DNS timeout, fake lag paces commands).
 const WAIT: Duration = Duration::from_secs(30);
 
+/// A client of `ircd`, as patient as it needs.
+fn client(ircd: &Ircd, nick: &str) -> Client {
+    Client::start(ircd.port, nick).patience(WAIT)
+}
+
+/// anna and bruno, registered on `ircd` and in #ciao.
+async fn anna_and_bruno_in_ciao(ircd: &Ircd) -> (Client, Client) {
+    let mut anna = client(ircd, "anna");
+    let mut bruno = client(ircd, "bruno");
+    anna.join(ircd, "#ciao").await;
+    bruno.join(ircd, "#ciao").await;
+    (anna, bruno)
+}
+
+/// What only these tests ask of a client.
 impl Client {
-    fn start(ircd: &Ircd, nick: &str) -> Self {
-        Self::start_with(Settings::new("127.0.0.1", ircd.port, nick))
-    }
-
-    fn start_with(settings: Settings) -> Self {
-        let model = Model::new(&settings.nick);
-        let runtime = tokio::runtime::Handle::current();
-        let (handle, updates) = connect(&runtime, settings, Arc::new(|| {}));
-        Client {
-            handle,
-            updates,
-            model,
-        }
-    }
-
-    async fn until(&mut self, ircd: &Ircd, what: &str, done: impl Fn(&Model) -> bool) {
-        let wait = async {
-            while !done(&self.model) {
-                match self.updates.recv().await {
-                    Some(update) => self.model.apply(&update),
-                    None => panic!("connection ended while waiting for {what}"),
-                }
-            }
-        };
-        if tokio::time::timeout(WAIT, wait).await.is_err() {
-            let seen: Vec<String> = self
-                .model
-                .buffers
-                .iter()
-                .flat_map(|b| {
-                    b.lines
-                        .iter()
-                        .map(move |l| format!("{}: {}", b.name, l.text))
-                })
-                .collect();
-            panic!(
-                "{} on {:?}: timed out waiting for {what}; it saw:\n{}\nthe server's log:\n{}",
-                self.model.own_nick,
-                ircd.kind,
-                seen.join("\n"),
-                ircd.log()
-            );
-        }
-    }
-
-    fn act(&mut self, action: Action) {
-        let out = self.model.prepare(action);
-        for message in out.messages {
-            assert!(self.handle.send(Control::Send(message)));
-        }
+    /// [`Client::until`], and on a timeout what the client saw and the
+    /// server's log.
+    async fn until_on(&mut self, ircd: &Ircd, what: &str, done: impl Fn(&Model) -> bool) {
+        let log = || format!("{:?}, the server's log:\n{}", ircd.kind, ircd.log());
+        self.until_with(what, done, log).await;
     }
 
     /// Registers and joins `channel`, with the member list in.
     async fn join(&mut self, ircd: &Ircd, channel: &str) {
-        self.until(ircd, "registration", |m| {
+        self.until_on(ircd, "registration", |m| {
             m.link == ciao_client::model::LinkState::Registered
         })
         .await;
@@ -86,7 +49,7 @@ impl Client {
             key: None,
         });
         let own = self.model.own_nick.clone();
-        self.until(ircd, "our own JOIN and NAMES", move |m| {
+        self.until_on(ircd, "our own JOIN and NAMES", move |m| {
             m.buffer(channel)
                 .is_some_and(|b| b.joined && b.member(&own).is_some())
         })
@@ -112,17 +75,14 @@ impl Client {
 async fn two_app_users_meet_and_talk_on_inspircd_and_ngircd() {
     for kind in Kind::ALL {
         let ircd = Ircd::start(kind);
-        let mut anna = Client::start(&ircd, "anna");
-        let mut bruno = Client::start(&ircd, "bruno");
-        anna.join(&ircd, "#ciao").await;
-        bruno.join(&ircd, "#ciao").await;
-        anna.until(&ircd, "bruno in the member list", |m| {
+        let (mut anna, mut bruno) = anna_and_bruno_in_ciao(&ircd).await;
+        anna.until_on(&ircd, "bruno in the member list", |m| {
             m.buffer("#ciao")
                 .is_some_and(|b| b.member("bruno").is_some())
         })
         .await;
         bruno.act(Action::Say("ciao anna, come stai?".to_owned()));
-        anna.until(&ircd, "bruno's line", |m| {
+        anna.until_on(&ircd, "bruno's line", |m| {
             m.buffer("#ciao").is_some_and(|b| {
                 b.lines
                     .iter()
@@ -137,19 +97,9 @@ async fn two_app_users_meet_and_talk_on_inspircd_and_ngircd() {
     }
 }
 
-/// 449 characters with accents (535 bytes): more than one relayed line.
-fn long_accented_text() -> String {
-    let filler: String = "lorem ipsum dolor sit amet "
-        .chars()
-        .cycle()
-        .take(345)
-        .collect();
-    format!("{}é{filler}.", "àèìòù ".repeat(17))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_line_and_a_paste_arrive_whole_within_their_flood_control() {
-    let text = long_accented_text();
+    let text = support::accented_text();
     // 30 lines of 400 bytes: 12 KB, more than InspIRCd's receive queue
     // (8 KiB) takes at once — sent unpaced, the sender is cut off.
     let paste: Vec<String> = (1..=30)
@@ -157,17 +107,14 @@ async fn a_long_line_and_a_paste_arrive_whole_within_their_flood_control() {
         .collect();
     for kind in Kind::ALL {
         let ircd = Ircd::start(kind);
-        let mut anna = Client::start(&ircd, "anna");
-        let mut bruno = Client::start(&ircd, "bruno");
-        anna.join(&ircd, "#ciao").await;
-        bruno.join(&ircd, "#ciao").await;
+        let (mut anna, mut bruno) = anna_and_bruno_in_ciao(&ircd).await;
 
         // A line too long for one message: split at spaces, and every
         // piece arrives. (ngIRCd drops the space that ends a piece, so the
         // words are compared.)
         bruno.act(Action::Say(text.clone()));
         let wanted: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
-        anna.until(&ircd, "every piece of the long line", move |m| {
+        anna.until_on(&ircd, "every piece of the long line", move |m| {
             let words: Vec<String> = m
                 .buffer("#ciao")
                 .map(|b| {
@@ -186,7 +133,7 @@ async fn a_long_line_and_a_paste_arrive_whole_within_their_flood_control() {
         // these are 30 PRIVMSGs; paced, nobody is cut off for flooding.
         bruno.act(Action::Say(paste.join("\n")));
         let wanted = paste.clone();
-        anna.until(&ircd, "the 30 pasted lines in order", move |m| {
+        anna.until_on(&ircd, "the 30 pasted lines in order", move |m| {
             let texts: Vec<&str> = m
                 .buffer("#ciao")
                 .map(|b| {

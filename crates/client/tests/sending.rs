@@ -6,7 +6,7 @@ mod support;
 
 use ciao_client::{Action, InputError, LineKind, Model, parse_input};
 use ciao_proto::Message;
-use support::{Client, Raw, server};
+use support::{Client, Raw, Server};
 
 /// The longest line a server relays, CRLF included.
 const LINE_LIMIT: usize = 512;
@@ -14,12 +14,7 @@ const LINE_LIMIT: usize = 512;
 /// The text of issue 13: 449 characters with accents, 535 bytes — over
 /// one line, and "Input line was too long" before.
 fn accented_text() -> String {
-    let filler: String = "lorem ipsum dolor sit amet "
-        .chars()
-        .cycle()
-        .take(345)
-        .collect();
-    let text = format!("{}é{filler}.", "àèìòù ".repeat(17));
+    let text = support::accented_text();
     assert_eq!((text.chars().count(), text.len()), (449, 535));
     text
 }
@@ -42,7 +37,7 @@ fn wire_texts(lines: &[String]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_long_text_arrives_in_lines_that_fit_and_make_the_original() {
-    let server = server().await;
+    let server = Server::start().await;
     let mut ann = Client::in_lobby(server.port, "ann", false).await;
     let mut irssi = Raw::in_lobby(server.port, "irssi").await;
     let text = accented_text();
@@ -87,7 +82,7 @@ async fn a_long_text_arrives_in_lines_that_fit_and_make_the_original() {
 
 #[tokio::test]
 async fn with_multiline_a_long_text_is_one_message() {
-    let server = server().await;
+    let server = Server::start().await;
     let mut ann = Client::in_lobby(server.port, "ann", true).await;
     let mut ben = Client::in_lobby(server.port, "ben", true).await;
     let mut irssi = Raw::in_lobby(server.port, "irssi").await;
@@ -115,7 +110,7 @@ async fn with_multiline_a_long_text_is_one_message() {
 
 #[tokio::test]
 async fn a_paste_is_one_batch_for_the_capable_and_lines_for_the_others() {
-    let server = server().await;
+    let server = Server::start().await;
     let mut ann = Client::in_lobby(server.port, "ann", true).await;
     let mut ben = Client::in_lobby(server.port, "ben", true).await;
     let mut irssi = Raw::in_lobby(server.port, "irssi").await;
@@ -170,7 +165,7 @@ fn without_echo_own_lines_show_once_each_as_typed() {
 
 #[tokio::test]
 async fn a_topic_too_long_is_cut_and_the_user_told() {
-    let server = server().await;
+    let server = Server::start().await;
     let mut ann = Client::in_lobby(server.port, "ann", true).await;
     let mut ben = Client::in_lobby(server.port, "ben", true).await;
     // 300 characters, 600 bytes; the server keeps 390 bytes.
@@ -207,7 +202,7 @@ async fn invalid_nicks_are_refused_with_the_reason() {
         })
     );
     // Longer than the server's NICKLEN (30): refused before sending.
-    let server = server().await;
+    let server = Server::start().await;
     let mut ann = Client::in_lobby(server.port, "ann", true).await;
     let long = "n".repeat(31);
     let out = ann.model.prepare(Action::Nick(long));

@@ -11,20 +11,9 @@ use common::*;
 use egui::Role;
 use egui_kittest::kittest::NodeT;
 
-fn session<'h>(h: &'h Harness<'static, CiaoApp>) -> &'h ciao::session::Session {
-    h.state().active_session().expect("a session")
-}
-
-/// Sends `line` to the server as another participant would.
-fn send_raw(other: &Other, line: ciao_proto::Message) {
-    assert!(other._handle.send(ciao_client::Control::Send(line)));
-}
-
 #[test]
 fn formatting_is_drawn_without_control_characters() {
-    let (fixture, mut harness) = fixture();
-    let mut other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, mut other) = chat_with("other");
     other.say(
         &fixture.runtime,
         &["\x0304red\x03 and \x02bold\x02 \x1Ditalic\x1D \x04ff8000hex\x0F\x07!"],
@@ -41,9 +30,7 @@ fn formatting_is_drawn_without_control_characters() {
 
 #[test]
 fn links_in_three_forms_are_hyperlinks() {
-    let (fixture, mut harness) = fixture();
-    let mut other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, mut other) = chat_with("other");
     other.say(
         &fixture.runtime,
         &["see https://a.example/x, www.b.example and <https://c.example/y>."],
@@ -68,9 +55,7 @@ fn links_in_three_forms_are_hyperlinks() {
 
 #[test]
 fn shift_enter_starts_a_new_line_and_enter_sends_the_whole_text() {
-    let (fixture, mut harness) = fixture();
-    let mut other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, mut other) = chat_with("other");
     let input = harness.get_by_label(INPUT_LABEL);
     input.focus();
     input.type_text("one");
@@ -150,9 +135,7 @@ fn the_own_nick_is_shown_beside_the_input() {
 
 #[test]
 fn a_mention_is_highlighted_and_asks_for_attention_when_unfocused() {
-    let (fixture, mut harness) = fixture();
-    let mut other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, mut other) = chat_with("other");
     other.say(&fixture.runtime, &["no mention here"]);
     fixture.wait_until(&mut harness, "the plain line", |h| {
         h.query_by_label("no mention here").is_some()
@@ -188,17 +171,12 @@ fn a_mention_is_highlighted_and_asks_for_attention_when_unfocused() {
 
 #[test]
 fn an_away_member_is_greyed_with_the_message_on_hover() {
-    let (fixture, mut harness) = fixture();
-    let other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, other) = chat_with("other");
     fixture.wait_until(&mut harness, "other in the member list", |h| {
         session(h).model.active_buffer().member("other").is_some()
     });
     // The app learns it from the server (away-notify), as a user would.
-    send_raw(
-        &other,
-        ciao_proto::Message::new("AWAY", ["gone \x02fishing\x02"]),
-    );
+    other.send(ciao_proto::Message::new("AWAY", ["gone \x02fishing\x02"]));
     fixture.wait_until(&mut harness, "other marked away", |h| {
         session(h)
             .model
@@ -219,15 +197,13 @@ fn an_away_member_is_greyed_with_the_message_on_hover() {
 
 #[test]
 fn the_member_menu_sends_whois_op_and_kick() {
-    let (fixture, mut harness) = fixture();
-    let mut other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, mut other) = chat_with("other");
     send_line(&mut harness, "/join #ops", false);
     fixture.wait_until(&mut harness, "#ops with us as operator", |h| {
         let buffer = session(h).model.active_buffer();
         buffer.name == "#ops" && buffer.member("gui").is_some_and(|m| m.prefix == "@")
     });
-    send_raw(&other, ciao_proto::Message::new("JOIN", ["#ops"]));
+    other.send(ciao_proto::Message::new("JOIN", ["#ops"]));
     fixture.wait_until(&mut harness, "other in #ops", |h| {
         session(h).model.active_buffer().member("other").is_some()
     });
@@ -268,7 +244,7 @@ fn the_channel_browser_lists_filters_and_joins() {
     let (fixture, mut harness) = fixture();
     let mut other = fixture.other("other");
     for channel in ["#rust", "#golang"] {
-        send_raw(&other, ciao_proto::Message::new("JOIN", [channel]));
+        other.send(ciao_proto::Message::new("JOIN", [channel]));
     }
     other.until(&fixture.runtime, "other in both", |m| {
         m.buffer("#golang").is_some_and(|b| b.joined)
@@ -324,9 +300,7 @@ fn a_narrow_window_wraps_long_lines_inside_the_view() {
 
 #[test]
 fn the_time_shows_seconds_when_chosen() {
-    let (fixture, mut harness) = fixture();
-    let mut other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, mut other) = chat_with("other");
     harness.state_mut().view.show_seconds = true;
     other.say(&fixture.runtime, &["what time is it"]);
     fixture.wait_until(&mut harness, "the line", |h| {

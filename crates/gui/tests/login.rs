@@ -95,23 +95,16 @@ fn a_taken_nick_is_said_above_the_chat_and_a_reconnect_keeps_the_new_nick() {
             .active_session()
             .is_some_and(|s| s.model.own_nick == "davide")
     });
-    if let Some(stop) = fixture.stop.take() {
-        let _ = stop.send(());
-    }
-    fixture.wait_until(&mut harness, "the drop", |h| {
-        h.state()
-            .active_session()
-            .is_some_and(|s| matches!(s.model.link, LinkState::Disconnected(_)))
-    });
-    let (_, stop) = start_server(&fixture, fixture.port, ciao_server::Config::default());
-    fixture.stop = Some(stop);
+    fixture.stop_server();
+    fixture.wait_disconnected(&mut harness, "the drop");
+    fixture.restart_server();
     fixture.wait_until(&mut harness, "back, in #lobby", |h| {
         h.state().active_session().is_some_and(|s| {
             s.model.link == LinkState::Registered
                 && s.model.buffer("#lobby").is_some_and(|b| b.joined)
         })
     });
-    let session = harness.state().active_session().expect("session");
+    let session = session(&harness);
     assert_eq!(session.model.own_nick, "davide");
     assert_eq!(session.settings.nick, "davide");
 }
@@ -120,16 +113,14 @@ fn a_taken_nick_is_said_above_the_chat_and_a_reconnect_keeps_the_new_nick() {
 fn failed_retries_show_in_the_status_bar_not_in_the_conversations() {
     let (mut fixture, mut harness) = fixture();
     connect_as(&fixture, &mut harness, "gui");
-    if let Some(stop) = fixture.stop.take() {
-        let _ = stop.send(());
-    }
+    fixture.stop_server();
     fixture.wait_until(&mut harness, "the drop", |h| {
         h.state()
             .active_session()
             .is_some_and(|s| s.retry_at.is_some())
     });
     let lines = |h: &Harness<'static, CiaoApp>| -> Vec<usize> {
-        let session = h.state().active_session().expect("session");
+        let session = session(h);
         session
             .model
             .buffers
@@ -151,7 +142,7 @@ fn failed_retries_show_in_the_status_bar_not_in_the_conversations() {
         "the status bar and the server's group count the attempts"
     );
     assert_eq!(lines(&harness), after_drop, "no line for the failed retry");
-    let session = harness.state().active_session().expect("session");
+    let session = session(&harness);
     let lobby = session.model.buffer("#lobby").expect("#lobby");
     let errors = lobby.lines.iter().filter(|l| l.kind == LineKind::Error);
     assert_eq!(errors.count(), 1, "the drop is said once in #lobby");

@@ -179,9 +179,7 @@ fn settings_are_applied_and_remembered() {
 #[test]
 fn hosting_for_this_computer_only_keeps_history_across_restarts() {
     let (fixture, mut harness) = fixture();
-    let free = unused_port();
-    fill(&mut harness, "Port", &free.to_string());
-    fill(&mut harness, "Nickname", "host");
+    let free = host_form(&mut harness, "host");
     harness
         .get_by_label("Only this computer (127.0.0.1)")
         .click();

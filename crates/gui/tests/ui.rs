@@ -7,9 +7,7 @@ use common::*;
 
 #[test]
 fn connect_by_form_and_chat_with_enter_and_the_button() {
-    let (fixture, mut harness) = fixture();
-    let mut other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, mut other) = chat_with("other");
     assert!(
         harness.query_all_by_label("#lobby").count() >= 2,
         "the buffer list and the topic bar show #lobby"
@@ -110,14 +108,8 @@ fn join_opens_a_buffer_and_unknown_commands_get_a_hint() {
 fn server_shutdown_shows_the_reason_and_offers_to_reconnect() {
     let (mut fixture, mut harness) = fixture();
     connect_as(&fixture, &mut harness, "gui");
-    if let Some(stop) = fixture.stop.take() {
-        let _ = stop.send(());
-    }
-    fixture.wait_until(&mut harness, "the shutdown reason", |h| {
-        h.state()
-            .active_session()
-            .is_some_and(|s| matches!(s.model.link, LinkState::Disconnected(_)))
-    });
+    fixture.stop_server();
+    fixture.wait_disconnected(&mut harness, "the shutdown reason");
     harness.run_ok();
     assert!(
         harness
@@ -131,9 +123,7 @@ fn server_shutdown_shows_the_reason_and_offers_to_reconnect() {
 #[test]
 fn hosting_a_chat_starts_a_server_others_can_join() {
     let (fixture, mut harness) = fixture();
-    let free = unused_port();
-    fill(&mut harness, "Port", &free.to_string());
-    fill(&mut harness, "Nickname", "host");
+    let free = host_form(&mut harness, "host");
     harness.get_by_label("Host a chat").click();
     fixture.wait_until(&mut harness, "the hosted #lobby", |h| {
         h.state()
@@ -209,9 +199,7 @@ fn seed_quit_and_closing_the_window_send_quit_and_end() {
 
 #[test]
 fn unicode_and_emoji_render() {
-    let (fixture, mut harness) = fixture();
-    let mut other = fixture.other("other");
-    connect_as(&fixture, &mut harness, "gui");
+    let (fixture, mut harness, mut other) = chat_with("other");
     // The harness panics on any glyph no installed font has.
     send_line(&mut harness, "caffè? 😀🎉 ÄÖÜ ñ", false);
     other.until(&fixture.runtime, "the emoji message", |m| {
@@ -226,26 +214,12 @@ fn unicode_and_emoji_render() {
 
 #[test]
 fn the_form_is_remembered() {
-    #[derive(Default)]
-    struct Memory(std::collections::HashMap<String, String>);
-    impl eframe::Storage for Memory {
-        fn get_string(&self, key: &str) -> Option<String> {
-            self.0.get(key).cloned()
-        }
-        fn set_string(&mut self, key: &str, value: String) {
-            self.0.insert(key.to_owned(), value);
-        }
-        fn remove_string(&mut self, key: &str) {
-            self.0.remove(key);
-        }
-        fn flush(&mut self) {}
-    }
     let (_fixture, mut harness) = fixture();
     fill(&mut harness, "Server address", "chat.example");
     fill(&mut harness, "Port", "7000");
     fill(&mut harness, "Nickname", "zoe");
     fill(&mut harness, "Password (optional)", "secret");
-    let mut storage = Memory::default();
+    let mut storage = MemoryStorage::default();
     eframe::App::save(harness.state_mut(), &mut storage);
     let prefs: Prefs = eframe::get_value(&storage, ciao::app::PREFS_KEY).expect("saved");
     assert_eq!(
@@ -273,30 +247,11 @@ fn the_app_reconnects_by_itself_and_rejoins_its_channels() {
             .active_session()
             .is_some_and(|s| s.model.active_buffer().name == "#rust")
     });
-    if let Some(stop) = fixture.stop.take() {
-        let _ = stop.send(());
-    }
-    fixture.wait_until(&mut harness, "the drop", |h| {
-        h.state()
-            .active_session()
-            .is_some_and(|s| matches!(s.model.link, LinkState::Disconnected(_)))
-    });
+    fixture.stop_server();
+    fixture.wait_disconnected(&mut harness, "the drop");
 
     // A new server on the same port: the app comes back within the backoff.
-    let listener = {
-        let _guard = fixture.runtime.enter();
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], fixture.port));
-        ciao_server::bind(addr).expect("rebind the same port")
-    };
-    let (stop, stopped) = oneshot::channel::<()>();
-    fixture.runtime.spawn(ciao_server::run(
-        ciao_server::Config::default(),
-        vec![listener],
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    fixture.stop = Some(stop);
+    fixture.restart_server();
     fixture.wait_until(&mut harness, "back in #lobby and #rust", |h| {
         h.state().active_session().is_some_and(|s| {
             ["#lobby", "#rust"]
@@ -327,7 +282,7 @@ fn history_is_replayed_apart_from_live_lines_and_older_lines_load_on_demand() {
             .is_some()
     });
     let texts = |h: &Harness<'static, CiaoApp>| -> Vec<(String, bool)> {
-        let session = h.state().active_session().expect("session");
+        let session = session(h);
         session
             .model
             .active_buffer()

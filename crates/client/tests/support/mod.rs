@@ -1,71 +1,118 @@
-//! What the sending tests share: the real ciao-server in-process, ciao
-//! clients (connection + model), and a raw socket client that registers
-//! without CAP, as irssi-like clients do, to see the exact wire lines.
+//! The harness of the client's socket tests: the real ciao-server
+//! in-process on 127.0.0.1:0, ciao clients (the real connection task and
+//! a model fed by it, as the app has them), and a raw socket client that
+//! registers without CAP, as irssi-like clients do, to see the exact wire
+//! lines. The model-only helpers are in [`model`].
 
-#![allow(dead_code)]
+#![allow(dead_code)] // each test file uses its own part
+
+pub mod model;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ciao_client::connection::Handle;
-use ciao_client::{Action, Control, Model, Settings, Update, connect};
+use ciao_client::{Action, Control, Model, Settings, Update, Updates, connect};
 use ciao_proto::Message;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::oneshot;
 
-/// How long any awaited event may take.
-pub const WAIT: Duration = Duration::from_secs(10);
+/// How long a test waits for what it expects before failing (a client's
+/// default, see [`Client::patience`]).
+pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// The real ciao-server, running until dropped (or stopped).
 pub struct Server {
     pub port: u16,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
-pub async fn server() -> Server {
-    let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(ciao_server::run(
-        ciao_server::Config::default(),
-        vec![listener],
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Server { port, _stop: stop }
+impl Server {
+    pub async fn start() -> Self {
+        Self::start_with(ciao_server::Config::default()).await
+    }
+
+    /// A server that runs with `config`.
+    pub async fn start_with(config: ciao_server::Config) -> Self {
+        let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let run = ciao_server::run(config, vec![listener], async move {
+                let _ = stopped.await;
+            });
+            run.await.expect("server ran");
+        });
+        Server {
+            port,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Tells the server to shut down, without waiting for it.
+    pub fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Shuts the server down and waits until it is gone.
+    pub async fn stop(mut self) {
+        self.shut_down();
+        tokio::time::timeout(PATIENCE, &mut self.task)
+            .await
+            .expect("server stops")
+            .expect("server task");
+    }
 }
 
 /// A ciao client: its connection, the model built from its updates, and
 /// every server line it got (for replies the model only shows as text).
 pub struct Client {
-    handle: Handle,
-    updates: ciao_client::Updates,
+    pub handle: Handle,
+    pub updates: Updates,
     pub model: Model,
     pub seen: Vec<Message>,
     /// False: the model is never told the server offers draft/multiline,
     /// so it sends plain lines, as a client without the capability does.
-    multiline: bool,
+    pub multiline: bool,
+    /// How long [`Client::until`] and [`Client::line_until`] wait.
+    pub patience: Duration,
 }
 
 impl Client {
-    pub fn start(port: u16, nick: &str, multiline: bool) -> Self {
-        let runtime = tokio::runtime::Handle::current();
-        let settings = Settings::new("127.0.0.1", port, nick);
-        let (handle, updates) = connect(&runtime, settings, Arc::new(|| {}));
+    /// A client of the server at `port` of 127.0.0.1.
+    pub fn start(port: u16, nick: &str) -> Self {
+        Self::start_with(Settings::new("127.0.0.1", port, nick))
+    }
+
+    pub fn start_with(settings: Settings) -> Self {
+        let model = Model::new(&settings.nick);
+        let (handle, updates) = open(settings);
         Client {
             handle,
             updates,
-            model: Model::new(nick),
+            model,
             seen: Vec::new(),
-            multiline,
+            multiline: true,
+            patience: PATIENCE,
         }
+    }
+
+    /// Waits up to `patience` for what is awaited.
+    pub fn patience(mut self, patience: Duration) -> Self {
+        self.patience = patience;
+        self
     }
 
     /// A client registered and in `#lobby`, the server's default channel.
     pub async fn in_lobby(port: u16, nick: &str, multiline: bool) -> Self {
-        let mut client = Self::start(port, nick, multiline);
+        let mut client = Self::start(port, nick);
+        client.multiline = multiline;
         client
             .until("in #lobby", |m| {
                 m.buffer("#lobby")
@@ -75,26 +122,58 @@ impl Client {
         client
     }
 
-    /// Applies updates until `done` holds (bounded by a timeout).
+    /// Connects again (to `port`), keeping the model: what the app does
+    /// after a lost link.
+    pub fn reconnect(&mut self, port: u16) {
+        let (handle, updates) = open(Settings::new("127.0.0.1", port, &self.model.own_nick));
+        self.handle = handle;
+        self.updates = updates;
+    }
+
+    /// Applies updates until `done` holds (bounded by the patience),
+    /// sending what the model asks for itself, as the app does.
     pub async fn until(&mut self, what: &str, done: impl Fn(&Model) -> bool) {
-        let nick = self.model.own_nick.clone();
+        if !self.apply_until(what, done).await {
+            panic!("{}: timed out waiting for {what}", self.model.own_nick);
+        }
+    }
+
+    /// [`Client::until`], with what [`Client::describe`] says and then
+    /// `context` (another server's log, say) in the timeout's message.
+    pub async fn until_with(
+        &mut self,
+        what: &str,
+        done: impl Fn(&Model) -> bool,
+        context: impl FnOnce() -> String,
+    ) {
+        if !self.apply_until(what, done).await {
+            panic!(
+                "{}: timed out waiting for {what}; it saw:\n{}\n{}",
+                self.model.own_nick,
+                self.describe(),
+                context()
+            );
+        }
+    }
+
+    /// False if the patience ran out first.
+    async fn apply_until(&mut self, what: &str, done: impl Fn(&Model) -> bool) -> bool {
+        let patience = self.patience;
         let wait = async {
             while !done(&self.model) {
-                let update = self.next().await;
+                let update = self.next(what).await;
                 self.apply(update);
             }
         };
-        tokio::time::timeout(WAIT, wait)
-            .await
-            .unwrap_or_else(|_| panic!("{nick}: timed out waiting for {what}"));
+        tokio::time::timeout(patience, wait).await.is_ok()
     }
 
     /// Applies updates until a server line matches; returns it.
     pub async fn line_until(&mut self, what: &str, done: impl Fn(&Message) -> bool) -> Message {
-        let nick = self.model.own_nick.clone();
+        let patience = self.patience;
         let wait = async {
             loop {
-                let update = self.next().await;
+                let update = self.next(what).await;
                 let found = match &update {
                     Update::Message(message) if done(message) => Some(message.clone()),
                     _ => None,
@@ -105,32 +184,38 @@ impl Client {
                 }
             }
         };
-        tokio::time::timeout(WAIT, wait)
-            .await
-            .unwrap_or_else(|_| panic!("{nick}: timed out waiting for {what}"))
+        let found = tokio::time::timeout(patience, wait).await;
+        found.unwrap_or_else(|_| panic!("{}: timed out waiting for {what}", self.model.own_nick))
     }
 
-    async fn next(&mut self) -> Update {
+    async fn next(&mut self, what: &str) -> Update {
         self.updates
             .recv()
             .await
-            .expect("the connection ended while waiting")
+            .unwrap_or_else(|| panic!("the connection ended while waiting for {what}"))
     }
 
+    /// Applies `update` and sends what the model then asks for itself.
     fn apply(&mut self, update: Update) {
-        if !self.multiline && matches!(update, Update::CapsOffered(_)) {
-            return;
+        if self.multiline || !matches!(update, Update::CapsOffered(_)) {
+            if let Update::Message(message) = &update {
+                self.seen.push(message.clone());
+            }
+            self.model.apply(&update);
         }
-        if let Update::Message(message) = &update {
-            self.seen.push(message.clone());
+        for request in self.model.take_requests() {
+            self.send(request);
         }
-        self.model.apply(&update);
+    }
+
+    pub fn send(&self, message: Message) {
+        assert!(self.handle.send(Control::Send(message)), "connection open");
     }
 
     pub fn act(&mut self, action: Action) {
         let out = self.model.prepare(action);
         for message in out.messages {
-            assert!(self.handle.send(Control::Send(message)));
+            self.send(message);
         }
     }
 
@@ -165,6 +250,37 @@ impl Client {
             })
             .unwrap_or_default()
     }
+
+    /// Every line the model shows, as "buffer: text", one a line.
+    pub fn describe(&self) -> String {
+        let lines: Vec<String> = self
+            .model
+            .buffers
+            .iter()
+            .flat_map(|b| {
+                b.lines
+                    .iter()
+                    .map(move |l| format!("{}: {}", b.name, l.text))
+            })
+            .collect();
+        lines.join("\n")
+    }
+}
+
+/// The text of issue 13: 449 characters with accents, 535 bytes — more
+/// than one relayed line.
+pub fn accented_text() -> String {
+    let filler: String = "lorem ipsum dolor sit amet "
+        .chars()
+        .cycle()
+        .take(345)
+        .collect();
+    format!("{}é{filler}.", "àèìòù ".repeat(17))
+}
+
+fn open(settings: Settings) -> (Handle, Updates) {
+    let runtime = tokio::runtime::Handle::current();
+    connect(&runtime, settings, Arc::new(|| {}))
 }
 
 /// A client on a bare socket, registering with NICK and USER only.
@@ -206,7 +322,7 @@ impl Raw {
     pub async fn line(&mut self) -> String {
         loop {
             let mut line = String::new();
-            let read = tokio::time::timeout(WAIT, self.reader.read_line(&mut line))
+            let read = tokio::time::timeout(PATIENCE, self.reader.read_line(&mut line))
                 .await
                 .expect("timed out waiting for a line")
                 .expect("read");
@@ -228,7 +344,7 @@ impl Raw {
                 }
             }
         };
-        tokio::time::timeout(WAIT, wait)
+        tokio::time::timeout(PATIENCE, wait)
             .await
             .unwrap_or_else(|_| panic!("raw: timed out waiting for {what}"))
     }

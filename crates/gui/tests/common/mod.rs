@@ -34,6 +34,14 @@ pub fn fixture() -> (Fixture, Harness<'static, CiaoApp>) {
     fixture_with(ciao_server::Config::default())
 }
 
+/// A fixture, `other` in #lobby, then the app connected as "gui".
+pub fn chat_with(other: &str) -> (Fixture, Harness<'static, CiaoApp>, Other) {
+    let (fixture, mut harness) = fixture();
+    let other = fixture.other(other);
+    connect_as(&fixture, &mut harness, "gui");
+    (fixture, harness, other)
+}
+
 /// A fixture whose server runs with `config`.
 pub fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, CiaoApp>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -98,6 +106,28 @@ impl Fixture {
         }
     }
 
+    /// Stops the fixture's server (the app then loses its link).
+    pub fn stop_server(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// A new server on the fixture's port, in place of the stopped one.
+    pub fn restart_server(&mut self) {
+        let (_, stop) = start_server(self, self.port, ciao_server::Config::default());
+        self.stop = Some(stop);
+    }
+
+    /// Steps the UI until the active session's link is lost.
+    pub fn wait_disconnected(&self, harness: &mut Harness<'static, CiaoApp>, what: &str) {
+        self.wait_until(harness, what, |h| {
+            h.state()
+                .active_session()
+                .is_some_and(|s| matches!(s.model.link, LinkState::Disconnected(_)))
+        });
+    }
+
     /// Another participant, through ciao-client.
     pub fn other(&self, nick: &str) -> Other {
         self.other_on(self.port, nick)
@@ -127,8 +157,7 @@ impl Other {
     /// the last, so they are all stored and sent.
     pub fn say(&mut self, runtime: &Runtime, texts: &[&str]) {
         for text in texts {
-            let message = ciao_proto::Message::new("PRIVMSG", ["#lobby", text]);
-            assert!(self._handle.send(ciao_client::Control::Send(message)));
+            self.send(ciao_proto::Message::new("PRIVMSG", ["#lobby", text]));
         }
         let last = texts.last().copied().unwrap_or_default().to_owned();
         self.until(runtime, "the echo of the last line", move |m| {
@@ -145,6 +174,11 @@ pub struct Other {
 }
 
 impl Other {
+    /// Sends `line` to the server as another participant would.
+    pub fn send(&self, line: ciao_proto::Message) {
+        assert!(self._handle.send(ciao_client::Control::Send(line)));
+    }
+
     pub fn until(&mut self, runtime: &Runtime, what: &str, done: impl Fn(&Model) -> bool) {
         runtime.block_on(async {
             tokio::time::timeout(WAIT, async {
@@ -165,6 +199,11 @@ impl Other {
     }
 }
 
+/// The app's active session.
+pub fn session<'h>(h: &'h Harness<'static, CiaoApp>) -> &'h ciao::session::Session {
+    h.state().active_session().expect("a session")
+}
+
 /// A port nobody listens on right now (bound, then released).
 pub fn unused_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -183,6 +222,15 @@ pub fn fill(harness: &mut Harness<'static, CiaoApp>, label: &str, text: &str) {
     harness.run();
     harness.get_by_label(label).type_text(text);
     harness.run();
+}
+
+/// Fills the form to host a chat on a free port as `nick`; returns the
+/// port.
+pub fn host_form(harness: &mut Harness<'static, CiaoApp>, nick: &str) -> u16 {
+    let free = unused_port();
+    fill(harness, "Port", &free.to_string());
+    fill(harness, "Nickname", nick);
+    free
 }
 
 pub fn connect_as(fixture: &Fixture, harness: &mut Harness<'static, CiaoApp>, nick: &str) {
