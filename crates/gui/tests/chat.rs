@@ -86,9 +86,45 @@ fn shift_enter_starts_a_new_line_and_enter_sends_the_whole_text() {
         Some("one\ntwo\nthree\nfour"),
         "the text was submitted as typed"
     );
-    other.until(&fixture.runtime, "the first line", |m| {
-        m.buffer("#lobby")
-            .is_some_and(|b| b.lines.iter().any(|l| l.text.starts_with("one")))
+    // ciao offers draft/multiline: the paste is ONE message to a client
+    // that takes it (sending.rs checks plain clients get four lines).
+    other.until(&fixture.runtime, "the paste as one message", |m| {
+        m.buffer("#lobby").is_some_and(|b| {
+            b.lines
+                .iter()
+                .any(|l| l.sender.as_deref() == Some("gui") && l.text == "one\ntwo\nthree\nfour")
+        })
+    });
+}
+
+#[test]
+fn a_long_accented_line_typed_in_the_app_arrives_whole() {
+    let (fixture, mut harness, mut other) = chat_with("other");
+    // 449 characters, 535 bytes: "Input line was too long" before.
+    let filler: String = "lorem ipsum dolor sit amet "
+        .chars()
+        .cycle()
+        .take(345)
+        .collect();
+    let text = format!("{}é{filler}.", "àèìòù ".repeat(17));
+    assert_eq!(text.len(), 535);
+    send_line(&mut harness, &text, false);
+    let wanted = text.clone();
+    other.until(&fixture.runtime, "the whole text", move |m| {
+        m.buffer("#lobby").is_some_and(|b| {
+            let said: String = b
+                .lines
+                .iter()
+                .filter(|l| l.sender.as_deref() == Some("gui"))
+                .map(|l| l.text.as_str())
+                .collect();
+            said == wanted
+        })
+    });
+    // And the app shows it once, as typed.
+    fixture.wait_until(&mut harness, "the echo, once", |h| {
+        let lines = &session(h).model.active_buffer().lines;
+        lines.iter().filter(|l| l.text == text).count() == 1
     });
 }
 
