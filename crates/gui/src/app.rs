@@ -382,7 +382,11 @@ impl CiaoApp {
         self.closing = true;
         let mut waiting = false;
         for session in &mut self.sessions {
-            if !matches!(session.model.link, LinkState::Disconnected(_)) {
+            if matches!(session.model.link, LinkState::Disconnected(_)) {
+                // Down and waiting to retry: it must not come back while
+                // the others say goodbye, or the window never closes.
+                session.stop_retrying();
+            } else {
                 session.quit(reason.clone());
                 waiting = true;
             }

@@ -58,6 +58,36 @@ pub struct Session {
     /// The saved-list entry this session was opened with; saved once the
     /// server lets us in (None for the hosted server).
     pub entry: Option<ServerEntry>,
+    /// The nick the user chose (the form's, or the last `/nick` the server
+    /// accepted): every reconnect asks for it again, even when the last
+    /// registration settled for `dave_` because a ghost held `dave`.
+    wanted_nick: String,
+    /// The nick the last registration got, maybe an alternative.
+    registered_as: String,
+}
+
+/// The longest JOIN line the app sends when it joins several channels at
+/// once, below the 512-byte limit with room for the server's prefix.
+const JOIN_LINE_BYTES: usize = 400;
+
+/// `JOIN` messages for `channels`, each within [`JOIN_LINE_BYTES`]: one
+/// long line would be cut by the server, losing the last channels.
+fn join_messages(channels: &[String]) -> Vec<Message> {
+    let mut messages = Vec::new();
+    let mut line = String::new();
+    for channel in channels {
+        if !line.is_empty() && line.len() + 1 + channel.len() > JOIN_LINE_BYTES {
+            messages.push(Message::new("JOIN", [std::mem::take(&mut line)]));
+        }
+        if !line.is_empty() {
+            line.push(',');
+        }
+        line.push_str(channel);
+    }
+    if !line.is_empty() {
+        messages.push(Message::new("JOIN", [line]));
+    }
+    messages
 }
 
 impl std::fmt::Debug for Session {
@@ -80,6 +110,7 @@ impl Session {
         waker: Waker,
     ) -> Self {
         let (handle, updates) = connect(runtime, settings.clone(), waker.clone());
+        let nick = settings.nick.clone();
         Session {
             name: name.to_owned(),
             model: Model::new(&settings.nick),
@@ -97,6 +128,8 @@ impl Session {
             notice: None,
             hosted: false,
             entry: None,
+            wanted_nick: nick.clone(),
+            registered_as: nick,
         }
     }
 
@@ -144,15 +177,15 @@ impl Session {
                 self.retry_at = None;
                 let first = !self.ever_registered;
                 self.ever_registered = true;
-                self.notice = (!irc_eq(nick, &self.settings.nick))
-                    .then(|| taken_nick_note(&self.settings.nick, nick));
+                self.notice = (!irc_eq(nick, &self.wanted_nick))
+                    .then(|| taken_nick_note(&self.wanted_nick, nick));
+                self.registered_as = nick.clone();
                 let mut channels = std::mem::take(&mut self.rejoin);
                 if first {
                     channels.extend(self.autojoin.iter().cloned());
                 }
-                if !channels.is_empty() {
-                    self.handle
-                        .send(Control::Send(Message::new("JOIN", [channels.join(",")])));
+                for join in join_messages(&channels) {
+                    self.handle.send(Control::Send(join));
                 }
                 first.then_some(Outcome::Registered)
             }
@@ -197,7 +230,11 @@ impl Session {
     pub fn reconnect_now(&mut self) {
         self.retry_at = None;
         self.leaving = false;
-        self.settings.nick = self.model.own_nick.clone();
+        // A nick changed since registration was the user's `/nick`.
+        if !irc_eq(&self.model.own_nick, &self.registered_as) {
+            self.wanted_nick = self.model.own_nick.clone();
+        }
+        self.settings.nick = self.wanted_nick.clone();
         let (handle, updates) = connect(&self.runtime, self.settings.clone(), self.waker.clone());
         self.handle = handle;
         self.updates = updates;
@@ -217,9 +254,14 @@ impl Session {
     }
 
     pub fn quit(&mut self, reason: Option<String>) {
+        self.stop_retrying();
+        self.handle.send(Control::Quit(reason));
+    }
+
+    /// No more automatic reconnects: the user is leaving.
+    pub fn stop_retrying(&mut self) {
         self.leaving = true;
         self.retry_at = None;
-        self.handle.send(Control::Quit(reason));
     }
 
     pub fn is_connected(&self) -> bool {
@@ -244,5 +286,25 @@ impl Session {
                 _ => "disconnected".to_owned(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_channels_join_in_lines_that_fit() {
+        let channels: Vec<String> = (0..40).map(|i| format!("#channel-number-{i:02}")).collect();
+        let joins = join_messages(&channels);
+        assert!(joins.len() >= 2);
+        let mut all = Vec::new();
+        for join in &joins {
+            let list = join.param(0).expect("channels");
+            assert!(list.len() <= JOIN_LINE_BYTES, "{}", list.len());
+            all.extend(list.split(',').map(str::to_owned));
+        }
+        assert_eq!(all, channels);
+        assert!(join_messages(&[]).is_empty());
     }
 }

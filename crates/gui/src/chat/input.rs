@@ -23,6 +23,9 @@ pub struct ChatInput {
     pub history: Vec<String>,
     /// Position while recalling; `None` when editing a new line.
     recall: Option<usize>,
+    /// What was being typed when recall began, given back by Down past
+    /// the newest line: Up must never lose a draft.
+    draft: String,
     /// Tab completion, cycling while Tab is pressed again.
     completer: Completer,
 }
@@ -33,21 +36,27 @@ impl ChatInput {
             return;
         }
         let last = self.history.len() - 1;
+        if self.recall.is_none() {
+            if !older {
+                return;
+            }
+            self.draft = std::mem::take(&mut self.text);
+        }
         self.recall = match (self.recall, older) {
-            (None, true) => Some(last),
-            (None, false) => None,
+            (None, _) => Some(last),
             (Some(i), true) => Some(i.saturating_sub(1)),
             (Some(i), false) if i < last => Some(i + 1),
             (Some(_), false) => None,
         };
-        self.text = self
-            .recall
-            .map(|i| self.history[i].clone())
-            .unwrap_or_default();
+        self.text = match self.recall {
+            Some(i) => self.history[i].clone(),
+            None => std::mem::take(&mut self.draft),
+        };
     }
 
     pub fn take(&mut self) -> String {
         self.recall = None;
+        self.draft.clear();
         self.completer.reset();
         let text = std::mem::take(&mut self.text);
         if !text.trim().is_empty() && self.history.last() != Some(&text) {
@@ -233,5 +242,22 @@ mod tests {
         assert_eq!(input.text, "two");
         input.recall(false);
         assert_eq!(input.text, "");
+    }
+
+    #[test]
+    fn recall_gives_back_the_draft() {
+        let mut input = ChatInput {
+            text: "sent".into(),
+            ..ChatInput::default()
+        };
+        input.take();
+        input.text = "half a thought".into();
+        input.recall(true);
+        assert_eq!(input.text, "sent");
+        input.recall(false);
+        assert_eq!(input.text, "half a thought");
+        // Down with nothing recalled keeps what is typed.
+        input.recall(false);
+        assert_eq!(input.text, "half a thought");
     }
 }
