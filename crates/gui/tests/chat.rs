@@ -354,3 +354,31 @@ fn the_time_shows_seconds_when_chosen() {
     });
     assert!(shown, "a HH:MM:SS clock beside the line");
 }
+
+#[test]
+fn a_long_conversation_draws_its_latest_lines_and_offers_the_rest() {
+    let (_fixture, mut harness, _other) = chat_with("other");
+    {
+        let session = harness.state_mut().active_session_mut().expect("session");
+        for i in 0..2_000 {
+            let line = format!(":other!o@h PRIVMSG #lobby :flood line {i}");
+            let message: ciao_proto::Message = line.parse().expect("line");
+            session.model.apply(&ciao_client::Update::Message(message));
+        }
+    }
+    harness.run();
+    let drawn =
+        |h: &Harness<'static, CiaoApp>| h.query_all_by_label_contains("flood line ").count();
+    // Every frame lays out what is drawn: the latest lines, not 2 000.
+    let first = drawn(&harness);
+    assert!((100..=400).contains(&first), "{first} lines drawn");
+    assert!(harness.query_by_label("flood line 1999").is_some());
+    // The rest is a click (or a scroll to the top) away.
+    assert!(
+        harness
+            .query_all_by_label_contains("Show earlier lines")
+            .next()
+            .is_some(),
+        "the way to the earlier lines"
+    );
+}

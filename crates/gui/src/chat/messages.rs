@@ -12,24 +12,42 @@ use super::{formatting, links, nick_color};
 use crate::session::Session;
 use crate::view_settings::ViewSettings;
 
+/// Lines drawn at first: every frame lays out each drawn line, so a
+/// conversation of 10 000 lines must not cost 10 000 layouts a frame.
+const LINES_DRAWN: usize = 300;
+
+/// Lines added to the drawing each time the user reaches its top.
+const MORE_LINES: usize = 300;
+
 pub fn show(session: &mut Session, view: &ViewSettings, ui: &mut egui::Ui) {
     let buffer = session.model.active_buffer();
+    let drawn_id = egui::Id::unique(("lines-drawn", &session.name, &buffer.name));
+    let drawn = ui
+        .ctx()
+        .data(|d| d.get_temp::<usize>(drawn_id))
+        .unwrap_or(LINES_DRAWN);
+    let hidden = buffer.lines.len().saturating_sub(drawn);
     let can_load_older =
         session.model.chathistory && buffer.kind != BufferKind::Server && !buffer.older.exhausted;
     let loading = buffer.older.loading;
     let mut load_older = false;
+    let mut draw_more = false;
     let output = egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .stick_to_bottom(true)
         .show(ui, |ui| {
-            if buffer.older.loading {
+            if hidden > 0 {
+                draw_more |= ui
+                    .small_button(format!("Show earlier lines ({hidden} more)"))
+                    .clicked();
+            } else if buffer.older.loading {
                 ui.label(RichText::new("Loading older messages…").weak().italics());
             } else if can_load_older {
                 load_older |= ui.small_button("Load older messages").clicked();
             } else if buffer.older.exhausted {
                 ui.label(RichText::new("Start of the conversation").weak().italics());
             }
-            for line in &buffer.lines {
+            for line in &buffer.lines[hidden..] {
                 if line.kind == LineKind::HistoryEnd {
                     history_end(ui, &line.text);
                 } else if line.highlight {
@@ -40,9 +58,16 @@ pub fn show(session: &mut Session, view: &ViewSettings, ui: &mut egui::Ui) {
             }
         });
     // Scrolled to the very top of a conversation taller than the view:
-    // fetch what came before.
+    // first the lines kept here, then what the server has from before.
     let scrollable = output.content_size.y > output.inner_rect.height();
-    if can_load_older && scrollable && output.state.clamped_offset().y <= 0.5 {
+    let at_top = scrollable && output.state.clamped_offset().y <= 0.5;
+    if hidden > 0 && (draw_more || at_top) {
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(drawn_id, drawn + MORE_LINES));
+        ui.ctx().request_repaint();
+        return;
+    }
+    if can_load_older && at_top {
         load_older = true;
     }
     if load_older && !loading {
