@@ -3,6 +3,8 @@
 //! It opens by itself when a listing starts (after `/list` or the
 //! "Channels" button).
 
+use std::sync::Arc;
+
 use ciao_client::Action;
 use ciao_client::model::{ListedChannel, Outgoing};
 use ciao_proto::Message;
@@ -19,6 +21,21 @@ struct Browser {
     by_name: bool,
     /// The listing last seen: a newer one opens the window.
     seen_generation: u64,
+    /// The rows shown (indices into the listing), filtered and sorted
+    /// once per change of listing, filter or order, not every frame: a
+    /// network lists up to 100 000 channels.
+    rows: Arc<Vec<usize>>,
+    /// What `rows` was made from.
+    rows_for: Option<RowsKey>,
+}
+
+/// What the shown rows depend on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RowsKey {
+    generation: u64,
+    entries: usize,
+    filter: String,
+    by_name: bool,
 }
 
 fn id() -> egui::Id {
@@ -71,21 +88,17 @@ fn contents(
         ui.text_edit_singleline(&mut browser.filter)
             .labelled_by(label.id);
     });
-    let needle = browser.filter.to_lowercase();
-    let mut rows: Vec<&ListedChannel> = list
-        .entries
-        .iter()
-        .filter(|c| {
-            needle.is_empty()
-                || c.name.to_lowercase().contains(&needle)
-                || c.topic.to_lowercase().contains(&needle)
-        })
-        .collect();
-    if browser.by_name {
-        rows.sort_by_cached_key(|c| c.name.to_lowercase());
-    } else {
-        rows.sort_by(|a, b| b.users.cmp(&a.users).then_with(|| a.name.cmp(&b.name)));
+    let key = RowsKey {
+        generation: list.generation,
+        entries: list.entries.len(),
+        filter: browser.filter.clone(),
+        by_name: browser.by_name,
+    };
+    if browser.rows_for.as_ref() != Some(&key) {
+        browser.rows = Arc::new(shown_rows(&list.entries, &browser.filter, browser.by_name));
+        browser.rows_for = Some(key);
     }
+    let rows = Arc::clone(&browser.rows);
     let mut status = format!("{} of {} channels", rows.len(), list.entries.len());
     if !list.complete {
         status.push_str(", still arriving…");
@@ -115,7 +128,7 @@ fn contents(
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_rows(ui, row_height, rows.len(), |ui, range| {
-            for channel in &rows[range] {
+            for channel in rows[range].iter().filter_map(|&i| list.entries.get(i)) {
                 ui.horizontal(|ui| {
                     if ui.button("Join").clicked() {
                         join = Some(channel.name.clone());
@@ -133,4 +146,27 @@ fn contents(
             }
         });
     join
+}
+
+/// The entries matching `filter` (name or topic, any case), sorted by
+/// name or by users (most first), as indices into `entries`.
+fn shown_rows(entries: &[ListedChannel], filter: &str, by_name: bool) -> Vec<usize> {
+    let needle = filter.to_lowercase();
+    let mut rows: Vec<usize> = (0..entries.len())
+        .filter(|&i| {
+            let c = &entries[i];
+            needle.is_empty()
+                || c.name.to_lowercase().contains(&needle)
+                || c.topic.to_lowercase().contains(&needle)
+        })
+        .collect();
+    if by_name {
+        rows.sort_by_cached_key(|&i| entries[i].name.to_lowercase());
+    } else {
+        rows.sort_by(|&a, &b| {
+            let (a, b) = (&entries[a], &entries[b]);
+            b.users.cmp(&a.users).then_with(|| a.name.cmp(&b.name))
+        });
+    }
+    rows
 }
