@@ -9,7 +9,7 @@ use chrono::{SecondsFormat, TimeZone, Utc};
 use ciao_proto::Message;
 
 use crate::model::limits::{MAX_BATCH_LINES, MAX_LINES_PER_BUFFER, MAX_OPEN_BATCHES};
-use crate::model::{BufferKind, Line, LineKind, Model, Outgoing, make_room, system_line};
+use crate::model::{Buffer, BufferKind, Line, LineKind, Model, Outgoing, make_room, system_line};
 
 /// Lines asked for each time the user reaches the top of a conversation.
 pub const OLDER_PAGE: usize = 50;
@@ -150,39 +150,7 @@ impl Model {
         let Some(index) = self.conversation(&batch.target, kind) else {
             return;
         };
-        let buffer = &mut self.buffers[index];
-        let known: HashSet<&str> = buffer
-            .lines
-            .iter()
-            .filter_map(|l| l.msgid.as_deref())
-            .collect();
-        let fresh: Vec<Line> = batch
-            .lines
-            .into_iter()
-            .filter(|line| line.msgid.as_deref().is_none_or(|id| !known.contains(id)))
-            .collect();
-        if buffer.older.loading {
-            buffer.older.loading = false;
-            buffer.older.exhausted = fresh.is_empty();
-            buffer.lines.splice(0..0, fresh);
-            // A full buffer keeps its latest lines: older ones cannot be
-            // shown, so stop asking for them.
-            if buffer.lines.len() > MAX_LINES_PER_BUFFER {
-                let excess = buffer.lines.len() - MAX_LINES_PER_BUFFER;
-                buffer.lines.drain(..excess);
-                buffer.older.exhausted = true;
-            }
-            return;
-        }
-        let Some(last) = fresh.last() else {
-            return;
-        };
-        let time = last.time;
-        for line in fresh {
-            buffer.append(line);
-        }
-        let text = "Earlier messages above, live from here".to_owned();
-        buffer.append(system_line(time, text, LineKind::HistoryEnd));
+        self.edit_lines(index, |buffer| show_in(buffer, batch.lines));
     }
 
     /// Asks the server for the lines before the oldest one shown in the
@@ -224,4 +192,43 @@ impl Model {
             ],
         ));
     }
+}
+
+/// Shows replayed `lines` in `buffer`: older history before its lines,
+/// else at its end followed by a marker.
+fn show_in(buffer: &mut Buffer, lines: Vec<Line>) {
+    let known: HashSet<&str> = buffer
+        .lines
+        .iter()
+        .filter_map(|l| l.msgid.as_deref())
+        .collect();
+    let fresh: Vec<Line> = lines
+        .into_iter()
+        .filter(|line| line.msgid.as_deref().is_none_or(|id| !known.contains(id)))
+        .collect();
+    if buffer.older.loading {
+        buffer.older.loading = false;
+        buffer.older.exhausted = fresh.is_empty();
+        buffer.prepend(fresh);
+        // A full buffer keeps its latest lines: older ones cannot be
+        // shown, so stop asking for them.
+        if buffer.lines.len() > MAX_LINES_PER_BUFFER {
+            let excess = buffer.lines.len() - MAX_LINES_PER_BUFFER;
+            buffer.drop_oldest(excess);
+            buffer.older.exhausted = true;
+        }
+        if buffer.keep_byte_budget() {
+            buffer.older.exhausted = true;
+        }
+        return;
+    }
+    let Some(last) = fresh.last() else {
+        return;
+    };
+    let time = last.time;
+    for line in fresh {
+        buffer.append(line);
+    }
+    let text = "Earlier messages above, live from here".to_owned();
+    buffer.append(system_line(time, text, LineKind::HistoryEnd));
 }

@@ -221,3 +221,80 @@ fn too_many_open_batches_close_the_oldest() {
         "the oldest batch was shown, not lost"
     );
 }
+
+/// The bytes of text the model's buffers hold, counted from their lines.
+fn held_bytes(model: &Model) -> usize {
+    model
+        .buffers
+        .iter()
+        .flat_map(|b| &b.lines)
+        .map(|l| l.text.len())
+        .sum()
+}
+
+#[test]
+fn long_pastes_are_bounded_by_bytes_not_only_by_lines() {
+    use ciao_client::model::limits::{MAX_BYTES_PER_BUFFER, MAX_LINE_BYTES};
+    let mut model = in_lobby();
+    let part = "x".repeat(7000);
+    for b in 0..1100 {
+        feed_one(
+            &mut model,
+            &format!(":srv BATCH +b{b} draft/multiline #lobby"),
+        );
+        for _ in 0..9 {
+            feed_one(
+                &mut model,
+                &format!("@batch=b{b} :bob!u@h PRIVMSG #lobby :{part}"),
+            );
+        }
+        feed_one(&mut model, &format!(":srv BATCH -b{b}"));
+    }
+    let lobby = model.buffer("#lobby").expect("lobby");
+    let lobby_bytes: usize = lobby.lines.iter().map(|l| l.text.len()).sum();
+    assert!(
+        lobby_bytes <= MAX_BYTES_PER_BUFFER,
+        "{lobby_bytes} bytes in #lobby"
+    );
+    assert!(held_bytes(&model) <= MAX_LINE_BYTES);
+    assert!(lobby.lines.len() > 10, "the latest pastes are kept");
+    let last = lobby.lines.last().expect("a line");
+    assert_eq!(last.sender.as_deref(), Some("bob"));
+    assert!(last.text.starts_with("xxx"));
+}
+
+#[test]
+fn many_full_buffers_stay_within_the_global_byte_budget() {
+    use ciao_client::model::limits::{MAX_BYTES_PER_BUFFER, MAX_LINE_BYTES};
+    let mut model = in_lobby();
+    let text = "y".repeat(7000);
+    let channels = 24;
+    for c in 0..channels {
+        feed_one(&mut model, &format!(":me!u@h JOIN #c{c}"));
+        for i in 0..400 {
+            feed_one(&mut model, &format!(":bob!u@h PRIVMSG #c{c} :{i} {text}"));
+        }
+        let buffer = model.buffer(&format!("#c{c}")).expect("channel");
+        let bytes: usize = buffer.lines.iter().map(|l| l.text.len()).sum();
+        assert!(bytes <= MAX_BYTES_PER_BUFFER, "#c{c} holds {bytes} bytes");
+        assert!(held_bytes(&model) <= MAX_LINE_BYTES);
+    }
+    // The latest lines of the latest channel are all there.
+    let last = model.buffer(&format!("#c{}", channels - 1)).expect("last");
+    assert!(last.lines.last().expect("line").text.starts_with("399 "));
+    assert!(last.lines.len() > 200);
+    assert_eq!(
+        model.line_bytes(),
+        held_bytes(&model) + model_overhead(&model)
+    );
+}
+
+/// What the model counts beyond line text: senders and msgids.
+fn model_overhead(model: &Model) -> usize {
+    model
+        .buffers
+        .iter()
+        .flat_map(|b| &b.lines)
+        .map(|l| l.sender.as_ref().map_or(0, String::len) + l.msgid.as_ref().map_or(0, String::len))
+        .sum()
+}

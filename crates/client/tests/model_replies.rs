@@ -6,7 +6,7 @@ mod support;
 
 use ciao_client::model::Alert;
 use ciao_client::{LineKind, Model, Update};
-use support::model::{feed, in_lobby, tail};
+use support::model::{feed, in_lobby, in_lobby_with, tail};
 
 #[test]
 fn server_statistics_and_motd_read_as_the_servers_words() {
@@ -250,4 +250,110 @@ fn standard_replies_say_why_where_the_user_looks() {
             ),
         ]
     );
+}
+
+fn prefix_of(model: &Model, channel: &str, nick: &str) -> String {
+    let buffer = model.buffer(channel).expect("channel");
+    buffer.member(nick).expect("member").prefix.clone()
+}
+
+#[test]
+fn status_modes_take_their_arguments_in_order() {
+    let mut model = in_lobby_with("@me alice bob");
+    feed(
+        &mut model,
+        &[
+            ":srv 005 me PREFIX=(qaohv)~&@%+ CHANMODES=beI,k,l,imnst :are supported",
+            ":op!u@h MODE #lobby +qo alice bob",
+        ],
+    );
+    // The owner is shown as an operator, as NAMES shows `~`.
+    assert_eq!(prefix_of(&model, "#lobby", "alice"), "@");
+    assert_eq!(prefix_of(&model, "#lobby", "bob"), "@");
+    feed(&mut model, &[":op!u@h MODE #lobby +a bob"]);
+    assert_eq!(prefix_of(&model, "#lobby", "bob"), "@");
+}
+
+#[test]
+fn parameter_modes_follow_chanmodes() {
+    let mut model = in_lobby_with("@me alice bob");
+    feed(
+        &mut model,
+        &[
+            ":srv 005 me PREFIX=(ohv)@%+ CHANMODES=beI,kx,lj,imnst :are supported",
+            ":op!u@h MODE #lobby +kxljo key xa 10 3 bob",
+        ],
+    );
+    assert_eq!(prefix_of(&model, "#lobby", "bob"), "@");
+    // Type C takes no argument when removed; type B always does.
+    feed(&mut model, &[":op!u@h MODE #lobby -lv+v bob alice"]);
+    assert_eq!(prefix_of(&model, "#lobby", "alice"), "+");
+    feed(&mut model, &[":op!u@h MODE #lobby -xo xa bob"]);
+    assert_eq!(prefix_of(&model, "#lobby", "bob"), "");
+}
+
+#[test]
+fn without_005_modes_keep_the_usual_defaults() {
+    let mut model = in_lobby_with("@me alice bob");
+    feed(&mut model, &[":op!u@h MODE #lobby +kl-lho key 5 alice bob"]);
+    assert_eq!(prefix_of(&model, "#lobby", "bob"), "");
+    feed(&mut model, &[":op!u@h MODE #lobby +hbo alice *!*@x bob"]);
+    assert_eq!(prefix_of(&model, "#lobby", "alice"), "%");
+    assert_eq!(prefix_of(&model, "#lobby", "bob"), "@");
+}
+
+#[test]
+fn a_nick_called_server_gets_a_query_of_its_own() {
+    use ciao_client::{Action, BufferKind};
+    let mut model = Model::new("me");
+    feed(
+        &mut model,
+        &[":srv 001 me :Welcome", ":Server!u@h PRIVMSG me :psst"],
+    );
+    let query = model
+        .buffers
+        .iter()
+        .position(|b| b.kind == BufferKind::Query && b.name == "Server")
+        .expect("a query with Server");
+    assert_ne!(query, 0);
+    assert_eq!(
+        model.buffers[query].lines.last().expect("line").text,
+        "psst"
+    );
+    assert_eq!(
+        model.take_alerts(),
+        [Alert {
+            buffer: "Server".into(),
+            sender: "Server".into(),
+            text: "psst".into(),
+        }]
+    );
+    // The server buffer still gets the server's notices.
+    feed(&mut model, &[":srv NOTICE me :maintenance soon"]);
+    assert_eq!(
+        model.buffers[0].lines.last().expect("line").text,
+        "maintenance soon"
+    );
+    assert!(
+        model.buffers[query]
+            .lines
+            .iter()
+            .all(|l| l.text != "maintenance soon")
+    );
+    // Opening the query, or writing to it, finds it too.
+    assert_eq!(model.open_query("server"), query);
+    model.set_active(0);
+    model.prepare(Action::Msg {
+        target: "Server".into(),
+        text: "hi".into(),
+    });
+    assert_eq!(model.active, query);
+}
+
+#[test]
+fn open_query_with_server_does_not_open_the_server_buffer() {
+    let mut model = Model::new("me");
+    let index = model.open_query("Server");
+    assert_ne!(index, 0);
+    assert_eq!(model.buffers.len(), 2);
 }

@@ -272,12 +272,8 @@ impl Model {
             .param(2)
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
-        for line in &mut self.buffers[index].lines {
-            if line.msgid.as_deref() == Some(msgid) {
-                line.text = format!("(message deleted by {nick}{reason})");
-                line.kind = LineKind::Info;
-            }
-        }
+        let text = format!("(message deleted by {nick}{reason})");
+        self.edit_lines(index, |buffer| buffer.rewrite(msgid, &text, LineKind::Info));
     }
 
     // PRIVMSG/NOTICE <target> :<text>
@@ -335,26 +331,20 @@ impl Model {
         let mut args = message.params.iter().skip(2);
         let mut adding = true;
         for c in modes.chars() {
-            match c {
-                '+' | '-' => adding = c == '+',
-                'o' | 'h' | 'v' => {
-                    let Some(who) = args.next() else { continue };
-                    let symbol = match c {
-                        'o' => '@',
-                        'h' => '%',
-                        _ => '+',
-                    };
-                    self.buffers[index]
-                        .members
-                        .update(who, |m| m.set_status(symbol, adding));
-                }
-                'k' | 'b' | 'e' | 'I' => {
-                    args.next();
-                }
-                'l' if adding => {
-                    args.next();
-                }
-                _ => {}
+            if matches!(c, '+' | '-') {
+                adding = c == '+';
+                continue;
+            }
+            if !self.isupport.mode_takes_argument(c, adding) {
+                continue;
+            }
+            let Some(argument) = args.next() else {
+                continue;
+            };
+            if let Some(symbol) = self.isupport.status_symbol(c) {
+                self.buffers[index]
+                    .members
+                    .update(argument, |m| m.set_status(symbol, adding));
             }
         }
         let text = format!("{nick} sets mode {changes}");

@@ -37,6 +37,10 @@ pub struct Isupport {
     pub chan_types: String,
     /// Member status modes and their symbols, highest first (`o` → `@`).
     pub prefix: Vec<(char, char)>,
+    /// Channel modes by kind (CHANMODES): lists (A) and settings (B) that
+    /// always take an argument, settings (C) that take one only when set,
+    /// flags (D) that never do.
+    pub chan_modes: [String; 4],
 }
 
 impl Default for Isupport {
@@ -48,7 +52,8 @@ impl Default for Isupport {
             modes: DEFAULT_MODES,
             line_len: DEFAULT_LINE_LEN,
             chan_types: "#&".to_owned(),
-            prefix: vec![('o', '@'), ('v', '+')],
+            prefix: vec![('o', '@'), ('h', '%'), ('v', '+')],
+            chan_modes: ["beI", "k", "l", "imnst"].map(str::to_owned),
         }
     }
 }
@@ -76,9 +81,37 @@ impl Isupport {
                         self.prefix = prefix;
                     }
                 }
+                "CHANMODES" => {
+                    let kinds: Vec<&str> = value.split(',').collect();
+                    if kinds.len() >= 4 {
+                        for (kind, modes) in self.chan_modes.iter_mut().zip(kinds) {
+                            *kind = modes.to_owned();
+                        }
+                    }
+                }
                 _ => {}
             }
         }
+    }
+
+    /// The symbol shown for member status mode `mode`, if it is one. The
+    /// app shows three ranks: modes above `o` (owner `~`, admin `&`) show
+    /// as `@`, as they do in NAMES replies.
+    pub fn status_symbol(&self, mode: char) -> Option<char> {
+        self.prefix
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .map(|(_, symbol)| shown_symbol(*symbol))
+    }
+
+    /// True when channel mode `mode`, set (`adding`) or unset, takes an
+    /// argument.
+    pub fn mode_takes_argument(&self, mode: char, adding: bool) -> bool {
+        let [lists, always, when_set, _] = &self.chan_modes;
+        self.status_symbol(mode).is_some()
+            || lists.contains(mode)
+            || always.contains(mode)
+            || (adding && when_set.contains(mode))
     }
 
     /// True when `target` names a channel on this server.
@@ -87,6 +120,16 @@ impl Isupport {
             .chars()
             .next()
             .is_some_and(|c| self.chan_types.contains(c))
+    }
+}
+
+/// The symbol the app shows for a member status symbol: `~` and `&`
+/// (owner, admin) as `@`, others as they are.
+pub(crate) fn shown_symbol(symbol: char) -> char {
+    if matches!(symbol, '~' | '&') {
+        '@'
+    } else {
+        symbol
     }
 }
 

@@ -13,6 +13,25 @@ pub const MAX_LINES_PER_BUFFER: usize = 10_000;
 /// one per line.
 pub const LINES_DROPPED_AT_ONCE: usize = 1_000;
 
+/// Bytes of lines (text, sender and msgid) kept per buffer: a line count
+/// alone lets a flood of long lines (pastes of 16 KiB) hold gigabytes.
+/// Past it the oldest lines go, [`BYTES_DROPPED_AT_ONCE`] at a time, the
+/// newest line always stays; older lines come back from the server's
+/// history when it keeps one.
+pub const MAX_BYTES_PER_BUFFER: usize = 2 * 1024 * 1024;
+
+/// Bytes of lines kept across all buffers: [`MAX_CONVERSATIONS`] full
+/// buffers would still be 2 GiB. Past it the buffer holding the most
+/// bytes loses its oldest [`BYTES_DROPPED_AT_ONCE`] (found by one scan of
+/// the buffers, only when over), until the model is under budget again:
+/// busy channels give up old lines, quiet queries keep theirs.
+pub const MAX_LINE_BYTES: usize = 32 * 1024 * 1024;
+
+/// How many bytes of the oldest lines go at once when a byte budget is
+/// exceeded, so that a flood of long lines costs one move of the buffer
+/// per this many bytes rather than one per line.
+pub const BYTES_DROPPED_AT_ONCE: usize = MAX_BYTES_PER_BUFFER / 8;
+
 /// Conversations (channels and private queries) the server may open. A
 /// server can invent a nick per line; past this, lines for a conversation
 /// that is not open yet are shown in the server buffer, with one note.

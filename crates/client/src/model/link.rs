@@ -64,7 +64,7 @@ impl Model {
         let time = now_millis();
         for index in 0..self.buffers.len() {
             let line = self.line(time, None, reason.to_owned(), LineKind::Error);
-            self.buffers[index].append(line);
+            self.append_to(index, line);
             self.buffers[index].members.clear();
             if self.buffers[index].kind == BufferKind::Channel {
                 self.buffers[index].joined = false;

@@ -9,8 +9,8 @@ use ciao_proto::{Message, irc_eq, irc_lower};
 
 use crate::playback::{Collected, Older, Playback};
 use limits::{
-    LINES_DROPPED_AT_ONCE, MAX_BATCH_LINES, MAX_CONVERSATIONS, MAX_LINES_PER_BUFFER,
-    MAX_MEMBERS_PER_CHANNEL,
+    BYTES_DROPPED_AT_ONCE, LINES_DROPPED_AT_ONCE, MAX_BATCH_LINES, MAX_BYTES_PER_BUFFER,
+    MAX_CONVERSATIONS, MAX_LINE_BYTES, MAX_LINES_PER_BUFFER, MAX_MEMBERS_PER_CHANNEL,
 };
 pub use members::{Member, Members};
 
@@ -96,8 +96,11 @@ impl Line {
 pub struct Buffer {
     pub name: String,
     pub kind: BufferKind,
-    /// At most [`MAX_LINES_PER_BUFFER`]; add with [`Buffer::append`].
+    /// At most [`MAX_LINES_PER_BUFFER`] and [`MAX_BYTES_PER_BUFFER`]; add
+    /// with [`Buffer::append`].
     pub lines: Vec<Line>,
+    /// What `lines` hold, as [`line_size`] counts it.
+    bytes: usize,
     /// Channel members; read them with [`Buffer::members`].
     pub(crate) members: Members,
     pub topic: Option<String>,
@@ -122,6 +125,7 @@ impl Buffer {
             name: name.to_owned(),
             kind,
             lines: Vec::new(),
+            bytes: 0,
             members: Members::default(),
             topic: None,
             unread: 0,
@@ -149,10 +153,73 @@ impl Buffer {
     }
 
     /// Adds a line at the end, dropping the oldest ones when the buffer is
-    /// full ([`MAX_LINES_PER_BUFFER`]).
+    /// full ([`MAX_LINES_PER_BUFFER`], [`MAX_BYTES_PER_BUFFER`]).
     pub fn append(&mut self, line: Line) {
-        make_room(&mut self.lines, MAX_LINES_PER_BUFFER);
+        if self.lines.len() >= MAX_LINES_PER_BUFFER {
+            let excess = self.lines.len() + 1 - MAX_LINES_PER_BUFFER;
+            self.drop_oldest(excess.max(LINES_DROPPED_AT_ONCE));
+        }
+        self.bytes += line_size(&line);
         self.lines.push(line);
+        self.keep_byte_budget();
+    }
+
+    /// The bytes the lines hold (text, senders, msgids).
+    pub fn line_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Past [`MAX_BYTES_PER_BUFFER`], drops the oldest lines down to
+    /// [`BYTES_DROPPED_AT_ONCE`] under it. True when lines were dropped.
+    pub(crate) fn keep_byte_budget(&mut self) -> bool {
+        if self.bytes <= MAX_BYTES_PER_BUFFER {
+            return false;
+        }
+        let target = MAX_BYTES_PER_BUFFER - BYTES_DROPPED_AT_ONCE;
+        self.drop_oldest_bytes(self.bytes - target) > 0
+    }
+
+    /// Drops the oldest `count` lines (at most all).
+    pub(crate) fn drop_oldest(&mut self, count: usize) {
+        let count = count.min(self.lines.len());
+        let dropped: usize = self.lines[..count].iter().map(line_size).sum();
+        self.lines.drain(..count);
+        self.bytes = if self.lines.is_empty() {
+            0
+        } else {
+            self.bytes.saturating_sub(dropped)
+        };
+    }
+
+    /// Drops the oldest lines holding at least `bytes`, the newest line
+    /// always kept; the bytes freed.
+    fn drop_oldest_bytes(&mut self, bytes: usize) -> usize {
+        let mut freed = 0;
+        let mut count = 0;
+        while count + 1 < self.lines.len() && freed < bytes {
+            freed += line_size(&self.lines[count]);
+            count += 1;
+        }
+        self.drop_oldest(count);
+        freed
+    }
+
+    /// Puts `lines` before the buffer's first line (older history).
+    pub(crate) fn prepend(&mut self, lines: Vec<Line>) {
+        self.bytes += lines.iter().map(line_size).sum::<usize>();
+        self.lines.splice(0..0, lines);
+    }
+
+    /// Replaces the text of the lines whose msgid is `msgid` (a
+    /// redaction), keeping the byte count.
+    pub(crate) fn rewrite(&mut self, msgid: &str, text: &str, kind: LineKind) {
+        for line in &mut self.lines {
+            if line.msgid.as_deref() == Some(msgid) {
+                self.bytes = (self.bytes + text.len()).saturating_sub(line.text.len());
+                line.text = text.to_owned();
+                line.kind = kind;
+            }
+        }
     }
 
     /// Adds a member; past [`MAX_MEMBERS_PER_CHANNEL`] the member is not
@@ -191,6 +258,14 @@ pub(crate) fn make_room(lines: &mut Vec<Line>, max: usize) -> bool {
     true
 }
 
+/// What a line counts against the byte budgets: its text, sender and
+/// msgid, the parts a server chooses the length of.
+pub(crate) fn line_size(line: &Line) -> usize {
+    line.text.len()
+        + line.sender.as_ref().map_or(0, String::len)
+        + line.msgid.as_ref().map_or(0, String::len)
+}
+
 /// A line without a sender: server information, joins, errors.
 pub(crate) fn system_line(time: i64, text: String, kind: LineKind) -> Line {
     Line {
@@ -220,8 +295,12 @@ pub struct Model {
     /// The buffers, the server's first. Push new ones with
     /// [`Model::ensure_buffer`] so that lookups by name stay O(1).
     pub buffers: Vec<Buffer>,
-    /// Case-folded buffer name → index in `buffers`.
+    /// Case-folded conversation name → index in `buffers`. The server
+    /// buffer (0) is not in it: a nick may well be "Server".
     index: HashMap<String, usize>,
+    /// The bytes all buffers' lines hold, kept at most
+    /// [`MAX_LINE_BYTES`] (a lower bound: a recount when over corrects it).
+    line_bytes: usize,
     /// True when the server said we are away (305/306).
     pub away: bool,
     /// True once the user was told no more conversations can open
@@ -307,7 +386,8 @@ impl Model {
         Model {
             own_nick: nick.to_owned(),
             buffers: vec![Buffer::new(SERVER_BUFFER, BufferKind::Server)],
-            index: HashMap::from([(irc_lower(SERVER_BUFFER), 0)]),
+            index: HashMap::new(),
+            line_bytes: 0,
             away: false,
             conversations_full_noted: false,
             active: 0,
@@ -331,27 +411,51 @@ impl Model {
         &self.buffers[self.active.min(self.buffers.len() - 1)]
     }
 
+    /// The conversation named `name`; for [`SERVER_BUFFER`], when no
+    /// conversation has that name, the server buffer. Prefer
+    /// [`Model::server_buffer`] for the latter.
     pub fn buffer(&self, name: &str) -> Option<&Buffer> {
-        self.buffer_index(name).map(|index| &self.buffers[index])
+        match self.buffer_index(name) {
+            Some(index) => Some(&self.buffers[index]),
+            None if name == SERVER_BUFFER => Some(self.server_buffer()),
+            None => None,
+        }
     }
 
-    /// The index of the buffer named `name` (case-insensitively): O(1)
-    /// through the name index, which is checked against `buffers` (public,
-    /// so it may have been changed behind the index's back) and bypassed
-    /// by a scan when they disagree.
+    /// The buffer of server messages (always `buffers[0]`).
+    pub fn server_buffer(&self) -> &Buffer {
+        &self.buffers[0]
+    }
+
+    /// The bytes all buffers' lines hold (at most [`MAX_LINE_BYTES`]).
+    pub fn line_bytes(&self) -> usize {
+        self.buffers.iter().map(Buffer::line_bytes).sum()
+    }
+
+    /// The index of the conversation (channel or query) named `name`
+    /// (case-insensitively), never the server buffer (0) whatever its
+    /// name: O(1) through the name index, which is checked against
+    /// `buffers` (public, so it may have been changed behind the index's
+    /// back) and bypassed by a scan when they disagree.
     pub fn buffer_index(&self, name: &str) -> Option<usize> {
         let indexed = self.index.get(&irc_lower(name)).copied();
         match indexed {
             Some(index)
-                if self
-                    .buffers
-                    .get(index)
-                    .is_some_and(|b| irc_eq(&b.name, name)) =>
+                if index > 0
+                    && self
+                        .buffers
+                        .get(index)
+                        .is_some_and(|b| irc_eq(&b.name, name)) =>
             {
                 Some(index)
             }
-            None if self.index.len() == self.buffers.len() => None,
-            _ => self.buffers.iter().position(|b| irc_eq(&b.name, name)),
+            None if self.index.len() + 1 == self.buffers.len() => None,
+            _ => self
+                .buffers
+                .iter()
+                .skip(1)
+                .position(|b| irc_eq(&b.name, name))
+                .map(|position| position + 1),
         }
     }
 
@@ -361,8 +465,50 @@ impl Model {
             .buffers
             .iter()
             .enumerate()
+            .skip(1)
             .map(|(index, buffer)| (irc_lower(&buffer.name), index))
             .collect();
+    }
+
+    /// Adds `line` to buffer `index` as is (no unread count, no alert),
+    /// keeping the byte budgets.
+    pub(crate) fn append_to(&mut self, index: usize, line: Line) {
+        self.edit_lines(index, |buffer| buffer.append(line));
+    }
+
+    /// Runs `edit` on buffer `index`'s lines, then keeps the model within
+    /// [`MAX_LINE_BYTES`].
+    pub(crate) fn edit_lines<R>(
+        &mut self,
+        index: usize,
+        edit: impl FnOnce(&mut Buffer) -> R,
+    ) -> Option<R> {
+        let buffer = self.buffers.get_mut(index)?;
+        let before = buffer.bytes;
+        let result = edit(buffer);
+        self.line_bytes = (self.line_bytes + buffer.bytes).saturating_sub(before);
+        self.keep_line_budget();
+        Some(result)
+    }
+
+    /// Past [`MAX_LINE_BYTES`], drops the oldest lines of the buffer
+    /// holding the most bytes, [`BYTES_DROPPED_AT_ONCE`] at a time, until
+    /// under budget. The buffers are scanned only when over.
+    fn keep_line_budget(&mut self) {
+        if self.line_bytes <= MAX_LINE_BYTES {
+            return;
+        }
+        self.line_bytes = self.line_bytes();
+        while self.line_bytes > MAX_LINE_BYTES {
+            let Some(biggest) = self.buffers.iter_mut().max_by_key(|b| b.bytes) else {
+                return;
+            };
+            let freed = biggest.drop_oldest_bytes(BYTES_DROPPED_AT_ONCE);
+            if freed == 0 {
+                return;
+            }
+            self.line_bytes = self.line_bytes.saturating_sub(freed);
+        }
     }
 
     /// Renames buffer `index` (a query whose peer changed nick), unless
@@ -394,7 +540,7 @@ impl Model {
         if let Some(index) = self.buffer_index(name) {
             return index;
         }
-        if self.index.len() != self.buffers.len() {
+        if self.index.len() + 1 != self.buffers.len() {
             self.reindex();
         }
         self.buffers.push(Buffer::new(name, kind));
@@ -421,7 +567,7 @@ impl Model {
             let text = format!(
                 "More than {MAX_CONVERSATIONS} conversations are open; new ones are shown here."
             );
-            self.buffers[0].append(system_line(now_millis(), text, LineKind::Error));
+            self.append_to(0, system_line(now_millis(), text, LineKind::Error));
         }
         Some(0)
     }
@@ -444,7 +590,7 @@ impl Model {
                 let text = format!(
                     "The history of {target} is longer than {MAX_BATCH_LINES} lines; only the latest are kept."
                 );
-                self.buffers[0].append(system_line(now_millis(), text, LineKind::Info));
+                self.append_to(0, system_line(now_millis(), text, LineKind::Info));
                 return;
             }
         };
@@ -473,7 +619,7 @@ impl Model {
                 text: line.text.clone(),
             });
         }
-        buffer.append(line);
+        self.append_to(index, line);
     }
 
     /// The replayed history being collected (open batches and their lines).

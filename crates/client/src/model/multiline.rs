@@ -21,8 +21,12 @@ pub const CONCAT_TAG: &str = "draft/multiline-concat";
 const MAX_OPEN_BATCHES: usize = 8;
 /// Parts and bytes kept of one received batch, whatever the server
 /// advertised: what a window can show, and the memory one peer may use.
+/// 16 KiB is four times the usual advertised `max-bytes` (4096); past it
+/// the parts are dropped and the line ends with [`CUT_NOTE`]. Each such
+/// line then counts against the buffer's byte budget
+/// (`limits::MAX_BYTES_PER_BUFFER`).
 const MAX_RECEIVED_LINES: usize = 1000;
-const MAX_RECEIVED_BYTES: usize = 64 * 1024;
+const MAX_RECEIVED_BYTES: usize = 16 * 1024;
 /// Appended when a received batch was longer than that.
 const CUT_NOTE: &str = "\n[… the rest of this message was too long to show]";
 

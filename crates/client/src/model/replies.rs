@@ -113,10 +113,8 @@ impl Buffer {
             }
             // Owners and admins of other servers show as operators: the
             // app knows three ranks.
-            let mut symbols: Vec<char> = prefix
-                .chars()
-                .map(|c| if matches!(c, '~' | '&') { '@' } else { c })
-                .collect();
+            let mut symbols: Vec<char> =
+                prefix.chars().map(super::isupport::shown_symbol).collect();
             symbols.dedup();
             // Past the bound the rest are not listed; end_names says so.
             pending.insert(Member {
