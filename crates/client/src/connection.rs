@@ -32,6 +32,10 @@ pub const WANTED_CAPS: [&str; 9] = [
     "away-notify",
 ];
 
+/// How long a server may take from the open socket to 001 before we
+/// give up on it (see [`Settings::registration_timeout`]).
+pub const REGISTRATION_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Where and as whom to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -41,6 +45,9 @@ pub struct Settings {
     pub password: Option<String>,
     pub realname: String,
     pub connect_timeout: Duration,
+    /// How long the server may take to let us in (001) once the socket
+    /// is open; [`REGISTRATION_TIMEOUT`] unless a test shortens it.
+    pub registration_timeout: Duration,
     /// How fast lines may be sent.
     pub pacing: Pacing,
 }
@@ -54,6 +61,7 @@ impl Settings {
             password: None,
             realname: "ciao user".to_owned(),
             connect_timeout: Duration::from_secs(2),
+            registration_timeout: REGISTRATION_TIMEOUT,
             pacing: Pacing::default(),
         }
     }
@@ -213,8 +221,12 @@ async fn run(
     let mut session = Session {
         writer,
         nick: settings.nick.clone(),
+        wanted_nick: settings.nick.clone(),
+        tried_nicks: vec![settings.nick.clone()],
+        nicklen: None,
         registered: false,
         offered_caps: Vec::new(),
+        offered_bytes: 0,
         error: None,
         quitting: false,
         pacer: Pacer::new(settings.pacing, Instant::now()),
@@ -246,9 +258,21 @@ struct Session {
     writer: OwnedWriteHalf,
     /// The nick we are trying to register with.
     nick: String,
+    /// The nick the user asked for, which alternatives are made from.
+    wanted_nick: String,
+    /// Every nick sent during registration, in order (the first is
+    /// `wanted_nick`).
+    tried_nicks: Vec<String>,
+    /// The server's NICKLEN (005), or 9 once a long nick got 432.
+    nicklen: Option<usize>,
     registered: bool,
-    /// Accumulates a multi-line `CAP LS`: names and values.
+    /// Accumulates a multi-line `CAP LS` during registration: names and
+    /// values, at most [`MAX_OFFERED_CAPS`] entries (some kept for
+    /// [`WANTED_CAPS`]) and about [`MAX_OFFERED_BYTES`]; emptied when the
+    /// listing completes.
     offered_caps: Vec<(String, Option<String>)>,
+    /// Bytes of names and values in `offered_caps`.
+    offered_bytes: usize,
     /// The server's `ERROR` text, the best reason for a close.
     error: Option<String>,
     /// True once we sent QUIT: the close is ours.
@@ -296,6 +320,7 @@ impl Session {
         let mut codec = LineCodec::new(512 + 8191);
         let mut buf = BytesMut::with_capacity(4096);
         let mut controls_open = true;
+        let deadline = Instant::now() + settings.registration_timeout;
         loop {
             let next_send = self.pacer.next_at();
             tokio::select! {
@@ -332,6 +357,12 @@ impl Session {
                         let _ = self.write(&Message::new("QUIT", ["Client closed"])).await;
                     }
                 },
+                _ = tokio::time::sleep_until(deadline), if !self.registered => {
+                    return End::Refused(format!(
+                        "The server did not let us in within {}.",
+                        human_duration(settings.registration_timeout)
+                    ));
+                }
                 _ = sleep_until_some(next_send) => {
                     if let Err(error) = self.flush_paced().await {
                         return self.lost(error);
@@ -407,9 +438,30 @@ impl Session {
             }
             // Nick taken or refused during registration: try another.
             "433" | "432" if !self.registered => {
-                self.nick = alternative_nick(&self.nick);
+                let Some(next) = self.next_nick(message.command == "432") else {
+                    return Err(End::Refused(format!(
+                        "The server refused every nickname we tried ({}): choose another.",
+                        self.tried_nicks.join(", ")
+                    )));
+                };
+                self.tried_nicks.push(next.clone());
+                self.nick = next;
                 let nick = Message::new("NICK", [self.nick.as_str()]);
                 self.write(&nick).await.map_err(|e| self.lost(e))?;
+            }
+            "005" => {
+                // `005 <nick> TOKEN… :are supported`: the tokens between.
+                let tokens = message.params.iter().skip(1);
+                for token in tokens.take(message.params.len().saturating_sub(2)) {
+                    let len = token
+                        .strip_prefix("NICKLEN=")
+                        .or_else(|| token.strip_prefix("MAXNICKLEN="));
+                    if let Some(len) = len.and_then(|l| l.parse::<usize>().ok())
+                        && len > 0
+                    {
+                        self.nicklen = Some(len);
+                    }
+                }
             }
             // Servers differ on whether they close after these; either
             // way we are not getting in.
@@ -432,29 +484,67 @@ impl Session {
         Ok(())
     }
 
+    /// The nick to try after a 433 (taken) or 432 (erroneous), or None
+    /// when we should give up: after [`NICK_RETRIES`] alternatives, or on
+    /// a 432 that shortening to 9 characters cannot answer.
+    fn next_nick(&mut self, erroneous: bool) -> Option<String> {
+        if self.tried_nicks.len() > NICK_RETRIES {
+            return None;
+        }
+        if erroneous {
+            // Only length can be fixed: an RFC server (ngIRCd) may allow 9.
+            if self.nicklen.is_some() || self.nick.chars().count() <= RFC_NICKLEN {
+                return None;
+            }
+            self.nicklen = Some(RFC_NICKLEN);
+            let short: String = self.wanted_nick.chars().take(RFC_NICKLEN).collect();
+            if !self.tried_nicks.contains(&short) {
+                return Some(short);
+            }
+        }
+        let limit = self.nicklen.unwrap_or(DEFAULT_NICKLEN);
+        (1..=NICK_RETRIES + 1)
+            .map(|attempt| alternative_nick(&self.wanted_nick, attempt, limit))
+            .find(|nick| !self.tried_nicks.contains(nick))
+    }
+
     async fn handle_cap(&mut self, message: &Message, reporter: &Reporter) -> std::io::Result<()> {
         let sub = message.param(1).unwrap_or("").to_ascii_uppercase();
         match sub.as_str() {
-            "LS" => {
+            // Only registration asks for a listing; later ones (or a
+            // cap-notify `NEW`) are not ours to act on.
+            "LS" if !self.registered => {
                 // `CAP * LS * :caps` means more lines follow.
                 let more = message.params.len() > 3 && message.param(2) == Some("*");
                 let list = message.params.last().map(String::as_str).unwrap_or("");
-                self.offered_caps.extend(list.split_whitespace().map(
-                    |c| match c.split_once('=') {
-                        Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
-                        None => (c.to_owned(), None),
-                    },
-                ));
-                if more || self.registered {
+                for cap in list.split_whitespace() {
+                    let (name, value) = match cap.split_once('=') {
+                        Some((name, value)) => (name, Some(value)),
+                        None => (cap, None),
+                    };
+                    // Room is kept for the wanted capabilities, so one
+                    // offered late in a long listing is still seen.
+                    let fits = self.offered_caps.len() < MAX_OFFERED_CAPS - WANTED_CAPS.len()
+                        && self.offered_bytes + cap.len() <= MAX_OFFERED_BYTES;
+                    let wanted = WANTED_CAPS.contains(&name)
+                        && self.offered_caps.len() < MAX_OFFERED_CAPS
+                        && !self.offered_caps.iter().any(|(o, _)| o == name);
+                    if fits || wanted {
+                        self.offered_bytes += cap.len();
+                        self.offered_caps
+                            .push((name.to_owned(), value.map(str::to_owned)));
+                    }
+                }
+                if more {
                     return Ok(());
                 }
-                reporter
-                    .send(Update::CapsOffered(self.offered_caps.clone()))
-                    .await;
+                let offered = std::mem::take(&mut self.offered_caps);
+                self.offered_bytes = 0;
                 let wanted: Vec<&str> = WANTED_CAPS
                     .into_iter()
-                    .filter(|c| self.offered_caps.iter().any(|(o, _)| o == c))
+                    .filter(|c| offered.iter().any(|(o, _)| o == c))
                     .collect();
+                reporter.send(Update::CapsOffered(offered)).await;
                 if wanted.is_empty() {
                     self.write(&Message::new("CAP", ["END"])).await?;
                 } else {
@@ -501,10 +591,32 @@ pub fn taken_nick_note(wanted: &str, got: &str) -> String {
     format!("{wanted} was taken; you are {got} — /nick to choose another")
 }
 
-/// `alice` → `alice_`, keeping within the usual 30-character limit.
-fn alternative_nick(nick: &str) -> String {
-    let mut next: String = nick.chars().take(29).collect();
-    next.push('_');
+/// How many other nicks we try during registration before giving up.
+pub const NICK_RETRIES: usize = 5;
+
+/// The nick length we keep within when the server did not say (005
+/// NICKLEN); common on modern servers.
+const DEFAULT_NICKLEN: usize = 30;
+
+/// RFC 1459/2812's nick length, which ngIRCd and others still enforce.
+const RFC_NICKLEN: usize = 9;
+
+/// Entries and bytes of one `CAP LS` listing we keep; real servers offer
+/// a few dozen capabilities.
+pub const MAX_OFFERED_CAPS: usize = 256;
+const MAX_OFFERED_BYTES: usize = 16 * 1024;
+
+/// The `attempt`th alternative to `nick` (1-based), within `limit`
+/// characters: `alice_`, `alice__`, `alice1`, `alice2`, …
+fn alternative_nick(nick: &str, attempt: usize, limit: usize) -> String {
+    let suffix = match attempt {
+        1 => "_".to_owned(),
+        2 => "__".to_owned(),
+        n => (n - 2).to_string(),
+    };
+    let keep = limit.saturating_sub(suffix.len()).max(1);
+    let mut next: String = nick.chars().take(keep).collect();
+    next.push_str(&suffix);
     next
 }
 
@@ -516,7 +628,12 @@ mod tests {
     fn addresses_and_alternatives() {
         assert_eq!(Settings::new("::1", 6667, "a").address(), "[::1]:6667");
         assert_eq!(Settings::new(" host ", 1, "a").address(), "host:1");
-        assert_eq!(alternative_nick("bob"), "bob_");
+        assert_eq!(alternative_nick("bob", 1, 30), "bob_");
+        assert_eq!(alternative_nick("bob", 2, 30), "bob__");
+        assert_eq!(alternative_nick("bob", 3, 30), "bob1");
+        let long = "abcdefghijklmnopqrstuvwxyz12";
+        assert_eq!(alternative_nick(long, 1, 30), format!("{long}_"));
+        assert_eq!(alternative_nick(long, 3, 9), "abcdefgh1");
         assert_eq!(human_duration(Duration::from_secs(2)), "2 s");
         assert_eq!(human_duration(Duration::from_millis(1500)), "1.5 s");
     }

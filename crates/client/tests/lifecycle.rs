@@ -5,11 +5,12 @@
 
 mod support;
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ciao_client::connection::CLOSED_BEFORE_REGISTRATION;
+use ciao_client::connection::{CLOSED_BEFORE_REGISTRATION, MAX_OFFERED_CAPS, NICK_RETRIES};
 use ciao_client::model::LinkState;
 use ciao_client::{Control, Model, Settings, Update, Updates, connect};
 use ciao_server::flood::FloodLimits;
@@ -254,4 +255,198 @@ async fn a_paste_stays_within_strict_flood_control() {
         ..ciao_server::Config::default()
     };
     paste_arrives(config, 16, 120).await;
+}
+
+/// What a fake server says to one line from the client, and whether it
+/// then hangs up.
+type Answer = fn(&str) -> (String, bool);
+
+/// A fake server that answers each line the client sends with `answer`
+/// and records every line it received (before answering it). It never
+/// speaks first and keeps the socket open until told to close or the
+/// client does.
+async fn answering_server(answer: Answer) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    log.lock().expect("log").push(line.clone());
+                    let (reply, close) = answer(&line);
+                    if write.write_all(reply.as_bytes()).await.is_err() || close {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+fn sent_nicks(received: &Mutex<Vec<String>>) -> Vec<String> {
+    received
+        .lock()
+        .expect("log")
+        .iter()
+        .filter_map(|l| l.strip_prefix("NICK ").map(str::to_owned))
+        .collect()
+}
+
+async fn connect_to(settings: Settings) -> Vec<Update> {
+    let (_handle, mut updates) = connect(
+        &tokio::runtime::Handle::current(),
+        settings,
+        Arc::new(|| {}),
+    );
+    all_updates(&mut updates).await
+}
+
+#[tokio::test]
+async fn a_flood_of_cap_ls_lines_is_bounded_and_registration_completes() {
+    let (port, _) = answering_server(|line| match line {
+        "CAP LS 302" => {
+            let mut flood = ":fake CAP * LS * :a b c d\r\n".repeat(5000);
+            flood.push_str(":fake CAP * LS :z server-time\r\n");
+            (flood, false)
+        }
+        l if l.starts_with("CAP REQ") => (":fake CAP * ACK :server-time\r\n".to_owned(), false),
+        "CAP END" => (
+            // After 001, more listings change nothing.
+            ":fake 001 guest :Welcome\r\n:fake CAP guest LS :x y\r\n".to_owned()
+                + &":fake CAP guest LS * :p q\r\n".repeat(1000),
+            true,
+        ),
+        _ => (String::new(), false),
+    })
+    .await;
+    let seen = connect_to(Settings::new("127.0.0.1", port, "guest")).await;
+    let offered: Vec<_> = seen
+        .iter()
+        .filter_map(|u| match u {
+            Update::CapsOffered(caps) => Some(caps),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(offered.len(), 1, "one listing, offered once");
+    assert!(
+        offered[0].len() <= MAX_OFFERED_CAPS,
+        "{} offered",
+        offered[0].len()
+    );
+    // A wanted capability past the limit is still seen, and asked for.
+    assert!(offered[0].iter().any(|(name, _)| name == "server-time"));
+    assert!(seen.contains(&Update::CapsAcked(vec!["server-time".to_owned()])));
+    assert!(
+        seen.contains(&Update::Registered {
+            nick: "guest".to_owned()
+        }),
+        "{:?}",
+        seen.iter()
+            .filter(|u| !matches!(u, Update::Message(_)))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_nick_taken_every_time_is_given_up_after_a_few_different_tries() {
+    let (port, received) = answering_server(|line| match line.strip_prefix("NICK ") {
+        Some(nick) => (
+            format!(":fake 433 * {nick} :Nickname is already in use\r\n"),
+            false,
+        ),
+        None => (String::new(), false),
+    })
+    .await;
+    let wanted = "abcdefghijklmnopqrstuvwxyz12"; // 28 characters
+    let seen = connect_to(Settings::new("127.0.0.1", port, wanted)).await;
+    let nicks = sent_nicks(&received);
+    assert_eq!(nicks.len(), 1 + NICK_RETRIES, "{nicks:?}");
+    let distinct: HashSet<_> = nicks.iter().collect();
+    assert_eq!(distinct.len(), nicks.len(), "{nicks:?}");
+    assert!(nicks.iter().all(|n| n.chars().count() <= 30), "{nicks:?}");
+    let reason = refusal(&seen).expect("refused");
+    assert!(
+        reason.starts_with("The server refused every nickname we tried (")
+            && reason.ends_with("): choose another."),
+        "{reason}"
+    );
+    assert!(reason.contains(wanted), "{reason}");
+}
+
+#[tokio::test]
+async fn a_nick_the_server_finds_erroneous_is_given_up_quickly() {
+    let (port, received) = answering_server(|line| match line.strip_prefix("NICK ") {
+        Some(nick) => (format!(":fake 432 * {nick} :Erroneous nickname\r\n"), false),
+        None => (String::new(), false),
+    })
+    .await;
+    // A long nick may be too long for an RFC server: one try at 9.
+    let seen = connect_to(Settings::new("127.0.0.1", port, "abcdefghijklmnop")).await;
+    assert_eq!(sent_nicks(&received), ["abcdefghijklmnop", "abcdefghi"]);
+    assert!(refusal(&seen).is_some(), "{seen:?}");
+
+    let (port, received) = answering_server(|line| match line.strip_prefix("NICK ") {
+        Some(nick) => (format!(":fake 432 * {nick} :Erroneous nickname\r\n"), false),
+        None => (String::new(), false),
+    })
+    .await;
+    let seen = connect_to(Settings::new("127.0.0.1", port, "b@d")).await;
+    assert_eq!(sent_nicks(&received), ["b@d"]);
+    assert_eq!(
+        refusal(&seen),
+        Some("The server refused every nickname we tried (b@d): choose another.")
+    );
+}
+
+#[tokio::test]
+async fn nick_tries_keep_within_the_servers_nicklen() {
+    let (port, received) = answering_server(|line| match line.strip_prefix("NICK ") {
+        Some("longnickname") => (
+            ":fake 005 * NICKLEN=12 :are supported\r\n:fake 433 * longnickname :Nickname is already in use\r\n".to_owned(),
+            false,
+        ),
+        Some(nick) => (format!(":fake 001 {nick} :Welcome\r\n"), true),
+        None => (String::new(), false),
+    })
+    .await;
+    let seen = connect_to(Settings::new("127.0.0.1", port, "longnickname")).await;
+    assert_eq!(sent_nicks(&received), ["longnickname", "longnicknam_"]);
+    assert!(seen.contains(&Update::Registered {
+        nick: "longnicknam_".to_owned()
+    }));
+}
+
+#[tokio::test]
+async fn a_server_that_says_nothing_is_given_up_after_the_registration_timeout() {
+    let (port, _) = answering_server(|_| (String::new(), false)).await;
+    let mut settings = Settings::new("127.0.0.1", port, "guest");
+    settings.registration_timeout = Duration::from_millis(300);
+    let (_handle, mut updates) = connect(
+        &tokio::runtime::Handle::current(),
+        settings,
+        Arc::new(|| {}),
+    );
+    let refused = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match updates.recv().await {
+                Some(Update::Refused(reason)) => return Some(reason),
+                Some(_) => {}
+                None => return None,
+            }
+        }
+    })
+    .await
+    .expect("given up within 10 s");
+    assert_eq!(
+        refused.as_deref(),
+        Some("The server did not let us in within 0.3 s.")
+    );
 }
