@@ -18,14 +18,19 @@ pub fn show(session: &mut Session, max_width: f32, ui: &mut egui::Ui) {
         .max_size(max_width)
         .show(ui, |ui| {
             let buffer = session.model.active_buffer();
-            let members: Vec<_> = buffer.members().cloned().collect();
+            let count = buffer.member_count();
             let channel = buffer.name.clone();
-            ui.label(RichText::new(format!("Members ({})", members.len())).strong());
+            ui.label(RichText::new(format!("Members ({count})")).strong());
             ui.separator();
             let dark = ui.visuals().dark_mode;
             let mut chosen = None;
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                for member in &members {
+            let row_height = ui.spacing().interact_size.y;
+            // Only the rows on screen are laid out: a channel may have
+            // tens of thousands of members.
+            let members = session.model.active_buffer().members();
+            egui::ScrollArea::vertical().show_rows(ui, row_height, count, |ui, rows| {
+                let shown = members.skip(rows.start).take(rows.len());
+                for member in shown {
                     let name = format!("{}{}", member.prefix, member.nick);
                     let text = match &member.away {
                         Some(_) => RichText::new(name).color(ui.visuals().weak_text_color()),
