@@ -142,7 +142,7 @@ impl Model {
     }
 
     fn show_playback(&mut self, batch: Batch) {
-        let kind = if batch.target.starts_with(['#', '&']) {
+        let kind = if self.isupport.is_channel(&batch.target) {
             BufferKind::Channel
         } else {
             BufferKind::Query

@@ -357,3 +357,21 @@ fn open_query_with_server_does_not_open_the_server_buffer() {
     assert_ne!(index, 0);
     assert_eq!(model.buffers.len(), 2);
 }
+
+#[test]
+fn channels_are_what_the_server_says_they_are() {
+    let mut model = Model::new("me");
+    feed(
+        &mut model,
+        &[
+            ":srv 001 me :Welcome",
+            ":srv 005 me CHANTYPES=#+ :are supported",
+            ":me!u@h JOIN +modeless",
+            ":bob!b@h PRIVMSG +modeless :no modes here",
+        ],
+    );
+    let buffer = model.buffer("+modeless").expect("the channel");
+    assert_eq!(buffer.kind, ciao_client::BufferKind::Channel);
+    assert!(buffer.joined);
+    assert!(buffer.lines.iter().any(|l| l.text == "no modes here"));
+}

@@ -11,11 +11,6 @@ use ciao_proto::{Message, irc_eq};
 use super::numerics::is_numeric;
 use super::*;
 
-/// True for the names of channels (as opposed to nicks).
-pub(crate) fn is_channel(name: &str) -> bool {
-    name.starts_with(['#', '&'])
-}
-
 impl Model {
     /// Applies one server line.
     pub fn apply_message(&mut self, message: &Message) {
@@ -92,7 +87,7 @@ impl Model {
 
     // JOIN <channel> [<account> :<realname>]
     fn apply_join(&mut self, message: &Message, time: i64, nick: &str, is_me: bool) {
-        let Some(channel) = message.param(0).filter(|c| is_channel(c)) else {
+        let Some(channel) = message.param(0).filter(|c| self.isupport.is_channel(c)) else {
             return;
         };
         let index = if is_me {
@@ -260,7 +255,7 @@ impl Model {
         let (Some(target), Some(msgid)) = (message.param(0), message.param(1)) else {
             return;
         };
-        let buffer_name = if is_channel(target) || is_me {
+        let buffer_name = if self.isupport.is_channel(target) || is_me {
             target
         } else {
             nick
@@ -282,7 +277,9 @@ impl Model {
         let text = message.param(1).unwrap_or("");
         let notice = message.command == "NOTICE";
         // Server notices (no nick source, or before registration).
-        if message.source.as_deref().is_none_or(|s| !s.contains('!')) && !is_channel(target) {
+        if message.source.as_deref().is_none_or(|s| !s.contains('!'))
+            && !self.isupport.is_channel(target)
+        {
             let sender = (!nick.is_empty()).then_some(nick);
             let line = self.line(time, sender, text.to_owned(), LineKind::Notice);
             self.push(0, line);
@@ -290,7 +287,7 @@ impl Model {
         }
         // A channel message goes to the channel; a private one to the
         // conversation with the other party (us echoed: the target).
-        let (buffer_name, kind) = match (is_channel(target), is_me) {
+        let (buffer_name, kind) = match (self.isupport.is_channel(target), is_me) {
             (true, _) => (target, BufferKind::Channel),
             (false, true) => (target, BufferKind::Query),
             (false, false) => (nick, BufferKind::Query),
