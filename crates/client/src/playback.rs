@@ -105,6 +105,11 @@ impl Model {
                 && !reference.is_empty()
             {
                 self.make_room_for_batch(reference);
+                // A reference reused while still open (a server's bug):
+                // what the first batch collected is shown, not lost.
+                if let Some(earlier) = self.playback.open.remove(reference) {
+                    self.show_playback(earlier);
+                }
                 self.playback.opened += 1;
                 self.playback.open.insert(
                     reference.to_owned(),

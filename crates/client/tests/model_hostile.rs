@@ -298,3 +298,29 @@ fn model_overhead(model: &Model) -> usize {
         .map(|l| l.sender.as_ref().map_or(0, String::len) + l.msgid.as_ref().map_or(0, String::len))
         .sum()
 }
+
+#[test]
+fn a_history_batch_reference_reused_while_open_loses_nothing() {
+    let mut model = Model::new("me");
+    feed(
+        &mut model,
+        &[
+            ":srv 001 me :Welcome",
+            ":me!u@h JOIN #c",
+            ":srv BATCH +r chathistory #c",
+            "@batch=r;time=2026-01-01T10:00:00.000Z :bob!b@h PRIVMSG #c :first batch",
+            ":srv BATCH +r chathistory #c",
+            "@batch=r;time=2026-01-01T10:01:00.000Z :bob!b@h PRIVMSG #c :second batch",
+            ":srv BATCH -r",
+        ],
+    );
+    let texts: Vec<&str> = model
+        .buffer("#c")
+        .expect("channel")
+        .lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    assert!(texts.contains(&"first batch"), "{texts:?}");
+    assert!(texts.contains(&"second batch"), "{texts:?}");
+}
