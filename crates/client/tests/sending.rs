@@ -215,3 +215,33 @@ async fn invalid_nicks_are_refused_with_the_reason() {
             .is_some_and(|l| l.kind == LineKind::Error && l.text.contains("at most 30 characters"))
     );
 }
+
+#[test]
+fn kick_reasons_and_away_messages_are_cut_to_what_the_server_keeps() {
+    let mut model = support::model::in_lobby();
+    support::model::feed(
+        &mut model,
+        &[":srv 005 me AWAYLEN=10 KICKLEN=8 :are supported"],
+    );
+    let out = model.prepare(Action::Away(Some("àààààààààà back soon".to_owned())));
+    assert_eq!(out.messages[0].param(0), Some("ààààà"));
+    let out = model.prepare(Action::Kick {
+        nick: "bob".to_owned(),
+        reason: Some("flooding the channel".to_owned()),
+    });
+    assert_eq!(out.messages[0].param(2), Some("flooding"));
+    let notes: Vec<&str> = model
+        .active_buffer()
+        .lines
+        .iter()
+        .filter(|l| l.text.contains("was cut"))
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "The away message was cut to 5 of its 20 characters: this server keeps at most 10 bytes.",
+            "The kick reason was cut to 8 of its 20 characters: this server keeps at most 8 bytes."
+        ]
+    );
+}

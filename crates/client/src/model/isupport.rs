@@ -9,6 +9,9 @@ use super::Model;
 /// TOPICLEN when the server does not say: the smallest limit common
 /// servers use (hybrid's 300; ciao and Libera allow 390, UnrealIRCd 307).
 pub const DEFAULT_TOPIC_LEN: usize = 300;
+/// KICKLEN and AWAYLEN when the server does not say: what common servers
+/// keep at the least (ngIRCd's AWAYLEN is 127; most keep 255 or more).
+pub const DEFAULT_REASON_LEN: usize = 127;
 /// MODES when the server does not say: RFC 2812's three.
 pub const DEFAULT_MODES: usize = 3;
 /// USERLEN when the server does not say, `~` included: a generous worst
@@ -26,6 +29,10 @@ pub struct Isupport {
     pub nick_len: Option<usize>,
     /// Longest topic in bytes.
     pub topic_len: usize,
+    /// Longest kick reason in bytes.
+    pub kick_len: usize,
+    /// Longest away message in bytes.
+    pub away_len: usize,
     /// Longest user name (ident) in bytes, the `~` of an unverified one
     /// included.
     pub user_len: usize,
@@ -48,6 +55,8 @@ impl Default for Isupport {
         Isupport {
             nick_len: None,
             topic_len: DEFAULT_TOPIC_LEN,
+            kick_len: DEFAULT_REASON_LEN,
+            away_len: DEFAULT_REASON_LEN,
             user_len: DEFAULT_USER_LEN,
             modes: DEFAULT_MODES,
             line_len: DEFAULT_LINE_LEN,
@@ -69,6 +78,8 @@ impl Isupport {
             match key {
                 "NICKLEN" => self.nick_len = number.or(self.nick_len),
                 "TOPICLEN" => self.topic_len = number.unwrap_or(self.topic_len),
+                "KICKLEN" => self.kick_len = number.unwrap_or(self.kick_len),
+                "AWAYLEN" => self.away_len = number.unwrap_or(self.away_len),
                 "USERLEN" => self.user_len = number.unwrap_or(self.user_len),
                 "MODES" => self.modes = number.unwrap_or(self.modes),
                 // Never below the classic limit: a LINELEN smaller than

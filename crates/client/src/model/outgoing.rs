@@ -82,7 +82,11 @@ impl Model {
                 None => self.note("/topic works in a channel.", LineKind::Error),
             },
             Action::Whois(nick) => out.messages.push(Message::new("WHOIS", [nick])),
-            Action::Away(text) => out.messages.push(Message::new("AWAY", text)),
+            Action::Away(text) => {
+                let limit = self.isupport.away_len;
+                let text = text.map(|text| self.fit_text("away message", text, limit));
+                out.messages.push(Message::new("AWAY", text));
+            }
             Action::List(filter) => out.messages.push(Message::new("LIST", filter)),
             Action::Names(target) => match target.or(channel) {
                 Some(channel) => out.messages.push(Message::new("NAMES", [channel])),
@@ -94,6 +98,8 @@ impl Model {
             },
             Action::Kick { nick, reason } => match channel {
                 Some(channel) => {
+                    let limit = self.isupport.kick_len;
+                    let reason = reason.map(|reason| self.fit_text("kick reason", reason, limit));
                     let mut params = vec![channel, nick];
                     params.extend(reason);
                     out.messages.push(Message::new("KICK", params));
@@ -153,14 +159,21 @@ impl Model {
             .isupport
             .topic_len
             .min(self.text_budget("TOPIC", channel, 0));
-        let fitted = cut(&topic, limit);
-        if fitted.len() == topic.len() {
-            return topic;
+        self.fit_text("topic", topic, limit)
+    }
+
+    /// `text` (a topic, a kick reason, an away message) cut to `limit`
+    /// bytes at a character boundary, the user told when it was: the
+    /// server would cut it anyway, silently.
+    fn fit_text(&mut self, what: &str, text: String, limit: usize) -> String {
+        let fitted = cut(&text, limit);
+        if fitted.len() == text.len() {
+            return text;
         }
-        let (kept, typed) = (fitted.chars().count(), topic.chars().count());
+        let (kept, typed) = (fitted.chars().count(), text.chars().count());
         self.note(
             &format!(
-                "The topic was cut to {kept} of its {typed} characters: this server keeps at most {limit} bytes."
+                "The {what} was cut to {kept} of its {typed} characters: this server keeps at most {limit} bytes."
             ),
             LineKind::Info,
         );
