@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use ciao_proto::{Frame, LineCodec, Message};
+
+use crate::model::Isupport;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -223,7 +225,7 @@ async fn run(
         nick: settings.nick.clone(),
         wanted_nick: settings.nick.clone(),
         tried_nicks: vec![settings.nick.clone()],
-        nicklen: None,
+        isupport: Isupport::default(),
         registered: false,
         offered_caps: Vec::new(),
         offered_bytes: 0,
@@ -263,8 +265,9 @@ struct Session {
     /// Every nick sent during registration, in order (the first is
     /// `wanted_nick`).
     tried_nicks: Vec<String>,
-    /// The server's NICKLEN (005), or 9 once a long nick got 432.
-    nicklen: Option<usize>,
+    /// What the server's 005 said (its NICKLEN is what nick alternatives
+    /// must fit), with a NICKLEN of 9 assumed once a long nick got 432.
+    isupport: Isupport,
     registered: bool,
     /// Accumulates a multi-line `CAP LS` during registration: names and
     /// values, at most [`MAX_OFFERED_CAPS`] entries (some kept for
@@ -449,20 +452,7 @@ impl Session {
                 let nick = Message::new("NICK", [self.nick.as_str()]);
                 self.write(&nick).await.map_err(|e| self.lost(e))?;
             }
-            "005" => {
-                // `005 <nick> TOKEN… :are supported`: the tokens between.
-                let tokens = message.params.iter().skip(1);
-                for token in tokens.take(message.params.len().saturating_sub(2)) {
-                    let len = token
-                        .strip_prefix("NICKLEN=")
-                        .or_else(|| token.strip_prefix("MAXNICKLEN="));
-                    if let Some(len) = len.and_then(|l| l.parse::<usize>().ok())
-                        && len > 0
-                    {
-                        self.nicklen = Some(len);
-                    }
-                }
-            }
+            "005" => self.isupport.learn_reply(&message),
             // Servers differ on whether they close after these; either
             // way we are not getting in.
             "464" if !self.registered => {
@@ -493,16 +483,16 @@ impl Session {
         }
         if erroneous {
             // Only length can be fixed: an RFC server (ngIRCd) may allow 9.
-            if self.nicklen.is_some() || self.nick.chars().count() <= RFC_NICKLEN {
+            if self.isupport.nick_len.is_some() || self.nick.chars().count() <= RFC_NICKLEN {
                 return None;
             }
-            self.nicklen = Some(RFC_NICKLEN);
+            self.isupport.nick_len = Some(RFC_NICKLEN);
             let short: String = self.wanted_nick.chars().take(RFC_NICKLEN).collect();
             if !self.tried_nicks.contains(&short) {
                 return Some(short);
             }
         }
-        let limit = self.nicklen.unwrap_or(DEFAULT_NICKLEN);
+        let limit = self.isupport.nick_len.unwrap_or(DEFAULT_NICKLEN);
         (1..=NICK_RETRIES + 1)
             .map(|attempt| alternative_nick(&self.wanted_nick, attempt, limit))
             .find(|nick| !self.tried_nicks.contains(nick))

@@ -68,6 +68,14 @@ impl Default for Isupport {
 }
 
 impl Isupport {
+    /// Takes a `005 <nick> TOKEN… :are supported` reply: the tokens
+    /// between the nick and the trailing text.
+    pub fn learn_reply(&mut self, message: &Message) {
+        if message.params.len() > 2 {
+            self.learn(&message.params[1..message.params.len() - 1]);
+        }
+    }
+
     /// Takes the tokens of one 005 line (`NICKLEN=30 TOPICLEN=390 …`);
     /// a token the client does not use, or a value that is not a number
     /// where one is expected, is ignored.
@@ -76,7 +84,7 @@ impl Isupport {
             let (key, value) = token.split_once('=').unwrap_or((token, ""));
             let number = value.parse::<usize>().ok().filter(|n| *n > 0);
             match key {
-                "NICKLEN" => self.nick_len = number.or(self.nick_len),
+                "NICKLEN" | "MAXNICKLEN" => self.nick_len = number.or(self.nick_len),
                 "TOPICLEN" => self.topic_len = number.unwrap_or(self.topic_len),
                 "KICKLEN" => self.kick_len = number.unwrap_or(self.kick_len),
                 "AWAYLEN" => self.away_len = number.unwrap_or(self.away_len),
@@ -157,10 +165,7 @@ impl Model {
     /// server puts in front of everything we say), 396 or CHGHOST.
     pub(crate) fn learn(&mut self, message: &Message) {
         match message.command.as_str() {
-            "005" if message.params.len() > 2 => {
-                let tokens = &message.params[1..message.params.len() - 1];
-                self.isupport.learn(tokens);
-            }
+            "005" => self.isupport.learn_reply(message),
             // RPL_VISIBLEHOST: `396 nick host :is now your displayed host`.
             "396" => {
                 if let (Some(host), Some(userhost)) = (message.param(1), &self.own_userhost) {
@@ -216,6 +221,13 @@ mod tests {
         assert_eq!(isupport.modes, 4);
         assert_eq!(isupport.prefix.len(), 3);
         assert_eq!(isupport.line_len, DEFAULT_LINE_LEN);
+        // A whole reply: the tokens between the nick and the trailing text;
+        // MAXNICKLEN (some servers' name for it) counts as NICKLEN.
+        let reply: Message = ":s 005 me MAXNICKLEN=12 :are supported"
+            .parse()
+            .expect("line");
+        isupport.learn_reply(&reply);
+        assert_eq!(isupport.nick_len, Some(12));
     }
 
     #[test]
