@@ -235,6 +235,10 @@ impl Session {
             self.wanted_nick = self.model.own_nick.clone();
         }
         self.settings.nick = self.wanted_nick.clone();
+        // Until the server answers, our nick is the one we ask for: the
+        // model's taken-nick note then names the same nick as the
+        // session's notice.
+        self.model.own_nick = self.wanted_nick.clone();
         let (handle, updates) = connect(&self.runtime, self.settings.clone(), self.waker.clone());
         self.handle = handle;
         self.updates = updates;
