@@ -73,11 +73,6 @@ pub struct Line {
 }
 
 impl Line {
-    /// `HH:MM` in local time.
-    pub fn clock(&self) -> String {
-        self.clock_with(false)
-    }
-
     /// `HH:MM`, or `HH:MM:SS` with `seconds`, in local time.
     pub fn clock_with(&self, seconds: bool) -> String {
         let (format, unknown) = if seconds {

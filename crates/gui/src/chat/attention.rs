@@ -9,9 +9,9 @@ use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use ciao_client::model::Alert;
 use eframe::egui;
 
-use super::formatting;
 use crate::session::Session;
 use crate::view_settings::ViewSettings;
+use ciao_client::format;
 
 /// Notifications waiting for the desktop: a burst beyond this is dropped
 /// rather than queued behind a slow or absent notification service.
@@ -65,7 +65,7 @@ pub fn notices(alerts: &[Alert], own_nick: &str) -> Vec<Notice> {
             } else {
                 format!("{} in {}", alert.sender, alert.buffer)
             };
-            let plain = formatting::plain(&alert.text);
+            let plain = format::strip(&alert.text);
             let mut body: String = plain.chars().take(BODY_CHARS).collect();
             if body.len() < plain.len() {
                 body.push('…');

@@ -10,8 +10,8 @@ use ciao_client::model::{ListedChannel, Outgoing};
 use ciao_proto::Message;
 use eframe::egui::{self, RichText};
 
-use super::formatting;
 use crate::session::Session;
+use ciao_client::format;
 
 /// The window's state, kept in egui's memory between frames.
 #[derive(Debug, Clone, Default)]
@@ -141,7 +141,7 @@ fn contents(
                         [40.0, row_height],
                         egui::Label::new(channel.users.to_string()),
                     );
-                    ui.add(egui::Label::new(formatting::plain(&channel.topic)).truncate());
+                    ui.add(egui::Label::new(format::strip(&channel.topic)).truncate());
                 });
             }
         });

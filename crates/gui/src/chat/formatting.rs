@@ -1,23 +1,8 @@
 //! IRC formatting drawn with egui: the spans of
 //! [`ciao_client::format`] become sections of a [`LayoutJob`].
 
-use ciao_client::format::{self, Rgb, Span};
+use ciao_client::format::{Rgb, Span};
 use eframe::egui::{self, Color32, FontId, Stroke, TextFormat, text::LayoutJob};
-
-/// The text without formatting codes, for what is drawn in one style
-/// (the topic bar, member names, notifications).
-pub fn plain(text: &str) -> String {
-    format::strip(text)
-}
-
-/// `text` with its formatting, on top of `base` (the line's own style).
-pub fn job(text: &str, base: &TextFormat, ui: &egui::Ui) -> LayoutJob {
-    let mut job = LayoutJob::default();
-    for span in format::parse(text) {
-        append(&mut job, &span.text, &span, base, ui);
-    }
-    job
-}
 
 /// Appends `text` drawn in `span`'s style over `base`.
 pub fn append(job: &mut LayoutJob, text: &str, span: &Span, base: &TextFormat, ui: &egui::Ui) {

@@ -5,7 +5,9 @@
 use ciao_client::model::BufferKind;
 use eframe::egui::{self, RichText};
 
-use super::{formatting, member_menu, nick_color};
+use ciao_client::format;
+
+use super::{member_menu, nick_color};
 use crate::session::Session;
 
 pub fn show(session: &mut Session, max_width: f32, ui: &mut egui::Ui) {
@@ -44,7 +46,7 @@ pub fn show(session: &mut Session, max_width: f32, ui: &mut egui::Ui) {
                         chosen = Some(choice);
                     }
                     let hover = match &member.away {
-                        Some(message) => format!("Away: {}", formatting::plain(message)),
+                        Some(message) => format!("Away: {}", format::strip(message)),
                         None => "Double-click for a private conversation, \
                                  right-click for more"
                             .to_owned(),

@@ -40,7 +40,7 @@ pub fn show(
                     ui.strong(&buffer.name);
                     if let Some(topic) = &buffer.topic {
                         ui.label("—");
-                        ui.label(super::formatting::plain(topic));
+                        ui.label(ciao_client::format::strip(topic));
                     }
                 });
             });
