@@ -61,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(buffer.members().count(), buffer.member_count());
         assert_eq!(model.buffer_index(&buffer.name), Some(index));
         for line in &buffer.lines {
-            let _ = line.clock();
+            let _ = (line.clock_with(false), line.clock_with(true));
         }
     }
     let active = model.active_buffer();

@@ -13,7 +13,7 @@ use std::time::Duration;
 use ciao_client::connection::{CLOSED_BEFORE_REGISTRATION, MAX_OFFERED_CAPS, NICK_RETRIES};
 use ciao_client::model::LinkState;
 use ciao_client::{Control, Model, Settings, Update, Updates, connect};
-use ciao_server::flood::FloodLimits;
+use ciao_server::FloodLimits;
 use support::Server;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 

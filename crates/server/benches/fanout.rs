@@ -5,9 +5,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use ciao_proto::Message;
-use ciao_server::client::Client;
-use ciao_server::outbox::Outbox;
+use ciao_server::link::outbox::Outbox;
 use ciao_server::state::State;
+use ciao_server::state::client::Client;
 use ciao_server::{Config, commands};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 

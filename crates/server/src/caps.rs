@@ -95,7 +95,7 @@ impl Cap {
     /// The value advertised with the name to `CAP LS 302` clients.
     pub fn value(self) -> Option<&'static str> {
         match self {
-            Cap::Multiline => Some(crate::multiline::CAP_VALUE),
+            Cap::Multiline => Some(MULTILINE_VALUE),
             _ => None,
         }
     }
@@ -135,3 +135,11 @@ impl Caps {
             .collect()
     }
 }
+
+/// Most bytes of text in one multiline message, line breaks counted
+/// (`max-bytes`).
+pub const MULTILINE_MAX_BYTES: usize = 4096;
+/// Most lines in one multiline message (`max-lines`).
+pub const MULTILINE_MAX_LINES: usize = 100;
+/// `draft/multiline`'s value, advertised to `CAP LS 302` clients.
+pub const MULTILINE_VALUE: &str = "max-bytes=4096,max-lines=100";

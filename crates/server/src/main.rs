@@ -17,7 +17,7 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
-    let settings = match ciao_server::cli::Args::parse().into_settings() {
+    let settings = match ciao_server::config::cli::Args::parse().into_settings() {
         Ok(settings) => settings,
         Err(error) => {
             // The message alone, as clap prints a bad flag (and with its

@@ -1,21 +1,19 @@
-//! Accepting connections and shutting down.
+//! The composition root: builds the hub, starts the history, accepts on
+//! every listener (`net`), and shuts down.
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::time::Instant;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
-use crate::connection;
-use crate::hub::Hub;
-use crate::limits::{Admission, Refusal, Slot};
+use crate::link::admission::Admission;
+use crate::net::accept::accept_loop;
+use crate::state::hub::Hub;
 
 /// Binds a listening socket with SO_REUSEADDR, so a restart right after a
 /// shutdown gets its port back even with connections in TIME_WAIT.
@@ -46,7 +44,7 @@ pub async fn run(
     }
     let tracker = TaskTracker::new();
     let stop_accepting = CancellationToken::new();
-    let admission = Arc::new(Admission::new(&hub.config));
+    let admission = Arc::new(Admission::new(hub.config.admission_limits()));
 
     for listener in listeners {
         if let Ok(addr) = listener.local_addr() {
@@ -76,95 +74,4 @@ pub async fn run(
     // shutdown loses nothing.
     hub.close_history().await;
     Ok(())
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    hub: Arc<Hub>,
-    admission: Arc<Admission>,
-    tracker: TaskTracker,
-    stop: CancellationToken,
-) {
-    loop {
-        let accepted = tokio::select! {
-            _ = stop.cancelled() => return,
-            accepted = listener.accept() => accepted,
-        };
-        let (socket, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(error) => {
-                // EMFILE and friends: back off briefly instead of spinning.
-                tracing::warn!(%error, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        match admit(&hub, &admission, peer) {
-            Ok(slot) => {
-                tracker.spawn(connection::serve(hub.clone(), socket, peer, slot));
-            }
-            Err(refusal) => {
-                tracing::warn!(%peer, ?refusal, "refused");
-                let text = refusal_text(&hub.config, refusal);
-                tracker.spawn(refuse(socket, text, hub.config.flush_timeout));
-            }
-        }
-    }
-}
-
-/// Admits a connection from `peer`, closing the oldest overdue
-/// registering connection if that is what it takes. Never a registered
-/// one: registration and this check both happen under the hub lock.
-fn admit(hub: &Hub, admission: &Admission, peer: SocketAddr) -> Result<Slot, Refusal> {
-    let now = Instant::now();
-    let refusal = match admission.admit(peer.ip(), now) {
-        Err(refusal) if refusal.room_can_be_made() => refusal,
-        admitted => return admitted,
-    };
-    let mut state = hub.lock();
-    while let Some(id) = admission.overdue(peer.ip(), now) {
-        if state.client(id).is_none_or(|client| client.registered) {
-            // Registered (or gone) since: not a candidate.
-            admission.forget_overdue(id);
-            continue;
-        }
-        tracing::info!(id, %peer, "closing an overdue registration to make room");
-        let text = format!(
-            "Closing link: {}",
-            hub.config.lang.registration_timed_out_busy()
-        );
-        // Forgetting the client frees its slot at once.
-        state.disconnect(id, &text, "Registration timed out");
-        drop(state);
-        return admission.admit(peer.ip(), now);
-    }
-    Err(refusal)
-}
-
-/// What a refused client is told, after `Closing link: `.
-fn refusal_text(config: &Config, refusal: Refusal) -> String {
-    let lang = config.lang;
-    // Rounded up: "try again in 0 s" would be a lie.
-    let secs = |wait: Duration| wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    match refusal {
-        Refusal::Full => lang.server_full(config.max_clients),
-        Refusal::Registering(wait) => lang.too_many_registering(secs(wait).max(1)),
-        Refusal::TooManyFromAddress => lang.too_many_from_address(config.max_per_ip),
-        Refusal::TooManyFromNetwork => lang.too_many_from_network(config.max_per_ipv6_48),
-        Refusal::TooFast(wait) => lang.too_fast(secs(wait).max(1)),
-    }
-}
-
-/// Tells a client why it is refused and closes, reading its input until
-/// it hangs up (bounded) so the refusal is not lost to a reset.
-async fn refuse(mut socket: TcpStream, text: String, limit: Duration) {
-    let line = format!("ERROR :Closing link: {text}\r\n");
-    let _ = tokio::time::timeout(limit, async {
-        socket.write_all(line.as_bytes()).await?;
-        socket.shutdown().await?;
-        let mut sink = [0u8; 512];
-        while socket.read(&mut sink).await? > 0 {}
-        Ok::<_, io::Error>(())
-    })
-    .await;
 }

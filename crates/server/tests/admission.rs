@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ciao_server::Config;
-use ciao_server::limits::ConnectRate;
+use ciao_server::ConnectRate;
 use common::bystanders::Bystanders;
 use common::{TestClient, TestServer, test_config};
 use tokio::io::AsyncReadExt;

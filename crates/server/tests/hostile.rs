@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use ciao_server::Config;
-use ciao_server::flood::FloodLimits;
+use ciao_server::FloodLimits;
 use common::bystanders::Bystanders;
 use common::{TestClient, TestServer, rss_kib, test_config};
 

@@ -4,7 +4,8 @@
 
 mod common;
 
-use ciao_server::{Config, motd, ranges};
+use ciao_server::Config;
+use ciao_server::config::{motd, ranges};
 use common::{TestClient, TestServer, numeric_of, test_config};
 
 /// The longest MOTD `--motd` accepts: every line as long as a reply

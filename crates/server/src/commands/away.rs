@@ -4,7 +4,7 @@ use ciao_proto::{Message, Numeric};
 
 use super::{CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::fanout::Fanout;
+use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {

@@ -1,7 +1,7 @@
 //! BATCH +<ref> draft/multiline <target> | BATCH -<ref>
 //! (and the lines in between, tagged `batch=<ref>`)
 //!
-//! Client batches: only `draft/multiline` (see `crate::multiline`). The
+//! Client batches: only `draft/multiline` (see `crate::state::multiline`). The
 //! message is checked and delivered when the batch closes, as a PRIVMSG
 //! or NOTICE would be, with one msgid and time for all its lines. Errors
 //! are standard replies, `FAIL BATCH <code> …`, and end the batch.
@@ -12,14 +12,14 @@ use ciao_proto::{CaseKey, Message, Numeric};
 use super::privmsg::{client_tags, may_speak, registered_nick};
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::channel::Rank;
-use crate::client::{Client, ClientId};
 use crate::history::{self, Event};
-use crate::multiline::{
+use crate::state::State;
+use crate::state::channel::Rank;
+use crate::state::client::{Client, ClientId};
+use crate::state::multiline::{
     BATCH_TYPE, CONCAT_TAG, Line, MAX_BYTES, MAX_LINES, MultilineFanout, OpenBatch, Refusal,
 };
-use crate::recent::Sent;
-use crate::state::State;
+use crate::state::recent::Sent;
 
 /// labeled-response: a batch that opens answers nothing yet (its echo
 /// will carry the label); a refusal, and the closing, answer with it.
@@ -133,7 +133,7 @@ fn close(ctx: &mut Ctx<'_>, reference: &str) -> CommandResult {
     // Flood control: the closing line is charged by the connection; the
     // rest of the message's cost comes on top.
     let lines = batch.lines.iter().filter(|l| !l.text.is_empty()).count();
-    let cost = crate::multiline::cost(lines, batch.bytes);
+    let cost = crate::state::multiline::cost(lines, batch.bytes);
     ctx.state.charge_extra(ctx.id, cost - 1);
     match deliver(ctx, batch) {
         Err(CommandError::Numeric(numeric, params)) if !notice => ctx.reply(numeric, params),
@@ -200,7 +200,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     // batch being what the client sent.
     let refused_target = target.to_owned();
     ctx.state.publish(events, move |state, stored| {
-        if history::refused(state, stored, sender_id, "BATCH", &[&refused_target]) {
+        if crate::state::refusal::refused(state, stored, sender_id, "BATCH", &[&refused_target]) {
             return;
         }
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);

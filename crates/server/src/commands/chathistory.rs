@@ -14,10 +14,11 @@ use ciao_proto::names::looks_like_channel;
 
 use super::{CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::client::ClientId;
-use crate::cost;
-use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Store, conversation, replay};
+use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Store, conversation};
+use crate::link::cost;
 use crate::state::State;
+use crate::state::client::ClientId;
+use crate::state::replay;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.param(0).unwrap_or("").to_ascii_uppercase();

@@ -3,8 +3,8 @@
 use ciao_proto::{Message, Numeric};
 
 use super::{CommandResult, Ctx, registration};
-use crate::client::ClientId;
 use crate::state::State;
+use crate::state::client::ClientId;
 
 pub fn motd(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     send_motd(ctx.state, ctx.id);

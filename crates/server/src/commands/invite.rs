@@ -10,8 +10,8 @@ use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::channel::Rank;
-use crate::fanout::Fanout;
+use crate::state::channel::Rank;
+use crate::state::fanout::Fanout;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (Some(nick), Some(name)) = (message.param(0), message.param(1)) else {

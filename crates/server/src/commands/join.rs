@@ -4,9 +4,9 @@ use ciao_proto::names::{ChannelNameError, check_channel_name};
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandResult, Ctx, part};
-use crate::channel::{Channel, MaskList};
-use crate::client::ClientId;
 use crate::state::MAX_CHANNELS_PER_CLIENT;
+use crate::state::channel::{Channel, MaskList};
+use crate::state::client::ClientId;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     if message.params[0] == "0" {

@@ -6,9 +6,9 @@
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx};
-use crate::channel::Rank;
-use crate::client::Protocol;
-use crate::fanout::Fanout;
+use crate::state::channel::Rank;
+use crate::state::client::Protocol;
+use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
 /// Most kicks in one command (`TARGMAX=KICK:4`).

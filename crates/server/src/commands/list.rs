@@ -19,11 +19,11 @@ use std::ops::Bound;
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandResult, Ctx};
-use crate::channel::Channel;
-use crate::client::ClientId;
-use crate::cost;
 use crate::glob::Glob;
+use crate::link::cost;
 use crate::state::State;
+use crate::state::channel::Channel;
+use crate::state::client::ClientId;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let conditions: Vec<Condition> = message
@@ -201,7 +201,7 @@ mod tests {
         assert!(Condition::Name(Glob::new("#c*n2")).names("#Chan2"));
         assert!(!Condition::Name(Glob::new("#c*n2")).names("#chan1"));
         // Huge numbers neither overflow nor panic.
-        let channel = crate::channel::Channel::new("#c");
+        let channel = crate::state::channel::Channel::new("#c");
         let huge = Condition::parse(&format!("C<{}", u64::MAX)).expect("parses");
         assert!(huge.keeps(&channel, crate::clock::now_secs()));
     }

@@ -44,9 +44,9 @@ pub use user::USER_LEN;
 use ciao_proto::{Message, Numeric};
 
 use crate::caps::Cap;
-use crate::client::{Client, ClientId};
-use crate::responses::MAX_LABEL_LEN;
 use crate::state::State;
+use crate::state::client::{Client, ClientId};
+use crate::state::responses::MAX_LABEL_LEN;
 
 /// Why a command was refused; turned into a numeric reply centrally.
 #[derive(Debug)]
@@ -175,7 +175,7 @@ fn spec(verb: &str) -> Option<Spec> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dispatched {
     /// It ran as a command, doing `work` units of metered work (see
-    /// [`cost`](crate::cost)) for flood control to charge.
+    /// [`cost`](crate::link::cost)) for flood control to charge.
     Ran { work: u64 },
     /// It is part of an open multiline batch: flood control charges the
     /// message when it closes (`multiline::cost`).
@@ -185,7 +185,7 @@ pub enum Dispatched {
     Deferred(std::time::Duration),
 }
 
-/// How a verb is metered (see [`cost`](crate::cost)).
+/// How a verb is metered (see [`cost`](crate::link::cost)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Metering {
     /// A message: delivering it is the service; flood control paces it.

@@ -11,8 +11,8 @@ use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, irc_eq};
 
 use super::{CommandError, CommandResult, Ctx};
-use crate::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, Rank, full_mask};
-use crate::fanout::Fanout;
+use crate::state::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, Rank, full_mask};
+use crate::state::fanout::Fanout;
 
 /// Most parameterised mode changes in one command (`MODES`).
 const MAX_PARAM_MODES: usize = 4;

@@ -3,14 +3,14 @@
 //!
 //! IRCv3 MONITOR: a client keeps a list of nicks (`MONITOR=100`) and is
 //! told with RPL_MONONLINE / RPL_MONOFFLINE when they come and go (see
-//! `crate::monitor`). Targets are nicks; anything else is refused with
+//! `crate::state::monitor`). Targets are nicks; anything else is refused with
 //! ERR_ERRONEUSNICKNAME.
 
 use ciao_proto::names::check_nick;
 use ciao_proto::{Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx};
-use crate::monitor::{ListFull, MAX_MONITORED};
+use crate::state::monitor::{ListFull, MAX_MONITORED};
 use crate::state::pack_list;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {

@@ -3,8 +3,8 @@
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx, registration};
-use crate::fanout::Fanout;
-use crate::nicks::NickRefusal;
+use crate::state::fanout::Fanout;
+use crate::state::nicks::NickRefusal;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(wanted) = message.param(0).filter(|n| !n.is_empty()) else {

@@ -3,7 +3,7 @@
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandResult, Ctx};
-use crate::fanout::Fanout;
+use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {

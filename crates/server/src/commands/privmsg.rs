@@ -13,13 +13,13 @@ use ciao_proto::{CaseKey, Message, Numeric, Tag};
 
 use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::channel::Rank;
-use crate::client::{Client, ClientId, Protocol};
 use crate::clock;
-use crate::fanout::Fanout;
 use crate::history::{self, Event};
-use crate::recent::Sent;
 use crate::state::State;
+use crate::state::channel::Rank;
+use crate::state::client::{Client, ClientId, Protocol};
+use crate::state::fanout::{Fanout, plain_text};
+use crate::state::recent::Sent;
 
 /// Most targets in one command (`TARGMAX`).
 const MAX_TARGETS: usize = 4;
@@ -162,24 +162,6 @@ fn stamp(
     (events, fanout)
 }
 
-/// How a plain client reads a message from `nick`; `None` for what it
-/// cannot show (tag-only messages and CTCP other than ACTION).
-pub fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<String> {
-    if verb == "TAGMSG" {
-        return None;
-    }
-    if let Some(ctcp) = text.strip_prefix('\u{1}') {
-        let ctcp = ctcp.strip_suffix('\u{1}').unwrap_or(ctcp);
-        let action = ctcp.strip_prefix("ACTION ")?;
-        return Some(format!("* {nick} {action}"));
-    }
-    Some(match (verb, private) {
-        ("NOTICE", _) => format!("-{nick}- {text}"),
-        (_, true) => format!("*{nick}* {text}"),
-        _ => format!("{nick}: {text}"),
-    })
-}
-
 /// Whether client `id` may say `texts` in channel `name`: `+n`, `+m`,
 /// bans (a banned member may stay but not speak, unless voiced) and `+C`.
 pub fn may_speak<'a>(
@@ -271,7 +253,7 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let sender_id = ctx.id;
     ctx.state.publish(events, move |state, stored| {
         let (verb, target) = refusal;
-        if history::refused(state, stored, sender_id, &verb, &[&target]) {
+        if crate::state::refusal::refused(state, stored, sender_id, &verb, &[&target]) {
             return;
         }
         state.fanout_channel_released(&key, &mut fanout, skip, stored, min_rank);
@@ -309,7 +291,7 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let (events, mut fanout) = stamp(ctx.state, sender_id, delivery, message, plain, place);
     ctx.state.publish(events, move |state, stored| {
         let (verb, target) = refusal;
-        if history::refused(state, stored, sender_id, &verb, &[&target]) {
+        if crate::state::refusal::refused(state, stored, sender_id, &verb, &[&target]) {
             return;
         }
         if let Some(recipient) = state.client(recipient_id)
@@ -336,31 +318,4 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         ctx.reply(Numeric::Away, [recipient_nick, away]);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plain_text;
-
-    #[test]
-    fn plain_rendering() {
-        assert_eq!(
-            plain_text("PRIVMSG", "a", "hi", false).as_deref(),
-            Some("a: hi")
-        );
-        assert_eq!(
-            plain_text("PRIVMSG", "a", "hi", true).as_deref(),
-            Some("*a* hi")
-        );
-        assert_eq!(
-            plain_text("NOTICE", "a", "hi", false).as_deref(),
-            Some("-a- hi")
-        );
-        assert_eq!(
-            plain_text("PRIVMSG", "a", "\u{1}ACTION waves\u{1}", false).as_deref(),
-            Some("* a waves")
-        );
-        assert_eq!(plain_text("PRIVMSG", "a", "\u{1}VERSION\u{1}", false), None);
-        assert_eq!(plain_text("TAGMSG", "a", "", false), None);
-    }
 }

@@ -14,10 +14,10 @@ use ciao_proto::{CaseKey, Message, irc_eq};
 
 use super::{CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::channel::Rank;
-use crate::client::{Client, ClientId};
-use crate::fanout::Fanout;
 use crate::history;
+use crate::state::channel::Rank;
+use crate::state::client::{Client, ClientId};
+use crate::state::fanout::Fanout;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (target, msgid) = (message.params[0].as_str(), message.params[1].as_str());
@@ -96,7 +96,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     ctx.state
         .publish_redaction(conversation, msgid.to_owned(), move |state, stored| {
             let (msgid, sent) = unredacted;
-            if history::refused(
+            if crate::state::refusal::refused(
                 state,
                 stored,
                 redactor_id,

@@ -6,8 +6,8 @@ use ciao_proto::{CaseKey, Numeric};
 
 use super::setname::REALNAME_LEN;
 use super::{Ctx, USER_LEN, info};
-use crate::client::{ClientId, Protocol};
-use crate::monitor::MAX_MONITORED;
+use crate::state::client::{ClientId, Protocol};
+use crate::state::monitor::MAX_MONITORED;
 use crate::state::{MAX_CHANNELS_PER_CLIENT, State, TEXT_LEN};
 
 /// Server software and version, for 002, 004 and VERSION.
@@ -68,7 +68,7 @@ fn welcome(ctx: &mut Ctx<'_>) {
 /// The ISUPPORT tokens: every limit the server enforces, truthfully.
 pub fn isupport_tokens(state: &State) -> Vec<String> {
     let config = &state.config;
-    let lists = crate::channel::MAX_LIST_ENTRIES;
+    let lists = crate::state::channel::MAX_LIST_ENTRIES;
     let mut tokens = vec![
         format!("AWAYLEN={TEXT_LEN}"),
         "BOT=B".to_owned(),

@@ -10,7 +10,7 @@ use ciao_proto::Message;
 
 use super::{CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::fanout::Fanout;
+use crate::state::fanout::Fanout;
 
 /// Longest real name (`NAMELEN`), from USER or SETNAME.
 pub const REALNAME_LEN: usize = 100;

@@ -3,8 +3,8 @@
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::{CommandError, CommandResult, Ctx};
-use crate::channel::{Rank, Topic};
-use crate::fanout::Fanout;
+use crate::state::channel::{Rank, Topic};
+use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {

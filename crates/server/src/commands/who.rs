@@ -10,10 +10,10 @@ use ciao_proto::{Message, Numeric};
 
 use super::{CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::channel::Status;
-use crate::client::{Client, ClientId};
-use crate::cost;
 use crate::glob::Glob;
+use crate::link::cost;
+use crate::state::channel::Status;
+use crate::state::client::{Client, ClientId};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let mask = message.param(0).filter(|m| !m.is_empty()).unwrap_or("*");

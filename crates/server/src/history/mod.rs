@@ -11,9 +11,7 @@
 
 mod budget;
 mod health;
-mod refusal;
 mod release;
-pub mod replay;
 mod schema;
 pub mod store;
 mod writer;
@@ -28,7 +26,6 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::Notify;
 
-pub use refusal::refused;
 pub use schema::OpenError;
 pub use store::{Anchor, Change, Event, ReadMarker, Scope, Store};
 

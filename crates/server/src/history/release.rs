@@ -10,8 +10,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::health::Transition;
 use super::{Job, Release, Released, Stored};
-use crate::client::Protocol;
 use crate::state::State;
+use crate::state::client::Protocol;
 
 /// A batch of jobs the writer is done with, with each one's horizon.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ pub async fn run(
     while let Some(batch) = batches.recv().await {
         let count = batch.jobs.len() as u64;
         if let Some(state) = state.upgrade() {
-            crate::wakes::batched(|| release(&state, batch, &mut ticket));
+            crate::link::wakes::batched(|| release(&state, batch, &mut ticket));
         } else {
             ticket += count;
         }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use ciao_proto::irc_eq;
 
-use crate::client::Client;
+use crate::state::client::Client;
 
 /// How many departures are remembered.
 const REMEMBERED: usize = 1024;

@@ -11,11 +11,11 @@
 
 use ciao_proto::{Message, Tag};
 
-use super::Event;
 use crate::caps::Cap;
-use crate::client::{ClientId, Protocol};
-use crate::commands::privmsg::plain_text;
+use crate::history::Event;
 use crate::state::State;
+use crate::state::client::{ClientId, Protocol};
+use crate::state::fanout::plain_text;
 
 /// Sends `events` (oldest first) to `id`. `target` names the
 /// conversation as the client knows it: the channel, or the other nick.

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use ciao_proto::{CaseKey, Numeric};
 
 use crate::caps::Cap;
-use crate::client::ClientId;
-use crate::fanout::Fanout;
 use crate::state::State;
+use crate::state::client::ClientId;
+use crate::state::fanout::Fanout;
 
 /// Most nicks one client may monitor (ISUPPORT `MONITOR=`).
 pub const MAX_MONITORED: usize = 100;

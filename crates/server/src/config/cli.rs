@@ -10,12 +10,12 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::config::motd::{self, MotdError};
+use crate::config::ranges::{self, Bounds, OutOfRange};
 use crate::config::{Config, OperCredential};
-use crate::flood::FloodLimits;
 use crate::history::HistoryConfig;
-use crate::limits::ConnectRate;
-use crate::motd::{self, MotdError};
-use crate::ranges::{self, Bounds, OutOfRange};
+use crate::link::admission::ConnectRate;
+use crate::link::flood::FloodLimits;
 use crate::texts::Lang;
 
 // Numbers are taken as `i128`, negative ones allowed, so that every value

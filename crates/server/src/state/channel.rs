@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::client::ClientId;
+use crate::state::client::ClientId;
 
 /// A member's channel status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -13,16 +13,13 @@ use bytes::Bytes;
 use ciao_proto::{Message, Tag};
 
 use crate::caps::Cap;
-use crate::client::{Client, Protocol};
-use crate::commands::privmsg::plain_text;
-use crate::fanout::{message_tags, plain_line};
+use crate::state::client::{Client, Protocol};
+use crate::state::fanout::{message_tags, plain_line, plain_text};
 
 /// Most bytes of text in one message, line breaks counted (`max-bytes`).
-pub const MAX_BYTES: usize = 4096;
+pub use crate::caps::MULTILINE_MAX_BYTES as MAX_BYTES;
 /// Most lines in one message (`max-lines`).
-pub const MAX_LINES: usize = 100;
-/// The capability's value, advertised to `CAP LS 302` clients.
-pub const CAP_VALUE: &str = "max-bytes=4096,max-lines=100";
+pub use crate::caps::MULTILINE_MAX_LINES as MAX_LINES;
 /// The batch type.
 pub const BATCH_TYPE: &str = "draft/multiline";
 /// The tag that joins a line to the previous one.

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use ciao_proto::{Message, Tag};
 
 use crate::caps::Cap;
-use crate::client::{Client, ClientId, Protocol};
+use crate::state::client::{Client, ClientId, Protocol};
 
 /// A plain-mode text line: CRLF-terminated, without control characters or
 /// IRC formatting codes (see [`printable`](crate::printable)). Every line
@@ -158,5 +158,50 @@ impl Fanout {
                 self.cache[slot].clone()
             }
         }
+    }
+}
+
+/// How a plain client reads a message from `nick`; `None` for what it
+/// cannot show (tag-only messages and CTCP other than ACTION).
+pub fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<String> {
+    if verb == "TAGMSG" {
+        return None;
+    }
+    if let Some(ctcp) = text.strip_prefix('\u{1}') {
+        let ctcp = ctcp.strip_suffix('\u{1}').unwrap_or(ctcp);
+        let action = ctcp.strip_prefix("ACTION ")?;
+        return Some(format!("* {nick} {action}"));
+    }
+    Some(match (verb, private) {
+        ("NOTICE", _) => format!("-{nick}- {text}"),
+        (_, true) => format!("*{nick}* {text}"),
+        _ => format!("{nick}: {text}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_text;
+
+    #[test]
+    fn plain_rendering() {
+        assert_eq!(
+            plain_text("PRIVMSG", "a", "hi", false).as_deref(),
+            Some("a: hi")
+        );
+        assert_eq!(
+            plain_text("PRIVMSG", "a", "hi", true).as_deref(),
+            Some("*a* hi")
+        );
+        assert_eq!(
+            plain_text("NOTICE", "a", "hi", false).as_deref(),
+            Some("-a- hi")
+        );
+        assert_eq!(
+            plain_text("PRIVMSG", "a", "\u{1}ACTION waves\u{1}", false).as_deref(),
+            Some("* a waves")
+        );
+        assert_eq!(plain_text("PRIVMSG", "a", "\u{1}VERSION\u{1}", false), None);
+        assert_eq!(plain_text("TAGMSG", "a", "", false), None);
     }
 }

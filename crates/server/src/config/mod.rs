@@ -1,10 +1,14 @@
 //! What the server is told at start, independent of how (flags, env, file).
 
+pub mod cli;
+pub mod motd;
+pub mod ranges;
+
 use std::time::Duration;
 
-use crate::flood::FloodLimits;
 use crate::history::HistoryConfig;
-use crate::limits::ConnectRate;
+use crate::link::admission::{AdmissionLimits, ConnectRate};
+use crate::link::flood::FloodLimits;
 
 use crate::texts::Lang;
 
@@ -93,6 +97,21 @@ impl std::str::FromStr for OperCredential {
                 })
             }
             _ => Err(format!("expected NAME:PASSWORD, got {s:?}")),
+        }
+    }
+}
+
+impl Config {
+    /// The limits admission applies to new connections.
+    pub fn admission_limits(&self) -> AdmissionLimits {
+        AdmissionLimits {
+            max_clients: self.max_clients,
+            max_registering: self.max_registering,
+            max_per_ip: self.max_per_ip,
+            max_per_ipv6_48: self.max_per_ipv6_48,
+            limit_loopback: self.limit_loopback,
+            connect_rate: self.connect_rate,
+            registration_timeout_busy: self.registration_timeout_busy,
         }
     }
 }

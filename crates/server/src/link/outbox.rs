@@ -122,7 +122,7 @@ impl Outbox {
         };
         drop(queue);
         if let Some(waker) = wake {
-            crate::wakes::wake(waker);
+            crate::link::wakes::wake(waker);
         }
     }
 
@@ -140,7 +140,7 @@ impl Outbox {
         let wake = queue.waiting.clone();
         drop(queue);
         if let Some(waker) = wake {
-            crate::wakes::wake(waker);
+            crate::link::wakes::wake(waker);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Flags, environment and file merged into settings; every range.
 
 use super::*;
-use crate::limits::ConnectRate;
+use crate::link::admission::ConnectRate;
 
 fn settings(args: &[&str]) -> Result<Settings, SettingsError> {
     let mut argv = vec!["ciao-server"];

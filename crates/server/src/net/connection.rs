@@ -24,16 +24,16 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep, timeout_at};
 use tokio_util::codec::Decoder;
 
-use crate::client::{Client, ClientId, Protocol};
 use crate::commands;
-use crate::foreign::{self, Foreign};
-use crate::hub::Hub;
-use crate::limits::Slot;
-use crate::liveness::{Limits, Liveness, Verdict};
-use crate::outbox::{CloseReason, Outbox, Status};
+use crate::link::admission::Slot;
+use crate::link::outbox::{CloseReason, Outbox, Status};
+use crate::net::foreign::{self, Foreign};
+use crate::net::liveness::{Limits, Liveness, Verdict};
+use crate::net::write;
 use crate::plain::{self, PlainOutcome};
 use crate::state::State;
-use crate::write;
+use crate::state::client::{Client, ClientId, Protocol};
+use crate::state::hub::Hub;
 
 /// Reads at most this much per syscall; the buffer only grows for long
 /// lines, bounded by the codec's limit.
@@ -180,7 +180,7 @@ impl Connection {
         let timer = tokio::time::sleep_until(grace_end.min(liveness.due()));
         tokio::pin!(timer);
         loop {
-            if let Err(reason) = crate::wakes::batched(|| self.process_buffered()) {
+            if let Err(reason) = crate::link::wakes::batched(|| self.process_buffered()) {
                 return reason;
             }
             if self.unreleased() && (self.buffered_line() || self.far_ahead()) {
@@ -212,7 +212,7 @@ impl Connection {
                 Event::Closed => return self.close_reason(),
                 Event::Failed(reason) => return reason,
                 Event::Drained => {
-                    let lag = crate::wakes::batched(|| {
+                    let lag = crate::link::wakes::batched(|| {
                         let mut state = self.hub.lock();
                         state.begin_metering();
                         state.continue_answer(self.id);
@@ -289,7 +289,7 @@ impl Connection {
                             // a plain connection.
                             // Everyone this read's lines reach is woken
                             // once, after all of them are queued.
-                            let handled = crate::wakes::batched(|| {
+                            let handled = crate::link::wakes::batched(|| {
                                 self.end_plain_message();
                                 self.process_buffered()?;
                                 if self.end_plain_message() {
@@ -746,8 +746,8 @@ mod tests {
     use tokio::net::{TcpListener, TcpStream};
 
     use crate::Config;
-    use crate::hub::Hub;
-    use crate::limits::Admission;
+    use crate::link::admission::Admission;
+    use crate::state::hub::Hub;
 
     /// Every idle connection is one task holding this future; the task's
     /// allocation grows in 128-byte steps, so a few bytes more here can
@@ -759,7 +759,7 @@ mod tests {
         let addr = listener.local_addr().expect("addr");
         let _client = TcpStream::connect(addr).await.expect("connect");
         let (socket, peer) = listener.accept().await.expect("accept");
-        let slot = Admission::new(&Config::default())
+        let slot = Admission::new(Config::default().admission_limits())
             .admit(peer.ip(), tokio::time::Instant::now())
             .expect("slot");
         let hub = Arc::new(Hub::new(Config::default()));

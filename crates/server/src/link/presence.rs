@@ -8,7 +8,7 @@
 //! `MAX_CHANNELS_PER_CLIENT` channels, and later quitting from all of
 //! them.
 
-use crate::flood::Bucket;
+use crate::link::flood::Bucket;
 
 /// Rows stored at once: a join of 100 channels and a quit from them
 /// all, with room to spare.

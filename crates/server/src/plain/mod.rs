@@ -7,10 +7,10 @@
 
 use ciao_proto::Message;
 
-use crate::client::{ClientId, Protocol};
 use crate::commands::{self, registration};
-use crate::nicks::NickRefusal;
 use crate::state::State;
+use crate::state::client::{ClientId, Protocol};
+use crate::state::nicks::NickRefusal;
 
 /// What the connection should do after a plain line.
 #[derive(Debug, PartialEq, Eq)]
@@ -159,7 +159,7 @@ fn names(state: &State, id: ClientId) {
         .map(|c| c.nick.as_str())
         .collect();
     nicks.sort_unstable_by_key(|n| n.to_lowercase());
-    state.spend(crate::cost::NAME * nicks.len() as u64);
+    state.spend(crate::link::cost::NAME * nicks.len() as u64);
     let text = state.config.lang.here(&nicks.join(", "));
     state.send_plain(id, &text);
 }

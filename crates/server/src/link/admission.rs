@@ -24,8 +24,7 @@ use tokio::time::Instant;
 pub(crate) use address::{address_key, is_loopback, network_key};
 pub use rate::ConnectRate;
 
-use crate::client::ClientId;
-use crate::config::Config;
+use super::ClientId;
 use rate::Buckets;
 
 /// Why a connection was turned away.
@@ -62,16 +61,16 @@ pub struct Admission {
     limits: AdmissionLimits,
 }
 
-/// The settings `Admission` applies.
+/// The settings `Admission` applies (from the server's `Config`).
 #[derive(Debug, Clone, Copy)]
-struct AdmissionLimits {
-    max_clients: usize,
-    max_registering: usize,
-    max_per_ip: usize,
-    max_per_ipv6_48: usize,
-    limit_loopback: bool,
-    connect_rate: Option<ConnectRate>,
-    registration_timeout_busy: Duration,
+pub struct AdmissionLimits {
+    pub max_clients: usize,
+    pub max_registering: usize,
+    pub max_per_ip: usize,
+    pub max_per_ipv6_48: usize,
+    pub limit_loopback: bool,
+    pub connect_rate: Option<ConnectRate>,
+    pub registration_timeout_busy: Duration,
 }
 
 /// Everything that is counted, under one lock.
@@ -143,7 +142,7 @@ fn lock(counts: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
 }
 
 impl Admission {
-    pub fn new(config: &Config) -> Self {
+    pub fn new(limits: AdmissionLimits) -> Self {
         Admission {
             counts: Arc::new(Mutex::new(Counts {
                 clients: 0,
@@ -154,15 +153,7 @@ impl Admission {
                 per_network: HashMap::new(),
                 rates: Buckets::new(Instant::now()),
             })),
-            limits: AdmissionLimits {
-                max_clients: config.max_clients,
-                max_registering: config.max_registering,
-                max_per_ip: config.max_per_ip,
-                max_per_ipv6_48: config.max_per_ipv6_48,
-                limit_loopback: config.limit_loopback,
-                connect_rate: config.connect_rate,
-                registration_timeout_busy: config.registration_timeout_busy,
-            },
+            limits,
         }
     }
 

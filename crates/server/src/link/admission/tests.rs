@@ -4,6 +4,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::*;
+use crate::config::Config;
 
 fn ip(text: &str) -> IpAddr {
     text.parse().expect("ip")
@@ -18,11 +19,14 @@ fn config() -> Config {
 }
 
 fn admission(max_clients: usize, max_per_ip: usize) -> Admission {
-    Admission::new(&Config {
-        max_clients,
-        max_per_ip,
-        ..config()
-    })
+    Admission::new(
+        Config {
+            max_clients,
+            max_per_ip,
+            ..config()
+        }
+        .admission_limits(),
+    )
 }
 
 #[test]
@@ -46,15 +50,18 @@ fn per_address_and_global_limits_give_places_back() {
 
 #[test]
 fn loopback_is_exempt_unless_asked() {
-    let admission = Admission::new(&Config {
-        max_per_ip: 1,
-        limit_loopback: false,
-        connect_rate: Some(ConnectRate {
-            burst: 1,
-            interval: Duration::from_secs(60),
-        }),
-        ..Config::default()
-    });
+    let admission = Admission::new(
+        Config {
+            max_per_ip: 1,
+            limit_loopback: false,
+            connect_rate: Some(ConnectRate {
+                burst: 1,
+                interval: Duration::from_secs(60),
+            }),
+            ..Config::default()
+        }
+        .admission_limits(),
+    );
     let now = Instant::now();
     let _one = admission.admit(ip("127.0.0.1"), now).expect("one");
     let _two = admission
@@ -70,11 +77,14 @@ fn loopback_is_exempt_unless_asked() {
 
 #[test]
 fn ipv6_counts_per_64_and_per_48() {
-    let admission = Admission::new(&Config {
-        max_per_ip: 2,
-        max_per_ipv6_48: 3,
-        ..config()
-    });
+    let admission = Admission::new(
+        Config {
+            max_per_ip: 2,
+            max_per_ipv6_48: 3,
+            ..config()
+        }
+        .admission_limits(),
+    );
     let now = Instant::now();
     let _a = admission.admit(ip("2001:db8:0:1::1"), now).expect("a");
     let _b = admission.admit(ip("2001:db8:0:1::2"), now).expect("b");
@@ -98,14 +108,17 @@ fn ipv6_counts_per_64_and_per_48() {
 
 #[test]
 fn a_refused_connect_is_not_counted() {
-    let admission = Admission::new(&Config {
-        max_clients: 1,
-        connect_rate: Some(ConnectRate {
-            burst: 1,
-            interval: Duration::from_secs(60),
-        }),
-        ..config()
-    });
+    let admission = Admission::new(
+        Config {
+            max_clients: 1,
+            connect_rate: Some(ConnectRate {
+                burst: 1,
+                interval: Duration::from_secs(60),
+            }),
+            ..config()
+        }
+        .admission_limits(),
+    );
     let now = Instant::now();
     let _full = admission.admit(ip("10.0.0.1"), now).expect("first");
     assert_eq!(
@@ -120,11 +133,14 @@ fn a_refused_connect_is_not_counted() {
 
 #[test]
 fn only_registering_connections_count_against_the_registering_cap() {
-    let admission = Admission::new(&Config {
-        max_registering: 2,
-        registration_timeout_busy: Duration::from_secs(10),
-        ..config()
-    });
+    let admission = Admission::new(
+        Config {
+            max_registering: 2,
+            registration_timeout_busy: Duration::from_secs(10),
+            ..config()
+        }
+        .admission_limits(),
+    );
     let start = Instant::now();
     let mut first = admission.admit(ip("10.0.0.1"), start).expect("first");
     let mut second = admission.admit(ip("10.0.0.2"), start).expect("second");
@@ -160,11 +176,14 @@ fn only_registering_connections_count_against_the_registering_cap() {
 
 #[test]
 fn room_is_made_at_the_expense_of_the_biggest_holder() {
-    let admission = Admission::new(&Config {
-        max_registering: 3,
-        registration_timeout_busy: Duration::from_secs(10),
-        ..config()
-    });
+    let admission = Admission::new(
+        Config {
+            max_registering: 3,
+            registration_timeout_busy: Duration::from_secs(10),
+            ..config()
+        }
+        .admission_limits(),
+    );
     let start = Instant::now();
     let (big, small) = (ip("10.0.0.1"), ip("10.0.0.2"));
     let mut slots = Vec::new();

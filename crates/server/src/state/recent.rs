@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::client::ClientId;
+use crate::state::client::ClientId;
 
 /// How many of the latest messages can be redacted.
 pub const WINDOW: usize = 10_000;

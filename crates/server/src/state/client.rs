@@ -7,13 +7,13 @@ use std::time::Instant;
 use ciao_proto::CaseKey;
 
 use crate::caps::Caps;
-use crate::flood::Bucket;
-use crate::limits::Slot;
-use crate::outbox::Outbox;
-use crate::presence::PresenceBudget;
+use crate::link::admission::Slot;
+use crate::link::flood::Bucket;
+use crate::link::outbox::Outbox;
+use crate::link::presence::PresenceBudget;
 
 /// A connection's id, unique for the life of the server.
-pub type ClientId = u64;
+pub use crate::link::ClientId;
 
 /// How the client talks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,10 +25,10 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::flood::Bucket;
+use crate::link::flood::Bucket;
 // What addresses share a budget: the one key admission counts by (an
 // IPv4 address, or an IPv6 /64: one subscriber's network).
-use crate::limits::address::address_key;
+use crate::link::admission::address::address_key;
 
 /// One line queued for a client (a reply, or a fan-out delivery of a
 /// line serialised once for many).

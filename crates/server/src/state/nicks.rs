@@ -13,7 +13,7 @@ use ciao_proto::CaseKey;
 use ciao_proto::casemap::fold_char;
 use ciao_proto::names::{NickError, check_nick};
 
-use crate::client::ClientId;
+use crate::state::client::ClientId;
 
 /// Why a nick could not be taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -14,7 +14,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::client::ClientId;
+use crate::state::client::ClientId;
 
 /// Longest label honoured (the specification's bound); a longer one is
 /// ignored and the command answered as if unlabeled.

@@ -1,9 +1,23 @@
 //! The shared state of the chat: clients, nicks, channels.
 //!
-//! One `State` lives behind one mutex in the [`Hub`](crate::hub::Hub).
+//! One `State` lives behind one mutex in the [`Hub`](crate::state::hub::Hub).
 //! Every command runs to completion while holding it, which gives all
 //! clients the same order of events; nothing inside ever waits (sending is
 //! a push onto a bounded outbox), so the lock is held for microseconds.
+
+pub mod channel;
+pub mod client;
+pub mod fanout;
+pub mod hub;
+pub mod monitor;
+pub mod multiline;
+pub mod nicks;
+pub mod read_markers;
+pub mod recent;
+pub(crate) mod refusal;
+pub mod replay;
+pub mod responses;
+pub mod whowas;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -13,22 +27,22 @@ use bytes::Bytes;
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use crate::caps::Cap;
-use crate::channel::{Channel, Rank, Status};
-use crate::client::{Client, ClientId, Protocol};
 use crate::config::Config;
-use crate::cost::{self, AddressBudgets};
-use crate::fanout::{Fanout, plain_line};
 use crate::history::{
-    Change, Deliver, Event, History, Job, Release, Scope, Store, Stored, conversation, replay,
+    Change, Deliver, Event, History, Job, Release, Scope, Store, Stored, conversation,
 };
-use crate::monitor::Monitors;
-use crate::multiline::OpenBatch;
-use crate::nicks::{NickRefusal, Nicks};
-use crate::outbox::CloseReason;
-use crate::read_markers::ReadMarkers;
-use crate::recent::RecentMessages;
-use crate::responses::{Capture, Responses, Token};
-use crate::whowas::Whowas;
+use crate::link::cost::{self, AddressBudgets};
+use crate::link::outbox::CloseReason;
+use crate::state::channel::{Channel, Rank, Status};
+use crate::state::client::{Client, ClientId, Protocol};
+use crate::state::fanout::{Fanout, plain_line};
+use crate::state::monitor::Monitors;
+use crate::state::multiline::OpenBatch;
+use crate::state::nicks::{NickRefusal, Nicks};
+use crate::state::read_markers::ReadMarkers;
+use crate::state::recent::RecentMessages;
+use crate::state::responses::{Capture, Responses, Token};
+use crate::state::whowas::Whowas;
 
 /// Most channels one client may be in (`CHANLIMIT=#:`).
 pub const MAX_CHANNELS_PER_CLIENT: usize = 100;
@@ -72,7 +86,7 @@ pub struct State {
     responses: RefCell<Responses>,
     next_id: ClientId,
     /// Work units spent by the command being metered (see
-    /// [`cost`](crate::cost)); deliveries count through `&self`, hence
+    /// [`cost`](crate::link::cost)); deliveries count through `&self`, hence
     /// the `Cell`s.
     work: Cell<u64>,
     /// True while a metered command runs.
@@ -217,7 +231,7 @@ impl State {
 
     /// Queues one line for `client`: every line to a client passes here,
     /// so a labeled command's responses can be gathered (see
-    /// [`responses`](crate::responses)).
+    /// [`responses`](crate::state::responses)).
     pub fn deliver(&self, client: &Client, line: Bytes) {
         self.spend(cost::DELIVERY);
         let mut responses = self.responses.borrow_mut();
@@ -803,7 +817,7 @@ impl State {
         self.responses.borrow().active().is_some()
     }
 
-    /// Starts metering a line's work (see [`cost`](crate::cost)).
+    /// Starts metering a line's work (see [`cost`](crate::link::cost)).
     pub fn begin_metering(&self) {
         self.work.set(0);
         self.metering.set(true);

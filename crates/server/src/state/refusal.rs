@@ -3,9 +3,9 @@
 //! (a full disk, an I/O error) nobody is sent it and its sender is told,
 //! so nobody sees what the store lost and the sender knows to try again.
 
-use super::Stored;
-use crate::client::{ClientId, Protocol};
+use crate::history::Stored;
 use crate::state::State;
+use crate::state::client::{ClientId, Protocol};
 
 /// The IRCv3 standard-replies code for "try again later" (the registry's
 /// generic code for a temporary failure such as a database being down).
