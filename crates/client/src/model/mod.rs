@@ -7,12 +7,12 @@ use std::collections::HashMap;
 
 use ciao_proto::{Message, irc_eq, irc_lower};
 
-use crate::playback::{Collected, Older, Playback};
 use limits::{
     BYTES_DROPPED_AT_ONCE, LINES_DROPPED_AT_ONCE, MAX_BATCH_LINES, MAX_BYTES_PER_BUFFER,
     MAX_CONVERSATIONS, MAX_LINE_BYTES, MAX_LINES_PER_BUFFER, MAX_MEMBERS_PER_CHANNEL,
 };
 pub use members::{Member, Members};
+use playback::{Collected, Older, Playback};
 
 /// Name of the buffer that shows server messages.
 pub const SERVER_BUFFER: &str = "Server";
@@ -664,6 +664,7 @@ mod members;
 mod multiline;
 mod numerics;
 mod outgoing;
+pub mod playback;
 mod replies;
 mod say;
 mod who;
