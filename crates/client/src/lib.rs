@@ -11,6 +11,8 @@ pub mod complete;
 pub mod connection;
 pub mod format;
 pub mod input;
+mod isupport;
+mod mask;
 pub mod model;
 pub mod split;
 

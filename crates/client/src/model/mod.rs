@@ -657,7 +657,7 @@ pub(crate) fn mentions(text: &str, nick: &str) -> bool {
 mod channel_list;
 mod ignore;
 mod incoming;
-mod isupport;
+mod learn;
 pub mod limits;
 mod link;
 mod members;
@@ -669,9 +669,9 @@ mod replies;
 mod say;
 mod who;
 
+pub use crate::isupport::Isupport;
+pub use crate::mask::full_mask;
 pub use channel_list::{ChannelList, ListedChannel, MAX_LISTED_CHANNELS};
-pub use ignore::full_mask;
-pub use isupport::Isupport;
 use multiline::Multiline;
 pub use multiline::MultilineLimits;
 pub use who::AUTO_WHO_MAX_MEMBERS;

@@ -114,7 +114,7 @@ impl Buffer {
             // Owners and admins of other servers show as operators: the
             // app knows three ranks.
             let mut symbols: Vec<char> =
-                prefix.chars().map(super::isupport::shown_symbol).collect();
+                prefix.chars().map(crate::isupport::shown_symbol).collect();
             symbols.dedup();
             // Past the bound the rest are not listed; end_names says so.
             pending.insert(Member {
