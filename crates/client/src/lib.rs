@@ -14,6 +14,7 @@ pub mod input;
 mod isupport;
 mod mask;
 pub mod model;
+mod numeric;
 pub mod split;
 
 pub use backoff::Backoff;

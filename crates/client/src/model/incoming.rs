@@ -8,8 +8,8 @@
 
 use ciao_proto::{Message, irc_eq};
 
-use super::numerics::is_numeric;
 use super::*;
+use crate::numeric::is_numeric;
 
 impl Model {
     /// Applies one server line.

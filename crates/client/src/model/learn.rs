@@ -2,9 +2,10 @@
 //! server's limits (ISUPPORT, kept in [`crate::isupport::Isupport`]) and the `user@host`
 //! others see in front of what we say.
 
-use ciao_proto::{Message, irc_eq};
+use ciao_proto::{Message, Numeric, irc_eq};
 
 use super::Model;
+use crate::numeric::unnamed::RPL_VISIBLEHOST;
 
 impl Model {
     /// Learns from a server line what fitting our own lines needs:
@@ -12,9 +13,9 @@ impl Model {
     /// server puts in front of everything we say), 396 or CHGHOST.
     pub(crate) fn learn(&mut self, message: &Message) {
         match message.command.as_str() {
-            "005" => self.isupport.learn_reply(message),
-            // RPL_VISIBLEHOST: `396 nick host :is now your displayed host`.
-            "396" => {
+            command if command == Numeric::ISupport.code() => self.isupport.learn_reply(message),
+            // `396 nick host :is now your displayed host`.
+            RPL_VISIBLEHOST => {
                 if let (Some(host), Some(userhost)) = (message.param(1), &self.own_userhost) {
                     let user = userhost.split('@').next().unwrap_or("");
                     self.own_userhost = Some(format!("{user}@{host}"));
