@@ -454,6 +454,12 @@ impl Model {
         }
     }
 
+    /// The open channel buffer named `name`, if any.
+    pub(crate) fn channel_index(&self, name: Option<&str>) -> Option<usize> {
+        let index = self.buffer_index(name?)?;
+        (self.buffers[index].kind == BufferKind::Channel).then_some(index)
+    }
+
     /// Makes the name index agree with `buffers` again.
     fn reindex(&mut self) {
         self.index = self

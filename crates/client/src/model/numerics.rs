@@ -1,7 +1,7 @@
 //! Numeric replies, named once, each shown as a sentence (never as raw
 //! parameters): "Current local users: 4, max: 4", "bob is away: lunch",
 //! "#ciao was created on 2026-01-02 03:04". State the replies carry
-//! (topic, names, away) is applied in `incoming.rs`; this file says what
+//! (topic, names, away) is applied in `replies.rs`; this file says what
 //! the user reads and where.
 
 use chrono::{Local, TimeZone};
