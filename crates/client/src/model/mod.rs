@@ -1,6 +1,6 @@
 //! The chat as the user sees it: buffers (the server, channels, private
 //! conversations), their lines, members and topic, and the own nick.
-//! Built only by applying [`Update`]s, so it is tested without a window.
+//! Built only by applying [`Update`](crate::Update)s, so it is tested without a window.
 
 use chrono::{DateTime, Local, TimeZone, Utc};
 use std::collections::HashMap;
@@ -348,7 +348,7 @@ pub struct Alert {
     pub text: String,
 }
 
-/// What the UI should send after an [`Action`].
+/// What the UI should send after an [`Action`](crate::Action).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outgoing {
     /// In order. A `draft/multiline` batch (`BATCH +ref` … `BATCH -ref`)
