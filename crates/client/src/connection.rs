@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use ciao_proto::{Frame, LineCodec, Message};
 
-use crate::model::Isupport;
+use crate::isupport::Isupport;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;

@@ -11,11 +11,16 @@ pub mod complete;
 pub mod connection;
 pub mod format;
 pub mod input;
+mod isupport;
+mod mask;
 pub mod model;
-pub mod playback;
+mod numeric;
 pub mod split;
 
 pub use backoff::Backoff;
 pub use connection::{Control, Pacing, Settings, Update, Updates, connect};
 pub use input::{Action, InputError, parse_input};
+// Replayed history is the model's (it fills the model's buffers); the
+// old path `ciao_client::playback` stays.
+pub use model::playback;
 pub use model::{Buffer, BufferKind, Line, LineKind, Member, Model};

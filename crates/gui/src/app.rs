@@ -8,56 +8,20 @@ use std::sync::Arc;
 use ciao_client::Settings;
 use ciao_client::model::LinkState;
 use eframe::egui;
-use serde::{Deserialize, Serialize};
 
-use crate::chat::ChatInput;
-use crate::host::{HostedServer, Reach, default_data_dir};
+use crate::chat::{self, ChatInput};
+use crate::connect_screen::{self, Form};
+use crate::host::{HostedServer, default_data_dir};
 use crate::servers::{SERVERS_KEY, ServerEntry, ServerList, parse_channels};
 use crate::session::{Outcome, Session, Waker};
 use crate::view_settings::{VIEW_KEY, ViewSettings};
 
+// The form's fields and its two ways in are the form's; they stay
+// reachable here, where they were.
+pub use crate::connect_screen::{Intent, Prefs};
+
 /// Key of the connect form in eframe's storage.
 pub const PREFS_KEY: &str = "ciao-connect-form";
-
-/// The connect (and "add server") form's fields, remembered between runs.
-/// The password is not among them: it is kept only in a saved server, and
-/// only when the user asks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Prefs {
-    pub host: String,
-    pub port: String,
-    pub nick: String,
-    /// The name in the server list; empty: the address.
-    pub name: String,
-    /// Channels to join after connecting, as typed ("#a, #b").
-    pub channels: String,
-    /// Keep the password with the saved server (plain text on disk).
-    pub remember_password: bool,
-    /// Who may join a chat hosted from the form.
-    pub reach: Reach,
-}
-
-impl Default for Prefs {
-    fn default() -> Self {
-        Prefs {
-            host: "127.0.0.1".to_owned(),
-            port: "6667".to_owned(),
-            nick: String::new(),
-            name: String::new(),
-            channels: String::new(),
-            remember_password: false,
-            reach: Reach::Network,
-        }
-    }
-}
-
-/// What the form asked for, once validated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Intent {
-    Join,
-    Host,
-}
 
 /// Name of the hosted server's session in the conversation list.
 pub const HOSTED_NAME: &str = "Hosted here";
@@ -441,15 +405,92 @@ impl CiaoApp {
         if let Some(retry) = next_retry {
             ui.ctx().request_repaint_after(retry);
         }
-        if self.in_chat() {
-            crate::chat::show(self, ui);
+        let asked = if self.in_chat() {
+            self.show_chat(ui)
         } else {
-            crate::connect_screen::show(self, ui);
+            self.show_form(ui)
+        };
+        if asked {
+            // What was asked changes what the next frame shows.
+            ui.ctx().request_repaint();
         }
         crate::settings_window::show(&mut self.settings_open, &mut self.view, ui.ctx());
         if self.close_now && !self.close_sent {
             self.close_sent = true;
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    /// Draws the chat and does what it asked; true if it asked anything.
+    fn show_chat(&mut self, ui: &mut egui::Ui) -> bool {
+        let idle = self.idle_servers();
+        let shown = chat::Chat {
+            sessions: &mut self.sessions,
+            active: self.active,
+            idle: &idle,
+            input: &mut self.input,
+            view: &self.view,
+            host: self.host.as_ref(),
+        };
+        let events = chat::show(shown, ui);
+        let asked = !events.is_empty();
+        for event in events {
+            self.on_chat(event);
+        }
+        asked
+    }
+
+    fn on_chat(&mut self, event: chat::Event) {
+        match event {
+            chat::Event::Leave(reason) => self.leave(reason),
+            chat::Event::AddServer => self.adding_server = true,
+            chat::Event::OpenSettings => self.settings_open = true,
+            chat::Event::Disconnect(index) => self.disconnect(index),
+            chat::Event::Select { session, buffer } => self.select(session, buffer),
+            chat::Event::ConnectSaved(name) => self.connect_saved(&name),
+        }
+    }
+
+    /// Draws the connect form and does what it asked; true if it asked
+    /// anything.
+    fn show_form(&mut self, ui: &mut egui::Ui) -> bool {
+        let connecting = self.is_connecting();
+        let sessions = &self.sessions;
+        let form = Form {
+            prefs: &mut self.prefs,
+            password: &mut self.password,
+            error: self.form_error.as_deref(),
+            idle: self
+                .servers
+                .entries
+                .iter()
+                .filter(|e| !sessions.iter().any(|s| s.name == e.name))
+                .collect(),
+            in_chat_behind: sessions.iter().any(|s| s.ever_registered),
+            connecting,
+            hosting: self.host.is_some(),
+        };
+        let events = connect_screen::show(form, ui);
+        let asked = !events.is_empty();
+        for event in events {
+            self.on_form(event);
+        }
+        asked
+    }
+
+    fn on_form(&mut self, event: connect_screen::Event) {
+        match event {
+            connect_screen::Event::Submit(intent) => self.submit(intent),
+            connect_screen::Event::ConnectSaved(name) => {
+                self.form_error = None;
+                self.connect_saved(&name);
+            }
+            connect_screen::Event::ForgetSaved(name) => self.servers.remove(&name),
+            connect_screen::Event::OpenSettings => self.settings_open = true,
+            connect_screen::Event::BackToChat => {
+                self.adding_server = false;
+                self.form_error = None;
+            }
         }
     }
 }

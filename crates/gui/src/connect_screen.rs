@@ -1,10 +1,87 @@
 //! The first screen, and the "Add server" form: where to connect (or
-//! host), as whom; the saved servers to connect to again.
+//! host), as whom; the saved servers to connect to again. The form edits
+//! its fields in place; everything else the user asks for is an [`Event`]
+//! for the app to do.
 
 use eframe::egui;
+use serde::{Deserialize, Serialize};
 
-use crate::app::{CiaoApp, Intent};
 use crate::host::Reach;
+use crate::servers::ServerEntry;
+
+/// The connect (and "add server") form's fields, remembered between runs.
+/// The password is not among them: it is kept only in a saved server, and
+/// only when the user asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub host: String,
+    pub port: String,
+    pub nick: String,
+    /// The name in the server list; empty: the address.
+    pub name: String,
+    /// Channels to join after connecting, as typed ("#a, #b").
+    pub channels: String,
+    /// Keep the password with the saved server (plain text on disk).
+    pub remember_password: bool,
+    /// Who may join a chat hosted from the form.
+    pub reach: Reach,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            host: "127.0.0.1".to_owned(),
+            port: "6667".to_owned(),
+            nick: String::new(),
+            name: String::new(),
+            channels: String::new(),
+            remember_password: false,
+            reach: Reach::Network,
+        }
+    }
+}
+
+/// Which of the form's two ways in the user chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// Connect to the server in the form.
+    Join,
+    /// Host a chat in this app on the form's port, and join it.
+    Host,
+}
+
+/// What the user asked of the form, for the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Check the form, then join or host with it.
+    Submit(Intent),
+    /// Connect to the saved server of that name.
+    ConnectSaved(String),
+    /// Drop the saved server of that name from the list.
+    ForgetSaved(String),
+    OpenSettings,
+    /// Close the "Add server" form, back to the conversations behind it.
+    BackToChat,
+}
+
+/// What the form shows, and the fields it edits.
+#[derive(Debug)]
+pub struct Form<'a> {
+    pub prefs: &'a mut Prefs,
+    /// Kept apart from `prefs`: it is not remembered between runs.
+    pub password: &'a mut String,
+    /// The inline error under the form.
+    pub error: Option<&'a str>,
+    /// Saved servers not connected now, each offered to connect.
+    pub idle: Vec<&'a ServerEntry>,
+    /// Some server let us in: this is the "Add server" form over the chat.
+    pub in_chat_behind: bool,
+    /// A connection from the form is under way: the form waits.
+    pub connecting: bool,
+    /// This app hosts a chat already: it cannot host a second.
+    pub hosting: bool,
+}
 
 /// A labelled single-line text field; the label names it for screen
 /// readers and tests.
@@ -16,14 +93,18 @@ fn field(ui: &mut egui::Ui, label: &str, value: &mut String, password: bool) -> 
     ui.add(edit).labelled_by(label.id)
 }
 
-pub fn show(app: &mut CiaoApp, ui: &mut egui::Ui) {
+/// Draws the form; what the user asked for, in the order asked.
+pub fn show(form: Form<'_>, ui: &mut egui::Ui) -> Vec<Event> {
+    let mut form = form;
+    let mut events = Vec::new();
     egui::CentralPanel::default().show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| form(app, ui));
+        egui::ScrollArea::vertical().show(ui, |ui| draw(&mut form, &mut events, ui));
     });
+    events
 }
 
-fn form(app: &mut CiaoApp, ui: &mut egui::Ui) {
-    let in_chat_behind = app.sessions().iter().any(|s| s.ever_registered);
+fn draw(form: &mut Form<'_>, events: &mut Vec<Event>, ui: &mut egui::Ui) {
+    let in_chat_behind = form.in_chat_behind;
     ui.vertical_centered(|ui| {
         ui.add_space(24.0);
         ui.heading(if in_chat_behind {
@@ -35,24 +116,21 @@ fn form(app: &mut CiaoApp, ui: &mut egui::Ui) {
         ui.add_space(16.0);
     });
     let mut submit = None;
-    let enabled = !app.is_connecting();
+    let enabled = !form.connecting;
     ui.add_enabled_ui(enabled, |ui| {
-        saved_servers(app, ui);
+        saved_servers(&form.idle, events, ui);
         egui::Grid::new("connect-form")
             .num_columns(2)
             .spacing([12.0, 10.0])
             .show(ui, |ui| {
+                let prefs = &mut *form.prefs;
                 let fields: [(&str, &mut String, bool); 6] = [
-                    ("Server address", &mut app.prefs.host, false),
-                    ("Port", &mut app.prefs.port, false),
-                    ("Nickname", &mut app.prefs.nick, false),
-                    ("Password (optional)", &mut app.password, true),
-                    ("Name in the list (optional)", &mut app.prefs.name, false),
-                    (
-                        "Channels to join (optional)",
-                        &mut app.prefs.channels,
-                        false,
-                    ),
+                    ("Server address", &mut prefs.host, false),
+                    ("Port", &mut prefs.port, false),
+                    ("Nickname", &mut prefs.nick, false),
+                    ("Password (optional)", &mut *form.password, true),
+                    ("Name in the list (optional)", &mut prefs.name, false),
+                    ("Channels to join (optional)", &mut prefs.channels, false),
                 ];
                 for (label, value, password) in fields {
                     let response = field(ui, label, value, password);
@@ -61,7 +139,7 @@ fn form(app: &mut CiaoApp, ui: &mut egui::Ui) {
                 }
             });
         ui.checkbox(
-            &mut app.prefs.remember_password,
+            &mut form.prefs.remember_password,
             "Remember the password (kept as plain text in this app's data folder)",
         );
     });
@@ -75,90 +153,75 @@ fn form(app: &mut CiaoApp, ui: &mut egui::Ui) {
         }
         let host = egui::Button::new("Host a chat");
         let host = ui
-            .add_enabled(enabled && app.host.is_none(), host)
+            .add_enabled(enabled && !form.hosting, host)
             .on_hover_text("Start a ciao server in this app on the port above, and join it");
         if host.clicked() {
             submit = Some(Intent::Host);
         }
         if ui.button("Settings").clicked() {
-            app.settings_open = true;
+            events.push(Event::OpenSettings);
         }
         if in_chat_behind && ui.button("Back to the chat").clicked() {
-            app.adding_server = false;
-            app.form_error = None;
+            events.push(Event::BackToChat);
         }
-        if app.is_connecting() {
+        if form.connecting {
             ui.spinner();
             ui.label(format!(
                 "Connecting to {}:{}…",
-                app.prefs.host.trim(),
-                app.prefs.port.trim()
+                form.prefs.host.trim(),
+                form.prefs.port.trim()
             ));
         }
     });
-    ui.add_enabled_ui(enabled && app.host.is_none(), |ui| {
+    ui.add_enabled_ui(enabled && !form.hosting, |ui| {
         ui.horizontal(|ui| {
             ui.label("A hosted chat is open to");
             ui.radio_value(
-                &mut app.prefs.reach,
+                &mut form.prefs.reach,
                 Reach::Network,
                 "Everyone on my network (0.0.0.0)",
             );
             ui.radio_value(
-                &mut app.prefs.reach,
+                &mut form.prefs.reach,
                 Reach::ThisComputer,
                 "Only this computer (127.0.0.1)",
             );
         });
     });
-    if let Some(error) = &app.form_error {
+    if let Some(error) = form.error {
         ui.add_space(8.0);
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     if let Some(intent) = submit {
-        app.submit(intent);
+        events.push(Event::Submit(intent));
     }
 }
 
 /// The saved servers not connected now, each with a way to connect.
-fn saved_servers(app: &mut CiaoApp, ui: &mut egui::Ui) {
-    let idle: Vec<(String, String)> = app
-        .servers
-        .entries
-        .iter()
-        .filter(|e| app.session_named(&e.name).is_none())
-        .map(|e| {
-            (
-                e.name.clone(),
-                format!("{} on {}:{}", e.nick, e.host, e.port),
-            )
-        })
-        .collect();
+fn saved_servers(idle: &[&ServerEntry], events: &mut Vec<Event>, ui: &mut egui::Ui) {
     if idle.is_empty() {
         return;
     }
     ui.strong("Saved servers");
     let mut connect = None;
     let mut forget = None;
-    for (name, detail) in idle {
+    for entry in idle {
+        let name = &entry.name;
         ui.horizontal(|ui| {
             if ui.button(format!("Connect to {name}")).clicked() {
                 connect = Some(name.clone());
             }
-            ui.label(detail);
+            ui.label(format!("{} on {}:{}", entry.nick, entry.host, entry.port));
             if ui.small_button("Forget").clicked() {
                 forget = Some(name.clone());
             }
         });
     }
     ui.separator();
-    if let Some(name) = forget {
-        app.servers.remove(&name);
-    }
-    if let Some(name) = connect {
-        app.form_error = None;
-        app.connect_saved(&name);
-    }
+    // Forgetting first, as the list was drawn: connecting to a server
+    // just forgotten finds nothing.
+    events.extend(forget.map(Event::ForgetSaved));
+    events.extend(connect.map(Event::ConnectSaved));
 }
 
 /// Enter in a field submits the form as a join.

@@ -242,7 +242,7 @@ fn parse_command(name: &'static str, rest: &str) -> Result<Action, InputError> {
             reason: tail.map(str::to_owned),
         },
         "ban" | "unban" => Action::Ban {
-            mask: crate::model::full_mask(first.ok_or(usage(name))?),
+            mask: crate::mask::full_mask(first.ok_or(usage(name))?),
             add: name == "ban",
         },
         "mode" => {

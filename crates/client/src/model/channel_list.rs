@@ -1,9 +1,10 @@
 //! The server's channel list (`LIST` answered by 321, 322… and 323),
 //! kept for the channel browser.
 
-use ciao_proto::Message;
+use ciao_proto::{Message, Numeric};
 
 use super::Model;
+use crate::numeric::numeric;
 
 /// Entries kept from one listing: a network with more channels than
 /// this is cut (and says so) rather than eat the client's memory.
@@ -44,9 +45,9 @@ impl Model {
     /// Applies a reply to `LIST`; true if `message` was one.
     pub(crate) fn apply_channel_list(&mut self, message: &Message) -> bool {
         let list = &mut self.channel_list;
-        match message.command.as_str() {
-            "321" => list.begin(),
-            "322" => {
+        match numeric(&message.command) {
+            Some(Numeric::ListStart) => list.begin(),
+            Some(Numeric::List) => {
                 // A server may skip 321: the first 322 after a finished
                 // listing starts a new one.
                 if list.complete || list.generation == 0 {
@@ -65,7 +66,7 @@ impl Model {
                     topic: message.param(3).unwrap_or("").to_owned(),
                 });
             }
-            "323" => {
+            Some(Numeric::ListEnd) => {
                 if list.generation == 0 {
                     list.begin();
                 }

@@ -1,18 +1,18 @@
 //! The chat as the user sees it: buffers (the server, channels, private
 //! conversations), their lines, members and topic, and the own nick.
-//! Built only by applying [`Update`]s, so it is tested without a window.
+//! Built only by applying [`Update`](crate::Update)s, so it is tested without a window.
 
 use chrono::{DateTime, Local, TimeZone, Utc};
 use std::collections::HashMap;
 
 use ciao_proto::{Message, irc_eq, irc_lower};
 
-use crate::playback::{Collected, Older, Playback};
 use limits::{
     BYTES_DROPPED_AT_ONCE, LINES_DROPPED_AT_ONCE, MAX_BATCH_LINES, MAX_BYTES_PER_BUFFER,
     MAX_CONVERSATIONS, MAX_LINE_BYTES, MAX_LINES_PER_BUFFER, MAX_MEMBERS_PER_CHANNEL,
 };
 pub use members::{Member, Members};
+use playback::{Collected, Older, Playback};
 
 /// Name of the buffer that shows server messages.
 pub const SERVER_BUFFER: &str = "Server";
@@ -348,7 +348,7 @@ pub struct Alert {
     pub text: String,
 }
 
-/// What the UI should send after an [`Action`].
+/// What the UI should send after an [`Action`](crate::Action).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outgoing {
     /// In order. A `draft/multiline` batch (`BATCH +ref` … `BATCH -ref`)
@@ -452,6 +452,12 @@ impl Model {
                 .position(|b| irc_eq(&b.name, name))
                 .map(|position| position + 1),
         }
+    }
+
+    /// The open channel buffer named `name`, if any.
+    pub(crate) fn channel_index(&self, name: Option<&str>) -> Option<usize> {
+        let index = self.buffer_index(name?)?;
+        (self.buffers[index].kind == BufferKind::Channel).then_some(index)
     }
 
     /// Makes the name index agree with `buffers` again.
@@ -657,20 +663,21 @@ pub(crate) fn mentions(text: &str, nick: &str) -> bool {
 mod channel_list;
 mod ignore;
 mod incoming;
-mod isupport;
+mod learn;
 pub mod limits;
 mod link;
 mod members;
 mod multiline;
 mod numerics;
 mod outgoing;
+pub mod playback;
 mod replies;
 mod say;
 mod who;
 
+pub use crate::isupport::Isupport;
+pub use crate::mask::full_mask;
 pub use channel_list::{ChannelList, ListedChannel, MAX_LISTED_CHANNELS};
-pub use ignore::full_mask;
-pub use isupport::Isupport;
 use multiline::Multiline;
 pub use multiline::MultilineLimits;
 pub use who::AUTO_WHO_MAX_MEMBERS;

@@ -6,7 +6,7 @@
 //! A batch nested in a `chathistory` replay keeps its outer `batch` tag on
 //! the joined message, so the replay collects it like any other line.
 
-use ciao_proto::{Message, Tag};
+use ciao_proto::{Message, Numeric, Tag};
 
 use super::Model;
 
@@ -170,7 +170,7 @@ impl Model {
         let open = &mut self.multiline.open;
         match message.command.as_str() {
             // A new registration: batches of the last connection never end.
-            "001" => {
+            command if command == Numeric::Welcome.code() => {
                 open.clear();
                 false
             }

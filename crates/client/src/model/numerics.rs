@@ -1,49 +1,14 @@
 //! Numeric replies, named once, each shown as a sentence (never as raw
 //! parameters): "Current local users: 4, max: 4", "bob is away: lunch",
 //! "#ciao was created on 2026-01-02 03:04". State the replies carry
-//! (topic, names, away) is applied in `incoming.rs`; this file says what
+//! (topic, names, away) is applied in `replies.rs`; this file says what
 //! the user reads and where.
 
 use chrono::{Local, TimeZone};
-use ciao_proto::Message;
+use ciao_proto::{Message, Numeric};
 
 use super::LineKind;
-
-/// The codes the model knows, by their names in the specifications
-/// (modern.ircdocs.horse).
-pub(crate) mod code {
-    pub const RPL_WELCOME: &str = "001";
-    pub const RPL_MYINFO: &str = "004";
-    pub const RPL_ISUPPORT: &str = "005";
-    pub const RPL_UMODEIS: &str = "221";
-    pub const RPL_AWAY: &str = "301";
-    pub const RPL_UNAWAY: &str = "305";
-    pub const RPL_NOWAWAY: &str = "306";
-    pub const RPL_WHOISUSER: &str = "311";
-    pub const RPL_WHOISSERVER: &str = "312";
-    pub const RPL_WHOISOPERATOR: &str = "313";
-    pub const RPL_WHOWASUSER: &str = "314";
-    pub const RPL_ENDOFWHO: &str = "315";
-    pub const RPL_WHOISIDLE: &str = "317";
-    pub const RPL_ENDOFWHOIS: &str = "318";
-    pub const RPL_WHOISCHANNELS: &str = "319";
-    pub const RPL_CHANNELMODEIS: &str = "324";
-    pub const RPL_CREATIONTIME: &str = "329";
-    pub const RPL_WHOISACCOUNT: &str = "330";
-    pub const RPL_NOTOPIC: &str = "331";
-    pub const RPL_TOPIC: &str = "332";
-    pub const RPL_TOPICWHOTIME: &str = "333";
-    pub const RPL_WHOISBOT: &str = "335";
-    pub const RPL_INVITING: &str = "341";
-    pub const RPL_WHOREPLY: &str = "352";
-    pub const RPL_NAMREPLY: &str = "353";
-    pub const RPL_ENDOFNAMES: &str = "366";
-    pub const RPL_BANLIST: &str = "367";
-    pub const RPL_ENDOFBANLIST: &str = "368";
-    pub const RPL_ENDOFWHOWAS: &str = "369";
-    pub const ERR_NOMOTD: &str = "422";
-    pub const RPL_WHOISSECURE: &str = "671";
-}
+use crate::numeric::{numeric, unnamed};
 
 /// Where a reply is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,11 +30,6 @@ pub(crate) struct Reply {
     pub place: Place,
 }
 
-/// True for a numeric reply's command: three ASCII digits.
-pub(crate) fn is_numeric(command: &str) -> bool {
-    command.len() == 3 && command.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// True for an error reply (4xx and 5xx).
 fn is_error(command: &str) -> bool {
     command.starts_with(['4', '5'])
@@ -79,50 +39,39 @@ fn is_error(command: &str) -> bool {
 /// show (features lists, the ends of lists that speak for themselves,
 /// replies without any text).
 pub(crate) fn describe(message: &Message) -> Option<Reply> {
-    use code::*;
+    let Some(named) = numeric(&message.command) else {
+        return describe_unnamed(message);
+    };
     // params[0] is our own nick; what the reply is about follows.
     let arg = |i: usize| message.param(i).unwrap_or("");
-    let info = |text: String, place: Place| {
-        (!text.trim().is_empty()).then_some(Reply {
-            text,
-            kind: LineKind::Info,
-            place,
-        })
-    };
     let about = arg(1);
     let text = trailing(message);
-    let command = message.command.as_str();
-    match command {
-        RPL_MYINFO => info(format!("Server {about} runs {}", arg(2)), Place::Server),
+    match named {
+        Numeric::MyInfo => info(format!("Server {about} runs {}", arg(2)), Place::Server),
         // The server's features, for clients to read, not people.
-        RPL_ISUPPORT => None,
-        RPL_UMODEIS => info(format!("Your modes: {about}"), Place::Server),
-        RPL_AWAY => info(format!("{about} is away: {text}"), Place::Active),
-        RPL_UNAWAY => info(
+        Numeric::ISupport => None,
+        Numeric::UModeIs => info(format!("Your modes: {about}"), Place::Server),
+        Numeric::Away => info(format!("{about} is away: {text}"), Place::Active),
+        Numeric::UnAway => info(
             "You are no longer marked as away.".to_owned(),
             Place::Active,
         ),
-        RPL_NOWAWAY => info("You are now marked as away.".to_owned(), Place::Active),
-        RPL_WHOISUSER => info(
+        Numeric::NowAway => info("You are now marked as away.".to_owned(), Place::Active),
+        Numeric::WhoisUser => info(
             format!("{about} is {}@{}, real name: {text}", arg(2), arg(3)),
             Place::Active,
         ),
-        RPL_WHOWASUSER => info(
+        Numeric::WhowasUser => info(
             format!("{about} was {}@{}, real name: {text}", arg(2), arg(3)),
             Place::Active,
         ),
-        RPL_WHOISSERVER => info(
+        Numeric::WhoisServer => info(
             format!("{about} is connected to {} ({text})", arg(2)),
             Place::Active,
         ),
-        RPL_WHOISOPERATOR => info(format!("{about} is an IRC operator"), Place::Active),
-        RPL_WHOISBOT => info(format!("{about} is a bot"), Place::Active),
-        RPL_WHOISSECURE => info(
-            format!("{about} is using a secure connection"),
-            Place::Active,
-        ),
-        RPL_WHOISACCOUNT => info(format!("{about} is logged in as {}", arg(2)), Place::Active),
-        RPL_WHOISIDLE => {
+        Numeric::WhoisOperator => info(format!("{about} is an IRC operator"), Place::Active),
+        Numeric::WhoisBot => info(format!("{about} is a bot"), Place::Active),
+        Numeric::WhoisIdle => {
             let idle = arg(2).parse().map(human_duration).unwrap_or_default();
             let since = date(arg(3))
                 .map(|d| format!(", online since {d}"))
@@ -132,28 +81,28 @@ pub(crate) fn describe(message: &Message) -> Option<Reply> {
                 Place::Active,
             )
         }
-        RPL_WHOISCHANNELS => info(format!("{about} is in {text}"), Place::Active),
-        RPL_ENDOFWHOIS => info(format!("End of WHOIS for {about}"), Place::Active),
-        RPL_ENDOFWHOWAS => info(format!("End of WHOWAS for {about}"), Place::Active),
-        RPL_INVITING => info(format!("You invited {about} to {}", arg(2)), Place::Active),
-        RPL_CHANNELMODEIS => {
+        Numeric::WhoisChannels => info(format!("{about} is in {text}"), Place::Active),
+        Numeric::EndOfWhois => info(format!("End of WHOIS for {about}"), Place::Active),
+        Numeric::EndOfWhowas => info(format!("End of WHOWAS for {about}"), Place::Active),
+        Numeric::Inviting => info(format!("You invited {about} to {}", arg(2)), Place::Active),
+        Numeric::ChannelModeIs => {
             let modes = message.params.get(2..).unwrap_or_default().join(" ");
             info(
                 format!("Modes of {about}: {modes}"),
                 Place::Channel(about.to_owned()),
             )
         }
-        RPL_CREATIONTIME => date(arg(2)).and_then(|d| {
+        Numeric::CreationTime => date(arg(2)).and_then(|d| {
             info(
                 format!("{about} was created on {d}"),
                 Place::Channel(about.to_owned()),
             )
         }),
-        RPL_NOTOPIC => info(
+        Numeric::NoTopic => info(
             format!("{about} has no topic"),
             Place::Channel(about.to_owned()),
         ),
-        RPL_TOPICWHOTIME => {
+        Numeric::TopicWhoTime => {
             let setter = arg(2).split('!').next().unwrap_or_default();
             let when = date(arg(3)).map(|d| format!(" on {d}")).unwrap_or_default();
             info(
@@ -161,7 +110,7 @@ pub(crate) fn describe(message: &Message) -> Option<Reply> {
                 Place::Channel(about.to_owned()),
             )
         }
-        RPL_BANLIST => {
+        Numeric::BanList => {
             let by = match (message.param(3), date(arg(4))) {
                 (Some(setter), Some(when)) => format!(" (by {setter} on {when})"),
                 (Some(setter), None) => format!(" (by {setter})"),
@@ -172,11 +121,11 @@ pub(crate) fn describe(message: &Message) -> Option<Reply> {
                 Place::Channel(about.to_owned()),
             )
         }
-        RPL_ENDOFBANLIST => info(
+        Numeric::EndOfBanList => info(
             format!("End of the ban list of {about}"),
             Place::Channel(about.to_owned()),
         ),
-        RPL_WHOREPLY => {
+        Numeric::WhoReply => {
             // `<channel> <user> <host> <server> <nick> <flags> :<hops> <realname>`
             let realname = text.split_once(' ').map_or("", |(_, name)| name);
             let away = if arg(6).starts_with('G') {
@@ -195,16 +144,50 @@ pub(crate) fn describe(message: &Message) -> Option<Reply> {
             )
         }
         // The end of a list whose lines speak for themselves.
-        RPL_ENDOFWHO | RPL_ENDOFNAMES => None,
-        RPL_NAMREPLY => info(format!("Members of {}: {text}", arg(2)), Place::Active),
+        Numeric::EndOfWho | Numeric::EndOfNames => None,
+        Numeric::NamReply => info(format!("Members of {}: {text}", arg(2)), Place::Active),
         // "MOTD File is missing" is information, not a failure.
-        ERR_NOMOTD => info(text.to_owned(), Place::Server),
-        _ if is_error(command) => Some(error(message)),
-        // Everything else (welcome lines, statistics such as "Current
-        // local users: 4, max: 4", MOTD, LIST): the server's own words,
-        // never the leading numbers.
-        _ => info(text.to_owned(), Place::Server),
+        Numeric::NoMotd => info(text.to_owned(), Place::Server),
+        _ => plain(message),
     }
+}
+
+/// [`describe`] for the numerics ciao-proto does not name
+/// ([`unnamed`]): matched by code until it does.
+fn describe_unnamed(message: &Message) -> Option<Reply> {
+    let arg = |i: usize| message.param(i).unwrap_or("");
+    let about = arg(1);
+    match message.command.as_str() {
+        unnamed::RPL_WHOISSECURE => info(
+            format!("{about} is using a secure connection"),
+            Place::Active,
+        ),
+        unnamed::RPL_WHOISACCOUNT => {
+            info(format!("{about} is logged in as {}", arg(2)), Place::Active)
+        }
+        _ => plain(message),
+    }
+}
+
+/// A reply with nothing of its own to say: an error (4xx, 5xx) where the
+/// user looks, else (welcome lines, statistics such as "Current local
+/// users: 4, max: 4", MOTD, LIST) the server's own words in the server
+/// buffer, never the leading numbers.
+fn plain(message: &Message) -> Option<Reply> {
+    if is_error(&message.command) {
+        Some(error(message))
+    } else {
+        info(trailing(message).to_owned(), Place::Server)
+    }
+}
+
+/// An information line, unless there is nothing to read.
+fn info(text: String, place: Place) -> Option<Reply> {
+    (!text.trim().is_empty()).then_some(Reply {
+        text,
+        kind: LineKind::Info,
+        place,
+    })
 }
 
 /// An error reply where the user is looking: what it is about, then the

@@ -2,31 +2,32 @@
 //! away, topic, members), then the sentence `numerics.rs` makes of them,
 //! shown where it belongs.
 
-use ciao_proto::Message;
+use ciao_proto::{Message, Numeric};
 
-use super::numerics::{Place, Reply, code::*, describe};
+use super::numerics::{Place, Reply, describe};
 use super::*;
+use crate::numeric::numeric;
 
 impl Model {
     pub(super) fn apply_numeric(&mut self, message: &Message, time: i64) {
         let arg = |i: usize| message.param(i);
-        match message.command.as_str() {
-            RPL_WELCOME => {
+        match numeric(&message.command) {
+            Some(Numeric::Welcome) => {
                 if let Some(nick) = arg(0).filter(|n| !n.is_empty()) {
                     self.own_nick = nick.to_owned();
                 }
                 self.link = LinkState::Registered;
             }
-            RPL_AWAY => {
+            Some(Numeric::Away) => {
                 if let Some(nick) = arg(1) {
                     let text = message.params.get(2..).and_then(<[String]>::last);
                     self.set_away(nick, Some(text.map_or("", String::as_str)));
                 }
             }
-            RPL_UNAWAY => self.away = false,
-            RPL_NOWAWAY => self.away = true,
-            RPL_ENDOFWHO if self.is_quiet_who(message, arg(1)) => return,
-            RPL_WHOREPLY => {
+            Some(Numeric::UnAway) => self.away = false,
+            Some(Numeric::NowAway) => self.away = true,
+            Some(Numeric::EndOfWho) if self.is_quiet_who(message, arg(1)) => return,
+            Some(Numeric::WhoReply) => {
                 // `<channel> <user> <host> <server> <nick> <H|G>…`
                 if let (Some(nick), Some(flags)) = (arg(5), arg(6)) {
                     let away = flags.starts_with('G');
@@ -41,12 +42,12 @@ impl Model {
                     return;
                 }
             }
-            RPL_NOTOPIC => {
+            Some(Numeric::NoTopic) => {
                 if let Some(index) = self.channel_index(arg(1)) {
                     self.buffers[index].topic = None;
                 }
             }
-            RPL_TOPIC => {
+            Some(Numeric::Topic) => {
                 let topic = arg(2).unwrap_or("");
                 match self.channel_index(arg(1)) {
                     Some(index) => {
@@ -63,14 +64,14 @@ impl Model {
                 }
                 return;
             }
-            RPL_NAMREPLY => {
+            Some(Numeric::NamReply) => {
                 if let Some(index) = self.channel_index(arg(2)) {
                     let names = arg(3).unwrap_or("");
                     self.buffers[index].collect_names(names);
                     return;
                 }
             }
-            RPL_ENDOFNAMES => {
+            Some(Numeric::EndOfNames) => {
                 if let Some(index) = self.channel_index(arg(1)) {
                     self.buffers[index].end_names(time);
                     let buffer = &self.buffers[index];
@@ -114,7 +115,7 @@ impl Buffer {
             // Owners and admins of other servers show as operators: the
             // app knows three ranks.
             let mut symbols: Vec<char> =
-                prefix.chars().map(super::isupport::shown_symbol).collect();
+                prefix.chars().map(crate::isupport::shown_symbol).collect();
             symbols.dedup();
             // Past the bound the rest are not listed; end_names says so.
             pending.insert(Member {

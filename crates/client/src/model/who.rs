@@ -3,7 +3,7 @@
 //! itself (small channels only: servers charge WHO by the reply), and the
 //! replies mark the members away without being shown to the user.
 
-use ciao_proto::{Message, irc_eq};
+use ciao_proto::{Message, Numeric, irc_eq};
 
 use super::Model;
 
@@ -61,7 +61,7 @@ impl Model {
         let Some(position) = quiet.iter().position(|c| irc_eq(c, channel)) else {
             return false;
         };
-        if message.command == super::numerics::code::RPL_ENDOFWHO {
+        if message.command == Numeric::EndOfWho.code() {
             quiet.swap_remove(position);
         }
         true

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{SecondsFormat, TimeZone, Utc};
 use ciao_proto::Message;
 
-use crate::model::limits::{MAX_BATCH_LINES, MAX_LINES_PER_BUFFER, MAX_OPEN_BATCHES};
-use crate::model::{Buffer, BufferKind, Line, LineKind, Model, Outgoing, make_room, system_line};
+use super::limits::{MAX_BATCH_LINES, MAX_LINES_PER_BUFFER, MAX_OPEN_BATCHES};
+use super::{Buffer, BufferKind, Line, LineKind, Model, Outgoing, make_room, system_line};
 
 /// Lines asked for each time the user reaches the top of a conversation.
 pub const OLDER_PAGE: usize = 50;

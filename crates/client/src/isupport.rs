@@ -1,10 +1,9 @@
-//! What the server told us about its limits (`005 RPL_ISUPPORT`) and
-//! about ourselves (the `user@host` others see), so that what we send
-//! fits: a line the server would cut or refuse loses what the user typed.
+//! What the server told us about its limits (`005 RPL_ISUPPORT`), so
+//! that what we send fits: a line the server would cut or refuse loses
+//! what the user typed. Below both the connection (which learns NICKLEN
+//! while registering) and the model (which fits lines to all of it).
 
-use ciao_proto::{Message, irc_eq};
-
-use super::Model;
+use ciao_proto::Message;
 
 /// TOPICLEN when the server does not say: the smallest limit common
 /// servers use (hybrid's 300; ciao and Libera allow 390, UnrealIRCd 307).
@@ -159,42 +158,6 @@ fn parse_prefix(value: &str) -> Option<Vec<(char, char)>> {
     (pairs.len() == modes.chars().count() && !pairs.is_empty()).then_some(pairs)
 }
 
-impl Model {
-    /// Learns from a server line what fitting our own lines needs:
-    /// ISUPPORT, and our `user@host` from our JOIN (its source is what the
-    /// server puts in front of everything we say), 396 or CHGHOST.
-    pub(crate) fn learn(&mut self, message: &Message) {
-        match message.command.as_str() {
-            "005" => self.isupport.learn_reply(message),
-            // RPL_VISIBLEHOST: `396 nick host :is now your displayed host`.
-            "396" => {
-                if let (Some(host), Some(userhost)) = (message.param(1), &self.own_userhost) {
-                    let user = userhost.split('@').next().unwrap_or("");
-                    self.own_userhost = Some(format!("{user}@{host}"));
-                }
-            }
-            "JOIN" | "CHGHOST" | "PRIVMSG" | "NOTICE" => {
-                let Some((nick, userhost)) =
-                    message.source.as_deref().and_then(|s| s.split_once('!'))
-                else {
-                    return;
-                };
-                if !irc_eq(nick, &self.own_nick) {
-                    return;
-                }
-                if message.command == "CHGHOST" {
-                    if let (Some(user), Some(host)) = (message.param(0), message.param(1)) {
-                        self.own_userhost = Some(format!("{user}@{host}"));
-                    }
-                } else if userhost.contains('@') {
-                    self.own_userhost = Some(userhost.to_owned());
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,24 +191,5 @@ mod tests {
             .expect("line");
         isupport.learn_reply(&reply);
         assert_eq!(isupport.nick_len, Some(12));
-    }
-
-    #[test]
-    fn our_user_and_host_come_from_our_own_lines() {
-        let mut model = Model::new("me");
-        let feed = |model: &mut Model, line: &str| {
-            model.learn(&line.parse::<Message>().expect("line"));
-        };
-        feed(&mut model, ":other!x@y JOIN #a");
-        assert_eq!(model.own_userhost, None);
-        feed(&mut model, ":ME!~me@10.0.0.1 JOIN #a");
-        assert_eq!(model.own_userhost.as_deref(), Some("~me@10.0.0.1"));
-        feed(
-            &mut model,
-            ":srv 396 me cloak.example :is now your displayed host",
-        );
-        assert_eq!(model.own_userhost.as_deref(), Some("~me@cloak.example"));
-        feed(&mut model, ":me!~me@cloak.example CHGHOST ident new.host");
-        assert_eq!(model.own_userhost.as_deref(), Some("ident@new.host"));
     }
 }
