@@ -19,7 +19,8 @@
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]  SERVERS ["ciao inspircd ngircd"; also "ciao-history": ciao with its
-#   history store on]  RESULTS [target/bench-results/DATE]
+#   history store on; "ciao-base": the baseline binary CIAO_BASE, started as
+#   "ciao" is, for old-against-new runs]  RESULTS [target/bench-results/DATE]
 #   SCENARIOS ["fanout-1000x10 fanout-100x1 fanout-rate idle-10000 churn"]
 #   NO_BUILD=1 skips cargo build; CIAO_SERVER, BENCH: binaries [target/release/...]
 #   F1_CLIENTS [1000] F1_SENDERS [10] F1_MESSAGES [2000]   fanout-1000x10
@@ -43,6 +44,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PEERS="$ROOT/scripts/peers"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 CIAO_SERVER=${CIAO_SERVER:-$TARGET/release/ciao-server}
+CIAO_BASE=${CIAO_BASE:-}
 BENCH=${BENCH:-$TARGET/release/ciao-bench}
 ROUNDS=${ROUNDS:-3}
 SERVERS=${SERVERS:-"ciao inspircd ngircd"}
@@ -109,14 +111,18 @@ start_server() {
     mkdir -p "$SERVER_DIR/conf.d"
     cp "$MOTD" "$SERVER_DIR/motd.txt"   # readable by the peers' user
     case $name in
-    ciao | ciao-history)
+    ciao | ciao-history | ciao-base)
         exe=$CIAO_SERVER
+        if [[ $name == ciao-base ]]; then
+            [[ -x $CIAO_BASE ]] || die "ciao-base needs CIAO_BASE=/path/to/old/ciao-server"
+            exe=$CIAO_BASE
+        fi
         # "ciao" is measured without the history store, as the peers keep
         # none; "ciao-history" stores every message before relaying it.
         local history=(--no-history)
         [[ $name == ciao-history ]] && history=(--data-dir "$SERVER_DIR/data")
         # shellcheck disable=SC2046
-        $(pin 1) "$CIAO_SERVER" --listen "$SERVER_ADDR" --max-clients $((IDLE_CLIENTS + 10000)) \
+        $(pin 1) "$exe" --listen "$SERVER_ADDR" --max-clients $((IDLE_CLIENTS + 10000)) \
             --default-channel '' --sendq "$SENDQ" --motd "$SERVER_DIR/motd.txt" --flood off \
             "${history[@]}" >"$SERVER_DIR/server.log" 2>&1 &
         ;;

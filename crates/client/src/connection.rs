@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use ciao_proto::{Frame, LineCodec, Message};
+use ciao_proto::{Frame, LineCodec, Message, Numeric};
 
 use crate::isupport::Isupport;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -423,25 +423,30 @@ impl Session {
 
     async fn handle(&mut self, message: Message, reporter: &Reporter) -> Result<(), End> {
         let text = || message.params.last().cloned().unwrap_or_default();
-        match message.command.as_str() {
-            "PING" => {
+        match (
+            Numeric::from_code(&message.command),
+            message.command.as_str(),
+        ) {
+            (_, "PING") => {
                 let pong = Message::new("PONG", message.params.clone());
                 return self.write(&pong).await.map_err(|e| self.lost(e));
             }
-            "CAP" => {
+            (_, "CAP") => {
                 return self
                     .handle_cap(&message, reporter)
                     .await
                     .map_err(|e| self.lost(e));
             }
-            "001" if !self.registered => {
+            (Some(Numeric::Welcome), _) if !self.registered => {
                 self.registered = true;
                 let nick = message.param(0).unwrap_or(&self.nick).to_owned();
                 reporter.send(Update::Registered { nick }).await;
             }
             // Nick taken or refused during registration: try another.
-            "433" | "432" if !self.registered => {
-                let Some(next) = self.next_nick(message.command == "432") else {
+            (Some(named @ (Numeric::NicknameInUse | Numeric::ErroneusNickname)), _)
+                if !self.registered =>
+            {
+                let Some(next) = self.next_nick(named == Numeric::ErroneusNickname) else {
                     return Err(End::Refused(format!(
                         "The server refused every nickname we tried ({}): choose another.",
                         self.tried_nicks.join(", ")
@@ -452,22 +457,22 @@ impl Session {
                 let nick = Message::new("NICK", [self.nick.as_str()]);
                 self.write(&nick).await.map_err(|e| self.lost(e))?;
             }
-            "005" => self.isupport.learn_reply(&message),
+            (Some(Numeric::ISupport), _) => self.isupport.learn_reply(&message),
             // Servers differ on whether they close after these; either
             // way we are not getting in.
-            "464" if !self.registered => {
+            (Some(Numeric::PasswdMismatch), _) if !self.registered => {
                 return Err(End::Refused(format!(
                     "Wrong password. The server said: {}",
                     text()
                 )));
             }
-            "465" if !self.registered => {
+            (Some(Numeric::YoureBannedCreep), _) if !self.registered => {
                 return Err(End::Refused(format!(
                     "You are banned from this server. The server said: {}",
                     text()
                 )));
             }
-            "ERROR" => self.error = Some(text()),
+            (_, "ERROR") => self.error = Some(text()),
             _ => {}
         }
         reporter.send(Update::Message(message)).await;

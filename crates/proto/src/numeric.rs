@@ -19,6 +19,15 @@ macro_rules! numerics {
                 }
             }
 
+            /// The numeric whose wire code is `code` (`"001"` →
+            /// `Welcome`); `None` for any other command.
+            pub fn from_code(code: &str) -> Option<Numeric> {
+                match code {
+                    $($code => Some(Numeric::$name),)*
+                    _ => None,
+                }
+            }
+
             /// The symbolic name used by the specifications.
             pub fn spec_name(self) -> &'static str {
                 match self {
@@ -50,6 +59,10 @@ numerics! {
     NowAway = "306", "RPL_NOWAWAY";
     WhoisUser = "311", "RPL_WHOISUSER";
     WhoisServer = "312", "RPL_WHOISSERVER";
+    WhoisAccount = "330", "RPL_WHOISACCOUNT";
+    VisibleHost = "396", "RPL_VISIBLEHOST";
+    WhoisSecure = "671", "RPL_WHOISSECURE";
+    YoureBannedCreep = "465", "ERR_YOUREBANNEDCREEP";
     WhowasUser = "314", "RPL_WHOWASUSER";
     Links = "364", "RPL_LINKS";
     EndOfLinks = "365", "RPL_ENDOFLINKS";

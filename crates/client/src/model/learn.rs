@@ -5,23 +5,23 @@
 use ciao_proto::{Message, Numeric, irc_eq};
 
 use super::Model;
-use crate::numeric::unnamed::RPL_VISIBLEHOST;
+use crate::numeric::numeric;
 
 impl Model {
     /// Learns from a server line what fitting our own lines needs:
     /// ISUPPORT, and our `user@host` from our JOIN (its source is what the
     /// server puts in front of everything we say), 396 or CHGHOST.
     pub(crate) fn learn(&mut self, message: &Message) {
-        match message.command.as_str() {
-            command if command == Numeric::ISupport.code() => self.isupport.learn_reply(message),
+        match (numeric(&message.command), message.command.as_str()) {
+            (Some(Numeric::ISupport), _) => self.isupport.learn_reply(message),
             // `396 nick host :is now your displayed host`.
-            RPL_VISIBLEHOST => {
+            (Some(Numeric::VisibleHost), _) => {
                 if let (Some(host), Some(userhost)) = (message.param(1), &self.own_userhost) {
                     let user = userhost.split('@').next().unwrap_or("");
                     self.own_userhost = Some(format!("{user}@{host}"));
                 }
             }
-            "JOIN" | "CHGHOST" | "PRIVMSG" | "NOTICE" => {
+            (_, "JOIN" | "CHGHOST" | "PRIVMSG" | "NOTICE") => {
                 let Some((nick, userhost)) =
                     message.source.as_deref().and_then(|s| s.split_once('!'))
                 else {

@@ -8,7 +8,7 @@ use chrono::{Local, TimeZone};
 use ciao_proto::{Message, Numeric};
 
 use super::LineKind;
-use crate::numeric::{numeric, unnamed};
+use crate::numeric::numeric;
 
 /// Where a reply is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ fn is_error(command: &str) -> bool {
 /// replies without any text).
 pub(crate) fn describe(message: &Message) -> Option<Reply> {
     let Some(named) = numeric(&message.command) else {
-        return describe_unnamed(message);
+        return plain(message);
     };
     // params[0] is our own nick; what the reply is about follows.
     let arg = |i: usize| message.param(i).unwrap_or("");
@@ -148,23 +148,11 @@ pub(crate) fn describe(message: &Message) -> Option<Reply> {
         Numeric::NamReply => info(format!("Members of {}: {text}", arg(2)), Place::Active),
         // "MOTD File is missing" is information, not a failure.
         Numeric::NoMotd => info(text.to_owned(), Place::Server),
-        _ => plain(message),
-    }
-}
-
-/// [`describe`] for the numerics ciao-proto does not name
-/// ([`unnamed`]): matched by code until it does.
-fn describe_unnamed(message: &Message) -> Option<Reply> {
-    let arg = |i: usize| message.param(i).unwrap_or("");
-    let about = arg(1);
-    match message.command.as_str() {
-        unnamed::RPL_WHOISSECURE => info(
+        Numeric::WhoisSecure => info(
             format!("{about} is using a secure connection"),
             Place::Active,
         ),
-        unnamed::RPL_WHOISACCOUNT => {
-            info(format!("{about} is logged in as {}", arg(2)), Place::Active)
-        }
+        Numeric::WhoisAccount => info(format!("{about} is logged in as {}", arg(2)), Place::Active),
         _ => plain(message),
     }
 }
