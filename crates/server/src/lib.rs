@@ -3,7 +3,10 @@
 //! on the same port.
 //!
 //! The server is a library: [`run`] serves on listeners until a shutdown
-//! future completes. `main.rs` only parses flags and passes Ctrl+C.
+//! future completes, with a [`Config`] built in code. The binary
+//! (`main.rs` and the `cli` folder it declares, behind the default `cli`
+//! feature) turns flags, environment and a TOML file into that `Config`,
+//! binds and passes Ctrl+C; the library links no flag or file parser.
 //!
 //! The modules are layers (ARCHITECTURE.md draws them); each imports
 //! only from those below it, which `tests/layers.rs` checks:

@@ -1,6 +1,8 @@
 //! `ciao-server`: parse flags, set up logging, bind, serve until Ctrl+C or
 //! SIGTERM.
 
+mod cli;
+
 use std::io::IsTerminal;
 
 use anyhow::Context;
@@ -17,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
-    let settings = match ciao_server::config::cli::Args::parse().into_settings() {
+    let settings = match cli::Args::parse().into_settings() {
         Ok(settings) => settings,
         Err(error) => {
             // The message alone, as clap prints a bad flag (and with its

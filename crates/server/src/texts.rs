@@ -1,9 +1,9 @@
 //! The human texts plain-mode clients see, in English and in the seed's
 //! Italian. IRC numerics keep their usual English texts.
 
-/// Language of the plain-mode texts (`--lang`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Language of the plain-mode texts (`--lang`; the binary's `cli` names
+/// them, so the library links no flag or file parser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     #[default]
     En,

@@ -1,6 +1,7 @@
-//! What the server is told at start, independent of how (flags, env, file).
+//! What the server is told at start, independent of how: the binary's
+//! `cli` builds a [`Config`] from flags, environment and a file; the app
+//! and the tests build one in code.
 
-pub mod cli;
 pub mod motd;
 pub mod ranges;
 

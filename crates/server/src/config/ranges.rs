@@ -1,6 +1,7 @@
-//! The range every numeric setting must fall in. `cli.rs` checks them once
-//! flags, environment and the config file are merged, so a value from any
-//! of the three gets the same message, naming the flag and the range.
+//! The range every numeric setting must fall in. The binary's `cli` checks
+//! them once flags, environment and the config file are merged, so a value
+//! from any of the three gets the same message, naming the flag and the
+//! range.
 //!
 //! Values arrive as `i128` (a flag, a variable) or `i64` (TOML), wide
 //! enough that `-1` and `18446744073709551615` reach the check instead of

@@ -1,7 +1,8 @@
 //! Flags, environment and file merged into settings; every range.
 
+use super::layer::parse_bytes;
 use super::*;
-use crate::link::admission::ConnectRate;
+use ciao_server::{ConnectRate, Lang};
 
 fn settings(args: &[&str]) -> Result<Settings, SettingsError> {
     let mut argv = vec!["ciao-server"];
@@ -59,7 +60,7 @@ fn history_flags() {
     );
     assert_eq!(
         history.max_bytes,
-        Some(crate::history::DEFAULT_MAX_BYTES),
+        Some(ciao_server::history::DEFAULT_MAX_BYTES),
         "a size budget by default"
     );
     let budget = |value: &str| {
