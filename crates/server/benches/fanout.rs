@@ -31,8 +31,7 @@ fn channel_of(members: usize, server_time: bool) -> (State, u64, Vec<Arc<Outbox>
             .claim_nick(id, &nick)
             .expect("distinct nicks");
         if let Some(client) = state.client_mut(id) {
-            client.user = format!("~{nick}");
-            client.set_nick(&nick);
+            client.set_user(format!("~{nick}"));
             client.registered = true;
             client.caps.set(
                 ciao_server::caps::Cap::ServerTime,

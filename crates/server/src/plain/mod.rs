@@ -128,9 +128,8 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
     let Some(client) = state.client_mut(id) else {
         return;
     };
-    client.user = name.chars().take(commands::USER_LEN).collect();
+    client.set_user(name.chars().take(commands::USER_LEN).collect());
     client.realname = "plain-text client".to_owned();
-    client.update_mask();
     client.registered = true;
     state.note_registration(id);
     tracing::info!(id, nick = name, "registered (plain)");

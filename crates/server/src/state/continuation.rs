@@ -13,7 +13,7 @@ pub type Continuation = Box<dyn FnMut(&mut State, ClientId) -> bool + Send>;
 
 /// Long answers being sent piece by piece, by client.
 #[derive(Default)]
-pub struct Continuations(HashMap<ClientId, Continuation>);
+pub(crate) struct Continuations(HashMap<ClientId, Continuation>);
 
 impl std::fmt::Debug for Continuations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

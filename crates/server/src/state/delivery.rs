@@ -22,7 +22,7 @@ use crate::state::responses::{Capture, Responses, Token};
 
 /// What delivery keeps between lines.
 #[derive(Debug, Default)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// labeled-response: replies being gathered. Every delivery looks
     /// here through `&self`, hence the `RefCell` (the hub's mutex keeps
     /// it to one thread at a time). An explicit reply sink borrowed

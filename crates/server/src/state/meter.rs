@@ -10,7 +10,7 @@ use crate::state::State;
 use crate::state::client::ClientId;
 
 #[derive(Debug)]
-pub struct Meter {
+pub(crate) struct Meter {
     /// Work units spent by the command being metered. Deliveries count
     /// through `&self` (fan-out borrows the clients while it delivers),
     /// hence the `Cell`s; the hub's mutex keeps them to one thread.

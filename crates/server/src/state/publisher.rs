@@ -91,7 +91,7 @@ pub struct Stored {
 
 /// What is submitted: what to store, and what to do once it is.
 #[derive(Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Lines to store, each with its msgid and time.
     pub events: Vec<Event>,
     /// Other changes (read markers, redactions), stored with the events.
@@ -105,7 +105,7 @@ pub struct Entry {
 /// [`Released`] by one per entry; it tells the operators online when the
 /// store starts failing or recovers, and releases entries it could not
 /// commit with `Stored::committed` false.
-pub trait CommitLog: std::fmt::Debug + Send {
+pub(crate) trait CommitLog: std::fmt::Debug + Send {
     /// Takes `entry` (under the hub lock, so this order is everyone's);
     /// returns its ticket, the number of entries submitted so far.
     fn submit(&mut self, entry: Entry) -> u64;
@@ -120,7 +120,7 @@ pub trait CommitLog: std::fmt::Debug + Send {
 
 /// The hub's side of the seam.
 #[derive(Debug)]
-pub struct Publisher {
+pub(crate) struct Publisher {
     /// Where entries are committed; `None` with history off.
     log: Option<Box<dyn CommitLog>>,
     /// Server start in Unix milliseconds: the first part of every msgid,

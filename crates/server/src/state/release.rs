@@ -23,7 +23,7 @@ use crate::state::publisher::{CommitLog, Deliver, Entry, Release, Released, Stor
 /// The SQLite history behind the seam, and the task releasing what it
 /// committed.
 #[derive(Debug)]
-pub struct LocalLog {
+pub(crate) struct LocalLog {
     history: History<Deliver>,
     releaser: Option<tokio::task::JoinHandle<()>>,
 }
