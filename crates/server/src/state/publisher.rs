@@ -373,3 +373,80 @@ impl Released {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::config::Config;
+
+    /// A log that only keeps what it is given: the seam asks nothing of
+    /// SQLite.
+    #[derive(Debug, Default)]
+    struct Kept(Arc<Mutex<Vec<Entry>>>);
+
+    impl CommitLog for Kept {
+        fn submit(&mut self, entry: Entry) -> u64 {
+            let mut entries = self.0.lock().expect("not poisoned");
+            entries.push(entry);
+            entries.len() as u64
+        }
+        fn submitted(&self) -> u64 {
+            self.0.lock().expect("not poisoned").len() as u64
+        }
+        fn replay_lines(&self) -> usize {
+            0
+        }
+        fn close(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+            Box::pin(async {})
+        }
+    }
+
+    #[test]
+    fn released_at_once_without_a_log_and_after_the_commit_with_one() {
+        let mut state = State::new(Arc::new(Config::default()));
+        let runs = Arc::new(AtomicU64::new(0));
+        let counted = runs.clone();
+        state.publish(Vec::new(), move |_, stored| {
+            assert!(stored.is_none(), "nothing was committed");
+            counted.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(runs.load(Ordering::Relaxed), 1);
+        assert_eq!(state.history_ticket(), 0);
+
+        let entries = Arc::new(Mutex::new(Vec::new()));
+        state.install_log(Box::new(Kept(entries.clone())), Vec::new());
+        let msgid = state.next_msgid();
+        let event = Event {
+            msgid: msgid.clone(),
+            time: 7,
+            target: "#c".to_owned(),
+            line: ":a!u@h PRIVMSG #c :hi".to_owned(),
+        };
+        let counted = runs.clone();
+        state.publish(vec![event], move |_, stored| {
+            assert!(stored.is_some_and(|s| s.committed && s.ticket == 1));
+            counted.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(runs.load(Ordering::Relaxed), 1, "not before its commit");
+        assert_eq!(state.history_ticket(), 1);
+        // The event travels with its msgid and time.
+        let entry = entries.lock().expect("not poisoned").remove(0);
+        assert_eq!(
+            (entry.events[0].msgid.as_str(), entry.events[0].time),
+            (msgid.as_str(), 7)
+        );
+        let Release::Deliver(deliver) = entry.release else {
+            panic!("a message delivers");
+        };
+        let stored = Stored {
+            ticket: 1,
+            horizon: 0,
+            committed: true,
+        };
+        deliver(&mut state, Some(stored));
+        assert_eq!(runs.load(Ordering::Relaxed), 2);
+    }
+}
