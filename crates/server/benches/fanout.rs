@@ -26,10 +26,12 @@ fn channel_of(members: usize, server_time: bool) -> (State, u64, Vec<Arc<Outbox>
         let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
         let id = state.add_client(|id| Client::new(id, ip, outbox));
         let nick = format!("user{i}");
-        state.claim_nick(id, &nick).expect("distinct nicks");
-        if let Some(client) = state.clients.get_mut(&id) {
-            client.user = format!("~{nick}");
-            client.set_nick(&nick);
+        state
+            .registry_mut()
+            .claim_nick(id, &nick)
+            .expect("distinct nicks");
+        if let Some(client) = state.client_mut(id) {
+            client.set_user(format!("~{nick}"));
             client.registered = true;
             client.caps.set(
                 ciao_server::caps::Cap::ServerTime,

@@ -12,7 +12,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .param(0)
         .filter(|t| !t.is_empty())
         .map(|t| truncate(t, TEXT_LEN).to_owned());
-    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+    if let Some(client) = ctx.state.client_mut(ctx.id) {
         client.away = text.clone();
     }
     match &text {

@@ -27,14 +27,14 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let reference = message.params[0].as_str();
     let open_label = ctx
         .state
-        .batches
-        .get(&ctx.id)
+        .batches()
+        .get(ctx.id)
         .and_then(|batch| batch.label.clone());
     let label = open_label.or_else(|| super::requested_label(ctx.state, ctx.id, message));
     let token = label.map(|label| ctx.state.begin_response(ctx.id, label));
     let (result, opened) = if let Some(reference) = reference.strip_prefix('+') {
         let result = open(ctx, message, reference);
-        (result, ctx.state.batches.contains_key(&ctx.id))
+        (result, ctx.state.batches().contains(ctx.id))
     } else if let Some(reference) = reference.strip_prefix('-') {
         (close(ctx, reference), false)
     } else {
@@ -72,7 +72,7 @@ fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult 
         fail(ctx, &["INVALID_REFTAG", reference, "Empty batch reference"]);
         return Ok(());
     }
-    if ctx.state.batches.contains_key(&ctx.id) {
+    if ctx.state.batches().contains(ctx.id) {
         fail(ctx, &["MULTILINE_INVALID", "A batch is already open"]);
         return Ok(());
     }
@@ -85,13 +85,13 @@ fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult 
         lines: Vec::new(),
         bytes: 0,
     };
-    ctx.state.batches.insert(ctx.id, batch);
+    ctx.state.batches_mut().open(ctx.id, batch);
     Ok(())
 }
 
 /// A line tagged `batch=<ref>` while client `id` has a batch open.
 pub fn collect(state: &mut State, id: ClientId, message: &Message, reference: &str) {
-    let Some(batch) = state.batches.get_mut(&id) else {
+    let Some(batch) = state.batches_mut().get_mut(id) else {
         return;
     };
     let refusal = if batch.reference != reference {
@@ -105,7 +105,7 @@ pub fn collect(state: &mut State, id: ClientId, message: &Message, reference: &s
         batch.push(&message.command, target, line).err()
     };
     if let Some(refusal) = refusal {
-        let batch = state.batches.remove(&id);
+        let batch = state.batches_mut().close(id);
         let label = batch.as_ref().and_then(|batch| batch.label.clone());
         let token = label.map(|label| state.begin_response(id, label));
         refuse(state, id, batch.as_ref(), &refusal);
@@ -118,8 +118,8 @@ pub fn collect(state: &mut State, id: ClientId, message: &Message, reference: &s
 fn close(ctx: &mut Ctx<'_>, reference: &str) -> CommandResult {
     let Some(batch) = ctx
         .state
-        .batches
-        .remove(&ctx.id)
+        .batches_mut()
+        .close(ctx.id)
         .filter(|b| b.reference == reference)
     else {
         fail(ctx, &["INVALID_REFTAG", reference, "No such batch open"]);
@@ -180,7 +180,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         &conversation,
     );
     let sent = Sent::new(conversation, source.clone(), ctx.id, recipient);
-    ctx.state.recent.remember(msgid.clone(), sent);
+    ctx.state.recent_mut().remember(msgid.clone(), sent);
     let reference = ctx.state.next_batch_ref();
     let mut fanout = MultilineFanout::new(
         source,

@@ -58,7 +58,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                     }
                 }
             }
-            if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+            if let Some(client) = ctx.state.client_mut(ctx.id) {
                 for (cap, on) in changes {
                     client.caps.set(cap, on);
                 }
@@ -84,14 +84,14 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 /// The capabilities this server offers: the history ones only with
 /// history on.
 fn offered<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = Cap> + 'a {
-    let history = ctx.state.history.is_some();
+    let history = ctx.state.history_on();
     Cap::ALL
         .into_iter()
         .filter(move |cap| history || !matches!(cap, Cap::ChatHistory | Cap::EventPlayback))
 }
 
 fn set_negotiating(ctx: &mut Ctx<'_>, on: bool) {
-    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+    if let Some(client) = ctx.state.client_mut(ctx.id) {
         client.cap_negotiating = on;
     }
 }

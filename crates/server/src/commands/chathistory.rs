@@ -23,7 +23,7 @@ use crate::state::replay;
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.param(0).unwrap_or("").to_ascii_uppercase();
     let params = &message.params[1.min(message.params.len())..];
-    if ctx.state.history.is_none() {
+    if !ctx.state.history_on() {
         fail(
             ctx.state,
             ctx.id,
@@ -237,7 +237,7 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
     let channels: Vec<(String, String)> = me
         .channels
         .iter()
-        .filter_map(|key| ctx.state.channels.get(key))
+        .filter_map(|key| ctx.state.channels().get(key))
         .map(|channel| (conversation(&channel.name, None), channel.name.clone()))
         .collect();
     let id = ctx.id;
@@ -307,7 +307,7 @@ fn active_targets(
 /// The TARGETS answer: a `draft/chathistory-targets` batch.
 fn send_targets(state: &mut State, id: ClientId, found: &[(String, u64)]) {
     let reference = state.next_batch_ref();
-    let server = state.config.server_name.clone();
+    let server = state.config().server_name.clone();
     let start = Message::new(
         "BATCH",
         [format!("+{reference}"), "draft/chathistory-targets".into()],

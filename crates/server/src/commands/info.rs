@@ -17,7 +17,7 @@ pub fn lusers(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
 }
 
 pub fn version(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
-    let server = ctx.state.config.server_name.clone();
+    let server = ctx.state.config().server_name.clone();
     ctx.reply(
         Numeric::Version,
         [registration::VERSION, server.as_str(), "ciao chat server"],
@@ -40,15 +40,15 @@ pub fn info(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
 
 /// LINKS: one server, this one.
 pub fn links(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
-    let server = ctx.state.config.server_name.clone();
-    let info = format!("0 {}", ctx.state.config.server_info);
+    let server = ctx.state.config().server_name.clone();
+    let info = format!("0 {}", ctx.state.config().server_info);
     ctx.reply(Numeric::Links, [server.as_str(), &server, &info]);
     ctx.reply(Numeric::EndOfLinks, ["*", "End of /LINKS list"]);
     Ok(())
 }
 
 pub fn time(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
-    let server = ctx.state.config.server_name.clone();
+    let server = ctx.state.config().server_name.clone();
     let millis = crate::clock::now_millis();
     ctx.reply(
         Numeric::Time,
@@ -62,12 +62,12 @@ pub fn time(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
 }
 
 pub fn send_motd(state: &State, id: ClientId) {
-    let motd = &state.config.motd;
+    let motd = &state.config().motd;
     if motd.is_empty() {
         state.reply(id, Numeric::NoMotd, ["MOTD File is missing"]);
         return;
     }
-    let server = &state.config.server_name;
+    let server = &state.config().server_name;
     state.reply(
         id,
         Numeric::MotdStart,
@@ -82,12 +82,11 @@ pub fn send_motd(state: &State, id: ClientId) {
 pub fn send_lusers(state: &State, id: ClientId) {
     let (users, unknown) = state.counts();
     let invisible = state
-        .clients
-        .values()
+        .clients()
         .filter(|c| c.registered && c.invisible)
         .count();
-    let opers = state.clients.values().filter(|c| c.oper).count();
-    let channels = state.channels.len();
+    let opers = state.clients().filter(|c| c.oper).count();
+    let channels = state.channels().len();
     state.reply(
         id,
         Numeric::LUserClient,
@@ -118,7 +117,7 @@ pub fn send_lusers(state: &State, id: ClientId) {
         Numeric::LUserMe,
         [format!("I have {users} clients and 0 servers")],
     );
-    let max = state.peak_users.to_string();
+    let max = state.registry().peak_users().to_string();
     state.reply(
         id,
         Numeric::LocalUsers,

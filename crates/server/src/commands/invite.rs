@@ -29,7 +29,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     };
     let (target_id, target_nick) = (target.id, target.nick.clone());
     let key = CaseKey::new(name);
-    let Some(channel) = ctx.state.channels.get(&key) else {
+    let Some(channel) = ctx.state.channels().get(&key) else {
         return Err(CommandError::numeric(
             Numeric::NoSuchChannel,
             [name, "No such channel"],
@@ -56,7 +56,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             [shown.as_str(), "You're not channel operator"],
         ));
     }
-    if let Some(channel) = ctx.state.channels.get_mut(&key) {
+    if let Some(channel) = ctx.state.channels_mut().get_mut(&key) {
         channel.invited.insert(target_id, privileged);
     }
     ctx.reply(Numeric::Inviting, [target_nick.as_str(), &shown]);
@@ -72,7 +72,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 /// invite-notify: members who asked are told of the invitation; in an
 /// invite-only channel only those who could have invited themselves.
 fn notify_members(ctx: &mut Ctx<'_>, key: &CaseKey, invite: Message, invite_only: bool) {
-    let Some(channel) = ctx.state.channels.get(key) else {
+    let Some(channel) = ctx.state.channels().get(key) else {
         return;
     };
     let mut fanout = Fanout::new(invite, None);
@@ -93,7 +93,7 @@ fn notify_members(ctx: &mut Ctx<'_>, key: &CaseKey, invite: Message, invite_only
 fn list(ctx: &mut Ctx<'_>) {
     let mut channels: Vec<String> = ctx
         .state
-        .channels
+        .channels()
         .values()
         .filter(|c| c.invited.contains_key(&ctx.id))
         .map(|c| c.name.clone())

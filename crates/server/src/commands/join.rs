@@ -61,7 +61,7 @@ fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
         );
         return;
     }
-    if let Some(channel) = ctx.state.channels.get(&channel_key)
+    if let Some(channel) = ctx.state.channels().get(&channel_key)
         && let Some((numeric, mode)) = refusal(channel, &client.mask, ctx.id, key)
     {
         let shown = channel.name.clone();

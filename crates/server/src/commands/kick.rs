@@ -51,7 +51,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 
 fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandResult {
     let key = CaseKey::new(name);
-    let Some(channel) = ctx.state.channels.get(&key) else {
+    let Some(channel) = ctx.state.channels().get(&key) else {
         return Err(CommandError::numeric(
             Numeric::NoSuchChannel,
             [name, "No such channel"],
@@ -90,7 +90,7 @@ fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandR
         return Err(not_operator());
     }
     let kicker = ctx.nick();
-    let lang = ctx.state.config.lang;
+    let lang = ctx.state.config().lang;
     let kick =
         Message::new("KICK", [channel_name.as_str(), &target_nick, reason]).with_source(ctx.mask());
     let mut fanout = Fanout::new(

@@ -95,7 +95,7 @@ impl Listing {
         };
         let mut walked = 0;
         let mut more = false;
-        for (key, channel) in state.channels.range((start, Bound::Unbounded)) {
+        for (key, channel) in state.channels().range((start, Bound::Unbounded)) {
             if walked == piece {
                 more = true;
                 break;

@@ -45,7 +45,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         }
         // Nobody has read what was not said yet.
         let time = time.min(crate::clock::now_millis());
-        let advanced = ctx.state.read_markers.advance(&nick, target, time);
+        let advanced = ctx.state.read_markers_mut().advance(&nick, target, time);
         if advanced.changed {
             let marker = ReadMarker {
                 nick: ciao_proto::irc_lower(&nick),

@@ -72,7 +72,7 @@ pub type CommandResult = Result<(), CommandError>;
 /// The sender, for commands that only make sense before registration
 /// (`PASS`, `USER`): 462 once registered; `None` if it is gone.
 pub fn unregistered<'a>(ctx: &'a mut Ctx<'_>) -> Result<Option<&'a mut Client>, CommandError> {
-    match ctx.state.clients.get_mut(&ctx.id) {
+    match ctx.state.client_mut(ctx.id) {
         Some(client) if client.registered => Err(CommandError::numeric(
             Numeric::AlreadyRegistered,
             ["You may not reregister"],
@@ -210,7 +210,7 @@ fn metering(verb: &str) -> Metering {
 pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatched {
     // A line of an open multiline batch is collected, not run.
     if let Some(Some(reference)) = message.tag("batch")
-        && state.batches.contains_key(&id)
+        && state.batches().contains(id)
     {
         batch::collect(state, id, message, reference);
         return Dispatched::Collected;

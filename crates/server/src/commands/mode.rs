@@ -49,7 +49,7 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> CommandRes
         ctx.reply(Numeric::UModeIs, [current]);
         return Ok(());
     };
-    let Some(client) = ctx.state.clients.get_mut(&ctx.id) else {
+    let Some(client) = ctx.state.client_mut(ctx.id) else {
         return Ok(());
     };
     let mut adding = true;
@@ -105,7 +105,7 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> CommandRes
 
 fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResult {
     let key = CaseKey::new(target);
-    let Some(channel) = ctx.state.channels.get(&key) else {
+    let Some(channel) = ctx.state.channels().get(&key) else {
         return Err(CommandError::numeric(
             Numeric::NoSuchChannel,
             [target, "No such channel"],
@@ -209,7 +209,7 @@ fn takes_param(c: char, adding: bool) -> Option<bool> {
 /// Anyone may read the ban list; the exception lists, which say who gets
 /// past the channel's defences, are for its operators.
 fn show_list(ctx: &mut Ctx<'_>, key: &CaseKey, name: &str, list: MaskList) -> CommandResult {
-    let Some(channel) = ctx.state.channels.get(key) else {
+    let Some(channel) = ctx.state.channels().get(key) else {
         return Ok(());
     };
     if list != MaskList::Bans && !channel.is_op(ctx.id) {
@@ -255,7 +255,7 @@ fn flag_mode(
     adding: bool,
     mode: char,
 ) -> Option<(bool, char, Option<String>)> {
-    let channel = ctx.state.channels.get_mut(key)?;
+    let channel = ctx.state.channels_mut().get_mut(key)?;
     let flag = match mode {
         't' => &mut channel.modes.topic_ops_only,
         'n' => &mut channel.modes.no_external,
@@ -287,7 +287,7 @@ fn param_mode(
                 return None;
             };
             let (target_id, target_nick) = (target.id, target.nick.clone());
-            let channel = ctx.state.channels.get_mut(key)?;
+            let channel = ctx.state.channels_mut().get_mut(key)?;
             let Some(status) = channel.members.get_mut(&target_id) else {
                 ctx.reply(
                     Numeric::UserNotInChannel,
@@ -306,7 +306,7 @@ fn param_mode(
             })
         }
         'k' => {
-            let channel = ctx.state.channels.get_mut(key)?;
+            let channel = ctx.state.channels_mut().get_mut(key)?;
             if adding {
                 let new_key = param?.to_owned();
                 let valid = !new_key.is_empty()
@@ -330,7 +330,7 @@ fn param_mode(
             }
         }
         'l' => {
-            let channel = ctx.state.channels.get_mut(key)?;
+            let channel = ctx.state.channels_mut().get_mut(key)?;
             if adding {
                 let Some(limit) = param?.parse::<usize>().ok().filter(|l| *l > 0) else {
                     ctx.reply(
@@ -363,7 +363,7 @@ fn list_mode(
 ) -> Option<(bool, char, Option<String>)> {
     let mask = full_mask(mask);
     let by = ctx.mask();
-    let channel = ctx.state.channels.get_mut(key)?;
+    let channel = ctx.state.channels_mut().get_mut(key)?;
     let entries = channel.modes.list_mut(list);
     let existing = entries.iter().position(|e| irc_eq(&e.mask, &mask));
     match (adding, existing) {

@@ -31,19 +31,19 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         }
         "-" => {
             for target in targets() {
-                ctx.state.monitors.remove(ctx.id, target);
+                ctx.state.monitors_mut().remove(ctx.id, target);
             }
         }
-        "C" | "c" => ctx.state.monitors.clear(ctx.id),
+        "C" | "c" => ctx.state.monitors_mut().clear(ctx.id),
         "L" | "l" => {
-            let list = ctx.state.monitors.list(ctx.id).to_vec();
+            let list = ctx.state.monitors().list(ctx.id).to_vec();
             for line in pack_list(list.iter().map(String::as_str), ',') {
                 ctx.reply(Numeric::MonList, [line]);
             }
             ctx.reply(Numeric::EndOfMonList, ["End of MONITOR list"]);
         }
         "S" | "s" => {
-            let list = ctx.state.monitors.list(ctx.id).to_vec();
+            let list = ctx.state.monitors().list(ctx.id).to_vec();
             status(ctx, list.iter().map(String::as_str));
         }
         _ => {
@@ -63,7 +63,7 @@ fn add(ctx: &mut Ctx<'_>, targets: Vec<&str>) {
             ctx.reply(Numeric::ErroneusNickname, [*target, "Erroneous nickname"]);
             continue;
         }
-        match ctx.state.monitors.add(ctx.id, target) {
+        match ctx.state.monitors_mut().add(ctx.id, target) {
             Ok(_) => added.push(*target),
             Err(ListFull) => {
                 let rest = targets[i..].join(",");

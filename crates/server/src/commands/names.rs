@@ -19,7 +19,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let mut end = list.to_owned();
     for name in list.split(',').filter(|n| !n.is_empty()) {
         let key = CaseKey::new(name);
-        let Some(channel) = ctx.state.channels.get(&key) else {
+        let Some(channel) = ctx.state.channels().get(&key) else {
             continue;
         };
         if channel.modes.secret && !channel.members.contains_key(&ctx.id) {

@@ -40,7 +40,7 @@ fn refused(wanted: &str, refusal: NickRefusal) -> CommandError {
 
 /// Validates, claims and announces a nick change.
 pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
-    let Some(client) = ctx.state.clients.get(&ctx.id) else {
+    let Some(client) = ctx.state.client(ctx.id) else {
         return Ok(());
     };
     // Before registration the nick is the placeholder `*`, which is no
@@ -50,14 +50,14 @@ pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
     }
     let (old_nick, old_mask, registered) =
         (client.nick.clone(), client.mask.clone(), client.registered);
-    if let Err(refusal) = ctx.state.claim_nick(ctx.id, wanted) {
+    if let Err(refusal) = ctx.state.registry_mut().claim_nick(ctx.id, wanted) {
         return Err(refused(wanted, refusal));
     }
     if registered {
         let nick = Message::new("NICK", [wanted]).with_source(old_mask);
         let mut fanout = Fanout::new(
             nick.clone(),
-            Some(ctx.state.config.lang.renamed(&old_nick, wanted)),
+            Some(ctx.state.config().lang.renamed(&old_nick, wanted)),
         );
         ctx.state.fanout_neighbours(ctx.id, &mut fanout, true, None);
         let channels = ctx

@@ -6,7 +6,7 @@ use super::{CommandError, CommandResult, Ctx};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (name, password) = (&message.params[0], &message.params[1]);
-    let opers = &ctx.state.config.opers;
+    let opers = &ctx.state.config().opers;
     if opers.is_empty() {
         return Err(CommandError::numeric(
             Numeric::NoOperHost,
@@ -23,7 +23,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ));
     }
     let nick = ctx.nick();
-    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+    if let Some(client) = ctx.state.client_mut(ctx.id) {
         client.oper = true;
     }
     tracing::info!(id = ctx.id, %nick, oper = %name, "became an operator");

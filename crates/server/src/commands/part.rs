@@ -13,7 +13,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .unwrap_or("");
     for name in message.params[0].split(',').filter(|n| !n.is_empty()) {
         let key = CaseKey::new(name);
-        if !ctx.state.channels.contains_key(&key) {
+        if !ctx.state.channels().contains_key(&key) {
             ctx.reply(Numeric::NoSuchChannel, [name, "No such channel"]);
         } else if !ctx
             .state
@@ -31,7 +31,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 /// Announces the part to the channel (the leaver included) and removes
 /// the member.
 pub fn leave(ctx: &mut Ctx<'_>, key: &CaseKey, reason: &str) {
-    let Some(channel) = ctx.state.channels.get(key) else {
+    let Some(channel) = ctx.state.channels().get(key) else {
         return;
     };
     let mut params = vec![channel.name.clone()];
@@ -41,7 +41,7 @@ pub fn leave(ctx: &mut Ctx<'_>, key: &CaseKey, reason: &str) {
     let nick = ctx.nick();
     let part = Message::new("PART", params).with_source(ctx.mask());
     let mut fanout =
-        Fanout::new(part.clone(), Some(ctx.state.config.lang.left(&nick))).skip_plain(ctx.id);
+        Fanout::new(part.clone(), Some(ctx.state.config().lang.left(&nick))).skip_plain(ctx.id);
     ctx.state.fanout_channel(key, &mut fanout, None);
     ctx.state.record_presence(ctx.id, [key.as_str()], &part);
     ctx.state.remove_member(ctx.id, key);

@@ -11,7 +11,7 @@ pub fn ping(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             ["No origin specified"],
         ));
     };
-    let server = ctx.state.config.server_name.clone();
+    let server = ctx.state.config().server_name.clone();
     let pong = ctx.state.server_message("PONG", [server.as_str(), token]);
     ctx.state.send(ctx.id, &pong);
     Ok(())

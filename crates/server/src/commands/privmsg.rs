@@ -52,7 +52,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ));
     }
     let client_tags = client_tags(message);
-    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+    if let Some(client) = ctx.state.client_mut(ctx.id) {
         client.last_spoke = Instant::now();
     }
     for target in targets
@@ -142,7 +142,7 @@ fn stamp(
             sender_id,
             place.recipient,
         );
-        state.recent.remember(msgid.clone(), sent);
+        state.recent_mut().remember(msgid.clone(), sent);
     }
     let events = if delivery.verb == "TAGMSG" || !place.store {
         Vec::new()
@@ -212,7 +212,7 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         .unwrap_or(Rank::Member);
     let key = CaseKey::new(name);
     may_speak(ctx.state, ctx.id, name, [delivery.text])?;
-    let (Some(channel), Some(sender)) = (ctx.state.channels.get(&key), ctx.state.client(ctx.id))
+    let (Some(channel), Some(sender)) = (ctx.state.channels().get(&key), ctx.state.client(ctx.id))
     else {
         return Ok(());
     };
@@ -260,7 +260,7 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         // The sender's echo, when the message went to a rank it lacks.
         if echo
             && let Some(sender) = state.client(sender_id)
-            && state.channels.get(&key).and_then(|c| c.rank(sender_id)) < Some(min_rank)
+            && state.channels().get(&key).and_then(|c| c.rank(sender_id)) < Some(min_rank)
             && let Some(line) = fanout.bytes_for(sender)
         {
             state.deliver(sender, line);

@@ -57,7 +57,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             false,
         )
     };
-    let Some(sent) = ctx.state.recent.get(&conversation, msgid) else {
+    let Some(sent) = ctx.state.recent().get(&conversation, msgid) else {
         fail(
             ctx,
             &[
@@ -87,7 +87,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     parties.dedup();
     // Kept aside: a redaction the store could not make may be retried.
     let unredacted = (msgid.to_owned(), sent.clone());
-    ctx.state.recent.forget(msgid);
+    ctx.state.recent_mut().forget(msgid);
     let mut params = vec![target.to_owned(), msgid.to_owned()];
     params.extend(reason.map(str::to_owned));
     let redact = Message::new("REDACT", params).with_source(redactor_mask);
@@ -103,7 +103,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                 "REDACT",
                 &[&refused_target, &msgid],
             ) {
-                state.recent.remember(msgid, sent);
+                state.recent_mut().remember(msgid, sent);
                 return;
             }
             let recipients: Vec<&Client> = match &channel {

@@ -21,7 +21,7 @@ pub fn try_complete(ctx: &mut Ctx<'_>) {
     if client.registered || client.cap_negotiating || client.nick == "*" || client.user.is_empty() {
         return;
     }
-    if let Some(expected) = &ctx.state.config.password
+    if let Some(expected) = &ctx.state.config().password
         && client.pass.as_deref() != Some(expected.as_str())
     {
         ctx.reply(Numeric::PasswdMismatch, ["Password incorrect"]);
@@ -29,7 +29,7 @@ pub fn try_complete(ctx: &mut Ctx<'_>) {
             .disconnect(ctx.id, "Closing link: bad password", "Bad password");
         return;
     }
-    if let Some(client) = ctx.state.clients.get_mut(&ctx.id) {
+    if let Some(client) = ctx.state.client_mut(ctx.id) {
         client.registered = true;
     }
     ctx.state.note_registration(ctx.id);
@@ -39,7 +39,7 @@ pub fn try_complete(ctx: &mut Ctx<'_>) {
 }
 
 fn welcome(ctx: &mut Ctx<'_>) {
-    let config = ctx.state.config.clone();
+    let config = ctx.state.config();
     let server = config.server_name.as_str();
     let network = config.network.as_str();
     let mask = ctx.mask();
@@ -51,7 +51,7 @@ fn welcome(ctx: &mut Ctx<'_>) {
         Numeric::YourHost,
         [format!("Your host is {server}, running version {VERSION}")],
     );
-    let created = crate::clock::iso8601(ctx.state.started_at * 1000);
+    let created = crate::clock::iso8601(ctx.state.started_at() * 1000);
     ctx.reply(
         Numeric::Created,
         [format!("This server was created {created}")],
@@ -67,7 +67,7 @@ fn welcome(ctx: &mut Ctx<'_>) {
 
 /// The ISUPPORT tokens: every limit the server enforces, truthfully.
 pub fn isupport_tokens(state: &State) -> Vec<String> {
-    let config = &state.config;
+    let config = state.config();
     let lists = crate::state::channel::MAX_LIST_ENTRIES;
     let mut tokens = vec![
         format!("AWAYLEN={TEXT_LEN}"),
@@ -98,7 +98,7 @@ pub fn isupport_tokens(state: &State) -> Vec<String> {
     if let Some(channel) = &config.default_channel {
         tokens.push(format!("DEFAULTCHAN={channel}"));
     }
-    if state.history.is_some() {
+    if state.history_on() {
         tokens.push(format!("CHATHISTORY={}", crate::history::QUERY_LIMIT));
         tokens.push("MSGREFTYPES=msgid,timestamp".to_owned());
     }
@@ -124,7 +124,7 @@ pub fn join_default_channel(state: &mut State, id: ClientId) {
     let Some(client) = state.client(id) else {
         return;
     };
-    let channel = match (&state.config.default_channel, client.protocol) {
+    let channel = match (&state.config().default_channel, client.protocol) {
         (Some(channel), _) => channel.clone(),
         (None, Protocol::Plain) => PLAIN_FALLBACK_CHANNEL.to_owned(),
         (None, Protocol::Irc) => return,
@@ -139,7 +139,7 @@ pub const PLAIN_FALLBACK_CHANNEL: &str = "#lobby";
 pub fn plain_channel(state: &State) -> CaseKey {
     CaseKey::new(
         state
-            .config
+            .config()
             .default_channel
             .as_deref()
             .unwrap_or(PLAIN_FALLBACK_CHANNEL),

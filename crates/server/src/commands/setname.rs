@@ -25,7 +25,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         );
         return Ok(());
     }
-    let Some(client) = ctx.state.clients.get_mut(&ctx.id) else {
+    let Some(client) = ctx.state.client_mut(ctx.id) else {
         return Ok(());
     };
     client.realname = realname.to_owned();

@@ -10,7 +10,7 @@ use crate::state::{TEXT_LEN, truncate};
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let name = &message.params[0];
     let key = CaseKey::new(name);
-    let Some(channel) = ctx.state.channels.get(&key) else {
+    let Some(channel) = ctx.state.channels().get(&key) else {
         return Err(CommandError::numeric(
             Numeric::NoSuchChannel,
             [name, "No such channel"],
@@ -43,7 +43,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let text = truncate(text, TEXT_LEN).to_owned();
     let nick = ctx.nick();
     let mask = ctx.mask();
-    if let Some(channel) = ctx.state.channels.get_mut(&key) {
+    if let Some(channel) = ctx.state.channels_mut().get_mut(&key) {
         channel.topic = (!text.is_empty()).then(|| Topic {
             text: text.clone(),
             set_by: mask.clone(),
@@ -53,7 +53,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let topic = Message::new("TOPIC", [channel_name, text.clone()]).with_source(mask);
     let mut fanout = Fanout::new(
         topic.clone(),
-        Some(ctx.state.config.lang.topic(&nick, &text)),
+        Some(ctx.state.config().lang.topic(&nick, &text)),
     );
     ctx.state.fanout_channel(&key, &mut fanout, None);
     ctx.state.record_event([key.as_str()], &topic);

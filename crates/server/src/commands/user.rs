@@ -23,10 +23,9 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         // Nothing usable (emoji, punctuation): a neutral placeholder.
         user = "user".to_owned();
     }
-    client.user = format!("~{user}").chars().take(USER_LEN).collect();
+    client.set_user(format!("~{user}").chars().take(USER_LEN).collect());
     client.realname =
         crate::state::truncate(&message.params[3], super::setname::REALNAME_LEN).to_owned();
-    client.update_mask();
     registration::try_complete(ctx);
     Ok(())
 }

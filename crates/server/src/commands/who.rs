@@ -52,7 +52,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         // `WHO 0` is an old way of saying `WHO *`.
         let glob = Glob::new(if mask == "0" { "*" } else { mask });
         let mut walked = 0;
-        for client in ctx.state.clients.values() {
+        for client in ctx.state.clients() {
             walked += 1;
             if client.registered && glob.matches(&client.nick) && visible(ctx, client) {
                 rows.push(("*".to_owned(), client.id, None));
@@ -101,7 +101,7 @@ fn who_reply(ctx: &Ctx<'_>, client: &Client, channel: &str, flags: String) -> Ve
         channel.to_owned(),
         client.user.clone(),
         client.host.clone(),
-        ctx.state.config.server_name.clone(),
+        ctx.state.config().server_name.clone(),
         client.nick.clone(),
         flags,
         format!("0 {}", client.realname),
@@ -150,7 +150,7 @@ impl Whox {
                 'u' => client.user.clone(),
                 // ciao shows the address as the host: both are the IP.
                 'i' | 'h' => client.host.clone(),
-                's' => ctx.state.config.server_name.clone(),
+                's' => ctx.state.config().server_name.clone(),
                 'n' => client.nick.clone(),
                 'f' => flags.take().unwrap_or_default(),
                 'd' => "0".to_owned(),
@@ -172,7 +172,7 @@ fn visible(ctx: &Ctx<'_>, client: &Client) -> bool {
         || client.id == ctx.id
         || client.channels.iter().any(|key| {
             ctx.state
-                .channels
+                .channels()
                 .get(key)
                 .is_some_and(|channel| channel.members.contains_key(&ctx.id))
         })

@@ -12,7 +12,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ctx.reply(Numeric::EndOfWhois, [nick, "End of /WHOIS list"]);
         return Ok(());
     };
-    let server = ctx.state.config.server_name.clone();
+    let server = ctx.state.config().server_name.clone();
     let (t_nick, user, host, real) = (
         target.nick.clone(),
         target.user.clone(),
@@ -26,7 +26,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let channels: Vec<String> = target
         .channels
         .iter()
-        .filter_map(|key| ctx.state.channels.get(key))
+        .filter_map(|key| ctx.state.channels().get(key))
         .filter(|ch| !ch.modes.secret || ch.members.contains_key(&ctx.id))
         .map(|ch| {
             let prefix = ch
@@ -50,7 +50,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         [
             t_nick.as_str(),
             &server,
-            &ctx.state.config.server_info.clone(),
+            &ctx.state.config().server_info.clone(),
         ],
     );
     if oper {

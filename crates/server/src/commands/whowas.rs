@@ -15,8 +15,15 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .and_then(|c| c.parse::<i64>().ok())
         .filter(|c| *c > 0)
         .map_or(usize::MAX, |c| c as usize);
-    let server = ctx.state.config.server_name.clone();
-    let entries: Vec<_> = ctx.state.whowas.find(nick).take(count).cloned().collect();
+    let server = ctx.state.config().server_name.clone();
+    let entries: Vec<_> = ctx
+        .state
+        .registry()
+        .whowas()
+        .find(nick)
+        .take(count)
+        .cloned()
+        .collect();
     if entries.is_empty() {
         ctx.reply(Numeric::WasNoSuchNick, [nick, "There was no such nickname"]);
     }

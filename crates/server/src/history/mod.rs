@@ -2,97 +2,102 @@
 //! to an SQLite store before anyone is sent it, and read back on join and
 //! with IRCv3 `CHATHISTORY`.
 //!
-//! Group commit: handlers (under the hub lock) hand the writer thread a
-//! [`Job`] — the events to store and what to do once they are stored (the
-//! fan-out). The writer takes every job that queued up while it was
-//! committing, stores them in one transaction, then runs their releases,
-//! in order, under one hub lock. So nothing reaches a socket before it is
-//! on disk, and many messages share one commit.
+//! Group commit: the hub hands the writer thread a [`Job`] — the events
+//! to store, other changes to make, and an opaque payload. The writer
+//! takes every job that queued up while it was committing, stores them in
+//! one transaction, and hands the payloads back, in order, as one
+//! [`Committed`] batch. What a payload means (a fan-out to run under the
+//! hub lock, see `state::publisher`) is not the history's business: it is
+//! a store and a writer, and imports nothing from the layers above it.
 
 mod budget;
 mod health;
-mod release;
 mod schema;
 pub mod store;
 mod writer;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use ciao_proto::casemap::irc_lower;
-use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedReceiver;
 
+pub use health::Transition;
 pub use schema::OpenError;
 pub use store::{Anchor, Change, Event, ReadMarker, Scope, Store};
-
-use crate::state::State;
-
-/// What runs under the hub lock once a job is committed (its fan-out).
-/// With history off it runs at once, in the handler, with `None`.
-pub type Deliver = Box<dyn FnOnce(&mut State, Option<Stored>) + Send>;
 
 /// A read of the store as it was when its job was submitted (the
 /// horizon, a row id), made on the writer's thread once the job is
 /// committed — never under the hub lock, which every client waits for —;
-/// it returns what to deliver of what it read.
-pub type Read = Box<dyn FnOnce(&Store, i64) -> Deliver + Send>;
+/// it returns the payload to hand back.
+pub type Read<P> = Box<dyn FnOnce(&Store, i64) -> P + Send>;
 
-/// What a job does once it is committed.
-pub enum Release {
-    /// Delivers, under the hub lock.
-    Deliver(Deliver),
-    /// Reads first (replay, CHATHISTORY), off the lock; then delivers.
-    Read(Read),
+/// What a job hands back once it is committed.
+pub enum Then<P> {
+    /// This payload, as it was submitted.
+    Ready(P),
+    /// What a read of the store at the job's horizon returns (replay,
+    /// CHATHISTORY), made on the writer's thread.
+    Read(Read<P>),
 }
 
-impl std::fmt::Debug for Release {
+impl<P> std::fmt::Debug for Then<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Release::Deliver(_) => "Release::Deliver",
-            Release::Read(_) => "Release::Read",
+            Then::Ready(_) => "Then::Ready",
+            Then::Read(_) => "Then::Read",
         })
     }
 }
 
-impl Release {
-    /// A job that only stores (events, read markers).
-    pub fn nothing() -> Self {
-        Release::Deliver(Box::new(|_, _| {}))
-    }
-}
-
-/// What a release learns about its job.
-#[derive(Debug, Clone, Copy)]
-pub struct Stored {
-    /// The job's place in submission order (from 1).
-    pub ticket: u64,
-    /// The last row stored before this job's events: a read sees the
-    /// history as it was when the job was submitted.
-    pub horizon: i64,
-    /// Whether the job's events and changes were committed. A message
-    /// that was not is refused, never delivered (see [`refused`]).
-    pub committed: bool,
-}
-
 /// Work for the writer: events to store and other changes (read
-/// markers, redactions) to make, then their release.
-pub struct Job {
+/// markers, redactions) to make, then the payload to hand back.
+pub struct Job<P> {
     pub events: Vec<Event>,
     pub changes: Vec<Change>,
-    pub release: Release,
+    pub then: Then<P>,
 }
 
-impl std::fmt::Debug for Job {
+impl<P> std::fmt::Debug for Job<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
             .field("events", &self.events)
             .field("changes", &self.changes)
+            .field("then", &self.then)
+            .finish()
+    }
+}
+
+/// One job the writer is done with.
+pub struct Done<P> {
+    /// Its payload; `None` when its read panicked (a bug: it hands back
+    /// nothing, but keeps its place in the order).
+    pub payload: Option<P>,
+    /// The last row stored before this job's events: its read saw the
+    /// history as it was when the job was submitted.
+    pub horizon: i64,
+}
+
+impl<P> std::fmt::Debug for Done<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Done")
+            .field("horizon", &self.horizon)
             .finish_non_exhaustive()
     }
+}
+
+/// A batch of jobs the writer is done with, in submission order.
+#[derive(Debug)]
+pub struct Committed<P> {
+    pub jobs: Vec<Done<P>>,
+    /// Whether the batch's transaction committed: a payload of a job that
+    /// was not stored must not act as if it were.
+    pub committed: bool,
+    /// The store started failing or recovered with this batch: the
+    /// operators must hear of it.
+    pub transition: Option<Transition>,
 }
 
 /// Why the history could not start.
@@ -149,57 +154,33 @@ impl HistoryConfig {
 /// Most messages one CHATHISTORY reply holds (ISUPPORT `CHATHISTORY=`).
 pub const QUERY_LIMIT: usize = 100;
 
-/// How many jobs the writer has released: connections wait on it so that
-/// their next command is not handled before their last message went out.
-#[derive(Debug, Default)]
-pub struct Released {
-    count: AtomicU64,
-    notify: Notify,
-}
-
-impl Released {
-    pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Acquire)
-    }
-
-    fn advance(&self, jobs: u64) {
-        self.count.fetch_add(jobs, Ordering::AcqRel);
-        self.notify.notify_waiters();
-    }
-
-    /// Completes once `ticket` jobs are released.
-    pub async fn wait_for(&self, ticket: u64) {
-        loop {
-            let notified = self.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.count() >= ticket {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
-/// The hub's side of the history: where jobs go.
-#[derive(Debug)]
-pub struct History {
-    jobs: mpsc::Sender<Job>,
+/// The hub's side of the history: where jobs go. `P` is what each job
+/// hands back once committed.
+pub struct History<P> {
+    jobs: mpsc::Sender<Job<P>>,
     /// Jobs handed to the writer so far; a connection's ticket.
     submitted: u64,
     writer: Option<JoinHandle<()>>,
-    releaser: Option<tokio::task::JoinHandle<()>>,
     pub config: HistoryConfig,
 }
 
-impl History {
+impl<P> std::fmt::Debug for History<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History")
+            .field("submitted", &self.submitted)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Send + 'static> History<P> {
     /// Opens the store and starts the writer thread; returns the read
-    /// markers stored so far too.
+    /// markers stored so far, and where committed batches come out, in
+    /// submission order (the channel closes after the writer ends).
+    #[allow(clippy::type_complexity)]
     pub fn start(
         config: HistoryConfig,
-        state: Weak<Mutex<State>>,
-        released: Arc<Released>,
-    ) -> Result<(Self, Vec<ReadMarker>), HistoryError> {
+    ) -> Result<(Self, Vec<ReadMarker>, UnboundedReceiver<Committed<P>>), HistoryError> {
         std::fs::create_dir_all(&config.dir).map_err(|source| HistoryError::Dir {
             dir: config.dir.clone(),
             source,
@@ -220,20 +201,18 @@ impl History {
             .name("ciao-history".into())
             .spawn(move || writer::run(store, queue, committed, retention))
             .map_err(HistoryError::Thread)?;
-        let releaser = tokio::spawn(release::run(batches, state, released));
         let history = History {
             jobs,
             submitted: 0,
             writer: Some(writer),
-            releaser: Some(releaser),
             config,
         };
-        Ok((history, markers))
+        Ok((history, markers, batches))
     }
 
     /// Queues a job (under the hub lock, so queue order is the order of
     /// events); returns the ticket to wait for.
-    pub fn submit(&mut self, job: Job) -> u64 {
+    pub fn submit(&mut self, job: Job<P>) -> u64 {
         if self.jobs.send(job).is_ok() {
             self.submitted += 1;
         }
@@ -246,22 +225,16 @@ impl History {
     }
 
     /// Stops taking jobs. Completes once every job already submitted is
-    /// stored and released.
+    /// stored and its batch handed on (the receiver then sees the end).
     pub async fn close(mut self) {
-        let (writer, releaser) = (self.writer.take(), self.releaser.take());
-        // Dropping the queue's sender lets the writer finish and end; the
-        // releaser ends after the writer.
+        let writer = self.writer.take();
+        // Dropping the queue's sender lets the writer finish and end.
         drop(self);
         if let Some(writer) = writer {
             let joined = tokio::task::spawn_blocking(move || writer.join()).await;
             if !matches!(joined, Ok(Ok(()))) {
                 tracing::error!("history writer failed");
             }
-        }
-        if let Some(releaser) = releaser
-            && releaser.await.is_err()
-        {
-            tracing::error!("history releaser failed");
         }
     }
 }

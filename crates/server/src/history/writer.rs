@@ -1,6 +1,6 @@
 //! The writer thread: group commit. It stores every job that queued up
-//! during the previous commit in one transaction, then hands the batch to
-//! the releaser.
+//! during the previous commit in one transaction, makes the batch's
+//! reads, then hands the payloads back.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::health::Health;
-use super::release::Committed;
-use super::{Job, Release, Store, budget};
+use super::{Committed, Done, Job, Store, Then, budget};
 
 /// Most jobs in one transaction: bounds how long the first of them waits.
 const MAX_BATCH: usize = 4096;
@@ -30,10 +29,10 @@ pub struct Retention {
     pub max_bytes: Option<u64>,
 }
 
-pub fn run(
+pub fn run<P>(
     mut store: Store,
-    queue: Receiver<Job>,
-    released: UnboundedSender<Committed>,
+    queue: Receiver<Job<P>>,
+    released: UnboundedSender<Committed<P>>,
     retention: Retention,
 ) {
     let mut health = Health::default();
@@ -78,15 +77,14 @@ pub fn run(
             }
         };
         // Replays and queries read here, at their job's horizon, so that
-        // the releaser holds the hub lock only to deliver.
-        read(&store, &mut jobs, &horizons);
+        // whoever takes the payloads holds no lock to read.
+        let jobs = read(&store, jobs, &horizons);
         if committed && let Some(max_bytes) = retention.max_bytes {
             trim(&mut store, max_bytes);
         }
         // Only now may anyone see them.
         let batch = Committed {
             jobs,
-            horizons,
             committed,
             transition,
         };
@@ -96,22 +94,26 @@ pub fn run(
     }
 }
 
-/// Makes the reads of `jobs`, each at its horizon, turning them into
-/// what they deliver. A read that fails says so to its client itself;
-/// one that panics (a bug) delivers nothing.
-fn read(store: &Store, jobs: &mut [Job], horizons: &[i64]) {
-    for (job, horizon) in jobs.iter_mut().zip(horizons) {
-        if !matches!(job.release, Release::Read(_)) {
-            continue;
-        }
-        let Release::Read(read) = std::mem::replace(&mut job.release, Release::nothing()) else {
-            continue;
-        };
-        match catch_unwind(AssertUnwindSafe(|| read(store, *horizon))) {
-            Ok(deliver) => job.release = Release::Deliver(deliver),
-            Err(_) => tracing::error!("history: a read panicked"),
-        }
-    }
+/// Makes the reads of `jobs`, each at its horizon, turning every job
+/// into its payload. A read that fails says so in what it returns; one
+/// that panics (a bug) hands back nothing.
+fn read<P>(store: &Store, jobs: Vec<Job<P>>, horizons: &[i64]) -> Vec<Done<P>> {
+    jobs.into_iter()
+        .zip(horizons)
+        .map(|(job, &horizon)| {
+            let payload = match job.then {
+                Then::Ready(payload) => Some(payload),
+                Then::Read(read) => match catch_unwind(AssertUnwindSafe(|| read(store, horizon))) {
+                    Ok(payload) => Some(payload),
+                    Err(_) => {
+                        tracing::error!("history: a read panicked");
+                        None
+                    }
+                },
+            };
+            Done { payload, horizon }
+        })
+        .collect()
 }
 
 fn prune(store: &mut Store, retention: Retention) {

@@ -670,7 +670,7 @@ impl Connection {
             // An IRC client that waited for the server to speak first: it
             // got the greeting as noise, now it gets IRC.
             self.mode = Mode::Irc;
-            if let Some(client) = self.hub.lock().clients.get_mut(&self.id) {
+            if let Some(client) = self.hub.lock().client_mut(self.id) {
                 client.protocol = Protocol::Irc;
             }
             self.irc_line(line);

@@ -37,15 +37,15 @@ pub fn is_irc_registration(line: &str) -> bool {
 
 /// Sends the greeting and marks the connection as plain.
 pub fn start(state: &mut State, id: ClientId) {
-    if let Some(client) = state.clients.get_mut(&id) {
+    if let Some(client) = state.client_mut(id) {
         client.protocol = Protocol::Plain;
     }
-    if state.config.password.is_some() {
-        let text = state.config.lang.password_required();
+    if state.config().password.is_some() {
+        let text = state.config().lang.password_required();
         state.disconnect(id, text, "Password required");
         return;
     }
-    let greeting = state.config.lang.greeting();
+    let greeting = state.config().lang.greeting();
     state.send_plain(id, greeting);
 }
 
@@ -91,13 +91,13 @@ pub fn handle_line(state: &mut State, id: ClientId, line: &str) -> PlainOutcome 
                 say(state, to, text.trim());
                 state.send_plain(id, &format!("-> *{to}* {}", text.trim()));
             } else {
-                let text = state.config.lang.no_such_name(to);
+                let text = state.config().lang.no_such_name(to);
                 state.send_plain(id, &text);
             }
         }
         "/names" | "/who" if rest.is_empty() => names(state, id),
         "/help" if rest.is_empty() => {
-            let help = state.config.lang.plain_help();
+            let help = state.config().lang.plain_help();
             state.send_plain(id, help);
         }
         _ => {
@@ -115,8 +115,8 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
         state.quit(id, "Client Quit");
         return;
     }
-    let lang = state.config.lang;
-    if let Err(refusal) = state.claim_nick(id, name) {
+    let lang = state.config().lang;
+    if let Err(refusal) = state.registry_mut().claim_nick(id, name) {
         let text = match refusal {
             NickRefusal::Invalid(why) => lang.bad_name(&why.to_string()),
             NickRefusal::InUse => lang.name_taken(name),
@@ -125,12 +125,11 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
         state.send_plain(id, &text);
         return;
     }
-    let Some(client) = state.clients.get_mut(&id) else {
+    let Some(client) = state.client_mut(id) else {
         return;
     };
-    client.user = name.chars().take(commands::USER_LEN).collect();
+    client.set_user(name.chars().take(commands::USER_LEN).collect());
     client.realname = "plain-text client".to_owned();
-    client.update_mask();
     client.registered = true;
     state.note_registration(id);
     tracing::info!(id, nick = name, "registered (plain)");
@@ -141,7 +140,7 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
 fn channel_name(state: &State) -> String {
     let key = registration::plain_channel(state);
     state
-        .channels
+        .channels()
         .get(&key)
         .map(|c| c.name.clone())
         .unwrap_or_else(|| key.as_str().to_owned())
@@ -149,7 +148,7 @@ fn channel_name(state: &State) -> String {
 
 fn names(state: &State, id: ClientId) {
     let key = registration::plain_channel(state);
-    let Some(channel) = state.channels.get(&key) else {
+    let Some(channel) = state.channels().get(&key) else {
         return;
     };
     let mut nicks: Vec<&str> = channel
@@ -160,7 +159,7 @@ fn names(state: &State, id: ClientId) {
         .collect();
     nicks.sort_unstable_by_key(|n| n.to_lowercase());
     state.spend(crate::link::cost::NAME * nicks.len() as u64);
-    let text = state.config.lang.here(&nicks.join(", "));
+    let text = state.config().lang.here(&nicks.join(", "));
     state.send_plain(id, &text);
 }
 

@@ -112,12 +112,21 @@ impl Client {
         }
     }
 
-    pub fn set_nick(&mut self, nick: &str) {
+    /// Only the registry changes a nick (`Registry::claim_nick`), so the
+    /// nick table and the clients' nicks never disagree.
+    pub(in crate::state) fn set_nick(&mut self, nick: &str) {
         self.nick = nick.to_owned();
         self.update_mask();
     }
 
-    pub fn update_mask(&mut self) {
+    /// Sets the user name (`USER`, a plain client's name), and the mask
+    /// with it.
+    pub fn set_user(&mut self, user: String) {
+        self.user = user;
+        self.update_mask();
+    }
+
+    fn update_mask(&mut self) {
         let user = if self.user.is_empty() {
             "*"
         } else {

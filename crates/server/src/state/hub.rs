@@ -3,14 +3,16 @@
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::config::Config;
-use crate::history::{History, HistoryConfig, Released};
+use crate::history::{HistoryConfig, HistoryError};
 use crate::state::State;
+use crate::state::publisher::Released;
+use crate::state::release::LocalLog;
 
 #[derive(Debug)]
 pub struct Hub {
     state: Arc<Mutex<State>>,
     pub config: Arc<Config>,
-    /// How far the history writer has got: connections wait on it without
+    /// How far the releases have got: connections wait on it without
     /// taking the lock.
     pub released: Arc<Released>,
 }
@@ -33,22 +35,20 @@ impl Hub {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Opens the history store and starts its writer.
-    pub fn start_history(&self, config: HistoryConfig) -> Result<(), crate::history::HistoryError> {
+    /// Opens the history store and puts it behind the commit seam.
+    pub fn start_history(&self, config: HistoryConfig) -> Result<(), HistoryError> {
         let state: Weak<Mutex<State>> = Arc::downgrade(&self.state);
-        let (history, markers) = History::start(config, state, self.released.clone())?;
-        let mut state = self.lock();
-        state.history = Some(history);
-        state.read_markers.load(markers);
+        let (log, markers) = LocalLog::start(config, state, self.released.clone())?;
+        self.lock().install_log(Box::new(log), markers);
         Ok(())
     }
 
-    /// Stops the history once every job already submitted is stored and
+    /// Stops the history once every entry already submitted is stored and
     /// released.
     pub async fn close_history(&self) {
-        let history = self.lock().history.take();
-        if let Some(history) = history {
-            history.close().await;
+        let log = self.lock().take_log();
+        if let Some(log) = log {
+            log.close().await;
         }
     }
 }

@@ -5,12 +5,9 @@
 
 use std::collections::HashMap;
 
-use ciao_proto::{CaseKey, Numeric};
+use ciao_proto::CaseKey;
 
-use crate::caps::Cap;
-use crate::state::State;
 use crate::state::client::ClientId;
-use crate::state::fanout::Fanout;
 
 /// Most nicks one client may monitor (ISUPPORT `MONITOR=`).
 pub const MAX_MONITORED: usize = 100;
@@ -79,54 +76,6 @@ impl Monitors {
             watchers.retain(|w| *w != id);
             if watchers.is_empty() {
                 self.watchers.remove(key);
-            }
-        }
-    }
-}
-
-impl State {
-    /// RPL_MONONLINE to everyone watching `id`'s nick: it registered, or
-    /// took the nick.
-    pub fn tell_watchers_online(&self, id: ClientId) {
-        let Some(client) = self.client(id) else {
-            return;
-        };
-        for watcher in self.monitors.watchers(&client.nick) {
-            self.reply(*watcher, Numeric::MonOnline, [client.mask.as_str()]);
-        }
-    }
-
-    /// RPL_MONOFFLINE to everyone watching `nick`: its holder left or
-    /// gave it up.
-    pub fn tell_watchers_offline(&self, nick: &str) {
-        for watcher in self.monitors.watchers(nick) {
-            self.reply(*watcher, Numeric::MonOffline, [nick]);
-        }
-    }
-
-    /// extended-monitor: `fanout` (an AWAY or SETNAME by `id`) to those
-    /// watching `id` who asked for it with `cap` and did not get it
-    /// already as `id`'s neighbours (`told`).
-    pub fn tell_watchers_change(
-        &self,
-        id: ClientId,
-        fanout: &mut Fanout,
-        cap: Cap,
-        told: &std::collections::HashSet<ClientId>,
-    ) {
-        let Some(client) = self.client(id) else {
-            return;
-        };
-        for watcher in self.monitors.watchers(&client.nick) {
-            if told.contains(watcher) {
-                continue;
-            }
-            if let Some(recipient) = self.client(*watcher)
-                && recipient.caps.has(Cap::ExtendedMonitor)
-                && recipient.caps.has(cap)
-                && let Some(line) = fanout.bytes_for(recipient)
-            {
-                self.deliver(recipient, line);
             }
         }
     }

@@ -9,11 +9,13 @@
 //! separate lines to the others (blank lines left out, the msgid on the
 //! first), so nobody misses a word.
 
+use std::collections::HashMap;
+
 use bytes::Bytes;
 use ciao_proto::{Message, Tag};
 
 use crate::caps::Cap;
-use crate::state::client::{Client, Protocol};
+use crate::state::client::{Client, ClientId, Protocol};
 use crate::state::fanout::{message_tags, plain_line, plain_text};
 
 /// Most bytes of text in one message, line breaks counted (`max-bytes`).
@@ -41,6 +43,34 @@ pub struct OpenBatch {
     pub lines: Vec<Line>,
     /// Text bytes so far, with one for each line break.
     pub bytes: usize,
+}
+
+/// The batches clients have open, by client (one each at most).
+#[derive(Debug, Default)]
+pub struct OpenBatches(HashMap<ClientId, OpenBatch>);
+
+impl OpenBatches {
+    pub fn get(&self, id: ClientId) -> Option<&OpenBatch> {
+        self.0.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: ClientId) -> Option<&mut OpenBatch> {
+        self.0.get_mut(&id)
+    }
+
+    pub fn contains(&self, id: ClientId) -> bool {
+        self.0.contains_key(&id)
+    }
+
+    /// Opens `batch` for `id` (replacing none: the caller checked).
+    pub fn open(&mut self, id: ClientId, batch: OpenBatch) {
+        self.0.insert(id, batch);
+    }
+
+    /// Closes `id`'s batch, handing it back.
+    pub fn close(&mut self, id: ClientId) -> Option<OpenBatch> {
+        self.0.remove(&id)
+    }
 }
 
 /// One line of a multiline message.

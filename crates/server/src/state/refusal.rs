@@ -3,9 +3,9 @@
 //! (a full disk, an I/O error) nobody is sent it and its sender is told,
 //! so nobody sees what the store lost and the sender knows to try again.
 
-use crate::history::Stored;
 use crate::state::State;
 use crate::state::client::{ClientId, Protocol};
+use crate::state::publisher::Stored;
 
 /// The IRCv3 standard-replies code for "try again later" (the registry's
 /// generic code for a temporary failure such as a database being down).
@@ -29,7 +29,7 @@ pub fn refused(
         return true;
     };
     match client.protocol {
-        Protocol::Plain => state.send_plain(sender, state.config.lang.not_stored()),
+        Protocol::Plain => state.send_plain(sender, state.config().lang.not_stored()),
         Protocol::Irc => {
             let text = if command == "REDACT" {
                 "Redaction not made: the server cannot store it right now, try again later"

@@ -31,7 +31,7 @@ pub fn send(state: &mut State, id: ClientId, target: &str, events: &[Event], ans
     let (protocol, caps) = (client.protocol, client.caps);
     if protocol == Protocol::Irc && caps.has(Cap::Batch) {
         let reference = state.next_batch_ref();
-        let server = state.config.server_name.clone();
+        let server = state.config().server_name.clone();
         let start = Message::new(
             "BATCH",
             [

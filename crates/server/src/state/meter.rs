@@ -1,0 +1,119 @@
+//! Metering and charging: the work a command does under the hub lock is
+//! counted as it is done (see [`cost`](crate::link::cost)) and charged,
+//! with its line of flood control, to its sender.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use crate::link::cost::AddressBudgets;
+use crate::state::State;
+use crate::state::client::ClientId;
+
+#[derive(Debug)]
+pub(crate) struct Meter {
+    /// Work units spent by the command being metered. Deliveries count
+    /// through `&self` (fan-out borrows the clients while it delivers),
+    /// hence the `Cell`s; the hub's mutex keeps them to one thread.
+    work: Cell<u64>,
+    /// True while a metered command runs.
+    metering: Cell<bool>,
+    /// The work budgets of the addresses clients connect from.
+    budgets: AddressBudgets,
+    /// Server start in Unix milliseconds: flood control's clock counts
+    /// from it.
+    started_at_millis: u64,
+}
+
+impl Meter {
+    pub fn new(started_at_millis: u64) -> Self {
+        Meter {
+            work: Cell::new(0),
+            metering: Cell::new(false),
+            budgets: AddressBudgets::default(),
+            started_at_millis,
+        }
+    }
+
+    /// Counts `units` of work against the command being metered.
+    fn spend(&self, units: u64) {
+        if self.metering.get() {
+            self.work.set(self.work.get() + units);
+        }
+    }
+
+    /// Milliseconds since the server started, wrapping (flood control).
+    pub(super) fn clock_ms(&self) -> u32 {
+        crate::clock::now_millis().wrapping_sub(self.started_at_millis) as u32
+    }
+}
+
+impl State {
+    /// Starts metering a line's work (see [`cost`](crate::link::cost)).
+    pub fn begin_metering(&self) {
+        self.meter.work.set(0);
+        self.meter.metering.set(true);
+    }
+
+    /// Stops metering; returns the work units spent since it began.
+    pub fn end_metering(&self) -> u64 {
+        self.meter.metering.set(false);
+        self.meter.work.replace(0)
+    }
+
+    /// Runs `f` unmetered (a message inside a metered line: plain text
+    /// becomes a PRIVMSG).
+    pub fn unmetered<T>(&mut self, f: impl FnOnce(&mut State) -> T) -> T {
+        let was = self.meter.metering.replace(false);
+        let result = f(self);
+        self.meter.metering.set(was);
+        result
+    }
+
+    /// Counts `units` of work against the command being metered.
+    pub fn spend(&self, units: u64) {
+        self.meter.spend(units);
+    }
+
+    /// Charges client `id` one line of flood control and the `work` its
+    /// command did to its address's work budget; returns how long it must
+    /// wait before its next line, if it is over its own flood limit.
+    pub fn charge_line(&mut self, id: ClientId, work: u64) -> Option<Duration> {
+        self.charge_work(id, work);
+        let limits = self.config.flood?;
+        let now_ms = self.meter.clock_ms();
+        let client = self.registry.get_mut(id).filter(|c| !c.oper)?;
+        client.flood.charge(now_ms, limits)
+    }
+
+    /// Charges `work` units done for client `id` to its address's work
+    /// budget. The debt holds back the address's next costly command
+    /// (see `work_wait`), not this client's messages.
+    pub fn charge_work(&mut self, id: ClientId, work: u64) {
+        if work == 0 || self.config.flood.is_none() {
+            return;
+        }
+        let now_ms = self.meter.clock_ms();
+        if let Some(client) = self.registry.get(id).filter(|c| !c.oper) {
+            self.meter.budgets.spend(client.ip, work, now_ms);
+        }
+    }
+
+    /// How long a metered command from `id` must wait because its
+    /// address has spent its work budget; `None` when it may run now.
+    pub fn work_wait(&self, id: ClientId) -> Option<Duration> {
+        self.config.flood?;
+        let client = self.registry.get(id).filter(|c| !c.oper)?;
+        self.meter.budgets.wait(client.ip, self.meter.clock_ms())
+    }
+
+    /// Charges client `id` `lines` more on top of its current line (see
+    /// `Bucket::add`).
+    pub fn charge_extra(&mut self, id: ClientId, lines: u32) {
+        if self.config.flood.is_some()
+            && let Some(client) = self.registry.get_mut(id)
+            && !client.oper
+        {
+            client.flood.add(lines);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The registry: every connection the hub knows, by id, and the nicks
+//! they hold. It is the one owner of the nick rule — every nick is taken
+//! through [`Registry::claim_nick`] (NICK, registration, plain names) and
+//! given up when the client is forgotten — and remembers what was given
+//! up (WHOWAS) and the most clients seen at once (LUSERS).
+
+use std::collections::HashMap;
+
+use crate::state::client::{Client, ClientId};
+use crate::state::nicks::{NickRefusal, Nicks};
+use crate::state::whowas::Whowas;
+
+#[derive(Debug)]
+pub struct Registry {
+    /// Every connection, registered or not.
+    clients: HashMap<ClientId, Client>,
+    /// The id the next connection gets: ids are never reused, so a stale
+    /// id (in a release, a recent message) never names someone else.
+    next_id: ClientId,
+    /// Registered and pending nicks and their look-alike skeletons;
+    /// changed only through `claim_nick` and `forget`, so the table and
+    /// the clients' own nicks never disagree.
+    nicks: Nicks,
+    /// Most registered clients seen at once (LUSERS "max").
+    peak_users: usize,
+    /// Nicks given up, for WHOWAS.
+    whowas: Whowas,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry {
+            clients: HashMap::new(),
+            next_id: 1,
+            nicks: Nicks::default(),
+            peak_users: 0,
+            whowas: Whowas::default(),
+        }
+    }
+}
+
+impl Registry {
+    /// Adds the client `make` builds with its new id.
+    pub fn add(&mut self, make: impl FnOnce(ClientId) -> Client) -> ClientId {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.clients.insert(id, make(id));
+        id
+    }
+
+    pub fn get(&self, id: ClientId) -> Option<&Client> {
+        self.clients.get(&id)
+    }
+
+    /// A client to change. Its nick is not for changing here (see
+    /// [`claim_nick`](Self::claim_nick)).
+    pub fn get_mut(&mut self, id: ClientId) -> Option<&mut Client> {
+        self.clients.get_mut(&id)
+    }
+
+    pub fn contains(&self, id: ClientId) -> bool {
+        self.clients.contains_key(&id)
+    }
+
+    /// Every client, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+        self.clients.values()
+    }
+
+    /// Every connection, registered or not.
+    pub fn len(&self) -> usize {
+        self.clients.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty()
+    }
+
+    /// The client holding `nick` (compared under the server's
+    /// casemapping).
+    pub fn find_nick(&self, nick: &str) -> Option<&Client> {
+        self.nicks.holder(nick).and_then(|id| self.clients.get(&id))
+    }
+
+    /// Gives client `id` the nick `wanted` (valid, free, and no look-alike
+    /// of another client's), releasing the one it had (WHOWAS keeps it):
+    /// the one place where nicks are taken.
+    pub fn claim_nick(&mut self, id: ClientId, wanted: &str) -> Result<(), NickRefusal> {
+        let Some(client) = self.clients.get_mut(&id) else {
+            return Ok(());
+        };
+        self.nicks.claim(id, Some(&client.nick), wanted)?;
+        // WHOWAS remembers the nick given up, as on quit.
+        if client.registered {
+            self.whowas.record(client);
+        }
+        client.set_nick(wanted);
+        Ok(())
+    }
+
+    /// Records that `id` registered: its admission slot no longer counts
+    /// as registering, and the LUSERS peak may rise.
+    pub fn note_registration(&mut self, id: ClientId) {
+        // No longer counted as registering, nor ever closed to make room.
+        if let Some(slot) = self.clients.get_mut(&id).and_then(|c| c.slot.as_mut()) {
+            slot.registered();
+        }
+        let (registered, _) = self.counts();
+        self.peak_users = self.peak_users.max(registered);
+    }
+
+    /// Number of registered clients, and of unregistered connections.
+    pub fn counts(&self) -> (usize, usize) {
+        let registered = self.clients.values().filter(|c| c.registered).count();
+        (registered, self.clients.len() - registered)
+    }
+
+    /// Most registered clients seen at once.
+    pub fn peak_users(&self) -> usize {
+        self.peak_users
+    }
+
+    /// Who used which nick.
+    pub fn whowas(&self) -> &Whowas {
+        &self.whowas
+    }
+
+    /// Removes client `id`, freeing its nick (WHOWAS keeps it when it was
+    /// registered). What else knew the client is the caller's to clear.
+    pub(super) fn forget(&mut self, id: ClientId) -> Option<Client> {
+        let client = self.clients.remove(&id)?;
+        if client.registered {
+            self.whowas.record(&client);
+        }
+        self.nicks.release(id, &client.nick);
+        Some(client)
+    }
+
+    /// Forgets every client and nick (shutdown).
+    pub(super) fn clear(&mut self) {
+        self.clients.clear();
+        self.nicks.clear();
+    }
+}

@@ -1,0 +1,148 @@
+//! The seam's local implementation: entries are committed to the SQLite
+//! history (group commit on its writer thread, see
+//! [`history`](crate::history)), and the releaser — a task on the
+//! server's runtime — runs the committed entries' releases, in commit
+//! order, under one hub lock per batch. On a runtime worker, the
+//! recipients it wakes are scheduled locally, which costs far less than
+//! waking them from another thread.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::history::{
+    Committed, History, HistoryConfig, HistoryError, Job, ReadMarker, Then, Transition,
+};
+use crate::state::State;
+use crate::state::client::Protocol;
+use crate::state::publisher::{CommitLog, Deliver, Entry, Release, Released, Stored};
+
+/// The SQLite history behind the seam, and the task releasing what it
+/// committed.
+#[derive(Debug)]
+pub(crate) struct LocalLog {
+    history: History<Deliver>,
+    releaser: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl LocalLog {
+    /// Opens the store, starts its writer and the releaser (on the
+    /// current runtime); returns the read markers stored so far too.
+    pub fn start(
+        config: HistoryConfig,
+        state: Weak<Mutex<State>>,
+        released: Arc<Released>,
+    ) -> Result<(Self, Vec<ReadMarker>), HistoryError> {
+        let (history, markers, batches) = History::start(config)?;
+        let releaser = tokio::spawn(run(batches, state, released));
+        let log = LocalLog {
+            history,
+            releaser: Some(releaser),
+        };
+        Ok((log, markers))
+    }
+}
+
+impl CommitLog for LocalLog {
+    fn submit(&mut self, entry: Entry) -> u64 {
+        let then = match entry.release {
+            Release::Deliver(deliver) => Then::Ready(deliver),
+            Release::Read(read) => Then::Read(read),
+        };
+        self.history.submit(Job {
+            events: entry.events,
+            changes: entry.changes,
+            then,
+        })
+    }
+
+    fn submitted(&self) -> u64 {
+        self.history.submitted()
+    }
+
+    fn replay_lines(&self) -> usize {
+        self.history.config.replay_lines
+    }
+
+    fn close(mut self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let releaser = self.releaser.take();
+        let history = self.history;
+        Box::pin(async move {
+            // The writer ends once it has committed every queued job; the
+            // releaser ends after the writer.
+            history.close().await;
+            if let Some(releaser) = releaser
+                && releaser.await.is_err()
+            {
+                tracing::error!("history releaser failed");
+            }
+        })
+    }
+}
+
+/// Releases batches until the writer is gone.
+async fn run(
+    mut batches: UnboundedReceiver<Committed<Deliver>>,
+    state: Weak<Mutex<State>>,
+    released: Arc<Released>,
+) {
+    let mut ticket = 0;
+    while let Some(batch) = batches.recv().await {
+        let count = batch.jobs.len() as u64;
+        if let Some(state) = state.upgrade() {
+            crate::link::wakes::batched(|| release(&state, batch, &mut ticket));
+        } else {
+            ticket += count;
+        }
+        released.advance(count);
+    }
+}
+
+/// Runs one committed batch's releases under one hub lock; the
+/// recipients are woken once, when the lock is released.
+fn release(state: &Mutex<State>, batch: Committed<Deliver>, ticket: &mut u64) {
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(transition) = &batch.transition {
+        tell_operators(&state, transition);
+    }
+    for done in batch.jobs {
+        *ticket += 1;
+        let stored = Stored {
+            ticket: *ticket,
+            horizon: done.horizon,
+            committed: batch.committed,
+        };
+        // A read that panicked hands back nothing, but its place in the
+        // order is still counted.
+        let release = done.payload.unwrap_or_else(|| Box::new(|_, _| {}));
+        // A bug in one release must not stop every later message (and
+        // every client waiting on one).
+        state.set_releasing(Some(*ticket));
+        let state_ref = &mut *state;
+        if catch_unwind(AssertUnwindSafe(move || release(state_ref, Some(stored)))).is_err() {
+            tracing::error!(ticket = *ticket, "history: a release panicked");
+        }
+        state.set_releasing(None);
+    }
+}
+
+/// A server NOTICE to every IRC operator online.
+fn tell_operators(state: &State, transition: &Transition) {
+    let text = match transition {
+        Transition::Failing(error) => format!(
+            "*** History store failing ({error}): messages are refused until it can store them again"
+        ),
+        Transition::Recovered => {
+            "*** History store recovered: messages are stored and delivered again".to_owned()
+        }
+    };
+    for client in state.clients() {
+        if client.oper && client.protocol == Protocol::Irc {
+            let notice = state.server_message("NOTICE", [client.nick.as_str(), text.as_str()]);
+            state.deliver_aside(client, notice.to_bytes());
+        }
+    }
+}
