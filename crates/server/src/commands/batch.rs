@@ -7,10 +7,10 @@
 //! are standard replies, `FAIL BATCH <code> …`, and end the batch.
 
 use ciao_proto::names::looks_like_channel;
-use ciao_proto::{CaseKey, Message, Numeric};
+use ciao_proto::{CaseKey, Message};
 
+use super::context::{CommandError, CommandResult, Ctx, requested_label};
 use super::privmsg::{client_tags, may_speak, registered_nick};
-use super::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::history::{self, Event};
 use crate::state::State;
@@ -30,7 +30,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .batches
         .get(&ctx.id)
         .and_then(|batch| batch.label.clone());
-    let label = open_label.or_else(|| super::requested_label(ctx.state, ctx.id, message));
+    let label = open_label.or_else(|| requested_label(ctx.state, ctx.id, message));
     let token = label.map(|label| ctx.state.begin_response(ctx.id, label));
     let (result, opened) = if let Some(reference) = reference.strip_prefix('+') {
         let result = open(ctx, message, reference);
@@ -42,8 +42,8 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         (Ok(()), false)
     };
     // Errors answer inside the gathering, like any reply.
-    if let Err(CommandError::NeedMoreParams) = result {
-        ctx.reply(Numeric::NeedMoreParams, ["BATCH", "Not enough parameters"]);
+    if let Err(error @ CommandError::NeedMoreParams) = result {
+        ctx.refuse(error);
     }
     match token {
         Some(token) if opened => ctx.state.cancel_response(token),
@@ -79,7 +79,7 @@ fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult 
     let batch = OpenBatch {
         reference: reference.to_owned(),
         target: target.to_owned(),
-        label: super::requested_label(ctx.state, ctx.id, message),
+        label: requested_label(ctx.state, ctx.id, message),
         client_tags: client_tags(message),
         command: None,
         lines: Vec::new(),

@@ -8,7 +8,7 @@
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::state::channel::Rank;
 use crate::state::fanout::Fanout;

@@ -3,7 +3,8 @@
 use ciao_proto::names::{ChannelNameError, check_channel_name};
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandResult, Ctx, part};
+use super::context::{CommandResult, Ctx};
+use super::part;
 use crate::state::MAX_CHANNELS_PER_CLIENT;
 use crate::state::channel::{Channel, MaskList};
 use crate::state::client::ClientId;

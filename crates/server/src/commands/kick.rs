@@ -5,14 +5,12 @@
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::limits::MAX_KICKS;
 use crate::state::channel::Rank;
 use crate::state::client::Protocol;
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
-
-/// Most kicks in one command (`TARGMAX=KICK:4`).
-const MAX_KICKS: usize = 4;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let channels: Vec<&str> = message.params[0]

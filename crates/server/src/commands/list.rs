@@ -18,7 +18,7 @@ use std::ops::Bound;
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::glob::Glob;
 use crate::link::cost;
 use crate::state::State;

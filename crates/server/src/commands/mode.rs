@@ -10,12 +10,10 @@
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, irc_eq};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::limits::MAX_PARAM_MODES;
 use crate::state::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, Rank, full_mask};
 use crate::state::fanout::Fanout;
-
-/// Most parameterised mode changes in one command (`MODES`).
-const MAX_PARAM_MODES: usize = 4;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let target = &message.params[0];

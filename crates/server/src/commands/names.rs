@@ -7,7 +7,7 @@
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(list) = message.param(0).filter(|l| !l.is_empty()) else {

@@ -11,7 +11,8 @@ use std::time::Instant;
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, Tag};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::limits::MAX_TARGETS;
 use crate::caps::Cap;
 use crate::clock;
 use crate::history::{self, Event};
@@ -20,9 +21,6 @@ use crate::state::channel::Rank;
 use crate::state::client::{Client, ClientId, Protocol};
 use crate::state::fanout::{Fanout, plain_text};
 use crate::state::recent::Sent;
-
-/// Most targets in one command (`TARGMAX`).
-const MAX_TARGETS: usize = 4;
 
 /// `STATUSMSG`: `@#chan` reaches the channel's operators, `%#chan` its
 /// half-operators and above, `+#chan` its voiced members and above.

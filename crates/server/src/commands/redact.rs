@@ -12,7 +12,7 @@
 use ciao_proto::names::{check_nick, looks_like_channel};
 use ciao_proto::{CaseKey, Message, irc_eq};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::history;
 use crate::state::channel::Rank;

@@ -2,7 +2,7 @@
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
 use crate::state::channel::{Rank, Topic};
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};

@@ -2,13 +2,12 @@
 
 use ciao_proto::Message;
 
-use super::{CommandError, CommandResult, Ctx, registration, unregistered};
-
-/// Longest user name kept (`USERLEN`).
-pub const USER_LEN: usize = 16;
+use super::context::{CommandError, CommandResult, Ctx};
+use super::limits::{REALNAME_LEN, USER_LEN};
+use super::registration;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
-    let Some(client) = unregistered(ctx)? else {
+    let Some(client) = ctx.unregistered()? else {
         return Ok(());
     };
     if message.params[0].is_empty() || message.params[3].is_empty() {
@@ -24,8 +23,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         user = "user".to_owned();
     }
     client.user = format!("~{user}").chars().take(USER_LEN).collect();
-    client.realname =
-        crate::state::truncate(&message.params[3], super::setname::REALNAME_LEN).to_owned();
+    client.realname = crate::state::truncate(&message.params[3], REALNAME_LEN).to_owned();
     client.update_mask();
     registration::try_complete(ctx);
     Ok(())

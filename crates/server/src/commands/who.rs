@@ -8,7 +8,7 @@
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::glob::Glob;
 use crate::link::cost;

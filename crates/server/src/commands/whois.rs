@@ -2,7 +2,7 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // `WHOIS server nick` asks a given server; there is only this one.
