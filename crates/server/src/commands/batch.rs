@@ -10,7 +10,7 @@ use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message};
 
 use super::context::{CommandError, CommandResult, Ctx, requested_label};
-use super::privmsg::{client_tags, may_speak, registered_nick};
+use super::privmsg::client_tags;
 use crate::caps::Cap;
 use crate::history::{self, Event};
 use crate::state::State;
@@ -135,9 +135,10 @@ fn close(ctx: &mut Ctx<'_>, reference: &str) -> CommandResult {
     let lines = batch.lines.iter().filter(|l| !l.text.is_empty()).count();
     let cost = crate::state::multiline::cost(lines, batch.bytes);
     ctx.state.charge_extra(ctx.id, cost - 1);
-    match deliver(ctx, batch) {
-        Err(CommandError::Numeric(numeric, params)) if !notice => ctx.reply(numeric, params),
-        _ => {}
+    if let Err(error) = deliver(ctx, batch)
+        && !notice
+    {
+        ctx.refuse(error);
     }
     Ok(())
 }
@@ -152,13 +153,13 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     let target = batch.target.as_str();
     let texts = || batch.lines.iter().map(|line| line.text.as_str());
     let (shown_target, conversation, recipient) = if looks_like_channel(target) {
-        may_speak(ctx.state, ctx.id, target, texts())?;
+        ctx.may_speak(target, texts())?;
         let name = ctx.state.channel(target).map(|c| c.name.clone());
         let name = name.unwrap_or_else(|| target.to_owned());
         let conversation = history::conversation(&name, None);
         (name, conversation, None)
     } else {
-        let recipient = registered_nick(ctx.state, target)?;
+        let recipient = ctx.nick_target(target)?;
         let (id, nick) = (recipient.id, recipient.nick.clone());
         let conversation = history::conversation(&ctx.nick(), Some(&nick));
         (nick, conversation, Some(id))

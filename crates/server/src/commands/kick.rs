@@ -3,11 +3,11 @@
 //! One channel with several nicks kicks each from it; several channels
 //! pair up with the nicks one to one (RFC 2812 §3.2.8).
 
-use ciao_proto::{CaseKey, Message, Numeric};
+use ciao_proto::{CaseKey, Message};
 
 use super::context::{CommandError, CommandResult, Ctx};
 use super::limits::MAX_KICKS;
-use crate::state::channel::Rank;
+use super::policy;
 use crate::state::client::Protocol;
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
@@ -39,54 +39,29 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             .zip(nicks.iter().copied())
             .collect()
     };
+    // A refused kick does not stop the others.
     for (channel, nick) in pairs.into_iter().take(MAX_KICKS) {
-        if let Err(CommandError::Numeric(numeric, params)) = kick_one(ctx, channel, nick, &reason) {
-            ctx.reply(numeric, params);
+        if let Err(error) = kick_one(ctx, channel, nick, &reason) {
+            ctx.refuse(error);
         }
     }
     Ok(())
 }
 
 fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandResult {
-    let key = CaseKey::new(name);
-    let Some(channel) = ctx.state.channels.get(&key) else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchChannel,
-            [name, "No such channel"],
-        ));
-    };
+    let channel = ctx.member_of(name)?;
+    policy::may_kick(channel, ctx.id)?;
     let channel_name = channel.name.clone();
-    if !channel.members.contains_key(&ctx.id) {
-        return Err(CommandError::numeric(
-            Numeric::NotOnChannel,
-            [name, "You're not on that channel"],
-        ));
-    }
-    let rank = channel.rank(ctx.id);
-    let not_operator = || {
-        CommandError::numeric(
-            Numeric::ChanOPrivsNeeded,
-            [channel_name.as_str(), "You're not channel operator"],
-        )
-    };
-    if rank < Some(Rank::HalfOp) {
-        return Err(not_operator());
-    }
     let target = ctx
         .state
         .find_nick(nick)
         .filter(|c| channel.members.contains_key(&c.id))
         .map(|c| (c.id, c.nick.clone(), c.protocol));
     let Some((target_id, target_nick, protocol)) = target else {
-        return Err(CommandError::numeric(
-            Numeric::UserNotInChannel,
-            [nick, channel_name.as_str(), "They aren't on that channel"],
-        ));
+        return Err(CommandError::not_in_channel(nick, &channel_name));
     };
-    // Operators may kick anyone; half-operators only those below them.
-    if rank < Some(Rank::Op) && channel.rank(target_id) >= Some(Rank::HalfOp) {
-        return Err(not_operator());
-    }
+    policy::may_kick_member(channel, ctx.id, target_id)?;
+    let key = CaseKey::new(name);
     let kicker = ctx.nick();
     let lang = ctx.state.config.lang;
     let kick =
