@@ -2,8 +2,8 @@
 //! one place.
 //!
 //! Pure functions over the channel and the client's data; handlers ask
-//! them and [`Ctx`](super::context::Ctx) turns a [`Denied`] into its
-//! numeric. Rank thresholds in short: voiced members speak under `+m`;
+//! them, and the context (`Ctx`) turns a [`Denied`] into its numeric.
+//! Rank thresholds in short: voiced members speak under `+m`;
 //! half-operators set the topic under `+t`, invite under `+i`, voice,
 //! and kick those below them; everything else takes an operator.
 
