@@ -283,18 +283,18 @@ fn run(state: &mut State, id: ClientId, message: &Message, spec: Option<Spec>) {
     };
     let (registered, oper) = (client.registered, client.oper);
     let verb = message.command.as_str();
-    let Some(spec) = spec else {
-        if registered {
+    let spec = match spec {
+        Some(spec) if registered || spec.before_registration => spec,
+        // Before registration an unknown command is just not allowed yet.
+        None if registered => {
             state.reply(id, Numeric::UnknownCommand, [verb, "Unknown command"]);
-        } else {
-            state.reply(id, Numeric::NotRegistered, ["You have not registered"]);
+            return;
         }
-        return;
+        _ => {
+            state.reply(id, Numeric::NotRegistered, ["You have not registered"]);
+            return;
+        }
     };
-    if !registered && !spec.before_registration {
-        state.reply(id, Numeric::NotRegistered, ["You have not registered"]);
-        return;
-    }
     let mut ctx = Ctx { state, id, verb };
     let result = if message.params.len() < spec.min_params {
         Err(CommandError::NeedMoreParams)

@@ -146,7 +146,7 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
             None
         };
         if needs_param && param.is_none() {
-            ctx.reply(Numeric::NeedMoreParams, ["MODE", "Not enough parameters"]);
+            ctx.refuse(CommandError::NeedMoreParams);
             continue;
         }
         if param.is_some() {
