@@ -2,7 +2,7 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};

@@ -7,10 +7,10 @@
 //! are standard replies, `FAIL BATCH <code> …`, and end the batch.
 
 use ciao_proto::names::looks_like_channel;
-use ciao_proto::{CaseKey, Message, Numeric};
+use ciao_proto::{CaseKey, Message};
 
-use super::privmsg::{client_tags, may_speak, registered_nick};
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx, requested_label};
+use super::privmsg::client_tags;
 use crate::caps::Cap;
 use crate::history::{self, Event};
 use crate::state::State;
@@ -30,7 +30,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .batches()
         .get(ctx.id)
         .and_then(|batch| batch.label.clone());
-    let label = open_label.or_else(|| super::requested_label(ctx.state, ctx.id, message));
+    let label = open_label.or_else(|| requested_label(ctx.state, ctx.id, message));
     let token = label.map(|label| ctx.state.begin_response(ctx.id, label));
     let (result, opened) = if let Some(reference) = reference.strip_prefix('+') {
         let result = open(ctx, message, reference);
@@ -42,8 +42,8 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         (Ok(()), false)
     };
     // Errors answer inside the gathering, like any reply.
-    if let Err(CommandError::NeedMoreParams) = result {
-        ctx.reply(Numeric::NeedMoreParams, ["BATCH", "Not enough parameters"]);
+    if let Err(error @ CommandError::NeedMoreParams) = result {
+        ctx.refuse(error);
     }
     match token {
         Some(token) if opened => ctx.state.cancel_response(token),
@@ -79,7 +79,7 @@ fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult 
     let batch = OpenBatch {
         reference: reference.to_owned(),
         target: target.to_owned(),
-        label: super::requested_label(ctx.state, ctx.id, message),
+        label: requested_label(ctx.state, ctx.id, message),
         client_tags: client_tags(message),
         command: None,
         lines: Vec::new(),
@@ -135,9 +135,10 @@ fn close(ctx: &mut Ctx<'_>, reference: &str) -> CommandResult {
     let lines = batch.lines.iter().filter(|l| !l.text.is_empty()).count();
     let cost = crate::state::multiline::cost(lines, batch.bytes);
     ctx.state.charge_extra(ctx.id, cost - 1);
-    match deliver(ctx, batch) {
-        Err(CommandError::Numeric(numeric, params)) if !notice => ctx.reply(numeric, params),
-        _ => {}
+    if let Err(error) = deliver(ctx, batch)
+        && !notice
+    {
+        ctx.refuse(error);
     }
     Ok(())
 }
@@ -152,13 +153,13 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     let target = batch.target.as_str();
     let texts = || batch.lines.iter().map(|line| line.text.as_str());
     let (shown_target, conversation, recipient) = if looks_like_channel(target) {
-        may_speak(ctx.state, ctx.id, target, texts())?;
+        ctx.may_speak(target, texts())?;
         let name = ctx.state.channel(target).map(|c| c.name.clone());
         let name = name.unwrap_or_else(|| target.to_owned());
         let conversation = history::conversation(&name, None);
         (name, conversation, None)
     } else {
-        let recipient = registered_nick(ctx.state, target)?;
+        let recipient = ctx.nick_target(target)?;
         let (id, nick) = (recipient.id, recipient.nick.clone());
         let conversation = history::conversation(&ctx.nick(), Some(&nick));
         (nick, conversation, Some(id))

@@ -6,7 +6,8 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx, registration};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::registration;
 use crate::caps::Cap;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {

@@ -12,7 +12,7 @@
 use ciao_proto::Message;
 use ciao_proto::names::looks_like_channel;
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::caps::Cap;
 use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Store, conversation};
 use crate::link::cost;

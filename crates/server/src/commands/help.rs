@@ -4,7 +4,7 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 
 /// (command, syntax, what it does)
 const TOPICS: &[(&str, &str, &str)] = &[

@@ -8,9 +8,9 @@
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::policy;
 use crate::caps::Cap;
-use crate::state::channel::Rank;
 use crate::state::fanout::Fanout;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
@@ -21,27 +21,11 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         }
         return Err(CommandError::NeedMoreParams);
     };
-    let Some(target) = ctx.state.find_nick(nick).filter(|c| c.registered) else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchNick,
-            [nick, "No such nick/channel"],
-        ));
-    };
+    let target = ctx.nick_target(nick)?;
     let (target_id, target_nick) = (target.id, target.nick.clone());
-    let key = CaseKey::new(name);
-    let Some(channel) = ctx.state.channels().get(&key) else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchChannel,
-            [name, "No such channel"],
-        ));
-    };
+    let channel = ctx.channel(name)?;
+    ctx.require_member(channel)?;
     let shown = channel.name.clone();
-    if !channel.members.contains_key(&ctx.id) {
-        return Err(CommandError::numeric(
-            Numeric::NotOnChannel,
-            [shown.as_str(), "You're not on that channel"],
-        ));
-    }
     if channel.members.contains_key(&target_id) {
         return Err(CommandError::numeric(
             Numeric::UserOnChannel,
@@ -49,13 +33,8 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ));
     }
     let invite_only = channel.modes.invite_only;
-    let privileged = channel.rank(ctx.id) >= Some(Rank::HalfOp);
-    if invite_only && !privileged {
-        return Err(CommandError::numeric(
-            Numeric::ChanOPrivsNeeded,
-            [shown.as_str(), "You're not channel operator"],
-        ));
-    }
+    let privileged = policy::may_invite(channel, ctx.id)?;
+    let key = CaseKey::new(name);
     if let Some(channel) = ctx.state.channels_mut().get_mut(&key) {
         channel.invited.insert(target_id, privileged);
     }
@@ -77,7 +56,7 @@ fn notify_members(ctx: &mut Ctx<'_>, key: &CaseKey, invite: Message, invite_only
     };
     let mut fanout = Fanout::new(invite, None);
     for (member, status) in &channel.members {
-        if *member == ctx.id || (invite_only && status.rank() < Rank::HalfOp) {
+        if *member == ctx.id || !policy::hears_invites(invite_only, status.rank()) {
             continue;
         }
         if let Some(client) = ctx.state.client(*member)

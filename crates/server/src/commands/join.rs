@@ -3,10 +3,10 @@
 use ciao_proto::names::{ChannelNameError, check_channel_name};
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandResult, Ctx, part};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::part;
+use super::policy::{self, Closed};
 use crate::state::MAX_CHANNELS_PER_CLIENT;
-use crate::state::channel::{Channel, MaskList};
-use crate::state::client::ClientId;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     if message.params[0] == "0" {
@@ -28,78 +28,57 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         if name.is_empty() {
             continue;
         }
-        join_one(ctx, name, keys.get(i).copied());
+        // A refused channel does not stop the others.
+        if let Err(error) = join_one(ctx, name, keys.get(i).copied()) {
+            ctx.refuse(error);
+        }
     }
     Ok(())
 }
 
-fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) {
+fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) -> CommandResult {
     match check_channel_name(name) {
         Ok(()) => {}
-        Err(ChannelNameError::NoPrefix) => {
-            ctx.reply(Numeric::NoSuchChannel, [name, "No such channel"]);
-            return;
-        }
+        Err(ChannelNameError::NoPrefix) => return Err(CommandError::no_such_channel(name)),
         // A name that looks like a channel but cannot be one: say why.
         Err(why) => {
-            let text = format!("Invalid channel name: {why}");
-            ctx.reply(Numeric::NoSuchChannel, [name, text.as_str()]);
-            return;
+            return Err(CommandError::numeric(
+                Numeric::NoSuchChannel,
+                [name.to_owned(), format!("Invalid channel name: {why}")],
+            ));
         }
     }
     let channel_key = CaseKey::new(name);
-    let Some(client) = ctx.state.client(ctx.id) else {
-        return;
+    let Some(client) = ctx.sender() else {
+        return Ok(());
     };
     if client.channels.contains(&channel_key) {
-        return;
+        return Ok(());
     }
     if client.channels.len() >= MAX_CHANNELS_PER_CLIENT {
-        ctx.reply(
+        return Err(CommandError::numeric(
             Numeric::TooManyChannels,
             [name, "You have joined too many channels"],
-        );
-        return;
+        ));
     }
     if let Some(channel) = ctx.state.channels().get(&channel_key)
-        && let Some((numeric, mode)) = refusal(channel, &client.mask, ctx.id, key)
+        && let Err(closed) = policy::may_join(channel, ctx.id, &client.mask, key)
     {
-        let shown = channel.name.clone();
-        ctx.reply(numeric, [shown, format!("Cannot join channel (+{mode})")]);
-        return;
+        return Err(cannot_join(&channel.name, closed));
     }
     ctx.state.join(ctx.id, name);
+    Ok(())
 }
 
-/// Why `mask` (client `id`) may not join `channel` with `key`: the error
-/// and the mode that refuses it. An invitation from a half-operator or
-/// above gets past everything (bans, `+i`, `+k`, `+l`), as in InspIRCd;
-/// an invite exception (`+I`) only past `+i`, and a ban exception (`+e`)
-/// past the bans.
-fn refusal(
-    channel: &Channel,
-    mask: &str,
-    id: ClientId,
-    key: Option<&str>,
-) -> Option<(Numeric, char)> {
-    if channel.invited.get(&id) == Some(&true) {
-        return None;
-    }
-    if channel.is_banned(mask) {
-        return Some((Numeric::BannedFromChan, 'b'));
-    }
-    if channel.modes.invite_only && !channel.matches(MaskList::InviteExceptions, mask) {
-        return Some((Numeric::InviteOnlyChan, 'i'));
-    }
-    if let Some(expected) = &channel.modes.key
-        && key != Some(expected.as_str())
-    {
-        return Some((Numeric::BadChannelKey, 'k'));
-    }
-    if let Some(limit) = channel.modes.limit
-        && channel.members.len() >= limit
-    {
-        return Some((Numeric::ChannelIsFull, 'l'));
-    }
-    None
+/// ERR_BANNEDFROMCHAN, ERR_INVITEONLYCHAN, ERR_BADCHANNELKEY or
+/// ERR_CHANNELISFULL, naming the mode that refuses.
+fn cannot_join(channel: &str, closed: Closed) -> CommandError {
+    let numeric = match closed {
+        Closed::Banned => Numeric::BannedFromChan,
+        Closed::InviteOnly => Numeric::InviteOnlyChan,
+        Closed::Key => Numeric::BadChannelKey,
+        Closed::Full => Numeric::ChannelIsFull,
+    };
+    let text = format!("Cannot join channel (+{})", closed.mode());
+    CommandError::numeric(numeric, [channel.to_owned(), text])
 }

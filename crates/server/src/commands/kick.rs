@@ -3,92 +3,78 @@
 //! One channel with several nicks kicks each from it; several channels
 //! pair up with the nicks one to one (RFC 2812 §3.2.8).
 
-use ciao_proto::{CaseKey, Message, Numeric};
+use ciao_proto::{CaseKey, Message};
 
-use super::{CommandError, CommandResult, Ctx};
-use crate::state::channel::Rank;
+use super::context::{CommandError, CommandResult, Ctx};
+use super::limits::MAX_KICKS;
+use super::policy;
 use crate::state::client::Protocol;
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
-/// Most kicks in one command (`TARGMAX=KICK:4`).
-const MAX_KICKS: usize = 4;
+/// A KICK's arguments: which nick to kick from which channel, at most
+/// [`MAX_KICKS`] of them, and the reason if one was given.
+#[derive(Debug, PartialEq, Eq)]
+struct Kick<'m> {
+    pairs: Vec<(&'m str, &'m str)>,
+    reason: Option<&'m str>,
+}
+
+impl<'m> Kick<'m> {
+    fn parse(message: &'m Message) -> Result<Self, CommandError> {
+        let list = |k: usize| -> Vec<&'m str> {
+            message
+                .param(k)
+                .unwrap_or("")
+                .split(',')
+                .filter(|item| !item.is_empty())
+                .collect()
+        };
+        let (channels, nicks) = (list(0), list(1));
+        let pairs: Vec<(&str, &str)> = match channels.as_slice() {
+            [] => return Err(CommandError::NeedMoreParams),
+            [channel] => nicks.iter().map(|nick| (*channel, *nick)).collect(),
+            _ => channels.into_iter().zip(nicks).collect(),
+        };
+        if pairs.is_empty() {
+            return Err(CommandError::NeedMoreParams);
+        }
+        Ok(Kick {
+            pairs: pairs.into_iter().take(MAX_KICKS).collect(),
+            reason: message.param(2).filter(|r| !r.is_empty()),
+        })
+    }
+}
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
-    let channels: Vec<&str> = message.params[0]
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .collect();
-    let nicks: Vec<&str> = message.params[1]
-        .split(',')
-        .filter(|n| !n.is_empty())
-        .collect();
-    if channels.is_empty() || nicks.is_empty() {
-        return Err(CommandError::NeedMoreParams);
-    }
-    let kicker = ctx.nick();
-    let reason = message
-        .param(2)
-        .filter(|r| !r.is_empty())
-        .map(|r| truncate(r, TEXT_LEN).to_owned())
-        .unwrap_or_else(|| kicker.clone());
-    let pairs: Vec<(&str, &str)> = if channels.len() == 1 {
-        nicks.iter().map(|nick| (channels[0], *nick)).collect()
-    } else {
-        channels
-            .iter()
-            .copied()
-            .zip(nicks.iter().copied())
-            .collect()
+    let kick = Kick::parse(message)?;
+    let reason = match kick.reason {
+        Some(reason) => truncate(reason, TEXT_LEN).to_owned(),
+        None => ctx.nick(),
     };
-    for (channel, nick) in pairs.into_iter().take(MAX_KICKS) {
-        if let Err(CommandError::Numeric(numeric, params)) = kick_one(ctx, channel, nick, &reason) {
-            ctx.reply(numeric, params);
+    // A refused kick does not stop the others.
+    for (channel, nick) in kick.pairs {
+        if let Err(error) = kick_one(ctx, channel, nick, &reason) {
+            ctx.refuse(error);
         }
     }
     Ok(())
 }
 
 fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandResult {
-    let key = CaseKey::new(name);
-    let Some(channel) = ctx.state.channels().get(&key) else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchChannel,
-            [name, "No such channel"],
-        ));
-    };
+    let channel = ctx.member_of(name)?;
+    policy::may_kick(channel, ctx.id)?;
     let channel_name = channel.name.clone();
-    if !channel.members.contains_key(&ctx.id) {
-        return Err(CommandError::numeric(
-            Numeric::NotOnChannel,
-            [name, "You're not on that channel"],
-        ));
-    }
-    let rank = channel.rank(ctx.id);
-    let not_operator = || {
-        CommandError::numeric(
-            Numeric::ChanOPrivsNeeded,
-            [channel_name.as_str(), "You're not channel operator"],
-        )
-    };
-    if rank < Some(Rank::HalfOp) {
-        return Err(not_operator());
-    }
     let target = ctx
         .state
         .find_nick(nick)
         .filter(|c| channel.members.contains_key(&c.id))
         .map(|c| (c.id, c.nick.clone(), c.protocol));
     let Some((target_id, target_nick, protocol)) = target else {
-        return Err(CommandError::numeric(
-            Numeric::UserNotInChannel,
-            [nick, channel_name.as_str(), "They aren't on that channel"],
-        ));
+        return Err(CommandError::not_in_channel(nick, &channel_name));
     };
-    // Operators may kick anyone; half-operators only those below them.
-    if rank < Some(Rank::Op) && channel.rank(target_id) >= Some(Rank::HalfOp) {
-        return Err(not_operator());
-    }
+    policy::may_kick_member(channel, ctx.id, target_id)?;
+    let key = CaseKey::new(name);
     let kicker = ctx.nick();
     let lang = ctx.state.config().lang;
     let kick =
@@ -110,4 +96,47 @@ fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandR
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use ciao_proto::Message;
+
+    use super::Kick;
+
+    /// A KICK's pairs and reason, owned.
+    type Parsed = (Vec<(String, String)>, Option<String>);
+
+    /// What `line` parses to; `None` when refused.
+    fn parse(line: &str) -> Option<Parsed> {
+        let message: Message = line.parse().expect("a line");
+        let kick = Kick::parse(&message).ok()?;
+        let pairs = kick.pairs.iter();
+        let pairs = pairs.map(|(c, n)| (c.to_string(), n.to_string()));
+        Some((pairs.collect(), kick.reason.map(str::to_owned)))
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(c, n)| (c.to_string(), n.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn one_channel_takes_every_nick_and_several_pair_up() {
+        let (kicks, reason) = parse("KICK #a b,c :bye").expect("valid");
+        assert_eq!(kicks, pairs(&[("#a", "b"), ("#a", "c")]));
+        assert_eq!(reason.as_deref(), Some("bye"));
+        let (kicks, reason) = parse("KICK #a,#b,#c x,y").expect("valid");
+        assert_eq!(kicks, pairs(&[("#a", "x"), ("#b", "y")]));
+        assert_eq!(reason, None);
+        assert_eq!(parse("KICK #a a,b,c,d,e").expect("valid").0.len(), 4);
+    }
+
+    #[test]
+    fn empty_lists_need_more_params() {
+        assert!(parse("KICK , x").is_none());
+        assert!(parse("KICK #a ,").is_none());
+        assert!(parse("KICK #a,#b ,").is_none());
+    }
 }

@@ -1,33 +1,17 @@
-//! KILL <nick> [<reason>]   (operators only)
+//! KILL <nick> [<reason>]   (operators only: the command table checks)
 //!
 //! Disconnects a client: it reads `ERROR :Closing link: Killed (oper
 //! (reason))`, and those who share a channel with it see it quit with
 //! `Killed (oper (reason))`.
 
-use ciao_proto::{Message, Numeric};
+use ciao_proto::Message;
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::state::{TEXT_LEN, truncate};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
-    if !ctx.state.client(ctx.id).is_some_and(|c| c.oper) {
-        return Err(CommandError::numeric(
-            Numeric::NoPrivileges,
-            ["Permission Denied- You're not an IRC operator"],
-        ));
-    }
     let nick = message.params[0].as_str();
-    let Some(target) = ctx
-        .state
-        .find_nick(nick)
-        .filter(|c| c.registered)
-        .map(|c| c.id)
-    else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchNick,
-            [nick, "No such nick/channel"],
-        ));
-    };
+    let target = ctx.nick_target(nick)?.id;
     let reason = truncate(message.param(1).unwrap_or("Killed"), TEXT_LEN).to_owned();
     let killer = ctx.nick();
     let quit = format!("Killed ({killer} ({reason}))");

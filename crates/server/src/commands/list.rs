@@ -18,7 +18,8 @@ use std::ops::Bound;
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
+use super::policy;
 use crate::glob::Glob;
 use crate::link::cost;
 use crate::state::State;
@@ -102,7 +103,7 @@ impl Listing {
             }
             walked += 1;
             self.after = Some(key.clone());
-            let visible = !channel.modes.secret || channel.members.contains_key(&id);
+            let visible = policy::may_see(channel, id);
             let named = !self.any_name || self.conditions.iter().any(|c| c.names(&channel.name));
             if visible && named && self.conditions.iter().all(|c| c.keeps(channel, now)) {
                 let topic = channel.topic.as_ref().map_or("", |t| t.text.as_str());

@@ -10,7 +10,7 @@
 use ciao_proto::Message;
 use ciao_proto::names::{check_nick, is_channel_name};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::history::ReadMarker;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {

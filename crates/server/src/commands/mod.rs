@@ -1,20 +1,30 @@
 //! IRC command dispatch: one table, checked before any handler runs.
 //!
-//! As in ergo, the table says how many parameters a command needs and
-//! whether it may be used before registration, so ERR_NEEDMOREPARAMS and
-//! ERR_NOTREGISTERED come from one place. Each verb lives in its own file,
-//! headed by its syntax.
+//! As in ergo, the table says how many parameters a command needs,
+//! whether it may be used before registration and whether it is for IRC
+//! operators, so ERR_NEEDMOREPARAMS, ERR_NOTREGISTERED and
+//! ERR_NOPRIVILEGES come from one place; and what kind of command it is,
+//! for flood control and for the connection. Each verb lives in its own
+//! file, headed by its syntax.
+//!
+//! The modules form layers, each using only those below it: this file
+//! (the table) → the handlers → `registration` (the welcome, which NICK,
+//! USER and CAP complete) → `server_info` (what the server says about
+//! itself) → `context` (the lookups that refuse) → `policy` (the rules) and
+//! `limits`.
 
 mod away;
 mod batch;
 mod cap;
 mod chathistory;
+mod context;
 mod help;
 mod info;
 mod invite;
 mod join;
 mod kick;
 mod kill;
+mod limits;
 mod list;
 mod markread;
 mod mode;
@@ -25,12 +35,14 @@ mod oper;
 mod part;
 mod pass;
 mod ping;
-pub mod privmsg;
+mod policy;
+mod privmsg;
 mod quit;
 mod redact;
+mod server_info;
 mod setname;
 mod topic;
-pub mod user;
+mod user;
 mod userhost;
 mod wallops;
 mod who;
@@ -39,136 +51,153 @@ mod whowas;
 
 pub mod registration;
 
-pub use user::USER_LEN;
+pub use limits::USER_LEN;
 
 use ciao_proto::{Message, Numeric};
 
-use crate::caps::Cap;
 use crate::state::State;
-use crate::state::client::{Client, ClientId};
-use crate::state::responses::MAX_LABEL_LEN;
-
-/// Why a command was refused; turned into a numeric reply centrally.
-#[derive(Debug)]
-pub enum CommandError {
-    /// ERR_NEEDMOREPARAMS for the command being handled.
-    NeedMoreParams,
-    /// Any other error numeric with its parameters (after the nick).
-    Numeric(Numeric, Vec<String>),
-}
-
-impl CommandError {
-    pub fn numeric<I, S>(numeric: Numeric, params: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        CommandError::Numeric(numeric, params.into_iter().map(Into::into).collect())
-    }
-}
-
-pub type CommandResult = Result<(), CommandError>;
-
-/// The sender, for commands that only make sense before registration
-/// (`PASS`, `USER`): 462 once registered; `None` if it is gone.
-pub fn unregistered<'a>(ctx: &'a mut Ctx<'_>) -> Result<Option<&'a mut Client>, CommandError> {
-    match ctx.state.client_mut(ctx.id) {
-        Some(client) if client.registered => Err(CommandError::numeric(
-            Numeric::AlreadyRegistered,
-            ["You may not reregister"],
-        )),
-        client => Ok(client),
-    }
-}
-
-/// What a handler gets: the state (locked), who sent the command, and the
-/// command itself.
-#[derive(Debug)]
-pub struct Ctx<'a> {
-    pub state: &'a mut State,
-    pub id: ClientId,
-}
-
-impl Ctx<'_> {
-    pub fn nick(&self) -> String {
-        self.state
-            .client(self.id)
-            .map(|c| c.nick.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn mask(&self) -> String {
-        self.state
-            .client(self.id)
-            .map(|c| c.mask.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn reply<I, S>(&self, numeric: Numeric, params: I)
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.state.reply(self.id, numeric, params);
-    }
-}
+use crate::state::client::ClientId;
+use context::{CommandError, CommandResult, Ctx, requested_label};
 
 type Handler = fn(&mut Ctx<'_>, &Message) -> CommandResult;
 
-/// One row of the command table.
+/// One row of the command table: who may run the command, and what kind
+/// of command it is.
+#[derive(Clone, Copy)]
 struct Spec {
+    /// Fewer parameters get ERR_NEEDMOREPARAMS.
     min_params: usize,
+    /// Usable before registration; anything else gets ERR_NOTREGISTERED.
     before_registration: bool,
+    /// For IRC operators only; anyone else gets ERR_NOPRIVILEGES (after
+    /// the parameter count, as the handlers checked it before).
+    oper_only: bool,
+    /// How flood control charges it.
+    metering: Metering,
+    /// It only sends a message, whose output is released in order with
+    /// the history: the connection lets it queue behind the client's
+    /// last message instead of waiting for that to be released.
+    message: bool,
     handler: Handler,
 }
 
+impl Spec {
+    /// A command for registered clients, metered as costly.
+    const fn new(min_params: usize, handler: Handler) -> Spec {
+        Spec {
+            min_params,
+            before_registration: false,
+            oper_only: false,
+            metering: Metering::Costly,
+            message: false,
+            handler,
+        }
+    }
+
+    /// Usable before registration too.
+    const fn early(self) -> Spec {
+        Spec {
+            before_registration: true,
+            ..self
+        }
+    }
+
+    /// Cheap and needed to stay connected (see [`Metering::Light`]).
+    const fn light(self) -> Spec {
+        Spec {
+            metering: Metering::Light,
+            ..self
+        }
+    }
+
+    const fn oper_only(self) -> Spec {
+        Spec {
+            oper_only: true,
+            ..self
+        }
+    }
+
+    /// Part of sending a message: paced, not metered. BATCH is this and
+    /// no more, since its own replies are not released in order.
+    const fn paced(self) -> Spec {
+        Spec {
+            metering: Metering::Message,
+            ..self
+        }
+    }
+
+    /// A message (see [`Spec::message`]).
+    const fn message(self) -> Spec {
+        Spec {
+            message: true,
+            ..self.paced()
+        }
+    }
+}
+
+/// The command table.
 fn spec(verb: &str) -> Option<Spec> {
-    let (min_params, before_registration, handler): (usize, bool, Handler) = match verb {
-        "CAP" => (1, true, cap::handle),
-        "PASS" => (1, true, pass::handle),
-        "NICK" => (0, true, nick::handle),
-        "USER" => (4, true, user::handle),
-        "PING" => (0, true, ping::ping),
-        "PONG" => (0, true, ping::pong),
-        "QUIT" => (0, true, quit::handle),
-        "JOIN" => (1, false, join::handle),
-        "PART" => (1, false, part::handle),
-        "PRIVMSG" | "NOTICE" | "TAGMSG" => (0, false, privmsg::handle),
-        "NAMES" => (0, false, names::handle),
-        "TOPIC" => (1, false, topic::handle),
-        "WHO" => (0, false, who::handle),
-        "WHOIS" => (1, false, whois::handle),
-        "MODE" => (1, false, mode::handle),
-        "KICK" => (2, false, kick::handle),
-        "AWAY" => (0, false, away::handle),
-        "LIST" => (0, false, list::handle),
-        "MOTD" => (0, false, info::motd),
-        "LUSERS" => (0, false, info::lusers),
-        "VERSION" => (0, false, info::version),
-        "TIME" => (0, false, info::time),
-        "INFO" => (0, false, info::info),
-        "WHOWAS" => (1, false, whowas::handle),
-        "KILL" => (1, false, kill::handle),
-        "INVITE" => (0, false, invite::handle),
-        "WALLOPS" => (1, false, wallops::handle),
-        "LINKS" => (0, false, info::links),
-        "HELP" | "HELPOP" => (0, false, help::handle),
-        "OPER" => (2, false, oper::handle),
-        "ISON" => (1, false, userhost::ison),
-        "USERHOST" => (1, false, userhost::userhost),
-        "CHATHISTORY" => (1, false, chathistory::handle),
-        "MONITOR" => (1, false, monitor::handle),
-        "MARKREAD" => (0, false, markread::handle),
-        "SETNAME" => (1, false, setname::handle),
-        "REDACT" => (2, false, redact::handle),
-        "BATCH" => (1, false, batch::handle),
+    let spec = match verb {
+        "CAP" => Spec::new(1, cap::handle).early().light(),
+        "PASS" => Spec::new(1, pass::handle).early().light(),
+        "NICK" => Spec::new(0, nick::handle).early(),
+        "USER" => Spec::new(4, user::handle).early(),
+        "PING" => Spec::new(0, ping::ping).early().light(),
+        "PONG" => Spec::new(0, ping::pong).early().light(),
+        "QUIT" => Spec::new(0, quit::handle).early().light(),
+        "JOIN" => Spec::new(1, join::handle),
+        "PART" => Spec::new(1, part::handle),
+        "PRIVMSG" | "NOTICE" | "TAGMSG" => Spec::new(0, privmsg::handle).message(),
+        "NAMES" => Spec::new(0, names::handle),
+        "TOPIC" => Spec::new(1, topic::handle),
+        "WHO" => Spec::new(0, who::handle),
+        "WHOIS" => Spec::new(1, whois::handle),
+        "MODE" => Spec::new(1, mode::handle),
+        "KICK" => Spec::new(2, kick::handle),
+        "AWAY" => Spec::new(0, away::handle),
+        "LIST" => Spec::new(0, list::handle),
+        "MOTD" => Spec::new(0, info::motd),
+        "LUSERS" => Spec::new(0, info::lusers),
+        "VERSION" => Spec::new(0, info::version),
+        "TIME" => Spec::new(0, info::time),
+        "INFO" => Spec::new(0, info::info),
+        "WHOWAS" => Spec::new(1, whowas::handle),
+        "KILL" => Spec::new(1, kill::handle).oper_only(),
+        "INVITE" => Spec::new(0, invite::handle),
+        "WALLOPS" => Spec::new(1, wallops::handle).oper_only(),
+        "LINKS" => Spec::new(0, info::links),
+        "HELP" | "HELPOP" => Spec::new(0, help::handle),
+        "OPER" => Spec::new(2, oper::handle),
+        "ISON" => Spec::new(1, userhost::ison),
+        "USERHOST" => Spec::new(1, userhost::userhost),
+        "CHATHISTORY" => Spec::new(1, chathistory::handle),
+        "MONITOR" => Spec::new(1, monitor::handle),
+        "MARKREAD" => Spec::new(0, markread::handle),
+        "SETNAME" => Spec::new(1, setname::handle),
+        "REDACT" => Spec::new(2, redact::handle),
+        "BATCH" => Spec::new(1, batch::handle).paced(),
         _ => return None,
     };
-    Some(Spec {
-        min_params,
-        before_registration,
-        handler,
-    })
+    Some(spec)
+}
+
+/// Longest verb in the table (`CHATHISTORY`).
+const LONGEST_VERB: usize = 11;
+
+/// True when `verb` (as sent, in any case) is a message in the table's
+/// sense ([`Spec::message`]). For the connection, which asks of lines it
+/// has not parsed yet: no allocation, and no parse past the verb.
+pub fn is_message(verb: &[u8]) -> bool {
+    let mut upper = [0u8; LONGEST_VERB];
+    let Some(upper) = upper.get_mut(..verb.len()) else {
+        return false;
+    };
+    upper.copy_from_slice(verb);
+    upper.make_ascii_uppercase();
+    std::str::from_utf8(upper)
+        .ok()
+        .and_then(spec)
+        .is_some_and(|spec| spec.message)
 }
 
 /// What became of a line.
@@ -188,21 +217,14 @@ pub enum Dispatched {
 /// How a verb is metered (see [`cost`](crate::link::cost)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Metering {
-    /// A message: delivering it is the service; flood control paces it.
+    /// A message or part of one: delivering it is the service; flood
+    /// control paces it.
     Message,
     /// Cheap, and needed to stay connected: metered, never held back.
     Light,
     /// Anything else: metered, and held back while the address is over
     /// its work budget.
     Costly,
-}
-
-fn metering(verb: &str) -> Metering {
-    match verb {
-        "PRIVMSG" | "NOTICE" | "TAGMSG" | "BATCH" => Metering::Message,
-        "PING" | "PONG" | "QUIT" | "CAP" | "PASS" => Metering::Light,
-        _ => Metering::Costly,
-    }
 }
 
 /// Runs one IRC command from client `id`. With labeled-response, the
@@ -215,9 +237,11 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatche
         batch::collect(state, id, message, reference);
         return Dispatched::Collected;
     }
-    match metering(&message.command) {
+    let spec = spec(&message.command);
+    // An unknown verb costs what any command does.
+    match spec.map_or(Metering::Costly, |spec| spec.metering) {
         Metering::Message => {
-            state.unmetered(|state| run_labeled(state, id, message));
+            state.unmetered(|state| run_labeled(state, id, message, spec));
             Dispatched::Ran { work: 0 }
         }
         metered => {
@@ -227,7 +251,7 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatche
                 return Dispatched::Deferred(wait);
             }
             state.begin_metering();
-            run_labeled(state, id, message);
+            run_labeled(state, id, message, spec);
             Dispatched::Ran {
                 work: state.end_metering(),
             }
@@ -235,7 +259,7 @@ pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatche
     }
 }
 
-fn run_labeled(state: &mut State, id: ClientId, message: &Message) {
+fn run_labeled(state: &mut State, id: ClientId, message: &Message, spec: Option<Spec>) {
     // A multiline batch carries its label to its echo itself.
     let label = match message.command.as_str() {
         "BATCH" => None,
@@ -244,52 +268,73 @@ fn run_labeled(state: &mut State, id: ClientId, message: &Message) {
     match label {
         Some(label) => {
             let token = state.begin_response(id, label);
-            run(state, id, message);
+            run(state, id, message, spec);
             state.end_response(token);
         }
-        None => run(state, id, message),
+        None => run(state, id, message, spec),
     }
 }
 
-/// The command's `label`, when the client negotiated labeled-response
-/// and the label is within bounds.
-pub fn requested_label(state: &State, id: ClientId, message: &Message) -> Option<String> {
-    let label = message.tag("label")??;
-    let wanted = state
-        .client(id)
-        .is_some_and(|c| c.caps.has(Cap::LabeledResponse));
-    (wanted && !label.is_empty() && label.len() <= MAX_LABEL_LEN).then(|| label.to_owned())
-}
-
-fn run(state: &mut State, id: ClientId, message: &Message) {
+/// Runs the command `spec` says `message` is, once the table's checks
+/// pass: registration, then the parameter count, then operator status.
+fn run(state: &mut State, id: ClientId, message: &Message, spec: Option<Spec>) {
     let Some(client) = state.client(id) else {
         return;
     };
-    let registered = client.registered;
+    let (registered, oper) = (client.registered, client.oper);
     let verb = message.command.as_str();
-    let Some(spec) = spec(verb) else {
-        if registered {
+    let spec = match spec {
+        Some(spec) if registered || spec.before_registration => spec,
+        // Before registration an unknown command is just not allowed yet.
+        None if registered => {
             state.reply(id, Numeric::UnknownCommand, [verb, "Unknown command"]);
-        } else {
-            state.reply(id, Numeric::NotRegistered, ["You have not registered"]);
+            return;
         }
-        return;
+        _ => {
+            state.reply(id, Numeric::NotRegistered, ["You have not registered"]);
+            return;
+        }
     };
-    if !registered && !spec.before_registration {
-        state.reply(id, Numeric::NotRegistered, ["You have not registered"]);
-        return;
-    }
-    let mut ctx = Ctx { state, id };
+    let mut ctx = Ctx { state, id, verb };
     let result = if message.params.len() < spec.min_params {
         Err(CommandError::NeedMoreParams)
+    } else if spec.oper_only
+        && let Err(denied) = policy::require_oper(oper)
+    {
+        Err(denied.into())
     } else {
         (spec.handler)(&mut ctx, message)
     };
-    match result {
-        Ok(()) => {}
-        Err(CommandError::NeedMoreParams) => {
-            ctx.reply(Numeric::NeedMoreParams, [verb, "Not enough parameters"]);
+    if let Err(error) = result {
+        ctx.refuse(error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LONGEST_VERB, Metering, is_message, spec};
+
+    #[test]
+    fn messages_are_known_in_any_case() {
+        for verb in ["PRIVMSG", "notice", "TagMsg"] {
+            assert!(is_message(verb.as_bytes()), "{verb}");
         }
-        Err(CommandError::Numeric(numeric, params)) => ctx.reply(numeric, params),
+        for verb in ["BATCH", "JOIN", "PRIVMSGS", "", "CHATHISTORYX"] {
+            assert!(!is_message(verb.as_bytes()), "{verb}");
+        }
+        assert!(!is_message(b"PRIV\xffMSG"));
+    }
+
+    #[test]
+    fn the_table_fits_its_columns() {
+        assert!(spec("CHATHISTORY").is_some());
+        assert_eq!("CHATHISTORY".len(), LONGEST_VERB);
+        // A message is paced, never metered; BATCH is paced but waits.
+        let batch = spec("BATCH").expect("BATCH");
+        assert!(batch.metering == Metering::Message && !batch.message);
+        for verb in ["KILL", "WALLOPS"] {
+            assert!(spec(verb).is_some_and(|s| s.oper_only), "{verb}");
+        }
+        assert!(spec("OPER").is_some_and(|s| !s.oper_only));
     }
 }

@@ -10,12 +10,11 @@
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, irc_eq};
 
-use super::{CommandError, CommandResult, Ctx};
-use crate::state::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, Rank, full_mask};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::limits::MAX_PARAM_MODES;
+use super::policy;
+use crate::state::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, full_mask};
 use crate::state::fanout::Fanout;
-
-/// Most parameterised mode changes in one command (`MODES`).
-const MAX_PARAM_MODES: usize = 4;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let target = &message.params[0];
@@ -29,12 +28,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> CommandResult {
     let nick = ctx.nick();
     if !irc_eq(target, &nick) {
-        if ctx.state.find_nick(target).is_none() {
-            return Err(CommandError::numeric(
-                Numeric::NoSuchNick,
-                [target, "No such nick/channel"],
-            ));
-        }
+        ctx.nick_holder(target)?;
         return Err(CommandError::numeric(
             Numeric::UsersDontMatch,
             ["Can't change mode for other users"],
@@ -105,12 +99,7 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> CommandRes
 
 fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResult {
     let key = CaseKey::new(target);
-    let Some(channel) = ctx.state.channels().get(&key) else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchChannel,
-            [target, "No such channel"],
-        ));
-    };
+    let channel = ctx.channel(target)?;
     let name = channel.name.clone();
     let Some(modestring) = args.first() else {
         let is_member = channel.members.contains_key(&ctx.id);
@@ -129,10 +118,10 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
     {
         return show_list(ctx, &key, &name, list);
     }
+    policy::may_change_modes(channel, ctx.id)?;
+    // The rank the sender had when the command came decides for all its
+    // letters, even one that changes it.
     let rank = channel.rank(ctx.id);
-    if rank < Some(Rank::HalfOp) {
-        return Err(not_operator(&name));
-    }
 
     let mut params = args[1..].iter();
     let mut adding = true;
@@ -157,7 +146,7 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
             None
         };
         if needs_param && param.is_none() {
-            ctx.reply(Numeric::NeedMoreParams, ["MODE", "Not enough parameters"]);
+            ctx.refuse(CommandError::NeedMoreParams);
             continue;
         }
         if param.is_some() {
@@ -166,9 +155,8 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
                 break;
             }
         }
-        // Half-operators may only voice and devoice.
-        if c != 'v' && rank < Some(Rank::Op) {
-            ctx.reply(Numeric::ChanOPrivsNeeded, [name.as_str(), NOT_OPERATOR]);
+        if rank < Some(policy::rank_to_set(c)) {
+            ctx.refuse(CommandError::not_operator(&name));
             continue;
         }
         let param = param.map(String::as_str);
@@ -180,12 +168,6 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
     }
     announce(ctx, &key, &name, applied);
     Ok(())
-}
-
-const NOT_OPERATOR: &str = "You're not channel operator";
-
-fn not_operator(channel: &str) -> CommandError {
-    CommandError::numeric(Numeric::ChanOPrivsNeeded, [channel, NOT_OPERATOR])
 }
 
 fn single_char(text: &str) -> Option<char> {
@@ -205,16 +187,13 @@ fn takes_param(c: char, adding: bool) -> Option<bool> {
     }
 }
 
-/// RPL_BANLIST, RPL_EXCEPTLIST or RPL_INVITELIST entries and their end.
-/// Anyone may read the ban list; the exception lists, which say who gets
-/// past the channel's defences, are for its operators.
+/// RPL_BANLIST, RPL_EXCEPTLIST or RPL_INVITELIST entries and their end,
+/// to those [`policy::may_read_list`] lets read them.
 fn show_list(ctx: &mut Ctx<'_>, key: &CaseKey, name: &str, list: MaskList) -> CommandResult {
     let Some(channel) = ctx.state.channels().get(key) else {
         return Ok(());
     };
-    if list != MaskList::Bans && !channel.is_op(ctx.id) {
-        return Err(not_operator(name));
-    }
+    policy::may_read_list(channel, ctx.id, list)?;
     let (entry, end, text) = match list {
         MaskList::Bans => (
             Numeric::BanList,
@@ -282,17 +261,16 @@ fn param_mode(
     match mode {
         'o' | 'h' | 'v' => {
             let nick = param?;
-            let Some(target) = ctx.state.find_nick(nick) else {
-                ctx.reply(Numeric::NoSuchNick, [nick, "No such nick/channel"]);
-                return None;
+            let (target_id, target_nick) = match ctx.nick_holder(nick) {
+                Ok(target) => (target.id, target.nick.clone()),
+                Err(error) => {
+                    ctx.refuse(error);
+                    return None;
+                }
             };
-            let (target_id, target_nick) = (target.id, target.nick.clone());
             let channel = ctx.state.channels_mut().get_mut(key)?;
             let Some(status) = channel.members.get_mut(&target_id) else {
-                ctx.reply(
-                    Numeric::UserNotInChannel,
-                    [nick, name, "They aren't on that channel"],
-                );
+                ctx.refuse(CommandError::not_in_channel(nick, name));
                 return None;
             };
             let flag = match mode {

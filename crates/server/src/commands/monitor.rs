@@ -9,7 +9,7 @@
 use ciao_proto::names::check_nick;
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
 use crate::state::monitor::{ListFull, MAX_MONITORED};
 use crate::state::pack_list;
 

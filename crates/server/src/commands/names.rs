@@ -7,7 +7,8 @@
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
+use super::policy;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(list) = message.param(0).filter(|l| !l.is_empty()) else {
@@ -22,7 +23,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         let Some(channel) = ctx.state.channels().get(&key) else {
             continue;
         };
-        if channel.modes.secret && !channel.members.contains_key(&ctx.id) {
+        if !policy::may_see(channel, ctx.id) {
             continue;
         }
         // One channel ends as it is called, as after a JOIN.

@@ -2,7 +2,8 @@
 
 use ciao_proto::{CaseKey, Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx, registration};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::registration;
 use crate::state::fanout::Fanout;
 use crate::state::nicks::NickRefusal;
 

@@ -2,7 +2,7 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (name, password) = (&message.params[0], &message.params[1]);

@@ -1,8 +1,8 @@
 //! PART <channel>{,<channel>} [<reason>]
 
-use ciao_proto::{CaseKey, Message, Numeric};
+use ciao_proto::{CaseKey, Message};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
@@ -12,17 +12,10 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .map(|r| truncate(r, TEXT_LEN))
         .unwrap_or("");
     for name in message.params[0].split(',').filter(|n| !n.is_empty()) {
-        let key = CaseKey::new(name);
-        if !ctx.state.channels().contains_key(&key) {
-            ctx.reply(Numeric::NoSuchChannel, [name, "No such channel"]);
-        } else if !ctx
-            .state
-            .client(ctx.id)
-            .is_some_and(|c| c.channels.contains(&key))
-        {
-            ctx.reply(Numeric::NotOnChannel, [name, "You're not on that channel"]);
-        } else {
-            leave(ctx, &key, reason);
+        // A refused channel does not stop the others.
+        match ctx.member_of(name) {
+            Ok(_) => leave(ctx, &CaseKey::new(name), reason),
+            Err(error) => ctx.refuse(error),
         }
     }
     Ok(())

@@ -5,10 +5,10 @@
 
 use ciao_proto::Message;
 
-use super::{CommandResult, Ctx, unregistered};
+use super::context::{CommandResult, Ctx};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
-    let Some(client) = unregistered(ctx)? else {
+    let Some(client) = ctx.unregistered()? else {
         return Ok(());
     };
     client.pass = Some(message.params[0].clone());

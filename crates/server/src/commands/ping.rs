@@ -2,7 +2,7 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
 
 pub fn ping(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(token) = message.param(0) else {

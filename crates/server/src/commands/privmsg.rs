@@ -11,18 +11,16 @@ use std::time::Instant;
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, Tag};
 
-use super::{CommandError, CommandResult, Ctx};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::limits::MAX_TARGETS;
 use crate::caps::Cap;
 use crate::clock;
 use crate::history::{self, Event};
 use crate::state::State;
 use crate::state::channel::Rank;
-use crate::state::client::{Client, ClientId, Protocol};
+use crate::state::client::{ClientId, Protocol};
 use crate::state::fanout::{Fanout, plain_text};
 use crate::state::recent::Sent;
-
-/// Most targets in one command (`TARGMAX`).
-const MAX_TARGETS: usize = 4;
 
 /// `STATUSMSG`: `@#chan` reaches the channel's operators, `%#chan` its
 /// half-operators and above, `+#chan` its voiced members and above.
@@ -71,12 +69,11 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         } else {
             to_user(ctx, delivery)
         };
+        // A refused target does not stop the others.
         if let Err(error) = result
             && !is_notice
         {
-            if let CommandError::Numeric(numeric, params) = error {
-                ctx.reply(numeric, params);
-            }
+            ctx.refuse(error);
         }
     }
     Ok(())
@@ -162,46 +159,6 @@ fn stamp(
     (events, fanout)
 }
 
-/// Whether client `id` may say `texts` in channel `name`: `+n`, `+m`,
-/// bans (a banned member may stay but not speak, unless voiced) and `+C`.
-pub fn may_speak<'a>(
-    state: &State,
-    id: ClientId,
-    name: &str,
-    texts: impl IntoIterator<Item = &'a str>,
-) -> CommandResult {
-    let Some(channel) = state.channel(name) else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchChannel,
-            [name, "No such channel"],
-        ));
-    };
-    let Some(sender) = state.client(id) else {
-        return Ok(());
-    };
-    let banned = channel.rank(id) < Some(Rank::Voice) && channel.is_banned(&sender.mask);
-    let ctcp = || {
-        texts
-            .into_iter()
-            .any(|t| t.starts_with('\u{1}') && !t.starts_with("\u{1}ACTION "))
-    };
-    if !channel.can_speak(id) || banned || (channel.modes.no_ctcp && ctcp()) {
-        return Err(CommandError::numeric(
-            Numeric::CannotSendToChan,
-            [channel.name.as_str(), "Cannot send to channel"],
-        ));
-    }
-    Ok(())
-}
-
-/// The registered client called `nick`, or ERR_NOSUCHNICK.
-pub fn registered_nick<'a>(state: &'a State, nick: &str) -> Result<&'a Client, CommandError> {
-    state
-        .find_nick(nick)
-        .filter(|c| c.registered)
-        .ok_or_else(|| CommandError::numeric(Numeric::NoSuchNick, [nick, "No such nick/channel"]))
-}
-
 fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let name = delivery.target.trim_start_matches(STATUS_PREFIXES);
     // The lowest prefix given decides who is reached (`@+#c` is `+#c`).
@@ -211,7 +168,7 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         .min()
         .unwrap_or(Rank::Member);
     let key = CaseKey::new(name);
-    may_speak(ctx.state, ctx.id, name, [delivery.text])?;
+    ctx.may_speak(name, [delivery.text])?;
     let (Some(channel), Some(sender)) = (ctx.state.channels().get(&key), ctx.state.client(ctx.id))
     else {
         return Ok(());
@@ -270,7 +227,7 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
 }
 
 fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
-    let recipient = registered_nick(ctx.state, delivery.target)?;
+    let recipient = ctx.nick_target(delivery.target)?;
     let recipient_id = recipient.id;
     let away = recipient.away.clone();
     let recipient_nick = recipient.nick.clone();

@@ -2,7 +2,7 @@
 
 use ciao_proto::Message;
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 use crate::state::{TEXT_LEN, truncate};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {

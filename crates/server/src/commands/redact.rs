@@ -12,7 +12,8 @@
 use ciao_proto::names::{check_nick, looks_like_channel};
 use ciao_proto::{CaseKey, Message, irc_eq};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
+use super::policy;
 use crate::caps::Cap;
 use crate::history;
 use crate::state::channel::Rank;
@@ -28,7 +29,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (redactor_mask, redactor_nick, oper) =
         (redactor.mask.clone(), redactor.nick.clone(), redactor.oper);
     // Where: a channel the redactor is in, or a private conversation.
-    let (conversation, channel, may_moderate) = if looks_like_channel(target) {
+    let (conversation, channel, rank) = if looks_like_channel(target) {
         let Some(channel) = ctx
             .state
             .channel(target)
@@ -40,11 +41,10 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             );
             return Ok(());
         };
-        let moderator = channel.rank(ctx.id) >= Some(Rank::Op);
         (
             history::conversation(&channel.name, None),
             Some(CaseKey::new(target)),
-            moderator,
+            channel.rank(ctx.id),
         )
     } else {
         if check_nick(target).is_err() {
@@ -54,7 +54,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         (
             history::conversation(&redactor_nick, Some(target)),
             None,
-            false,
+            None,
         )
     };
     let Some(sent) = ctx.state.recent().get(&conversation, msgid) else {
@@ -69,7 +69,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         );
         return Ok(());
     };
-    if !(irc_eq(&sent.mask, &redactor_mask) || may_moderate || oper) {
+    if !policy::may_redact(irc_eq(&sent.mask, &redactor_mask), rank, oper) {
         fail(
             ctx,
             &[

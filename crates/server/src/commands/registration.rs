@@ -1,17 +1,12 @@
 //! Finishing registration: the password check, the welcome burst
 //! (001–005, LUSERS, MOTD) and the join to the default channel.
 
-use ciao_proto::names::{CHANNEL_LEN, NICK_LEN};
 use ciao_proto::{CaseKey, Numeric};
 
-use super::setname::REALNAME_LEN;
-use super::{Ctx, USER_LEN, info};
+use super::context::Ctx;
+use super::server_info::{self, VERSION};
+use crate::state::State;
 use crate::state::client::{ClientId, Protocol};
-use crate::state::monitor::MAX_MONITORED;
-use crate::state::{MAX_CHANNELS_PER_CLIENT, State, TEXT_LEN};
-
-/// Server software and version, for 002, 004 and VERSION.
-pub const VERSION: &str = concat!("ciao-", env!("CARGO_PKG_VERSION"));
 
 /// Completes registration once NICK and USER are in and CAP is done.
 pub fn try_complete(ctx: &mut Ctx<'_>) {
@@ -60,61 +55,9 @@ fn welcome(ctx: &mut Ctx<'_>) {
         Numeric::MyInfo,
         [server, VERSION, "Biow", "CbeIhiklmnostv", "beIhklov"],
     );
-    send_isupport(ctx.state, ctx.id);
-    info::send_lusers(ctx.state, ctx.id);
-    info::send_motd(ctx.state, ctx.id);
-}
-
-/// The ISUPPORT tokens: every limit the server enforces, truthfully.
-pub fn isupport_tokens(state: &State) -> Vec<String> {
-    let config = state.config();
-    let lists = crate::state::channel::MAX_LIST_ENTRIES;
-    let mut tokens = vec![
-        format!("AWAYLEN={TEXT_LEN}"),
-        "BOT=B".to_owned(),
-        "CASEMAPPING=rfc1459".to_owned(),
-        format!("CHANLIMIT=#:{MAX_CHANNELS_PER_CLIENT}"),
-        "CHANMODES=beI,k,l,Cimnst".to_owned(),
-        format!("CHANNELLEN={CHANNEL_LEN}"),
-        "CHANTYPES=#".to_owned(),
-        "ELIST=CMNTU".to_owned(),
-        "EXCEPTS=e".to_owned(),
-        "INVEX=I".to_owned(),
-        format!("KICKLEN={TEXT_LEN}"),
-        format!("MAXLIST=b:{lists},e:{lists},I:{lists}"),
-        "MODES=4".to_owned(),
-        format!("MONITOR={MAX_MONITORED}"),
-        format!("NAMELEN={REALNAME_LEN}"),
-        format!("NETWORK={}", config.network),
-        format!("NICKLEN={NICK_LEN}"),
-        "PREFIX=(ohv)@%+".to_owned(),
-        "STATUSMSG=@%+".to_owned(),
-        "TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,KICK:4,NAMES:,WHOIS:1,MONITOR:".to_owned(),
-        format!("TOPICLEN={TEXT_LEN}"),
-        "UTF8ONLY".to_owned(),
-        format!("USERLEN={USER_LEN}"),
-        "WHOX".to_owned(),
-    ];
-    if let Some(channel) = &config.default_channel {
-        tokens.push(format!("DEFAULTCHAN={channel}"));
-    }
-    if state.history_on() {
-        tokens.push(format!("CHATHISTORY={}", crate::history::QUERY_LIMIT));
-        tokens.push("MSGREFTYPES=msgid,timestamp".to_owned());
-    }
-    tokens
-}
-
-pub fn send_isupport(state: &State, id: ClientId) {
-    let tokens = isupport_tokens(state);
-    // Thirteen tokens a line, the most the 15-parameter limit leaves
-    // beside the nick and the text: fewer lines in every welcome (each
-    // line of the burst costs idle memory, docs/BENCHMARKS.md).
-    for chunk in tokens.chunks(13) {
-        let mut params: Vec<String> = chunk.to_vec();
-        params.push("are supported by this server".to_owned());
-        state.reply(id, Numeric::ISupport, params);
-    }
+    server_info::send_isupport(ctx.state, ctx.id);
+    server_info::send_lusers(ctx.state, ctx.id);
+    server_info::send_motd(ctx.state, ctx.id);
 }
 
 /// Joins a newly registered client to the default channel. The server

@@ -8,12 +8,10 @@
 
 use ciao_proto::Message;
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
+use super::limits::REALNAME_LEN;
 use crate::caps::Cap;
 use crate::state::fanout::Fanout;
-
-/// Longest real name (`NAMELEN`), from USER or SETNAME.
-pub const REALNAME_LEN: usize = 100;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let realname = message.params[0].as_str();

@@ -1,45 +1,27 @@
 //! TOPIC <channel> [<topic>]
 
-use ciao_proto::{CaseKey, Message, Numeric};
+use ciao_proto::{CaseKey, Message};
 
-use super::{CommandError, CommandResult, Ctx};
-use crate::state::channel::{Rank, Topic};
+use super::context::{CommandError, CommandResult, Ctx};
+use super::policy;
+use crate::state::channel::Topic;
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let name = &message.params[0];
-    let key = CaseKey::new(name);
-    let Some(channel) = ctx.state.channels().get(&key) else {
-        return Err(CommandError::numeric(
-            Numeric::NoSuchChannel,
-            [name, "No such channel"],
-        ));
-    };
-    let is_member = channel.members.contains_key(&ctx.id);
     let Some(text) = message.param(1) else {
-        if channel.modes.secret && !is_member {
-            return Err(CommandError::numeric(
-                Numeric::NotOnChannel,
-                [name, "You're not on that channel"],
-            ));
+        let channel = ctx.channel(name)?;
+        if !policy::may_see(channel, ctx.id) {
+            return Err(CommandError::not_on_channel(name));
         }
-        ctx.state.send_topic(ctx.id, &key, true);
+        ctx.state.send_topic(ctx.id, &CaseKey::new(name), true);
         return Ok(());
     };
-    if !is_member {
-        return Err(CommandError::numeric(
-            Numeric::NotOnChannel,
-            [name, "You're not on that channel"],
-        ));
-    }
-    if channel.modes.topic_ops_only && channel.rank(ctx.id) < Some(Rank::HalfOp) {
-        return Err(CommandError::numeric(
-            Numeric::ChanOPrivsNeeded,
-            [channel.name.as_str(), "You're not channel operator"],
-        ));
-    }
+    let channel = ctx.member_of(name)?;
+    policy::may_set_topic(channel, ctx.id)?;
     let channel_name = channel.name.clone();
+    let key = CaseKey::new(name);
     let text = truncate(text, TEXT_LEN).to_owned();
     let nick = ctx.nick();
     let mask = ctx.mask();

@@ -2,7 +2,7 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
 
 pub fn ison(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let online: Vec<String> = message

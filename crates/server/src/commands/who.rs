@@ -8,7 +8,8 @@
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
+use super::policy;
 use crate::caps::Cap;
 use crate::glob::Glob;
 use crate::link::cost;
@@ -32,8 +33,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let mut rows: Vec<(String, ClientId, Option<Status>)> = Vec::new();
     if looks_like_channel(mask) {
         if let Some(channel) = ctx.state.channel(mask) {
-            let visible = !channel.modes.secret || channel.members.contains_key(&ctx.id);
-            if visible {
+            if policy::may_see(channel, ctx.id) {
                 rows.extend(
                     channel
                         .members

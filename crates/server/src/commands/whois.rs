@@ -2,15 +2,19 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::{CommandResult, Ctx};
+use super::context::{CommandResult, Ctx};
+use super::policy;
 
 pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // `WHOIS server nick` asks a given server; there is only this one.
     let nick = message.params.last().map(String::as_str).unwrap_or("");
-    let Some(target) = ctx.state.find_nick(nick).filter(|c| c.registered) else {
-        ctx.reply(Numeric::NoSuchNick, [nick, "No such nick/channel"]);
-        ctx.reply(Numeric::EndOfWhois, [nick, "End of /WHOIS list"]);
-        return Ok(());
+    let target = match ctx.nick_target(nick) {
+        Ok(target) => target,
+        Err(error) => {
+            ctx.refuse(error);
+            ctx.reply(Numeric::EndOfWhois, [nick, "End of /WHOIS list"]);
+            return Ok(());
+        }
     };
     let server = ctx.state.config().server_name.clone();
     let (t_nick, user, host, real) = (
@@ -27,7 +31,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .channels
         .iter()
         .filter_map(|key| ctx.state.channels().get(key))
-        .filter(|ch| !ch.modes.secret || ch.members.contains_key(&ctx.id))
+        .filter(|ch| policy::may_see(ch, ctx.id))
         .map(|ch| {
             let prefix = ch
                 .members

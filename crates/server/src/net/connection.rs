@@ -108,7 +108,8 @@ fn new_ticket(state: &State, before: u64) -> Option<u64> {
     (after != before).then_some(after)
 }
 
-/// The verb of a raw IRC line, past its tags and source.
+/// The verb of a raw IRC line, past its tags and source: all that
+/// [`Connection::next_line_is_message`] needs of a line not yet parsed.
 fn irc_verb(line: &[u8]) -> &[u8] {
     let mut words = line.split(|&b| b == b' ').filter(|w| !w.is_empty());
     let mut word = words.next().unwrap_or_default();
@@ -357,10 +358,11 @@ impl Connection {
         self.buf.contains(&b'\n')
     }
 
-    /// True when the next buffered line only sends a message (PRIVMSG,
-    /// NOTICE, TAGMSG; any plain text): such lines queue behind the last
-    /// one without waiting, since their output is released in order.
-    /// Anything else waits, so that its replies cannot overtake.
+    /// True when the next buffered line only sends a message (a verb the
+    /// command table marks as one, [`commands::is_message`]; any plain
+    /// text): such lines queue behind the last one without waiting, since
+    /// their output is released in order. Anything else waits, so that
+    /// its replies cannot overtake.
     fn next_line_is_message(&self) -> bool {
         let Some(end) = self.buf.iter().position(|&b| b == b'\n') else {
             return false;
@@ -368,10 +370,7 @@ impl Connection {
         let line = &self.buf[..end];
         match self.mode {
             Mode::Plain => !matches!(line.first(), Some(b'/' | b'{')),
-            Mode::Irc => matches!(
-                irc_verb(line).to_ascii_uppercase().as_slice(),
-                b"PRIVMSG" | b"NOTICE" | b"TAGMSG"
-            ),
+            Mode::Irc => commands::is_message(irc_verb(line)),
             Mode::Undecided => false,
         }
     }

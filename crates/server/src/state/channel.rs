@@ -226,12 +226,6 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// True when a ban matches `mask` (`nick!user@host`) and no ban
-    /// exception does.
-    pub fn is_banned(&self, mask: &str) -> bool {
-        self.matches(MaskList::Bans, mask) && !self.matches(MaskList::Exceptions, mask)
-    }
-
     /// True when an entry of `list` matches `mask` (`nick!user@host`).
     pub fn matches(&self, list: MaskList, mask: &str) -> bool {
         self.modes
@@ -263,14 +257,5 @@ impl Channel {
     /// A member's rank; `None` for non-members.
     pub fn rank(&self, id: ClientId) -> Option<Rank> {
         self.members.get(&id).map(|status| status.rank())
-    }
-
-    /// May this client speak here (`+n`, `+m`)? Bans are checked apart,
-    /// since they need the client's mask.
-    pub fn can_speak(&self, id: ClientId) -> bool {
-        match self.rank(id) {
-            Some(rank) => !self.modes.moderated || rank >= Rank::Voice,
-            None => !self.modes.no_external && !self.modes.moderated,
-        }
     }
 }
