@@ -4,27 +4,16 @@
 
 #![no_main]
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use ciao_proto::Message;
-use ciao_server::state::client::Client;
-use ciao_server::link::outbox::Outbox;
-use ciao_server::state::State;
-use ciao_server::{Config, commands, plain};
+use ciao_server::Config;
+use ciao_server::testing::{Hub, Outbox};
 use libfuzzer_sys::fuzz_target;
 
-fn client(state: &mut State, outboxes: &mut Vec<Arc<Outbox>>) -> u64 {
-    let outbox = Arc::new(Outbox::new(1 << 20));
-    outboxes.push(outbox.clone());
-    let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    state.add_client(|id| Client::new(id, ip, outbox))
-}
-
-fn irc(state: &mut State, id: u64, line: &str) {
-    if let Ok(message) = line.parse::<Message>() {
-        commands::dispatch(state, id, &message);
-    }
+fn client(hub: &mut Hub, outboxes: &mut Vec<Arc<Outbox>>) -> u64 {
+    let (id, outbox) = hub.connect(1 << 20);
+    outboxes.push(outbox);
+    id
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -35,26 +24,25 @@ fuzz_target!(|data: &[u8]| {
         flood: None,
         ..Config::default()
     };
-    let mut state = State::new(Arc::new(config));
+    let mut hub = Hub::new(config);
     let mut outboxes = Vec::new();
-    let fuzzed = client(&mut state, &mut outboxes);
-    let other = client(&mut state, &mut outboxes);
-    let plain_user = client(&mut state, &mut outboxes);
+    let fuzzed = client(&mut hub, &mut outboxes);
+    let other = client(&mut hub, &mut outboxes);
+    let plain_user = client(&mut hub, &mut outboxes);
     for (id, nick) in [(fuzzed, "fuzz"), (other, "other")] {
-        irc(&mut state, id, "CAP LS 302");
-        irc(
-            &mut state,
+        hub.irc(id, "CAP LS 302");
+        hub.irc(
             id,
             "CAP REQ :server-time message-tags echo-message batch labeled-response \
              draft/multiline draft/message-redaction draft/read-marker setname \
              extended-monitor away-notify invite-notify multi-prefix",
         );
-        irc(&mut state, id, &format!("NICK {nick}"));
-        irc(&mut state, id, &format!("USER {nick} 0 * :{nick}"));
-        irc(&mut state, id, "CAP END");
+        hub.irc(id, &format!("NICK {nick}"));
+        hub.irc(id, &format!("USER {nick} 0 * :{nick}"));
+        hub.irc(id, "CAP END");
     }
-    plain::start(&mut state, plain_user);
-    plain::handle_line(&mut state, plain_user, "plainuser");
+    hub.plain_start(plain_user);
+    hub.plain_line(plain_user, "plainuser");
 
     for line in data.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -62,12 +50,12 @@ fuzz_target!(|data: &[u8]| {
         // becomes U+FFFD, as in the connection); the rest from the IRC
         // client (whose lines must be UTF-8).
         if let Some(text) = line.strip_prefix(b"~") {
-            plain::handle_line(&mut state, plain_user, &String::from_utf8_lossy(text));
+            hub.plain_line(plain_user, &String::from_utf8_lossy(text));
         } else if let Ok(text) = std::str::from_utf8(line) {
-            irc(&mut state, fuzzed, text);
+            hub.irc(fuzzed, text);
         }
     }
-    irc(&mut state, fuzzed, "QUIT :done");
+    hub.irc(fuzzed, "QUIT :done");
 
     for (index, outbox) in outboxes.iter().enumerate() {
         for line in outbox.take_queued() {

@@ -139,7 +139,7 @@ async fn default_server(name: &str) -> (SocketAddr, oneshot::Sender<()>, std::pa
     let _ = std::fs::remove_dir_all(&dir);
     let config = ciao_server::Config {
         default_channel: None,
-        history: Some(ciao_server::history::HistoryConfig::new(dir.clone())),
+        history: Some(ciao_server::HistoryConfig::new(dir.clone())),
         ..Default::default()
     };
     let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");

@@ -64,7 +64,7 @@ impl HostedServer {
         let bound = listener.local_addr().unwrap_or(addr);
         let port = bound.port();
         let config = ciao_server::Config {
-            history: data_dir.map(ciao_server::history::HistoryConfig::new),
+            history: data_dir.map(ciao_server::HistoryConfig::new),
             ..ciao_server::Config::default()
         };
         let (stop, stopped) = oneshot::channel::<()>();

@@ -264,7 +264,7 @@ fn the_app_reconnects_by_itself_and_rejoins_its_channels() {
 #[test]
 fn history_is_replayed_apart_from_live_lines_and_older_lines_load_on_demand() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut history = ciao_server::history::HistoryConfig::new(dir.path().to_owned());
+    let mut history = ciao_server::HistoryConfig::new(dir.path().to_owned());
     history.replay_lines = 3;
     let (fixture, mut harness) = fixture_with(ciao_server::Config {
         history: Some(history),

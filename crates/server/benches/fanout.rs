@@ -1,44 +1,36 @@
 //! The hub's fan-out path: one PRIVMSG to a channel of 1000 members, from
 //! dispatch to every recipient's outbox (no sockets).
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use ciao_proto::Message;
-use ciao_server::link::outbox::Outbox;
-use ciao_server::state::State;
-use ciao_server::state::client::Client;
-use ciao_server::{Config, commands};
+use ciao_server::Config;
+use ciao_server::testing::{Hub, Outbox};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
-/// A state with `members` registered clients in #bench; returns the
-/// sender's id and every outbox.
-fn channel_of(members: usize, server_time: bool) -> (State, u64, Vec<Arc<Outbox>>) {
-    let mut state = State::new(Arc::new(Config {
+/// A hub with `members` registered clients in #bench (half of them with
+/// server-time when `server_time`); returns the sender's id and every
+/// outbox, emptied.
+fn channel_of(members: usize, server_time: bool) -> (Hub, u64, Vec<Arc<Outbox>>) {
+    let mut hub = Hub::new(Config {
         default_channel: None,
+        flood: None,
         ..Config::default()
-    }));
+    });
     let mut outboxes = Vec::with_capacity(members);
     let mut first = 0;
     for i in 0..members {
-        let outbox = Arc::new(Outbox::new(usize::MAX));
-        outboxes.push(outbox.clone());
-        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        let id = state.add_client(|id| Client::new(id, ip, outbox));
-        let nick = format!("user{i}");
-        state
-            .registry_mut()
-            .claim_nick(id, &nick)
-            .expect("distinct nicks");
-        if let Some(client) = state.client_mut(id) {
-            client.set_user(format!("~{nick}"));
-            client.registered = true;
-            client.caps.set(
-                ciao_server::caps::Cap::ServerTime,
-                server_time && i % 2 == 0,
-            );
+        let (id, outbox) = hub.connect(usize::MAX);
+        outboxes.push(outbox);
+        if server_time && i % 2 == 0 {
+            hub.irc(id, "CAP REQ server-time");
         }
-        state.join(id, "#bench");
+        hub.irc(id, &format!("NICK user{i}"));
+        hub.irc(id, &format!("USER user{i} 0 * :user {i}"));
+        if server_time && i % 2 == 0 {
+            hub.irc(id, "CAP END");
+        }
+        hub.irc(id, "JOIN #bench");
         if i == 0 {
             first = id;
         }
@@ -46,7 +38,7 @@ fn channel_of(members: usize, server_time: bool) -> (State, u64, Vec<Arc<Outbox>
     for outbox in &outboxes {
         outbox.take_queued();
     }
-    (state, first, outboxes)
+    (hub, first, outboxes)
 }
 
 fn fanout(c: &mut Criterion) {
@@ -56,7 +48,7 @@ fn fanout(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("privmsg to a channel");
     for (members, server_time) in [(1000, false), (1000, true), (100, false)] {
-        let (mut state, sender, outboxes) = channel_of(members, server_time);
+        let (mut hub, sender, outboxes) = channel_of(members, server_time);
         let label = if server_time {
             "half with server-time"
         } else {
@@ -69,7 +61,7 @@ fn fanout(c: &mut Criterion) {
                 let mut total = std::time::Duration::ZERO;
                 for _ in 0..iterations {
                     let start = std::time::Instant::now();
-                    commands::dispatch(&mut state, sender, &message);
+                    hub.irc_message(sender, &message);
                     total += start.elapsed();
                     for outbox in &outboxes {
                         outbox.take_queued();

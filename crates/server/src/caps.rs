@@ -2,7 +2,9 @@
 
 /// One capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cap {
+// Variants are the capabilities' names, `cap-notify` among them.
+#[allow(clippy::enum_variant_names)]
+pub(crate) enum Cap {
     ServerTime,
     MessageTags,
     EchoMessage,
@@ -44,7 +46,7 @@ pub enum Cap {
 }
 
 impl Cap {
-    pub const ALL: [Cap; 20] = [
+    pub(crate) const ALL: [Cap; 20] = [
         Cap::ServerTime,
         Cap::MessageTags,
         Cap::EchoMessage,
@@ -67,7 +69,7 @@ impl Cap {
         Cap::Multiline,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Cap::ServerTime => "server-time",
             Cap::MessageTags => "message-tags",
@@ -93,14 +95,14 @@ impl Cap {
     }
 
     /// The value advertised with the name to `CAP LS 302` clients.
-    pub fn value(self) -> Option<&'static str> {
+    pub(crate) fn value(self) -> Option<&'static str> {
         match self {
             Cap::Multiline => Some(MULTILINE_VALUE),
             _ => None,
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Cap> {
+    pub(crate) fn from_name(name: &str) -> Option<Cap> {
         Cap::ALL.into_iter().find(|c| c.name() == name)
     }
 
@@ -112,14 +114,14 @@ impl Cap {
 /// A set of capabilities, one bit each: small enough to copy into the
 /// fan-out loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Caps(u32);
+pub(crate) struct Caps(u32);
 
 impl Caps {
-    pub fn has(self, cap: Cap) -> bool {
+    pub(crate) fn has(self, cap: Cap) -> bool {
         self.0 & cap.bit() != 0
     }
 
-    pub fn set(&mut self, cap: Cap, on: bool) {
+    pub(crate) fn set(&mut self, cap: Cap, on: bool) {
         if on {
             self.0 |= cap.bit();
         } else {
@@ -127,7 +129,7 @@ impl Caps {
         }
     }
 
-    pub fn names(self) -> Vec<&'static str> {
+    pub(crate) fn names(self) -> Vec<&'static str> {
         Cap::ALL
             .into_iter()
             .filter(|c| self.has(*c))
@@ -138,8 +140,8 @@ impl Caps {
 
 /// Most bytes of text in one multiline message, line breaks counted
 /// (`max-bytes`).
-pub const MULTILINE_MAX_BYTES: usize = 4096;
+pub(crate) const MULTILINE_MAX_BYTES: usize = 4096;
 /// Most lines in one multiline message (`max-lines`).
-pub const MULTILINE_MAX_LINES: usize = 100;
+pub(crate) const MULTILINE_MAX_LINES: usize = 100;
 /// `draft/multiline`'s value, advertised to `CAP LS 302` clients.
-pub const MULTILINE_VALUE: &str = "max-bytes=4096,max-lines=100";
+pub(crate) const MULTILINE_VALUE: &str = "max-bytes=4096,max-lines=100";

@@ -12,7 +12,7 @@ static LATEST: AtomicU64 = AtomicU64::new(0);
 /// Milliseconds since the Unix epoch, never less than the last time it
 /// was asked: the history finds a timestamp's place by its rows being in
 /// the order of their times, which a clock stepped back must not break.
-pub fn now_millis() -> u64 {
+pub(crate) fn now_millis() -> u64 {
     let wall = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -21,12 +21,12 @@ pub fn now_millis() -> u64 {
 }
 
 /// Seconds since the Unix epoch.
-pub fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     now_millis() / 1000
 }
 
 /// `2026-11-25T15:04:05.123Z`, the format IRCv3 `server-time` requires.
-pub fn iso8601(millis: u64) -> String {
+pub(crate) fn iso8601(millis: u64) -> String {
     let secs = millis / 1000;
     let (year, month, day) = civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;
@@ -41,7 +41,7 @@ pub fn iso8601(millis: u64) -> String {
 
 /// Parses `YYYY-MM-DDThh:mm:ss[.sss]Z` (IRCv3 timestamps) into Unix
 /// milliseconds.
-pub fn parse_iso8601(text: &str) -> Option<u64> {
+pub(crate) fn parse_iso8601(text: &str) -> Option<u64> {
     let text = text.strip_suffix('Z')?;
     let (date, time) = text.split_once('T')?;
     let mut date = date.splitn(3, '-').map(str::parse::<u32>);

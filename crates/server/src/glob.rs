@@ -22,7 +22,7 @@ enum Token {
 
 /// A compiled mask.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Glob {
+pub(crate) struct Glob {
     /// The pieces between stars, empty ones left out.
     pieces: Vec<Vec<Token>>,
     /// The mask starts with `*`: the first piece may start anywhere.
@@ -34,7 +34,7 @@ pub struct Glob {
 }
 
 impl Glob {
-    pub fn new(mask: &str) -> Self {
+    pub(crate) fn new(mask: &str) -> Self {
         let pieces: Vec<Vec<Token>> = mask
             .split('*')
             .filter(|piece| !piece.is_empty())
@@ -56,12 +56,7 @@ impl Glob {
         }
     }
 
-    /// True when the mask is only stars (or `*` itself): everything matches.
-    pub fn matches_everything(&self) -> bool {
-        self.pieces.is_empty() && self.open_start
-    }
-
-    pub fn matches(&self, text: &str) -> bool {
+    pub(crate) fn matches(&self, text: &str) -> bool {
         // A character is at least one byte: a text with fewer bytes than
         // the mask has characters cannot match.
         if text.len() < self.min_chars {
@@ -143,7 +138,7 @@ fn start_of_suffix(text: &str, chars: usize) -> Option<usize> {
 
 /// Matches `mask` against `text` once (compile with [`Glob::new`] to
 /// match one mask against many texts).
-pub fn wildcard_match(mask: &str, text: &str) -> bool {
+pub(crate) fn wildcard_match(mask: &str, text: &str) -> bool {
     Glob::new(mask).matches(text)
 }
 

@@ -14,21 +14,27 @@
 //! `history` → `link` → the leaves (`caps`, `clock`, `glob`,
 //! `printable`, `texts`).
 
-pub mod caps;
-pub mod clock;
-pub mod commands;
+// Items are crate-private unless the API (above) needs them.
+#![warn(unreachable_pub)]
+
+mod caps;
+mod clock;
+mod commands;
 pub mod config;
-pub mod glob;
-pub mod history;
-pub mod link;
+mod glob;
+mod history;
+mod link;
 mod net;
-pub mod plain;
+mod plain;
 mod printable;
 mod server;
-pub mod state;
-pub mod texts;
+mod state;
+#[doc(hidden)]
+pub mod testing;
+mod texts;
 
 pub use config::{Config, OperCredential};
+pub use history::{DEFAULT_MAX_BYTES as DEFAULT_HISTORY_MAX_BYTES, HistoryConfig, HistoryError};
 pub use link::admission::ConnectRate;
 pub use link::flood::FloodLimits;
 pub use server::{bind, run};

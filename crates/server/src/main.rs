@@ -43,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
         // scripts may tell it from other failures by its exit code.
         if let Some(store_error) = error
             .get_ref()
-            .and_then(|inner| inner.downcast_ref::<ciao_server::history::HistoryError>())
+            .and_then(|inner| inner.downcast_ref::<ciao_server::HistoryError>())
         {
             eprintln!("error: {store_error}");
             std::process::exit(STORE_EXIT_CODE);

@@ -27,7 +27,7 @@ const C1_LEAD: u8 = 0xC2;
 /// Appends `text` to `out` without control characters and IRC formatting
 /// codes (see the module's notes). One pass over the bytes, copying the
 /// runs between controls; nothing is allocated beyond `out`'s growth.
-pub fn push_printable(out: &mut String, text: &str) {
+pub(crate) fn push_printable(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut copied = 0;
     let mut at = 0;

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use ciao_server::history::{Scope, Store};
+use ciao_server::testing::{Scope, Store};
 use common::TestClient;
 use common::process::{self, Server};
 

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use ciao_server::Config;
-use ciao_server::history::HistoryConfig;
+use ciao_server::HistoryConfig;
 use common::{TestClient, TestServer, numeric_of, tag, test_config};
 
 const HISTORY_CAPS: &[&str] = &[

@@ -6,7 +6,7 @@ mod common;
 use std::net::SocketAddr;
 
 use ciao_server::Config;
-use ciao_server::history::HistoryConfig;
+use ciao_server::HistoryConfig;
 use common::{TestClient, TestServer, numeric_of, quiet_config, tag};
 
 /// The line without its tags.

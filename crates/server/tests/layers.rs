@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     // The binary's flags and file (`main.rs` declares it; the library
     // never sees it).
     &["cli"],
-    &["server"],
+    &["server", "testing"],
     &["net"],
     &["plain"],
     &["commands"],

@@ -11,7 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use ciao_server::Config;
-use ciao_server::history::{HistoryConfig, Scope, Store};
+use ciao_server::HistoryConfig;
+use ciao_server::testing::{Scope, Store};
 use common::{TestClient, TestServer, quiet_config};
 
 /// The exit code of a store that cannot be used (README, "Exit codes").
@@ -256,7 +257,7 @@ fn exit_of(dir: &Path, extra: &[&str]) -> (Option<i32>, String) {
 fn a_store(dir: &Path, rows: u64) {
     let mut store = Store::open(dir).expect("open");
     let events: Vec<_> = (0..rows)
-        .map(|n| ciao_server::history::Event {
+        .map(|n| ciao_server::testing::Event {
             msgid: format!("m{n}"),
             time: n,
             target: "#lobby".to_owned(),

@@ -14,9 +14,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ciao_server::HistoryConfig;
 use ciao_server::config::motd::{self, MotdError};
 use ciao_server::config::ranges::{self, Bounds, OutOfRange};
-use ciao_server::history::HistoryConfig;
 use ciao_server::{Config, ConnectRate, FloodLimits, OperCredential};
 use clap::Parser;
 
@@ -77,7 +77,7 @@ const MIN_HISTORY_BYTES: u64 = 1 << 20;
 /// The size budget: the default, none (0), or at least the minimum.
 fn history_budget(value: Option<u64>) -> Result<Option<u64>, SettingsError> {
     match value {
-        None => Ok(Some(ciao_server::history::DEFAULT_MAX_BYTES)),
+        None => Ok(Some(ciao_server::DEFAULT_HISTORY_MAX_BYTES)),
         Some(0) => Ok(None),
         Some(bytes) if bytes >= MIN_HISTORY_BYTES => Ok(Some(bytes)),
         Some(bytes) => Err(SettingsError::Invalid(format!(

@@ -60,7 +60,7 @@ fn history_flags() {
     );
     assert_eq!(
         history.max_bytes,
-        Some(ciao_server::history::DEFAULT_MAX_BYTES),
+        Some(ciao_server::DEFAULT_HISTORY_MAX_BYTES),
         "a size budget by default"
     );
     let budget = |value: &str| {

@@ -7,7 +7,7 @@ use crate::caps::Cap;
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let text = message
         .param(0)
         .filter(|t| !t.is_empty())

@@ -23,7 +23,7 @@ use crate::state::recent::Sent;
 
 /// labeled-response: a batch that opens answers nothing yet (its echo
 /// will carry the label); a refusal, and the closing, answer with it.
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let reference = message.params[0].as_str();
     let open_label = ctx
         .state
@@ -90,7 +90,7 @@ fn open(ctx: &mut Ctx<'_>, message: &Message, reference: &str) -> CommandResult 
 }
 
 /// A line tagged `batch=<ref>` while client `id` has a batch open.
-pub fn collect(state: &mut State, id: ClientId, message: &Message, reference: &str) {
+pub(super) fn collect(state: &mut State, id: ClientId, message: &Message, reference: &str) {
     let Some(batch) = state.batches_mut().get_mut(id) else {
         return;
     };

@@ -10,7 +10,7 @@ use super::context::{CommandError, CommandResult, Ctx};
 use super::registration;
 use crate::caps::Cap;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.params[0].to_ascii_uppercase();
     let nick = ctx.nick();
     let registered = ctx.state.client(ctx.id).is_some_and(|c| c.registered);

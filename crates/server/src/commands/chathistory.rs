@@ -20,7 +20,7 @@ use crate::state::State;
 use crate::state::client::ClientId;
 use crate::state::replay;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.param(0).unwrap_or("").to_ascii_uppercase();
     let params = &message.params[1.min(message.params.len())..];
     if !ctx.state.history_on() {

@@ -20,19 +20,19 @@ use crate::state::responses::MAX_LABEL_LEN;
 /// Why a command was refused; turned into a numeric reply by
 /// [`Ctx::refuse`].
 #[derive(Debug)]
-pub enum CommandError {
+pub(crate) enum CommandError {
     /// ERR_NEEDMOREPARAMS for the command being handled.
     NeedMoreParams,
     /// Any other error numeric with its parameters (after the nick).
     Numeric(Numeric, Vec<String>),
 }
 
-pub type CommandResult = Result<(), CommandError>;
+pub(super) type CommandResult = Result<(), CommandError>;
 
 /// The refusals several commands share, each in one place so that their
 /// texts cannot drift apart.
 impl CommandError {
-    pub fn numeric<I, S>(numeric: Numeric, params: I) -> Self
+    pub(crate) fn numeric<I, S>(numeric: Numeric, params: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -41,22 +41,22 @@ impl CommandError {
     }
 
     /// ERR_NOSUCHCHANNEL (403), naming the channel as the sender wrote it.
-    pub fn no_such_channel(name: &str) -> Self {
+    pub(crate) fn no_such_channel(name: &str) -> Self {
         Self::numeric(Numeric::NoSuchChannel, [name, "No such channel"])
     }
 
     /// ERR_NOSUCHNICK (401).
-    pub fn no_such_nick(nick: &str) -> Self {
+    pub(crate) fn no_such_nick(nick: &str) -> Self {
         Self::numeric(Numeric::NoSuchNick, [nick, "No such nick/channel"])
     }
 
     /// ERR_NOTONCHANNEL (442): the sender is not a member.
-    pub fn not_on_channel(name: &str) -> Self {
+    pub(crate) fn not_on_channel(name: &str) -> Self {
         Self::numeric(Numeric::NotOnChannel, [name, "You're not on that channel"])
     }
 
     /// ERR_USERNOTINCHANNEL (441): `nick` is not a member.
-    pub fn not_in_channel(nick: &str, channel: &str) -> Self {
+    pub(crate) fn not_in_channel(nick: &str, channel: &str) -> Self {
         Self::numeric(
             Numeric::UserNotInChannel,
             [nick, channel, "They aren't on that channel"],
@@ -64,7 +64,7 @@ impl CommandError {
     }
 
     /// ERR_CHANOPRIVSNEEDED (482).
-    pub fn not_operator(channel: &str) -> Self {
+    pub(crate) fn not_operator(channel: &str) -> Self {
         Self::numeric(
             Numeric::ChanOPrivsNeeded,
             [channel, "You're not channel operator"],
@@ -72,7 +72,7 @@ impl CommandError {
     }
 
     /// ERR_CANNOTSENDTOCHAN (404).
-    pub fn cannot_send(channel: &str) -> Self {
+    pub(crate) fn cannot_send(channel: &str) -> Self {
         Self::numeric(
             Numeric::CannotSendToChan,
             [channel, "Cannot send to channel"],
@@ -80,7 +80,7 @@ impl CommandError {
     }
 
     /// ERR_NOPRIVILEGES (481): not an IRC operator.
-    pub fn no_privileges() -> Self {
+    pub(crate) fn no_privileges() -> Self {
         Self::numeric(
             Numeric::NoPrivileges,
             ["Permission Denied- You're not an IRC operator"],
@@ -101,28 +101,28 @@ impl From<Denied> for CommandError {
 /// What a handler gets: the state (locked), who sent the command, and
 /// its verb (for ERR_NEEDMOREPARAMS).
 #[derive(Debug)]
-pub struct Ctx<'a> {
-    pub state: &'a mut State,
-    pub id: ClientId,
+pub(crate) struct Ctx<'a> {
+    pub(crate) state: &'a mut State,
+    pub(crate) id: ClientId,
     /// The command being handled, as ERR_NEEDMOREPARAMS names it.
-    pub verb: &'a str,
+    pub(crate) verb: &'a str,
 }
 
 impl Ctx<'_> {
-    pub fn nick(&self) -> String {
+    pub(crate) fn nick(&self) -> String {
         self.sender().map(|c| c.nick.clone()).unwrap_or_default()
     }
 
-    pub fn mask(&self) -> String {
+    pub(crate) fn mask(&self) -> String {
         self.sender().map(|c| c.mask.clone()).unwrap_or_default()
     }
 
     /// The client that sent the command; `None` once it is gone.
-    pub fn sender(&self) -> Option<&Client> {
+    pub(crate) fn sender(&self) -> Option<&Client> {
         self.state.client(self.id)
     }
 
-    pub fn reply<I, S>(&self, numeric: Numeric, params: I)
+    pub(crate) fn reply<I, S>(&self, numeric: Numeric, params: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -133,7 +133,7 @@ impl Ctx<'_> {
     /// Tells the sender why (part of) its command was refused. Handlers
     /// that work through a list of targets refuse one and go on with the
     /// next; the others return the error and `dispatch` refuses it.
-    pub fn refuse(&self, error: CommandError) {
+    pub(crate) fn refuse(&self, error: CommandError) {
         match error {
             CommandError::NeedMoreParams => {
                 self.reply(
@@ -146,7 +146,7 @@ impl Ctx<'_> {
     }
 
     /// The channel called `name`, or ERR_NOSUCHCHANNEL.
-    pub fn channel(&self, name: &str) -> Result<&Channel, CommandError> {
+    pub(crate) fn channel(&self, name: &str) -> Result<&Channel, CommandError> {
         self.state
             .channel(name)
             .ok_or_else(|| CommandError::no_such_channel(name))
@@ -154,7 +154,7 @@ impl Ctx<'_> {
 
     /// The channel called `name` with the sender in it, or
     /// ERR_NOSUCHCHANNEL / ERR_NOTONCHANNEL, both naming it as asked.
-    pub fn member_of(&self, name: &str) -> Result<&Channel, CommandError> {
+    pub(crate) fn member_of(&self, name: &str) -> Result<&Channel, CommandError> {
         let channel = self.channel(name)?;
         if !channel.members.contains_key(&self.id) {
             return Err(CommandError::not_on_channel(name));
@@ -165,7 +165,7 @@ impl Ctx<'_> {
     /// ERR_NOTONCHANNEL naming the channel as it was created (INVITE's
     /// habit, where [`member_of`](Self::member_of) names it as asked),
     /// unless the sender is a member of `channel`.
-    pub fn require_member(&self, channel: &Channel) -> CommandResult {
+    pub(crate) fn require_member(&self, channel: &Channel) -> CommandResult {
         if !channel.members.contains_key(&self.id) {
             return Err(CommandError::not_on_channel(&channel.name));
         }
@@ -173,7 +173,7 @@ impl Ctx<'_> {
     }
 
     /// The registered client called `nick`, or ERR_NOSUCHNICK.
-    pub fn nick_target(&self, nick: &str) -> Result<&Client, CommandError> {
+    pub(crate) fn nick_target(&self, nick: &str) -> Result<&Client, CommandError> {
         self.state
             .find_nick(nick)
             .filter(|c| c.registered)
@@ -183,7 +183,7 @@ impl Ctx<'_> {
     /// The client holding `nick`, registered or not, or ERR_NOSUCHNICK.
     /// MODE looks nicks up this way (a nick taken by a client still
     /// registering is not "no such nick" to it).
-    pub fn nick_holder(&self, nick: &str) -> Result<&Client, CommandError> {
+    pub(crate) fn nick_holder(&self, nick: &str) -> Result<&Client, CommandError> {
         self.state
             .find_nick(nick)
             .ok_or_else(|| CommandError::no_such_nick(nick))
@@ -191,7 +191,7 @@ impl Ctx<'_> {
 
     /// Whether the sender may say `texts` in channel `name`: its
     /// [`policy::may_speak`], or ERR_NOSUCHCHANNEL.
-    pub fn may_speak<'t>(
+    pub(crate) fn may_speak<'t>(
         &self,
         name: &str,
         texts: impl IntoIterator<Item = &'t str>,
@@ -206,7 +206,7 @@ impl Ctx<'_> {
     /// The sender, for commands that only make sense before registration
     /// (`PASS`, `USER`): ERR_ALREADYREGISTERED once registered; `None` if
     /// it is gone.
-    pub fn unregistered(&mut self) -> Result<Option<&mut Client>, CommandError> {
+    pub(crate) fn unregistered(&mut self) -> Result<Option<&mut Client>, CommandError> {
         match self.state.client_mut(self.id) {
             Some(client) if client.registered => Err(CommandError::numeric(
                 Numeric::AlreadyRegistered,
@@ -219,7 +219,7 @@ impl Ctx<'_> {
 
 /// The command's `label`, when the client negotiated labeled-response
 /// and the label is within bounds.
-pub fn requested_label(state: &State, id: ClientId, message: &Message) -> Option<String> {
+pub(super) fn requested_label(state: &State, id: ClientId, message: &Message) -> Option<String> {
     let label = message.tag("label")??;
     let wanted = state
         .client(id)

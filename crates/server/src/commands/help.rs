@@ -108,7 +108,7 @@ const TOPICS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let asked = message.param(0).unwrap_or("").to_ascii_uppercase();
     if asked.is_empty() {
         let subject = "*";

@@ -5,17 +5,17 @@ use ciao_proto::{Message, Numeric};
 use super::context::{CommandResult, Ctx};
 use super::server_info::{VERSION, send_isupport, send_lusers, send_motd};
 
-pub fn motd(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+pub(super) fn motd(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     send_motd(ctx.state, ctx.id);
     Ok(())
 }
 
-pub fn lusers(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+pub(super) fn lusers(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     send_lusers(ctx.state, ctx.id);
     Ok(())
 }
 
-pub fn version(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+pub(super) fn version(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     let server = ctx.state.config().server_name.clone();
     ctx.reply(
         Numeric::Version,
@@ -25,7 +25,7 @@ pub fn version(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     Ok(())
 }
 
-pub fn info(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+pub(super) fn info(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     for line in [
         format!("ciao {} — a small self-hosted chat", VERSION),
         "IRC clients and plain nc/telnet users on one port.".to_owned(),
@@ -38,7 +38,7 @@ pub fn info(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
 }
 
 /// LINKS: one server, this one.
-pub fn links(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+pub(super) fn links(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     let server = ctx.state.config().server_name.clone();
     let info = format!("0 {}", ctx.state.config().server_info);
     ctx.reply(Numeric::Links, [server.as_str(), &server, &info]);
@@ -46,7 +46,7 @@ pub fn links(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     Ok(())
 }
 
-pub fn time(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+pub(super) fn time(ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     let server = ctx.state.config().server_name.clone();
     let millis = crate::clock::now_millis();
     ctx.reply(

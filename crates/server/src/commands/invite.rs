@@ -13,7 +13,7 @@ use super::policy;
 use crate::caps::Cap;
 use crate::state::fanout::Fanout;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (Some(nick), Some(name)) = (message.param(0), message.param(1)) else {
         if message.params.is_empty() {
             list(ctx);

@@ -8,7 +8,7 @@ use super::part;
 use super::policy::{self, Closed};
 use crate::state::MAX_CHANNELS_PER_CLIENT;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     if message.params[0] == "0" {
         let joined = ctx
             .state

@@ -46,7 +46,7 @@ impl<'m> Kick<'m> {
     }
 }
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let kick = Kick::parse(message)?;
     let reason = match kick.reason {
         Some(reason) => truncate(reason, TEXT_LEN).to_owned(),

@@ -9,7 +9,7 @@ use ciao_proto::Message;
 use super::context::{CommandResult, Ctx};
 use crate::state::{TEXT_LEN, truncate};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let nick = message.params[0].as_str();
     let target = ctx.nick_target(nick)?.id;
     let reason = truncate(message.param(1).unwrap_or("Killed"), TEXT_LEN).to_owned();

@@ -2,16 +2,16 @@
 //! so that the welcome burst tells the truth about the handlers.
 
 /// Longest user name kept (`USERLEN`).
-pub const USER_LEN: usize = 16;
+pub(crate) const USER_LEN: usize = 16;
 
 /// Longest real name (`NAMELEN`), from USER or SETNAME.
-pub const REALNAME_LEN: usize = 100;
+pub(super) const REALNAME_LEN: usize = 100;
 
 /// Most targets of one PRIVMSG, NOTICE or TAGMSG (`TARGMAX`).
-pub const MAX_TARGETS: usize = 4;
+pub(super) const MAX_TARGETS: usize = 4;
 
 /// Most kicks in one command (`TARGMAX=KICK:4`).
-pub const MAX_KICKS: usize = 4;
+pub(super) const MAX_KICKS: usize = 4;
 
 /// Most parameterised mode changes in one command (`MODES`).
-pub const MAX_PARAM_MODES: usize = 4;
+pub(super) const MAX_PARAM_MODES: usize = 4;

@@ -26,7 +26,7 @@ use crate::state::State;
 use crate::state::channel::Channel;
 use crate::state::client::ClientId;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let conditions: Vec<Condition> = message
         .param(0)
         .unwrap_or("")

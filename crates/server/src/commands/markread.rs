@@ -13,7 +13,7 @@ use ciao_proto::names::{check_nick, is_channel_name};
 use super::context::{CommandResult, Ctx};
 use crate::history::ReadMarker;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(target) = message.param(0).filter(|t| !t.is_empty()) else {
         fail(ctx, &["NEED_MORE_PARAMS", "Missing target"]);
         return Ok(());

@@ -49,9 +49,9 @@ mod who;
 mod whois;
 mod whowas;
 
-pub mod registration;
+pub(crate) mod registration;
 
-pub use limits::USER_LEN;
+pub(crate) use limits::USER_LEN;
 
 use ciao_proto::{Message, Numeric};
 
@@ -187,7 +187,7 @@ const LONGEST_VERB: usize = 11;
 /// True when `verb` (as sent, in any case) is a message in the table's
 /// sense ([`Spec::message`]). For the connection, which asks of lines it
 /// has not parsed yet: no allocation, and no parse past the verb.
-pub fn is_message(verb: &[u8]) -> bool {
+pub(crate) fn is_message(verb: &[u8]) -> bool {
     let mut upper = [0u8; LONGEST_VERB];
     let Some(upper) = upper.get_mut(..verb.len()) else {
         return false;
@@ -202,7 +202,7 @@ pub fn is_message(verb: &[u8]) -> bool {
 
 /// What became of a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dispatched {
+pub(crate) enum Dispatched {
     /// It ran as a command, doing `work` units of metered work (see
     /// [`cost`](crate::link::cost)) for flood control to charge.
     Ran { work: u64 },
@@ -229,7 +229,7 @@ enum Metering {
 
 /// Runs one IRC command from client `id`. With labeled-response, the
 /// replies to a labeled command are gathered and labeled as a whole.
-pub fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatched {
+pub(crate) fn dispatch(state: &mut State, id: ClientId, message: &Message) -> Dispatched {
     // A line of an open multiline batch is collected, not run.
     if let Some(Some(reference)) = message.tag("batch")
         && state.batches().contains(id)

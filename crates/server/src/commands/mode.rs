@@ -16,7 +16,7 @@ use super::policy;
 use crate::state::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, full_mask};
 use crate::state::fanout::Fanout;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let target = &message.params[0];
     if looks_like_channel(target) {
         channel_mode(ctx, target, &message.params[1..])

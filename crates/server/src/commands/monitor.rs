@@ -13,7 +13,7 @@ use super::context::{CommandError, CommandResult, Ctx};
 use crate::state::monitor::{ListFull, MAX_MONITORED};
 use crate::state::pack_list;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.params[0].as_str();
     let targets = || {
         message

@@ -10,7 +10,7 @@ use ciao_proto::{CaseKey, Message, Numeric};
 use super::context::{CommandResult, Ctx};
 use super::policy;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(list) = message.param(0).filter(|l| !l.is_empty()) else {
         // Listing every channel is costly and rarely wanted; like many
         // modern servers, answer only the end marker.

@@ -7,7 +7,7 @@ use super::registration;
 use crate::state::fanout::Fanout;
 use crate::state::nicks::NickRefusal;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(wanted) = message.param(0).filter(|n| !n.is_empty()) else {
         return Err(CommandError::numeric(
             Numeric::NoNicknameGiven,
@@ -40,7 +40,7 @@ fn refused(wanted: &str, refusal: NickRefusal) -> CommandError {
 }
 
 /// Validates, claims and announces a nick change.
-pub fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
+pub(super) fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
     let Some(client) = ctx.state.client(ctx.id) else {
         return Ok(());
     };

@@ -4,7 +4,7 @@ use ciao_proto::{Message, Numeric};
 
 use super::context::{CommandError, CommandResult, Ctx};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (name, password) = (&message.params[0], &message.params[1]);
     let opers = &ctx.state.config().opers;
     if opers.is_empty() {

@@ -6,7 +6,7 @@ use super::context::{CommandResult, Ctx};
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let reason = message
         .param(1)
         .map(|r| truncate(r, TEXT_LEN))
@@ -23,7 +23,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 
 /// Announces the part to the channel (the leaver included) and removes
 /// the member.
-pub fn leave(ctx: &mut Ctx<'_>, key: &CaseKey, reason: &str) {
+pub(super) fn leave(ctx: &mut Ctx<'_>, key: &CaseKey, reason: &str) {
     let Some(channel) = ctx.state.channels().get(key) else {
         return;
     };

@@ -7,7 +7,7 @@ use ciao_proto::Message;
 
 use super::context::{CommandResult, Ctx};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(client) = ctx.unregistered()? else {
         return Ok(());
     };

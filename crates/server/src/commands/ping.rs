@@ -4,7 +4,7 @@ use ciao_proto::{Message, Numeric};
 
 use super::context::{CommandError, CommandResult, Ctx};
 
-pub fn ping(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn ping(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(token) = message.param(0) else {
         return Err(CommandError::numeric(
             Numeric::NoOrigin,
@@ -18,6 +18,6 @@ pub fn ping(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 }
 
 /// Any line proves the client is alive; PONG needs no answer.
-pub fn pong(_ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
+pub(super) fn pong(_ctx: &mut Ctx<'_>, _message: &Message) -> CommandResult {
     Ok(())
 }

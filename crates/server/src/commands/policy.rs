@@ -13,7 +13,7 @@ use crate::state::client::ClientId;
 /// Why a rule refuses, with the channel's name as the numeric shows it
 /// (as the channel was created).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Denied {
+pub(crate) enum Denied {
     /// ERR_CHANOPRIVSNEEDED: the sender's rank is too low.
     NotOperator(String),
     /// ERR_CANNOTSENDTOCHAN.
@@ -24,7 +24,7 @@ pub enum Denied {
 
 /// True when a ban matches `mask` (`nick!user@host`) and no ban
 /// exception does.
-pub fn is_banned(channel: &Channel, mask: &str) -> bool {
+pub(super) fn is_banned(channel: &Channel, mask: &str) -> bool {
     channel.matches(MaskList::Bans, mask) && !channel.matches(MaskList::Exceptions, mask)
 }
 
@@ -32,7 +32,7 @@ pub fn is_banned(channel: &Channel, mask: &str) -> bool {
 /// out non-members, `+m` everyone below voice, a ban silences a member
 /// below voice (it may stay but not speak), and `+C` refuses CTCP but
 /// ACTION.
-pub fn may_speak<'t>(
+pub(super) fn may_speak<'t>(
     channel: &Channel,
     id: ClientId,
     mask: &str,
@@ -57,7 +57,7 @@ pub fn may_speak<'t>(
 
 /// The mode that keeps a client out of a channel it asks to join.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closed {
+pub(super) enum Closed {
     /// `+b`: banned.
     Banned,
     /// `+i`: invite only.
@@ -70,7 +70,7 @@ pub enum Closed {
 
 impl Closed {
     /// The mode letter, as `Cannot join channel (+b)` names it.
-    pub fn mode(self) -> char {
+    pub(super) fn mode(self) -> char {
         match self {
             Closed::Banned => 'b',
             Closed::InviteOnly => 'i',
@@ -84,7 +84,7 @@ impl Closed {
 /// not. An invitation from a half-operator or above gets past everything
 /// (bans, `+i`, `+k`, `+l`), as in InspIRCd; an invite exception (`+I`)
 /// only past `+i`, and a ban exception (`+e`) past the bans.
-pub fn may_join(
+pub(super) fn may_join(
     channel: &Channel,
     id: ClientId,
     mask: &str,
@@ -114,13 +114,13 @@ pub fn may_join(
 
 /// Whether client `id` may see `channel` in NAMES, WHO, WHOIS, LIST and
 /// TOPIC: a secret channel (`+s`) shows only to its members.
-pub fn may_see(channel: &Channel, id: ClientId) -> bool {
+pub(super) fn may_see(channel: &Channel, id: ClientId) -> bool {
     !channel.modes.secret || channel.members.contains_key(&id)
 }
 
 /// Whether member `id` may change the topic: under `+t`, half-operators
 /// and above.
-pub fn may_set_topic(channel: &Channel, id: ClientId) -> Result<(), Denied> {
+pub(super) fn may_set_topic(channel: &Channel, id: ClientId) -> Result<(), Denied> {
     if channel.modes.topic_ops_only && channel.rank(id) < Some(Rank::HalfOp) {
         return Err(not_operator(channel));
     }
@@ -131,7 +131,7 @@ pub fn may_set_topic(channel: &Channel, id: ClientId) -> Result<(), Denied> {
 /// invitation is privileged (from a half-operator or above: it gets the
 /// invited past `+k`, `+l` and bans, see [`may_join`]). Under `+i` only
 /// the privileged may invite.
-pub fn may_invite(channel: &Channel, id: ClientId) -> Result<bool, Denied> {
+pub(super) fn may_invite(channel: &Channel, id: ClientId) -> Result<bool, Denied> {
     let privileged = channel.rank(id) >= Some(Rank::HalfOp);
     if channel.modes.invite_only && !privileged {
         return Err(not_operator(channel));
@@ -141,13 +141,13 @@ pub fn may_invite(channel: &Channel, id: ClientId) -> Result<bool, Denied> {
 
 /// Whether invite-notify tells a member of `rank` about an invitation:
 /// in an invite-only channel only those who could have invited.
-pub fn hears_invites(invite_only: bool, rank: Rank) -> bool {
+pub(super) fn hears_invites(invite_only: bool, rank: Rank) -> bool {
     !invite_only || rank >= Rank::HalfOp
 }
 
 /// Whether `kicker` may kick from `channel` at all: half-operators and
 /// above (checked before the target is looked up).
-pub fn may_kick(channel: &Channel, kicker: ClientId) -> Result<(), Denied> {
+pub(super) fn may_kick(channel: &Channel, kicker: ClientId) -> Result<(), Denied> {
     if channel.rank(kicker) < Some(Rank::HalfOp) {
         return Err(not_operator(channel));
     }
@@ -156,7 +156,7 @@ pub fn may_kick(channel: &Channel, kicker: ClientId) -> Result<(), Denied> {
 
 /// Whether `kicker` may kick member `target`: operators anyone,
 /// half-operators only those below them.
-pub fn may_kick_member(
+pub(super) fn may_kick_member(
     channel: &Channel,
     kicker: ClientId,
     target: ClientId,
@@ -170,7 +170,7 @@ pub fn may_kick_member(
 
 /// Whether client `id` may change `channel`'s modes at all (half-operators
 /// and above; [`rank_to_set`] says which).
-pub fn may_change_modes(channel: &Channel, id: ClientId) -> Result<(), Denied> {
+pub(super) fn may_change_modes(channel: &Channel, id: ClientId) -> Result<(), Denied> {
     if channel.rank(id) < Some(Rank::HalfOp) {
         return Err(not_operator(channel));
     }
@@ -179,7 +179,7 @@ pub fn may_change_modes(channel: &Channel, id: ClientId) -> Result<(), Denied> {
 
 /// The rank needed to set or unset channel mode `letter`: half-operators
 /// may only voice and devoice.
-pub fn rank_to_set(letter: char) -> Rank {
+pub(super) fn rank_to_set(letter: char) -> Rank {
     match letter {
         'v' => Rank::HalfOp,
         _ => Rank::Op,
@@ -189,7 +189,7 @@ pub fn rank_to_set(letter: char) -> Rank {
 /// Whether client `id` may read `list` of `channel`: anyone the ban
 /// list; the exception lists, which say who gets past the channel's
 /// defences, only its operators.
-pub fn may_read_list(channel: &Channel, id: ClientId, list: MaskList) -> Result<(), Denied> {
+pub(super) fn may_read_list(channel: &Channel, id: ClientId, list: MaskList) -> Result<(), Denied> {
     if list != MaskList::Bans && channel.rank(id) < Some(Rank::Op) {
         return Err(not_operator(channel));
     }
@@ -198,13 +198,13 @@ pub fn may_read_list(channel: &Channel, id: ClientId, list: MaskList) -> Result<
 
 /// Whether a message may be redacted: by its author (`own`), an operator
 /// of its channel (`rank`) or an IRC operator.
-pub fn may_redact(own: bool, rank: Option<Rank>, oper: bool) -> bool {
+pub(super) fn may_redact(own: bool, rank: Option<Rank>, oper: bool) -> bool {
     own || rank >= Some(Rank::Op) || oper
 }
 
 /// The oper-only commands (KILL, WALLOPS; the command table's column):
 /// an IRC operator, or ERR_NOPRIVILEGES.
-pub fn require_oper(oper: bool) -> Result<(), Denied> {
+pub(super) fn require_oper(oper: bool) -> Result<(), Denied> {
     if oper { Ok(()) } else { Err(Denied::NotOper) }
 }
 

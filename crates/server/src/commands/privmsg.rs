@@ -26,7 +26,7 @@ use crate::state::recent::Sent;
 /// half-operators and above, `+#chan` its voiced members and above.
 const STATUS_PREFIXES: [char; 3] = ['@', '%', '+'];
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let verb = message.command.as_str();
     let is_notice = verb == "NOTICE";
     let needs_text = verb != "TAGMSG";
@@ -80,7 +80,7 @@ pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 }
 
 /// The tags that travel from client to client: client-only ones (`+name`).
-pub fn client_tags(message: &Message) -> Vec<Tag> {
+pub(super) fn client_tags(message: &Message) -> Vec<Tag> {
     message
         .tags
         .iter()
@@ -154,7 +154,7 @@ fn stamp(
     let fanout = Fanout::new(message, plain)
         .with_client_tags(delivery.client_tags)
         .with_msgid(msgid)
-        .from_bot(bot)
+        .with_bot_tag(bot)
         .at(time);
     (events, fanout)
 }

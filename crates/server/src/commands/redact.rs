@@ -20,7 +20,7 @@ use crate::state::channel::Rank;
 use crate::state::client::{Client, ClientId};
 use crate::state::fanout::Fanout;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (target, msgid) = (message.params[0].as_str(), message.params[1].as_str());
     let reason = message.param(2).filter(|r| !r.is_empty());
     let Some(redactor) = ctx.state.client(ctx.id) else {

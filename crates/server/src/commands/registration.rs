@@ -9,7 +9,7 @@ use crate::state::State;
 use crate::state::client::{ClientId, Protocol};
 
 /// Completes registration once NICK and USER are in and CAP is done.
-pub fn try_complete(ctx: &mut Ctx<'_>) {
+pub(crate) fn try_complete(ctx: &mut Ctx<'_>) {
     let Some(client) = ctx.state.client(ctx.id) else {
         return;
     };
@@ -63,7 +63,7 @@ fn welcome(ctx: &mut Ctx<'_>) {
 /// Joins a newly registered client to the default channel. The server
 /// puts it there, so channel keys and limits do not apply. Plain clients
 /// always need a room: without a default channel they use `#lobby`.
-pub fn join_default_channel(state: &mut State, id: ClientId) {
+pub(crate) fn join_default_channel(state: &mut State, id: ClientId) {
     let Some(client) = state.client(id) else {
         return;
     };
@@ -76,10 +76,10 @@ pub fn join_default_channel(state: &mut State, id: ClientId) {
 }
 
 /// The room of plain clients when auto-join is off.
-pub const PLAIN_FALLBACK_CHANNEL: &str = "#lobby";
+pub(crate) const PLAIN_FALLBACK_CHANNEL: &str = "#lobby";
 
 /// The channel a plain client talks in.
-pub fn plain_channel(state: &State) -> CaseKey {
+pub(crate) fn plain_channel(state: &State) -> CaseKey {
     CaseKey::new(
         state
             .config()

@@ -11,10 +11,10 @@ use crate::state::monitor::MAX_MONITORED;
 use crate::state::{MAX_CHANNELS_PER_CLIENT, State, TEXT_LEN};
 
 /// Server software and version, for 002, 004 and VERSION.
-pub const VERSION: &str = concat!("ciao-", env!("CARGO_PKG_VERSION"));
+pub(super) const VERSION: &str = concat!("ciao-", env!("CARGO_PKG_VERSION"));
 
 /// The ISUPPORT tokens: every limit the server enforces, truthfully.
-pub fn isupport_tokens(state: &State) -> Vec<String> {
+pub(super) fn isupport_tokens(state: &State) -> Vec<String> {
     let config = state.config();
     let lists = crate::state::channel::MAX_LIST_ENTRIES;
     let mut tokens = vec![
@@ -55,7 +55,7 @@ pub fn isupport_tokens(state: &State) -> Vec<String> {
     tokens
 }
 
-pub fn send_isupport(state: &State, id: ClientId) {
+pub(super) fn send_isupport(state: &State, id: ClientId) {
     let tokens = isupport_tokens(state);
     // Thirteen tokens a line, the most the 15-parameter limit leaves
     // beside the nick and the text: fewer lines in every welcome (each
@@ -67,7 +67,7 @@ pub fn send_isupport(state: &State, id: ClientId) {
     }
 }
 
-pub fn send_motd(state: &State, id: ClientId) {
+pub(super) fn send_motd(state: &State, id: ClientId) {
     let motd = &state.config().motd;
     if motd.is_empty() {
         state.reply(id, Numeric::NoMotd, ["MOTD File is missing"]);
@@ -85,7 +85,7 @@ pub fn send_motd(state: &State, id: ClientId) {
     state.reply(id, Numeric::EndOfMotd, ["End of /MOTD command."]);
 }
 
-pub fn send_lusers(state: &State, id: ClientId) {
+pub(super) fn send_lusers(state: &State, id: ClientId) {
     let (users, unknown) = state.counts();
     let invisible = state
         .clients()

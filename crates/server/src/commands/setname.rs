@@ -13,7 +13,7 @@ use super::limits::REALNAME_LEN;
 use crate::caps::Cap;
 use crate::state::fanout::Fanout;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let realname = message.params[0].as_str();
     if realname.is_empty() || realname.len() > REALNAME_LEN {
         ctx.state.fail(

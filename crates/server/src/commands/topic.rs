@@ -8,7 +8,7 @@ use crate::state::channel::Topic;
 use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let name = &message.params[0];
     let Some(text) = message.param(1) else {
         let channel = ctx.channel(name)?;

@@ -40,7 +40,7 @@ impl<'m> User<'m> {
     }
 }
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(client) = ctx.unregistered()? else {
         return Ok(());
     };

@@ -4,7 +4,7 @@ use ciao_proto::{Message, Numeric};
 
 use super::context::{CommandResult, Ctx};
 
-pub fn ison(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn ison(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let online: Vec<String> = message
         .params
         .iter()
@@ -16,7 +16,7 @@ pub fn ison(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     Ok(())
 }
 
-pub fn userhost(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn userhost(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let replies: Vec<String> = message
         .params
         .iter()

@@ -6,7 +6,7 @@ use ciao_proto::Message;
 
 use super::context::{CommandResult, Ctx};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let wallops = Message::new("WALLOPS", [message.params[0].as_str()]).with_source(ctx.mask());
     let line = wallops.to_bytes();
     for client in ctx.state.clients() {

@@ -16,7 +16,7 @@ use crate::link::cost;
 use crate::state::channel::Status;
 use crate::state::client::{Client, ClientId};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let mask = message.param(0).filter(|m| !m.is_empty()).unwrap_or("*");
     let (filter, whox) = match message.param(1) {
         Some(options) => match options.split_once('%') {

@@ -5,7 +5,7 @@ use ciao_proto::{Message, Numeric};
 use super::context::{CommandResult, Ctx};
 use super::policy;
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // `WHOIS server nick` asks a given server; there is only this one.
     let nick = message.params.last().map(String::as_str).unwrap_or("");
     let target = match ctx.nick_target(nick) {

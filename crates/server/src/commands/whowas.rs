@@ -8,7 +8,7 @@ use ciao_proto::{Message, Numeric};
 
 use super::context::{CommandResult, Ctx};
 
-pub fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let nick = message.params[0].as_str();
     let count = message
         .param(1)

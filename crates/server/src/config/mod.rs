@@ -104,7 +104,7 @@ impl std::str::FromStr for OperCredential {
 
 impl Config {
     /// The limits admission applies to new connections.
-    pub fn admission_limits(&self) -> AdmissionLimits {
+    pub(crate) fn admission_limits(&self) -> AdmissionLimits {
         AdmissionLimits {
             max_clients: self.max_clients,
             max_registering: self.max_registering,

@@ -16,7 +16,7 @@ const MAX_CHUNKS_PER_CHECK: usize = 16;
 /// Deletes the oldest events while the store uses more than `max_bytes`,
 /// down to 90% of it (so that it is not trimmed again after every
 /// batch); returns how many went.
-pub fn enforce(store: &mut Store, max_bytes: u64) -> rusqlite::Result<usize> {
+pub(super) fn enforce(store: &mut Store, max_bytes: u64) -> rusqlite::Result<usize> {
     let mut deleted = 0;
     if store.used_bytes()? <= max_bytes {
         return Ok(0);

@@ -9,7 +9,7 @@ const REMIND_EVERY: Duration = Duration::from_secs(60);
 
 /// A change operators must hear of.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transition {
+pub(crate) enum Transition {
     /// Commits began to fail, with the first error.
     Failing(String),
     /// A commit succeeded again after failures.
@@ -18,7 +18,7 @@ pub enum Transition {
 
 /// The writer's record of failing commits.
 #[derive(Debug, Default)]
-pub struct Health {
+pub(super) struct Health {
     /// Since when commits fail, or `None` while they succeed.
     failing_since: Option<Instant>,
     /// When the failure was last logged, to remind at most once a minute.
@@ -31,7 +31,7 @@ pub struct Health {
 impl Health {
     /// Records a failed commit of `jobs` jobs; returns the transition
     /// when the store was healthy until now.
-    pub fn failed(&mut self, error: &rusqlite::Error, jobs: usize) -> Option<Transition> {
+    pub(super) fn failed(&mut self, error: &rusqlite::Error, jobs: usize) -> Option<Transition> {
         let now = Instant::now();
         self.unstored_jobs += jobs;
         if self.failing_since.is_none() {
@@ -50,7 +50,7 @@ impl Health {
 
     /// Records a successful commit; returns the transition when commits
     /// were failing until now.
-    pub fn succeeded(&mut self) -> Option<Transition> {
+    pub(super) fn succeeded(&mut self) -> Option<Transition> {
         let since = self.failing_since.take()?;
         tracing::warn!(
             failing_for_secs = since.elapsed().as_secs(),

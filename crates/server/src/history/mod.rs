@@ -13,7 +13,7 @@
 mod budget;
 mod health;
 mod schema;
-pub mod store;
+mod store;
 mod writer;
 
 use std::path::PathBuf;
@@ -24,18 +24,19 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-pub use health::Transition;
-pub use schema::OpenError;
-pub use store::{Anchor, Change, Event, ReadMarker, Scope, Store};
+pub(crate) use health::Transition;
+pub(crate) use schema::OpenError;
+pub(crate) use store::{Anchor, Change, ReadMarker};
+pub use store::{Event, Scope, Store};
 
 /// A read of the store as it was when its job was submitted (the
 /// horizon, a row id), made on the writer's thread once the job is
 /// committed — never under the hub lock, which every client waits for —;
 /// it returns the payload to hand back.
-pub type Read<P> = Box<dyn FnOnce(&Store, i64) -> P + Send>;
+pub(crate) type Read<P> = Box<dyn FnOnce(&Store, i64) -> P + Send>;
 
 /// What a job hands back once it is committed.
-pub enum Then<P> {
+pub(crate) enum Then<P> {
     /// This payload, as it was submitted.
     Ready(P),
     /// What a read of the store at the job's horizon returns (replay,
@@ -54,7 +55,7 @@ impl<P> std::fmt::Debug for Then<P> {
 
 /// Work for the writer: events to store and other changes (read
 /// markers, redactions) to make, then the payload to hand back.
-pub struct Job<P> {
+pub(crate) struct Job<P> {
     pub events: Vec<Event>,
     pub changes: Vec<Change>,
     pub then: Then<P>,
@@ -71,7 +72,7 @@ impl<P> std::fmt::Debug for Job<P> {
 }
 
 /// One job the writer is done with.
-pub struct Done<P> {
+pub(crate) struct Done<P> {
     /// Its payload; `None` when its read panicked (a bug: it hands back
     /// nothing, but keeps its place in the order).
     pub payload: Option<P>,
@@ -90,7 +91,7 @@ impl<P> std::fmt::Debug for Done<P> {
 
 /// A batch of jobs the writer is done with, in submission order.
 #[derive(Debug)]
-pub struct Committed<P> {
+pub(crate) struct Committed<P> {
     pub jobs: Vec<Done<P>>,
     /// Whether the batch's transaction committed: a payload of a job that
     /// was not stored must not act as if it were.
@@ -152,11 +153,11 @@ impl HistoryConfig {
 }
 
 /// Most messages one CHATHISTORY reply holds (ISUPPORT `CHATHISTORY=`).
-pub const QUERY_LIMIT: usize = 100;
+pub(crate) const QUERY_LIMIT: usize = 100;
 
 /// The hub's side of the history: where jobs go. `P` is what each job
 /// hands back once committed.
-pub struct History<P> {
+pub(crate) struct History<P> {
     jobs: mpsc::Sender<Job<P>>,
     /// Jobs handed to the writer so far; a connection's ticket.
     submitted: u64,
@@ -178,7 +179,7 @@ impl<P: Send + 'static> History<P> {
     /// markers stored so far, and where committed batches come out, in
     /// submission order (the channel closes after the writer ends).
     #[allow(clippy::type_complexity)]
-    pub fn start(
+    pub(crate) fn start(
         config: HistoryConfig,
     ) -> Result<(Self, Vec<ReadMarker>, UnboundedReceiver<Committed<P>>), HistoryError> {
         std::fs::create_dir_all(&config.dir).map_err(|source| HistoryError::Dir {
@@ -212,7 +213,7 @@ impl<P: Send + 'static> History<P> {
 
     /// Queues a job (under the hub lock, so queue order is the order of
     /// events); returns the ticket to wait for.
-    pub fn submit(&mut self, job: Job<P>) -> u64 {
+    pub(crate) fn submit(&mut self, job: Job<P>) -> u64 {
         if self.jobs.send(job).is_ok() {
             self.submitted += 1;
         }
@@ -220,13 +221,13 @@ impl<P: Send + 'static> History<P> {
     }
 
     /// Jobs submitted so far.
-    pub fn submitted(&self) -> u64 {
+    pub(crate) fn submitted(&self) -> u64 {
         self.submitted
     }
 
     /// Stops taking jobs. Completes once every job already submitted is
     /// stored and its batch handed on (the receiver then sees the end).
-    pub async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let writer = self.writer.take();
         // Dropping the queue's sender lets the writer finish and end.
         drop(self);
@@ -242,7 +243,7 @@ impl<P: Send + 'static> History<P> {
 /// The conversation key of a channel (its folded name) or of a private
 /// conversation (the two folded nicks, sorted, space-separated: channel
 /// names cannot hold a space, so the two kinds never collide).
-pub fn conversation(target: &str, other_nick: Option<&str>) -> String {
+pub(crate) fn conversation(target: &str, other_nick: Option<&str>) -> String {
     match other_nick {
         None => irc_lower(target),
         Some(other) => {

@@ -92,7 +92,7 @@ pub enum OpenError {
 
 /// Sets the connection up for writing (WAL, durability, a bounded log)
 /// and checks, then migrates, the store at `path`.
-pub fn prepare(db: &mut Connection, path: &Path) -> Result<(), OpenError> {
+pub(super) fn prepare(db: &mut Connection, path: &Path) -> Result<(), OpenError> {
     let sqlite = |source| OpenError::Sqlite {
         path: path.to_owned(),
         source,
@@ -153,7 +153,7 @@ fn migrate(db: &mut Connection, version: usize) -> rusqlite::Result<()> {
 /// A write that failed because the file or its directory cannot be
 /// written (a read-only mount) is a read-only store; anything else is
 /// SQLite's own error.
-pub fn writable_or(path: &Path, error: rusqlite::Error) -> OpenError {
+pub(super) fn writable_or(path: &Path, error: rusqlite::Error) -> OpenError {
     let read_only = matches!(
         error.sqlite_error_code(),
         Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)

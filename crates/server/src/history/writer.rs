@@ -19,17 +19,17 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// What retention keeps.
 #[derive(Debug, Clone, Copy)]
-pub struct Retention {
+pub(super) struct Retention {
     /// Most events kept per conversation.
-    pub keep_per_target: Option<usize>,
+    pub(crate) keep_per_target: Option<usize>,
     /// Oldest events kept.
-    pub keep_for: Option<Duration>,
+    pub(crate) keep_for: Option<Duration>,
     /// Most bytes the store may use: checked after every batch, which
     /// adds at most `MAX_BATCH` lines between checks.
-    pub max_bytes: Option<u64>,
+    pub(crate) max_bytes: Option<u64>,
 }
 
-pub fn run<P>(
+pub(super) fn run<P>(
     mut store: Store,
     queue: Receiver<Job<P>>,
     released: UnboundedSender<Committed<P>>,

@@ -29,7 +29,7 @@ use rate::Buckets;
 
 /// Why a connection was turned away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// `--max-clients` connections are open.
     Full,
     /// `--max-registering` connections are still registering; the oldest
@@ -47,14 +47,14 @@ pub enum Refusal {
 impl Refusal {
     /// True if closing an overdue registering connection would let the
     /// newcomer in.
-    pub fn room_can_be_made(self) -> bool {
+    pub(crate) fn room_can_be_made(self) -> bool {
         matches!(self, Refusal::Full | Refusal::Registering(_))
     }
 }
 
 /// The admission policy and its counters.
 #[derive(Debug)]
-pub struct Admission {
+pub(crate) struct Admission {
     /// The counters, shared with every slot so it can give its place back.
     counts: Arc<Mutex<Counts>>,
     /// The limits, from the settings.
@@ -63,14 +63,14 @@ pub struct Admission {
 
 /// The settings `Admission` applies (from the server's `Config`).
 #[derive(Debug, Clone, Copy)]
-pub struct AdmissionLimits {
-    pub max_clients: usize,
-    pub max_registering: usize,
-    pub max_per_ip: usize,
+pub(crate) struct AdmissionLimits {
+    pub(crate) max_clients: usize,
+    pub(crate) max_registering: usize,
+    pub(crate) max_per_ip: usize,
     pub max_per_ipv6_48: usize,
-    pub limit_loopback: bool,
-    pub connect_rate: Option<ConnectRate>,
-    pub registration_timeout_busy: Duration,
+    pub(crate) limit_loopback: bool,
+    pub(crate) connect_rate: Option<ConnectRate>,
+    pub(crate) registration_timeout_busy: Duration,
 }
 
 /// Everything that is counted, under one lock.
@@ -105,7 +105,7 @@ struct Registering {
 
 /// A place taken by one connection; dropping it frees the place.
 #[derive(Debug)]
-pub struct Slot {
+pub(crate) struct Slot {
     /// Where to give the place back.
     counts: Arc<Mutex<Counts>>,
     /// The per-address counts this slot holds; `None` for exempt
@@ -142,7 +142,7 @@ fn lock(counts: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
 }
 
 impl Admission {
-    pub fn new(limits: AdmissionLimits) -> Self {
+    pub(crate) fn new(limits: AdmissionLimits) -> Self {
         Admission {
             counts: Arc::new(Mutex::new(Counts {
                 clients: 0,
@@ -159,7 +159,7 @@ impl Admission {
 
     /// Takes a place for a connection from `ip` at `now`, or says why not.
     /// Nothing is counted (not even against the rate) unless it succeeds.
-    pub fn admit(&self, ip: IpAddr, now: Instant) -> Result<Slot, Refusal> {
+    pub(crate) fn admit(&self, ip: IpAddr, now: Instant) -> Result<Slot, Refusal> {
         let limits = &self.limits;
         let exempt = is_loopback(ip) && !limits.limit_loopback;
         let keys = AddressKeys {
@@ -227,7 +227,7 @@ impl Admission {
     /// equals (which would keep every place young and shut newcomers out).
     /// And an address that spent more than half its connect burst lately
     /// (one reconnecting in a loop) displaces nobody.
-    pub fn overdue(&self, ip: IpAddr, now: Instant) -> Option<ClientId> {
+    pub(crate) fn overdue(&self, ip: IpAddr, now: Instant) -> Option<ClientId> {
         let counts = lock(&self.counts);
         let held = |address| {
             counts
@@ -263,7 +263,7 @@ impl Admission {
 
     /// Stops offering `id` as overdue (the hub no longer has it
     /// registering; its slot's end would do this too).
-    pub fn forget_overdue(&self, id: ClientId) {
+    pub(crate) fn forget_overdue(&self, id: ClientId) {
         lock(&self.counts).forget_registering(id);
     }
 }
@@ -280,7 +280,7 @@ impl Slot {
     /// The hub gave this connection from `ip` the `id` at `now`: from
     /// then on it may be closed to make room while it is still
     /// registering.
-    pub fn attach(&mut self, id: ClientId, ip: IpAddr, now: Instant) {
+    pub(crate) fn attach(&mut self, id: ClientId, ip: IpAddr, now: Instant) {
         if self.stage == Stage::Admitted {
             let address = address_key(ip);
             let mut counts = lock(&self.counts);
@@ -298,7 +298,7 @@ impl Slot {
 
     /// The client registered: it no longer counts as registering, and is
     /// never closed to make room.
-    pub fn registered(&mut self) {
+    pub(crate) fn registered(&mut self) {
         if self.stage != Stage::Registered {
             self.stop_registering(&mut lock(&self.counts));
             self.stage = Stage::Registered;

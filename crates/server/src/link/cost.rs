@@ -32,28 +32,28 @@ use crate::link::admission::address::address_key;
 
 /// One line queued for a client (a reply, or a fan-out delivery of a
 /// line serialised once for many).
-pub const DELIVERY: u64 = 4;
+pub(crate) const DELIVERY: u64 = 4;
 /// One reply built for one client (a WHO row, a LIST entry, a NAMES
 /// line): formatting it costs about a microsecond (measured: `WHO *` of
 /// 5 000 users, 6 ms of server CPU).
-pub const REPLY: u64 = 36;
+pub(crate) const REPLY: u64 = 36;
 /// One member, client or channel walked while looking for the ones
 /// wanted (a mask checked against 5 000 nicks: 0.05 ms).
-pub const ENTRY: u64 = 1;
+pub(crate) const ENTRY: u64 = 1;
 /// One name formatted and sorted into a NAMES reply.
-pub const NAME: u64 = 4;
+pub(crate) const NAME: u64 = 4;
 /// One history row read and sent (replay on join, CHATHISTORY).
-pub const HISTORY_ROW: u64 = 160;
+pub(crate) const HISTORY_ROW: u64 = 160;
 
 /// Work units an address may spend at once (≈ 50 ms of server time).
-pub const ADDRESS_BURST: f32 = 2_000_000.0;
+pub(crate) const ADDRESS_BURST: f32 = 2_000_000.0;
 /// Work units an address gets back per second (≈ 10 ms of server time a
 /// second: 1 % of the 2-core machine ciao is measured on).
-pub const ADDRESS_RATE: f32 = 400_000.0;
+pub(crate) const ADDRESS_RATE: f32 = 400_000.0;
 
 /// The work budgets of the addresses that spent some recently.
 #[derive(Debug, Default)]
-pub struct AddressBudgets {
+pub(crate) struct AddressBudgets {
     budgets: HashMap<IpAddr, Bucket>,
     /// How many budgets there were after the last sweep: the next sweep
     /// waits until the map has grown well past that, so sweeping costs
@@ -64,7 +64,7 @@ pub struct AddressBudgets {
 impl AddressBudgets {
     /// Charges `units` to the address of `ip` at `now_ms`; returns how long
     /// its next metered command must wait, if it is now over its budget.
-    pub fn spend(&mut self, ip: IpAddr, units: u64, now_ms: u32) -> Option<Duration> {
+    pub(crate) fn spend(&mut self, ip: IpAddr, units: u64, now_ms: u32) -> Option<Duration> {
         if self.budgets.len() > 2 * self.swept_at + 1024 {
             // Budgets that have fully recovered are the same as none.
             self.budgets
@@ -81,7 +81,7 @@ impl AddressBudgets {
 
     /// How long a metered command from `ip` must wait before it may run:
     /// `None` while the address is within its budget.
-    pub fn wait(&self, ip: IpAddr, now_ms: u32) -> Option<Duration> {
+    pub(crate) fn wait(&self, ip: IpAddr, now_ms: u32) -> Option<Duration> {
         self.budgets
             .get(&address_key(ip))?
             .wait(now_ms, ADDRESS_BURST, ADDRESS_RATE)

@@ -36,7 +36,7 @@ impl Default for FloodLimits {
 /// in lines and when it was last charged, in milliseconds on the server's
 /// clock (wrapping after 49 days, which only ever forgives a little).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Bucket {
+pub(crate) struct Bucket {
     debt: f32,
     at_ms: u32,
 }
@@ -45,19 +45,25 @@ impl Bucket {
     /// Adds `lines` to the debt without judging it: the next charge
     /// decides the wait (a multiline message costs more than its closing
     /// line).
-    pub fn add(&mut self, lines: u32) {
+    pub(crate) fn add(&mut self, lines: u32) {
         self.debt += lines as f32;
     }
 
     /// Charges one line at `now_ms`; returns how long the client must wait
     /// before its next line, if it is over its burst.
-    pub fn charge(&mut self, now_ms: u32, limits: FloodLimits) -> Option<Duration> {
+    pub(crate) fn charge(&mut self, now_ms: u32, limits: FloodLimits) -> Option<Duration> {
         self.spend(now_ms, 1.0, limits.burst as f32, limits.rate)
     }
 
     /// Charges `amount` at `now_ms` to a bucket of `burst` refilled at
     /// `rate` a second; returns how long to wait, if it is now over.
-    pub fn spend(&mut self, now_ms: u32, amount: f32, burst: f32, rate: f32) -> Option<Duration> {
+    pub(crate) fn spend(
+        &mut self,
+        now_ms: u32,
+        amount: f32,
+        burst: f32,
+        rate: f32,
+    ) -> Option<Duration> {
         self.debt = self.debt_at(now_ms, rate) + amount;
         self.at_ms = now_ms;
         self.wait(now_ms, burst, rate)
@@ -65,13 +71,13 @@ impl Bucket {
 
     /// The debt at `now_ms`, what has been paid back since the last charge
     /// taken off.
-    pub fn debt_at(&self, now_ms: u32, rate: f32) -> f32 {
+    pub(crate) fn debt_at(&self, now_ms: u32, rate: f32) -> f32 {
         let elapsed = now_ms.wrapping_sub(self.at_ms) as f32 / 1000.0;
         (self.debt - elapsed * rate).max(0.0)
     }
 
     /// How long until the debt is back within `burst`, if it is over.
-    pub fn wait(&self, now_ms: u32, burst: f32, rate: f32) -> Option<Duration> {
+    pub(crate) fn wait(&self, now_ms: u32, burst: f32, rate: f32) -> Option<Duration> {
         let over = self.debt_at(now_ms, rate) - burst;
         (over > 0.0).then(|| Duration::from_secs_f32(over / rate))
     }

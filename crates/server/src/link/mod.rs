@@ -4,13 +4,13 @@
 //! flood control and work budgets. Nothing here knows of channels, nicks
 //! or commands; both the connection task and the hub use it.
 
-pub mod admission;
-pub mod cost;
-pub mod flood;
-pub mod outbox;
+pub(crate) mod admission;
+pub(crate) mod cost;
+pub(crate) mod flood;
+pub(crate) mod outbox;
 pub(crate) mod presence;
 pub(crate) mod wakes;
 
 /// A connection's number, unique for the server's life: the hub's key for
 /// its client and the admission slots' key for who is registering.
-pub type ClientId = u64;
+pub(crate) type ClientId = u64;

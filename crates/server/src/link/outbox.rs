@@ -22,7 +22,7 @@ use bytes::Bytes;
 
 /// Why an outbox stopped taking lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CloseReason {
+pub(crate) enum CloseReason {
     /// The client quit, was killed, or the server is shutting down; the
     /// string is the quit reason others see.
     Closed(String),
@@ -58,7 +58,7 @@ struct Queue {
 
 /// What [`Outbox::take`] found besides the lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// Open: more lines may come; the waker is registered if nothing was
     /// taken.
     Open,
@@ -77,12 +77,12 @@ impl Outbox {
     }
 
     /// Marks whether an answer is being sent piece by piece.
-    pub fn set_continuing(&self, continuing: bool) {
+    pub(crate) fn set_continuing(&self, continuing: bool) {
         self.continuing.store(continuing, Ordering::Release);
     }
 
     /// True while an answer is being sent piece by piece.
-    pub fn is_continuing(&self) -> bool {
+    pub(crate) fn is_continuing(&self) -> bool {
         self.continuing.load(Ordering::Acquire)
     }
 
@@ -95,7 +95,7 @@ impl Outbox {
     /// Queues one line. A line that would pass the limit closes the
     /// outbox with `ERROR :SendQ exceeded` instead. Lines sent after close
     /// are dropped.
-    pub fn send(&self, line: Bytes) {
+    pub(crate) fn send(&self, line: Bytes) {
         let mut queue = self.queue();
         if queue.close.is_some() {
             return;
@@ -129,7 +129,7 @@ impl Outbox {
     /// Queues the last lines (ignoring the limit: they are bounded and
     /// worth telling) and closes the outbox. Does nothing when already
     /// closed.
-    pub fn close(&self, reason: CloseReason, last_lines: &[Bytes]) {
+    pub(crate) fn close(&self, reason: CloseReason, last_lines: &[Bytes]) {
         let mut queue = self.queue();
         if queue.close.is_some() {
             return;
@@ -146,7 +146,7 @@ impl Outbox {
 
     /// Moves every queued line into `batch`, which must be empty, and
     /// registers `waker` for the next line or the close.
-    pub fn take(&self, batch: &mut VecDeque<Bytes>, waker: &Waker) -> Status {
+    pub(crate) fn take(&self, batch: &mut VecDeque<Bytes>, waker: &Waker) -> Status {
         debug_assert!(batch.is_empty());
         let mut queue = self.queue();
         match &mut queue.waiting {
@@ -169,7 +169,7 @@ impl Outbox {
     }
 
     /// Forgets the connection task's waker (it has ended).
-    pub fn forget_waker(&self) {
+    pub(crate) fn forget_waker(&self) {
         self.queue().waiting = None;
     }
 
@@ -182,12 +182,12 @@ impl Outbox {
     }
 
     /// True once the outbox is closed (lines may still be queued).
-    pub fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
 
     /// Why the outbox closed, if it did.
-    pub fn close_reason(&self) -> Option<CloseReason> {
+    pub(crate) fn close_reason(&self) -> Option<CloseReason> {
         self.queue().close.clone()
     }
 }

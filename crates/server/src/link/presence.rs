@@ -12,20 +12,20 @@ use crate::link::flood::Bucket;
 
 /// Rows stored at once: a join of 100 channels and a quit from them
 /// all, with room to spare.
-pub const BURST_ROWS: f32 = 300.0;
+pub(crate) const BURST_ROWS: f32 = 300.0;
 /// Rows per second that come back: one every two seconds, so a steady
 /// churner stores about 43 000 rows a day instead of millions.
-pub const ROWS_PER_SEC: f32 = 0.5;
+pub(crate) const ROWS_PER_SEC: f32 = 0.5;
 
 /// One client's bucket of rows, kept small (it lives in every client):
 /// flood control's `Bucket`, counting rows on the server's clock.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PresenceBudget(Bucket);
+pub(crate) struct PresenceBudget(Bucket);
 
 impl PresenceBudget {
     /// Takes `rows` at `now_ms` if they fit the budget; a line that does
     /// not fit whole is not stored at all (and costs nothing).
-    pub fn take(&mut self, rows: usize, now_ms: u32) -> bool {
+    pub(crate) fn take(&mut self, rows: usize, now_ms: u32) -> bool {
         let rows = rows as f32;
         if self.0.debt_at(now_ms, ROWS_PER_SEC) + rows > BURST_ROWS {
             return false;

@@ -16,7 +16,7 @@ thread_local! {
 
 /// Runs `work`, holding back the wakes it causes until it returns.
 /// Nested calls join the outer batch.
-pub fn batched<R>(work: impl FnOnce() -> R) -> R {
+pub(crate) fn batched<R>(work: impl FnOnce() -> R) -> R {
     let outer = HELD.with(|held| {
         let mut held = held.borrow_mut();
         let outer = held.is_some();
@@ -45,7 +45,7 @@ pub fn batched<R>(work: impl FnOnce() -> R) -> R {
 }
 
 /// Wakes `waker` now, or at the end of the running batch.
-pub fn wake(waker: Waker) {
+pub(crate) fn wake(waker: Waker) {
     let waker = HELD.with(|held| match held.borrow_mut().as_mut() {
         Some(held) => {
             held.push(waker);

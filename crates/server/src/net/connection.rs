@@ -59,7 +59,7 @@ enum Mode {
 
 /// Serves one client until it leaves or the server shuts down. `slot`
 /// counts against `--max-clients` until the hub has forgotten the client.
-pub async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: Slot) {
+pub(crate) async fn serve(hub: Arc<Hub>, socket: TcpStream, peer: SocketAddr, slot: Slot) {
     // This future is most of what an idle connection costs: only the
     // connection and the read loop's state live across its awaits.
     let mut connection = Connection::open(hub, socket, peer, slot);

@@ -12,7 +12,7 @@ use std::fmt;
 
 /// Another protocol's client, recognised by its first line or bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Foreign {
+pub(super) enum Foreign {
     /// An HTTP/1.x request line or the HTTP/2 preface.
     Http,
     /// An SMTP client's first command.
@@ -39,7 +39,7 @@ impl fmt::Display for Foreign {
 
 /// What an HTTP client gets before the close: a well-formed answer, so a
 /// person who typed the address into a browser learns what the port is.
-pub const HTTP_RESPONSE: &[u8] = b"HTTP/1.1 400 Bad Request\r\n\
+pub(super) const HTTP_RESPONSE: &[u8] = b"HTTP/1.1 400 Bad Request\r\n\
 Connection: close\r\n\
 Content-Type: text/plain; charset=utf-8\r\n\
 Content-Length: 87\r\n\
@@ -50,13 +50,13 @@ This is a ciao chat server, not a web server: connect with an IRC client or nc/t
 /// type 22, then protocol version 3.0 (SSL 3) to 3.4. A ClientHello has no
 /// newline and its sender waits for an answer, so this is checked on the
 /// raw bytes as they arrive.
-pub fn is_tls_start(bytes: &[u8]) -> bool {
+pub(super) fn is_tls_start(bytes: &[u8]) -> bool {
     matches!(bytes, [0x16, 0x03, 0x00..=0x04, ..])
 }
 
 /// The protocol `line` (a connection's first line, without its line
 /// ending) belongs to, if it is not chat.
-pub fn sniff_line(line: &[u8]) -> Option<Foreign> {
+pub(super) fn sniff_line(line: &[u8]) -> Option<Foreign> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if is_tls_start(line) {
         Some(Foreign::Tls)

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 /// The deadlines of one connection (kept small: every connection's
 /// future holds one).
 #[derive(Debug, Clone)]
-pub struct Liveness {
+pub(super) struct Liveness {
     stage: Stage,
     last_heard: Instant,
     due: Instant,
@@ -17,11 +17,11 @@ pub struct Liveness {
 
 /// How long a client may stay silent.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(super) struct Limits {
     /// Silence after which the server sends PING.
-    pub ping_interval: Duration,
+    pub(crate) ping_interval: Duration,
     /// How long the answer to PING may take.
-    pub ping_timeout: Duration,
+    pub(crate) ping_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ enum Stage {
 
 /// What the connection must do when the deadline passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(super) enum Verdict {
     /// Nothing yet; the deadline moved to `due()`.
     Wait,
     /// Send PING now.
@@ -49,7 +49,7 @@ pub enum Verdict {
 }
 
 impl Liveness {
-    pub fn new(now: Instant, registration_timeout: Duration) -> Self {
+    pub(super) fn new(now: Instant, registration_timeout: Duration) -> Self {
         Liveness {
             stage: Stage::Registering,
             last_heard: now,
@@ -58,19 +58,19 @@ impl Liveness {
     }
 
     /// The client sent something.
-    pub fn heard(&mut self, now: Instant) {
+    pub(super) fn heard(&mut self, now: Instant) {
         self.last_heard = now;
     }
 
     /// When `expire` must next be called.
-    pub fn due(&self) -> Instant {
+    pub(super) fn due(&self) -> Instant {
         self.due
     }
 
     /// Decides what happens at `now` (at or after `due()`). `registered`
     /// says whether registration finished; `pingable` is false for plain
     /// clients, who cannot answer PING (TCP keepalive watches them).
-    pub fn expire(
+    pub(super) fn expire(
         &mut self,
         now: Instant,
         registered: bool,

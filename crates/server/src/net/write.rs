@@ -14,7 +14,7 @@ const SLICES_PER_WRITE: usize = 1024;
 
 /// One non-blocking vectored write from the front of `batch`; fully
 /// written lines leave the batch. `WouldBlock` when the socket is full.
-pub fn write_some(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
+pub(super) fn write_some(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
     let mut slices = [IoSlice::new(&[]); SLICES_PER_WRITE];
     let mut count = 0;
     for (slot, line) in slices.iter_mut().zip(batch.iter()) {
@@ -39,7 +39,7 @@ pub fn write_some(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result
 }
 
 /// Writes the whole batch, waiting for the socket as needed.
-pub async fn write_all(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
+pub(super) async fn write_all(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
     while !batch.is_empty() {
         socket.writable().await?;
         match write_some(socket, batch) {

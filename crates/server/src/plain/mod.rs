@@ -14,7 +14,7 @@ use crate::state::nicks::NickRefusal;
 
 /// What the connection should do after a plain line.
 #[derive(Debug, PartialEq, Eq)]
-pub enum PlainOutcome {
+pub(crate) enum PlainOutcome {
     Continue,
     /// The line was an IRC registration command after all: switch modes
     /// and handle it as IRC.
@@ -25,7 +25,7 @@ pub enum PlainOutcome {
 /// registration command, or a `QUIT`/`PING` probe (port checkers such as
 /// irctest's send `QUIT :reason` and wait for `ERROR`) — always with a
 /// parameter, so that a plain user may still be called `nick` or `quit`.
-pub fn is_irc_registration(line: &str) -> bool {
+pub(crate) fn is_irc_registration(line: &str) -> bool {
     let mut words = line.split_whitespace();
     let verb = words.next().unwrap_or("");
     let has_param = words.next().is_some();
@@ -36,7 +36,7 @@ pub fn is_irc_registration(line: &str) -> bool {
 }
 
 /// Sends the greeting and marks the connection as plain.
-pub fn start(state: &mut State, id: ClientId) {
+pub(crate) fn start(state: &mut State, id: ClientId) {
     if let Some(client) = state.client_mut(id) {
         client.protocol = Protocol::Plain;
     }
@@ -50,7 +50,7 @@ pub fn start(state: &mut State, id: ClientId) {
 }
 
 /// Handles one line from a plain client.
-pub fn handle_line(state: &mut State, id: ClientId, line: &str) -> PlainOutcome {
+pub(crate) fn handle_line(state: &mut State, id: ClientId, line: &str) -> PlainOutcome {
     let Some(client) = state.client(id) else {
         return PlainOutcome::Continue;
     };

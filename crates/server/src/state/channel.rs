@@ -6,23 +6,23 @@ use crate::state::client::ClientId;
 
 /// A member's channel status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Status {
+pub(crate) struct Status {
     /// `+o`, shown as `@`.
-    pub op: bool,
+    pub(crate) op: bool,
     /// `+h` (half-operator), shown as `%`: may set the topic under `+t`,
     /// invite under `+i`, voice members and kick those below it.
-    pub halfop: bool,
+    pub(crate) halfop: bool,
     /// `+v`, shown as `+`.
-    pub voice: bool,
+    pub(crate) voice: bool,
     /// History jobs submitted before the member joined: messages released
     /// later but sent before that reach it through the join's replay, not
     /// live (see `State::publish`).
-    pub joined_after: u64,
+    pub(crate) joined_after: u64,
 }
 
 /// How much a member may do in a channel, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Rank {
+pub(crate) enum Rank {
     Member,
     Voice,
     HalfOp,
@@ -31,7 +31,7 @@ pub enum Rank {
 
 impl Rank {
     /// The member prefix (`STATUSMSG`) and mode letter of a rank.
-    pub fn from_prefix(prefix: char) -> Option<Rank> {
+    pub(crate) fn from_prefix(prefix: char) -> Option<Rank> {
         match prefix {
             '@' => Some(Rank::Op),
             '%' => Some(Rank::HalfOp),
@@ -43,7 +43,7 @@ impl Rank {
 
 impl Status {
     /// The highest status this member holds.
-    pub fn rank(self) -> Rank {
+    pub(crate) fn rank(self) -> Rank {
         if self.op {
             Rank::Op
         } else if self.halfop {
@@ -57,7 +57,7 @@ impl Status {
 
     /// The prefix shown in NAMES and WHO: the highest one, or all of them,
     /// highest first, for clients with `multi-prefix`.
-    pub fn prefix(self, all: bool) -> String {
+    pub(crate) fn prefix(self, all: bool) -> String {
         let mut prefix = String::new();
         for (held, symbol) in [(self.op, '@'), (self.halfop, '%'), (self.voice, '+')] {
             if held {
@@ -72,27 +72,27 @@ impl Status {
 }
 
 #[derive(Debug, Clone)]
-pub struct Topic {
-    pub text: String,
-    pub set_by: String,
-    pub set_at: u64,
+pub(crate) struct Topic {
+    pub(crate) text: String,
+    pub(crate) set_by: String,
+    pub(crate) set_at: u64,
 }
 
 /// One entry of a mask list (`+b`, `+e`, `+I`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MaskEntry {
+pub(crate) struct MaskEntry {
     /// `nick!user@host`, with `*` and `?`.
-    pub mask: String,
-    pub set_by: String,
-    pub set_at: u64,
+    pub(crate) mask: String,
+    pub(crate) set_by: String,
+    pub(crate) set_at: u64,
 }
 
 /// Most entries in each of a channel's mask lists (ISUPPORT `MAXLIST`).
-pub const MAX_LIST_ENTRIES: usize = 100;
+pub(crate) const MAX_LIST_ENTRIES: usize = 100;
 
 /// The channel modes that hold lists of masks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MaskList {
+pub(crate) enum MaskList {
     /// `+b`: who may not join or speak.
     Bans,
     /// `+e`: who is let past the bans.
@@ -102,19 +102,19 @@ pub enum MaskList {
 }
 
 impl MaskList {
-    pub const ALL: [MaskList; 3] = [
+    pub(crate) const ALL: [MaskList; 3] = [
         MaskList::Bans,
         MaskList::Exceptions,
         MaskList::InviteExceptions,
     ];
 
-    pub fn from_letter(letter: char) -> Option<MaskList> {
+    pub(crate) fn from_letter(letter: char) -> Option<MaskList> {
         MaskList::ALL
             .into_iter()
             .find(|list| list.letter() == letter)
     }
 
-    pub fn letter(self) -> char {
+    pub(crate) fn letter(self) -> char {
         match self {
             MaskList::Bans => 'b',
             MaskList::Exceptions => 'e',
@@ -125,7 +125,7 @@ impl MaskList {
 
 /// A ban mask completed to `nick!user@host` (`bob` → `bob!*@*`,
 /// `*@host` → `*!*@host`), as other servers do.
-pub fn full_mask(mask: &str) -> String {
+pub(crate) fn full_mask(mask: &str) -> String {
     match (mask.contains('!'), mask.contains('@')) {
         (true, true) => mask.to_owned(),
         (true, false) => format!("{mask}@*"),
@@ -136,33 +136,33 @@ pub fn full_mask(mask: &str) -> String {
 
 /// Channel modes ciao supports (`CHANMODES=beI,k,l,Cimnst`).
 #[derive(Debug, Clone, Default)]
-pub struct Modes {
+pub(crate) struct Modes {
     /// `+t`: only operators change the topic.
-    pub topic_ops_only: bool,
+    pub(crate) topic_ops_only: bool,
     /// `+n`: no messages from outside the channel.
-    pub no_external: bool,
+    pub(crate) no_external: bool,
     /// `+m`: only voiced members and operators speak.
-    pub moderated: bool,
+    pub(crate) moderated: bool,
     /// `+s`: hidden from LIST and WHOIS for non-members.
-    pub secret: bool,
+    pub(crate) secret: bool,
     /// `+i`: only invited clients may join.
-    pub invite_only: bool,
+    pub(crate) invite_only: bool,
     /// `+C`: no CTCP to the channel but ACTION (`/me`).
-    pub no_ctcp: bool,
+    pub(crate) no_ctcp: bool,
     /// `+b`: who may not join, as `nick!user@host` masks with wildcards.
-    pub bans: Vec<MaskEntry>,
+    pub(crate) bans: Vec<MaskEntry>,
     /// `+e`: ban exceptions.
-    pub exceptions: Vec<MaskEntry>,
+    pub(crate) exceptions: Vec<MaskEntry>,
     /// `+I`: invite exceptions.
-    pub invite_exceptions: Vec<MaskEntry>,
+    pub(crate) invite_exceptions: Vec<MaskEntry>,
     /// `+k`: the key needed to join.
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// `+l`: the most members allowed.
-    pub limit: Option<usize>,
+    pub(crate) limit: Option<usize>,
 }
 
 impl Modes {
-    pub fn list(&self, list: MaskList) -> &Vec<MaskEntry> {
+    pub(crate) fn list(&self, list: MaskList) -> &Vec<MaskEntry> {
         match list {
             MaskList::Bans => &self.bans,
             MaskList::Exceptions => &self.exceptions,
@@ -170,7 +170,7 @@ impl Modes {
         }
     }
 
-    pub fn list_mut(&mut self, list: MaskList) -> &mut Vec<MaskEntry> {
+    pub(crate) fn list_mut(&mut self, list: MaskList) -> &mut Vec<MaskEntry> {
         match list {
             MaskList::Bans => &mut self.bans,
             MaskList::Exceptions => &mut self.exceptions,
@@ -179,7 +179,7 @@ impl Modes {
     }
 
     /// `+kl...` and its parameters; the key is shown only to members.
-    pub fn describe(&self, show_key: bool) -> (String, Vec<String>) {
+    pub(crate) fn describe(&self, show_key: bool) -> (String, Vec<String>) {
         let mut flags = String::from("+");
         let mut params = Vec::new();
         for (on, c) in [
@@ -211,23 +211,23 @@ impl Modes {
 }
 
 #[derive(Debug)]
-pub struct Channel {
+pub(crate) struct Channel {
     /// The name as first created (its case is kept for display).
-    pub name: String,
-    pub created_at: u64,
-    pub topic: Option<Topic>,
-    pub modes: Modes,
-    pub members: HashMap<ClientId, Status>,
+    pub(crate) name: String,
+    pub(crate) created_at: u64,
+    pub(crate) topic: Option<Topic>,
+    pub(crate) modes: Modes,
+    pub(crate) members: HashMap<ClientId, Status>,
     /// Clients invited (INVITE) and not yet joined, each with whether a
     /// half-operator or above invited it: only such an invitation gets
     /// past `+k`, `+l` and bans (anyone's gets past nothing else, since
     /// under `+i` only they may invite).
-    pub invited: HashMap<ClientId, bool>,
+    pub(crate) invited: HashMap<ClientId, bool>,
 }
 
 impl Channel {
     /// True when an entry of `list` matches `mask` (`nick!user@host`).
-    pub fn matches(&self, list: MaskList, mask: &str) -> bool {
+    pub(crate) fn matches(&self, list: MaskList, mask: &str) -> bool {
         self.modes
             .list(list)
             .iter()
@@ -235,7 +235,7 @@ impl Channel {
     }
 
     /// A new channel with the usual `+nt` defaults.
-    pub fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         Channel {
             name: name.to_owned(),
             created_at: crate::clock::now_secs(),
@@ -250,12 +250,8 @@ impl Channel {
         }
     }
 
-    pub fn is_op(&self, id: ClientId) -> bool {
-        self.rank(id) >= Some(Rank::Op)
-    }
-
     /// A member's rank; `None` for non-members.
-    pub fn rank(&self, id: ClientId) -> Option<Rank> {
+    pub(crate) fn rank(&self, id: ClientId) -> Option<Rank> {
         self.members.get(&id).map(|status| status.rank())
     }
 }

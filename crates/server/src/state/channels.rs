@@ -19,43 +19,35 @@ use crate::state::fanout::Fanout;
 use crate::state::{State, pack_list, replay};
 
 #[derive(Debug, Default)]
-pub struct Channels {
+pub(crate) struct Channels {
     /// Channels by folded name, in order: LIST walks them in name order
     /// and can stop and resume anywhere.
     map: BTreeMap<CaseKey, Channel>,
 }
 
 impl Channels {
-    pub fn get(&self, key: &CaseKey) -> Option<&Channel> {
+    pub(crate) fn get(&self, key: &CaseKey) -> Option<&Channel> {
         self.map.get(key)
     }
 
     /// A channel to change (topic, modes, invitations, a member's
     /// status); who is a member changes only through the hub's joins and
     /// parts.
-    pub fn get_mut(&mut self, key: &CaseKey) -> Option<&mut Channel> {
+    pub(crate) fn get_mut(&mut self, key: &CaseKey) -> Option<&mut Channel> {
         self.map.get_mut(key)
     }
 
-    pub fn contains_key(&self, key: &CaseKey) -> bool {
-        self.map.contains_key(key)
-    }
-
     /// Every channel, in name order.
-    pub fn values(&self) -> impl Iterator<Item = &Channel> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Channel> {
         self.map.values()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
     /// Channels in name order from `start` on (LIST, a piece at a time).
-    pub fn range(
+    pub(crate) fn range(
         &self,
         range: (Bound<CaseKey>, Bound<CaseKey>),
     ) -> impl Iterator<Item = (&CaseKey, &Channel)> {
@@ -119,7 +111,7 @@ impl Channels {
 impl State {
     /// Puts `id` into a channel (creating it, with `id` as operator) and
     /// tells everyone. Checks (key, limit, bans) are the caller's.
-    pub fn join(&mut self, id: ClientId, name: &str) {
+    pub(crate) fn join(&mut self, id: ClientId, name: &str) {
         let key = CaseKey::new(name);
         let joined_after = self.history_ticket();
         let Some(client) = self.registry.get_mut(id) else {
@@ -206,7 +198,7 @@ impl State {
     }
 
     /// Removes `id` from a channel, dropping the channel when it empties.
-    pub fn remove_member(&mut self, id: ClientId, key: &CaseKey) {
+    pub(crate) fn remove_member(&mut self, id: ClientId, key: &CaseKey) {
         if let Some(client) = self.registry.get_mut(id) {
             client.channels.retain(|k| k != key);
         }
@@ -214,7 +206,7 @@ impl State {
     }
 
     /// RPL_TOPIC and RPL_TOPICWHOTIME, or RPL_NOTOPIC when asked for.
-    pub fn send_topic(&self, id: ClientId, key: &CaseKey, say_if_none: bool) {
+    pub(crate) fn send_topic(&self, id: ClientId, key: &CaseKey, say_if_none: bool) {
         let Some(channel) = self.channels.get(key) else {
             return;
         };
@@ -247,7 +239,7 @@ impl State {
     }
 
     /// RPL_NAMREPLY lines (packed up to ~400 bytes) and RPL_ENDOFNAMES.
-    pub fn send_names(&self, id: ClientId, key: &CaseKey) {
+    pub(crate) fn send_names(&self, id: ClientId, key: &CaseKey) {
         if let Some(channel) = self.channels.get(key) {
             self.send_name_replies(id, key);
             self.reply(
@@ -259,7 +251,7 @@ impl State {
     }
 
     /// RPL_NAMREPLY lines, packed up to ~400 bytes each.
-    pub fn send_name_replies(&self, id: ClientId, key: &CaseKey) {
+    pub(crate) fn send_name_replies(&self, id: ClientId, key: &CaseKey) {
         let Some(viewer) = self.registry.get(id) else {
             return;
         };

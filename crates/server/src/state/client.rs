@@ -13,11 +13,11 @@ use crate::link::outbox::Outbox;
 use crate::link::presence::PresenceBudget;
 
 /// A connection's id, unique for the life of the server.
-pub use crate::link::ClientId;
+pub(crate) use crate::link::ClientId;
 
 /// How the client talks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     /// An IRC client: lines are IRC messages.
     Irc,
     /// A seed-style client (nc, telnet, `Client.py`): lines are text.
@@ -25,58 +25,58 @@ pub enum Protocol {
 }
 
 #[derive(Debug)]
-pub struct Client {
-    pub id: ClientId,
-    pub protocol: Protocol,
+pub(crate) struct Client {
+    pub(crate) id: ClientId,
+    pub(crate) protocol: Protocol,
     /// Current nick; `*` until one is chosen.
-    pub nick: String,
+    pub(crate) nick: String,
     /// The user name from `USER` (the plain name for plain clients).
-    pub user: String,
-    pub realname: String,
+    pub(crate) user: String,
+    pub(crate) realname: String,
     /// The peer's address, shown as the host part of the mask.
-    pub ip: IpAddr,
-    pub host: String,
+    pub(crate) ip: IpAddr,
+    pub(crate) host: String,
     /// `nick!user@host`, kept in step with `nick` because every relayed
     /// line needs it.
-    pub mask: String,
+    pub(crate) mask: String,
     /// True once the welcome burst was sent.
-    pub registered: bool,
+    pub(crate) registered: bool,
     /// Capabilities acknowledged by `CAP REQ`.
-    pub caps: Caps,
+    pub(crate) caps: Caps,
     /// True between `CAP LS`/`REQ` and `CAP END`: registration waits.
-    pub cap_negotiating: bool,
+    pub(crate) cap_negotiating: bool,
     /// The password given with `PASS`, checked when registration completes.
-    pub pass: Option<String>,
-    pub away: Option<String>,
+    pub(crate) pass: Option<String>,
+    pub(crate) away: Option<String>,
     /// IRC operator (`+o`), granted by `OPER`.
-    pub oper: bool,
+    pub(crate) oper: bool,
     /// User mode `+i`.
-    pub invisible: bool,
+    pub(crate) invisible: bool,
     /// User mode `+w`: receives WALLOPS.
-    pub wallops: bool,
+    pub(crate) wallops: bool,
     /// User mode `+B` (IRCv3 bot mode): marked as a bot in WHO and WHOIS,
     /// and its messages carry the `bot` tag.
-    pub bot: bool,
+    pub(crate) bot: bool,
     /// Channels joined, by folded name.
-    pub channels: Vec<CaseKey>,
+    pub(crate) channels: Vec<CaseKey>,
     /// Where lines for this client go.
-    pub outbox: Arc<Outbox>,
-    pub connected_at: u64,
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) connected_at: u64,
     /// Last PRIVMSG/NOTICE, for WHOIS idle time.
-    pub last_spoke: Instant,
+    pub(crate) last_spoke: Instant,
     /// The connection's place under `--max-clients` and `--max-per-ip`,
     /// freed when the hub forgets the client (kept here rather than in the
     /// connection's future, whose size every idle connection pays).
-    pub slot: Option<Slot>,
+    pub(crate) slot: Option<Slot>,
     /// Flood control's token bucket.
-    pub flood: Bucket,
+    pub(crate) flood: Bucket,
     /// How many of its joins, parts, quits and nick changes the history
     /// still stores (a churning client's are only sent).
-    pub presence: PresenceBudget,
+    pub(crate) presence: PresenceBudget,
 }
 
 impl Client {
-    pub fn new(id: ClientId, ip: IpAddr, outbox: Arc<Outbox>) -> Self {
+    pub(crate) fn new(id: ClientId, ip: IpAddr, outbox: Arc<Outbox>) -> Self {
         // IPv4 clients of a dual-stack listener show as plain IPv4, and a
         // host starting with ':' (IPv6) gets a leading 0, as other ircds
         // do, because a parameter cannot start with ':'.
@@ -121,7 +121,7 @@ impl Client {
 
     /// Sets the user name (`USER`, a plain client's name), and the mask
     /// with it.
-    pub fn set_user(&mut self, user: String) {
+    pub(crate) fn set_user(&mut self, user: String) {
         self.user = user;
         self.update_mask();
     }
@@ -136,7 +136,7 @@ impl Client {
     }
 
     /// User modes as shown by `MODE nick` (`+io`).
-    pub fn mode_string(&self) -> String {
+    pub(crate) fn mode_string(&self) -> String {
         let mut modes = String::from("+");
         if self.invisible {
             modes.push('i');

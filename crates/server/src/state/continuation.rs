@@ -9,7 +9,7 @@ use crate::state::client::ClientId;
 
 /// The rest of a long answer: sends its next piece to the client and
 /// returns true while more is left.
-pub type Continuation = Box<dyn FnMut(&mut State, ClientId) -> bool + Send>;
+pub(super) type Continuation = Box<dyn FnMut(&mut State, ClientId) -> bool + Send>;
 
 /// Long answers being sent piece by piece, by client.
 #[derive(Default)]
@@ -31,7 +31,7 @@ impl Continuations {
 impl State {
     /// Finishes `id`'s answer later, piece by piece, each time its
     /// connection's queue has drained (see `Outbox::is_continuing`).
-    pub fn continue_later(&mut self, id: ClientId, rest: Continuation) {
+    pub(crate) fn continue_later(&mut self, id: ClientId, rest: Continuation) {
         if let Some(client) = self.registry.get(id) {
             client.outbox.set_continuing(true);
             self.continuations.0.insert(id, rest);
@@ -39,7 +39,7 @@ impl State {
     }
 
     /// Sends the next piece of `id`'s long answer, if it has one.
-    pub fn continue_answer(&mut self, id: ClientId) {
+    pub(crate) fn continue_answer(&mut self, id: ClientId) {
         let more = match self.continuations.0.remove(&id) {
             Some(mut rest) => {
                 let more = rest(self, id) && self.registry.contains(id);

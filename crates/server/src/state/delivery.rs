@@ -40,7 +40,7 @@ impl State {
     /// Queues one line for `client`: every line to a client passes here,
     /// so a labeled command's responses can be gathered (see
     /// [`responses`](crate::state::responses)).
-    pub fn deliver(&self, client: &Client, line: Bytes) {
+    pub(crate) fn deliver(&self, client: &Client, line: Bytes) {
         self.spend(cost::DELIVERY);
         let mut responses = self.delivery.responses.borrow_mut();
         let capture = if responses.is_idle() {
@@ -54,7 +54,7 @@ impl State {
 
     /// As [`deliver`](Self::deliver), for a line that is never a response
     /// to the client's own command (a message it sent to itself).
-    pub fn deliver_aside(&self, client: &Client, line: Bytes) {
+    pub(crate) fn deliver_aside(&self, client: &Client, line: Bytes) {
         self.spend(cost::DELIVERY);
         let capture = self.delivery.responses.borrow_mut().capture_aside(
             client.id,
@@ -64,16 +64,9 @@ impl State {
         settle(client, capture);
     }
 
-    /// Queues a raw line for one client.
-    pub fn send_bytes(&self, id: ClientId, line: Bytes) {
-        if let Some(client) = self.registry.get(id) {
-            self.deliver(client, line);
-        }
-    }
-
     /// Sends an IRC message to an IRC client (plain clients do not speak
     /// IRC and get nothing).
-    pub fn send(&self, id: ClientId, message: &Message) {
+    pub(crate) fn send(&self, id: ClientId, message: &Message) {
         if let Some(client) = self.registry.get(id)
             && client.protocol == Protocol::Irc
         {
@@ -83,7 +76,7 @@ impl State {
     }
 
     /// Sends a text line to a plain client.
-    pub fn send_plain(&self, id: ClientId, text: &str) {
+    pub(crate) fn send_plain(&self, id: ClientId, text: &str) {
         if let Some(client) = self.registry.get(id)
             && client.protocol == Protocol::Plain
         {
@@ -92,7 +85,7 @@ impl State {
     }
 
     /// `:server CODE nick params…` to one IRC client.
-    pub fn reply<I, S>(&self, id: ClientId, numeric: Numeric, params: I)
+    pub(crate) fn reply<I, S>(&self, id: ClientId, numeric: Numeric, params: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -117,7 +110,7 @@ impl State {
 
     /// `FAIL <command> <code> [context…] :<text>`, an IRCv3 standard
     /// reply: `params` are the code, any context and the text.
-    pub fn fail(&self, id: ClientId, command: &str, params: &[&str]) {
+    pub(crate) fn fail(&self, id: ClientId, command: &str, params: &[&str]) {
         let mut all = vec![command];
         all.extend_from_slice(params);
         let fail = self.server_message("FAIL", all);
@@ -125,7 +118,7 @@ impl State {
     }
 
     /// A message from the server itself (NOTICE, MODE, ERROR…).
-    pub fn server_message<I, S>(&self, command: &str, params: I) -> Message
+    pub(crate) fn server_message<I, S>(&self, command: &str, params: I) -> Message
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -134,13 +127,13 @@ impl State {
     }
 
     /// A reference for a `BATCH`, unique on this server.
-    pub fn next_batch_ref(&mut self) -> String {
+    pub(crate) fn next_batch_ref(&mut self) -> String {
         self.delivery.next_batch += 1;
         format!("b{:x}", self.delivery.next_batch)
     }
 
     /// Starts gathering the responses to `id`'s command labeled `label`.
-    pub fn begin_response(&mut self, id: ClientId, label: String) -> Token {
+    pub(crate) fn begin_response(&mut self, id: ClientId, label: String) -> Token {
         let batch = self.client(id).is_some_and(|c| c.caps.has(Cap::Batch));
         let begun_at = self.history_ticket();
         self.delivery
@@ -151,7 +144,7 @@ impl State {
 
     /// Marks the history job being released, so that what it sends is
     /// not held behind answers to labeled commands that came after it.
-    pub fn set_releasing(&mut self, ticket: Option<u64>) {
+    pub(crate) fn set_releasing(&mut self, ticket: Option<u64>) {
         let responses = self.delivery.responses.get_mut();
         responses.set_releasing(ticket);
         // A release that panicked did not put back the command it ran as.
@@ -163,7 +156,7 @@ impl State {
     /// Ends a labeled command's handler. Its responses go out now, or,
     /// when it published messages that wait for a history commit, once
     /// those are released.
-    pub fn end_response(&mut self, token: Token) {
+    pub(crate) fn end_response(&mut self, token: Token) {
         let responses = self.delivery.responses.get_mut();
         responses.set_active(None);
         if responses.is_deferred(token) {
@@ -181,7 +174,7 @@ impl State {
     /// Ends gathering for a command that turned out to answer later in
     /// another way (a multiline batch that opened: its echo carries the
     /// label). Whatever was held goes out, unlabeled.
-    pub fn cancel_response(&mut self, token: Token) {
+    pub(crate) fn cancel_response(&mut self, token: Token) {
         self.close_response(token, false);
     }
 
@@ -238,18 +231,23 @@ impl State {
 
     /// True while a labeled command runs: its answer is gathered whole,
     /// so it cannot be sent piece by piece.
-    pub fn answering_label(&self) -> bool {
+    pub(crate) fn answering_label(&self) -> bool {
         self.active_response().is_some()
     }
 
     /// Sends `fanout` to every member of a channel but `skip`.
-    pub fn fanout_channel(&self, channel: &CaseKey, fanout: &mut Fanout, skip: Option<ClientId>) {
+    pub(crate) fn fanout_channel(
+        &self,
+        channel: &CaseKey,
+        fanout: &mut Fanout,
+        skip: Option<ClientId>,
+    ) {
         self.fanout_channel_with(channel, fanout, skip, None);
     }
 
     /// As [`fanout_channel`](Self::fanout_channel), limited to members that
     /// negotiated `only_with` when given (away-notify).
-    pub fn fanout_channel_with(
+    pub(crate) fn fanout_channel_with(
         &self,
         channel: &CaseKey,
         fanout: &mut Fanout,
@@ -269,7 +267,7 @@ impl State {
     /// Sends a released history job's `fanout` to the channel's members
     /// of at least `min_rank` (everyone, or the operators for `@#chan`)
     /// who were there when it was submitted.
-    pub fn fanout_channel_released(
+    pub(crate) fn fanout_channel_released(
         &self,
         channel: &CaseKey,
         fanout: &mut Fanout,
@@ -290,7 +288,7 @@ impl State {
     /// A channel's members of at least `min_rank` who joined before
     /// history job `ticket` was submitted (`u64::MAX`: everyone). Those
     /// who joined later get that job's line in their join's replay.
-    pub fn members(
+    pub(crate) fn members(
         &self,
         channel: &CaseKey,
         ticket: u64,
@@ -308,7 +306,7 @@ impl State {
     /// to `id` itself when `include_self`. `only_with` limits it to clients
     /// that negotiated a capability (away-notify). Returns everyone it
     /// considered, for extended-monitor not to tell them twice.
-    pub fn fanout_neighbours(
+    pub(crate) fn fanout_neighbours(
         &self,
         id: ClientId,
         fanout: &mut Fanout,

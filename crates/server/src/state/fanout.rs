@@ -16,7 +16,7 @@ use crate::state::client::{Client, ClientId, Protocol};
 /// IRC formatting codes (see [`printable`](crate::printable)). Every line
 /// to a plain client is built here, so nothing reaches a terminal
 /// unfiltered.
-pub fn plain_line(text: &str) -> Bytes {
+pub(crate) fn plain_line(text: &str) -> Bytes {
     let mut line = String::with_capacity(text.len() + 2);
     crate::printable::push_printable(&mut line, text);
     line.push_str("\r\n");
@@ -26,7 +26,7 @@ pub fn plain_line(text: &str) -> Bytes {
 /// The tags of a message for a recipient that negotiated `server-time`
 /// and/or `message-tags`: `time` with the first; `msgid`, `bot`
 /// and the client tags with the second.
-pub fn message_tags(
+pub(crate) fn message_tags(
     (server_time, tags): (bool, bool),
     time: u64,
     msgid: Option<&str>,
@@ -54,7 +54,7 @@ pub fn message_tags(
 }
 
 #[derive(Debug)]
-pub struct Fanout {
+pub(crate) struct Fanout {
     /// The IRC form, without tags.
     message: Message,
     /// The plain-mode form, if plain clients should see this event.
@@ -76,7 +76,7 @@ pub struct Fanout {
 }
 
 impl Fanout {
-    pub fn new(message: Message, plain: Option<String>) -> Self {
+    pub(crate) fn new(message: Message, plain: Option<String>) -> Self {
         Fanout {
             message,
             plain,
@@ -91,27 +91,27 @@ impl Fanout {
 
     /// Dates the event (Unix milliseconds) instead of now: the time it
     /// is stored with.
-    pub fn at(mut self, millis: u64) -> Self {
+    pub(crate) fn at(mut self, millis: u64) -> Self {
         self.time = millis;
         self
     }
 
-    pub fn with_msgid(mut self, msgid: String) -> Self {
+    pub(crate) fn with_msgid(mut self, msgid: String) -> Self {
         self.msgid = Some(msgid);
         self
     }
 
-    pub fn from_bot(mut self, bot: bool) -> Self {
+    pub(crate) fn with_bot_tag(mut self, bot: bool) -> Self {
         self.bot = bot;
         self
     }
 
-    pub fn with_client_tags(mut self, tags: Vec<Tag>) -> Self {
+    pub(crate) fn with_client_tags(mut self, tags: Vec<Tag>) -> Self {
         self.client_tags = tags;
         self
     }
 
-    pub fn skip_plain(mut self, id: ClientId) -> Self {
+    pub(crate) fn skip_plain(mut self, id: ClientId) -> Self {
         self.plain_skip = Some(id);
         self
     }
@@ -124,7 +124,7 @@ impl Fanout {
 
     /// The bytes `client` should receive, or `None` if this event is not
     /// for it.
-    pub fn bytes_for(&mut self, client: &Client) -> Option<Bytes> {
+    pub(crate) fn bytes_for(&mut self, client: &Client) -> Option<Bytes> {
         match client.protocol {
             Protocol::Plain => {
                 if self.plain_skip == Some(client.id) {
@@ -163,7 +163,7 @@ impl Fanout {
 
 /// How a plain client reads a message from `nick`; `None` for what it
 /// cannot show (tag-only messages and CTCP other than ACTION).
-pub fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<String> {
+pub(crate) fn plain_text(verb: &str, nick: &str, text: &str, private: bool) -> Option<String> {
     if verb == "TAGMSG" {
         return None;
     }

@@ -9,16 +9,16 @@ use crate::state::publisher::Released;
 use crate::state::release::LocalLog;
 
 #[derive(Debug)]
-pub struct Hub {
+pub(crate) struct Hub {
     state: Arc<Mutex<State>>,
-    pub config: Arc<Config>,
+    pub(crate) config: Arc<Config>,
     /// How far the releases have got: connections wait on it without
     /// taking the lock.
-    pub released: Arc<Released>,
+    pub(crate) released: Arc<Released>,
 }
 
 impl Hub {
-    pub fn new(config: Config) -> Self {
+    pub(crate) fn new(config: Config) -> Self {
         let config = Arc::new(config);
         Hub {
             state: Arc::new(Mutex::new(State::new(config.clone()))),
@@ -28,7 +28,7 @@ impl Hub {
     }
 
     /// Locks the state. Never held across an `.await`.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A handler that panicked mid-command may have left one client
         // half-updated, but refusing every other client forever would be
         // worse: keep serving.
@@ -36,7 +36,7 @@ impl Hub {
     }
 
     /// Opens the history store and puts it behind the commit seam.
-    pub fn start_history(&self, config: HistoryConfig) -> Result<(), HistoryError> {
+    pub(crate) fn start_history(&self, config: HistoryConfig) -> Result<(), HistoryError> {
         let state: Weak<Mutex<State>> = Arc::downgrade(&self.state);
         let (log, markers) = LocalLog::start(config, state, self.released.clone())?;
         self.lock().install_log(Box::new(log), markers);
@@ -45,7 +45,7 @@ impl Hub {
 
     /// Stops the history once every entry already submitted is stored and
     /// released.
-    pub async fn close_history(&self) {
+    pub(crate) async fn close_history(&self) {
         let log = self.lock().take_log();
         if let Some(log) = log {
             log.close().await;

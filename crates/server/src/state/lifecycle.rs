@@ -12,14 +12,14 @@ use crate::state::fanout::{Fanout, plain_line};
 impl State {
     /// Records that `id` registered: for the LUSERS peak and for those
     /// monitoring its nick.
-    pub fn note_registration(&mut self, id: ClientId) {
+    pub(crate) fn note_registration(&mut self, id: ClientId) {
         self.registry.note_registration(id);
         self.tell_watchers_online(id);
     }
 
     /// Tells everyone who shares a channel that `id` left, and forgets it.
     /// Safe to call twice.
-    pub fn quit(&mut self, id: ClientId, reason: &str) {
+    pub(crate) fn quit(&mut self, id: ClientId, reason: &str) {
         let Some(client) = self.registry.get(id) else {
             return;
         };
@@ -45,7 +45,7 @@ impl State {
 
     /// Closes a client's link with `ERROR :reason` (IRC) or a text line
     /// (plain) and removes it, telling others `quit_reason`.
-    pub fn disconnect(&mut self, id: ClientId, error: &str, quit_reason: &str) {
+    pub(crate) fn disconnect(&mut self, id: ClientId, error: &str, quit_reason: &str) {
         let Some(client) = self.registry.get(id) else {
             return;
         };
@@ -62,7 +62,7 @@ impl State {
     /// Tells every client the server is going away and closes every
     /// outbox. Plain clients get a text line, then the seed's `{quit}`
     /// sentinel on its own so `Client.py` recognises it.
-    pub fn shutdown(&mut self) {
+    pub(crate) fn shutdown(&mut self) {
         let lang = self.config.lang;
         let irc =
             Message::new("ERROR", [format!("Closing link: {}", lang.shutting_down())]).to_bytes();

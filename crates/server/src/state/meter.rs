@@ -25,7 +25,7 @@ pub(crate) struct Meter {
 }
 
 impl Meter {
-    pub fn new(started_at_millis: u64) -> Self {
+    pub(super) fn new(started_at_millis: u64) -> Self {
         Meter {
             work: Cell::new(0),
             metering: Cell::new(false),
@@ -49,20 +49,20 @@ impl Meter {
 
 impl State {
     /// Starts metering a line's work (see [`cost`](crate::link::cost)).
-    pub fn begin_metering(&self) {
+    pub(crate) fn begin_metering(&self) {
         self.meter.work.set(0);
         self.meter.metering.set(true);
     }
 
     /// Stops metering; returns the work units spent since it began.
-    pub fn end_metering(&self) -> u64 {
+    pub(crate) fn end_metering(&self) -> u64 {
         self.meter.metering.set(false);
         self.meter.work.replace(0)
     }
 
     /// Runs `f` unmetered (a message inside a metered line: plain text
     /// becomes a PRIVMSG).
-    pub fn unmetered<T>(&mut self, f: impl FnOnce(&mut State) -> T) -> T {
+    pub(crate) fn unmetered<T>(&mut self, f: impl FnOnce(&mut State) -> T) -> T {
         let was = self.meter.metering.replace(false);
         let result = f(self);
         self.meter.metering.set(was);
@@ -70,14 +70,14 @@ impl State {
     }
 
     /// Counts `units` of work against the command being metered.
-    pub fn spend(&self, units: u64) {
+    pub(crate) fn spend(&self, units: u64) {
         self.meter.spend(units);
     }
 
     /// Charges client `id` one line of flood control and the `work` its
     /// command did to its address's work budget; returns how long it must
     /// wait before its next line, if it is over its own flood limit.
-    pub fn charge_line(&mut self, id: ClientId, work: u64) -> Option<Duration> {
+    pub(crate) fn charge_line(&mut self, id: ClientId, work: u64) -> Option<Duration> {
         self.charge_work(id, work);
         let limits = self.config.flood?;
         let now_ms = self.meter.clock_ms();
@@ -88,7 +88,7 @@ impl State {
     /// Charges `work` units done for client `id` to its address's work
     /// budget. The debt holds back the address's next costly command
     /// (see `work_wait`), not this client's messages.
-    pub fn charge_work(&mut self, id: ClientId, work: u64) {
+    pub(crate) fn charge_work(&mut self, id: ClientId, work: u64) {
         if work == 0 || self.config.flood.is_none() {
             return;
         }
@@ -100,7 +100,7 @@ impl State {
 
     /// How long a metered command from `id` must wait because its
     /// address has spent its work budget; `None` when it may run now.
-    pub fn work_wait(&self, id: ClientId) -> Option<Duration> {
+    pub(crate) fn work_wait(&self, id: ClientId) -> Option<Duration> {
         self.config.flood?;
         let client = self.registry.get(id).filter(|c| !c.oper)?;
         self.meter.budgets.wait(client.ip, self.meter.clock_ms())
@@ -108,7 +108,7 @@ impl State {
 
     /// Charges client `id` `lines` more on top of its current line (see
     /// `Bucket::add`).
-    pub fn charge_extra(&mut self, id: ClientId, lines: u32) {
+    pub(crate) fn charge_extra(&mut self, id: ClientId, lines: u32) {
         if self.config.flood.is_some()
             && let Some(client) = self.registry.get_mut(id)
             && !client.oper

@@ -11,27 +11,27 @@
 //! clients the same order of events; nothing inside ever waits (sending is
 //! a push onto a bounded outbox), so the lock is held for microseconds.
 
-pub mod channel;
-pub mod channels;
-pub mod client;
+pub(crate) mod channel;
+pub(crate) mod channels;
+pub(crate) mod client;
 mod continuation;
 mod delivery;
-pub mod fanout;
-pub mod hub;
+pub(crate) mod fanout;
+pub(crate) mod hub;
 mod lifecycle;
 mod meter;
-pub mod monitor;
-pub mod multiline;
-pub mod nicks;
-pub mod publisher;
-pub mod read_markers;
-pub mod recent;
+pub(crate) mod monitor;
+pub(crate) mod multiline;
+pub(crate) mod nicks;
+pub(crate) mod publisher;
+pub(crate) mod read_markers;
+pub(crate) mod recent;
 pub(crate) mod refusal;
-pub mod registry;
+pub(crate) mod registry;
 mod release;
-pub mod replay;
-pub mod responses;
-pub mod whowas;
+pub(crate) mod replay;
+pub(crate) mod responses;
+pub(crate) mod whowas;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -54,15 +54,13 @@ use crate::state::read_markers::ReadMarkers;
 use crate::state::recent::RecentMessages;
 use crate::state::registry::Registry;
 
-pub use crate::state::continuation::Continuation;
-
 /// Most channels one client may be in (`CHANLIMIT=#:`).
-pub const MAX_CHANNELS_PER_CLIENT: usize = 100;
+pub(crate) const MAX_CHANNELS_PER_CLIENT: usize = 100;
 /// Longest topic, kick reason, away and quit message (`TOPICLEN` etc.).
-pub const TEXT_LEN: usize = 390;
+pub(crate) const TEXT_LEN: usize = 390;
 
 #[derive(Debug)]
-pub struct State {
+pub(crate) struct State {
     /// The settings, shared with the hub and every connection.
     config: Arc<Config>,
     /// Server start (Unix seconds), for RPL_CREATED.
@@ -91,12 +89,12 @@ pub struct State {
 
 /// Most bytes of items in one reply line listing them (NAMES, MONITOR),
 /// so that every such line stays well inside 512 bytes.
-pub const LIST_LINE_BUDGET: usize = 400;
+pub(crate) const LIST_LINE_BUDGET: usize = 400;
 
 /// `items` joined by `separator` into lines of at most
 /// [`LIST_LINE_BUDGET`] bytes (an item longer than that gets a line of
 /// its own).
-pub fn pack_list<'a>(items: impl Iterator<Item = &'a str>, separator: char) -> Vec<String> {
+pub(crate) fn pack_list<'a>(items: impl Iterator<Item = &'a str>, separator: char) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for item in items {
@@ -115,7 +113,7 @@ pub fn pack_list<'a>(items: impl Iterator<Item = &'a str>, separator: char) -> V
 }
 
 /// Cuts `text` to at most `max` bytes on a character boundary.
-pub fn truncate(text: &str, max: usize) -> &str {
+pub(crate) fn truncate(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }
@@ -127,7 +125,7 @@ pub fn truncate(text: &str, max: usize) -> &str {
 }
 
 impl State {
-    pub fn new(config: Arc<Config>) -> Self {
+    pub(crate) fn new(config: Arc<Config>) -> Self {
         let started_at_millis = crate::clock::now_millis();
         State {
             config,
@@ -145,102 +143,98 @@ impl State {
         }
     }
 
-    pub fn config(&self) -> &Config {
+    pub(crate) fn config(&self) -> &Config {
         &self.config
     }
 
     /// Server start (Unix seconds).
-    pub fn started_at(&self) -> u64 {
+    pub(crate) fn started_at(&self) -> u64 {
         self.started_at
     }
 
     /// Clients and nicks.
-    pub fn registry(&self) -> &Registry {
+    pub(crate) fn registry(&self) -> &Registry {
         &self.registry
     }
 
     /// Clients and nicks, to change (every nick change goes through
     /// [`Registry::claim_nick`]).
-    pub fn registry_mut(&mut self) -> &mut Registry {
+    pub(crate) fn registry_mut(&mut self) -> &mut Registry {
         &mut self.registry
     }
 
-    pub fn add_client(&mut self, make: impl FnOnce(ClientId) -> Client) -> ClientId {
+    pub(crate) fn add_client(&mut self, make: impl FnOnce(ClientId) -> Client) -> ClientId {
         self.registry.add(make)
     }
 
-    pub fn client(&self, id: ClientId) -> Option<&Client> {
+    pub(crate) fn client(&self, id: ClientId) -> Option<&Client> {
         self.registry.get(id)
     }
 
-    pub fn client_mut(&mut self, id: ClientId) -> Option<&mut Client> {
+    pub(crate) fn client_mut(&mut self, id: ClientId) -> Option<&mut Client> {
         self.registry.get_mut(id)
     }
 
     /// Every client, in no particular order.
-    pub fn clients(&self) -> impl Iterator<Item = &Client> {
+    pub(crate) fn clients(&self) -> impl Iterator<Item = &Client> {
         self.registry.iter()
     }
 
-    pub fn find_nick(&self, nick: &str) -> Option<&Client> {
+    pub(crate) fn find_nick(&self, nick: &str) -> Option<&Client> {
         self.registry.find_nick(nick)
     }
 
     /// Number of registered clients, and of unregistered connections.
-    pub fn counts(&self) -> (usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize) {
         self.registry.counts()
     }
 
-    pub fn channel(&self, name: &str) -> Option<&Channel> {
+    pub(crate) fn channel(&self, name: &str) -> Option<&Channel> {
         self.channels.get(&CaseKey::new(name))
     }
 
-    pub fn channels(&self) -> &Channels {
+    pub(crate) fn channels(&self) -> &Channels {
         &self.channels
     }
 
     /// Channels, to change their topics, modes and invitations (who is a
     /// member changes through [`join`](Self::join) and
     /// [`remove_member`](Self::remove_member)).
-    pub fn channels_mut(&mut self) -> &mut Channels {
+    pub(crate) fn channels_mut(&mut self) -> &mut Channels {
         &mut self.channels
     }
 
-    pub fn monitors(&self) -> &Monitors {
+    pub(crate) fn monitors(&self) -> &Monitors {
         &self.monitors
     }
 
-    pub fn monitors_mut(&mut self) -> &mut Monitors {
+    pub(crate) fn monitors_mut(&mut self) -> &mut Monitors {
         &mut self.monitors
     }
 
-    pub fn read_markers(&self) -> &ReadMarkers {
-        &self.read_markers
-    }
-
-    pub fn read_markers_mut(&mut self) -> &mut ReadMarkers {
+    pub(crate) fn read_markers_mut(&mut self) -> &mut ReadMarkers {
         &mut self.read_markers
     }
 
-    pub fn recent(&self) -> &RecentMessages {
+    pub(crate) fn recent(&self) -> &RecentMessages {
         &self.recent
     }
 
-    pub fn recent_mut(&mut self) -> &mut RecentMessages {
+    pub(crate) fn recent_mut(&mut self) -> &mut RecentMessages {
         &mut self.recent
     }
 
-    pub fn batches(&self) -> &OpenBatches {
+    pub(crate) fn batches(&self) -> &OpenBatches {
         &self.batches
     }
 
-    pub fn batches_mut(&mut self) -> &mut OpenBatches {
+    pub(crate) fn batches_mut(&mut self) -> &mut OpenBatches {
         &mut self.batches
     }
 
     /// `MARKREAD <target> timestamp=…` (or `*`): how far `id`'s nick has
     /// read in `target`.
-    pub fn send_read_marker(&self, id: ClientId, target: &str) {
+    pub(crate) fn send_read_marker(&self, id: ClientId, target: &str) {
         let Some(client) = self.client(id) else {
             return;
         };
@@ -254,7 +248,7 @@ impl State {
 
     /// RPL_MONONLINE to everyone watching `id`'s nick: it registered, or
     /// took the nick.
-    pub fn tell_watchers_online(&self, id: ClientId) {
+    pub(crate) fn tell_watchers_online(&self, id: ClientId) {
         let Some(client) = self.client(id) else {
             return;
         };
@@ -265,7 +259,7 @@ impl State {
 
     /// RPL_MONOFFLINE to everyone watching `nick`: its holder left or
     /// gave it up.
-    pub fn tell_watchers_offline(&self, nick: &str) {
+    pub(crate) fn tell_watchers_offline(&self, nick: &str) {
         for watcher in self.monitors.watchers(nick) {
             self.reply(*watcher, Numeric::MonOffline, [nick]);
         }
@@ -274,7 +268,7 @@ impl State {
     /// extended-monitor: `fanout` (an AWAY or SETNAME by `id`) to those
     /// watching `id` who asked for it with `cap` and did not get it
     /// already as `id`'s neighbours (`told`).
-    pub fn tell_watchers_change(
+    pub(crate) fn tell_watchers_change(
         &self,
         id: ClientId,
         fanout: &mut Fanout,

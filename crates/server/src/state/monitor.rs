@@ -10,10 +10,10 @@ use ciao_proto::CaseKey;
 use crate::state::client::ClientId;
 
 /// Most nicks one client may monitor (ISUPPORT `MONITOR=`).
-pub const MAX_MONITORED: usize = 100;
+pub(crate) const MAX_MONITORED: usize = 100;
 
 #[derive(Debug, Default)]
-pub struct Monitors {
+pub(crate) struct Monitors {
     /// Folded nick → the clients watching it.
     watchers: HashMap<CaseKey, Vec<ClientId>>,
     /// Each watching client's list, as typed (for `MONITOR L`).
@@ -22,11 +22,11 @@ pub struct Monitors {
 
 /// The list is full; nothing more was added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ListFull;
+pub(crate) struct ListFull;
 
 impl Monitors {
     /// Adds `nick` to `id`'s list; `Ok(false)` when it was there already.
-    pub fn add(&mut self, id: ClientId, nick: &str) -> Result<bool, ListFull> {
+    pub(crate) fn add(&mut self, id: ClientId, nick: &str) -> Result<bool, ListFull> {
         let key = CaseKey::new(nick);
         let list = self.lists.entry(id).or_default();
         if list.iter().any(|n| CaseKey::new(n) == key) {
@@ -41,7 +41,7 @@ impl Monitors {
     }
 
     /// Takes `nick` off `id`'s list.
-    pub fn remove(&mut self, id: ClientId, nick: &str) {
+    pub(crate) fn remove(&mut self, id: ClientId, nick: &str) {
         let key = CaseKey::new(nick);
         if let Some(list) = self.lists.get_mut(&id) {
             list.retain(|n| CaseKey::new(n) != key);
@@ -53,19 +53,19 @@ impl Monitors {
     }
 
     /// Empties `id`'s list (`MONITOR C`, and when it leaves).
-    pub fn clear(&mut self, id: ClientId) {
+    pub(crate) fn clear(&mut self, id: ClientId) {
         for nick in self.lists.remove(&id).unwrap_or_default() {
             self.unwatch(id, &CaseKey::new(&nick));
         }
     }
 
     /// `id`'s list, as typed.
-    pub fn list(&self, id: ClientId) -> &[String] {
+    pub(crate) fn list(&self, id: ClientId) -> &[String] {
         self.lists.get(&id).map_or(&[], Vec::as_slice)
     }
 
     /// Who watches `nick`.
-    pub fn watchers(&self, nick: &str) -> &[ClientId] {
+    pub(crate) fn watchers(&self, nick: &str) -> &[ClientId] {
         self.watchers
             .get(&CaseKey::new(nick))
             .map_or(&[], Vec::as_slice)

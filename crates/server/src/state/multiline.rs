@@ -19,71 +19,71 @@ use crate::state::client::{Client, ClientId, Protocol};
 use crate::state::fanout::{message_tags, plain_line, plain_text};
 
 /// Most bytes of text in one message, line breaks counted (`max-bytes`).
-pub use crate::caps::MULTILINE_MAX_BYTES as MAX_BYTES;
+pub(crate) use crate::caps::MULTILINE_MAX_BYTES as MAX_BYTES;
 /// Most lines in one message (`max-lines`).
-pub use crate::caps::MULTILINE_MAX_LINES as MAX_LINES;
+pub(crate) use crate::caps::MULTILINE_MAX_LINES as MAX_LINES;
 /// The batch type.
-pub const BATCH_TYPE: &str = "draft/multiline";
+pub(crate) const BATCH_TYPE: &str = "draft/multiline";
 /// The tag that joins a line to the previous one.
-pub const CONCAT_TAG: &str = "draft/multiline-concat";
+pub(crate) const CONCAT_TAG: &str = "draft/multiline-concat";
 
 /// A batch a client has opened and not closed yet.
 #[derive(Debug)]
-pub struct OpenBatch {
+pub(crate) struct OpenBatch {
     /// The client's reference for it.
-    pub reference: String,
+    pub(crate) reference: String,
     /// Where the message goes, as the client wrote it.
-    pub target: String,
+    pub(crate) target: String,
     /// The opening line's `label`, for the echo (labeled-response).
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
     /// Client-only tags of the opening line (`+reply=…`).
-    pub client_tags: Vec<Tag>,
+    pub(crate) client_tags: Vec<Tag>,
     /// `PRIVMSG` or `NOTICE`, fixed by the first line.
-    pub command: Option<String>,
-    pub lines: Vec<Line>,
+    pub(crate) command: Option<String>,
+    pub(crate) lines: Vec<Line>,
     /// Text bytes so far, with one for each line break.
-    pub bytes: usize,
+    pub(crate) bytes: usize,
 }
 
 /// The batches clients have open, by client (one each at most).
 #[derive(Debug, Default)]
-pub struct OpenBatches(HashMap<ClientId, OpenBatch>);
+pub(crate) struct OpenBatches(HashMap<ClientId, OpenBatch>);
 
 impl OpenBatches {
-    pub fn get(&self, id: ClientId) -> Option<&OpenBatch> {
+    pub(crate) fn get(&self, id: ClientId) -> Option<&OpenBatch> {
         self.0.get(&id)
     }
 
-    pub fn get_mut(&mut self, id: ClientId) -> Option<&mut OpenBatch> {
+    pub(crate) fn get_mut(&mut self, id: ClientId) -> Option<&mut OpenBatch> {
         self.0.get_mut(&id)
     }
 
-    pub fn contains(&self, id: ClientId) -> bool {
+    pub(crate) fn contains(&self, id: ClientId) -> bool {
         self.0.contains_key(&id)
     }
 
     /// Opens `batch` for `id` (replacing none: the caller checked).
-    pub fn open(&mut self, id: ClientId, batch: OpenBatch) {
+    pub(crate) fn open(&mut self, id: ClientId, batch: OpenBatch) {
         self.0.insert(id, batch);
     }
 
     /// Closes `id`'s batch, handing it back.
-    pub fn close(&mut self, id: ClientId) -> Option<OpenBatch> {
+    pub(crate) fn close(&mut self, id: ClientId) -> Option<OpenBatch> {
         self.0.remove(&id)
     }
 }
 
 /// One line of a multiline message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
-    pub text: String,
+pub(crate) struct Line {
+    pub(crate) text: String,
     /// Joined to the previous line without a break.
-    pub concat: bool,
+    pub(crate) concat: bool,
 }
 
 /// Why a batch was refused (`FAIL BATCH <code> …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     MaxBytes,
     MaxLines,
     /// A line for another target than the batch's.
@@ -97,14 +97,14 @@ pub enum Refusal {
 /// costs: one per four lines or per 512 bytes, whichever is more, so that
 /// a paste goes through at once but a stream of them is paced like the
 /// separate lines most clients will show.
-pub fn cost(lines: usize, bytes: usize) -> u32 {
+pub(crate) fn cost(lines: usize, bytes: usize) -> u32 {
     let cost = lines.div_ceil(4).max(bytes.div_ceil(512)).max(1);
     u32::try_from(cost).unwrap_or(u32::MAX)
 }
 
 impl OpenBatch {
     /// Adds a line; a refusal ends the batch.
-    pub fn push(&mut self, command: &str, target: &str, line: Line) -> Result<(), Refusal> {
+    pub(crate) fn push(&mut self, command: &str, target: &str, line: Line) -> Result<(), Refusal> {
         if !matches!(command, "PRIVMSG" | "NOTICE") {
             return Err(Refusal::Invalid("Only PRIVMSG or NOTICE lines"));
         }
@@ -130,7 +130,7 @@ impl OpenBatch {
     }
 
     /// Checks the closed batch as a whole.
-    pub fn check(&self) -> Result<(), Refusal> {
+    pub(crate) fn check(&self) -> Result<(), Refusal> {
         if self.lines.iter().all(|line| line.text.is_empty()) {
             return Err(Refusal::Invalid("No text"));
         }
@@ -141,21 +141,21 @@ impl OpenBatch {
 /// A multiline message, serialised once per wire flavour as its
 /// recipients need it.
 #[derive(Debug)]
-pub struct MultilineFanout {
+pub(crate) struct MultilineFanout {
     /// `nick!user@host` of the sender.
-    pub source: String,
-    pub sender_nick: String,
-    pub command: String,
+    pub(crate) source: String,
+    pub(crate) sender_nick: String,
+    pub(crate) command: String,
     /// The target as recipients see it (the channel, or the recipient).
-    pub target: String,
-    pub lines: Vec<Line>,
-    pub msgid: String,
-    pub time: u64,
-    pub client_tags: Vec<Tag>,
-    pub bot: bool,
+    pub(crate) target: String,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) msgid: String,
+    pub(crate) time: u64,
+    pub(crate) client_tags: Vec<Tag>,
+    pub(crate) bot: bool,
     /// The server's reference for the batch.
-    pub reference: String,
-    pub private: bool,
+    pub(crate) reference: String,
+    pub(crate) private: bool,
     /// Lines per flavour: plain, then IRC by (multiline, server-time,
     /// message-tags).
     cache: [Option<Vec<Bytes>>; 9],
@@ -163,7 +163,7 @@ pub struct MultilineFanout {
 
 impl MultilineFanout {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         source: String,
         sender_nick: String,
         command: String,
@@ -192,7 +192,7 @@ impl MultilineFanout {
     }
 
     /// The lines `client` should receive.
-    pub fn lines_for(&mut self, client: &Client) -> Vec<Bytes> {
+    pub(crate) fn lines_for(&mut self, client: &Client) -> Vec<Bytes> {
         let slot = match client.protocol {
             Protocol::Plain => 0,
             Protocol::Irc => {

@@ -17,7 +17,7 @@ use crate::state::client::ClientId;
 
 /// Why a nick could not be taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum NickRefusal {
+pub(crate) enum NickRefusal {
     #[error("{0}")]
     Invalid(NickError),
     #[error("the nick is held by someone else")]
@@ -28,7 +28,7 @@ pub enum NickRefusal {
 
 /// The nick table: every registered or pending nick and its skeleton.
 #[derive(Debug, Default)]
-pub struct Nicks {
+pub(crate) struct Nicks {
     /// Every held nick, folded, to its holder: what lookups by nick use.
     holders: HashMap<CaseKey, ClientId>,
     /// Every held nick's skeleton, by a keyed hash of it, to its holder,
@@ -44,14 +44,14 @@ pub struct Nicks {
 
 impl Nicks {
     /// Who holds `nick` (compared under the server's casemapping).
-    pub fn holder(&self, nick: &str) -> Option<ClientId> {
+    pub(crate) fn holder(&self, nick: &str) -> Option<ClientId> {
         self.holders.get(&CaseKey::new(nick)).copied()
     }
 
     /// Gives `wanted` to `id`, releasing `current` (its nick so far, if
     /// any). A client may change to a look-alike of its own nick
     /// (`bob` → `Bob`, `bob` → `b0b`): that misleads nobody.
-    pub fn claim(
+    pub(crate) fn claim(
         &mut self,
         id: ClientId,
         current: Option<&str>,
@@ -79,7 +79,7 @@ impl Nicks {
     }
 
     /// Frees `nick` if `id` holds it.
-    pub fn release(&mut self, id: ClientId, nick: &str) {
+    pub(crate) fn release(&mut self, id: ClientId, nick: &str) {
         let key = CaseKey::new(nick);
         if self.holders.get(&key) == Some(&id) {
             self.holders.remove(&key);
@@ -91,7 +91,7 @@ impl Nicks {
     }
 
     /// Forgets every nick (shutdown).
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.holders.clear();
         self.skeletons.clear();
     }

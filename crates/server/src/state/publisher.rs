@@ -45,14 +45,14 @@ use crate::state::responses::Token;
 
 /// What runs under the hub lock once an entry is committed (its
 /// fan-out). With no log it runs at once, in the handler, with `None`.
-pub type Deliver = Box<dyn FnOnce(&mut State, Option<Stored>) + Send>;
+pub(crate) type Deliver = Box<dyn FnOnce(&mut State, Option<Stored>) + Send>;
 
 /// A read of the store at the entry's horizon, off the hub lock, that
 /// returns what to deliver of what it read.
-pub type Read = history::Read<Deliver>;
+pub(crate) type Read = history::Read<Deliver>;
 
 /// What an entry does once it is committed.
-pub enum Release {
+pub(crate) enum Release {
     /// Delivers, under the hub lock.
     Deliver(Deliver),
     /// Reads first (replay, CHATHISTORY), off the lock; then delivers.
@@ -70,33 +70,30 @@ impl std::fmt::Debug for Release {
 
 impl Release {
     /// An entry that only stores (events, read markers).
-    pub fn nothing() -> Self {
+    pub(crate) fn nothing() -> Self {
         Release::Deliver(Box::new(|_, _| {}))
     }
 }
 
 /// What a release learns about its entry.
 #[derive(Debug, Clone, Copy)]
-pub struct Stored {
+pub(crate) struct Stored {
     /// The entry's place in submission order (from 1).
-    pub ticket: u64,
-    /// The last row stored before this entry's events: a read sees the
-    /// history as it was when the entry was submitted.
-    pub horizon: i64,
+    pub(crate) ticket: u64,
     /// Whether the entry's events and changes were committed. A message
     /// that was not is refused, never delivered (see
     /// [`refused`](crate::state::refusal::refused)).
-    pub committed: bool,
+    pub(crate) committed: bool,
 }
 
 /// What is submitted: what to store, and what to do once it is.
 #[derive(Debug)]
 pub(crate) struct Entry {
     /// Lines to store, each with its msgid and time.
-    pub events: Vec<Event>,
+    pub(crate) events: Vec<Event>,
     /// Other changes (read markers, redactions), stored with the events.
-    pub changes: Vec<Change>,
-    pub release: Release,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) release: Release,
 }
 
 /// The seam's far side: where entries are committed. Every
@@ -131,7 +128,7 @@ pub(crate) struct Publisher {
 }
 
 impl Publisher {
-    pub fn new(started_at_millis: u64) -> Self {
+    pub(crate) fn new(started_at_millis: u64) -> Self {
         Publisher {
             log: None,
             started_at_millis,
@@ -167,12 +164,12 @@ impl State {
 
     /// True when entries are committed before they are released (history
     /// on): CHATHISTORY and replays exist only then.
-    pub fn history_on(&self) -> bool {
+    pub(crate) fn history_on(&self) -> bool {
         self.publisher.log.is_some()
     }
 
     /// Lines replayed on join (0 with history off).
-    pub fn replay_lines(&self) -> usize {
+    pub(crate) fn replay_lines(&self) -> usize {
         self.publisher
             .log
             .as_ref()
@@ -182,13 +179,13 @@ impl State {
     /// Entries submitted so far (0 with history off): a connection
     /// waits until this many are released before it handles a command
     /// whose output could overtake its last message.
-    pub fn history_ticket(&self) -> u64 {
+    pub(crate) fn history_ticket(&self) -> u64 {
         self.publisher.log.as_ref().map_or(0, |log| log.submitted())
     }
 
     /// A message id unique across restarts: the start time in
     /// milliseconds, then a counter.
-    pub fn next_msgid(&mut self) -> String {
+    pub(crate) fn next_msgid(&mut self) -> String {
         self.publisher.next_msgid += 1;
         format!(
             "{:x}-{:x}",
@@ -198,7 +195,7 @@ impl State {
 
     /// Runs `release` once `events` are stored: at once when history is
     /// off, otherwise after the commit, in submission order.
-    pub fn publish(
+    pub(crate) fn publish(
         &mut self,
         events: Vec<Event>,
         release: impl FnOnce(&mut State, Option<Stored>) + Send + 'static,
@@ -209,14 +206,17 @@ impl State {
     /// Reads the history (`read`, on the history's thread, off the hub
     /// lock) once everything submitted before is stored, then delivers
     /// what `read` returns, in submission order. Only with history on.
-    pub fn publish_read(&mut self, read: impl FnOnce(&Store, i64) -> Deliver + Send + 'static) {
+    pub(crate) fn publish_read(
+        &mut self,
+        read: impl FnOnce(&Store, i64) -> Deliver + Send + 'static,
+    ) {
         self.publish_with(Vec::new(), Vec::new(), Release::Read(Box::new(read)));
     }
 
     /// Deletes a redacted message from the history, then runs `release`
     /// (telling those who should know): nobody hears of a redaction that
     /// a later query could contradict.
-    pub fn publish_redaction(
+    pub(crate) fn publish_redaction(
         &mut self,
         target: String,
         msgid: String,
@@ -263,7 +263,11 @@ impl State {
     /// Stores a read marker with history on (it is kept in memory
     /// either way). Like an event, its answer does not wait for it.
     /// `forgotten` is a marker dropped to make room, (nick, target).
-    pub fn store_read_marker(&mut self, marker: ReadMarker, forgotten: Option<(String, String)>) {
+    pub(crate) fn store_read_marker(
+        &mut self,
+        marker: ReadMarker,
+        forgotten: Option<(String, String)>,
+    ) {
         let mut changes = vec![Change::ReadMarker(marker)];
         changes.extend(forgotten.map(|(nick, target)| Change::ForgetReadMarker { nick, target }));
         self.submit(Vec::new(), changes, Release::nothing());
@@ -274,7 +278,7 @@ impl State {
     /// history on. Unlike messages, events go out at once: holding a JOIN
     /// until its commit would reorder the joiner's replies, and an event
     /// lost to a crash costs no one a word of the conversation.
-    pub fn record_event<'a>(
+    pub(crate) fn record_event<'a>(
         &mut self,
         channels: impl IntoIterator<Item = &'a str>,
         message: &Message,
@@ -303,7 +307,7 @@ impl State {
     /// Stores `id`'s own join, part, quit or nick change as
     /// [`record_event`](Self::record_event) does, while its presence
     /// budget lasts (see `presence.rs`).
-    pub fn record_presence<'a>(
+    pub(crate) fn record_presence<'a>(
         &mut self,
         id: ClientId,
         channels: impl IntoIterator<Item = &'a str>,
@@ -345,13 +349,13 @@ fn as_command(token: Token, release: Release) -> Release {
 /// the hub lock, so that their next command is not handled before their
 /// last message went out.
 #[derive(Debug, Default)]
-pub struct Released {
+pub(crate) struct Released {
     count: AtomicU64,
     notify: Notify,
 }
 
 impl Released {
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.count.load(Ordering::Acquire)
     }
 
@@ -361,7 +365,7 @@ impl Released {
     }
 
     /// Completes once `ticket` entries are released.
-    pub async fn wait_for(&self, ticket: u64) {
+    pub(crate) async fn wait_for(&self, ticket: u64) {
         loop {
             let notified = self.notify.notified();
             tokio::pin!(notified);
@@ -443,7 +447,6 @@ mod tests {
         };
         let stored = Stored {
             ticket: 1,
-            horizon: 0,
             committed: true,
         };
         deliver(&mut state, Some(stored));

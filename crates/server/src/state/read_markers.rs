@@ -17,12 +17,12 @@ use ciao_proto::CaseKey;
 use crate::history::ReadMarker;
 
 /// Most conversations with a marker per nick.
-pub const MAX_PER_NICK: usize = 1000;
+pub(crate) const MAX_PER_NICK: usize = 1000;
 /// Most markers in all (a few MB).
-pub const MAX_TOTAL: usize = 100_000;
+pub(crate) const MAX_TOTAL: usize = 100_000;
 
 #[derive(Debug, Default)]
-pub struct ReadMarkers {
+pub(crate) struct ReadMarkers {
     /// Folded nick → folded target → the marker.
     by_nick: HashMap<CaseKey, HashMap<CaseKey, Marker>>,
     /// Markers in the order they were last set, oldest first. An entry
@@ -43,24 +43,24 @@ struct Marker {
 
 /// What [`ReadMarkers::advance`] did.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Advanced {
+pub(crate) struct Advanced {
     /// The marker moved (or is new).
-    pub changed: bool,
+    pub(crate) changed: bool,
     /// A marker forgotten to make room: (folded nick, folded target).
-    pub forgotten: Option<(String, String)>,
+    pub(crate) forgotten: Option<(String, String)>,
 }
 
 impl ReadMarkers {
     /// Takes the markers stored by an earlier run, oldest first, so that
     /// the newest are kept if there are more than fit.
-    pub fn load(&mut self, mut markers: Vec<ReadMarker>) {
+    pub(crate) fn load(&mut self, mut markers: Vec<ReadMarker>) {
         markers.sort_by_key(|marker| marker.time);
         for marker in markers {
             self.advance(&marker.nick, &marker.target, marker.time);
         }
     }
 
-    pub fn get(&self, nick: &str, target: &str) -> Option<u64> {
+    pub(crate) fn get(&self, nick: &str, target: &str) -> Option<u64> {
         self.by_nick
             .get(&CaseKey::new(nick))?
             .get(&CaseKey::new(target))
@@ -68,7 +68,7 @@ impl ReadMarkers {
     }
 
     /// Moves `nick`'s marker in `target` forward to `time` (never back).
-    pub fn advance(&mut self, nick: &str, target: &str, time: u64) -> Advanced {
+    pub(crate) fn advance(&mut self, nick: &str, target: &str, time: u64) -> Advanced {
         let (nick, target) = (CaseKey::new(nick), CaseKey::new(target));
         self.next_seq += 1;
         let seq = self.next_seq;

@@ -12,25 +12,25 @@ use std::collections::{HashMap, VecDeque};
 use crate::state::client::ClientId;
 
 /// How many of the latest messages can be redacted.
-pub const WINDOW: usize = 10_000;
+pub(crate) const WINDOW: usize = 10_000;
 
 /// One message that may still be redacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sent {
+pub(crate) struct Sent {
     /// The conversation (see `history::conversation`).
-    pub conversation: String,
+    pub(crate) conversation: String,
     /// The sender as it was, `nick!user@host`.
-    pub mask: String,
+    pub(crate) mask: String,
     /// A private message's sender and recipient connections, as they
     /// were: a REDACT goes to them (if still here), not to whoever holds
     /// the nicks now. `[None, None]` for channel messages.
-    pub parties: [Option<ClientId>; 2],
+    pub(crate) parties: [Option<ClientId>; 2],
 }
 
 impl Sent {
     /// A message from `sender` (`mask`) in `conversation`, to `recipient`
     /// when it is private.
-    pub fn new(
+    pub(crate) fn new(
         conversation: String,
         mask: String,
         sender: ClientId,
@@ -45,14 +45,14 @@ impl Sent {
 }
 
 #[derive(Debug, Default)]
-pub struct RecentMessages {
+pub(crate) struct RecentMessages {
     by_msgid: HashMap<String, Sent>,
     /// Msgids, oldest first, for forgetting the oldest.
     order: VecDeque<String>,
 }
 
 impl RecentMessages {
-    pub fn remember(&mut self, msgid: String, sent: Sent) {
+    pub(crate) fn remember(&mut self, msgid: String, sent: Sent) {
         if self.order.len() >= WINDOW
             && let Some(oldest) = self.order.pop_front()
         {
@@ -63,14 +63,14 @@ impl RecentMessages {
     }
 
     /// The message `msgid` in `conversation`, if it is still known.
-    pub fn get(&self, conversation: &str, msgid: &str) -> Option<&Sent> {
+    pub(crate) fn get(&self, conversation: &str, msgid: &str) -> Option<&Sent> {
         self.by_msgid
             .get(msgid)
             .filter(|sent| sent.conversation == conversation)
     }
 
     /// Forgets a redacted message (its slot in `order` goes in its turn).
-    pub fn forget(&mut self, msgid: &str) {
+    pub(crate) fn forget(&mut self, msgid: &str) {
         self.by_msgid.remove(msgid);
     }
 }

@@ -15,7 +15,7 @@ const CODE: &str = "TEMPORARILY_UNAVAILABLE";
 /// then been told (`FAIL <command> TEMPORARILY_UNAVAILABLE <context…>
 /// :<text>` for IRC, a text line for plain clients) and the release must
 /// deliver nothing. With history off (`None`) nothing is refused.
-pub fn refused(
+pub(crate) fn refused(
     state: &State,
     stored: Option<Stored>,
     sender: ClientId,

@@ -11,7 +11,7 @@ use crate::state::nicks::{NickRefusal, Nicks};
 use crate::state::whowas::Whowas;
 
 #[derive(Debug)]
-pub struct Registry {
+pub(crate) struct Registry {
     /// Every connection, registered or not.
     clients: HashMap<ClientId, Client>,
     /// The id the next connection gets: ids are never reused, so a stale
@@ -41,51 +41,42 @@ impl Default for Registry {
 
 impl Registry {
     /// Adds the client `make` builds with its new id.
-    pub fn add(&mut self, make: impl FnOnce(ClientId) -> Client) -> ClientId {
+    pub(crate) fn add(&mut self, make: impl FnOnce(ClientId) -> Client) -> ClientId {
         let id = self.next_id;
         self.next_id += 1;
         self.clients.insert(id, make(id));
         id
     }
 
-    pub fn get(&self, id: ClientId) -> Option<&Client> {
+    pub(crate) fn get(&self, id: ClientId) -> Option<&Client> {
         self.clients.get(&id)
     }
 
     /// A client to change. Its nick is not for changing here (see
     /// [`claim_nick`](Self::claim_nick)).
-    pub fn get_mut(&mut self, id: ClientId) -> Option<&mut Client> {
+    pub(crate) fn get_mut(&mut self, id: ClientId) -> Option<&mut Client> {
         self.clients.get_mut(&id)
     }
 
-    pub fn contains(&self, id: ClientId) -> bool {
+    pub(crate) fn contains(&self, id: ClientId) -> bool {
         self.clients.contains_key(&id)
     }
 
     /// Every client, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Client> {
         self.clients.values()
-    }
-
-    /// Every connection, registered or not.
-    pub fn len(&self) -> usize {
-        self.clients.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.clients.is_empty()
     }
 
     /// The client holding `nick` (compared under the server's
     /// casemapping).
-    pub fn find_nick(&self, nick: &str) -> Option<&Client> {
+    pub(crate) fn find_nick(&self, nick: &str) -> Option<&Client> {
         self.nicks.holder(nick).and_then(|id| self.clients.get(&id))
     }
 
     /// Gives client `id` the nick `wanted` (valid, free, and no look-alike
     /// of another client's), releasing the one it had (WHOWAS keeps it):
     /// the one place where nicks are taken.
-    pub fn claim_nick(&mut self, id: ClientId, wanted: &str) -> Result<(), NickRefusal> {
+    pub(crate) fn claim_nick(&mut self, id: ClientId, wanted: &str) -> Result<(), NickRefusal> {
         let Some(client) = self.clients.get_mut(&id) else {
             return Ok(());
         };
@@ -100,7 +91,7 @@ impl Registry {
 
     /// Records that `id` registered: its admission slot no longer counts
     /// as registering, and the LUSERS peak may rise.
-    pub fn note_registration(&mut self, id: ClientId) {
+    pub(crate) fn note_registration(&mut self, id: ClientId) {
         // No longer counted as registering, nor ever closed to make room.
         if let Some(slot) = self.clients.get_mut(&id).and_then(|c| c.slot.as_mut()) {
             slot.registered();
@@ -110,18 +101,18 @@ impl Registry {
     }
 
     /// Number of registered clients, and of unregistered connections.
-    pub fn counts(&self) -> (usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize) {
         let registered = self.clients.values().filter(|c| c.registered).count();
         (registered, self.clients.len() - registered)
     }
 
     /// Most registered clients seen at once.
-    pub fn peak_users(&self) -> usize {
+    pub(crate) fn peak_users(&self) -> usize {
         self.peak_users
     }
 
     /// Who used which nick.
-    pub fn whowas(&self) -> &Whowas {
+    pub(crate) fn whowas(&self) -> &Whowas {
         &self.whowas
     }
 

@@ -31,7 +31,7 @@ pub(crate) struct LocalLog {
 impl LocalLog {
     /// Opens the store, starts its writer and the releaser (on the
     /// current runtime); returns the read markers stored so far too.
-    pub fn start(
+    pub(super) fn start(
         config: HistoryConfig,
         state: Weak<Mutex<State>>,
         released: Arc<Released>,
@@ -112,7 +112,6 @@ fn release(state: &Mutex<State>, batch: Committed<Deliver>, ticket: &mut u64) {
         *ticket += 1;
         let stored = Stored {
             ticket: *ticket,
-            horizon: done.horizon,
             committed: batch.committed,
         };
         // A read that panicked hands back nothing, but its place in the

@@ -21,7 +21,7 @@ use crate::state::fanout::plain_text;
 /// conversation as the client knows it: the channel, or the other nick.
 /// An answer to CHATHISTORY is a batch even when empty; a join's replay
 /// sends nothing when there is nothing.
-pub fn send(state: &mut State, id: ClientId, target: &str, events: &[Event], answer: bool) {
+pub(crate) fn send(state: &mut State, id: ClientId, target: &str, events: &[Event], answer: bool) {
     if events.is_empty() && !answer {
         return;
     }
@@ -104,7 +104,7 @@ fn readable_text(message: &Message) -> Option<String> {
 }
 
 /// `HH:MM` (UTC) of a Unix time in milliseconds.
-pub fn hh_mm(millis: u64) -> String {
+pub(crate) fn hh_mm(millis: u64) -> String {
     let secs = millis / 1000 % 86_400;
     format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
 }

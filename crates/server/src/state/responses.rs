@@ -18,13 +18,13 @@ use crate::state::client::ClientId;
 
 /// Longest label honoured (the specification's bound); a longer one is
 /// ignored and the command answered as if unlabeled.
-pub const MAX_LABEL_LEN: usize = 64;
+pub(crate) const MAX_LABEL_LEN: usize = 64;
 
 /// Identifies one labeled command while its responses are gathered.
-pub type Token = u64;
+pub(crate) type Token = u64;
 
 #[derive(Debug, Default)]
-pub struct Responses {
+pub(crate) struct Responses {
     /// Labeled commands whose responses are not sent yet, oldest first.
     pending: Vec<Pending>,
     /// The labeled command whose handler or release is running.
@@ -57,17 +57,17 @@ struct Pending {
 
 /// A finished command's responses and what waited behind them.
 #[derive(Debug)]
-pub struct Finished {
-    pub client: ClientId,
-    pub label: String,
-    pub batch: bool,
-    pub responses: Vec<Bytes>,
-    pub held: Vec<Bytes>,
+pub(crate) struct Finished {
+    pub(crate) client: ClientId,
+    pub(crate) label: String,
+    pub(crate) batch: bool,
+    pub(crate) responses: Vec<Bytes>,
+    pub(crate) held: Vec<Bytes>,
 }
 
 /// What became of a line offered to [`Responses::capture`].
 #[derive(Debug)]
-pub enum Capture {
+pub(crate) enum Capture {
     /// Not held: send it now.
     Send(Bytes),
     /// Kept for later.
@@ -80,13 +80,19 @@ pub enum Capture {
 impl Responses {
     /// True when no labeled command is waiting: every line goes straight
     /// to its outbox (the common case, checked first on every delivery).
-    pub fn is_idle(&self) -> bool {
+    pub(crate) fn is_idle(&self) -> bool {
         self.pending.is_empty()
     }
 
     /// Starts gathering the responses to `client`'s labeled command;
     /// `begun_at` is the number of history jobs submitted so far.
-    pub fn begin(&mut self, client: ClientId, label: String, batch: bool, begun_at: u64) -> Token {
+    pub(crate) fn begin(
+        &mut self,
+        client: ClientId,
+        label: String,
+        batch: bool,
+        begun_at: u64,
+    ) -> Token {
         self.next_token += 1;
         let token = self.next_token;
         self.pending.push(Pending {
@@ -105,30 +111,30 @@ impl Responses {
     }
 
     /// The labeled command running now, if any.
-    pub fn active(&self) -> Option<Token> {
+    pub(crate) fn active(&self) -> Option<Token> {
         self.active
     }
 
     /// Makes `token` the running command (for its deferred releases);
     /// returns the one it replaces.
-    pub fn set_active(&mut self, token: Option<Token>) -> Option<Token> {
+    pub(crate) fn set_active(&mut self, token: Option<Token>) -> Option<Token> {
         std::mem::replace(&mut self.active, token)
     }
 
     /// Marks the history job being released (`None` between releases).
-    pub fn set_releasing(&mut self, ticket: Option<u64>) {
+    pub(crate) fn set_releasing(&mut self, ticket: Option<u64>) {
         self.releasing = ticket;
     }
 
     /// Notes that `token` published a job whose release is part of its
     /// response.
-    pub fn defer(&mut self, token: Token) {
+    pub(crate) fn defer(&mut self, token: Token) {
         if let Some(pending) = self.pending.iter_mut().find(|p| p.token == token) {
             pending.deferred = true;
         }
     }
 
-    pub fn is_deferred(&self, token: Token) -> bool {
+    pub(crate) fn is_deferred(&self, token: Token) -> bool {
         self.pending
             .iter()
             .any(|pending| pending.token == token && pending.deferred)
@@ -137,7 +143,7 @@ impl Responses {
     /// Takes a line for `client`: it is a response of the running command,
     /// or waits behind an earlier labeled command of the same client, or
     /// comes back to be sent now. `limit` is the client's sendq.
-    pub fn capture(&mut self, client: ClientId, line: Bytes, limit: usize) -> Capture {
+    pub(crate) fn capture(&mut self, client: ClientId, line: Bytes, limit: usize) -> Capture {
         let active = self.active;
         if let Some(pending) = self
             .pending
@@ -154,7 +160,7 @@ impl Responses {
     /// Takes a line for `client` that is not a response even while its
     /// command runs (a message to oneself is delivered as a side effect):
     /// it waits only behind an earlier labeled command.
-    pub fn capture_aside(&mut self, client: ClientId, line: Bytes, limit: usize) -> Capture {
+    pub(crate) fn capture_aside(&mut self, client: ClientId, line: Bytes, limit: usize) -> Capture {
         self.hold(client, line, limit)
     }
 
@@ -195,7 +201,7 @@ impl Responses {
     }
 
     /// Ends `token`'s gathering and hands back what to send.
-    pub fn finish(&mut self, token: Token) -> Option<Finished> {
+    pub(crate) fn finish(&mut self, token: Token) -> Option<Finished> {
         if self.active == Some(token) {
             self.active = None;
         }
@@ -216,7 +222,7 @@ impl Responses {
     /// Lines of a finished answer of `client`'s: they wait behind an
     /// earlier labeled command of the same client still pending, if any,
     /// or come back to be sent now.
-    pub fn after_earlier(
+    pub(crate) fn after_earlier(
         &mut self,
         client: ClientId,
         token: Token,
@@ -241,7 +247,7 @@ impl Finished {
     /// The lines to send, in order: the responses labeled (one line
     /// tagged, an `ACK`, one batch with the label on its first line, or a
     /// `labeled-response` batch), then what was held.
-    pub fn into_lines(self, server: &str, batch_ref: impl FnOnce() -> String) -> Vec<Bytes> {
+    pub(crate) fn into_lines(self, server: &str, batch_ref: impl FnOnce() -> String) -> Vec<Bytes> {
         let label = format!("label={}", escaped(&self.label));
         let mut lines = Vec::with_capacity(self.responses.len() + self.held.len() + 2);
         match self.responses.len() {

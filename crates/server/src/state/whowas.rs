@@ -11,24 +11,24 @@ use crate::state::client::Client;
 const REMEMBERED: usize = 1024;
 
 #[derive(Debug, Clone)]
-pub struct Entry {
-    pub nick: String,
-    pub user: String,
-    pub host: String,
-    pub realname: String,
+pub(crate) struct Entry {
+    pub(crate) nick: String,
+    pub(crate) user: String,
+    pub(crate) host: String,
+    pub(crate) realname: String,
     /// When the nick was given up (Unix milliseconds).
-    pub left_at: u64,
+    pub(crate) left_at: u64,
 }
 
 #[derive(Debug, Default)]
-pub struct Whowas {
+pub(crate) struct Whowas {
     /// Oldest first.
     entries: VecDeque<Entry>,
 }
 
 impl Whowas {
     /// Remembers that `client` gave up its current nick.
-    pub fn record(&mut self, client: &Client) {
+    pub(crate) fn record(&mut self, client: &Client) {
         if self.entries.len() == REMEMBERED {
             self.entries.pop_front();
         }
@@ -42,7 +42,7 @@ impl Whowas {
     }
 
     /// Who used `nick`, the most recent first.
-    pub fn find<'a>(&'a self, nick: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+    pub(crate) fn find<'a>(&'a self, nick: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries
             .iter()
             .rev()
