@@ -297,7 +297,7 @@ impl State {
         self.channels
             .get(channel)
             .into_iter()
-            .flat_map(|channel| channel.members.iter())
+            .flat_map(|channel| channel.members().iter())
             .filter(move |(_, status)| status.joined_after < ticket && status.rank() >= min_rank)
             .filter_map(|(id, _)| self.registry.get(*id))
     }
@@ -324,7 +324,7 @@ impl State {
             .channels
             .iter()
             .filter_map(|key| self.channels.get(key))
-            .flat_map(|channel| channel.members.keys().copied());
+            .flat_map(|channel| channel.members().keys().copied());
         let mut walked = 0;
         for member in std::iter::once(id).chain(others) {
             walked += 1;
