@@ -14,12 +14,13 @@ use super::privmsg::client_tags;
 use crate::caps::Cap;
 use crate::history::{self, Event};
 use crate::state::State;
-use crate::state::channel::Rank;
-use crate::state::client::{Client, ClientId};
+use crate::state::client::ClientId;
+use crate::state::effect::{Audience, Effect};
 use crate::state::multiline::{
     BATCH_TYPE, CONCAT_TAG, Line, MAX_BYTES, MAX_LINES, MultilineFanout, OpenBatch, Refusal,
 };
 use crate::state::recent::Sent;
+use crate::state::refusal::RefusedAs;
 
 /// labeled-response: a batch that opens answers nothing yet (its echo
 /// will carry the label); a refusal, and the closing, answer with it.
@@ -187,7 +188,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     let sent = Sent::new(conversation, source.clone(), ctx.id, recipient);
     ctx.state.recent_mut().remember(msgid.clone(), sent);
     let reference = ctx.state.next_batch_ref();
-    let mut fanout = MultilineFanout::new(
+    let fanout = MultilineFanout::new(
         source,
         nick,
         command,
@@ -199,41 +200,24 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         reference,
         recipient.is_some(),
     );
-    let sender_id = ctx.id;
-    let key = CaseKey::new(target);
+    let to = match recipient {
+        Some(id) => Audience::Client(id),
+        None => Audience::Channel(CaseKey::new(target)),
+    };
     // Refused as the other multiline failures are: `FAIL BATCH …`, the
     // batch being what the client sent.
-    let refused_target = target.to_owned();
-    ctx.state.publish(events, move |state, stored| {
-        if crate::state::refusal::refused(state, stored, sender_id, "BATCH", &[&refused_target]) {
-            return;
-        }
-        let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
-        let recipients: Vec<&Client> = match recipient {
-            Some(id) => state.client(id).into_iter().collect(),
-            None => state.members(&key, ticket, Rank::Member).collect(),
-        };
-        for client in recipients {
-            // To oneself: delivered aside (not an answer), as PRIVMSG is.
-            if client.id == sender_id {
-                if recipient == Some(sender_id) {
-                    for line in fanout.lines_for(client) {
-                        state.deliver_aside(client, line);
-                    }
-                }
-                continue;
-            }
-            for line in fanout.lines_for(client) {
-                state.deliver(client, line);
-            }
-        }
-        // The echo answers a labeled batch (its first line gets the label).
-        if echo && let Some(sender) = state.client(sender_id) {
-            for line in fanout.lines_for(sender) {
-                state.deliver(sender, line);
-            }
-        }
-    });
+    let refused_as = RefusedAs {
+        command: "BATCH",
+        target: target.to_owned(),
+    };
+    let effect = Effect::Multiline {
+        to,
+        fanout,
+        sender: ctx.id,
+        echo,
+        refused_as,
+    };
+    ctx.state.publish(events, effect);
     Ok(())
 }
 

@@ -129,7 +129,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     ctx.state.spend(cost::HISTORY_ROW * limit as u64);
     ctx.state.publish_read(move |store, horizon| {
         let read = query(store, horizon, &sub, &key, &references, limit, events);
-        Box::new(move |state, _| match read {
+        Box::new(move |state| match read {
             Ok(events) => replay::send(state, id, &shown_as, &events, true),
             Err(error) => {
                 tracing::warn!(%error, "CHATHISTORY query failed");
@@ -247,7 +247,7 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
         .spend(cost::HISTORY_ROW * (channels.len() + PRIVATE_TARGETS) as u64);
     ctx.state.publish_read(move |store, horizon| {
         let read = active_targets(store, horizon, &my_key, channels, (from, to), limit);
-        Box::new(move |state, _| match read {
+        Box::new(move |state| match read {
             Ok(found) => send_targets(state, id, &found),
             Err(error) => {
                 tracing::warn!(%error, "CHATHISTORY TARGETS failed");

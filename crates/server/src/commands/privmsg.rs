@@ -19,15 +19,23 @@ use crate::history::{self, Event};
 use crate::state::State;
 use crate::state::channel::Rank;
 use crate::state::client::{ClientId, Protocol};
+use crate::state::effect::Effect;
 use crate::state::fanout::{Fanout, plain_text};
 use crate::state::recent::Sent;
+use crate::state::refusal::RefusedAs;
 
 /// `STATUSMSG`: `@#chan` reaches the channel's operators, `%#chan` its
 /// half-operators and above, `+#chan` its voiced members and above.
 const STATUS_PREFIXES: [char; 3] = ['@', '%', '+'];
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
-    let verb = message.command.as_str();
+    // The table sends only these three here; named once, for the
+    // refusal a failed commit may send (see `state::refusal`).
+    let verb = match message.command.as_str() {
+        "NOTICE" => "NOTICE",
+        "TAGMSG" => "TAGMSG",
+        _ => "PRIVMSG",
+    };
     let is_notice = verb == "NOTICE";
     let needs_text = verb != "TAGMSG";
     let Some(targets) = message.param(0).filter(|t| !t.is_empty()) else {
@@ -90,7 +98,7 @@ pub(super) fn client_tags(message: &Message) -> Vec<Tag> {
 }
 
 struct Delivery<'a> {
-    verb: &'a str,
+    verb: &'static str,
     target: &'a str,
     text: &'a str,
     client_tags: Vec<Tag>,
@@ -204,25 +212,20 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         store: !status_only,
         recipient: None,
     };
-    let refusal = (delivery.verb.to_owned(), delivery.target.to_owned());
-    let (events, mut fanout) = stamp(ctx.state, ctx.id, delivery, message, plain, place);
-    let skip = (!echo).then_some(ctx.id);
-    let sender_id = ctx.id;
-    ctx.state.publish(events, move |state, stored| {
-        let (verb, target) = refusal;
-        if crate::state::refusal::refused(state, stored, sender_id, &verb, &[&target]) {
-            return;
-        }
-        state.fanout_channel_released(&key, &mut fanout, skip, stored, min_rank);
-        // The sender's echo, when the message went to a rank it lacks.
-        if echo
-            && let Some(sender) = state.client(sender_id)
-            && state.channels().get(&key).and_then(|c| c.rank(sender_id)) < Some(min_rank)
-            && let Some(line) = fanout.bytes_for(sender)
-        {
-            state.deliver(sender, line);
-        }
-    });
+    let refused_as = RefusedAs {
+        command: delivery.verb,
+        target: delivery.target.to_owned(),
+    };
+    let (events, fanout) = stamp(ctx.state, ctx.id, delivery, message, plain, place);
+    let effect = Effect::Channel {
+        channel: key,
+        fanout,
+        sender: ctx.id,
+        echo,
+        min_rank,
+        refused_as,
+    };
+    ctx.state.publish(events, effect);
     Ok(())
 }
 
@@ -243,32 +246,20 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         recipient: Some(recipient_id),
     };
     let verb = delivery.verb;
-    let refusal = (verb.to_owned(), delivery.target.to_owned());
+    let refused_as = RefusedAs {
+        command: verb,
+        target: delivery.target.to_owned(),
+    };
     let sender_id = ctx.id;
-    let (events, mut fanout) = stamp(ctx.state, sender_id, delivery, message, plain, place);
-    ctx.state.publish(events, move |state, stored| {
-        let (verb, target) = refusal;
-        if crate::state::refusal::refused(state, stored, sender_id, &verb, &[&target]) {
-            return;
-        }
-        if let Some(recipient) = state.client(recipient_id)
-            && let Some(line) = fanout.bytes_for(recipient)
-        {
-            // A message to oneself arrives, and with echo-message is
-            // echoed too; only the echo answers a labeled command.
-            if recipient_id == sender_id {
-                state.deliver_aside(recipient, line);
-            } else {
-                state.deliver(recipient, line);
-            }
-        }
-        if echo
-            && let Some(sender) = state.client(sender_id)
-            && let Some(line) = fanout.bytes_for(sender)
-        {
-            state.deliver(sender, line);
-        }
-    });
+    let (events, fanout) = stamp(ctx.state, sender_id, delivery, message, plain, place);
+    let effect = Effect::Private {
+        recipient: recipient_id,
+        fanout,
+        sender: sender_id,
+        echo,
+        refused_as,
+    };
+    ctx.state.publish(events, effect);
     if verb == "PRIVMSG"
         && let Some(away) = away
     {

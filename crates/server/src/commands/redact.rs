@@ -14,10 +14,9 @@ use ciao_proto::{CaseKey, Message, irc_eq};
 
 use super::context::{CommandResult, Ctx};
 use super::policy;
-use crate::caps::Cap;
 use crate::history;
-use crate::state::channel::Rank;
-use crate::state::client::{Client, ClientId};
+use crate::state::client::ClientId;
+use crate::state::effect::Effect;
 use crate::state::fanout::Fanout;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
@@ -89,38 +88,22 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let mut parties: Vec<ClientId> = sent.parties.into_iter().flatten().collect();
     parties.dedup();
     // Kept aside: a redaction the store could not make may be retried.
-    let unredacted = (msgid.to_owned(), sent.clone());
+    let sent = sent.clone();
     ctx.state.recent_mut().forget(msgid);
     let mut params = vec![target.to_owned(), msgid.to_owned()];
     params.extend(reason.map(str::to_owned));
     let redact = Message::new("REDACT", params).with_source(redactor_mask);
-    let mut fanout = Fanout::new(redact, None);
-    let (redactor_id, refused_target) = (ctx.id, target.to_owned());
+    let effect = Effect::Redaction {
+        channel,
+        parties,
+        fanout: Fanout::new(redact, None),
+        redactor: ctx.id,
+        target: target.to_owned(),
+        msgid: msgid.to_owned(),
+        sent,
+    };
     ctx.state
-        .publish_redaction(conversation, msgid.to_owned(), move |state, stored| {
-            let (msgid, sent) = unredacted;
-            if crate::state::refusal::refused(
-                state,
-                stored,
-                redactor_id,
-                "REDACT",
-                &[&refused_target, &msgid],
-            ) {
-                state.recent_mut().remember(msgid, sent);
-                return;
-            }
-            let recipients: Vec<&Client> = match &channel {
-                Some(key) => state.members(key, u64::MAX, Rank::Member).collect(),
-                None => parties.iter().filter_map(|id| state.client(*id)).collect(),
-            };
-            for client in recipients {
-                if client.caps.has(Cap::MessageRedaction)
-                    && let Some(line) = fanout.bytes_for(client)
-                {
-                    state.deliver(client, line);
-                }
-            }
-        });
+        .publish_redaction(conversation, msgid.to_owned(), effect);
     Ok(())
 }
 

@@ -6,9 +6,10 @@
 //! to store, other changes to make, and an opaque payload. The writer
 //! takes every job that queued up while it was committing, stores them in
 //! one transaction, and hands the payloads back, in order, as one
-//! [`Committed`] batch. What a payload means (a fan-out to run under the
-//! hub lock, see `state::publisher`) is not the history's business: it is
-//! a store and a writer, and imports nothing from the layers above it.
+//! [`Committed`] batch. What a payload means (an effect to apply under
+//! the hub lock, or what a read returned, see `state::publisher`) is not
+//! the history's business: it is a store and a writer, and imports
+//! nothing from the layers above it.
 
 mod budget;
 mod health;

@@ -190,7 +190,7 @@ impl State {
                 events,
             };
             let read = store.latest(scope, None, lines);
-            Box::new(move |state, _| match read {
+            Box::new(move |state| match read {
                 Ok(events) => replay::send(state, id, &channel_name, &events, false),
                 Err(error) => tracing::warn!(%error, "history: replay failed"),
             })

@@ -16,6 +16,7 @@ use crate::link::outbox::CloseReason;
 use crate::state::State;
 use crate::state::channel::Rank;
 use crate::state::client::{Client, ClientId, Protocol};
+use crate::state::effect::Effect;
 use crate::state::fanout::{Fanout, plain_line};
 use crate::state::publisher::{Release, Stored};
 use crate::state::responses::{Capture, Responses, Token};
@@ -160,14 +161,19 @@ impl State {
         let responses = self.delivery.responses.get_mut();
         responses.set_active(None);
         if responses.is_deferred(token) {
-            let finish = move |state: &mut State, _: Option<Stored>| state.finish_response(token);
-            self.submit(Vec::new(), Vec::new(), Release::Deliver(Box::new(finish)));
+            // Not as the command again: this is its answer itself.
+            self.submit(
+                Vec::new(),
+                Vec::new(),
+                Release::Apply(Effect::Answer(token)),
+                None,
+            );
         } else {
             self.finish_response(token);
         }
     }
 
-    fn finish_response(&mut self, token: Token) {
+    pub(super) fn finish_response(&mut self, token: Token) {
         self.close_response(token, true);
     }
 

@@ -16,6 +16,7 @@ pub(crate) mod channels;
 pub(crate) mod client;
 mod continuation;
 mod delivery;
+pub(crate) mod effect;
 pub(crate) mod fanout;
 pub(crate) mod hub;
 mod lifecycle;

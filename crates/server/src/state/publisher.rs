@@ -13,21 +13,33 @@
 //! # What a replicated log will need
 //!
 //! A later log (NATS JetStream) commits entries on a cluster and every
-//! node applies what is committed. What an entry stores already travels
-//! as data: its [`Event`]s carry their `msgid`, time, conversation and
-//! line, and its [`Change`]s are plain values. Its [`Release`] does not:
-//! it is a closure over this node's state (the `Fanout` built from the
-//! same message, msgid and time; who to skip or echo to; the rank a
-//! status message needs; a private message's two connections; the
-//! refusal's command and target; the labeled command it answers). A
-//! replicated log needs instead a serialisable effect — e.g. `Effect::
-//! Channel { channel, sender, echo, min_rank }`, `Effect::Private {
-//! sender, recipient, echo }`, `Effect::Redaction { … }`, each applied by
-//! rebuilding the fan-out from the entry's own events — so that applying
-//! a committed entry needs nothing but the entry. The node-local parts
-//! (labeled-response deferral, `set_releasing`, replay reads at a
-//! horizon, the connection's `Released` wait) stay on the node that ran
-//! the command.
+//! node applies what is committed. What an entry does is data, so that
+//! applying a committed entry needs nothing but the entry:
+//!
+//! - its [`Event`]s carry their `msgid`, time, conversation and line, and
+//!   its [`Change`]s (read markers, redactions) are plain values;
+//! - its [`Release::Apply`] carries an [`Effect`]: the stamped fan-out
+//!   (`Fanout` or `MultilineFanout`: the message, its plain text, msgid,
+//!   time, client tags and bot flag, all values), who it is for (a
+//!   channel's key, a client), the echo and STATUSMSG rank it was sent
+//!   with, and what to refuse it as. [`State::apply`] does the rest, in
+//!   `state/`; no command code runs again at release time.
+//!
+//! To serialise an effect, the fan-outs would ship their values and
+//! drop their serialised caches (filled on first use by a recipient);
+//! client ids ([`ClientId`]) are this node's connection ids and would
+//! become references to a nick and its connection in a cluster (a
+//! recipient's node delivering to its own connections); and
+//! [`Effect::Answer`] (a labeled command's deferred answer) would not
+//! travel at all. None of that is built.
+//!
+//! What stays node-local, on the node that ran the command: the
+//! labeled-response deferral (an entry's [`answers`](Entry::answers)
+//! token, under which its release runs as that command again, and the
+//! `Effect::Answer` that ends it), [`set_releasing`](State::set_releasing),
+//! reads at a horizon ([`Release::Read`]: replay on join, CHATHISTORY,
+//! closures that answer this node's own client), and the connection's
+//! [`Released`] wait.
 //!
 //! [`LocalLog`]: crate::state::release::LocalLog
 
@@ -41,37 +53,47 @@ use tokio::sync::Notify;
 use crate::history::{self, Change, Event, ReadMarker, Store, conversation};
 use crate::state::State;
 use crate::state::client::ClientId;
+use crate::state::effect::Effect;
 use crate::state::responses::Token;
 
-/// What runs under the hub lock once an entry is committed (its
-/// fan-out). With no log it runs at once, in the handler, with `None`.
-pub(crate) type Deliver = Box<dyn FnOnce(&mut State, Option<Stored>) + Send>;
+/// What a read hands back to deliver under the hub lock: the answer
+/// to the node's own client, built from what it read.
+pub(crate) type Deliver = Box<dyn FnOnce(&mut State) + Send>;
 
 /// A read of the store at the entry's horizon, off the hub lock, that
 /// returns what to deliver of what it read.
 pub(crate) type Read = history::Read<Deliver>;
 
 /// What an entry does once it is committed.
+// An effect is a few hundred bytes (a fan-out and its empty caches),
+// moved a handful of times between the handler and its release and
+// never kept in bulk: inline, it costs no allocation per message (the
+// closure it replaces was boxed).
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Release {
-    /// Delivers, under the hub lock.
-    Deliver(Deliver),
-    /// Reads first (replay, CHATHISTORY), off the lock; then delivers.
+    /// Applies an effect, under the hub lock: data, the same on every
+    /// node that applies the entry.
+    Apply(Effect),
+    /// Reads first (replay on join, CHATHISTORY), on the writer's thread
+    /// at the entry's horizon, off the lock; then delivers what it read.
+    /// A closure, and node-local: it answers this node's own client, so
+    /// it never needs to travel.
     Read(Read),
 }
 
 impl std::fmt::Debug for Release {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Release::Deliver(_) => "Release::Deliver",
-            Release::Read(_) => "Release::Read",
-        })
+        match self {
+            Release::Apply(effect) => f.debug_tuple("Release::Apply").field(effect).finish(),
+            Release::Read(_) => f.write_str("Release::Read"),
+        }
     }
 }
 
 impl Release {
     /// An entry that only stores (events, read markers).
     pub(crate) fn nothing() -> Self {
-        Release::Deliver(Box::new(|_, _| {}))
+        Release::Apply(Effect::None)
     }
 }
 
@@ -94,6 +116,64 @@ pub(crate) struct Entry {
     /// Other changes (read markers, redactions), stored with the events.
     pub(crate) changes: Vec<Change>,
     pub(crate) release: Release,
+    /// The labeled command whose answer waits for this entry: its
+    /// release runs as that command again, so what it sends is part of
+    /// that answer. Node-local, like the command.
+    pub(crate) answers: Option<Token>,
+}
+
+/// A committed entry's work under the hub lock, as a log hands it back
+/// once its read (if any) is made.
+#[derive(Debug)]
+pub(crate) struct Due {
+    /// See [`Entry::answers`].
+    answers: Option<Token>,
+    work: Work,
+}
+
+#[allow(clippy::large_enum_variant)] // as `Release`
+enum Work {
+    Apply(Effect),
+    Deliver(Deliver),
+}
+
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Work::Apply(effect) => f.debug_tuple("Work::Apply").field(effect).finish(),
+            Work::Deliver(_) => f.write_str("Work::Deliver"),
+        }
+    }
+}
+
+impl Due {
+    /// What an entry that applies `effect` does, as `answers`.
+    pub(crate) fn apply(answers: Option<Token>, effect: Effect) -> Self {
+        Due {
+            answers,
+            work: Work::Apply(effect),
+        }
+    }
+
+    /// What an entry whose read returned `deliver` does, as `answers`.
+    pub(crate) fn deliver(answers: Option<Token>, deliver: Deliver) -> Self {
+        Due {
+            answers,
+            work: Work::Deliver(deliver),
+        }
+    }
+
+    /// Does it, as the labeled command it answers if any.
+    pub(crate) fn run(self, state: &mut State, stored: Option<Stored>) {
+        let work = move |state: &mut State| match self.work {
+            Work::Apply(effect) => state.apply(effect, stored),
+            Work::Deliver(deliver) => deliver(state),
+        };
+        match self.answers {
+            Some(token) => state.as_response(token, work),
+            None => work(state),
+        }
+    }
 }
 
 /// The seam's far side: where entries are committed. Every
@@ -193,14 +273,10 @@ impl State {
         )
     }
 
-    /// Runs `release` once `events` are stored: at once when history is
-    /// off, otherwise after the commit, in submission order.
-    pub(crate) fn publish(
-        &mut self,
-        events: Vec<Event>,
-        release: impl FnOnce(&mut State, Option<Stored>) + Send + 'static,
-    ) {
-        self.publish_with(events, Vec::new(), Release::Deliver(Box::new(release)));
+    /// Applies `effect` once `events` are stored: at once when history
+    /// is off, otherwise after the commit, in submission order.
+    pub(crate) fn publish(&mut self, events: Vec<Event>, effect: Effect) {
+        self.publish_with(events, Vec::new(), Release::Apply(effect));
     }
 
     /// Reads the history (`read`, on the history's thread, off the hub
@@ -213,50 +289,47 @@ impl State {
         self.publish_with(Vec::new(), Vec::new(), Release::Read(Box::new(read)));
     }
 
-    /// Deletes a redacted message from the history, then runs `release`
-    /// (telling those who should know): nobody hears of a redaction that
-    /// a later query could contradict.
-    pub(crate) fn publish_redaction(
-        &mut self,
-        target: String,
-        msgid: String,
-        release: impl FnOnce(&mut State, Option<Stored>) + Send + 'static,
-    ) {
+    /// Deletes a redacted message from the history, then applies
+    /// `effect` (telling those who should know): nobody hears of a
+    /// redaction that a later query could contradict.
+    pub(crate) fn publish_redaction(&mut self, target: String, msgid: String, effect: Effect) {
         let change = Change::Redaction { target, msgid };
-        self.publish_with(
-            Vec::new(),
-            vec![change],
-            Release::Deliver(Box::new(release)),
-        );
+        self.publish_with(Vec::new(), vec![change], Release::Apply(effect));
     }
 
     fn publish_with(&mut self, events: Vec<Event>, changes: Vec<Change>, release: Release) {
         // A labeled command's deferred release is still part of its
         // response: it runs as that command again.
-        if let Some(token) = self.active_response()
-            && self.history_on()
-        {
+        let answers = self.active_response().filter(|_| self.history_on());
+        if let Some(token) = answers {
             self.defer_response(token);
-            self.submit(events, changes, as_command(token, release));
-        } else {
-            self.submit(events, changes, release);
         }
+        self.submit(events, changes, release, answers);
     }
 
-    /// Submits `events`, `changes` and their release, or runs the release
-    /// at once with history off (there is nothing to read then).
-    pub(super) fn submit(&mut self, events: Vec<Event>, changes: Vec<Change>, release: Release) {
+    /// Submits `events`, `changes` and their release, or applies the
+    /// release at once with history off (there is nothing to read then,
+    /// and no labeled answer waits).
+    pub(super) fn submit(
+        &mut self,
+        events: Vec<Event>,
+        changes: Vec<Change>,
+        release: Release,
+        answers: Option<Token>,
+    ) {
         let entry = Entry {
             events,
             changes,
             release,
+            answers,
         };
         if let Some(Entry {
-            release: Release::Deliver(deliver),
+            release: Release::Apply(effect),
+            answers,
             ..
         }) = self.publisher.submit(entry)
         {
-            deliver(self, None);
+            Due::apply(answers, effect).run(self, None);
         }
     }
 
@@ -270,7 +343,7 @@ impl State {
     ) {
         let mut changes = vec![Change::ReadMarker(marker)];
         changes.extend(forgotten.map(|(nick, target)| Change::ForgetReadMarker { nick, target }));
-        self.submit(Vec::new(), changes, Release::nothing());
+        self.submit(Vec::new(), changes, Release::nothing(), None);
     }
 
     /// Stores a channel event (join, part, quit, nick change, topic,
@@ -300,7 +373,7 @@ impl State {
         if !events.is_empty() {
             // Not `publish`: the event went out already, so a labeled
             // command need not wait for it.
-            self.submit(events, Vec::new(), Release::nothing());
+            self.submit(events, Vec::new(), Release::nothing(), None);
         }
     }
 
@@ -325,22 +398,6 @@ impl State {
             self.record_event(channels, message);
         } else {
             tracing::debug!(nick = %client.nick, "history: not storing the events of a churning client");
-        }
-    }
-}
-
-/// `release` run as the labeled command `token` again: what it sends is
-/// part of that command's answer.
-fn as_command(token: Token, release: Release) -> Release {
-    let wrap = move |deliver: Deliver| -> Deliver {
-        Box::new(move |state: &mut State, stored| {
-            state.as_response(token, |state| deliver(state, stored));
-        })
-    };
-    match release {
-        Release::Deliver(deliver) => Release::Deliver(wrap(deliver)),
-        Release::Read(read) => {
-            Release::Read(Box::new(move |store, horizon| wrap(read(store, horizon))))
         }
     }
 }
@@ -380,11 +437,15 @@ impl Released {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicU64;
+    use std::net::{IpAddr, Ipv4Addr};
     use std::sync::{Arc, Mutex};
 
     use super::*;
     use crate::config::Config;
+    use crate::link::outbox::Outbox;
+    use crate::state::client::Client;
+    use crate::state::fanout::Fanout;
+    use crate::state::refusal::RefusedAs;
 
     /// A log that only keeps what it is given: the seam asks nothing of
     /// SQLite.
@@ -408,16 +469,34 @@ mod tests {
         }
     }
 
+    /// A message from client `id` to itself, as `to_user` builds it.
+    fn to_oneself(id: ClientId, msgid: &str, time: u64) -> Effect {
+        let message = Message::new("PRIVMSG", ["a", "hi"]).with_source("a!u@h".to_owned());
+        Effect::Private {
+            recipient: id,
+            fanout: Fanout::new(message, None)
+                .with_msgid(msgid.to_owned())
+                .at(time),
+            sender: id,
+            echo: false,
+            refused_as: RefusedAs {
+                command: "PRIVMSG",
+                target: "a".to_owned(),
+            },
+        }
+    }
+
     #[test]
     fn released_at_once_without_a_log_and_after_the_commit_with_one() {
         let mut state = State::new(Arc::new(Config::default()));
-        let runs = Arc::new(AtomicU64::new(0));
-        let counted = runs.clone();
-        state.publish(Vec::new(), move |_, stored| {
-            assert!(stored.is_none(), "nothing was committed");
-            counted.fetch_add(1, Ordering::Relaxed);
-        });
-        assert_eq!(runs.load(Ordering::Relaxed), 1);
+        let outbox = Arc::new(Outbox::new(1 << 16));
+        let given = outbox.clone();
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let id = state.add_client(|id| Client::new(id, ip, given));
+        let runs = || outbox.take_queued().len();
+        let msgid = state.next_msgid();
+        state.publish(Vec::new(), to_oneself(id, &msgid, 7));
+        assert_eq!(runs(), 1);
         assert_eq!(state.history_ticket(), 0);
 
         let entries = Arc::new(Mutex::new(Vec::new()));
@@ -429,27 +508,44 @@ mod tests {
             target: "#c".to_owned(),
             line: ":a!u@h PRIVMSG #c :hi".to_owned(),
         };
-        let counted = runs.clone();
-        state.publish(vec![event], move |_, stored| {
-            assert!(stored.is_some_and(|s| s.committed && s.ticket == 1));
-            counted.fetch_add(1, Ordering::Relaxed);
-        });
-        assert_eq!(runs.load(Ordering::Relaxed), 1, "not before its commit");
+        state.publish(vec![event], to_oneself(id, &msgid, 7));
+        assert_eq!(runs(), 0, "not before its commit");
         assert_eq!(state.history_ticket(), 1);
-        // The event travels with its msgid and time.
+        // The event travels with its msgid and time, and its effect is
+        // data: applying it needs nothing but the entry.
         let entry = entries.lock().expect("not poisoned").remove(0);
         assert_eq!(
             (entry.events[0].msgid.as_str(), entry.events[0].time),
             (msgid.as_str(), 7)
         );
-        let Release::Deliver(deliver) = entry.release else {
-            panic!("a message delivers");
+        let Release::Apply(effect @ Effect::Private { .. }) = entry.release else {
+            panic!("a message applies its effect");
         };
         let stored = Stored {
             ticket: 1,
             committed: true,
         };
-        deliver(&mut state, Some(stored));
-        assert_eq!(runs.load(Ordering::Relaxed), 2);
+        Due::apply(entry.answers, effect).run(&mut state, Some(stored));
+        assert_eq!(runs(), 1);
+
+        // One the store could not keep is refused to its sender instead.
+        state.publish(Vec::new(), to_oneself(id, &msgid, 7));
+        let entry = entries.lock().expect("not poisoned").remove(0);
+        let Release::Apply(effect) = entry.release else {
+            panic!("a message applies its effect");
+        };
+        let stored = Stored {
+            ticket: 2,
+            committed: false,
+        };
+        Due::apply(entry.answers, effect).run(&mut state, Some(stored));
+        let lines = outbox.take_queued();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with(b":"), "from the server");
+        assert!(
+            String::from_utf8_lossy(&lines[0])
+                .contains(" FAIL PRIVMSG TEMPORARILY_UNAVAILABLE a :"),
+            "{lines:?}"
+        );
     }
 }

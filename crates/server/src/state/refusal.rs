@@ -11,6 +11,25 @@ use crate::state::publisher::Stored;
 /// generic code for a temporary failure such as a database being down).
 const CODE: &str = "TEMPORARILY_UNAVAILABLE";
 
+/// How a message is refused when the store could not keep it: as the
+/// command and target its sender wrote (`FAIL <command>
+/// TEMPORARILY_UNAVAILABLE <target> …`).
+#[derive(Debug)]
+pub(crate) struct RefusedAs {
+    /// `PRIVMSG`, `NOTICE`, `TAGMSG`, or `BATCH` for a multiline message.
+    pub(crate) command: &'static str,
+    /// The target as the sender wrote it (`@#Chan`, not `#chan`).
+    pub(crate) target: String,
+}
+
+impl RefusedAs {
+    /// True when the entry was not committed; `sender` has then been
+    /// told (see [`refused`]).
+    pub(crate) fn refused(&self, state: &State, stored: Option<Stored>, sender: ClientId) -> bool {
+        refused(state, stored, sender, self.command, &[&self.target])
+    }
+}
+
 /// True when the job of this release was not committed; the sender has
 /// then been told (`FAIL <command> TEMPORARILY_UNAVAILABLE <context…>
 /// :<text>` for IRC, a text line for plain clients) and the release must

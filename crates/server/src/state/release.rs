@@ -18,13 +18,13 @@ use crate::history::{
 };
 use crate::state::State;
 use crate::state::client::Protocol;
-use crate::state::publisher::{CommitLog, Deliver, Entry, Release, Released, Stored};
+use crate::state::publisher::{CommitLog, Due, Entry, Release, Released, Stored};
 
 /// The SQLite history behind the seam, and the task releasing what it
 /// committed.
 #[derive(Debug)]
 pub(crate) struct LocalLog {
-    history: History<Deliver>,
+    history: History<Due>,
     releaser: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -48,9 +48,12 @@ impl LocalLog {
 
 impl CommitLog for LocalLog {
     fn submit(&mut self, entry: Entry) -> u64 {
+        let answers = entry.answers;
         let then = match entry.release {
-            Release::Deliver(deliver) => Then::Ready(deliver),
-            Release::Read(read) => Then::Read(read),
+            Release::Apply(effect) => Then::Ready(Due::apply(answers, effect)),
+            Release::Read(read) => Then::Read(Box::new(move |store, horizon| {
+                Due::deliver(answers, read(store, horizon))
+            })),
         };
         self.history.submit(Job {
             events: entry.events,
@@ -85,7 +88,7 @@ impl CommitLog for LocalLog {
 
 /// Releases batches until the writer is gone.
 async fn run(
-    mut batches: UnboundedReceiver<Committed<Deliver>>,
+    mut batches: UnboundedReceiver<Committed<Due>>,
     state: Weak<Mutex<State>>,
     released: Arc<Released>,
 ) {
@@ -103,7 +106,7 @@ async fn run(
 
 /// Runs one committed batch's releases under one hub lock; the
 /// recipients are woken once, when the lock is released.
-fn release(state: &Mutex<State>, batch: Committed<Deliver>, ticket: &mut u64) {
+fn release(state: &Mutex<State>, batch: Committed<Due>, ticket: &mut u64) {
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(transition) = &batch.transition {
         tell_operators(&state, transition);
@@ -116,12 +119,14 @@ fn release(state: &Mutex<State>, batch: Committed<Deliver>, ticket: &mut u64) {
         };
         // A read that panicked hands back nothing, but its place in the
         // order is still counted.
-        let release = done.payload.unwrap_or_else(|| Box::new(|_, _| {}));
+        let Some(due) = done.payload else {
+            continue;
+        };
         // A bug in one release must not stop every later message (and
         // every client waiting on one).
         state.set_releasing(Some(*ticket));
         let state_ref = &mut *state;
-        if catch_unwind(AssertUnwindSafe(move || release(state_ref, Some(stored)))).is_err() {
+        if catch_unwind(AssertUnwindSafe(move || due.run(state_ref, Some(stored)))).is_err() {
             tracing::error!(ticket = *ticket, "history: a release panicked");
         }
         state.set_releasing(None);
