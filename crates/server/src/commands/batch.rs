@@ -15,7 +15,7 @@ use crate::caps::Cap;
 use crate::history::{self, Event};
 use crate::state::State;
 use crate::state::channel::Rank;
-use crate::state::client::{Client, ClientId};
+use crate::state::client::ClientId;
 use crate::state::multiline::{
     BATCH_TYPE, CONCAT_TAG, Line, MAX_BYTES, MAX_LINES, MultilineFanout, OpenBatch, Refusal,
 };
@@ -205,29 +205,23 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
             return;
         }
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
-        let recipients: Vec<&Client> = match recipient {
-            Some(id) => state.client(id).into_iter().collect(),
-            None => state.members(&key, ticket, Rank::Member).collect(),
-        };
-        for client in recipients {
+        match recipient {
             // To oneself: delivered aside (not an answer), as PRIVMSG is.
-            if client.id == sender_id {
-                if recipient == Some(sender_id) {
-                    for line in fanout.lines_for(client) {
-                        state.deliver_aside(client, line);
-                    }
+            Some(id) if id == sender_id => {
+                state.deliver_aside_to(id, |client| fanout.lines_for(client));
+            }
+            Some(id) => state.deliver_to(id, |client| fanout.lines_for(client)),
+            None => state.deliver_to_members(&key, ticket, Rank::Member, |client, _| {
+                if client.id == sender_id {
+                    Vec::new()
+                } else {
+                    fanout.lines_for(client)
                 }
-                continue;
-            }
-            for line in fanout.lines_for(client) {
-                state.deliver(client, line);
-            }
+            }),
         }
         // The echo answers a labeled batch (its first line gets the label).
-        if echo && let Some(sender) = state.client(sender_id) {
-            for line in fanout.lines_for(sender) {
-                state.deliver(sender, line);
-            }
+        if echo {
+            state.deliver_to(sender_id, |sender| fanout.lines_for(sender));
         }
     });
     Ok(())
@@ -264,7 +258,7 @@ fn stored_lines(
         .collect()
 }
 
-fn refuse(state: &State, id: ClientId, batch: Option<&OpenBatch>, refusal: &Refusal) {
+fn refuse(state: &mut State, id: ClientId, batch: Option<&OpenBatch>, refusal: &Refusal) {
     let target = batch.map_or("*", |b| b.target.as_str());
     let (max_bytes, max_lines) = (MAX_BYTES.to_string(), MAX_LINES.to_string());
     let params: Vec<&str> = match refusal {
@@ -281,6 +275,6 @@ fn refuse(state: &State, id: ClientId, batch: Option<&OpenBatch>, refusal: &Refu
     state.fail(id, "BATCH", &params);
 }
 
-fn fail(ctx: &Ctx<'_>, params: &[&str]) {
+fn fail(ctx: &mut Ctx<'_>, params: &[&str]) {
     ctx.state.fail(ctx.id, "BATCH", params);
 }

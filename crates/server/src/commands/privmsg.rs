@@ -215,12 +215,8 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         }
         state.fanout_channel_released(&key, &mut fanout, skip, stored, min_rank);
         // The sender's echo, when the message went to a rank it lacks.
-        if echo
-            && let Some(sender) = state.client(sender_id)
-            && state.channels().get(&key).and_then(|c| c.rank(sender_id)) < Some(min_rank)
-            && let Some(line) = fanout.bytes_for(sender)
-        {
-            state.deliver(sender, line);
+        if echo && state.channels().get(&key).and_then(|c| c.rank(sender_id)) < Some(min_rank) {
+            state.deliver_to(sender_id, |sender| fanout.bytes_for(sender));
         }
     });
     Ok(())
@@ -251,22 +247,15 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
         if crate::state::refusal::refused(state, stored, sender_id, &verb, &[&target]) {
             return;
         }
-        if let Some(recipient) = state.client(recipient_id)
-            && let Some(line) = fanout.bytes_for(recipient)
-        {
-            // A message to oneself arrives, and with echo-message is
-            // echoed too; only the echo answers a labeled command.
-            if recipient_id == sender_id {
-                state.deliver_aside(recipient, line);
-            } else {
-                state.deliver(recipient, line);
-            }
+        // A message to oneself arrives, and with echo-message is echoed
+        // too; only the echo answers a labeled command.
+        if recipient_id == sender_id {
+            state.deliver_aside_to(recipient_id, |recipient| fanout.bytes_for(recipient));
+        } else {
+            state.deliver_to(recipient_id, |recipient| fanout.bytes_for(recipient));
         }
-        if echo
-            && let Some(sender) = state.client(sender_id)
-            && let Some(line) = fanout.bytes_for(sender)
-        {
-            state.deliver(sender, line);
+        if echo {
+            state.deliver_to(sender_id, |sender| fanout.bytes_for(sender));
         }
     });
     if verb == "PRIVMSG"

@@ -106,21 +106,27 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                 state.recent_mut().remember(msgid, sent);
                 return;
             }
-            let recipients: Vec<&Client> = match &channel {
-                Some(key) => state.members(key, u64::MAX, Rank::Member).collect(),
-                None => parties.iter().filter_map(|id| state.client(*id)).collect(),
+            let mut line_for = |client: &Client| {
+                if client.caps.has(Cap::MessageRedaction) {
+                    fanout.bytes_for(client)
+                } else {
+                    None
+                }
             };
-            for client in recipients {
-                if client.caps.has(Cap::MessageRedaction)
-                    && let Some(line) = fanout.bytes_for(client)
-                {
-                    state.deliver(client, line);
+            match &channel {
+                Some(key) => {
+                    state.deliver_to_members(key, u64::MAX, Rank::Member, |c, _| line_for(c));
+                }
+                None => {
+                    for id in &parties {
+                        state.deliver_to(*id, &mut line_for);
+                    }
                 }
             }
         });
     Ok(())
 }
 
-fn fail(ctx: &Ctx<'_>, params: &[&str]) {
+fn fail(ctx: &mut Ctx<'_>, params: &[&str]) {
     ctx.state.fail(ctx.id, "REDACT", params);
 }

@@ -16,7 +16,7 @@ const CODE: &str = "TEMPORARILY_UNAVAILABLE";
 /// :<text>` for IRC, a text line for plain clients) and the release must
 /// deliver nothing. With history off (`None`) nothing is refused.
 pub(crate) fn refused(
-    state: &State,
+    state: &mut State,
     stored: Option<Stored>,
     sender: ClientId,
     command: &str,
@@ -29,7 +29,10 @@ pub(crate) fn refused(
         return true;
     };
     match client.protocol {
-        Protocol::Plain => state.send_plain(sender, state.config().lang.not_stored()),
+        Protocol::Plain => {
+            let text = state.config().lang.not_stored();
+            state.send_plain(sender, text);
+        }
         Protocol::Irc => {
             let text = if command == "REDACT" {
                 "Redaction not made: the server cannot store it right now, try again later"
