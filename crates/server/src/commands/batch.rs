@@ -160,14 +160,18 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         (name, conversation, None)
     } else {
         let recipient = ctx.nick_target(target)?;
-        let (id, nick) = (recipient.id, recipient.nick.clone());
+        let (id, nick) = (recipient.id, recipient.nick().to_owned());
         let conversation = history::conversation(&ctx.nick(), Some(&nick));
         (nick, conversation, Some(id))
     };
     let Some(sender) = ctx.state.client(ctx.id) else {
         return Ok(());
     };
-    let (source, nick, bot) = (sender.mask.clone(), sender.nick.clone(), sender.bot);
+    let (source, nick, bot) = (
+        sender.mask().to_owned(),
+        sender.nick().to_owned(),
+        sender.bot,
+    );
     // Only IRC clients open batches (they need the capability).
     let echo = sender.caps.has(Cap::EchoMessage);
     let msgid = ctx.state.next_msgid();

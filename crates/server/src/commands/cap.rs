@@ -13,7 +13,7 @@ use crate::caps::Cap;
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.params[0].to_ascii_uppercase();
     let nick = ctx.nick();
-    let registered = ctx.state.client(ctx.id).is_some_and(|c| c.registered);
+    let registered = ctx.state.client(ctx.id).is_some_and(|c| c.registered());
     let cap_reply = |ctx: &mut Ctx<'_>, params: Vec<String>| {
         let mut all = vec![nick.clone()];
         all.extend(params);

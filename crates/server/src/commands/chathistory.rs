@@ -218,12 +218,12 @@ fn conversation_of(ctx: &Ctx<'_>, target: &str) -> Option<(String, String)> {
     if looks_like_channel(target) {
         let channel = ctx.state.channel(target)?;
         channel
-            .members
+            .members()
             .contains_key(&ctx.id)
             .then(|| (conversation(target, None), channel.name.clone()))
     } else {
         let me = ctx.state.client(ctx.id)?;
-        Some((conversation(&me.nick, Some(target)), target.to_owned()))
+        Some((conversation(me.nick(), Some(target)), target.to_owned()))
     }
 }
 
@@ -233,9 +233,9 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
     let Some(me) = ctx.state.client(ctx.id) else {
         return;
     };
-    let my_key = ciao_proto::irc_lower(&me.nick);
+    let my_key = ciao_proto::irc_lower(me.nick());
     let channels: Vec<(String, String)> = me
-        .channels
+        .channels()
         .iter()
         .filter_map(|key| ctx.state.channels().get(key))
         .map(|channel| (conversation(&channel.name, None), channel.name.clone()))

@@ -110,11 +110,15 @@ pub(crate) struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub(crate) fn nick(&self) -> String {
-        self.sender().map(|c| c.nick.clone()).unwrap_or_default()
+        self.sender()
+            .map(|c| c.nick().to_owned())
+            .unwrap_or_default()
     }
 
     pub(crate) fn mask(&self) -> String {
-        self.sender().map(|c| c.mask.clone()).unwrap_or_default()
+        self.sender()
+            .map(|c| c.mask().to_owned())
+            .unwrap_or_default()
     }
 
     /// The client that sent the command; `None` once it is gone.
@@ -154,7 +158,7 @@ impl Ctx<'_> {
     /// ERR_NOSUCHCHANNEL / ERR_NOTONCHANNEL, both naming it as asked.
     pub(crate) fn member_of(&self, name: &str) -> Result<&Channel, CommandError> {
         let channel = self.channel(name)?;
-        if !channel.members.contains_key(&self.id) {
+        if !channel.members().contains_key(&self.id) {
             return Err(CommandError::not_on_channel(name));
         }
         Ok(channel)
@@ -164,7 +168,7 @@ impl Ctx<'_> {
     /// habit, where [`member_of`](Self::member_of) names it as asked),
     /// unless the sender is a member of `channel`.
     pub(crate) fn require_member(&self, channel: &Channel) -> CommandResult {
-        if !channel.members.contains_key(&self.id) {
+        if !channel.members().contains_key(&self.id) {
             return Err(CommandError::not_on_channel(&channel.name));
         }
         Ok(())
@@ -174,7 +178,7 @@ impl Ctx<'_> {
     pub(crate) fn nick_target(&self, nick: &str) -> Result<&Client, CommandError> {
         self.state
             .find_nick(nick)
-            .filter(|c| c.registered)
+            .filter(|c| c.registered())
             .ok_or_else(|| CommandError::no_such_nick(nick))
     }
 
@@ -198,7 +202,7 @@ impl Ctx<'_> {
         let Some(sender) = self.sender() else {
             return Ok(());
         };
-        Ok(policy::may_speak(channel, self.id, &sender.mask, texts)?)
+        Ok(policy::may_speak(channel, self.id, sender.mask(), texts)?)
     }
 
     /// The sender, for commands that only make sense before registration
@@ -206,7 +210,7 @@ impl Ctx<'_> {
     /// it is gone.
     pub(crate) fn unregistered(&mut self) -> Result<Option<&mut Client>, CommandError> {
         match self.state.client_mut(self.id) {
-            Some(client) if client.registered => Err(CommandError::numeric(
+            Some(client) if client.registered() => Err(CommandError::numeric(
                 Numeric::AlreadyRegistered,
                 ["You may not reregister"],
             )),

@@ -23,11 +23,11 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         return Err(CommandError::NeedMoreParams);
     };
     let target = ctx.nick_target(nick)?;
-    let (target_id, target_nick) = (target.id, target.nick.clone());
+    let (target_id, target_nick) = (target.id, target.nick().to_owned());
     let channel = ctx.channel(name)?;
     ctx.require_member(channel)?;
     let shown = channel.name.clone();
-    if channel.members.contains_key(&target_id) {
+    if channel.members().contains_key(&target_id) {
         return Err(CommandError::numeric(
             Numeric::UserOnChannel,
             [target_nick.as_str(), &shown, "is already on channel"],
@@ -37,7 +37,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let privileged = policy::may_invite(channel, ctx.id)?;
     let key = CaseKey::new(name);
     if let Some(channel) = ctx.state.channels_mut().get_mut(&key) {
-        channel.invited.insert(target_id, privileged);
+        channel.invite(target_id, privileged);
     }
     ctx.reply(Numeric::Inviting, [target_nick.as_str(), &shown]);
     let invite = Message::new("INVITE", [target_nick.as_str(), &shown]).with_source(ctx.mask());
@@ -73,7 +73,7 @@ fn list(ctx: &mut Ctx<'_>) {
         .state
         .channels()
         .values()
-        .filter(|c| c.invited.contains_key(&ctx.id))
+        .filter(|c| c.invited().contains_key(&ctx.id))
         .map(|c| c.name.clone())
         .collect();
     channels.sort();

@@ -13,7 +13,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         let joined = ctx
             .state
             .client(ctx.id)
-            .map(|c| c.channels.clone())
+            .map(|c| c.channels().to_owned())
             .unwrap_or_default();
         for key in joined {
             part::leave(ctx, &key, "Left all channels");
@@ -52,17 +52,17 @@ fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) -> CommandResult {
     let Some(client) = ctx.sender() else {
         return Ok(());
     };
-    if client.channels.contains(&channel_key) {
+    if client.channels().contains(&channel_key) {
         return Ok(());
     }
-    if client.channels.len() >= MAX_CHANNELS_PER_CLIENT {
+    if client.channels().len() >= MAX_CHANNELS_PER_CLIENT {
         return Err(CommandError::numeric(
             Numeric::TooManyChannels,
             [name, "You have joined too many channels"],
         ));
     }
     if let Some(channel) = ctx.state.channels().get(&channel_key)
-        && let Err(closed) = policy::may_join(channel, ctx.id, &client.mask, key)
+        && let Err(closed) = policy::may_join(channel, ctx.id, client.mask(), key)
     {
         return Err(cannot_join(&channel.name, closed));
     }

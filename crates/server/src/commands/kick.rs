@@ -68,8 +68,8 @@ fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandR
     let target = ctx
         .state
         .find_nick(nick)
-        .filter(|c| channel.members.contains_key(&c.id))
-        .map(|c| (c.id, c.nick.clone(), c.protocol));
+        .filter(|c| channel.members().contains_key(&c.id))
+        .map(|c| (c.id, c.nick().to_owned(), c.protocol));
     let Some((target_id, target_nick, protocol)) = target else {
         return Err(CommandError::not_in_channel(nick, &channel_name));
     };

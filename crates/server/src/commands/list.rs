@@ -110,7 +110,7 @@ impl Listing {
             let named = !self.any_name || self.conditions.iter().any(|c| c.names(&channel.name));
             if visible && named && self.conditions.iter().all(|c| c.keeps(channel, now)) {
                 let topic = channel.topic.as_ref().map_or("", |t| t.text.as_str());
-                let users = channel.members.len().to_string();
+                let users = channel.members().len().to_string();
                 rows.push([channel.name.clone(), users, topic.to_owned()]);
             }
         }
@@ -175,8 +175,8 @@ impl Condition {
         match self {
             Condition::Name(_) => true,
             Condition::NotName(mask) => !mask.matches(&channel.name),
-            Condition::MoreUsers(n) => channel.members.len() > *n,
-            Condition::FewerUsers(n) => channel.members.len() < *n,
+            Condition::MoreUsers(n) => channel.members().len() > *n,
+            Condition::FewerUsers(n) => channel.members().len() < *n,
             Condition::OlderThan(minutes) => age(channel.created_at) > secs(minutes),
             Condition::NewerThan(minutes) => age(channel.created_at) < secs(minutes),
             Condition::TopicOlderThan(minutes) => topic_age.is_some_and(|a| a > secs(minutes)),

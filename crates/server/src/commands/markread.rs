@@ -35,7 +35,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             && !ctx
                 .state
                 .channel(target)
-                .is_some_and(|c| c.members.contains_key(&ctx.id))
+                .is_some_and(|c| c.members().contains_key(&ctx.id))
         {
             fail(
                 ctx,

@@ -281,7 +281,7 @@ fn run(state: &mut State, id: ClientId, message: &Message, spec: Option<Spec>) {
     let Some(client) = state.client(id) else {
         return;
     };
-    let (registered, oper) = (client.registered, client.oper);
+    let (registered, oper) = (client.registered(), client.oper);
     let verb = message.command.as_str();
     let spec = match spec {
         Some(spec) if registered || spec.before_registration => spec,

@@ -102,7 +102,7 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
     let channel = ctx.channel(target)?;
     let name = channel.name.clone();
     let Some(modestring) = args.first() else {
-        let is_member = channel.members.contains_key(&ctx.id);
+        let is_member = channel.members().contains_key(&ctx.id);
         let (flags, params) = channel.modes.describe(is_member);
         let created = channel.created_at.to_string();
         let mut reply = vec![name.clone(), flags];
@@ -266,14 +266,14 @@ fn param_mode(
         'o' | 'h' | 'v' => {
             let nick = param?;
             let (target_id, target_nick) = match ctx.nick_holder(nick) {
-                Ok(target) => (target.id, target.nick.clone()),
+                Ok(target) => (target.id, target.nick().to_owned()),
                 Err(error) => {
                     ctx.refuse(error);
                     return None;
                 }
             };
             let channel = ctx.state.channels_mut().get_mut(key)?;
-            let Some(status) = channel.members.get_mut(&target_id) else {
+            let Some(status) = channel.member_mut(target_id) else {
                 ctx.refuse(CommandError::not_in_channel(nick, name));
                 return None;
             };

@@ -88,8 +88,8 @@ fn status<'a>(ctx: &mut Ctx<'_>, targets: impl Iterator<Item = &'a str>) {
     let mut online = Vec::new();
     let mut offline = Vec::new();
     for target in targets {
-        match ctx.state.find_nick(target).filter(|c| c.registered) {
-            Some(client) => online.push(client.mask.clone()),
+        match ctx.state.find_nick(target).filter(|c| c.registered()) {
+            Some(client) => online.push(client.mask().to_owned()),
             None => offline.push(target.to_owned()),
         }
     }

@@ -46,11 +46,14 @@ pub(super) fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
     };
     // Before registration the nick is the placeholder `*`, which is no
     // nick at all: `NICK *` must still be refused as erroneous.
-    if client.registered && client.nick == wanted {
+    if client.registered() && client.nick() == wanted {
         return Ok(());
     }
-    let (old_nick, old_mask, registered) =
-        (client.nick.clone(), client.mask.clone(), client.registered);
+    let (old_nick, old_mask, registered) = (
+        client.nick().to_owned(),
+        client.mask().to_owned(),
+        client.registered(),
+    );
     if let Err(refusal) = ctx.state.registry_mut().claim_nick(ctx.id, wanted) {
         return Err(refused(wanted, refusal));
     }
@@ -64,7 +67,7 @@ pub(super) fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
         let channels = ctx
             .state
             .client(ctx.id)
-            .map(|c| c.channels.clone())
+            .map(|c| c.channels().to_owned())
             .unwrap_or_default();
         ctx.state
             .record_presence(ctx.id, channels.iter().map(CaseKey::as_str), &nick);

@@ -90,7 +90,7 @@ pub(super) fn may_join(
     mask: &str,
     key: Option<&str>,
 ) -> Result<(), Closed> {
-    if channel.invited.get(&id) == Some(&true) {
+    if channel.invited().get(&id) == Some(&true) {
         return Ok(());
     }
     if is_banned(channel, mask) {
@@ -105,7 +105,7 @@ pub(super) fn may_join(
         return Err(Closed::Key);
     }
     if let Some(limit) = channel.modes.limit
-        && channel.members.len() >= limit
+        && channel.members().len() >= limit
     {
         return Err(Closed::Full);
     }
@@ -115,7 +115,7 @@ pub(super) fn may_join(
 /// Whether client `id` may see `channel` in NAMES, WHO, WHOIS, LIST and
 /// TOPIC: a secret channel (`+s`) shows only to its members.
 pub(super) fn may_see(channel: &Channel, id: ClientId) -> bool {
-    !channel.modes.secret || channel.members.contains_key(&id)
+    !channel.modes.secret || channel.members().contains_key(&id)
 }
 
 /// Whether member `id` may change the topic: under `+t`, half-operators
@@ -249,7 +249,7 @@ mod tests {
                 },
             ),
         ] {
-            channel.members.insert(id, status);
+            channel.add_member_for_test(id, status);
         }
         channel
     }
@@ -327,9 +327,9 @@ mod tests {
         );
         // A half-operator's invitation gets past all of it; anyone
         // else's past nothing.
-        channel.invited.insert(OUTSIDER, false);
+        channel.invite(OUTSIDER, false);
         assert!(may_join(&channel, OUTSIDER, "bob!u@h", None).is_err());
-        channel.invited.insert(OUTSIDER, true);
+        channel.invite(OUTSIDER, true);
         assert_eq!(may_join(&channel, OUTSIDER, "bob!u@h", None), Ok(()));
     }
 

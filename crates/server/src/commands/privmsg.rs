@@ -135,7 +135,7 @@ fn stamp(
     {
         let sent = Sent::new(
             place.conversation.clone(),
-            sender.mask.clone(),
+            sender.mask().to_owned(),
             sender_id,
             place.recipient,
         );
@@ -189,14 +189,14 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     } else {
         channel.name.clone()
     };
-    let plain = plain_text(delivery.verb, &sender.nick, delivery.text, false).map(|text| {
+    let plain = plain_text(delivery.verb, sender.nick(), delivery.text, false).map(|text| {
         if status_only {
             format!("[{shown_target}] {text}")
         } else {
             text
         }
     });
-    let message = delivery.message(sender.mask.clone(), &shown_target);
+    let message = delivery.message(sender.mask().to_owned(), &shown_target);
     // A status message is not the channel's history: replaying it would
     // show it to everyone.
     let place = Place {
@@ -226,15 +226,15 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let recipient = ctx.nick_target(delivery.target)?;
     let recipient_id = recipient.id;
     let away = recipient.away.clone();
-    let recipient_nick = recipient.nick.clone();
+    let recipient_nick = recipient.nick().to_owned();
     let Some(sender) = ctx.state.client(ctx.id) else {
         return Ok(());
     };
-    let plain = plain_text(delivery.verb, &sender.nick, delivery.text, true);
+    let plain = plain_text(delivery.verb, sender.nick(), delivery.text, true);
     let echo = sender.protocol == Protocol::Irc && sender.caps.has(Cap::EchoMessage);
-    let message = delivery.message(sender.mask.clone(), &recipient_nick);
+    let message = delivery.message(sender.mask().to_owned(), &recipient_nick);
     let place = Place {
-        conversation: history::conversation(&sender.nick, Some(&recipient_nick)),
+        conversation: history::conversation(sender.nick(), Some(&recipient_nick)),
         store: true,
         recipient: Some(recipient_id),
     };

@@ -26,14 +26,17 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(redactor) = ctx.state.client(ctx.id) else {
         return Ok(());
     };
-    let (redactor_mask, redactor_nick, oper) =
-        (redactor.mask.clone(), redactor.nick.clone(), redactor.oper);
+    let (redactor_mask, redactor_nick, oper) = (
+        redactor.mask().to_owned(),
+        redactor.nick().to_owned(),
+        redactor.oper,
+    );
     // Where: a channel the redactor is in, or a private conversation.
     let (conversation, channel, rank) = if looks_like_channel(target) {
         let Some(channel) = ctx
             .state
             .channel(target)
-            .filter(|c| c.members.contains_key(&ctx.id))
+            .filter(|c| c.members().contains_key(&ctx.id))
         else {
             fail(
                 ctx,

@@ -13,7 +13,11 @@ pub(crate) fn try_complete(ctx: &mut Ctx<'_>) {
     let Some(client) = ctx.state.client(ctx.id) else {
         return;
     };
-    if client.registered || client.cap_negotiating || client.nick == "*" || client.user.is_empty() {
+    if client.registered()
+        || client.cap_negotiating
+        || client.nick() == "*"
+        || client.user.is_empty()
+    {
         return;
     }
     if let Some(expected) = &ctx.state.config().password
@@ -23,9 +27,6 @@ pub(crate) fn try_complete(ctx: &mut Ctx<'_>) {
         ctx.state
             .disconnect(ctx.id, "Closing link: bad password", "Bad password");
         return;
-    }
-    if let Some(client) = ctx.state.client_mut(ctx.id) {
-        client.registered = true;
     }
     ctx.state.note_registration(ctx.id);
     tracing::info!(id = ctx.id, nick = %ctx.nick(), "registered (IRC)");

@@ -91,7 +91,7 @@ pub(super) fn send_lusers(state: &mut State, id: ClientId) {
     let (users, unknown) = state.counts();
     let invisible = state
         .clients()
-        .filter(|c| c.registered && c.invisible)
+        .filter(|c| c.registered() && c.invisible)
         .count();
     let opers = state.clients().filter(|c| c.oper).count();
     let channels = state.channels().len();

@@ -27,7 +27,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         return Ok(());
     };
     client.realname = realname.to_owned();
-    let setname = Message::new("SETNAME", [realname]).with_source(client.mask.clone());
+    let setname = Message::new("SETNAME", [realname]).with_source(client.mask().to_owned());
     let mut fanout = Fanout::new(setname, None);
     let told = ctx
         .state

@@ -9,8 +9,8 @@ pub(super) fn ison(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .params
         .iter()
         .flat_map(|p| p.split_whitespace())
-        .filter_map(|nick| ctx.state.find_nick(nick).filter(|c| c.registered))
-        .map(|c| c.nick.clone())
+        .filter_map(|nick| ctx.state.find_nick(nick).filter(|c| c.registered()))
+        .map(|c| c.nick().to_owned())
         .collect();
     ctx.reply(Numeric::IsOn, [online.join(" ")]);
     Ok(())
@@ -22,11 +22,11 @@ pub(super) fn userhost(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .iter()
         .flat_map(|p| p.split_whitespace())
         .take(5)
-        .filter_map(|nick| ctx.state.find_nick(nick).filter(|c| c.registered))
+        .filter_map(|nick| ctx.state.find_nick(nick).filter(|c| c.registered()))
         .map(|c| {
             let oper = if c.oper { "*" } else { "" };
             let away = if c.away.is_some() { '-' } else { '+' };
-            format!("{}{oper}={away}{}@{}", c.nick, c.user, c.host)
+            format!("{}{oper}={away}{}@{}", c.nick(), c.user, c.host)
         })
         .collect();
     ctx.reply(Numeric::UserHost, [replies.join(" ")]);

@@ -11,7 +11,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let line = wallops.to_bytes();
     let sender = ctx.id;
     ctx.state.deliver_to_all(|client| {
-        (client.registered && (client.wallops || client.id == sender)).then(|| line.clone())
+        (client.registered() && (client.wallops || client.id == sender)).then(|| line.clone())
     });
     Ok(())
 }

@@ -36,7 +36,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             if policy::may_see(channel, ctx.id) {
                 rows.extend(
                     channel
-                        .members
+                        .members()
                         .iter()
                         .map(|(id, status)| (channel.name.clone(), *id, Some(*status))),
                 );
@@ -45,7 +45,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     } else if !mask.contains(['*', '?']) && mask != "0" {
         // A nick, not a mask: one lookup, and `+i` does not hide a user
         // from someone who already knows its nick.
-        if let Some(client) = ctx.state.find_nick(mask).filter(|c| c.registered) {
+        if let Some(client) = ctx.state.find_nick(mask).filter(|c| c.registered()) {
             rows.push(("*".to_owned(), client.id, None));
         }
     } else {
@@ -54,7 +54,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         let mut walked = 0;
         for client in ctx.state.clients() {
             walked += 1;
-            if client.registered && glob.matches(&client.nick) && visible(ctx, client) {
+            if client.registered() && glob.matches(client.nick()) && visible(ctx, client) {
                 rows.push(("*".to_owned(), client.id, None));
             }
         }
@@ -102,7 +102,7 @@ fn who_reply(ctx: &Ctx<'_>, client: &Client, channel: &str, flags: String) -> Ve
         client.user.clone(),
         client.host.clone(),
         ctx.state.config().server_name.clone(),
-        client.nick.clone(),
+        client.nick().to_owned(),
         flags,
         format!("0 {}", client.realname),
     ]
@@ -151,7 +151,7 @@ impl Whox {
                 // ciao shows the address as the host: both are the IP.
                 'i' | 'h' => client.host.clone(),
                 's' => ctx.state.config().server_name.clone(),
-                'n' => client.nick.clone(),
+                'n' => client.nick().to_owned(),
                 'f' => flags.take().unwrap_or_default(),
                 'd' => "0".to_owned(),
                 'l' => client.last_spoke.elapsed().as_secs().to_string(),
@@ -170,10 +170,10 @@ impl Whox {
 fn visible(ctx: &Ctx<'_>, client: &Client) -> bool {
     !client.invisible
         || client.id == ctx.id
-        || client.channels.iter().any(|key| {
+        || client.channels().iter().any(|key| {
             ctx.state
                 .channels()
                 .get(key)
-                .is_some_and(|channel| channel.members.contains_key(&ctx.id))
+                .is_some_and(|channel| channel.members().contains_key(&ctx.id))
         })
 }

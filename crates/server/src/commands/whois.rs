@@ -18,7 +18,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     };
     let server = ctx.state.config().server_name.clone();
     let (t_nick, user, host, real) = (
-        target.nick.clone(),
+        target.nick().to_owned(),
         target.user.clone(),
         target.host.clone(),
         target.realname.clone(),
@@ -28,13 +28,13 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let idle = target.last_spoke.elapsed().as_secs();
     let signon = target.connected_at;
     let channels: Vec<String> = target
-        .channels
+        .channels()
         .iter()
         .filter_map(|key| ctx.state.channels().get(key))
         .filter(|ch| policy::may_see(ch, ctx.id))
         .map(|ch| {
             let prefix = ch
-                .members
+                .members()
                 .get(&target.id)
                 .map(|s| s.prefix(false))
                 .unwrap_or_default();

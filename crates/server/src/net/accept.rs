@@ -63,7 +63,7 @@ fn admit(hub: &Hub, admission: &Admission, peer: SocketAddr) -> Result<Slot, Ref
     };
     let mut state = hub.lock();
     while let Some(id) = admission.overdue(peer.ip(), now) {
-        if state.client(id).is_none_or(|client| client.registered) {
+        if state.client(id).is_none_or(|client| client.registered()) {
             // Registered (or gone) since: not a candidate.
             admission.forget_overdue(id);
             continue;

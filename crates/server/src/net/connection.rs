@@ -149,10 +149,7 @@ impl Connection {
         let id = hub.lock().add_client(|id| {
             // From here on it may be closed to make room while registering.
             slot.attach(id, peer.ip(), Instant::now());
-            Client {
-                slot: Some(slot),
-                ..Client::new(id, peer.ip(), outbox.clone())
-            }
+            Client::new(id, peer.ip(), outbox.clone()).holding(slot)
         });
         tracing::info!(id, %peer, "connected");
         Connection {
@@ -497,7 +494,7 @@ impl Connection {
     fn check_liveness(&mut self, liveness: &mut Liveness, now: Instant) -> bool {
         let mut hub = self.hub.lock();
         let (registered, pingable) = hub.client(self.id).map_or((false, false), |c| {
-            (c.registered, c.protocol == Protocol::Irc)
+            (c.registered(), c.protocol == Protocol::Irc)
         });
         let limits = Limits {
             ping_interval: self.hub.config.ping_interval,
@@ -630,7 +627,7 @@ impl Connection {
                 .hub
                 .lock()
                 .client(self.id)
-                .is_some_and(|c| c.registered)
+                .is_some_and(|c| c.registered())
         {
             self.refuse_foreign(kind);
             return;
@@ -645,7 +642,8 @@ impl Connection {
             let word = text.trim_start();
             let costly = !(word.starts_with("{quit}")
                 || word.to_ascii_lowercase().starts_with("/quit"))
-                && (word.starts_with('/') || !state.client(self.id).is_some_and(|c| c.registered));
+                && (word.starts_with('/')
+                    || !state.client(self.id).is_some_and(|c| c.registered()));
             if costly && let Some(wait) = state.work_wait(self.id) {
                 drop(state);
                 self.hand_back(line);

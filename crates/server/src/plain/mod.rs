@@ -54,7 +54,7 @@ pub(crate) fn handle_line(state: &mut State, id: ClientId, line: &str) -> PlainO
     let Some(client) = state.client(id) else {
         return PlainOutcome::Continue;
     };
-    if !client.registered {
+    if !client.registered() {
         if is_irc_registration(line) {
             return PlainOutcome::SwitchToIrc;
         }
@@ -87,7 +87,7 @@ pub(crate) fn handle_line(state: &mut State, id: ClientId, line: &str) -> PlainO
         }
         "/msg" if rest.contains(' ') => {
             let (to, text) = rest.split_once(' ').unwrap_or((rest, ""));
-            if state.find_nick(to).is_some_and(|c| c.registered) {
+            if state.find_nick(to).is_some_and(|c| c.registered()) {
                 say(state, to, text.trim());
                 state.send_plain(id, &format!("-> *{to}* {}", text.trim()));
             } else {
@@ -130,7 +130,6 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
     };
     client.set_user(name.chars().take(commands::USER_LEN).collect());
     client.realname = "plain-text client".to_owned();
-    client.registered = true;
     state.note_registration(id);
     tracing::info!(id, nick = name, "registered (plain)");
     state.send_plain(id, &lang.welcome(name));
@@ -152,10 +151,10 @@ fn names(state: &mut State, id: ClientId) {
         return;
     };
     let mut nicks: Vec<&str> = channel
-        .members
+        .members()
         .keys()
         .filter_map(|m| state.client(*m))
-        .map(|c| c.nick.as_str())
+        .map(|c| c.nick())
         .collect();
     nicks.sort_unstable_by_key(|n| n.to_lowercase());
     let count = nicks.len() as u64;

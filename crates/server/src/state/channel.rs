@@ -217,12 +217,12 @@ pub(crate) struct Channel {
     pub(crate) created_at: u64,
     pub(crate) topic: Option<Topic>,
     pub(crate) modes: Modes,
-    pub(crate) members: HashMap<ClientId, Status>,
+    members: HashMap<ClientId, Status>,
     /// Clients invited (INVITE) and not yet joined, each with whether a
     /// half-operator or above invited it: only such an invitation gets
     /// past `+k`, `+l` and bans (anyone's gets past nothing else, since
     /// under `+i` only they may invite).
-    pub(crate) invited: HashMap<ClientId, bool>,
+    invited: HashMap<ClientId, bool>,
 }
 
 impl Channel {
@@ -248,6 +248,45 @@ impl Channel {
             },
             members: HashMap::new(),
         }
+    }
+
+    /// The members and their status (joined and left only through
+    /// `state::channels`, which keeps each client's list in step).
+    pub(crate) fn members(&self) -> &HashMap<ClientId, Status> {
+        &self.members
+    }
+
+    /// A member's status, to change its `+o`/`+h`/`+v`.
+    pub(crate) fn member_mut(&mut self, id: ClientId) -> Option<&mut Status> {
+        self.members.get_mut(&id)
+    }
+
+    /// Adds or removes `id` as a member: only `state::channels` does.
+    pub(in crate::state) fn members_mut(&mut self) -> &mut HashMap<ClientId, Status> {
+        &mut self.members
+    }
+
+    /// Clients invited and not yet joined, each with whether a
+    /// half-operator or above invited it.
+    pub(crate) fn invited(&self) -> &HashMap<ClientId, bool> {
+        &self.invited
+    }
+
+    /// A member added without the channels owner, for unit tests of the
+    /// rules that read a channel.
+    #[cfg(test)]
+    pub(crate) fn add_member_for_test(&mut self, id: ClientId, status: Status) {
+        self.members.insert(id, status);
+    }
+
+    /// Records an invitation (INVITE); joining or quitting uses it up.
+    pub(crate) fn invite(&mut self, id: ClientId, privileged: bool) {
+        self.invited.insert(id, privileged);
+    }
+
+    /// Forgets `id`'s invitation.
+    pub(in crate::state) fn uninvite(&mut self, id: ClientId) {
+        self.invited.remove(&id);
     }
 
     /// A member's rank; `None` for non-members.

@@ -69,21 +69,21 @@ impl Channels {
             .entry(key.clone())
             .or_insert_with(|| Channel::new(name));
         let status = Status {
-            op: channel.members.is_empty(),
+            op: channel.members().is_empty(),
             joined_after,
             ..Status::default()
         };
-        channel.members.insert(id, status);
+        channel.members_mut().insert(id, status);
         // An invitation is used up by joining.
-        channel.invited.remove(&id);
+        channel.uninvite(id);
         channel
     }
 
     /// Takes `id` out of `key`, dropping the channel when it empties.
     fn remove_member(&mut self, key: &CaseKey, id: ClientId) {
         if let Some(channel) = self.map.get_mut(key) {
-            channel.members.remove(&id);
-            if channel.members.is_empty() {
+            channel.members_mut().remove(&id);
+            if channel.members().is_empty() {
                 self.map.remove(key);
             }
         }
@@ -93,8 +93,8 @@ impl Channels {
     /// memberships of `joined`.
     pub(super) fn forget(&mut self, id: ClientId, joined: &[CaseKey]) {
         for channel in self.map.values_mut() {
-            if !channel.invited.is_empty() {
-                channel.invited.remove(&id);
+            if !channel.invited().is_empty() {
+                channel.uninvite(id);
             }
         }
         for key in joined {
@@ -259,7 +259,7 @@ impl State {
         let with_host = viewer.caps.has(Cap::UserhostInNames);
         let symbol = if channel.modes.secret { "@" } else { "=" };
         let mut names: Vec<String> = channel
-            .members
+            .members()
             .iter()
             .filter_map(|(member, status)| {
                 let client = registry.get(*member)?;

@@ -29,7 +29,7 @@ pub(crate) struct Client {
     pub(crate) id: ClientId,
     pub(crate) protocol: Protocol,
     /// Current nick; `*` until one is chosen.
-    pub(crate) nick: String,
+    pub(in crate::state) nick: String,
     /// The user name from `USER` (the plain name for plain clients).
     pub(crate) user: String,
     pub(crate) realname: String,
@@ -38,9 +38,9 @@ pub(crate) struct Client {
     pub(crate) host: String,
     /// `nick!user@host`, kept in step with `nick` because every relayed
     /// line needs it.
-    pub(crate) mask: String,
+    pub(in crate::state) mask: String,
     /// True once the welcome burst was sent.
-    pub(crate) registered: bool,
+    pub(in crate::state) registered: bool,
     /// Capabilities acknowledged by `CAP REQ`.
     pub(crate) caps: Caps,
     /// True between `CAP LS`/`REQ` and `CAP END`: registration waits.
@@ -58,7 +58,7 @@ pub(crate) struct Client {
     /// and its messages carry the `bot` tag.
     pub(crate) bot: bool,
     /// Channels joined, by folded name.
-    pub(crate) channels: Vec<CaseKey>,
+    pub(in crate::state) channels: Vec<CaseKey>,
     /// Where lines for this client go.
     pub(crate) outbox: Arc<Outbox>,
     pub(crate) connected_at: u64,
@@ -76,6 +76,38 @@ pub(crate) struct Client {
 }
 
 impl Client {
+    /// The client, holding its connection's admission `slot` until the
+    /// hub forgets it.
+    pub(crate) fn holding(self, slot: Slot) -> Self {
+        Client {
+            slot: Some(slot),
+            ..self
+        }
+    }
+
+    /// Current nick; `*` until one is chosen (changed only by the
+    /// registry, which owns the nick rule).
+    pub(crate) fn nick(&self) -> &str {
+        &self.nick
+    }
+
+    /// `nick!user@host`.
+    pub(crate) fn mask(&self) -> &str {
+        &self.mask
+    }
+
+    /// True once the welcome burst was sent (set by
+    /// `State::note_registration`).
+    pub(crate) fn registered(&self) -> bool {
+        self.registered
+    }
+
+    /// Channels joined, by folded name (kept in step with the channels'
+    /// members by `state::channels`).
+    pub(crate) fn channels(&self) -> &[CaseKey] {
+        &self.channels
+    }
+
     pub(crate) fn new(id: ClientId, ip: IpAddr, outbox: Arc<Outbox>) -> Self {
         // IPv4 clients of a dual-stack listener show as plain IPv4, and a
         // host starting with ':' (IPv6) gets a leading 0, as other ircds

@@ -219,7 +219,7 @@ impl State {
         let Some(channel) = channels.get(channel) else {
             return;
         };
-        for (id, status) in &channel.members {
+        for (id, status) in channel.members() {
             if status.joined_after < ticket
                 && status.rank() >= min_rank
                 && let Some(client) = registry.get(*id)
@@ -462,7 +462,7 @@ impl State {
             .channels
             .iter()
             .filter_map(|key| channels.get(key))
-            .flat_map(|channel| channel.members.keys().copied());
+            .flat_map(|channel| channel.members().keys().copied());
         let mut walked = 0;
         for member in std::iter::once(id).chain(others) {
             walked += 1;

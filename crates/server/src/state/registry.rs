@@ -92,8 +92,12 @@ impl Registry {
     /// Records that `id` registered: its admission slot no longer counts
     /// as registering, and the LUSERS peak may rise.
     pub(crate) fn note_registration(&mut self, id: ClientId) {
+        let Some(client) = self.clients.get_mut(&id) else {
+            return;
+        };
+        client.registered = true;
         // No longer counted as registering, nor ever closed to make room.
-        if let Some(slot) = self.clients.get_mut(&id).and_then(|c| c.slot.as_mut()) {
+        if let Some(slot) = client.slot.as_mut() {
             slot.registered();
         }
         let (registered, _) = self.counts();
