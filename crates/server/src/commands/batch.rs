@@ -252,7 +252,7 @@ fn stored_lines(
         .collect()
 }
 
-fn refuse(state: &State, id: ClientId, batch: Option<&OpenBatch>, refusal: &Refusal) {
+fn refuse(state: &mut State, id: ClientId, batch: Option<&OpenBatch>, refusal: &Refusal) {
     let target = batch.map_or("*", |b| b.target.as_str());
     let (max_bytes, max_lines) = (MAX_BYTES.to_string(), MAX_LINES.to_string());
     let params: Vec<&str> = match refusal {
@@ -269,6 +269,6 @@ fn refuse(state: &State, id: ClientId, batch: Option<&OpenBatch>, refusal: &Refu
     state.fail(id, "BATCH", &params);
 }
 
-fn fail(ctx: &Ctx<'_>, params: &[&str]) {
+fn fail(ctx: &mut Ctx<'_>, params: &[&str]) {
     ctx.state.fail(ctx.id, "BATCH", params);
 }

@@ -14,11 +14,11 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.params[0].to_ascii_uppercase();
     let nick = ctx.nick();
     let registered = ctx.state.client(ctx.id).is_some_and(|c| c.registered());
-    let cap_reply = |ctx: &Ctx<'_>, params: Vec<String>| {
+    let cap_reply = |ctx: &mut Ctx<'_>, params: Vec<String>| {
         let mut all = vec![nick.clone()];
         all.extend(params);
-        ctx.state
-            .send(ctx.id, &ctx.state.server_message("CAP", all));
+        let cap = ctx.state.server_message("CAP", all);
+        ctx.state.send(ctx.id, &cap);
     };
     match sub.as_str() {
         "LS" => {

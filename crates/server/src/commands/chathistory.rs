@@ -337,7 +337,7 @@ fn send_targets(state: &mut State, id: ClientId, found: &[(String, u64)]) {
 }
 
 /// `FAIL CHATHISTORY CODE context… :text` (IRCv3 standard replies).
-fn fail(state: &State, id: ClientId, code: &str, context: &[&str], text: &str) {
+fn fail(state: &mut State, id: ClientId, code: &str, context: &[&str], text: &str) {
     let mut params = vec![code];
     params.extend_from_slice(context);
     params.push(text);

@@ -126,7 +126,7 @@ impl Ctx<'_> {
         self.state.client(self.id)
     }
 
-    pub(crate) fn reply<I, S>(&self, numeric: Numeric, params: I)
+    pub(crate) fn reply<I, S>(&mut self, numeric: Numeric, params: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -137,13 +137,11 @@ impl Ctx<'_> {
     /// Tells the sender why (part of) its command was refused. Handlers
     /// that work through a list of targets refuse one and go on with the
     /// next; the others return the error and `dispatch` refuses it.
-    pub(crate) fn refuse(&self, error: CommandError) {
+    pub(crate) fn refuse(&mut self, error: CommandError) {
         match error {
             CommandError::NeedMoreParams => {
-                self.reply(
-                    Numeric::NeedMoreParams,
-                    [self.verb, "Not enough parameters"],
-                );
+                let verb = self.verb;
+                self.reply(Numeric::NeedMoreParams, [verb, "Not enough parameters"]);
             }
             CommandError::Numeric(numeric, params) => self.reply(numeric, params),
         }

@@ -11,6 +11,7 @@ use ciao_proto::{CaseKey, Message, Numeric};
 use super::context::{CommandError, CommandResult, Ctx};
 use super::policy;
 use crate::caps::Cap;
+use crate::state::channel::Rank;
 use crate::state::fanout::Fanout;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
@@ -51,21 +52,19 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 /// invite-notify: members who asked are told of the invitation; in an
 /// invite-only channel only those who could have invited themselves.
 fn notify_members(ctx: &mut Ctx<'_>, key: &CaseKey, invite: Message, invite_only: bool) {
-    let Some(channel) = ctx.state.channels().get(key) else {
-        return;
-    };
     let mut fanout = Fanout::new(invite, None);
-    for (member, status) in channel.members() {
-        if *member == ctx.id || !policy::hears_invites(invite_only, status.rank()) {
-            continue;
-        }
-        if let Some(client) = ctx.state.client(*member)
-            && client.caps.has(Cap::InviteNotify)
-            && let Some(line) = fanout.bytes_for(client)
-        {
-            ctx.state.deliver(client, line);
-        }
-    }
+    let sender = ctx.id;
+    ctx.state
+        .deliver_to_members(key, u64::MAX, Rank::Member, |client, status| {
+            if client.id != sender
+                && policy::hears_invites(invite_only, status.rank())
+                && client.caps.has(Cap::InviteNotify)
+            {
+                fanout.bytes_for(client)
+            } else {
+                None
+            }
+        });
 }
 
 /// RPL_INVITELIST for each channel the sender is invited to.

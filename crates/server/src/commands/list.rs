@@ -96,6 +96,9 @@ impl Listing {
         };
         let mut walked = 0;
         let mut more = false;
+        // The piece's rows, sent once the walk no longer borrows the
+        // channels.
+        let mut rows = Vec::new();
         for (key, channel) in state.channels().range((start, Bound::Unbounded)) {
             if walked == piece {
                 more = true;
@@ -108,8 +111,11 @@ impl Listing {
             if visible && named && self.conditions.iter().all(|c| c.keeps(channel, now)) {
                 let topic = channel.topic.as_ref().map_or("", |t| t.text.as_str());
                 let users = channel.members().len().to_string();
-                state.reply(id, Numeric::List, [channel.name.as_str(), &users, topic]);
+                rows.push([channel.name.clone(), users, topic.to_owned()]);
             }
+        }
+        for row in rows {
+            state.reply(id, Numeric::List, row);
         }
         state.spend(cost::ENTRY * walked as u64);
         if !more {

@@ -59,6 +59,6 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     Ok(())
 }
 
-fn fail(ctx: &Ctx<'_>, params: &[&str]) {
+fn fail(ctx: &mut Ctx<'_>, params: &[&str]) {
     ctx.state.fail(ctx.id, "MARKREAD", params);
 }

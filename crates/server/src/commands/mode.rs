@@ -211,17 +211,21 @@ fn show_list(ctx: &mut Ctx<'_>, key: &CaseKey, name: &str, list: MaskList) -> Co
             "End of channel invite exception list",
         ),
     };
-    for item in channel.modes.list(list) {
-        ctx.state.reply(
-            ctx.id,
-            entry,
+    let items: Vec<[String; 4]> = channel
+        .modes
+        .list(list)
+        .iter()
+        .map(|item| {
             [
                 name.to_owned(),
                 item.mask.clone(),
                 item.set_by.clone(),
                 item.set_at.to_string(),
-            ],
-        );
+            ]
+        })
+        .collect();
+    for item in items {
+        ctx.reply(entry, item);
     }
     ctx.reply(end, [name, text]);
     Ok(())

@@ -84,7 +84,7 @@ fn add(ctx: &mut Ctx<'_>, targets: Vec<&str>) {
 
 /// RPL_MONONLINE for the targets online (as `nick!user@host`) and
 /// RPL_MONOFFLINE for the others.
-fn status<'a>(ctx: &Ctx<'_>, targets: impl Iterator<Item = &'a str>) {
+fn status<'a>(ctx: &mut Ctx<'_>, targets: impl Iterator<Item = &'a str>) {
     let mut online = Vec::new();
     let mut offline = Vec::new();
     for target in targets {

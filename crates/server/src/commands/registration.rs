@@ -35,7 +35,8 @@ pub(crate) fn try_complete(ctx: &mut Ctx<'_>) {
 }
 
 fn welcome(ctx: &mut Ctx<'_>) {
-    let config = ctx.state.config();
+    // The settings outlive this borrow of the state (an `Arc`).
+    let config = ctx.state.shared_config();
     let server = config.server_name.as_str();
     let network = config.network.as_str();
     let mask = ctx.mask();

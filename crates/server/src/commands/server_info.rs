@@ -55,7 +55,7 @@ pub(super) fn isupport_tokens(state: &State) -> Vec<String> {
     tokens
 }
 
-pub(super) fn send_isupport(state: &State, id: ClientId) {
+pub(super) fn send_isupport(state: &mut State, id: ClientId) {
     let tokens = isupport_tokens(state);
     // Thirteen tokens a line, the most the 15-parameter limit leaves
     // beside the nick and the text: fewer lines in every welcome (each
@@ -67,13 +67,15 @@ pub(super) fn send_isupport(state: &State, id: ClientId) {
     }
 }
 
-pub(super) fn send_motd(state: &State, id: ClientId) {
-    let motd = &state.config().motd;
+pub(super) fn send_motd(state: &mut State, id: ClientId) {
+    // The settings outlive this borrow of the state (an `Arc`).
+    let config = state.shared_config();
+    let motd = &config.motd;
     if motd.is_empty() {
         state.reply(id, Numeric::NoMotd, ["MOTD File is missing"]);
         return;
     }
-    let server = &state.config().server_name;
+    let server = &config.server_name;
     state.reply(
         id,
         Numeric::MotdStart,
@@ -85,7 +87,7 @@ pub(super) fn send_motd(state: &State, id: ClientId) {
     state.reply(id, Numeric::EndOfMotd, ["End of /MOTD command."]);
 }
 
-pub(super) fn send_lusers(state: &State, id: ClientId) {
+pub(super) fn send_lusers(state: &mut State, id: ClientId) {
     let (users, unknown) = state.counts();
     let invisible = state
         .clients()

@@ -9,10 +9,9 @@ use super::context::{CommandResult, Ctx};
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let wallops = Message::new("WALLOPS", [message.params[0].as_str()]).with_source(ctx.mask());
     let line = wallops.to_bytes();
-    for client in ctx.state.clients() {
-        if client.registered() && (client.wallops || client.id == ctx.id) {
-            ctx.state.deliver(client, line.clone());
-        }
-    }
+    let sender = ctx.id;
+    ctx.state.deliver_to_all(|client| {
+        (client.registered() && (client.wallops || client.id == sender)).then(|| line.clone())
+    });
     Ok(())
 }

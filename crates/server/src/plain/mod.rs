@@ -145,7 +145,7 @@ fn channel_name(state: &State) -> String {
         .unwrap_or_else(|| key.as_str().to_owned())
 }
 
-fn names(state: &State, id: ClientId) {
+fn names(state: &mut State, id: ClientId) {
     let key = registration::plain_channel(state);
     let Some(channel) = state.channels().get(&key) else {
         return;
@@ -157,8 +157,9 @@ fn names(state: &State, id: ClientId) {
         .map(|c| c.nick())
         .collect();
     nicks.sort_unstable_by_key(|n| n.to_lowercase());
-    state.spend(crate::link::cost::NAME * nicks.len() as u64);
+    let count = nicks.len() as u64;
     let text = state.config().lang.here(&nicks.join(", "));
+    state.spend(crate::link::cost::NAME * count);
     state.send_plain(id, &text);
 }
 

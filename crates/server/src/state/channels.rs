@@ -13,7 +13,7 @@ use ciao_proto::{CaseKey, Message, Numeric};
 use crate::caps::Cap;
 use crate::history::{Scope, conversation};
 use crate::link::cost;
-use crate::state::channel::{Channel, Status};
+use crate::state::channel::{Channel, Rank, Status};
 use crate::state::client::ClientId;
 use crate::state::fanout::Fanout;
 use crate::state::{State, pack_list, replay};
@@ -136,21 +136,14 @@ impl State {
         let mut basic = Fanout::new(source, Some(plain.clone())).skip_plain(id);
         let extended = Message::new("JOIN", [channel_name.as_str(), "*", realname.as_str()]);
         let mut extended = Fanout::new(extended.with_source(mask), Some(plain)).skip_plain(id);
-        if let Some(channel) = self.channels.get(&key) {
-            for member in channel.members().keys() {
-                let Some(recipient) = self.registry.get(*member) else {
-                    continue;
-                };
-                let fanout = if recipient.caps.has(Cap::ExtendedJoin) {
-                    &mut extended
-                } else {
-                    &mut basic
-                };
-                if let Some(line) = fanout.bytes_for(recipient) {
-                    self.deliver(recipient, line);
-                }
-            }
-        }
+        self.deliver_to_members(&key, u64::MAX, Rank::Member, |recipient, _| {
+            let fanout = if recipient.caps.has(Cap::ExtendedJoin) {
+                &mut extended
+            } else {
+                &mut basic
+            };
+            fanout.bytes_for(recipient)
+        });
         // away-notify: a joiner who is away is announced as such.
         if let Some(client) = self.registry.get(id)
             && let Some(away) = &client.away
@@ -206,18 +199,19 @@ impl State {
     }
 
     /// RPL_TOPIC and RPL_TOPICWHOTIME, or RPL_NOTOPIC when asked for.
-    pub(crate) fn send_topic(&self, id: ClientId, key: &CaseKey, say_if_none: bool) {
-        let Some(channel) = self.channels.get(key) else {
+    pub(crate) fn send_topic(&mut self, id: ClientId, key: &CaseKey, say_if_none: bool) {
+        let mut split = self.split();
+        let Some(channel) = split.channels.get(key) else {
             return;
         };
         match &channel.topic {
             Some(topic) => {
-                self.reply(
+                split.reply(
                     id,
                     Numeric::Topic,
                     [channel.name.as_str(), topic.text.as_str()],
                 );
-                self.reply(
+                split.reply(
                     id,
                     Numeric::TopicWhoTime,
                     [
@@ -228,7 +222,7 @@ impl State {
                 );
             }
             None if say_if_none => {
-                self.reply(
+                split.reply(
                     id,
                     Numeric::NoTopic,
                     [channel.name.as_str(), "No topic is set"],
@@ -239,10 +233,11 @@ impl State {
     }
 
     /// RPL_NAMREPLY lines (packed up to ~400 bytes) and RPL_ENDOFNAMES.
-    pub(crate) fn send_names(&self, id: ClientId, key: &CaseKey) {
-        if let Some(channel) = self.channels.get(key) {
-            self.send_name_replies(id, key);
-            self.reply(
+    pub(crate) fn send_names(&mut self, id: ClientId, key: &CaseKey) {
+        self.send_name_replies(id, key);
+        let mut split = self.split();
+        if let Some(channel) = split.channels.get(key) {
+            split.reply(
                 id,
                 Numeric::EndOfNames,
                 [channel.name.as_str(), "End of /NAMES list"],
@@ -251,11 +246,13 @@ impl State {
     }
 
     /// RPL_NAMREPLY lines, packed up to ~400 bytes each.
-    pub(crate) fn send_name_replies(&self, id: ClientId, key: &CaseKey) {
-        let Some(viewer) = self.registry.get(id) else {
+    pub(crate) fn send_name_replies(&mut self, id: ClientId, key: &CaseKey) {
+        let mut split = self.split();
+        let (registry, channels) = (split.registry, split.channels);
+        let Some(viewer) = registry.get(id) else {
             return;
         };
-        let Some(channel) = self.channels.get(key) else {
+        let Some(channel) = channels.get(key) else {
             return;
         };
         let all_prefixes = viewer.caps.has(Cap::MultiPrefix);
@@ -265,7 +262,7 @@ impl State {
             .members()
             .iter()
             .filter_map(|(member, status)| {
-                let client = self.registry.get(*member)?;
+                let client = registry.get(*member)?;
                 let who = if with_host {
                     &client.mask
                 } else {
@@ -276,9 +273,9 @@ impl State {
             .collect();
         names.sort();
         // Each name is formatted and sorted: a few entries' worth of work.
-        self.spend(cost::NAME * names.len() as u64);
+        split.sink.spend(cost::NAME * names.len() as u64);
         for line in pack_list(names.iter().map(String::as_str), ' ') {
-            self.reply(
+            split.reply(
                 id,
                 Numeric::NamReply,
                 [symbol, channel.name.as_str(), line.as_str()],

@@ -1,92 +1,78 @@
-//! Delivery: every line to a client passes [`State::deliver`], which
-//! hands it to the client's outbox or, while a labeled command of that
-//! client is answered, to the gathering of its answer (see
+//! Delivery: every line to a client passes a [`Sink`], which hands it
+//! to the client's outbox or, while a labeled command of that client is
+//! answered, to the gathering of its answer (see
 //! [`responses`](crate::state::responses)). Replies, standard replies and
-//! the fan-out loops (a channel, a client's neighbours) are built on it.
+//! the fan-out loops (a channel, a client's neighbours) are `&mut State`
+//! operations built on it.
 
-use std::cell::RefCell;
 use std::collections::HashSet;
 
 use bytes::Bytes;
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use crate::caps::Cap;
+use crate::config::Config;
 use crate::link::cost;
 use crate::link::outbox::CloseReason;
 use crate::state::State;
-use crate::state::channel::Rank;
+use crate::state::channel::{Rank, Status};
+use crate::state::channels::Channels;
 use crate::state::client::{Client, ClientId, Protocol};
 use crate::state::effect::Effect;
 use crate::state::fanout::{Fanout, plain_line};
+use crate::state::meter::Meter;
+use crate::state::monitor::Monitors;
 use crate::state::publisher::{Release, Stored};
+use crate::state::registry::Registry;
 use crate::state::responses::{Capture, Responses, Token};
 
 /// What delivery keeps between lines.
+///
+/// The gathering of labeled answers is the state's, not a command's: an
+/// answer that waits for a history commit is finished by the releaser,
+/// after the command's handler returned, and lines for a client whose
+/// earlier answer waits are held behind it whoever sends them. So it is
+/// an owner of its own inside [`State`], written only through `&mut`:
+/// every operation that sends splits the state into the registry and
+/// channels it reads and a [`Sink`] it writes, and a fan-out loop hands
+/// each member it reads straight to the sink.
 #[derive(Debug, Default)]
 pub(crate) struct Delivery {
-    /// labeled-response: replies being gathered. Every delivery looks
-    /// here through `&self`, hence the `RefCell` (the hub's mutex keeps
-    /// it to one thread at a time). An explicit reply sink borrowed
-    /// mutably beside the registry would need every handler and fan-out
-    /// loop to split its borrows of the state (they hold a `&Client` of
-    /// the registry while they deliver to it), which would touch every
-    /// command for no gain in safety: one borrow at a time is checked
-    /// either way, and nothing here is re-entered.
-    responses: RefCell<Responses>,
+    /// labeled-response: replies being gathered.
+    responses: Responses,
     /// Counter behind batch references.
     next_batch: u64,
 }
 
-impl State {
-    /// Queues one line for `client`: every line to a client passes here,
-    /// so a labeled command's responses can be gathered (see
-    /// [`responses`](crate::state::responses)).
-    pub(crate) fn deliver(&self, client: &Client, line: Bytes) {
-        self.spend(cost::DELIVERY);
-        let mut responses = self.delivery.responses.borrow_mut();
-        let capture = if responses.is_idle() {
-            Capture::Send(line)
-        } else {
-            responses.capture(client.id, line, self.config.sendq_bytes)
-        };
-        drop(responses);
-        settle(client, capture);
-    }
+/// Where lines to clients go: the labeled-response gathering and the work
+/// meter, borrowed mutably for as long as one operation delivers, beside
+/// shared borrows of the registry and channels it takes the recipients
+/// from (see [`State::split`]). Disjoint field borrows, so delivering to
+/// a member costs what it did when these were `RefCell`/`Cell`s: no
+/// lookup, clone or allocation, and one `is_idle` check while no label
+/// is being answered.
+pub(super) struct Sink<'s> {
+    responses: &'s mut Responses,
+    meter: &'s mut Meter,
+    /// The client's sendq, which bounds a held answer too.
+    sendq_bytes: usize,
+}
 
-    /// As [`deliver`](Self::deliver), for a line that is never a response
-    /// to the client's own command (a message it sent to itself).
-    pub(crate) fn deliver_aside(&self, client: &Client, line: Bytes) {
-        self.spend(cost::DELIVERY);
-        let capture = self.delivery.responses.borrow_mut().capture_aside(
-            client.id,
-            line,
-            self.config.sendq_bytes,
-        );
-        settle(client, capture);
-    }
+/// The state as one delivering operation borrows it (see
+/// [`State::split`]).
+pub(super) struct Split<'s> {
+    pub(super) config: &'s Config,
+    pub(super) registry: &'s Registry,
+    pub(super) channels: &'s Channels,
+    pub(super) monitors: &'s Monitors,
+    pub(super) sink: Sink<'s>,
+}
 
-    /// Sends an IRC message to an IRC client (plain clients do not speak
-    /// IRC and get nothing).
-    pub(crate) fn send(&self, id: ClientId, message: &Message) {
-        if let Some(client) = self.registry.get(id)
-            && client.protocol == Protocol::Irc
-        {
-            self.spend(cost::REPLY);
-            self.deliver(client, message.to_bytes());
-        }
-    }
-
-    /// Sends a text line to a plain client.
-    pub(crate) fn send_plain(&self, id: ClientId, text: &str) {
-        if let Some(client) = self.registry.get(id)
-            && client.protocol == Protocol::Plain
-        {
-            self.deliver(client, plain_line(text));
-        }
-    }
-
-    /// `:server CODE nick params…` to one IRC client.
-    pub(crate) fn reply<I, S>(&self, id: ClientId, numeric: Numeric, params: I)
+impl Split<'_> {
+    /// `:server CODE nick params…` to one IRC client (see
+    /// [`State::reply`]), for an operation that reads the state while it
+    /// replies.
+    pub(super) fn reply<I, S>(&mut self, id: ClientId, numeric: Numeric, params: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -97,7 +83,7 @@ impl State {
         if client.protocol != Protocol::Irc {
             return;
         }
-        self.spend(cost::REPLY);
+        self.sink.spend(cost::REPLY);
         let mut all = vec![client.nick.clone()];
         all.extend(params.into_iter().map(Into::into));
         let message = Message {
@@ -106,12 +92,184 @@ impl State {
             command: numeric.code().to_owned(),
             params: all,
         };
-        self.deliver(client, message.to_bytes());
+        self.sink.deliver(client, message.to_bytes());
+    }
+}
+
+impl Sink<'_> {
+    /// Queues one line for `client`, or gathers it as (or behind) the
+    /// answer to a labeled command.
+    pub(super) fn deliver(&mut self, client: &Client, line: Bytes) {
+        self.meter.spend(cost::DELIVERY);
+        let capture = if self.responses.is_idle() {
+            Capture::Send(line)
+        } else {
+            self.responses.capture(client.id, line, self.sendq_bytes)
+        };
+        settle(client, capture);
+    }
+
+    /// As [`deliver`](Self::deliver), for a line that is never a response
+    /// to the client's own command (a message it sent to itself).
+    pub(super) fn deliver_aside(&mut self, client: &Client, line: Bytes) {
+        self.meter.spend(cost::DELIVERY);
+        let capture = self
+            .responses
+            .capture_aside(client.id, line, self.sendq_bytes);
+        settle(client, capture);
+    }
+
+    /// Counts `units` of work against the command being metered.
+    pub(super) fn spend(&mut self, units: u64) {
+        self.meter.spend(units);
+    }
+}
+
+impl State {
+    /// The state split for one operation that delivers: what it reads,
+    /// and the sink it sends to.
+    pub(super) fn split(&mut self) -> Split<'_> {
+        let State {
+            config,
+            registry,
+            channels,
+            delivery,
+            meter,
+            monitors,
+            ..
+        } = self;
+        Split {
+            config,
+            registry,
+            channels,
+            monitors,
+            sink: Sink {
+                responses: &mut delivery.responses,
+                meter,
+                sendq_bytes: config.sendq_bytes,
+            },
+        }
+    }
+
+    /// Queues for client `id` the lines `lines` makes for it (a fan-out's
+    /// form for its capabilities, or none).
+    pub(crate) fn deliver_to<L>(&mut self, id: ClientId, lines: impl FnOnce(&Client) -> L)
+    where
+        L: IntoIterator<Item = Bytes>,
+    {
+        let Split {
+            registry, mut sink, ..
+        } = self.split();
+        if let Some(client) = registry.get(id) {
+            for line in lines(client) {
+                sink.deliver(client, line);
+            }
+        }
+    }
+
+    /// As [`deliver_to`](Self::deliver_to), for lines that are never a
+    /// response to the client's own command (a message to oneself).
+    pub(crate) fn deliver_aside_to<L>(&mut self, id: ClientId, lines: impl FnOnce(&Client) -> L)
+    where
+        L: IntoIterator<Item = Bytes>,
+    {
+        let Split {
+            registry, mut sink, ..
+        } = self.split();
+        if let Some(client) = registry.get(id) {
+            for line in lines(client) {
+                sink.deliver_aside(client, line);
+            }
+        }
+    }
+
+    /// Queues for every client the lines `lines` makes for it.
+    pub(crate) fn deliver_to_all<L>(&mut self, mut lines: impl FnMut(&Client) -> L)
+    where
+        L: IntoIterator<Item = Bytes>,
+    {
+        let Split {
+            registry, mut sink, ..
+        } = self.split();
+        for client in registry.iter() {
+            for line in lines(client) {
+                sink.deliver(client, line);
+            }
+        }
+    }
+
+    /// Queues for each member of `channel` of at least `min_rank` who
+    /// joined before history job `ticket` was submitted (`u64::MAX`:
+    /// everyone) the lines `lines` makes for it and its status. Those who
+    /// joined later get that job's line in their join's replay.
+    pub(crate) fn deliver_to_members<L>(
+        &mut self,
+        channel: &CaseKey,
+        ticket: u64,
+        min_rank: Rank,
+        mut lines: impl FnMut(&Client, &Status) -> L,
+    ) where
+        L: IntoIterator<Item = Bytes>,
+    {
+        let Split {
+            registry,
+            channels,
+            mut sink,
+            ..
+        } = self.split();
+        let Some(channel) = channels.get(channel) else {
+            return;
+        };
+        for (id, status) in channel.members() {
+            if status.joined_after < ticket
+                && status.rank() >= min_rank
+                && let Some(client) = registry.get(*id)
+            {
+                for line in lines(client, status) {
+                    sink.deliver(client, line);
+                }
+            }
+        }
+    }
+
+    /// Sends an IRC message to an IRC client (plain clients do not speak
+    /// IRC and get nothing).
+    pub(crate) fn send(&mut self, id: ClientId, message: &Message) {
+        let Split {
+            registry, mut sink, ..
+        } = self.split();
+        if let Some(client) = registry.get(id)
+            && client.protocol == Protocol::Irc
+        {
+            sink.spend(cost::REPLY);
+            sink.deliver(client, message.to_bytes());
+        }
+    }
+
+    /// Sends a text line to a plain client.
+    pub(crate) fn send_plain(&mut self, id: ClientId, text: &str) {
+        let Split {
+            registry, mut sink, ..
+        } = self.split();
+        if let Some(client) = registry.get(id)
+            && client.protocol == Protocol::Plain
+        {
+            sink.deliver(client, plain_line(text));
+        }
+    }
+
+    /// `:server CODE nick params…` to one IRC client.
+    pub(crate) fn reply<I, S>(&mut self, id: ClientId, numeric: Numeric, params: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.split().reply(id, numeric, params);
     }
 
     /// `FAIL <command> <code> [context…] :<text>`, an IRCv3 standard
     /// reply: `params` are the code, any context and the text.
-    pub(crate) fn fail(&self, id: ClientId, command: &str, params: &[&str]) {
+    pub(crate) fn fail(&mut self, id: ClientId, command: &str, params: &[&str]) {
         let mut all = vec![command];
         all.extend_from_slice(params);
         let fail = self.server_message("FAIL", all);
@@ -137,16 +295,13 @@ impl State {
     pub(crate) fn begin_response(&mut self, id: ClientId, label: String) -> Token {
         let batch = self.client(id).is_some_and(|c| c.caps.has(Cap::Batch));
         let begun_at = self.history_ticket();
-        self.delivery
-            .responses
-            .get_mut()
-            .begin(id, label, batch, begun_at)
+        self.delivery.responses.begin(id, label, batch, begun_at)
     }
 
     /// Marks the history job being released, so that what it sends is
     /// not held behind answers to labeled commands that came after it.
     pub(crate) fn set_releasing(&mut self, ticket: Option<u64>) {
-        let responses = self.delivery.responses.get_mut();
+        let responses = &mut self.delivery.responses;
         responses.set_releasing(ticket);
         // A release that panicked did not put back the command it ran as.
         if ticket.is_none() {
@@ -158,7 +313,7 @@ impl State {
     /// when it published messages that wait for a history commit, once
     /// those are released.
     pub(crate) fn end_response(&mut self, token: Token) {
-        let responses = self.delivery.responses.get_mut();
+        let responses = &mut self.delivery.responses;
         responses.set_active(None);
         if responses.is_deferred(token) {
             // Not as the command again: this is its answer itself.
@@ -189,7 +344,7 @@ impl State {
     /// behind it; all behind an earlier labeled command of the same
     /// client that still waits.
     fn close_response(&mut self, token: Token, answer: bool) {
-        let Some(finished) = self.delivery.responses.get_mut().finish(token) else {
+        let Some(finished) = self.delivery.responses.finish(token) else {
             return;
         };
         let Some(client) = self.registry.get(finished.client) else {
@@ -204,12 +359,7 @@ impl State {
             lines.extend(finished.held);
             lines
         };
-        for line in self
-            .delivery
-            .responses
-            .get_mut()
-            .after_earlier(id, token, lines)
-        {
+        for line in self.delivery.responses.after_earlier(id, token, lines) {
             outbox.send(line);
         }
     }
@@ -217,22 +367,22 @@ impl State {
     /// The labeled command running now (its handler, or a release run as
     /// it), if any.
     pub(super) fn active_response(&self) -> Option<Token> {
-        self.delivery.responses.borrow().active()
+        self.delivery.responses.active()
     }
 
     /// Runs `f` as the labeled command `token` again: what it sends is
     /// part of that command's answer.
     pub(super) fn as_response<T>(&mut self, token: Token, f: impl FnOnce(&mut State) -> T) -> T {
-        let previous = self.delivery.responses.get_mut().set_active(Some(token));
+        let previous = self.delivery.responses.set_active(Some(token));
         let result = f(self);
-        self.delivery.responses.get_mut().set_active(previous);
+        self.delivery.responses.set_active(previous);
         result
     }
 
     /// Notes that the labeled command `token` published a job whose
     /// release is part of its answer, which therefore waits for it.
     pub(super) fn defer_response(&mut self, token: Token) {
-        self.delivery.responses.get_mut().defer(token);
+        self.delivery.responses.defer(token);
     }
 
     /// True while a labeled command runs: its answer is gathered whole,
@@ -243,7 +393,7 @@ impl State {
 
     /// Sends `fanout` to every member of a channel but `skip`.
     pub(crate) fn fanout_channel(
-        &self,
+        &mut self,
         channel: &CaseKey,
         fanout: &mut Fanout,
         skip: Option<ClientId>,
@@ -254,27 +404,26 @@ impl State {
     /// As [`fanout_channel`](Self::fanout_channel), limited to members that
     /// negotiated `only_with` when given (away-notify).
     pub(crate) fn fanout_channel_with(
-        &self,
+        &mut self,
         channel: &CaseKey,
         fanout: &mut Fanout,
         skip: Option<ClientId>,
         only_with: Option<Cap>,
     ) {
-        for client in self.members(channel, u64::MAX, Rank::Member) {
-            if Some(client.id) != skip
-                && only_with.is_none_or(|cap| client.caps.has(cap))
-                && let Some(line) = fanout.bytes_for(client)
-            {
-                self.deliver(client, line);
+        self.deliver_to_members(channel, u64::MAX, Rank::Member, |client, _| {
+            if Some(client.id) != skip && only_with.is_none_or(|cap| client.caps.has(cap)) {
+                fanout.bytes_for(client)
+            } else {
+                None
             }
-        }
+        });
     }
 
     /// Sends a released history job's `fanout` to the channel's members
     /// of at least `min_rank` (everyone, or the operators for `@#chan`)
     /// who were there when it was submitted.
     pub(crate) fn fanout_channel_released(
-        &self,
+        &mut self,
         channel: &CaseKey,
         fanout: &mut Fanout,
         skip: Option<ClientId>,
@@ -282,30 +431,13 @@ impl State {
         min_rank: Rank,
     ) {
         let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
-        for client in self.members(channel, ticket, min_rank) {
-            if Some(client.id) != skip
-                && let Some(line) = fanout.bytes_for(client)
-            {
-                self.deliver(client, line);
+        self.deliver_to_members(channel, ticket, min_rank, |client, _| {
+            if Some(client.id) != skip {
+                fanout.bytes_for(client)
+            } else {
+                None
             }
-        }
-    }
-
-    /// A channel's members of at least `min_rank` who joined before
-    /// history job `ticket` was submitted (`u64::MAX`: everyone). Those
-    /// who joined later get that job's line in their join's replay.
-    pub(crate) fn members(
-        &self,
-        channel: &CaseKey,
-        ticket: u64,
-        min_rank: Rank,
-    ) -> impl Iterator<Item = &Client> {
-        self.channels
-            .get(channel)
-            .into_iter()
-            .flat_map(|channel| channel.members().iter())
-            .filter(move |(_, status)| status.joined_after < ticket && status.rank() >= min_rank)
-            .filter_map(|(id, _)| self.registry.get(*id))
+        });
     }
 
     /// Sends `fanout` once to everyone who shares a channel with `id`, and
@@ -313,13 +445,19 @@ impl State {
     /// that negotiated a capability (away-notify). Returns everyone it
     /// considered, for extended-monitor not to tell them twice.
     pub(crate) fn fanout_neighbours(
-        &self,
+        &mut self,
         id: ClientId,
         fanout: &mut Fanout,
         include_self: bool,
         only_with: Option<Cap>,
     ) -> HashSet<ClientId> {
-        let Some(client) = self.registry.get(id) else {
+        let Split {
+            registry,
+            channels,
+            mut sink,
+            ..
+        } = self.split();
+        let Some(client) = registry.get(id) else {
             return HashSet::new();
         };
         let mut seen = HashSet::new();
@@ -329,7 +467,7 @@ impl State {
         let others = client
             .channels
             .iter()
-            .filter_map(|key| self.channels.get(key))
+            .filter_map(|key| channels.get(key))
             .flat_map(|channel| channel.members().keys().copied());
         let mut walked = 0;
         for member in std::iter::once(id).chain(others) {
@@ -337,14 +475,14 @@ impl State {
             if !seen.insert(member) {
                 continue;
             }
-            if let Some(recipient) = self.registry.get(member)
+            if let Some(recipient) = registry.get(member)
                 && only_with.is_none_or(|cap| recipient.caps.has(cap))
                 && let Some(line) = fanout.bytes_for(recipient)
             {
-                self.deliver(recipient, line);
+                sink.deliver(recipient, line);
             }
         }
-        self.spend(cost::ENTRY * walked);
+        sink.spend(cost::ENTRY * walked);
         seen
     }
 }

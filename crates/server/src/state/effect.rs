@@ -111,11 +111,9 @@ impl State {
                 // The sender's echo, when the message went to a rank it
                 // lacks.
                 if echo
-                    && let Some(client) = self.client(sender)
                     && self.channels().get(&channel).and_then(|c| c.rank(sender)) < Some(min_rank)
-                    && let Some(line) = fanout.bytes_for(client)
                 {
-                    self.deliver(client, line);
+                    self.deliver_to(sender, |client| fanout.bytes_for(client));
                 }
             }
             Effect::Private {
@@ -128,23 +126,15 @@ impl State {
                 if refused_as.refused(self, stored, sender) {
                     return;
                 }
-                if let Some(client) = self.client(recipient)
-                    && let Some(line) = fanout.bytes_for(client)
-                {
-                    // A message to oneself arrives, and with echo-message
-                    // is echoed too; only the echo answers a labeled
-                    // command.
-                    if recipient == sender {
-                        self.deliver_aside(client, line);
-                    } else {
-                        self.deliver(client, line);
-                    }
+                // A message to oneself arrives, and with echo-message is
+                // echoed too; only the echo answers a labeled command.
+                if recipient == sender {
+                    self.deliver_aside_to(recipient, |client| fanout.bytes_for(client));
+                } else {
+                    self.deliver_to(recipient, |client| fanout.bytes_for(client));
                 }
-                if echo
-                    && let Some(client) = self.client(sender)
-                    && let Some(line) = fanout.bytes_for(client)
-                {
-                    self.deliver(client, line);
+                if echo {
+                    self.deliver_to(sender, |client| fanout.bytes_for(client));
                 }
             }
             Effect::Multiline {
@@ -157,13 +147,28 @@ impl State {
                 if refused_as.refused(self, stored, sender) {
                     return;
                 }
-                self.multiline(&to, &mut fanout, sender, stored);
+                let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
+                match to {
+                    // To oneself: delivered aside (not an answer), as
+                    // PRIVMSG is.
+                    Audience::Client(id) if id == sender => {
+                        self.deliver_aside_to(id, |client| fanout.lines_for(client));
+                    }
+                    Audience::Client(id) => self.deliver_to(id, |client| fanout.lines_for(client)),
+                    Audience::Channel(key) => {
+                        self.deliver_to_members(&key, ticket, Rank::Member, |client, _| {
+                            if client.id == sender {
+                                Vec::new()
+                            } else {
+                                fanout.lines_for(client)
+                            }
+                        });
+                    }
+                }
                 // The echo answers a labeled batch (its first line gets
                 // the label).
-                if echo && let Some(client) = self.client(sender) {
-                    for line in fanout.lines_for(client) {
-                        self.deliver(client, line);
-                    }
+                if echo {
+                    self.deliver_to(sender, |client| fanout.lines_for(client));
                 }
             }
             Effect::Redaction {
@@ -179,49 +184,25 @@ impl State {
                     self.recent_mut().remember(msgid, sent);
                     return;
                 }
-                let recipients: Vec<&Client> = match &channel {
-                    Some(key) => self.members(key, u64::MAX, Rank::Member).collect(),
-                    None => parties.iter().filter_map(|id| self.client(*id)).collect(),
+                let mut line_for = |client: &Client| {
+                    if client.caps.has(Cap::MessageRedaction) {
+                        fanout.bytes_for(client)
+                    } else {
+                        None
+                    }
                 };
-                for client in recipients {
-                    if client.caps.has(Cap::MessageRedaction)
-                        && let Some(line) = fanout.bytes_for(client)
-                    {
-                        self.deliver(client, line);
+                match &channel {
+                    Some(key) => {
+                        self.deliver_to_members(key, u64::MAX, Rank::Member, |c, _| line_for(c));
+                    }
+                    None => {
+                        for id in &parties {
+                            self.deliver_to(*id, &mut line_for);
+                        }
                     }
                 }
             }
             Effect::Answer(token) => self.finish_response(token),
-        }
-    }
-
-    /// A multiline message to everyone it is for but its sender, who
-    /// gets it only as its echo, or as a message to itself.
-    fn multiline(
-        &self,
-        to: &Audience,
-        fanout: &mut MultilineFanout,
-        sender: ClientId,
-        stored: Option<Stored>,
-    ) {
-        let ticket = stored.map_or(u64::MAX, |stored| stored.ticket);
-        let recipients: Vec<&Client> = match to {
-            Audience::Client(id) => self.client(*id).into_iter().collect(),
-            Audience::Channel(key) => self.members(key, ticket, Rank::Member).collect(),
-        };
-        for client in recipients {
-            // To oneself: delivered aside (not an answer), as PRIVMSG is.
-            if client.id == sender {
-                if matches!(to, Audience::Client(id) if *id == sender) {
-                    for line in fanout.lines_for(client) {
-                        self.deliver_aside(client, line);
-                    }
-                }
-                continue;
-            }
-            for line in fanout.lines_for(client) {
-                self.deliver(client, line);
-            }
         }
     }
 }

@@ -24,10 +24,11 @@ impl State {
             return;
         };
         if client.registered {
-            self.tell_watchers_offline(&client.nick);
+            let nick = client.nick.clone();
             let quit = Message::new("QUIT", [reason]).with_source(client.mask.clone());
             let channels: Vec<CaseKey> = client.channels.clone();
-            let mut fanout = Fanout::new(quit.clone(), Some(self.config.lang.left(&client.nick)));
+            let mut fanout = Fanout::new(quit.clone(), Some(self.config.lang.left(&nick)));
+            self.tell_watchers_offline(&nick);
             self.fanout_neighbours(id, &mut fanout, false, None);
             self.record_presence(id, channels.iter().map(CaseKey::as_str), &quit);
         }

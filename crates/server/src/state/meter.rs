@@ -2,7 +2,6 @@
 //! counted as it is done (see [`cost`](crate::link::cost)) and charged,
 //! with its line of flood control, to its sender.
 
-use std::cell::Cell;
 use std::time::Duration;
 
 use crate::link::cost::AddressBudgets;
@@ -11,12 +10,13 @@ use crate::state::client::ClientId;
 
 #[derive(Debug)]
 pub(crate) struct Meter {
-    /// Work units spent by the command being metered. Deliveries count
-    /// through `&self` (fan-out borrows the clients while it delivers),
-    /// hence the `Cell`s; the hub's mutex keeps them to one thread.
-    work: Cell<u64>,
+    /// Work units spent by the command being metered. A fan-out counts
+    /// its deliveries here while it reads the clients from the registry:
+    /// the meter is a field of its own, borrowed mutably beside them (see
+    /// `Sink` in `delivery.rs`).
+    work: u64,
     /// True while a metered command runs.
-    metering: Cell<bool>,
+    metering: bool,
     /// The work budgets of the addresses clients connect from.
     budgets: AddressBudgets,
     /// Server start in Unix milliseconds: flood control's clock counts
@@ -27,17 +27,17 @@ pub(crate) struct Meter {
 impl Meter {
     pub(super) fn new(started_at_millis: u64) -> Self {
         Meter {
-            work: Cell::new(0),
-            metering: Cell::new(false),
+            work: 0,
+            metering: false,
             budgets: AddressBudgets::default(),
             started_at_millis,
         }
     }
 
     /// Counts `units` of work against the command being metered.
-    fn spend(&self, units: u64) {
-        if self.metering.get() {
-            self.work.set(self.work.get() + units);
+    pub(super) fn spend(&mut self, units: u64) {
+        if self.metering {
+            self.work += units;
         }
     }
 
@@ -49,28 +49,28 @@ impl Meter {
 
 impl State {
     /// Starts metering a line's work (see [`cost`](crate::link::cost)).
-    pub(crate) fn begin_metering(&self) {
-        self.meter.work.set(0);
-        self.meter.metering.set(true);
+    pub(crate) fn begin_metering(&mut self) {
+        self.meter.work = 0;
+        self.meter.metering = true;
     }
 
     /// Stops metering; returns the work units spent since it began.
-    pub(crate) fn end_metering(&self) -> u64 {
-        self.meter.metering.set(false);
-        self.meter.work.replace(0)
+    pub(crate) fn end_metering(&mut self) -> u64 {
+        self.meter.metering = false;
+        std::mem::take(&mut self.meter.work)
     }
 
     /// Runs `f` unmetered (a message inside a metered line: plain text
     /// becomes a PRIVMSG).
     pub(crate) fn unmetered<T>(&mut self, f: impl FnOnce(&mut State) -> T) -> T {
-        let was = self.meter.metering.replace(false);
+        let was = std::mem::replace(&mut self.meter.metering, false);
         let result = f(self);
-        self.meter.metering.set(was);
+        self.meter.metering = was;
         result
     }
 
     /// Counts `units` of work against the command being metered.
-    pub(crate) fn spend(&self, units: u64) {
+    pub(crate) fn spend(&mut self, units: u64) {
         self.meter.spend(units);
     }
 

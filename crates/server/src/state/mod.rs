@@ -45,7 +45,7 @@ use crate::state::channel::Channel;
 use crate::state::channels::Channels;
 use crate::state::client::{Client, ClientId};
 use crate::state::continuation::Continuations;
-use crate::state::delivery::Delivery;
+use crate::state::delivery::{Delivery, Split};
 use crate::state::fanout::Fanout;
 use crate::state::meter::Meter;
 use crate::state::monitor::Monitors;
@@ -148,6 +148,12 @@ impl State {
         &self.config
     }
 
+    /// The settings, to hold while the state changes (replying from
+    /// them).
+    pub(crate) fn shared_config(&self) -> Arc<Config> {
+        Arc::clone(&self.config)
+    }
+
     /// Server start (Unix seconds).
     pub(crate) fn started_at(&self) -> u64 {
         self.started_at
@@ -235,7 +241,7 @@ impl State {
 
     /// `MARKREAD <target> timestamp=…` (or `*`): how far `id`'s nick has
     /// read in `target`.
-    pub(crate) fn send_read_marker(&self, id: ClientId, target: &str) {
+    pub(crate) fn send_read_marker(&mut self, id: ClientId, target: &str) {
         let Some(client) = self.client(id) else {
             return;
         };
@@ -249,20 +255,24 @@ impl State {
 
     /// RPL_MONONLINE to everyone watching `id`'s nick: it registered, or
     /// took the nick.
-    pub(crate) fn tell_watchers_online(&self, id: ClientId) {
-        let Some(client) = self.client(id) else {
+    pub(crate) fn tell_watchers_online(&mut self, id: ClientId) {
+        let mut split = self.split();
+        let (registry, monitors) = (split.registry, split.monitors);
+        let Some(client) = registry.get(id) else {
             return;
         };
-        for watcher in self.monitors.watchers(&client.nick) {
-            self.reply(*watcher, Numeric::MonOnline, [client.mask.as_str()]);
+        for watcher in monitors.watchers(&client.nick) {
+            split.reply(*watcher, Numeric::MonOnline, [client.mask.as_str()]);
         }
     }
 
     /// RPL_MONOFFLINE to everyone watching `nick`: its holder left or
     /// gave it up.
-    pub(crate) fn tell_watchers_offline(&self, nick: &str) {
-        for watcher in self.monitors.watchers(nick) {
-            self.reply(*watcher, Numeric::MonOffline, [nick]);
+    pub(crate) fn tell_watchers_offline(&mut self, nick: &str) {
+        let mut split = self.split();
+        let monitors = split.monitors;
+        for watcher in monitors.watchers(nick) {
+            split.reply(*watcher, Numeric::MonOffline, [nick]);
         }
     }
 
@@ -270,25 +280,31 @@ impl State {
     /// watching `id` who asked for it with `cap` and did not get it
     /// already as `id`'s neighbours (`told`).
     pub(crate) fn tell_watchers_change(
-        &self,
+        &mut self,
         id: ClientId,
         fanout: &mut Fanout,
         cap: Cap,
         told: &HashSet<ClientId>,
     ) {
-        let Some(client) = self.client(id) else {
+        let Split {
+            registry,
+            monitors,
+            mut sink,
+            ..
+        } = self.split();
+        let Some(client) = registry.get(id) else {
             return;
         };
-        for watcher in self.monitors.watchers(&client.nick) {
+        for watcher in monitors.watchers(&client.nick) {
             if told.contains(watcher) {
                 continue;
             }
-            if let Some(recipient) = self.client(*watcher)
+            if let Some(recipient) = registry.get(*watcher)
                 && recipient.caps.has(Cap::ExtendedMonitor)
                 && recipient.caps.has(cap)
                 && let Some(line) = fanout.bytes_for(recipient)
             {
-                self.deliver(recipient, line);
+                sink.deliver(recipient, line);
             }
         }
     }

@@ -25,7 +25,12 @@ pub(crate) struct RefusedAs {
 impl RefusedAs {
     /// True when the entry was not committed; `sender` has then been
     /// told (see [`refused`]).
-    pub(crate) fn refused(&self, state: &State, stored: Option<Stored>, sender: ClientId) -> bool {
+    pub(crate) fn refused(
+        &self,
+        state: &mut State,
+        stored: Option<Stored>,
+        sender: ClientId,
+    ) -> bool {
         refused(state, stored, sender, self.command, &[&self.target])
     }
 }
@@ -35,7 +40,7 @@ impl RefusedAs {
 /// :<text>` for IRC, a text line for plain clients) and the release must
 /// deliver nothing. With history off (`None`) nothing is refused.
 pub(crate) fn refused(
-    state: &State,
+    state: &mut State,
     stored: Option<Stored>,
     sender: ClientId,
     command: &str,
@@ -48,7 +53,10 @@ pub(crate) fn refused(
         return true;
     };
     match client.protocol {
-        Protocol::Plain => state.send_plain(sender, state.config().lang.not_stored()),
+        Protocol::Plain => {
+            let text = state.config().lang.not_stored();
+            state.send_plain(sender, text);
+        }
         Protocol::Irc => {
             let text = if command == "REDACT" {
                 "Redaction not made: the server cannot store it right now, try again later"

@@ -11,6 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
 
+use ciao_proto::Message;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::history::{
@@ -109,7 +110,7 @@ async fn run(
 fn release(state: &Mutex<State>, batch: Committed<Due>, ticket: &mut u64) {
     let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(transition) = &batch.transition {
-        tell_operators(&state, transition);
+        tell_operators(&mut state, transition);
     }
     for done in batch.jobs {
         *ticket += 1;
@@ -134,7 +135,7 @@ fn release(state: &Mutex<State>, batch: Committed<Due>, ticket: &mut u64) {
 }
 
 /// A server NOTICE to every IRC operator online.
-fn tell_operators(state: &State, transition: &Transition) {
+fn tell_operators(state: &mut State, transition: &Transition) {
     let text = match transition {
         Transition::Failing(error) => format!(
             "*** History store failing ({error}): messages are refused until it can store them again"
@@ -143,10 +144,12 @@ fn tell_operators(state: &State, transition: &Transition) {
             "*** History store recovered: messages are stored and delivered again".to_owned()
         }
     };
-    for client in state.clients() {
+    let mut split = state.split();
+    for client in split.registry.iter() {
         if client.oper && client.protocol == Protocol::Irc {
-            let notice = state.server_message("NOTICE", [client.nick.as_str(), text.as_str()]);
-            state.deliver_aside(client, notice.to_bytes());
+            let notice = Message::new("NOTICE", [client.nick.as_str(), text.as_str()])
+                .with_source(split.config.server_name.clone());
+            split.sink.deliver_aside(client, notice.to_bytes());
         }
     }
 }

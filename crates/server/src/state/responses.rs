@@ -4,7 +4,7 @@
 //! is itself one batch, that batch with the label on its first line).
 //!
 //! Every line for a client passes [`Responses::capture`] (through
-//! `State::deliver`). While a labeled command runs — its handler, and with
+//! `Sink::deliver`). While a labeled command runs — its handler, and with
 //! history on the releases of the messages it published, which run after
 //! their commit — lines for its sender are its responses. Other lines for
 //! that sender wait behind the answer when they happened after the
