@@ -14,10 +14,10 @@ use crate::state::channel::Rank;
 use crate::state::client::{Client, ClientId};
 use crate::state::fanout::Fanout;
 use crate::state::multiline::MultilineFanout;
-use crate::state::publisher::Stored;
 use crate::state::recent::Sent;
 use crate::state::refusal::{RefusedAs, refused};
 use crate::state::responses::Token;
+use crate::state::stored::Stored;
 
 /// What a committed entry does under the hub lock.
 #[derive(Debug)]

@@ -32,6 +32,7 @@ pub(crate) mod registry;
 mod release;
 pub(crate) mod replay;
 pub(crate) mod responses;
+pub(crate) mod stored;
 pub(crate) mod whowas;
 
 use std::collections::HashSet;

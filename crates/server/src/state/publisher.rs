@@ -55,6 +55,7 @@ use crate::state::State;
 use crate::state::client::ClientId;
 use crate::state::effect::Effect;
 use crate::state::responses::Token;
+pub(crate) use crate::state::stored::Stored;
 
 /// What a read hands back to deliver under the hub lock: the answer
 /// to the node's own client, built from what it read.
@@ -95,17 +96,6 @@ impl Release {
     pub(crate) fn nothing() -> Self {
         Release::Apply(Effect::None)
     }
-}
-
-/// What a release learns about its entry.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Stored {
-    /// The entry's place in submission order (from 1).
-    pub(crate) ticket: u64,
-    /// Whether the entry's events and changes were committed. A message
-    /// that was not is refused, never delivered (see
-    /// [`refused`](crate::state::refusal::refused)).
-    pub(crate) committed: bool,
 }
 
 /// What is submitted: what to store, and what to do once it is.

@@ -5,7 +5,7 @@
 
 use crate::state::State;
 use crate::state::client::{ClientId, Protocol};
-use crate::state::publisher::Stored;
+use crate::state::stored::Stored;
 
 /// The IRCv3 standard-replies code for "try again later" (the registry's
 /// generic code for a temporary failure such as a database being down).
