@@ -2,29 +2,41 @@
 //! syscall as the kernel takes, without allocating.
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::io::{self, IoSlice};
 
 use bytes::{Buf, Bytes};
 use tokio::net::TcpStream;
+
+use super::transport::Transport;
 
 /// Lines handed to one `writev`: Linux's IOV_MAX. Under load a busy
 /// recipient's batch holds hundreds of lines, and each syscall saved is
 /// worth more than the 16 KiB of stack this takes (outside any future).
 const SLICES_PER_WRITE: usize = 1024;
 
-/// One non-blocking vectored write from the front of `batch`; fully
-/// written lines leave the batch. `WouldBlock` when the socket is full.
-pub(super) fn write_some(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
+/// Calls `write` with the front of `batch` as slices (up to
+/// `SLICES_PER_WRITE` lines); returns what it wrote.
+pub(super) fn with_slices(
+    batch: &VecDeque<Bytes>,
+    write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
+) -> io::Result<usize> {
     let mut slices = [IoSlice::new(&[]); SLICES_PER_WRITE];
     let mut count = 0;
     for (slot, line) in slices.iter_mut().zip(batch.iter()) {
         *slot = IoSlice::new(line);
         count += 1;
     }
-    let mut written = socket.try_write_vectored(&slices[..count])?;
+    let written = write(&slices[..count])?;
     if written == 0 && count > 0 {
         return Err(io::ErrorKind::WriteZero.into());
     }
+    Ok(written)
+}
+
+/// Drops the first `written` bytes of `batch`: fully written lines leave
+/// it, a partly written one keeps its rest.
+pub(super) fn advance(batch: &mut VecDeque<Bytes>, mut written: usize) {
     while written > 0 {
         let Some(head) = batch.front_mut() else { break };
         if written >= head.len() {
@@ -35,14 +47,25 @@ pub(super) fn write_some(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io:
             written = 0;
         }
     }
+}
+
+/// One non-blocking vectored write from the front of `batch`; fully
+/// written lines leave the batch. `WouldBlock` when the socket is full.
+pub(super) fn write_some(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
+    let written = with_slices(batch, |slices| socket.try_write_vectored(slices))?;
+    advance(batch, written);
     Ok(())
 }
 
-/// Writes the whole batch, waiting for the socket as needed.
-pub(super) async fn write_all(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
-    while !batch.is_empty() {
-        socket.writable().await?;
-        match write_some(socket, batch) {
+/// Writes the whole batch (and, for TLS, every record made of it),
+/// waiting for the socket as needed.
+pub(super) async fn write_all<T: Transport>(
+    socket: &mut T,
+    batch: &mut VecDeque<Bytes>,
+) -> io::Result<()> {
+    while !batch.is_empty() || socket.wants_write() {
+        poll_fn(|cx| socket.poll_write_ready(cx)).await?;
+        match socket.write_some(batch) {
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
             result => result?,
         }

@@ -57,6 +57,9 @@ pub(crate) struct Client {
     /// User mode `+B` (IRCv3 bot mode): marked as a bot in WHO and WHOIS,
     /// and its messages carry the `bot` tag.
     pub(crate) bot: bool,
+    /// Connected over TLS: user mode `+Z` and WHOIS 671 (set at connect,
+    /// never changed by MODE).
+    pub(crate) secure: bool,
     /// Channels joined, by folded name.
     pub(in crate::state) channels: Vec<CaseKey>,
     /// Where lines for this client go.
@@ -134,6 +137,7 @@ impl Client {
             invisible: false,
             wallops: false,
             bot: false,
+            secure: false,
             channels: Vec::new(),
             outbox,
             connected_at: crate::clock::now_secs(),
@@ -181,6 +185,9 @@ impl Client {
         }
         if self.bot {
             modes.push('B');
+        }
+        if self.secure {
+            modes.push('Z');
         }
         modes
     }
