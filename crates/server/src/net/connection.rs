@@ -473,7 +473,10 @@ impl<T: Transport> Connection<T> {
         // TLS ends with close_notify, written before the FIN.
         if T::SECURE {
             self.socket.close_notify();
-            let written = timeout_at(deadline, write::write_all(&mut self.socket, &mut self.batch));
+            let written = timeout_at(
+                deadline,
+                write::write_all(&mut self.socket, &mut self.batch),
+            );
             if !matches!(written.await, Ok(Ok(()))) {
                 return;
             }

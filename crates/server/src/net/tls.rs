@@ -48,4 +48,3 @@ pub(crate) async fn serve(
     let (socket, session) = stream.into_inner();
     connection::serve(hub, TlsStream::new(socket, session), peer, slot).await;
 }
-

@@ -178,7 +178,8 @@ impl Transport for TlsStream {
         if batch.is_empty() {
             return Ok(());
         }
-        let accepted = write::with_slices(batch, |slices| self.tls.writer().write_vectored(slices))?;
+        let accepted =
+            write::with_slices(batch, |slices| self.tls.writer().write_vectored(slices))?;
         write::advance(batch, accepted);
         match self.flush_records() {
             // What did not fit in the socket waits in rustls (`wants_write`).
