@@ -273,3 +273,52 @@ async fn a_burst_larger_than_the_socket_arrives_whole_over_tls() {
     }
     server.shutdown().await;
 }
+
+/// `ciao-server tls-fingerprint` generates the certificate on first use
+/// (keys private), prints the same fingerprint every time, and it is the
+/// certificate's the server then presents.
+#[test]
+fn the_binary_prints_the_fingerprint_of_the_certificate_it_generated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let print = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_ciao-server"))
+            .args(["--no-history", "--data-dir"])
+            .arg(dir.path())
+            .arg("tls-fingerprint")
+            .output()
+            .expect("run ciao-server");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let first = print();
+    assert_eq!(print(), first, "the certificate is reused");
+    let tls = dir.path().join(ciao_server::config::tls::GENERATED_DIR);
+    let identity = Identity::load(
+        &tls.join(ciao_server::config::tls::CERT_FILE),
+        &tls.join(ciao_server::config::tls::KEY_FILE),
+    )
+    .expect("the generated files");
+    let prints = identity.fingerprints();
+    assert!(first.contains(&format!("tls_fingerprint   {}\n", prints.weechat())));
+    assert!(first.contains(&format!("tls_pinned_cert   {}\n", prints.irssi_cert())));
+    assert_eq!(prints.weechat().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(tls.join(ciao_server::config::tls::KEY_FILE))
+            .expect("key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // A server started on that folder keeps it (and does not regenerate).
+    let (_server, _addr) = common::process::start(
+        ["--listen", "127.0.0.1:0", "--no-history", "--data-dir"]
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .chain([dir.path().as_os_str()]),
+    );
+    let again = print();
+    assert_eq!(again, first);
+}

@@ -83,33 +83,24 @@ impl Identity {
         };
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
 
-        let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
-        let mut ca = CertificateParams::new(Vec::<String>::new())?;
-        ca.distinguished_name
-            .push(DnType::CommonName, format!("ciao CA for {server_name}"));
-        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca_cert = ca.self_signed(&ca_key)?;
-
-        let leaf_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
-        let mut leaf = CertificateParams::new(Vec::<String>::new())?;
-        leaf.distinguished_name
-            .push(DnType::CommonName, server_name.to_owned());
-        leaf.subject_alt_names = subject_alt_names(server_name, extra);
-        leaf.is_ca = IsCa::ExplicitNoCa;
-        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        leaf.use_authority_key_identifier_extension = true;
-        let issuer = Issuer::new(ca, &ca_key);
-        let leaf_cert = leaf.signed_by(&leaf_key, &issuer)?;
-
+        let made = Generated::new(server_name, extra)?;
         // Keys first and private; the certificates last, since their
         // presence is what says the identity is complete.
-        write_file(&dir.join(CA_KEY_FILE), &ca_key.serialize_pem(), true)?;
-        write_file(&key, &leaf_key.serialize_pem(), true)?;
-        write_file(&dir.join(CA_FILE), &ca_cert.pem(), false)?;
-        write_file(&cert, &leaf_cert.pem(), false)?;
+        write_file(&dir.join(CA_KEY_FILE), &made.ca_key.serialize_pem(), true)?;
+        write_file(&key, &made.leaf_key.serialize_pem(), true)?;
+        write_file(&dir.join(CA_FILE), &made.ca.pem(), false)?;
+        write_file(&cert, &made.leaf.pem(), false)?;
         Ok((Identity::load(&cert, &key)?, true))
+    }
+
+    /// A new identity like `generated`'s, kept in memory only: for a
+    /// server that stores nothing (`--no-history` without `--data-dir`).
+    pub fn ephemeral(server_name: &str, extra: &[IpAddr]) -> Result<Identity, TlsError> {
+        let made = Generated::new(server_name, extra)?;
+        Ok(Identity {
+            chain: vec![made.leaf.der().clone()],
+            key: PrivateKeyDer::Pkcs8(made.leaf_key.serialize_der().into()),
+        })
     }
 
     /// The rustls configuration serving this identity: ring, TLS 1.2 and
@@ -130,6 +121,45 @@ impl Identity {
             cert: sha256(leaf),
             public_key: subject_public_key_info(leaf).map(sha256),
         }
+    }
+}
+
+/// A CA and a leaf it signs, as generated.
+struct Generated {
+    ca_key: KeyPair,
+    ca: rcgen::Certificate,
+    leaf_key: KeyPair,
+    leaf: rcgen::Certificate,
+}
+
+impl Generated {
+    fn new(server_name: &str, extra: &[IpAddr]) -> Result<Generated, TlsError> {
+        let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let mut ca = CertificateParams::new(Vec::<String>::new())?;
+        ca.distinguished_name
+            .push(DnType::CommonName, format!("ciao CA for {server_name}"));
+        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_cert = ca.self_signed(&ca_key)?;
+
+        let leaf_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let mut leaf = CertificateParams::new(Vec::<String>::new())?;
+        leaf.distinguished_name
+            .push(DnType::CommonName, server_name.to_owned());
+        leaf.subject_alt_names = subject_alt_names(server_name, extra);
+        leaf.is_ca = IsCa::ExplicitNoCa;
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        leaf.use_authority_key_identifier_extension = true;
+        let issuer = Issuer::new(ca, &ca_key);
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer)?;
+
+        Ok(Generated {
+            ca_key,
+            ca: ca_cert,
+            leaf_key,
+            leaf: leaf_cert,
+        })
     }
 }
 
