@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     let args = cli::Args::parse();
-    let command = args.command.clone();
+    let command = args.command;
     let settings = match args.into_settings() {
         Ok(settings) => settings,
         Err(error) => {
