@@ -151,7 +151,7 @@ start_server() {
     PIDS+=("$SERVER_PID")
     server_port() {
         kill -0 "$SERVER_PID" 2>/dev/null || fail "ciao-server exited" "$DIR/server.log"
-        PORT=$(sed -n 's/.*listening addr=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$DIR/server.log")
+        PORT=$(sed -n 's/.*listening addr=127\.0\.0\.1:\([0-9]*\) tls=false.*/\1/p' "$DIR/server.log")
         [ -n "$PORT" ]
     }
     wait_until "ciao-server to listen" server_port
