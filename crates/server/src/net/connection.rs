@@ -27,8 +27,7 @@ use crate::link::admission::Slot;
 use crate::link::outbox::{CloseReason, Outbox, Status};
 use crate::net::foreign::{self, Foreign};
 use crate::net::liveness::{Limits, Liveness, Verdict};
-use crate::net::transport::Transport;
-use crate::net::write;
+use crate::net::transport::{self, Transport};
 use crate::plain::{self, PlainOutcome};
 use crate::state::State;
 use crate::state::client::{Client, ClientId, Protocol};
@@ -475,7 +474,7 @@ impl<T: Transport> Connection<T> {
             self.socket.close_notify();
             let written = timeout_at(
                 deadline,
-                write::write_all(&mut self.socket, &mut self.batch),
+                transport::write_all(&mut self.socket, &mut self.batch),
             );
             if !matches!(written.await, Ok(Ok(()))) {
                 return;
@@ -497,7 +496,7 @@ impl<T: Transport> Connection<T> {
     /// Writes everything queued until the outbox is closed and empty.
     async fn flush(&mut self) -> io::Result<()> {
         loop {
-            write::write_all(&mut self.socket, &mut self.batch).await?;
+            transport::write_all(&mut self.socket, &mut self.batch).await?;
             let status = poll_fn(|cx| match self.outbox.take(&mut self.batch, cx.waker()) {
                 Status::Open if self.batch.is_empty() => Poll::Pending,
                 status => Poll::Ready(status),

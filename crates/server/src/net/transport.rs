@@ -12,6 +12,7 @@
 //! more of the outbox is taken.
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::io::{self, IoSlice, Read, Write};
 use std::task::{Context, Poll};
 
@@ -218,4 +219,20 @@ impl Write for NonBlocking<'_> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// Writes the whole batch (and, for TLS, every record made of it),
+/// waiting for the socket as needed.
+pub(super) async fn write_all<T: Transport>(
+    socket: &mut T,
+    batch: &mut VecDeque<Bytes>,
+) -> io::Result<()> {
+    while !batch.is_empty() || socket.wants_write() {
+        poll_fn(|cx| socket.poll_write_ready(cx)).await?;
+        match socket.write_some(batch) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+            result => result?,
+        }
+    }
+    Ok(())
 }

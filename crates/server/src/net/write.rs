@@ -2,13 +2,10 @@
 //! syscall as the kernel takes, without allocating.
 
 use std::collections::VecDeque;
-use std::future::poll_fn;
 use std::io::{self, IoSlice};
 
 use bytes::{Buf, Bytes};
 use tokio::net::TcpStream;
-
-use super::transport::Transport;
 
 /// Lines handed to one `writev`: Linux's IOV_MAX. Under load a busy
 /// recipient's batch holds hundreds of lines, and each syscall saved is
@@ -54,21 +51,5 @@ pub(super) fn advance(batch: &mut VecDeque<Bytes>, mut written: usize) {
 pub(super) fn write_some(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
     let written = with_slices(batch, |slices| socket.try_write_vectored(slices))?;
     advance(batch, written);
-    Ok(())
-}
-
-/// Writes the whole batch (and, for TLS, every record made of it),
-/// waiting for the socket as needed.
-pub(super) async fn write_all<T: Transport>(
-    socket: &mut T,
-    batch: &mut VecDeque<Bytes>,
-) -> io::Result<()> {
-    while !batch.is_empty() || socket.wants_write() {
-        poll_fn(|cx| socket.poll_write_ready(cx)).await?;
-        match socket.write_some(batch) {
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-            result => result?,
-        }
-    }
     Ok(())
 }
