@@ -145,15 +145,19 @@ impl TestClient {
         nick: &str,
     ) -> Self {
         let mut client = Self::from_io(stream, nick);
-        client.send(&format!("NICK {nick}")).await;
-        client.send(&format!("USER {nick} 0 * :Test {nick}")).await;
-        client.wait_numeric("001").await;
+        client.register(nick).await;
         client
-            .wait_for("end of MOTD", |l| {
-                matches!(numeric_of(l), Some("376" | "422"))
-            })
-            .await;
-        client
+    }
+
+    /// NICK and USER as `nick`, then reads to the end of the MOTD.
+    async fn register(&mut self, nick: &str) {
+        self.send(&format!("NICK {nick}")).await;
+        self.send(&format!("USER {nick} 0 * :Test {nick}")).await;
+        self.wait_numeric("001").await;
+        self.wait_for("end of MOTD", |l| {
+            matches!(numeric_of(l), Some("376" | "422"))
+        })
+        .await;
     }
 
     /// Sends raw bytes, exactly as given.
@@ -278,14 +282,7 @@ impl TestClient {
             client.send(&format!("CAP REQ :{}", caps.join(" "))).await;
             client.send("CAP END").await;
         }
-        client.send(&format!("NICK {nick}")).await;
-        client.send(&format!("USER {nick} 0 * :Test {nick}")).await;
-        client.wait_numeric("001").await;
-        client
-            .wait_for("end of MOTD", |l| {
-                matches!(numeric_of(l), Some("376" | "422"))
-            })
-            .await;
+        client.register(nick).await;
         client
     }
 
