@@ -28,7 +28,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 pub(crate) use health::Transition;
 pub(crate) use schema::OpenError;
 pub(crate) use store::{Anchor, Change, ReadMarker};
-pub use store::{Event, Scope, Store};
+pub use store::{Event, Scope, Since, Store};
 
 /// A read of the store as it was when its job was submitted (the
 /// horizon, a row id), made on the writer's thread once the job is

@@ -62,20 +62,49 @@ pub struct Scope<'a> {
     pub target: &'a str,
     /// The newest row it may see (see `Stored::horizon`).
     pub horizon: i64,
+    /// Where the asker's view begins: a private conversation is read
+    /// only from its session's start (see `state::sessions`), a channel
+    /// from the first row.
+    pub since: Since,
     /// Joins, parts, quits, nick changes, topics and kicks too
     /// (`draft/event-playback`), not only messages.
     pub events: bool,
 }
 
 impl<'a> Scope<'a> {
-    /// Messages only, up to the newest row.
+    /// Messages only, every row.
     pub fn messages(target: &'a str) -> Self {
         Scope {
             target,
             horizon: i64::MAX,
+            since: Since::ALL,
             events: false,
         }
     }
+}
+
+/// Where a reader's view of a conversation begins, as values the store
+/// needs nothing else to apply: rows after `row`. The history knows no
+/// client; what a session is, is the state's business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Since {
+    /// The last row it may not see (0: it sees every row).
+    pub row: i64,
+    /// Unix ms at or before the first row it may see: implied by `row`
+    /// for rows stored since (row order is time order within a run), so
+    /// it never hides one; it bounds the walk of the time index that
+    /// TARGETS makes.
+    pub time: u64,
+}
+
+impl Since {
+    /// Every row.
+    pub const ALL: Since = Since { row: 0, time: 0 };
+    /// No row (a session whose start is not known yet).
+    pub const NOTHING: Since = Since {
+        row: i64::MAX,
+        time: 0,
+    };
 }
 
 /// Where a query starts or ends.
@@ -276,6 +305,9 @@ impl Store {
         // Messages only use the index that holds only messages: no walk
         // past joins and parts. The two statements differ only in that
         // condition, which must be literal for SQLite to use that index.
+        // Rows before the reader's view are outside the range: still one
+        // walk from one end of it.
+        let start = rows.start.max(scope.since.row.saturating_add(1));
         let sql = match (scope.events, order) {
             (true, Order::Oldest) => {
                 "SELECT msgid, time, target, line FROM events
@@ -302,13 +334,7 @@ impl Store {
         };
         self.select(
             sql,
-            params![
-                scope.target,
-                rows.start,
-                rows.end,
-                scope.horizon,
-                limit as i64
-            ],
+            params![scope.target, start, rows.end, scope.horizon, limit as i64],
         )
     }
 
@@ -344,13 +370,15 @@ impl Store {
             .unwrap_or(i64::MAX))
     }
 
-    /// Conversations among `targets` with messages between two times,
-    /// each with the time of its latest message there, ordered by that
-    /// time (oldest first, as CHATHISTORY TARGETS wants). One step down
-    /// an index per conversation.
+    /// Conversations among `targets` (each with where the reader's view
+    /// of it begins) with messages between two times, each with the time
+    /// of its latest message there, ordered by that time (oldest first,
+    /// as CHATHISTORY TARGETS wants). One step down an index per
+    /// conversation: `Since::time` keeps the walk from going past the
+    /// view's start.
     pub fn active_targets(
         &self,
-        targets: &[String],
+        targets: &[(String, Since)],
         horizon: i64,
         from: u64,
         to: u64,
@@ -359,15 +387,19 @@ impl Store {
         let (low, high) = (from.min(to), from.max(to));
         let mut found = Vec::new();
         let mut latest = self.db.prepare_cached(
-            "SELECT time FROM events WHERE target = ?1 AND time > ?3 AND time < ?4 AND id <= ?2
+            "SELECT time FROM events WHERE target = ?1 AND time > ?3 AND time < ?4
+             AND id <= ?2 AND id > ?5
              AND kind IN ('PRIVMSG', 'NOTICE')
              ORDER BY time DESC LIMIT 1",
         )?;
-        for target in targets {
+        for (target, since) in targets {
+            // time > low and time >= since.time.
+            let low = low.max(since.time.saturating_sub(1));
             let time: Option<i64> = latest
-                .query_row(params![target, horizon, low as i64, high as i64], |row| {
-                    row.get(0)
-                })
+                .query_row(
+                    params![target, horizon, low as i64, high as i64, since.row],
+                    |row| row.get(0),
+                )
                 .optional()?;
             if let Some(time) = time {
                 found.push((target.clone(), time as u64));

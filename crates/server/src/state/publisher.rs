@@ -324,16 +324,19 @@ impl State {
     }
 
     /// Stores a read marker with history on (it is kept in memory
-    /// either way). Like an event, its answer does not wait for it.
-    /// `forgotten` is a marker dropped to make room, (nick, target).
+    /// either way; a private target's is not given, see
+    /// `read_markers.rs`). Like an event, its answer does not wait for
+    /// it. `forgotten` is a marker dropped to make room, (nick, target).
     pub(crate) fn store_read_marker(
         &mut self,
-        marker: ReadMarker,
+        marker: Option<ReadMarker>,
         forgotten: Option<(String, String)>,
     ) {
-        let mut changes = vec![Change::ReadMarker(marker)];
+        let mut changes: Vec<Change> = marker.map(Change::ReadMarker).into_iter().collect();
         changes.extend(forgotten.map(|(nick, target)| Change::ForgetReadMarker { nick, target }));
-        self.submit(Vec::new(), changes, Release::nothing(), None);
+        if !changes.is_empty() {
+            self.submit(Vec::new(), changes, Release::nothing(), None);
+        }
     }
 
     /// Stores a channel event (join, part, quit, nick change, topic,
