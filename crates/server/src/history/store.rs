@@ -660,6 +660,43 @@ mod tests {
     }
 
     #[test]
+    fn a_view_since_a_row_sees_only_the_rows_after_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let events: Vec<Event> = (1..=4).map(|n| event(n, "a b", n * 10)).collect();
+        store.insert_jobs([&events[..]]).expect("insert");
+        let since = Since { row: 2, time: 30 };
+        let scope = Scope {
+            since,
+            ..Scope::messages("a b")
+        };
+        assert_eq!(
+            texts(&store.latest(scope, None, 10).expect("latest")),
+            ["m3", "m4"]
+        );
+        assert_eq!(
+            texts(&store.before(scope, Anchor::Time(35), 10).expect("before")),
+            ["m3"]
+        );
+        assert_eq!(
+            texts(&store.after(scope, Anchor::Row(0), 10).expect("after")),
+            ["m3", "m4"]
+        );
+        let none = Scope {
+            since: Since::NOTHING,
+            ..scope
+        };
+        assert!(store.latest(none, None, 10).expect("latest").is_empty());
+        let targets = |since| {
+            store
+                .active_targets(&[("a b".to_owned(), since)], i64::MAX, 0, 1000, 10)
+                .expect("targets")
+        };
+        assert_eq!(targets(since), [("a b".to_owned(), 40)]);
+        assert!(targets(Since { row: 4, time: 40 }).is_empty());
+    }
+
+    #[test]
     fn read_markers_only_move_forward_and_survive_reopening() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("open");
