@@ -94,7 +94,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     }
 
     let target = params[0].clone();
-    let Some((key, shown_as, session)) = conversation_of(ctx, &target) else {
+    let Some((key, shown_as, since)) = conversation_of(ctx, &target) else {
         fail(
             ctx.state,
             ctx.id,
@@ -132,8 +132,6 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // now, at most what was asked for.
     ctx.state.spend(cost::HISTORY_ROW * limit as u64);
     ctx.state.publish_read(move |store, horizon| {
-        // Read here, where the session's mark was set.
-        let since = session.as_ref().map_or(Since::ALL, NickSession::since);
         let scope = Scope {
             target: &key,
             horizon,
@@ -218,23 +216,23 @@ fn query(
 }
 
 /// The stored conversation `target` names for the sender, how to name it
-/// back, and for a private one the sender's session of its nick (where
-/// its view begins): a channel the sender is in, or a nick (private
-/// messages).
-fn conversation_of(ctx: &Ctx<'_>, target: &str) -> Option<(String, String, Option<NickSession>)> {
+/// back, and where the sender's view of it begins (for a private one,
+/// its session of its nick): a channel the sender is in, or a nick
+/// (private messages).
+fn conversation_of(ctx: &Ctx<'_>, target: &str) -> Option<(String, String, Since)> {
     if looks_like_channel(target) {
         let channel = ctx.state.channel(target)?;
         channel
             .members()
             .contains_key(&ctx.id)
-            .then(|| (conversation(target, None), channel.name.clone(), None))
+            .then(|| (conversation(target, None), channel.name.clone(), Since::ALL))
     } else {
         let me = ctx.state.client(ctx.id)?;
-        let session = me.session()?.clone();
+        let since = me.session()?.since();
         Some((
             conversation(me.nick(), Some(target)),
             target.to_owned(),
-            Some(session),
+            since,
         ))
     }
 }
@@ -246,7 +244,8 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
         return;
     };
     let my_key = ciao_proto::irc_lower(me.nick());
-    let session = me.session().cloned();
+    // No session, no private conversation.
+    let since = me.session().map_or(Since::NOTHING, NickSession::since);
     let channels: Vec<(String, String)> = me
         .channels()
         .iter()
@@ -259,8 +258,6 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
     ctx.state
         .spend(cost::HISTORY_ROW * (channels.len() + PRIVATE_TARGETS) as u64);
     ctx.state.publish_read(move |store, horizon| {
-        // No session, no private conversation.
-        let since = session.as_ref().map_or(Since::NOTHING, NickSession::since);
         let read = active_targets(store, horizon, &my_key, since, channels, (from, to), limit);
         Box::new(move |state| match read {
             Ok(found) => send_targets(state, id, &found),

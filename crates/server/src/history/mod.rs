@@ -57,6 +57,11 @@ impl<P> std::fmt::Debug for Then<P> {
 /// Work for the writer: events to store and other changes (read
 /// markers, redactions) to make, then the payload to hand back.
 pub(crate) struct Job<P> {
+    /// The row id of its first event; the others take the next ones.
+    /// Given by the submitter, which counts them from [`Opened::last_row`]
+    /// on, so a row's id is known when it is submitted (a reader's view
+    /// can begin at a row without waiting for the writer).
+    pub first_row: i64,
     pub events: Vec<Event>,
     pub changes: Vec<Change>,
     pub then: Then<P>,
@@ -65,6 +70,7 @@ pub(crate) struct Job<P> {
 impl<P> std::fmt::Debug for Job<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
+            .field("first_row", &self.first_row)
             .field("events", &self.events)
             .field("changes", &self.changes)
             .field("then", &self.then)
@@ -175,23 +181,36 @@ impl<P> std::fmt::Debug for History<P> {
     }
 }
 
+/// What the store held when it was opened.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The read markers stored so far.
+    pub markers: Vec<ReadMarker>,
+    /// The newest row (0 when empty): the first job's ids follow it.
+    pub last_row: i64,
+}
+
 impl<P: Send + 'static> History<P> {
-    /// Opens the store and starts the writer thread; returns the read
-    /// markers stored so far, and where committed batches come out, in
-    /// submission order (the channel closes after the writer ends).
+    /// Opens the store and starts the writer thread; returns what the
+    /// store held, and where committed batches come out, in submission
+    /// order (the channel closes after the writer ends).
     #[allow(clippy::type_complexity)]
     pub(crate) fn start(
         config: HistoryConfig,
-    ) -> Result<(Self, Vec<ReadMarker>, UnboundedReceiver<Committed<P>>), HistoryError> {
+    ) -> Result<(Self, Opened, UnboundedReceiver<Committed<P>>), HistoryError> {
         std::fs::create_dir_all(&config.dir).map_err(|source| HistoryError::Dir {
             dir: config.dir.clone(),
             source,
         })?;
         let store = Store::open(&config.dir)?;
-        let markers = store.read_markers().map_err(|source| HistoryError::Store {
+        let read = |source| HistoryError::Store {
             dir: config.dir.clone(),
             source,
-        })?;
+        };
+        let opened = Opened {
+            markers: store.read_markers().map_err(read)?,
+            last_row: store.last_row().map_err(read)?,
+        };
         let (jobs, queue) = mpsc::channel();
         let (committed, batches) = tokio::sync::mpsc::unbounded_channel();
         let retention = writer::Retention {
@@ -209,7 +228,7 @@ impl<P: Send + 'static> History<P> {
             writer: Some(writer),
             config,
         };
-        Ok((history, markers, batches))
+        Ok((history, opened, batches))
     }
 
     /// Queues a job (under the hub lock, so queue order is the order of

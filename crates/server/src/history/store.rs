@@ -3,8 +3,8 @@
 //! One row per stored line: the IRC message as it went out (source
 //! included, tags excluded), its `msgid`, its time, and the conversation
 //! it belongs to (a folded channel name, or the two folded nicks of a
-//! private conversation). Row ids follow commit order, which is the order
-//! everyone saw.
+//! private conversation). Row ids are given by the submitter in
+//! submission order, which is commit order and the order everyone saw.
 
 use std::path::Path;
 
@@ -100,7 +100,7 @@ pub struct Since {
 impl Since {
     /// Every row.
     pub const ALL: Since = Since { row: 0, time: 0 };
-    /// No row (a session whose start is not known yet).
+    /// No row (a reader with no nick session sees no private row).
     pub const NOTHING: Since = Since {
         row: i64::MAX,
         time: 0,
@@ -153,11 +153,14 @@ impl Store {
 
     /// Stores every job's events, then `changes` (read markers and
     /// redactions, after the lines they may refer to), in one
-    /// transaction: a batch is stored whole or not at all. Returns, per
-    /// job, the last row stored before its own events (its horizon).
+    /// transaction: a batch is stored whole or not at all. Each job comes
+    /// with the row id of its first event, the others following: ids are
+    /// given by whoever submits (`state::publisher`), so that a row's id
+    /// is known before it is stored. Returns, per job, the last row
+    /// stored before its own events (its horizon).
     pub fn commit<'a>(
         &mut self,
-        jobs: impl IntoIterator<Item = &'a [Event]>,
+        jobs: impl IntoIterator<Item = (i64, &'a [Event])>,
         changes: &[Change],
     ) -> rusqlite::Result<Vec<i64>> {
         let tx = self.db.transaction()?;
@@ -167,11 +170,22 @@ impl Store {
         Ok(horizons)
     }
 
-    /// Stores every job's events in one transaction; see [`commit`](Self::commit).
+    /// Stores every job's events after the last row, in one transaction
+    /// (for tools and tests, which give no ids); see
+    /// [`commit`](Self::commit).
     pub fn insert_jobs<'a>(
         &mut self,
         jobs: impl IntoIterator<Item = &'a [Event]>,
     ) -> rusqlite::Result<Vec<i64>> {
+        let mut next = self.last_row()? + 1;
+        let jobs: Vec<(i64, &[Event])> = jobs
+            .into_iter()
+            .map(|events| {
+                let first = next;
+                next += events.len() as i64;
+                (first, events)
+            })
+            .collect();
         self.commit(jobs, &[])
     }
 
@@ -507,28 +521,31 @@ impl Store {
     }
 }
 
-/// Inserts every job's events; returns each job's horizon.
+/// Inserts every job's events, each with its id (a job's first, then
+/// the next ones); returns each job's horizon. A duplicate msgid is not
+/// stored again, which leaves its id unused: a gap, never a shift.
 fn insert<'a>(
     tx: &Transaction<'_>,
-    jobs: impl IntoIterator<Item = &'a [Event]>,
+    jobs: impl IntoIterator<Item = (i64, &'a [Event])>,
 ) -> rusqlite::Result<Vec<i64>> {
     let mut horizons = Vec::new();
     let mut last: i64 = tx
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
         .query_row([], |row| row.get(0))?;
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO events (msgid, time, target, line, kind)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO events (id, msgid, time, target, line, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let mut conversation = tx.prepare_cached(
         "INSERT INTO conversations (nick, target, last_time) VALUES (?1, ?2, ?3)
          ON CONFLICT (nick, target) DO UPDATE SET last_time = MAX(last_time, excluded.last_time)",
     )?;
-    for events in jobs {
+    for (first, events) in jobs {
         horizons.push(last);
-        for event in events {
+        for (id, event) in (first..).zip(events) {
             let kind = verb(&event.line);
             if insert.execute(params![
+                id,
                 event.msgid,
                 event.time as i64,
                 event.target,
@@ -536,7 +553,7 @@ fn insert<'a>(
                 kind
             ])? > 0
             {
-                last = tx.last_insert_rowid();
+                last = id;
                 // A private conversation ("a b"), for each party's TARGETS.
                 if matches!(kind, "PRIVMSG" | "NOTICE")
                     && let Some((a, b)) = event.target.split_once(' ')
@@ -772,6 +789,23 @@ mod tests {
         assert_eq!(store.latest(all, None, 10).expect("latest").len(), 2);
         assert_eq!(verb(":a!u@h JOIN #c"), "JOIN");
         assert_eq!(verb("PING x"), "PING");
+    }
+
+    #[test]
+    fn rows_take_the_ids_they_are_given_and_a_duplicate_leaves_a_gap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let first = [event(1, "#c", 1), event(2, "#c", 2)];
+        let again = [event(2, "#c", 3)];
+        let then = [event(3, "#c", 4)];
+        let horizons = store
+            .commit([(5, &first[..]), (7, &again[..]), (8, &then[..])], &[])
+            .expect("commit");
+        assert_eq!(horizons, [0, 6, 6], "the ignored duplicate stored nothing");
+        assert_eq!(store.row_of("#c", "id1").expect("row"), Some(5));
+        assert_eq!(store.row_of("#c", "id2").expect("row"), Some(6));
+        assert_eq!(store.row_of("#c", "id3").expect("row"), Some(8), "7 unused");
+        assert_eq!(store.last_row().expect("last"), 8);
     }
 
     #[test]

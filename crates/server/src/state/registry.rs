@@ -10,7 +10,6 @@ use ciao_proto::CaseKey;
 
 use crate::state::client::{Client, ClientId};
 use crate::state::nicks::{NickRefusal, Nicks};
-use crate::state::sessions::NickSession;
 use crate::state::whowas::Whowas;
 
 #[derive(Debug)]
@@ -87,14 +86,15 @@ impl Registry {
     /// Gives client `id` the nick `wanted` (valid, free, and no look-alike
     /// of another client's), releasing the one it had (WHOWAS keeps it):
     /// the one place where nicks are taken (through `State::claim_nick`).
-    /// Returns the nick session it began, if it did not resume one.
+    /// A nick session it begins sees the rows after `last_row`.
     pub(super) fn claim_nick(
         &mut self,
         id: ClientId,
         wanted: &str,
-    ) -> Result<Option<NickSession>, NickRefusal> {
+        last_row: i64,
+    ) -> Result<(), NickRefusal> {
         let Some(client) = self.clients.get(&id) else {
-            return Ok(None);
+            return Ok(());
         };
         self.nicks.claim(id, Some(&client.nick), wanted)?;
         let new = CaseKey::new(wanted);
@@ -107,7 +107,7 @@ impl Registry {
             client.sessions.forget_former(&new);
         }
         let Some(client) = self.clients.get_mut(&id) else {
-            return Ok(None);
+            return Ok(());
         };
         // WHOWAS remembers the nick given up, as on quit.
         if client.registered {
@@ -117,7 +117,7 @@ impl Registry {
         let old = (client.nick != "*").then(|| CaseKey::new(&client.nick));
         client.set_nick(wanted);
         let next_session = &mut self.next_session;
-        let taken = client.sessions.take(old, &new, || {
+        let taken = client.sessions.take(old, &new, last_row, || {
             *next_session += 1;
             *next_session - 1
         });
@@ -129,7 +129,7 @@ impl Registry {
         {
             self.given_up_by.remove(&forgotten);
         }
-        Ok(taken.begun)
+        Ok(())
     }
 
     /// Records that `id` registered: its admission slot no longer counts

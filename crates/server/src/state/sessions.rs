@@ -20,14 +20,13 @@
 //! rule), are never shown to anyone: they are hidden, not deleted.
 //! Channel history and channel read markers are the channel's, as before.
 //!
-//! The start is a row, exact whatever the clock does: taking a nick
-//! submits an empty entry through the seam (with history on), and the
-//! history's writer records that entry's horizon — the last row stored
-//! before it — as the session's start. Every read the client submits
-//! later runs after it, on the same thread, so it always finds it set.
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+//! The start is a row, exact whatever the clock does: the last row id
+//! the publisher gave an event before the nick was taken
+//! (`State::last_row`). Row ids are given in submission order and the
+//! history's writer stores rows in that order, so every row after the
+//! start was submitted after the nick was taken, and none before it was.
+//! Nothing is submitted and nothing waits: taking a nick costs no trip
+//! to the writer. With history off there are no rows, so nothing to hide.
 
 use ciao_proto::CaseKey;
 
@@ -35,7 +34,6 @@ use crate::history::Since;
 use crate::state::State;
 use crate::state::client::ClientId;
 use crate::state::nicks::NickRefusal;
-use crate::state::publisher::Release;
 
 /// Most nicks a connection gave up whose sessions it keeps (to take one
 /// back and read on): a bound on its memory however often it renames.
@@ -49,18 +47,16 @@ pub(crate) struct NickSession {
     id: u64,
     /// When it began (Unix ms): see [`Since::time`].
     started_ms: u64,
-    /// The last row stored before it began, set by the history's writer
-    /// when it reaches the session's mark; `i64::MAX` (nothing) until
-    /// then.
-    last_row_before: Arc<AtomicI64>,
+    /// The last row id given before it began: it sees the rows after.
+    last_row_before: i64,
 }
 
 impl NickSession {
-    fn new(id: u64) -> Self {
+    fn new(id: u64, last_row_before: i64) -> Self {
         NickSession {
             id,
             started_ms: crate::clock::now_millis(),
-            last_row_before: Arc::new(AtomicI64::new(i64::MAX)),
+            last_row_before,
         }
     }
 
@@ -69,12 +65,10 @@ impl NickSession {
         self.id
     }
 
-    /// Where its view of private conversations begins. Read it in the
-    /// history read (on the writer's thread), not when submitting it:
-    /// the mark is set there, before any read submitted after it.
+    /// Where its view of private conversations begins.
     pub(crate) fn since(&self) -> Since {
         Since {
-            row: self.last_row_before.load(Ordering::Acquire),
+            row: self.last_row_before,
             time: self.started_ms,
         }
     }
@@ -92,8 +86,6 @@ pub(crate) struct Sessions {
 /// What taking a nick did to a connection's sessions.
 #[derive(Debug, Default)]
 pub(super) struct Taken {
-    /// A session that began: its mark is to be submitted.
-    pub(super) begun: Option<NickSession>,
     /// The nick given up, now kept among the former ones.
     pub(super) given_up: Option<CaseKey>,
     /// A former nick forgotten to stay within [`MAX_FORMER`].
@@ -107,11 +99,13 @@ impl Sessions {
     }
 
     /// The connection goes from `old` (`None`: no nick yet) to `new`: it
-    /// resumes the session it had of `new`, or begins one (`next_id`).
+    /// resumes the session it had of `new`, or begins one (`next_id`)
+    /// that sees the rows after `last_row`.
     pub(super) fn take(
         &mut self,
         old: Option<CaseKey>,
         new: &CaseKey,
+        last_row: i64,
         next_id: impl FnOnce() -> u64,
     ) -> Taken {
         if old.as_ref() == Some(new) && self.current.is_some() {
@@ -124,11 +118,7 @@ impl Sessions {
             .iter()
             .position(|(key, _)| key == new)
             .map(|at| self.former.remove(at).1);
-        let session = resumed.unwrap_or_else(|| {
-            let session = NickSession::new(next_id());
-            taken.begun = Some(session.clone());
-            session
-        });
+        let session = resumed.unwrap_or_else(|| NickSession::new(next_id(), last_row));
         if let (Some(old), Some(previous)) = (old, self.current.replace(session)) {
             if self.former.len() >= MAX_FORMER {
                 taken.forgotten = Some(self.former.remove(0).0);
@@ -152,23 +142,11 @@ impl Sessions {
 }
 
 impl State {
-    /// Gives client `id` the nick `wanted` (see `Registry::claim_nick`)
-    /// and, when that begins a session of it with history on, submits
-    /// the session's mark: the writer records where its private history
-    /// begins.
+    /// Gives client `id` the nick `wanted` (see `Registry::claim_nick`):
+    /// a session it begins sees the rows given ids from now on.
     pub(crate) fn claim_nick(&mut self, id: ClientId, wanted: &str) -> Result<(), NickRefusal> {
-        let begun = self.registry.claim_nick(id, wanted)?;
-        if let Some(session) = begun.filter(|_| self.history_on()) {
-            let mark = session.last_row_before;
-            let read = move |_: &crate::history::Store, horizon: i64| {
-                mark.store(horizon, Ordering::Release);
-                let nothing: crate::state::publisher::Deliver = Box::new(|_| {});
-                nothing
-            };
-            // Not part of any labeled answer: it sends nothing.
-            self.submit(Vec::new(), Vec::new(), Release::Read(Box::new(read)), None);
-        }
-        Ok(())
+        let last_row = self.last_row();
+        self.registry.claim_nick(id, wanted, last_row)
     }
 
     /// The session a read marker of `target` belongs to for client `id`:
@@ -201,27 +179,34 @@ mod tests {
         }
     }
 
+    /// The current session's id and the last row it may not see.
+    fn current(sessions: &Sessions) -> Option<(u64, i64)> {
+        sessions
+            .current()
+            .map(|session| (session.id, session.since().row))
+    }
+
     #[test]
     fn a_nick_taken_back_resumes_its_session_and_a_new_one_begins_one() {
         let mut next = ids();
         let mut sessions = Sessions::default();
         let (a, b) = (CaseKey::new("a"), CaseKey::new("b"));
-        let first = sessions.take(None, &a, &mut next);
-        assert_eq!(first.begun.map(|s| s.id), Some(1));
+        let first = sessions.take(None, &a, 10, &mut next);
+        assert_eq!(current(&sessions), Some((1, 10)), "begins after row 10");
         assert!(first.given_up.is_none());
-        let to_b = sessions.take(Some(a.clone()), &b, &mut next);
-        assert_eq!(to_b.begun.map(|s| s.id), Some(2));
+        let to_b = sessions.take(Some(a.clone()), &b, 20, &mut next);
+        assert_eq!(current(&sessions), Some((2, 20)));
         assert_eq!(to_b.given_up, Some(a.clone()));
-        let back = sessions.take(Some(b.clone()), &a, &mut next);
-        assert!(back.begun.is_none(), "resumed");
-        assert_eq!(sessions.current().map(NickSession::id), Some(1));
+        sessions.take(Some(b.clone()), &a, 30, &mut next);
+        assert_eq!(current(&sessions), Some((1, 10)), "resumed");
         // A change of case keeps the session.
-        let case = sessions.take(Some(a.clone()), &CaseKey::new("A"), &mut next);
-        assert!(case.begun.is_none() && case.given_up.is_none());
+        let case = sessions.take(Some(a.clone()), &CaseKey::new("A"), 40, &mut next);
+        assert!(case.given_up.is_none());
+        assert_eq!(current(&sessions), Some((1, 10)));
         // Once another connection took b, going back to it begins anew.
         sessions.forget_former(&b);
-        let again = sessions.take(Some(a), &b, &mut next);
-        assert_eq!(again.begun.map(|s| s.id), Some(3));
+        sessions.take(Some(a), &b, 50, &mut next);
+        assert_eq!(current(&sessions), Some((3, 50)));
     }
 
     #[test]
@@ -231,7 +216,7 @@ mod tests {
         let mut old = None;
         for n in 0..100 {
             let nick = CaseKey::new(&format!("n{n}"));
-            let taken = sessions.take(old.take(), &nick, &mut next);
+            let taken = sessions.take(old.take(), &nick, 0, &mut next);
             if n > MAX_FORMER {
                 assert_eq!(
                     taken.forgotten,
