@@ -146,12 +146,12 @@ expect() {
 # Defaults but for the address and the data dir: #lobby is the default
 # channel every client is put in on arrival (how IRC and plain users meet).
 start_server() {
-    "$SERVER_BIN" --listen 127.0.0.1:0 --data-dir "$DIR/data" >"$DIR/server.log" 2>&1 &
+    "$SERVER_BIN" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --data-dir "$DIR/data" >"$DIR/server.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     server_port() {
         kill -0 "$SERVER_PID" 2>/dev/null || fail "ciao-server exited" "$DIR/server.log"
-        PORT=$(sed -n 's/.*listening addr=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$DIR/server.log")
+        PORT=$(sed -n 's/.*listening addr=127\.0\.0\.1:\([0-9]*\) tls=false.*/\1/p' "$DIR/server.log")
         [ -n "$PORT" ]
     }
     wait_until "ciao-server to listen" server_port

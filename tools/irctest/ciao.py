@@ -121,6 +121,9 @@ class CiaoController(BaseServerController, DirectoryBasedController):
             # irctest sends faster than people type.
             "--flood",
             "off",
+            # The controller runs irctest's plaintext tests (TLS ones are
+            # "not implemented" above); no TLS listener on 6697.
+            "--no-tls",
         ]
         if password is not None:
             command += ["--password", password]

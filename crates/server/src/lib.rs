@@ -37,5 +37,5 @@ pub use config::{Config, OperCredential};
 pub use history::{DEFAULT_MAX_BYTES as DEFAULT_HISTORY_MAX_BYTES, HistoryConfig, HistoryError};
 pub use link::admission::ConnectRate;
 pub use link::flood::FloodLimits;
-pub use server::{bind, run};
+pub use server::{Listeners, bind, run};
 pub use texts::Lang;

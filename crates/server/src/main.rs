@@ -4,8 +4,10 @@
 mod cli;
 
 use std::io::IsTerminal;
+use std::net::IpAddr;
 
 use anyhow::Context;
+use ciao_server::config::tls::{self, Identity};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -19,7 +21,9 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
-    let settings = match cli::Args::parse().into_settings() {
+    let args = cli::Args::parse();
+    let command = args.command;
+    let settings = match args.into_settings() {
         Ok(settings) => settings,
         Err(error) => {
             // The message alone, as clap prints a bad flag (and with its
@@ -28,6 +32,9 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    if let Some(cli::Subcommand::TlsFingerprint) = command {
+        return print_fingerprint(&settings);
+    }
     // Every client is a descriptor: take the soft limit up to the hard one.
     if let Ok(limit) = rlimit::increase_nofile_limit(u64::MAX) {
         tracing::debug!(limit, "open file limit");
@@ -38,6 +45,24 @@ async fn main() -> anyhow::Result<()> {
         listeners
             .push(ciao_server::bind(*addr).with_context(|| format!("cannot listen on {addr}"))?);
     }
+    let tls_config = match tls_identity(&settings)? {
+        Some(identity) => {
+            log_fingerprint(&identity);
+            Some(identity.server_config()?)
+        }
+        None => None,
+    };
+    let mut tls = Vec::new();
+    for addr in &settings.tls_listen {
+        tls.push(
+            ciao_server::bind(*addr).with_context(|| format!("cannot listen on {addr} (TLS)"))?,
+        );
+    }
+    let listeners = ciao_server::Listeners {
+        plain: listeners,
+        tls,
+        tls_config,
+    };
     if let Err(error) = ciao_server::run(settings.config, listeners, shutdown).await {
         // A store that cannot be used is the operator's to fix, and
         // scripts may tell it from other failures by its exit code.
@@ -50,6 +75,64 @@ async fn main() -> anyhow::Result<()> {
         }
         return Err(error.into());
     }
+    Ok(())
+}
+
+/// The certificate the TLS listeners present: the files given, or the
+/// one generated in the data dir (made now on first start), or one made
+/// for this run only; `None` with `--no-tls`.
+fn tls_identity(settings: &cli::Settings) -> anyhow::Result<Option<Identity>> {
+    let name = &settings.config.server_name;
+    let addrs: Vec<IpAddr> = settings.tls_listen.iter().map(|addr| addr.ip()).collect();
+    Ok(Some(match &settings.tls {
+        cli::TlsSource::Off => return Ok(None),
+        cli::TlsSource::Files { cert, key } => Identity::load(cert, key)?,
+        cli::TlsSource::Generated(dir) => {
+            let (identity, new) = Identity::generated(dir, name, &addrs)?;
+            if new {
+                tracing::info!(
+                    dir = %dir.display(),
+                    "generated a TLS certificate and the CA that signed it (clients may trust {})",
+                    dir.join(tls::CA_FILE).display()
+                );
+            }
+            identity
+        }
+        cli::TlsSource::Ephemeral => {
+            tracing::warn!(
+                "no data dir (--no-history): a TLS certificate for this run only; give --data-dir or --tls-cert to keep one"
+            );
+            Identity::ephemeral(name, &addrs)?
+        }
+    }))
+}
+
+fn log_fingerprint(identity: &Identity) {
+    let prints = identity.fingerprints();
+    tracing::info!(
+        tls_pinned_cert = %prints.irssi_cert(),
+        tls_pinned_pubkey = %prints.irssi_pubkey().unwrap_or_default(),
+        tls_fingerprint = %prints.weechat(),
+        "TLS certificate SHA-256 (irssi: tls_pinned_cert or tls_pinned_pubkey; weechat: tls_fingerprint)"
+    );
+}
+
+/// `ciao-server tls-fingerprint`.
+fn print_fingerprint(settings: &cli::Settings) -> anyhow::Result<()> {
+    if settings.tls == cli::TlsSource::Ephemeral {
+        anyhow::bail!(
+            "with --no-history and no --data-dir each start makes a new certificate: there is no fingerprint to print"
+        );
+    }
+    let Some(identity) = tls_identity(settings)? else {
+        anyhow::bail!("TLS is off (--no-tls)");
+    };
+    let prints = identity.fingerprints();
+    println!("tls_pinned_cert   {}", prints.irssi_cert());
+    if let Some(pubkey) = prints.irssi_pubkey() {
+        println!("tls_pinned_pubkey {pubkey}");
+    }
+    println!("tls_fingerprint   {}", prints.weechat());
     Ok(())
 }
 

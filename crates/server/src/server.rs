@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::{TcpListener, TcpSocket};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -28,13 +29,44 @@ pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(1024)
 }
 
+/// The sockets `run` serves: plaintext listeners (IRC and plain on one
+/// port) and TLS listeners with the rustls configuration they present.
+/// A `Vec<TcpListener>` is plaintext listeners only.
+#[derive(Debug, Default)]
+pub struct Listeners {
+    pub plain: Vec<TcpListener>,
+    pub tls: Vec<TcpListener>,
+    /// Required when `tls` is not empty.
+    pub tls_config: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl From<Vec<TcpListener>> for Listeners {
+    fn from(plain: Vec<TcpListener>) -> Self {
+        Listeners {
+            plain,
+            ..Listeners::default()
+        }
+    }
+}
+
 /// Serves clients on `listeners` until `shutdown` completes, then tells
 /// every client, flushes within `config.flush_timeout`, and returns.
 pub async fn run(
     config: Config,
-    listeners: Vec<TcpListener>,
+    listeners: impl Into<Listeners>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let listeners = listeners.into();
+    let acceptor = match (&listeners.tls_config, listeners.tls.is_empty()) {
+        (Some(config), _) => Some(TlsAcceptor::from(config.clone())),
+        (None, true) => None,
+        (None, false) => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "TLS listeners need a TLS configuration",
+            ));
+        }
+    };
     let history = config.history.clone();
     let hub = Arc::new(Hub::new(config));
     if let Some(history) = history {
@@ -46,12 +78,15 @@ pub async fn run(
     let stop_accepting = CancellationToken::new();
     let admission = Arc::new(Admission::new(hub.config.admission_limits()));
 
-    for listener in listeners {
+    let plain = listeners.plain.into_iter().map(|l| (l, None));
+    let tls = listeners.tls.into_iter().map(|l| (l, acceptor.clone()));
+    for (listener, tls) in plain.chain(tls) {
         if let Ok(addr) = listener.local_addr() {
-            tracing::info!(%addr, "listening");
+            tracing::info!(%addr, tls = tls.is_some(), "listening");
         }
         tracker.spawn(accept_loop(
             listener,
+            tls,
             hub.clone(),
             admission.clone(),
             tracker.clone(),

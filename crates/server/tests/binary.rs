@@ -84,6 +84,7 @@ fn refuses_to_start(args: &[&str]) -> String {
     let child = Command::new(env!("CARGO_BIN_EXE_ciao-server"))
         .args(args)
         .args(["--listen", "127.0.0.1:0", "--no-history"])
+        .args(["--tls-listen", "127.0.0.1:0"])
         // Asked for, a backtrace must still not bury the message.
         .env("RUST_BACKTRACE", "1")
         .stdout(Stdio::null())

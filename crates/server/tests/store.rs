@@ -226,7 +226,9 @@ async fn a_full_disk_refuses_messages_and_recovers_by_itself() {
 /// fails when it is still running after a bound (it must stop at once).
 fn exit_of(dir: &Path, extra: &[&str]) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ciao-server"))
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        // No TLS: the certificate would go in the store's folder, and what
+        // is tested here is the store's failure.
+        .args(["--listen", "127.0.0.1:0", "--no-tls", "--data-dir"])
         .arg(dir)
         .args(extra)
         .stdout(Stdio::null())
@@ -270,10 +272,16 @@ fn a_store(dir: &Path, rows: u64) {
 /// `--no-history` on the same directory starts (and is stopped here).
 fn starts_without_history(dir: &Path) {
     let (server, _addr) = common::process::start(
-        ["--listen", "127.0.0.1:0", "--no-history", "--data-dir"]
-            .iter()
-            .map(std::ffi::OsStr::new)
-            .chain([dir.as_os_str()]),
+        [
+            "--listen",
+            "127.0.0.1:0",
+            "--no-tls",
+            "--no-history",
+            "--data-dir",
+        ]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .chain([dir.as_os_str()]),
     );
     drop(server);
 }

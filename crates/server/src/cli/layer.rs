@@ -83,6 +83,29 @@ layer! {
         )]
         pub(crate) listen: Option<Vec<SocketAddr>>,
 
+        /// Address to listen on for TLS; repeat for several. Default
+        /// 0.0.0.0:6697.
+        #[arg(
+            long,
+            env = "CIAO_TLS_LISTEN",
+            value_name = "HOST:PORT",
+            value_delimiter = ','
+        )]
+        pub(crate) tls_listen: Option<Vec<SocketAddr>>,
+
+        /// No TLS listener: plaintext only.
+        #[arg(long, env = "CIAO_NO_TLS")]
+        pub(crate) no_tls: bool,
+
+        /// The TLS certificate chain (PEM, leaf first). Without it a CA and
+        /// a certificate are generated into DATA_DIR/tls on first start.
+        #[arg(long, env = "CIAO_TLS_CERT", value_name = "FILE")]
+        pub(crate) tls_cert: Option<PathBuf>,
+
+        /// The TLS certificate's private key (PEM).
+        #[arg(long, env = "CIAO_TLS_KEY", value_name = "FILE")]
+        pub(crate) tls_key: Option<PathBuf>,
+
         /// Shorthand for --listen 0.0.0.0:PORT.
         #[arg(
             short,

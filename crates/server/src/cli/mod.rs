@@ -35,6 +35,34 @@ pub(crate) struct Args {
     /// Every setting, from flags and environment variables.
     #[command(flatten)]
     pub(crate) settings: Layer,
+
+    #[command(subcommand)]
+    pub(crate) command: Option<Subcommand>,
+}
+
+/// What the binary does instead of serving.
+#[derive(Debug, Clone, Copy, clap::Subcommand)]
+pub(crate) enum Subcommand {
+    /// Prints the SHA-256 fingerprints of the TLS certificate (generating
+    /// it first if it is to be generated and is not yet) in the forms
+    /// irssi and weechat take. Flags go before it: `ciao-server --data-dir
+    /// DIR tls-fingerprint`.
+    TlsFingerprint,
+}
+
+/// Where the TLS certificate comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TlsSource {
+    /// `--no-tls`.
+    Off,
+    /// `--tls-cert` and `--tls-key`.
+    Files { cert: PathBuf, key: PathBuf },
+    /// Generated into this folder on first start, reused after.
+    Generated(PathBuf),
+    /// `--no-history` without `--data-dir`: the server stores nothing, so
+    /// a new certificate is made in memory at each start (its fingerprint
+    /// changes; give --data-dir or --tls-cert for one that stays).
+    Ephemeral,
 }
 
 /// The value given, checked against `bounds`; `None` when none was given.
@@ -90,6 +118,9 @@ fn history_budget(value: Option<u64>) -> Result<Option<u64>, SettingsError> {
 #[derive(Debug)]
 pub(crate) struct Settings {
     pub(crate) listen: Vec<SocketAddr>,
+    /// Empty with `--no-tls`.
+    pub(crate) tls_listen: Vec<SocketAddr>,
+    pub(crate) tls: TlsSource,
     pub(crate) config: Config,
 }
 
@@ -158,6 +189,40 @@ fn listen(
         .or(port.map(any))
         .or(file)
         .unwrap_or_else(|| any(6667))
+}
+
+/// The TLS listeners and the certificate's source.
+fn tls_settings(
+    no_tls: bool,
+    listen: Option<Vec<SocketAddr>>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    data_dir: Option<&Path>,
+) -> Result<(Vec<SocketAddr>, TlsSource), SettingsError> {
+    if no_tls {
+        if listen.is_some() || cert.is_some() || key.is_some() {
+            return Err(SettingsError::Invalid(
+                "--no-tls with --tls-listen, --tls-cert or --tls-key: choose one".into(),
+            ));
+        }
+        return Ok((Vec::new(), TlsSource::Off));
+    }
+    let listen = listen
+        .filter(|addrs| !addrs.is_empty())
+        .unwrap_or_else(|| vec![SocketAddr::from(([0, 0, 0, 0], 6697))]);
+    let source = match (cert, key, data_dir) {
+        (Some(cert), Some(key), _) => TlsSource::Files { cert, key },
+        (Some(_), None, _) | (None, Some(_), _) => {
+            return Err(SettingsError::Invalid(
+                "--tls-cert and --tls-key go together: give both, or neither to use a generated certificate".into(),
+            ));
+        }
+        (None, None, Some(dir)) => {
+            TlsSource::Generated(dir.join(ciao_server::config::tls::GENERATED_DIR))
+        }
+        (None, None, None) => TlsSource::Ephemeral,
+    };
+    Ok((listen, source))
 }
 
 impl Args {
@@ -241,27 +306,43 @@ impl Args {
         )?;
         let connect_rate = connect_rate(given.connect_rate, given.connect_burst)?;
 
-        let history = if given.no_history {
-            None
-        } else {
-            let dir = given
-                .data_dir
-                .or_else(|| dirs::data_dir().map(|dir| dir.join("ciao")))
-                .ok_or_else(|| {
-                    SettingsError::Invalid(
-                        "no data directory known for this system: give --data-dir or --no-history"
-                            .into(),
-                    )
-                })?;
-            let mut history = HistoryConfig::new(dir);
-            if let Some(lines) = ranged(given.history_replay, ranges::HISTORY_REPLAY)? {
-                history.replay_lines = lines;
+        // With --no-history only a data dir given says the server may
+        // write there (for the TLS certificate).
+        let data_dir = match given.data_dir {
+            Some(dir) => Some(dir),
+            None if given.no_history => None,
+            None => Some(
+                dirs::data_dir()
+                    .map(|dir| dir.join("ciao"))
+                    .ok_or_else(|| {
+                        SettingsError::Invalid(
+                    "no data directory known for this system: give --data-dir or --no-history"
+                        .into(),
+                )
+                    })?,
+            ),
+        };
+        let (tls_listen, tls) = tls_settings(
+            given.no_tls,
+            given.tls_listen,
+            given.tls_cert,
+            given.tls_key,
+            data_dir.as_deref(),
+        )?;
+        let history = match data_dir {
+            Some(_) if given.no_history => None,
+            None => None,
+            Some(dir) => {
+                let mut history = HistoryConfig::new(dir);
+                if let Some(lines) = ranged(given.history_replay, ranges::HISTORY_REPLAY)? {
+                    history.replay_lines = lines;
+                }
+                history.keep_per_target = ranged(given.history_keep, ranges::HISTORY_KEEP)?;
+                history.keep_for = ranged::<u64>(given.history_days, ranges::HISTORY_DAYS)?
+                    .map(|days| Duration::from_secs(days * 86_400));
+                history.max_bytes = history_budget(given.history_max_bytes)?;
+                Some(history)
             }
-            history.keep_per_target = ranged(given.history_keep, ranges::HISTORY_KEEP)?;
-            history.keep_for = ranged::<u64>(given.history_days, ranges::HISTORY_DAYS)?
-                .map(|days| Duration::from_secs(days * 86_400));
-            history.max_bytes = history_budget(given.history_max_bytes)?;
-            Some(history)
         };
 
         let flood = if given.flood == Some(false) {
@@ -310,7 +391,12 @@ impl Args {
             )?,
             ..defaults
         };
-        Ok(Settings { listen, config })
+        Ok(Settings {
+            listen,
+            tls_listen,
+            tls,
+            config,
+        })
     }
 }
 

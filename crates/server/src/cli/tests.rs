@@ -338,3 +338,47 @@ fn admission_flags_and_their_ranges() {
         );
     }
 }
+
+#[test]
+fn tls_is_on_by_default_on_6697_with_a_generated_certificate() {
+    let s = settings(&["--data-dir", "/srv/ciao"]).expect("settings");
+    assert_eq!(s.tls_listen, ["0.0.0.0:6697".parse().expect("addr")]);
+    assert_eq!(s.tls, TlsSource::Generated(PathBuf::from("/srv/ciao/tls")));
+    // Storing nothing, the server makes a certificate per run.
+    let s = settings(&["--no-history"]).expect("settings");
+    assert_eq!(s.tls, TlsSource::Ephemeral);
+    let s = settings(&["--no-history", "--data-dir", "/srv/ciao"]).expect("settings");
+    assert_eq!(s.tls, TlsSource::Generated(PathBuf::from("/srv/ciao/tls")));
+}
+
+#[test]
+fn tls_settings() {
+    let s = settings(&["--no-tls"]).expect("settings");
+    assert!(s.tls_listen.is_empty());
+    assert_eq!(s.tls, TlsSource::Off);
+    let s = settings(&[
+        "--tls-listen",
+        "127.0.0.1:0,[::1]:7000",
+        "--tls-cert",
+        "c.pem",
+        "--tls-key",
+        "k.pem",
+    ])
+    .expect("settings");
+    assert_eq!(s.tls_listen.len(), 2);
+    assert_eq!(
+        s.tls,
+        TlsSource::Files {
+            cert: "c.pem".into(),
+            key: "k.pem".into()
+        }
+    );
+    for args in [
+        &["--tls-cert", "c.pem"][..],
+        &["--tls-key", "k.pem"],
+        &["--no-tls", "--tls-listen", "127.0.0.1:6697"],
+    ] {
+        let error = settings(args).expect_err("refused").to_string();
+        assert!(error.contains("--tls-"), "{error}");
+    }
+}

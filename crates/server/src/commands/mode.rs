@@ -73,7 +73,8 @@ fn user_mode(ctx: &mut Ctx<'_>, target: &str, modes: Option<&str>) -> CommandRes
                 client.bot = adding;
                 true
             }
-            'i' | 'o' | 'w' | 'B' => false,
+            // `+Z` (TLS) is the connection's, not the user's to change.
+            'i' | 'o' | 'w' | 'B' | 'Z' => false,
             _ => {
                 unknown = true;
                 false

@@ -55,7 +55,7 @@ fn welcome(ctx: &mut Ctx<'_>) {
     );
     ctx.reply(
         Numeric::MyInfo,
-        [server, VERSION, "Biow", "CbeIhiklmnostv", "beIhklov"],
+        [server, VERSION, "BiowZ", "CbeIhiklmnostv", "beIhklov"],
     );
     server_info::send_isupport(ctx.state, ctx.id);
     server_info::send_lusers(ctx.state, ctx.id);

@@ -24,7 +24,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         target.realname.clone(),
     );
     let away = target.away.clone();
-    let (oper, bot) = (target.oper, target.bot);
+    let (oper, bot, secure) = (target.oper, target.bot, target.secure);
     let idle = target.last_spoke.elapsed().as_secs();
     let signon = target.connected_at;
     let channels: Vec<String> = target
@@ -61,6 +61,12 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ctx.reply(
             Numeric::WhoisOperator,
             [t_nick.as_str(), "is an IRC operator"],
+        );
+    }
+    if secure {
+        ctx.reply(
+            Numeric::WhoisSecure,
+            [t_nick.as_str(), "is using a secure connection"],
         );
     }
     if bot {

@@ -4,6 +4,7 @@
 
 pub mod motd;
 pub mod ranges;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -70,6 +71,9 @@ pub struct Config {
     pub plain_grace: Duration,
     /// A connection that has not registered by then is closed.
     pub registration_timeout: Duration,
+    /// A TLS client that has not finished its handshake by then is
+    /// closed (its admission slot is held meanwhile).
+    pub tls_handshake_timeout: Duration,
     /// Silence after which the server sends PING.
     pub ping_interval: Duration,
     /// Time to answer that PING before "Ping timeout".
@@ -145,6 +149,7 @@ impl Default for Config {
             plain_grace: Duration::from_millis(400),
             flush_timeout: Duration::from_millis(1500),
             registration_timeout: Duration::from_secs(60),
+            tls_handshake_timeout: Duration::from_secs(30),
             ping_interval: Duration::from_secs(120),
             ping_timeout: Duration::from_secs(120),
         }

@@ -11,15 +11,18 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::connection;
+use tokio_rustls::TlsAcceptor;
+
+use super::{connection, tls};
 use crate::config::Config;
 use crate::link::admission::{Admission, Refusal, Slot};
 use crate::state::hub::Hub;
 
 /// Accepts on `listener` until `stop`, serving each admitted connection
-/// as a task of `tracker`.
+/// as a task of `tracker`: over TLS when `tls` is given.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     hub: Arc<Hub>,
     admission: Arc<Admission>,
     tracker: TaskTracker,
@@ -40,8 +43,20 @@ pub(crate) async fn accept_loop(
             }
         };
         match admit(&hub, &admission, peer) {
-            Ok(slot) => {
-                tracker.spawn(connection::serve(hub.clone(), socket, peer, slot));
+            Ok(slot) => match &tls {
+                None => {
+                    tracker.spawn(connection::serve(hub.clone(), socket, peer, slot));
+                }
+                Some(acceptor) => {
+                    let (acceptor, stop) = (acceptor.clone(), stop.clone());
+                    tracker.spawn(tls::serve(acceptor, hub.clone(), socket, peer, slot, stop));
+                }
+            },
+            // A TLS client would read the text as a broken record: it is
+            // closed without a word (before any handshake work).
+            Err(refusal) if tls.is_some() => {
+                tracing::warn!(%peer, ?refusal, "refused");
+                drop(socket);
             }
             Err(refusal) => {
                 tracing::warn!(%peer, ?refusal, "refused");

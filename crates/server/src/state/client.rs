@@ -58,6 +58,16 @@ pub(crate) struct Client {
     /// User mode `+B` (IRCv3 bot mode): marked as a bot in WHO and WHOIS,
     /// and its messages carry the `bot` tag.
     pub(crate) bot: bool,
+    /// Connected over TLS: user mode `+Z` and WHOIS 671 (set at connect,
+    /// never changed by MODE).
+    pub(crate) secure: bool,
+    /// SHA-256 of the TLS client certificate (lowercase hex, no colons),
+    /// if one was presented: what SASL EXTERNAL and `CERT ADD` use.
+    pub(crate) cert_fingerprint: Option<String>,
+    /// The account logged in to (SASL, `PASS account:password`,
+    /// `NickServ IDENTIFY`, `REGISTER`); changed only through the
+    /// accounts owner, which announces it (`account-notify`).
+    pub(in crate::state) account: Option<String>,
     /// Channels joined, by folded name.
     pub(in crate::state) channels: Vec<CaseKey>,
     /// Where lines for this client go.
@@ -113,6 +123,11 @@ impl Client {
         self.sessions.current()
     }
 
+    /// The account this client is logged in to, if any.
+    pub(crate) fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
     /// Channels joined, by folded name (kept in step with the channels'
     /// members by `state::channels`).
     pub(crate) fn channels(&self) -> &[CaseKey] {
@@ -145,6 +160,9 @@ impl Client {
             invisible: false,
             wallops: false,
             bot: false,
+            secure: false,
+            cert_fingerprint: None,
+            account: None,
             channels: Vec::new(),
             outbox,
             connected_at: crate::clock::now_secs(),
@@ -193,6 +211,9 @@ impl Client {
         }
         if self.bot {
             modes.push('B');
+        }
+        if self.secure {
+            modes.push('Z');
         }
         modes
     }

@@ -22,9 +22,10 @@ use crate::state::effect::Effect;
 use crate::state::fanout::{Fanout, plain_line};
 use crate::state::meter::Meter;
 use crate::state::monitor::Monitors;
-use crate::state::publisher::{Release, Stored};
+use crate::state::publisher::Release;
 use crate::state::registry::Registry;
 use crate::state::responses::{Capture, Responses, Token};
+use crate::state::stored::Stored;
 
 /// What delivery keeps between lines.
 ///

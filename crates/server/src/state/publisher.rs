@@ -55,7 +55,7 @@ use crate::state::State;
 use crate::state::client::ClientId;
 use crate::state::effect::Effect;
 use crate::state::responses::Token;
-pub(crate) use crate::state::stored::Stored;
+use crate::state::stored::Stored;
 
 /// What a read hands back to deliver under the hub lock: the answer
 /// to the node's own client, built from what it read.

@@ -19,7 +19,8 @@ use crate::history::{
 };
 use crate::state::State;
 use crate::state::client::Protocol;
-use crate::state::publisher::{CommitLog, Due, Entry, Release, Released, Stored};
+use crate::state::publisher::{CommitLog, Due, Entry, Release, Released};
+use crate::state::stored::Stored;
 
 /// The SQLite history behind the seam, and the task releasing what it
 /// committed.

@@ -11,9 +11,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ciao_server::Config;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -22,6 +21,8 @@ pub const LINE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The TLS listener's address (`start_tls`).
+    pub tls_addr: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -36,6 +37,31 @@ impl TestServer {
         }));
         TestServer {
             addr,
+            tls_addr: None,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// A server with a plaintext and a TLS listener (both on port 0).
+    pub async fn start_tls(config: Config, tls: std::sync::Arc<rustls::ServerConfig>) -> Self {
+        let any = "127.0.0.1:0".parse().expect("addr");
+        let plain = ciao_server::bind(any).expect("bind");
+        let secure = ciao_server::bind(any).expect("bind");
+        let addr = plain.local_addr().expect("local addr");
+        let tls_addr = secure.local_addr().expect("local addr");
+        let listeners = ciao_server::Listeners {
+            plain: vec![plain],
+            tls: vec![secure],
+            tls_config: Some(tls),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(ciao_server::run(config, listeners, async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            tls_addr: Some(tls_addr),
             stop: Some(stop),
             task,
         }
@@ -81,8 +107,9 @@ pub fn test_config() -> Config {
 }
 
 pub struct TestClient {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    /// Boxed, so that one client type reads TCP and TLS alike.
+    reader: BufReader<Box<dyn AsyncRead + Send + Unpin>>,
+    writer: Box<dyn AsyncWrite + Send + Unpin>,
     /// Name for failure messages.
     pub name: String,
 }
@@ -96,10 +123,41 @@ impl TestClient {
     pub fn from_stream(socket: TcpStream, name: &str) -> Self {
         let (reader, writer) = socket.into_split();
         TestClient {
-            reader: BufReader::new(reader),
-            writer,
+            reader: BufReader::new(Box::new(reader)),
+            writer: Box::new(writer),
             name: name.to_owned(),
         }
+    }
+
+    /// A client over any stream (a TLS one).
+    pub fn from_io(stream: impl AsyncRead + AsyncWrite + Send + 'static, name: &str) -> Self {
+        let (reader, writer) = tokio::io::split(stream);
+        TestClient {
+            reader: BufReader::new(Box::new(reader)),
+            writer: Box::new(writer),
+            name: name.to_owned(),
+        }
+    }
+
+    /// Registers as an IRC client over an already connected `stream`.
+    pub async fn irc_over(
+        stream: impl AsyncRead + AsyncWrite + Send + 'static,
+        nick: &str,
+    ) -> Self {
+        let mut client = Self::from_io(stream, nick);
+        client.register(nick).await;
+        client
+    }
+
+    /// NICK and USER as `nick`, then reads to the end of the MOTD.
+    async fn register(&mut self, nick: &str) {
+        self.send(&format!("NICK {nick}")).await;
+        self.send(&format!("USER {nick} 0 * :Test {nick}")).await;
+        self.wait_numeric("001").await;
+        self.wait_for("end of MOTD", |l| {
+            matches!(numeric_of(l), Some("376" | "422"))
+        })
+        .await;
     }
 
     /// Sends raw bytes, exactly as given.
@@ -224,14 +282,7 @@ impl TestClient {
             client.send(&format!("CAP REQ :{}", caps.join(" "))).await;
             client.send("CAP END").await;
         }
-        client.send(&format!("NICK {nick}")).await;
-        client.send(&format!("USER {nick} 0 * :Test {nick}")).await;
-        client.wait_numeric("001").await;
-        client
-            .wait_for("end of MOTD", |l| {
-                matches!(numeric_of(l), Some("376" | "422"))
-            })
-            .await;
+        client.register(nick).await;
         client
     }
 

@@ -18,13 +18,21 @@ impl Drop for Server {
 }
 
 /// Starts the binary with `args` and returns it with the address it
-/// logged.
+/// logged (the first: the plaintext listener). Its TLS listener is on
+/// port 0 too (never the default 6697), unless `args` say `--no-tls`.
 pub fn start<I, S>(args: I) -> (Server, SocketAddr)
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    let args: Vec<S> = args.into_iter().collect();
+    let tls: &[&str] = if args.iter().any(|arg| arg.as_ref() == "--no-tls") {
+        &[]
+    } else {
+        &["--tls-listen", "127.0.0.1:0"]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_ciao-server"))
+        .args(tls)
         .args(args)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())

@@ -1,0 +1,324 @@
+//! TLS over real sockets: a client trusting the generated CA chats with
+//! a plaintext one, is marked secure (+Z, WHOIS 671) and nobody else is;
+//! openssl verifies the chain and cannot get TLS 1.1; a half-open
+//! handshake is closed at its deadline while others get in.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ciao_server::Config;
+use ciao_server::config::tls::{CA_FILE, Identity};
+use common::{TestClient, TestServer, numeric_of, test_config};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+/// A generated identity in a fresh folder (kept alive by the guard).
+fn identity() -> (tempfile::TempDir, Identity) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (identity, new) =
+        Identity::generated(dir.path(), "test.server", &[]).expect("generate the identity");
+    assert!(new);
+    (dir, identity)
+}
+
+async fn tls_server(config: Config) -> (tempfile::TempDir, TestServer) {
+    let (dir, identity) = identity();
+    let tls = identity.server_config().expect("server config");
+    (dir, TestServer::start_tls(config, tls).await)
+}
+
+/// A rustls client trusting only the CA in `dir`.
+fn connector(dir: &Path) -> TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(dir.join(CA_FILE)).expect("ca.pem") {
+        roots
+            .add(cert.expect("a certificate"))
+            .expect("a usable CA");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
+}
+
+async fn tls_irc(server: &TestServer, dir: &Path, nick: &str) -> TestClient {
+    let tcp = TcpStream::connect(server.tls_addr.expect("a TLS listener"))
+        .await
+        .expect("connect");
+    let name = ServerName::try_from("localhost").expect("name");
+    let stream = connector(dir)
+        .connect(name, tcp)
+        .await
+        .expect("the handshake verifies against the generated CA");
+    TestClient::irc_over(stream, nick).await
+}
+
+#[tokio::test]
+async fn a_tls_client_and_a_plaintext_client_chat_in_one_channel() {
+    let (dir, server) = tls_server(test_config()).await;
+    let mut alice = tls_irc(&server, dir.path(), "alice").await;
+    alice.wait_numeric("366").await;
+    let mut bob = TestClient::irc_in_lobby(server.addr, "bob").await;
+    alice.wait_contains("JOIN").await;
+
+    alice.send("PRIVMSG #lobby :hello from TLS").await;
+    let heard = bob.wait_contains("PRIVMSG #lobby").await;
+    assert!(
+        heard.starts_with(":alice!") && heard.ends_with(" PRIVMSG #lobby :hello from TLS"),
+        "{heard}"
+    );
+    bob.send("PRIVMSG #lobby :hello in clear").await;
+    assert!(
+        alice
+            .wait_contains("PRIVMSG #lobby")
+            .await
+            .ends_with(":hello in clear")
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn only_the_tls_user_is_secure_in_whois_and_mode() {
+    let (dir, server) = tls_server(test_config()).await;
+    let mut alice = tls_irc(&server, dir.path(), "alice").await;
+    let mut bob = TestClient::irc(server.addr, "bob").await;
+
+    alice.send("MODE alice").await;
+    assert_eq!(
+        alice.wait_numeric("221").await,
+        ":test.server 221 alice :+Z"
+    );
+    bob.send("MODE bob").await;
+    assert_eq!(bob.wait_numeric("221").await, ":test.server 221 bob :+");
+    // +Z is the connection's: asking to drop it changes nothing.
+    alice.send("MODE alice -Z").await;
+    alice.send("MODE alice").await;
+    assert_eq!(
+        alice.wait_numeric("221").await,
+        ":test.server 221 alice :+Z"
+    );
+
+    for (nick, secure) in [("alice", true), ("bob", false)] {
+        bob.send(&format!("WHOIS {nick}")).await;
+        let mut lines = Vec::new();
+        loop {
+            let line = bob.line().await;
+            let end = numeric_of(&line) == Some("318");
+            lines.push(line);
+            if end {
+                break;
+            }
+        }
+        let has_671 = lines.iter().any(|l| numeric_of(l) == Some("671"));
+        assert_eq!(has_671, secure, "WHOIS {nick}: {lines:#?}");
+        if secure {
+            assert!(lines.contains(&format!(
+                ":test.server 671 bob {nick} :is using a secure connection"
+            )));
+        }
+    }
+    server.shutdown().await;
+}
+
+/// `openssl s_client` with `args`; `None` (and a message) without openssl.
+fn s_client(port: u16, ca: &Path, args: &[&str]) -> Option<std::process::Output> {
+    let output = std::process::Command::new("openssl")
+        .arg("s_client")
+        .arg("-connect")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-CAfile")
+        .arg(ca)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output();
+    match output {
+        Ok(output) => Some(output),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("SKIPPED: openssl is not installed (.ci/run installs it)");
+            None
+        }
+        Err(error) => panic!("openssl s_client: {error}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openssl_verifies_the_generated_chain_and_cannot_use_tls_1_1() {
+    let (dir, server) = tls_server(test_config()).await;
+    let port = server.tls_addr.expect("TLS").port();
+    let ca = dir.path().join(CA_FILE);
+
+    let verify = {
+        let ca = ca.clone();
+        tokio::task::spawn_blocking(move || {
+            s_client(
+                port,
+                &ca,
+                &["-verify_return_error", "-verify_hostname", "localhost"],
+            )
+        })
+    };
+    let Some(output) = verify.await.expect("openssl") else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("Verify return code: 0 (ok)"),
+        "openssl did not verify: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for version in ["-tls1_2", "-tls1_3"] {
+        let ca = ca.clone();
+        let output = tokio::task::spawn_blocking(move || s_client(port, &ca, &[version]))
+            .await
+            .expect("openssl")
+            .expect("openssl is there");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains("Verify return code: 0 (ok)"),
+            "{version}: {stdout}"
+        );
+    }
+
+    // SECLEVEL=0 lets openssl's own side offer TLS 1.1, so the refusal
+    // is the server's.
+    let old = tokio::task::spawn_blocking(move || {
+        s_client(port, &ca, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"])
+    })
+    .await
+    .expect("openssl")
+    .expect("openssl is there");
+    let stdout = String::from_utf8_lossy(&old.stdout);
+    assert!(!old.status.success(), "TLS 1.1 was accepted: {stdout}");
+    // (openssl still prints "Verify return code: 0": there was nothing
+    // to verify.)
+    assert!(
+        stdout.contains("no peer certificate available") && stdout.contains("Cipher is (NONE)"),
+        "{stdout}"
+    );
+    server.shutdown().await;
+}
+
+/// Paused time: the 30 s deadline passes as soon as nothing else is
+/// happening, and `Instant` tells when it did.
+#[tokio::test(start_paused = true)]
+async fn a_half_open_handshake_is_closed_at_its_deadline_while_others_get_in() {
+    let config = Config {
+        // Room for the half-open connection and one more: the third is
+        // refused while the half-open one holds its slot.
+        max_clients: 2,
+        // Nobody here is a plain client: the grace period stays out of
+        // the way of the 30 s being measured.
+        plain_grace: Duration::from_secs(120),
+        registration_timeout: Duration::from_secs(300),
+        ..test_config()
+    };
+    assert_eq!(config.tls_handshake_timeout, Duration::from_secs(30));
+    let (dir, server) = tls_server(config).await;
+    let tls_addr = server.tls_addr.expect("TLS");
+    let start = tokio::time::Instant::now();
+
+    // TCP connected, no ClientHello.
+    let mut half_open = TcpStream::connect(tls_addr).await.expect("connect");
+    // A normal client gets in meanwhile.
+    let mut bob = TestClient::irc(server.addr, "bob").await;
+    bob.sync().await;
+    // The half-open connection counts: the server is full.
+    let mut third = TcpStream::connect(tls_addr).await.expect("connect");
+    let mut byte = [0u8; 1];
+    assert_eq!(third.read(&mut byte).await.unwrap_or(0), 0, "refused");
+    assert!(start.elapsed() < Duration::from_secs(30));
+
+    let read = tokio::time::timeout(Duration::from_secs(60), half_open.read(&mut byte))
+        .await
+        .expect("closed before 60 s");
+    assert_eq!(read.unwrap_or(0), 0, "closed without a byte");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
+        "closed after {waited:?}"
+    );
+
+    // Its slot is free again: a TLS client gets in, and bob is still here.
+    let mut alice = tls_irc(&server, dir.path(), "alice").await;
+    alice.send("PRIVMSG bob :still here?").await;
+    bob.wait_contains("still here?").await;
+    server.shutdown().await;
+}
+
+/// Far more than one TLS record and than the socket takes at once: every
+/// line arrives, in order (records made but not yet written wait in
+/// rustls and go out before anything else).
+#[tokio::test]
+async fn a_burst_larger_than_the_socket_arrives_whole_over_tls() {
+    let (dir, server) = tls_server(test_config()).await;
+    let mut alice = tls_irc(&server, dir.path(), "alice").await;
+    let mut bob = TestClient::irc(server.addr, "bob").await;
+    let body = "x".repeat(300);
+    let burst: String = (0..2000)
+        .map(|i| format!("PRIVMSG alice :{i} {body}\r\n"))
+        .collect();
+    bob.send_raw(burst.as_bytes()).await;
+    for i in 0..2000 {
+        let line = alice.wait_contains("PRIVMSG alice").await;
+        assert!(line.ends_with(&format!(":{i} {body}")), "line {i}: {line}");
+    }
+    server.shutdown().await;
+}
+
+/// `ciao-server tls-fingerprint` generates the certificate on first use
+/// (keys private), prints the same fingerprint every time, and it is the
+/// certificate's the server then presents.
+#[test]
+fn the_binary_prints_the_fingerprint_of_the_certificate_it_generated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let print = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_ciao-server"))
+            .args(["--no-history", "--data-dir"])
+            .arg(dir.path())
+            .arg("tls-fingerprint")
+            .output()
+            .expect("run ciao-server");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let first = print();
+    assert_eq!(print(), first, "the certificate is reused");
+    let tls = dir.path().join(ciao_server::config::tls::GENERATED_DIR);
+    let identity = Identity::load(
+        &tls.join(ciao_server::config::tls::CERT_FILE),
+        &tls.join(ciao_server::config::tls::KEY_FILE),
+    )
+    .expect("the generated files");
+    let prints = identity.fingerprints();
+    assert!(first.contains(&format!("tls_fingerprint   {}\n", prints.weechat())));
+    assert!(first.contains(&format!("tls_pinned_cert   {}\n", prints.irssi_cert())));
+    assert_eq!(prints.weechat().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(tls.join(ciao_server::config::tls::KEY_FILE))
+            .expect("key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // A server started on that folder keeps it (and does not regenerate).
+    let (_server, _addr) = common::process::start(
+        ["--listen", "127.0.0.1:0", "--no-history", "--data-dir"]
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .chain([dir.path().as_os_str()]),
+    );
+    let again = print();
+    assert_eq!(again, first);
+}
