@@ -62,7 +62,7 @@ pub(super) fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
             [wanted, "Nickname is reserved by a different account"],
         ));
     }
-    if let Err(refusal) = ctx.state.registry_mut().claim_nick(ctx.id, wanted) {
+    if let Err(refusal) = ctx.state.claim_nick(ctx.id, wanted) {
         return Err(refused(wanted, refusal));
     }
     if registered {

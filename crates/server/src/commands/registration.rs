@@ -75,7 +75,7 @@ fn reserve(ctx: &mut Ctx<'_>) {
     let mut n = ctx.id % 10_000;
     let guest = loop {
         let guest = format!("Guest-{n:04}");
-        if ctx.state.registry_mut().claim_nick(ctx.id, &guest).is_ok() {
+        if ctx.state.claim_nick(ctx.id, &guest).is_ok() {
             break guest;
         }
         n += 10_000;

@@ -30,8 +30,7 @@ pub(crate) use accounts::{AccountChange, AccountRecord};
 pub(crate) use health::Transition;
 pub(crate) use schema::OpenError;
 pub(crate) use store::{Anchor, Change, ReadMarker};
-
-pub use store::{Event, Scope, Store};
+pub use store::{Event, Scope, Since, Store};
 
 /// A read of the store as it was when its job was submitted (the
 /// horizon, a row id), made on the writer's thread once the job is
@@ -60,6 +59,11 @@ impl<P> std::fmt::Debug for Then<P> {
 /// Work for the writer: events to store and other changes (read
 /// markers, redactions) to make, then the payload to hand back.
 pub(crate) struct Job<P> {
+    /// The row id of its first event; the others take the next ones.
+    /// Given by the submitter, which counts them from [`Loaded::last_row`]
+    /// on, so a row's id is known when it is submitted (a reader's view
+    /// can begin at a row without waiting for the writer).
+    pub first_row: i64,
     pub events: Vec<Event>,
     pub changes: Vec<Change>,
     pub then: Then<P>,
@@ -68,6 +72,7 @@ pub(crate) struct Job<P> {
 impl<P> std::fmt::Debug for Job<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
+            .field("first_row", &self.first_row)
             .field("events", &self.events)
             .field("changes", &self.changes)
             .field("then", &self.then)
@@ -251,6 +256,8 @@ pub(crate) struct Loaded {
     pub(crate) markers: Vec<ReadMarker>,
     /// Accounts with their folded names.
     pub(crate) accounts: Vec<(String, AccountRecord)>,
+    /// The newest row (0 when empty): the first job's ids follow it.
+    pub(crate) last_row: i64,
 }
 
 impl Loaded {
@@ -258,6 +265,7 @@ impl Loaded {
         Ok(Loaded {
             markers: store.read_markers()?,
             accounts: store.accounts()?,
+            last_row: store.last_row()?,
         })
     }
 }

@@ -35,6 +35,7 @@ mod release;
 pub(crate) mod replay;
 pub(crate) mod responses;
 pub(crate) mod sasl;
+pub(crate) mod sessions;
 pub(crate) mod stored;
 pub(crate) mod whowas;
 
@@ -176,12 +177,6 @@ impl State {
         &self.registry
     }
 
-    /// Clients and nicks, to change (every nick change goes through
-    /// [`Registry::claim_nick`]).
-    pub(crate) fn registry_mut(&mut self) -> &mut Registry {
-        &mut self.registry
-    }
-
     pub(crate) fn add_client(&mut self, make: impl FnOnce(ClientId) -> Client) -> ClientId {
         self.registry.add(make)
     }
@@ -257,10 +252,14 @@ impl State {
         let Some(client) = self.client(id) else {
             return;
         };
-        let time = self.read_markers.get(&client.nick, target).map_or_else(
-            || "*".to_owned(),
-            |t| format!("timestamp={}", crate::clock::iso8601(t)),
-        );
+        let session = self.marker_session(id, target);
+        let time = self
+            .read_markers
+            .get(&client.nick, target, session)
+            .map_or_else(
+                || "*".to_owned(),
+                |t| format!("timestamp={}", crate::clock::iso8601(t)),
+            );
         let markread = self.server_message("MARKREAD", [target, time.as_str()]);
         self.send(id, &markread);
     }

@@ -58,6 +58,7 @@ impl CommitLog for LocalLog {
             })),
         };
         self.history.submit(Job {
+            first_row: entry.first_row,
             events: entry.events,
             changes: entry.changes,
             then,
