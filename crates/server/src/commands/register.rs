@@ -72,6 +72,13 @@ pub(super) fn refusal(
             "Gone".to_owned(),
         ));
     };
+    if !client.registered() && !state.config().register_before_connect {
+        return Err((
+            "COMPLETE_CONNECTION_REQUIRED",
+            account.to_owned(),
+            "Finish connecting first: REGISTER works once you are welcomed".to_owned(),
+        ));
+    }
     let nick = client.nick().to_owned();
     if nick == "*" {
         return Err((
