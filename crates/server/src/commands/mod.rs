@@ -16,6 +16,7 @@
 mod away;
 mod batch;
 mod cap;
+mod chanserv;
 mod chathistory;
 mod context;
 mod help;
@@ -176,6 +177,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "SETNAME" => Spec::new(1, setname::handle),
         "REDACT" => Spec::new(2, redact::handle),
         "BATCH" => Spec::new(1, batch::handle).paced(),
+        "CHANSERV" | "CS" => Spec::new(0, chanserv::handle),
         _ => return None,
     };
     Some(spec)

@@ -12,6 +12,7 @@
 //! nothing from the layers above it.
 
 mod budget;
+mod channels;
 mod health;
 mod schema;
 mod store;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+pub(crate) use channels::{ChannelChange, SavedChannel, SavedMask, SavedRegistration, SavedTopic};
 pub(crate) use health::Transition;
 pub(crate) use schema::OpenError;
 pub(crate) use store::{Anchor, Change, ReadMarker};
@@ -121,6 +123,15 @@ pub enum HistoryError {
     Thread(std::io::Error),
 }
 
+/// What the store holds that the hub keeps in memory, read once at
+/// start.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    pub markers: Vec<ReadMarker>,
+    /// The default channel and registered channels (see `channels.rs`).
+    pub channels: Vec<SavedChannel>,
+}
+
 /// History settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryConfig {
@@ -176,22 +187,26 @@ impl<P> std::fmt::Debug for History<P> {
 }
 
 impl<P: Send + 'static> History<P> {
-    /// Opens the store and starts the writer thread; returns the read
-    /// markers stored so far, and where committed batches come out, in
-    /// submission order (the channel closes after the writer ends).
-    #[allow(clippy::type_complexity)]
+    /// Opens the store and starts the writer thread; returns what the
+    /// hub loads at start (read markers, kept channels), and where
+    /// committed batches come out, in submission order (the channel
+    /// closes after the writer ends).
     pub(crate) fn start(
         config: HistoryConfig,
-    ) -> Result<(Self, Vec<ReadMarker>, UnboundedReceiver<Committed<P>>), HistoryError> {
+    ) -> Result<(Self, Loaded, UnboundedReceiver<Committed<P>>), HistoryError> {
         std::fs::create_dir_all(&config.dir).map_err(|source| HistoryError::Dir {
             dir: config.dir.clone(),
             source,
         })?;
         let store = Store::open(&config.dir)?;
-        let markers = store.read_markers().map_err(|source| HistoryError::Store {
+        let unreadable = |source| HistoryError::Store {
             dir: config.dir.clone(),
             source,
-        })?;
+        };
+        let loaded = Loaded {
+            markers: store.read_markers().map_err(unreadable)?,
+            channels: store.saved_channels().map_err(unreadable)?,
+        };
         let (jobs, queue) = mpsc::channel();
         let (committed, batches) = tokio::sync::mpsc::unbounded_channel();
         let retention = writer::Retention {
@@ -209,7 +224,7 @@ impl<P: Send + 'static> History<P> {
             writer: Some(writer),
             config,
         };
-        Ok((history, markers, batches))
+        Ok((history, loaded, batches))
     }
 
     /// Queues a job (under the hub lock, so queue order is the order of

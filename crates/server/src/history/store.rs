@@ -10,6 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
+use super::channels::{self, ChannelChange, SavedChannel};
 use super::schema::{self, OpenError};
 
 /// A change to the store other than a new line.
@@ -30,6 +31,8 @@ pub enum Change {
         target: String,
         msgid: String,
     },
+    /// A kept channel changed or is no longer kept (see `channels.rs`).
+    Channel(ChannelChange),
 }
 
 /// How far one nick has read in one conversation (draft/read-marker).
@@ -165,6 +168,11 @@ impl Store {
             })
         })?;
         rows.collect()
+    }
+
+    /// Every kept channel (loaded once, at start).
+    pub fn saved_channels(&self) -> rusqlite::Result<Vec<SavedChannel>> {
+        channels::load(&self.db)
     }
 
     /// The newest row (0 when empty).
@@ -556,6 +564,7 @@ fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
                 delete.execute(params![target, msgid])?;
                 forget_conversation.execute(params![target])?;
             }
+            Change::Channel(change) => channels::apply(tx, change)?,
         }
     }
     Ok(())

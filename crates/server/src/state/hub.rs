@@ -38,8 +38,8 @@ impl Hub {
     /// Opens the history store and puts it behind the commit seam.
     pub(crate) fn start_history(&self, config: HistoryConfig) -> Result<(), HistoryError> {
         let state: Weak<Mutex<State>> = Arc::downgrade(&self.state);
-        let (log, markers) = LocalLog::start(config, state, self.released.clone())?;
-        self.lock().install_log(Box::new(log), markers);
+        let (log, loaded) = LocalLog::start(config, state, self.released.clone())?;
+        self.lock().install_log(Box::new(log), loaded);
         Ok(())
     }
 

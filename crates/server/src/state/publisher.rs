@@ -50,7 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ciao_proto::Message;
 use tokio::sync::Notify;
 
-use crate::history::{self, Change, Event, ReadMarker, Store, conversation};
+use crate::history::{self, Change, Event, Loaded, ReadMarker, Store, conversation};
 use crate::state::State;
 use crate::state::client::ClientId;
 use crate::state::effect::Effect;
@@ -220,10 +220,12 @@ impl Publisher {
 }
 
 impl State {
-    /// Puts a log behind the seam (history on).
-    pub(crate) fn install_log(&mut self, log: Box<dyn CommitLog>, markers: Vec<ReadMarker>) {
+    /// Puts a log behind the seam (history on), with what its store
+    /// holds for the hub.
+    pub(crate) fn install_log(&mut self, log: Box<dyn CommitLog>, loaded: Loaded) {
         self.publisher.log = Some(log);
-        self.read_markers.load(markers);
+        self.read_markers.load(loaded.markers);
+        self.load_kept_channels(loaded.channels);
     }
 
     /// Takes the log away (to close it); later entries are released at
@@ -490,7 +492,7 @@ mod tests {
         assert_eq!(state.history_ticket(), 0);
 
         let entries = Arc::new(Mutex::new(Vec::new()));
-        state.install_log(Box::new(Kept(entries.clone())), Vec::new());
+        state.install_log(Box::new(Kept(entries.clone())), Loaded::default());
         let msgid = state.next_msgid();
         let event = Event {
             msgid: msgid.clone(),

@@ -80,6 +80,10 @@ impl Registry {
         let Some(client) = self.clients.get_mut(&id) else {
             return Ok(());
         };
+        // A service's nick is always in use.
+        if ciao_proto::irc_eq(wanted, crate::state::kept_channels::CHANSERV) {
+            return Err(NickRefusal::InUse);
+        }
         self.nicks.claim(id, Some(&client.nick), wanted)?;
         // WHOWAS remembers the nick given up, as on quit.
         if client.registered {
