@@ -11,6 +11,7 @@
 //! the history's business: it is a store and a writer, and imports
 //! nothing from the layers above it.
 
+mod accounts;
 mod budget;
 mod channels;
 mod health;
@@ -26,11 +27,12 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+pub(crate) use accounts::{AccountChange, AccountRecord};
 pub(crate) use channels::{ChannelChange, SavedChannel, SavedMask, SavedRegistration, SavedTopic};
 pub(crate) use health::Transition;
 pub(crate) use schema::OpenError;
 pub(crate) use store::{Anchor, Change, ReadMarker};
-pub use store::{Event, Scope, Store};
+pub use store::{Event, Scope, Since, Store};
 
 /// A read of the store as it was when its job was submitted (the
 /// horizon, a row id), made on the writer's thread once the job is
@@ -59,6 +61,11 @@ impl<P> std::fmt::Debug for Then<P> {
 /// Work for the writer: events to store and other changes (read
 /// markers, redactions) to make, then the payload to hand back.
 pub(crate) struct Job<P> {
+    /// The row id of its first event; the others take the next ones.
+    /// Given by the submitter, which counts them from [`Loaded::last_row`]
+    /// on, so a row's id is known when it is submitted (a reader's view
+    /// can begin at a row without waiting for the writer).
+    pub first_row: i64,
     pub events: Vec<Event>,
     pub changes: Vec<Change>,
     pub then: Then<P>,
@@ -67,6 +74,7 @@ pub(crate) struct Job<P> {
 impl<P> std::fmt::Debug for Job<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
+            .field("first_row", &self.first_row)
             .field("events", &self.events)
             .field("changes", &self.changes)
             .field("then", &self.then)
@@ -121,15 +129,6 @@ pub enum HistoryError {
     },
     #[error("cannot start the history writer: {0}")]
     Thread(std::io::Error),
-}
-
-/// What the store holds that the hub keeps in memory, read once at
-/// start.
-#[derive(Debug, Default)]
-pub(crate) struct Loaded {
-    pub markers: Vec<ReadMarker>,
-    /// The default channel and registered channels (see `channels.rs`).
-    pub channels: Vec<SavedChannel>,
 }
 
 /// History settings.
@@ -188,9 +187,10 @@ impl<P> std::fmt::Debug for History<P> {
 
 impl<P: Send + 'static> History<P> {
     /// Opens the store and starts the writer thread; returns what the
-    /// hub loads at start (read markers, kept channels), and where
-    /// committed batches come out, in submission order (the channel
-    /// closes after the writer ends).
+    /// hub keeps in memory ([`Loaded`]), and where committed batches come
+    /// out, in submission order (the channel closes after the writer
+    /// ends).
+    #[allow(clippy::type_complexity)]
     pub(crate) fn start(
         config: HistoryConfig,
     ) -> Result<(Self, Loaded, UnboundedReceiver<Committed<P>>), HistoryError> {
@@ -199,14 +199,10 @@ impl<P: Send + 'static> History<P> {
             source,
         })?;
         let store = Store::open(&config.dir)?;
-        let unreadable = |source| HistoryError::Store {
+        let loaded = Loaded::from(&store).map_err(|source| HistoryError::Store {
             dir: config.dir.clone(),
             source,
-        };
-        let loaded = Loaded {
-            markers: store.read_markers().map_err(unreadable)?,
-            channels: store.saved_channels().map_err(unreadable)?,
-        };
+        })?;
         let (jobs, queue) = mpsc::channel();
         let (committed, batches) = tokio::sync::mpsc::unbounded_channel();
         let retention = writer::Retention {
@@ -253,6 +249,29 @@ impl<P: Send + 'static> History<P> {
                 tracing::error!("history writer failed");
             }
         }
+    }
+}
+
+/// What the hub keeps in memory of the store, read once at start.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    pub(crate) markers: Vec<ReadMarker>,
+    /// Accounts with their folded names.
+    pub(crate) accounts: Vec<(String, AccountRecord)>,
+    /// The newest row (0 when empty): the first job's ids follow it.
+    pub(crate) last_row: i64,
+    /// The default channel and registered channels (see `channels.rs`).
+    pub(crate) channels: Vec<SavedChannel>,
+}
+
+impl Loaded {
+    fn from(store: &Store) -> rusqlite::Result<Loaded> {
+        Ok(Loaded {
+            markers: store.read_markers()?,
+            accounts: store.accounts()?,
+            last_row: store.last_row()?,
+            channels: store.saved_channels()?,
+        })
     }
 }
 

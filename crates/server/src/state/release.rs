@@ -32,8 +32,7 @@ pub(crate) struct LocalLog {
 
 impl LocalLog {
     /// Opens the store, starts its writer and the releaser (on the
-    /// current runtime); returns what the store holds for the hub too
-    /// (read markers, kept channels).
+    /// current runtime); returns what the store keeps in memory too.
     pub(super) fn start(
         config: HistoryConfig,
         state: Weak<Mutex<State>>,
@@ -59,6 +58,7 @@ impl CommitLog for LocalLog {
             })),
         };
         self.history.submit(Job {
+            first_row: entry.first_row,
             events: entry.events,
             changes: entry.changes,
             then,
