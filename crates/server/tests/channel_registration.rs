@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use ciao_server::{Config, HistoryConfig, OperCredential};
+use common::accounts::PASSWORD;
 use common::process::{self, Server};
 use common::{TestClient, TestServer, numeric_of, test_config};
 
@@ -263,5 +264,176 @@ async fn chanserv_is_a_service_that_refuses_clearly() {
     // A NOTICE to a service is never answered.
     alice.send("NOTICE ChanServ :HELP").await;
     assert!(alice.sync().await.is_empty());
+    server.shutdown().await;
+}
+
+/// `with_history` without auto-join: the registered channel is the only one.
+fn registered_config(dir: &Path) -> Config {
+    Config {
+        default_channel: None,
+        ..with_history(dir)
+    }
+}
+
+const FROM_CHANSERV: &str = ":ChanServ!ChanServ@test.server NOTICE";
+
+/// Sends `command` to ChanServ and returns the text of its answer.
+async fn chanserv(client: &mut TestClient, command: &str) -> String {
+    client.send(&format!("PRIVMSG ChanServ :{command}")).await;
+    let line = client.wait_contains(FROM_CHANSERV).await;
+    line.split_once(" :")
+        .map_or("", |(_, text)| text)
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_registered_channel_keeps_its_state_and_gives_its_accounts_op_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(registered_config(dir.path())).await;
+    let mut ann = TestClient::with_account(server.addr, "ann", PASSWORD).await;
+    ann.join("#room").await;
+    assert_eq!(
+        chanserv(&mut ann, "REGISTER #room").await,
+        "#room is now registered to your account ann: its topic, modes and bans are kept across restarts."
+    );
+    assert_eq!(
+        chanserv(&mut ann, "REGISTER #room").await,
+        "#room is already registered to ann."
+    );
+    let mut bob = TestClient::with_account(server.addr, "bob", PASSWORD).await;
+    bob.join("#room").await;
+    assert_eq!(
+        chanserv(&mut ann, "ACCESS #room ADD bob op").await,
+        "bob gets @ in #room from now on."
+    );
+    bob.expect(":ChanServ!ChanServ@test.server MODE #room +o bob")
+        .await;
+    ann.send("TOPIC #room :Registered and kept").await;
+    ann.wait_contains(" TOPIC #room :Registered").await;
+    ann.send("MODE #room +mb spam!*@*").await;
+    ann.wait_contains(" MODE #room +mb spam!*@*").await;
+
+    // Refusals, each a NOTICE saying why.
+    let mut dave = TestClient::with_account(server.addr, "dave", PASSWORD).await;
+    dave.join("#room").await;
+    assert_eq!(
+        chanserv(&mut dave, "OP #room").await,
+        "Your account dave is not an operator of #room."
+    );
+    assert_eq!(
+        chanserv(&mut dave, "DROP #room").await,
+        "Only the founder of #room (ann) may do that."
+    );
+    assert_eq!(
+        chanserv(&mut dave, "ACCESS #room ADD dave").await,
+        "Only the founder of #room (ann) may do that."
+    );
+    bob.join("#free").await;
+    dave.join("#free").await;
+    assert_eq!(
+        chanserv(&mut dave, "REGISTER #free").await,
+        "You must be a channel operator of #free to register it."
+    );
+    let mut guest = TestClient::irc(server.addr, "guest").await;
+    assert_eq!(
+        chanserv(&mut guest, "REGISTER #free").await,
+        "You must be logged in to an account to register a channel."
+    );
+    server.shutdown().await;
+    for client in [&mut ann, &mut bob, &mut dave, &mut guest] {
+        client.expect_eof().await;
+    }
+
+    let server = TestServer::start(registered_config(dir.path())).await;
+    // The first one back, without the account, is not made operator.
+    let mut guest = TestClient::irc(server.addr, "guest").await;
+    guest.send("JOIN #room").await;
+    let joined = until_end_of_names(&mut guest).await;
+    assert!(
+        joined
+            .iter()
+            .any(|l| numeric_of(l) == Some("332") && l.ends_with("#room :Registered and kept")),
+        "{joined:?}"
+    );
+    assert!(joined.iter().any(|l| l.ends_with(" :guest")), "{joined:?}");
+    guest.send("MODE #room").await;
+    let modes = guest.wait_numeric("324").await;
+    assert!(modes.ends_with(" #room :+mnt"), "{modes}");
+    guest.send("MODE #room b").await;
+    assert!(
+        guest
+            .wait_numeric("367")
+            .await
+            .contains(" #room spam!*@* ann!")
+    );
+    assert!(
+        guest
+            .sync()
+            .await
+            .iter()
+            .any(|l| numeric_of(l) == Some("368"))
+    );
+    assert_eq!(
+        chanserv(&mut guest, "INFO #room")
+            .await
+            .split(" since ")
+            .next(),
+        Some("#room is registered to ann")
+    );
+    assert_eq!(
+        guest
+            .wait_contains(FROM_CHANSERV)
+            .await
+            .rsplit_once(" :")
+            .map(|(_, t)| t),
+        Some("Operators: bob.")
+    );
+
+    // The founder and the operator, logged in again, get `@` on joining.
+    let mut ann = TestClient::logged_in(server.addr, "ann", "ann", PASSWORD).await;
+    ann.join("#room").await;
+    ann.expect(":ChanServ!ChanServ@test.server MODE #room +o ann")
+        .await;
+    guest.expect(":ann!~ann@127.0.0.1 JOIN #room").await;
+    guest
+        .expect(":ChanServ!ChanServ@test.server MODE #room +o ann")
+        .await;
+    let mut bob = TestClient::logged_in(server.addr, "bob", "bob", PASSWORD).await;
+    bob.join("#room").await;
+    bob.expect(":ChanServ!ChanServ@test.server MODE #room +o bob")
+        .await;
+    // The operator gives `@` through ChanServ.
+    assert_eq!(
+        chanserv(&mut bob, "OP #room ghost").await,
+        "No one is called ghost."
+    );
+    bob.send("PRIVMSG ChanServ :OP #room guest").await;
+    guest.wait_contains(" JOIN #room").await;
+    guest
+        .wait_contains(":ChanServ!ChanServ@test.server MODE #room +o bob")
+        .await;
+    guest
+        .expect(":ChanServ!ChanServ@test.server MODE #room +o guest")
+        .await;
+
+    // Dropped: no longer kept, and gone once empty.
+    assert_eq!(
+        chanserv(&mut ann, "DROP #room").await,
+        "#room is no longer registered."
+    );
+    for client in [&mut ann, &mut bob, &mut guest] {
+        client.send("PART #room").await;
+        client.wait_contains(" PART #room").await;
+    }
+    server.shutdown().await;
+    let server = TestServer::start(registered_config(dir.path())).await;
+    let mut eve = TestClient::irc(server.addr, "eve").await;
+    eve.send("JOIN #room").await;
+    let joined = until_end_of_names(&mut eve).await;
+    assert!(
+        !joined.iter().any(|l| numeric_of(l) == Some("332")),
+        "{joined:?}"
+    );
+    assert!(joined.iter().any(|l| l.ends_with(" :@eve")), "{joined:?}");
     server.shutdown().await;
 }
