@@ -55,6 +55,9 @@ const MIGRATIONS: &[&str] = &[
         SELECT substr(target, instr(target, ' ') + 1), target, MAX(time)
         FROM events WHERE instr(target, ' ') > 0 AND kind IN ('PRIVMSG', 'NOTICE')
         GROUP BY target;",
+    // 5: the account each line's sender was logged in to (NULL: none, or
+    // stored before accounts), so that replay carries `account=`.
+    "ALTER TABLE events ADD COLUMN account TEXT;",
 ];
 
 /// Largest the write-ahead log is left after a checkpoint: without a

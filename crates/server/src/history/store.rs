@@ -53,6 +53,9 @@ pub struct Event {
     pub target: String,
     /// The IRC message without tags, e.g. `:a!u@h PRIVMSG #c :hi`.
     pub line: String,
+    /// The account its sender was logged in to, if any: replay tags the
+    /// line with it (`account-tag`) as live delivery does.
+    pub account: Option<String>,
 }
 
 /// Which rows a query may see.
@@ -324,23 +327,23 @@ impl Store {
         let start = rows.start.max(scope.since.row.saturating_add(1));
         let sql = match (scope.events, order) {
             (true, Order::Oldest) => {
-                "SELECT msgid, time, target, line FROM events
+                "SELECT msgid, time, target, line, account FROM events
                  WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
                  ORDER BY id ASC LIMIT ?5"
             }
             (true, Order::Newest) => {
-                "SELECT msgid, time, target, line FROM events
+                "SELECT msgid, time, target, line, account FROM events
                  WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
                  ORDER BY id DESC LIMIT ?5"
             }
             (false, Order::Oldest) => {
-                "SELECT msgid, time, target, line FROM events
+                "SELECT msgid, time, target, line, account FROM events
                  WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
                  AND kind IN ('PRIVMSG', 'NOTICE')
                  ORDER BY id ASC LIMIT ?5"
             }
             (false, Order::Newest) => {
-                "SELECT msgid, time, target, line FROM events
+                "SELECT msgid, time, target, line, account FROM events
                  WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
                  AND kind IN ('PRIVMSG', 'NOTICE')
                  ORDER BY id DESC LIMIT ?5"
@@ -515,6 +518,7 @@ impl Store {
                 time: row.get::<_, i64>(1)? as u64,
                 target: row.get(2)?,
                 line: row.get(3)?,
+                account: row.get(4)?,
             })
         })?;
         rows.collect()
@@ -533,8 +537,8 @@ fn insert<'a>(
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
         .query_row([], |row| row.get(0))?;
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO events (id, msgid, time, target, line, kind)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR IGNORE INTO events (id, msgid, time, target, line, kind, account)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     let mut conversation = tx.prepare_cached(
         "INSERT INTO conversations (nick, target, last_time) VALUES (?1, ?2, ?3)
@@ -550,7 +554,8 @@ fn insert<'a>(
                 event.time as i64,
                 event.target,
                 event.line,
-                kind
+                kind,
+                event.account
             ])? > 0
             {
                 last = id;
@@ -629,6 +634,7 @@ mod tests {
             time,
             target: target.to_owned(),
             line: format!(":a!u@h PRIVMSG {target} :m{n}"),
+            account: None,
         }
     }
 
