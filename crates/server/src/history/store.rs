@@ -815,6 +815,24 @@ mod tests {
     }
 
     #[test]
+    fn a_line_keeps_its_senders_account() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let signed = Event {
+            account: Some("Alice".to_owned()),
+            ..event(1, "@alice bob", 1)
+        };
+        store
+            .insert_jobs([&[signed, event(2, "@alice bob", 2)][..]])
+            .expect("insert");
+        let read = store
+            .latest(Scope::messages("@alice bob"), None, 10)
+            .expect("latest");
+        let accounts: Vec<Option<&str>> = read.iter().map(|e| e.account.as_deref()).collect();
+        assert_eq!(accounts, [Some("Alice"), None]);
+    }
+
+    #[test]
     fn a_duplicate_msgid_is_stored_once() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(dir.path()).expect("open");

@@ -127,7 +127,60 @@ pub(crate) fn marker_is_kept(owner: &str, target: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::sync::Arc;
+
     use super::*;
+    use crate::config::Config;
+    use crate::link::outbox::Outbox;
+
+    /// A client holding `nick`, logged in to `account` if given.
+    fn client(state: &mut State, nick: &str, account: Option<&str>) -> ClientId {
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let id = state.add_client(|id| Client::new(id, ip, Arc::new(Outbox::new(1 << 16))));
+        state.claim_nick(id, nick).expect("free nick");
+        if let Some(client) = state.registry.get_mut(id) {
+            client.account = account.map(str::to_owned);
+        }
+        id
+    }
+
+    #[test]
+    fn a_logged_in_party_is_its_account_and_sees_all_an_anonymous_one_its_session() {
+        let mut state = State::new(Arc::new(Config::default()));
+        let alice = client(&mut state, "Alice", Some("Alice"));
+        let bob = client(&mut state, "bob", None);
+        let key = Some("@alice bob".to_owned());
+        assert_eq!(state.private_conversation(alice, "BOB"), key);
+        assert_eq!(state.private_conversation(bob, "alice"), key, "the same");
+        assert_eq!(state.private_view(alice), Since::ALL);
+        let session = state
+            .client(bob)
+            .and_then(|c| c.session())
+            .map(NickSession::since);
+        assert_eq!(Some(state.private_view(bob)), session);
+        assert_ne!(state.private_view(bob), Since::ALL);
+        // Markers: the account's are stored, an anonymous one's private
+        // markers are its session's, its channel markers its nick's.
+        let of_alice = state.marker_key(alice, "bob").expect("alice");
+        assert_eq!(
+            (of_alice.owner.as_str(), of_alice.target.as_str()),
+            ("@alice", "bob")
+        );
+        assert_eq!(of_alice.session, None);
+        let of_bob = state.marker_key(bob, "Alice").expect("bob");
+        assert_eq!(
+            (of_bob.owner.as_str(), of_bob.target.as_str()),
+            ("bob", "@alice")
+        );
+        assert!(of_bob.session.is_some());
+        assert_eq!(state.marker_key(bob, "#C").expect("bob").session, None);
+        // A nick nobody holds is that nick.
+        assert_eq!(
+            state.private_conversation(bob, "carol"),
+            Some("bob carol".to_owned())
+        );
+    }
 
     #[test]
     fn accounts_and_nicks_never_collide_and_are_shown_by_name() {
