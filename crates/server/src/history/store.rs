@@ -10,6 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
+use super::accounts::AccountChange;
 use super::schema::{self, OpenError};
 
 /// A change to the store other than a new line.
@@ -30,6 +31,8 @@ pub enum Change {
         target: String,
         msgid: String,
     },
+    /// An account was created, changed, dropped or logged in to.
+    Account(AccountChange),
 }
 
 /// How far one nick has read in one conversation (draft/read-marker).
@@ -128,7 +131,7 @@ enum Order {
 
 #[derive(Debug)]
 pub struct Store {
-    db: Connection,
+    pub(super) db: Connection,
 }
 
 impl Store {
@@ -610,6 +613,7 @@ fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
                 delete.execute(params![target, msgid])?;
                 forget_conversation.execute(params![target])?;
             }
+            Change::Account(change) => super::accounts::apply(tx, change)?,
         }
     }
     Ok(())

@@ -11,8 +11,10 @@
 //! clients the same order of events; nothing inside ever waits (sending is
 //! a push onto a bounded outbox), so the lock is held for microseconds.
 
+pub(crate) mod accounts;
 pub(crate) mod channel;
 pub(crate) mod channels;
+pub(crate) mod checks;
 pub(crate) mod client;
 mod continuation;
 mod delivery;
@@ -33,6 +35,7 @@ pub(crate) mod registry;
 mod release;
 pub(crate) mod replay;
 pub(crate) mod responses;
+pub(crate) mod sasl;
 pub(crate) mod sessions;
 pub(crate) mod stored;
 pub(crate) mod whowas;
@@ -44,8 +47,10 @@ use ciao_proto::{CaseKey, Numeric};
 
 use crate::caps::Cap;
 use crate::config::Config;
+use crate::state::accounts::Accounts;
 use crate::state::channel::Channel;
 use crate::state::channels::Channels;
+use crate::state::checks::Checks;
 use crate::state::client::{Client, ClientId};
 use crate::state::continuation::Continuations;
 use crate::state::delivery::{Delivery, Split};
@@ -89,6 +94,10 @@ pub(crate) struct State {
     batches: OpenBatches,
     /// Long answers being sent piece by piece (`LIST`), by client.
     continuations: Continuations,
+    /// Accounts, logins under way and their throttles.
+    accounts: Accounts,
+    /// Slow checks waiting for their connection tasks, by client.
+    checks: Checks,
 }
 
 /// Most bytes of items in one reply line listing them (NAMES, MONITOR),
@@ -144,6 +153,8 @@ impl State {
             recent: RecentMessages::default(),
             batches: OpenBatches::default(),
             continuations: Continuations::default(),
+            accounts: Accounts::default(),
+            checks: Checks::default(),
         }
     }
 

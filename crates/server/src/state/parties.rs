@@ -64,12 +64,15 @@ pub(crate) struct MarkerKey {
 
 impl State {
     /// The identity of the party a client names `name` (a nick): the
-    /// online holder of that nick → its identity; else the nick.
-    // TODO(accounts): between the two, a registered account of that name
-    // → `@account`, once `state/accounts.rs` lands.
+    /// online holder of that nick → its identity; else a registered
+    /// account of that name → `@account` (an account's name is the nick
+    /// it owns); else the nick.
     pub(crate) fn party_named(&self, name: &str) -> String {
-        match self.find_nick(name) {
-            Some(holder) => identity(holder),
+        if let Some(holder) = self.find_nick(name) {
+            return identity(holder);
+        }
+        match self.account(name) {
+            Some(account) => format!("{ACCOUNT_MARK}{}", irc_lower(&account.name)),
             None => irc_lower(name),
         }
     }

@@ -50,7 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ciao_proto::Message;
 use tokio::sync::Notify;
 
-use crate::history::{self, Change, Event, Opened, ReadMarker, Store, conversation};
+use crate::history::{self, Change, Event, Loaded, ReadMarker, Store, conversation};
 use crate::state::State;
 use crate::state::client::ClientId;
 use crate::state::effect::Effect;
@@ -229,12 +229,13 @@ impl Publisher {
 }
 
 impl State {
-    /// Puts a log behind the seam (history on); `opened` is what its
-    /// store held: row ids go on from its newest.
-    pub(crate) fn install_log(&mut self, log: Box<dyn CommitLog>, opened: Opened) {
+    /// Puts a log behind the seam (history on), with what the store
+    /// keeps in memory.
+    pub(crate) fn install_log(&mut self, log: Box<dyn CommitLog>, loaded: Loaded) {
         self.publisher.log = Some(log);
-        self.publisher.last_row = opened.last_row;
-        self.read_markers.load(opened.markers);
+        self.publisher.last_row = loaded.last_row;
+        self.read_markers.load(loaded.markers);
+        self.accounts.load(loaded.accounts);
     }
 
     /// The last row id given to an event so far: every row submitted
@@ -544,9 +545,9 @@ mod tests {
         let entries = Arc::new(Mutex::new(Vec::new()));
         state.install_log(
             Box::new(Kept(entries.clone())),
-            Opened {
-                markers: Vec::new(),
+            Loaded {
                 last_row: 41,
+                ..Loaded::default()
             },
         );
         let msgid = state.next_msgid();

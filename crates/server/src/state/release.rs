@@ -15,7 +15,7 @@ use ciao_proto::Message;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::history::{
-    Committed, History, HistoryConfig, HistoryError, Job, Opened, Then, Transition,
+    Committed, History, HistoryConfig, HistoryError, Job, Loaded, Then, Transition,
 };
 use crate::state::State;
 use crate::state::client::Protocol;
@@ -32,19 +32,19 @@ pub(crate) struct LocalLog {
 
 impl LocalLog {
     /// Opens the store, starts its writer and the releaser (on the
-    /// current runtime); returns what the store held too.
+    /// current runtime); returns what the store keeps in memory too.
     pub(super) fn start(
         config: HistoryConfig,
         state: Weak<Mutex<State>>,
         released: Arc<Released>,
-    ) -> Result<(Self, Opened), HistoryError> {
-        let (history, opened, batches) = History::start(config)?;
+    ) -> Result<(Self, Loaded), HistoryError> {
+        let (history, loaded, batches) = History::start(config)?;
         let releaser = tokio::spawn(run(batches, state, released));
         let log = LocalLog {
             history,
             releaser: Some(releaser),
         };
-        Ok((log, opened))
+        Ok((log, loaded))
     }
 }
 
