@@ -142,6 +142,10 @@ class CiaoController(BaseServerController, DirectoryBasedController):
         self.proc = self.execute(command)
 
 
+    def wait_for_services(self) -> None:
+        # Built in: ready once the port is open.
+        pass
+
     def registerUser(
         self,
         case,  # irctest.cases.BaseServerTestCase
