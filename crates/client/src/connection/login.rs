@@ -229,7 +229,12 @@ impl Session {
     /// After 001: `REGISTER * * <password>` when creating an account
     /// (account name = nick, no e-mail).
     pub(super) async fn after_welcome(&mut self) -> Result<(), End> {
-        let Some(account) = self.login.account.as_ref().filter(|_| self.login.registration) else {
+        let Some(account) = self
+            .login
+            .account
+            .as_ref()
+            .filter(|_| self.login.registration)
+        else {
             return Ok(());
         };
         let register = Message::new("REGISTER", ["*", "*", account.password.as_str()]);

@@ -113,7 +113,10 @@ impl Untrusted {
     /// What the user reads; `address` names the server.
     pub fn sentence(&self, address: &str) -> String {
         match self {
-            Untrusted::Unknown { fingerprint, reason } => format!(
+            Untrusted::Unknown {
+                fingerprint,
+                reason,
+            } => format!(
                 "The certificate of {address} is not vouched for by any authority this computer \
                  trusts ({reason}). Its SHA-256 fingerprint is {fingerprint}."
             ),
@@ -311,7 +314,9 @@ pub async fn handshake(
         .with_no_client_auth();
     let name = ServerName::try_from(host.to_owned())
         .map_err(|_| Failure::Other(format!("{host} is not a name TLS can check.")))?;
-    let done = TlsConnector::from(Arc::new(config)).connect(name, tcp).await;
+    let done = TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await;
     let noted = outcome.lock().ok().and_then(|mut slot| slot.take());
     match (done, noted) {
         (Ok(stream), Some(Ok(secured))) => Ok((stream, secured)),

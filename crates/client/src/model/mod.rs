@@ -691,9 +691,9 @@ mod who;
 
 pub use crate::connection::Secured;
 pub use crate::isupport::Isupport;
-pub use incoming::Registration;
 pub use crate::mask::full_mask;
 pub use channel_list::{ChannelList, ListedChannel, MAX_LISTED_CHANNELS};
+pub use incoming::Registration;
 use multiline::Multiline;
 pub use multiline::MultilineLimits;
 pub use who::AUTO_WHO_MAX_MEMBERS;

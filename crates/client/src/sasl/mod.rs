@@ -169,7 +169,10 @@ impl Login {
             return Ok(Vec::new());
         };
         let text = || String::from_utf8(challenge.clone()).map_err(|_| SaslError::NotText);
-        let (next, reply) = match (std::mem::replace(&mut self.step, Step::Done), self.mechanism) {
+        let (next, reply) = match (
+            std::mem::replace(&mut self.step, Step::Done),
+            self.mechanism,
+        ) {
             (Step::Asked, Mechanism::Plain) if challenge.is_empty() => {
                 let (account, password) = (&self.account, &self.password);
                 let payload = format!("{account}\0{account}\0{password}");
@@ -223,7 +226,10 @@ mod tests {
         assert_eq!(exact[0].param(0).map(str::len), Some(400));
         assert_eq!(exact[1].param(0), Some("+"));
         let long = params(&authenticate_lines(&[b'y'; 700]));
-        assert_eq!(long.iter().map(String::len).collect::<Vec<_>>(), [400, 400, 136]);
+        assert_eq!(
+            long.iter().map(String::len).collect::<Vec<_>>(),
+            [400, 400, 136]
+        );
         let rejoined = BASE64.decode(long.concat()).expect("base64");
         assert_eq!(rejoined, vec![b'y'; 700]);
     }
@@ -248,7 +254,10 @@ mod tests {
     #[test]
     fn mechanisms_are_chosen_from_the_cap_value() {
         let choose = Mechanism::choose;
-        assert_eq!(choose(Some("PLAIN,SCRAM-SHA-256,EXTERNAL")), Some(Mechanism::ScramSha256));
+        assert_eq!(
+            choose(Some("PLAIN,SCRAM-SHA-256,EXTERNAL")),
+            Some(Mechanism::ScramSha256)
+        );
         assert_eq!(choose(Some("PLAIN,EXTERNAL")), Some(Mechanism::Plain));
         assert_eq!(choose(None), Some(Mechanism::Plain));
         assert_eq!(choose(Some("EXTERNAL")), None);
@@ -259,7 +268,9 @@ mod tests {
         let (mut login, first) = Login::start(Mechanism::Plain, "alice", "secret");
         assert_eq!(first.to_string(), "AUTHENTICATE PLAIN");
         let lines = login.answer("+").expect("answer");
-        let payload = BASE64.decode(lines[0].param(0).expect("payload")).expect("b64");
+        let payload = BASE64
+            .decode(lines[0].param(0).expect("payload"))
+            .expect("b64");
         assert_eq!(payload, b"alice\0alice\0secret");
         assert!(login.may_succeed());
         assert_eq!(login.answer("+").err(), Some(SaslError::Unexpected));
@@ -285,7 +296,10 @@ mod tests {
         let server_first = format!("r={nonce}srv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
         let last = login.answer(&BASE64.encode(&server_first)).expect("final");
         let last = String::from_utf8(BASE64.decode(params(&last)[0].as_str()).expect("b64"));
-        assert!(last.expect("text").starts_with(&format!("c=biws,r={nonce}srv,p=")));
+        assert!(
+            last.expect("text")
+                .starts_with(&format!("c=biws,r={nonce}srv,p="))
+        );
         assert_eq!(
             login.answer(&BASE64.encode("v=AAAA")).err(),
             Some(SaslError::Scram(ScramError::ServerSignature))
@@ -307,6 +321,9 @@ mod tests {
         let (mut garbage, _) = scram_started();
         assert!(garbage.answer(&BASE64.encode([0xff, 0xfe])).is_err());
         let (mut binary, _) = scram_started();
-        assert_eq!(binary.answer("+").err(), Some(SaslError::Scram(ScramError::Malformed("no nonce"))));
+        assert_eq!(
+            binary.answer("+").err(),
+            Some(SaslError::Scram(ScramError::Malformed("no nonce")))
+        );
     }
 }

@@ -132,10 +132,7 @@ impl Scram {
         let server_key = hmac(&salted, b"Server Key");
         // "biws" is base64 of "n,,": the GS2 header, no channel binding.
         let without_proof = format!("c=biws,r={nonce}");
-        let auth_message = format!(
-            "{},{server_first},{without_proof}",
-            self.client_first_bare
-        );
+        let auth_message = format!("{},{server_first},{without_proof}", self.client_first_bare);
         let client_signature = hmac(&stored_key, auth_message.as_bytes());
         let proof: Vec<u8> = client_key
             .iter()
@@ -200,7 +197,10 @@ mod tests {
     fn rfc7677_test_vectors() {
         let mut scram = Scram::with_nonce("user", "pencil", NONCE);
         assert_eq!(scram.client_first(), "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
-        assert_eq!(scram.client_final(SERVER_FIRST), Ok(CLIENT_FINAL.to_owned()));
+        assert_eq!(
+            scram.client_final(SERVER_FIRST),
+            Ok(CLIENT_FINAL.to_owned())
+        );
         assert_eq!(scram.verify_server_final(SERVER_FINAL), Ok(()));
     }
 
@@ -224,7 +224,10 @@ mod tests {
         // A different password gives a different proof, and the server's
         // real signature then does not match ours.
         let mut other = Scram::with_nonce("user", "pencil!", NONCE);
-        assert_ne!(other.client_final(SERVER_FIRST).expect("final"), CLIENT_FINAL);
+        assert_ne!(
+            other.client_final(SERVER_FIRST).expect("final"),
+            CLIENT_FINAL
+        );
         assert_eq!(
             other.verify_server_final(SERVER_FINAL),
             Err(ScramError::ServerSignature)

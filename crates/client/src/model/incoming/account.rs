@@ -43,7 +43,10 @@ impl Model {
                 LineKind::Error,
             ),
             "902" => (format!("Login failed: {said}"), LineKind::Error),
-            "905" => ("Login failed: the message was too long.".to_owned(), LineKind::Error),
+            "905" => (
+                "Login failed: the message was too long.".to_owned(),
+                LineKind::Error,
+            ),
             "906" => (format!("Login aborted: {said}"), LineKind::Error),
             "907" => ("You are already logged in.".to_owned(), LineKind::Info),
             // 908 lists mechanisms for clients; 904 says what matters.
@@ -93,7 +96,11 @@ impl Model {
     /// window (the line itself is the standard reply's).
     pub(super) fn note_failed_registration(&mut self, incoming: Incoming<'_>) {
         let message = incoming.message;
-        if message.command == "FAIL" && message.param(0).is_some_and(|c| c.eq_ignore_ascii_case("REGISTER")) {
+        if message.command == "FAIL"
+            && message
+                .param(0)
+                .is_some_and(|c| c.eq_ignore_ascii_case("REGISTER"))
+        {
             self.registration = Some(Registration::Failed {
                 code: message.param(1).unwrap_or("").to_owned(),
                 message: message.params.last().cloned().unwrap_or_default(),
@@ -103,7 +110,12 @@ impl Model {
 
     // ACCOUNT <account>|* (account-notify): the sender logged in or out.
     pub(super) fn on_account(&mut self, incoming: Incoming<'_>) {
-        let Incoming { message, nick, is_me, .. } = incoming;
+        let Incoming {
+            message,
+            nick,
+            is_me,
+            ..
+        } = incoming;
         let account = message.param(0).filter(|a| !a.is_empty() && *a != "*");
         if is_me {
             self.account = account.map(str::to_owned);

@@ -57,7 +57,11 @@ impl Model {
         line.account = account_tag(message);
         // The tag is also what the member list's badge goes by (live
         // lines only: history tells who someone was then).
-        if let Some(account) = line.account.clone().filter(|_| self.playback.collecting.is_none()) {
+        if let Some(account) = line
+            .account
+            .clone()
+            .filter(|_| self.playback.collecting.is_none())
+        {
             self.buffers[index]
                 .members
                 .touch(nick, |m| m.account = Some(account));
