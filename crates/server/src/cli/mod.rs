@@ -378,6 +378,8 @@ impl Args {
             flood,
             motd,
             sendq_bytes: ranged(given.sendq, ranges::SENDQ)?.unwrap_or(defaults.sendq_bytes),
+            min_password_len: ranged(given.min_password_len, ranges::MIN_PASSWORD_LEN)?
+                .unwrap_or(defaults.min_password_len),
             registration_timeout,
             ping_interval: seconds(
                 given.ping_interval,

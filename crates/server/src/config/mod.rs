@@ -66,6 +66,8 @@ pub struct Config {
     pub sendq_bytes: usize,
     /// Longest input line in bytes, tags included (512 + 8191 by IRCv3).
     pub max_line_len: usize,
+    /// Shortest password an account may be registered with.
+    pub min_password_len: usize,
     /// How long a silent new connection may wait before it is taken for a
     /// plain (nc/telnet/Client.py) client and greeted.
     pub plain_grace: Duration,
@@ -146,6 +148,7 @@ impl Default for Config {
             flood: Some(FloodLimits::default()),
             sendq_bytes: 1 << 20,
             max_line_len: 512 + 8191,
+            min_password_len: 8,
             plain_grace: Duration::from_millis(400),
             flush_timeout: Duration::from_millis(1500),
             registration_timeout: Duration::from_secs(60),
