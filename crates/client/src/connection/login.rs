@@ -5,7 +5,7 @@
 //! sentence saying why: the user asked to be someone, and carrying on
 //! as a guest would hide that they are not.
 
-use ciao_proto::Message;
+use ciao_proto::{Message, Numeric};
 
 use super::{End, Session, Settings};
 use crate::sasl::{Login, Mechanism};
@@ -13,46 +13,26 @@ use crate::sasl::{Login, Mechanism};
 /// The capabilities this file may ask for.
 pub(super) const CAPS: [&str; 2] = ["sasl", "draft/account-registration"];
 
-/// SASL's numerics (IRCv3 SASL 3.1), named once here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SaslReply {
-    /// 900 RPL_LOGGEDIN: the model shows it.
-    LoggedIn,
-    /// 902 ERR_NICKLOCKED
-    NickLocked,
-    /// 903 RPL_SASLSUCCESS
-    Success,
-    /// 904 ERR_SASLFAIL: wrong account or password.
-    Fail,
-    /// 905 ERR_SASLTOOLONG
-    TooLong,
-    /// 906 ERR_SASLABORTED
-    Aborted,
-    /// 907 ERR_SASLALREADY
-    Already,
-    /// 908 RPL_SASLMECHS: the mechanisms the server takes.
-    Mechanisms,
-}
-
-impl SaslReply {
-    fn from_code(code: &str) -> Option<SaslReply> {
-        Some(match code {
-            "900" => SaslReply::LoggedIn,
-            "902" => SaslReply::NickLocked,
-            "903" => SaslReply::Success,
-            "904" => SaslReply::Fail,
-            "905" => SaslReply::TooLong,
-            "906" => SaslReply::Aborted,
-            "907" => SaslReply::Already,
-            "908" => SaslReply::Mechanisms,
-            _ => return None,
-        })
-    }
-}
-
-/// True for the replies [`Session::on_sasl_reply`] reads.
+/// True for the replies [`Session::on_sasl_reply`] reads: SASL's
+/// numerics (IRCv3 SASL 3.1).
 pub(super) fn is_sasl_reply(command: &str) -> bool {
-    SaslReply::from_code(command).is_some()
+    sasl_reply(command).is_some()
+}
+
+fn sasl_reply(command: &str) -> Option<Numeric> {
+    Numeric::from_code(command).filter(|n| {
+        matches!(
+            n,
+            Numeric::LoggedIn
+                | Numeric::NickLocked
+                | Numeric::SaslSuccess
+                | Numeric::SaslFail
+                | Numeric::SaslTooLong
+                | Numeric::SaslAborted
+                | Numeric::SaslAlready
+                | Numeric::SaslMechs
+        )
+    })
 }
 
 /// What was asked, and where the login is.
@@ -186,15 +166,14 @@ impl Session {
     /// 900–908 during registration: success lets registration end;
     /// failures end the connection with the reason.
     pub(super) async fn on_sasl_reply(&mut self, message: &Message) -> Result<(), End> {
-        let Some(reply) = SaslReply::from_code(&message.command) else {
+        let Some(reply) = sasl_reply(&message.command) else {
             return Ok(());
         };
         let said = message.params.last().cloned().unwrap_or_default();
         let account = self.login.account_name().to_owned();
         let refused = |why: String| Err(End::Refused(why));
         match reply {
-            SaslReply::LoggedIn => Ok(()),
-            SaslReply::Success | SaslReply::Already => {
+            Numeric::SaslSuccess | Numeric::SaslAlready => {
                 if self.login.login.as_ref().is_some_and(|l| !l.may_succeed()) {
                     return refused(format!(
                         "The server said the login to {account} succeeded without proving it knows \
@@ -206,23 +185,25 @@ impl Session {
             }
             // Only a failure of ours counts: before we asked, it is noise.
             _ if self.login.login.is_none() => Ok(()),
-            SaslReply::Fail => refused(format!(
+            Numeric::SaslFail => refused(format!(
                 "Could not log in to {account}: wrong account name or password. The server said: {said}"
             )),
-            SaslReply::NickLocked => refused(format!(
+            Numeric::NickLocked => refused(format!(
                 "Could not log in to {account}: the nickname is locked. The server said: {said}"
             )),
-            SaslReply::TooLong => refused(format!(
+            Numeric::SaslTooLong => refused(format!(
                 "Could not log in to {account}: the server found the login message too long."
             )),
-            SaslReply::Aborted => refused(format!(
+            Numeric::SaslAborted => refused(format!(
                 "The login to {account} was aborted. The server said: {said}"
             )),
             // A 904 follows with the failure; the list is for the record.
-            SaslReply::Mechanisms => {
+            Numeric::SaslMechs => {
                 tracing::debug!(mechanisms = %message.param(1).unwrap_or(""), "SASL mechanisms");
                 Ok(())
             }
+            // 900 (the model shows it), and nothing else reaches here.
+            _ => Ok(()),
         }
     }
 

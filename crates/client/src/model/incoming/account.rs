@@ -3,8 +3,29 @@
 //! `account` tag and extended-join's field are read where those lines
 //! are).
 
+use ciao_proto::Numeric;
+
 use super::Incoming;
 use crate::model::*;
+use crate::numeric::numeric;
+
+/// SASL's numerics (900–908), which [`Model::on_sasl_numeric`] reads.
+pub(super) fn is_sasl_numeric(command: &str) -> bool {
+    matches!(
+        numeric(command),
+        Some(
+            Numeric::LoggedIn
+                | Numeric::LoggedOut
+                | Numeric::NickLocked
+                | Numeric::SaslSuccess
+                | Numeric::SaslFail
+                | Numeric::SaslTooLong
+                | Numeric::SaslAborted
+                | Numeric::SaslAlready
+                | Numeric::SaslMechs
+        )
+    )
+}
 
 /// The outcome of the latest `REGISTER`, for the window to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +45,11 @@ impl Model {
     pub(super) fn on_sasl_numeric(&mut self, incoming: Incoming<'_>) {
         let Incoming { message, time, .. } = incoming;
         let said = message.params.last().map_or("", String::as_str);
-        let (text, kind) = match message.command.as_str() {
-            "900" => {
+        let Some(named) = numeric(&message.command) else {
+            return;
+        };
+        let (text, kind) = match named {
+            Numeric::LoggedIn => {
                 let account = message.param(2).filter(|a| !a.is_empty() && *a != "*");
                 self.account = account.map(str::to_owned);
                 match account {
@@ -33,22 +57,22 @@ impl Model {
                     None => return,
                 }
             }
-            "901" => {
+            Numeric::LoggedOut => {
                 self.account = None;
                 ("You are now logged out.".to_owned(), LineKind::Info)
             }
-            "903" => ("Logged in.".to_owned(), LineKind::Info),
-            "904" => (
+            Numeric::SaslSuccess => ("Logged in.".to_owned(), LineKind::Info),
+            Numeric::SaslFail => (
                 format!("Login failed: wrong account name or password ({said})"),
                 LineKind::Error,
             ),
-            "902" => (format!("Login failed: {said}"), LineKind::Error),
-            "905" => (
+            Numeric::NickLocked => (format!("Login failed: {said}"), LineKind::Error),
+            Numeric::SaslTooLong => (
                 "Login failed: the message was too long.".to_owned(),
                 LineKind::Error,
             ),
-            "906" => (format!("Login aborted: {said}"), LineKind::Error),
-            "907" => ("You are already logged in.".to_owned(), LineKind::Info),
+            Numeric::SaslAborted => (format!("Login aborted: {said}"), LineKind::Error),
+            Numeric::SaslAlready => ("You are already logged in.".to_owned(), LineKind::Info),
             // 908 lists mechanisms for clients; 904 says what matters.
             _ => return,
         };

@@ -78,9 +78,7 @@ impl Model {
             }
             "REGISTER" => self.on_register(incoming),
             "ACCOUNT" => self.on_account(incoming),
-            "900" | "901" | "902" | "903" | "904" | "905" | "906" | "907" | "908" => {
-                self.on_sasl_numeric(incoming)
-            }
+            command if account::is_sasl_numeric(command) => self.on_sasl_numeric(incoming),
             "BATCH" => self.apply_batch(message),
             command if is_numeric(command) => self.apply_numeric(message, time),
             _ => {}
