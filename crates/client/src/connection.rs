@@ -528,8 +528,8 @@ impl Session {
             (Some(Numeric::Welcome), _) if !self.registered => {
                 self.registered = true;
                 let nick = message.param(0).unwrap_or(&self.nick).to_owned();
+                self.after_welcome(&nick).await?;
                 reporter.send(Update::Registered { nick }).await;
-                self.after_welcome().await?;
             }
             // Nick taken or refused during registration: try another.
             (Some(named @ (Numeric::NicknameInUse | Numeric::ErroneusNickname)), _)

@@ -207,9 +207,12 @@ impl Session {
         }
     }
 
-    /// After 001: `REGISTER * * <password>` when creating an account
-    /// (account name = nick, no e-mail).
-    pub(super) async fn after_welcome(&mut self) -> Result<(), End> {
+    /// After 001 (as `nick`): `REGISTER * * <password>` when creating an
+    /// account (account name = nick, no e-mail). When the server gave us
+    /// another nick (ours was taken), the account asked for is named: a
+    /// server that wants the two equal then refuses it saying why,
+    /// rather than an account being made for `alice_`.
+    pub(super) async fn after_welcome(&mut self, nick: &str) -> Result<(), End> {
         let Some(account) = self
             .login
             .account
@@ -218,7 +221,12 @@ impl Session {
         else {
             return Ok(());
         };
-        let register = Message::new("REGISTER", ["*", "*", account.password.as_str()]);
+        let name = if ciao_proto::irc_eq(nick, &account.name) {
+            "*"
+        } else {
+            account.name.as_str()
+        };
+        let register = Message::new("REGISTER", [name, "*", account.password.as_str()]);
         self.write_or_end(&register).await
     }
 }
