@@ -11,6 +11,7 @@ use std::time::Instant;
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, Tag};
 
+use super::chanserv;
 use super::context::{CommandError, CommandResult, Ctx};
 use super::limits::MAX_TARGETS;
 use crate::caps::Cap;
@@ -230,6 +231,13 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
 }
 
 fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
+    // A service answers PRIVMSG (never NOTICE, which must not be answered).
+    if chanserv::is_service(delivery.target) {
+        if delivery.verb == "PRIVMSG" {
+            chanserv::command(ctx, delivery.text);
+        }
+        return Ok(());
+    }
     let recipient = ctx.nick_target(delivery.target)?;
     let recipient_id = recipient.id;
     let away = recipient.away.clone();

@@ -14,9 +14,9 @@ use crate::credentials::{password, scram};
 use crate::state::State;
 use crate::state::client::ClientId;
 
-/// Longest password accepted (hashing cost aside, a bound on what is
-/// kept while it is hashed).
-pub(crate) const MAX_PASSWORD_LEN: usize = 256;
+/// Longest password accepted: what a 512-byte `REGISTER` line leaves
+/// room for, and a bound on what is kept while it is hashed.
+pub(crate) const MAX_PASSWORD_LEN: usize = 400;
 
 pub(super) fn register(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (account, password) = (message.params[0].as_str(), message.params[2].as_str());
@@ -72,6 +72,13 @@ pub(super) fn refusal(
             "Gone".to_owned(),
         ));
     };
+    if !client.registered() && !state.config().register_before_connect {
+        return Err((
+            "COMPLETE_CONNECTION_REQUIRED",
+            account.to_owned(),
+            "Finish connecting first: REGISTER works once you are welcomed".to_owned(),
+        ));
+    }
     let nick = client.nick().to_owned();
     if nick == "*" {
         return Err((
