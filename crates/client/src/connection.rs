@@ -1,6 +1,7 @@
-//! The IRC connection as a task: opens the socket (with a timeout),
-//! registers (CAP LS 302, PASS, NICK, USER), answers PING, and reports
-//! every server line as an [`Update`]. The UI drives it with [`Control`]s.
+//! The IRC connection as a task: opens the socket (with a timeout), over
+//! TLS unless told otherwise (`tls.rs`), registers (CAP LS 302, SASL
+//! (`login.rs`), PASS, NICK, USER), answers PING, and reports every
+//! server line as an [`Update`]. The UI drives it with [`Control`]s.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,20 +10,30 @@ use bytes::BytesMut;
 use ciao_proto::{Frame, LineCodec, Message, Numeric};
 
 use crate::isupport::Isupport;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::codec::Decoder;
 
+mod login;
 mod pacing;
+pub mod tls;
 
+use login::LoginState;
 use pacing::Pacer;
 pub use pacing::Pacing;
+pub use tls::{Fingerprint, Secured, Tls, TrustedBy, Untrusted};
 
-/// Capabilities ciao's client asks for when the server offers them.
-pub const WANTED_CAPS: [&str; 9] = [
+/// The socket, plain or inside TLS.
+trait Link: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Link for T {}
+type Stream = Box<dyn Link>;
+
+/// Capabilities ciao's client asks for when the server offers them
+/// (`sasl` and `draft/account-registration` too, when logging in or
+/// creating an account).
+pub const WANTED_CAPS: [&str; 12] = [
     "server-time",
     "echo-message",
     "message-tags",
@@ -32,7 +43,14 @@ pub const WANTED_CAPS: [&str; 9] = [
     "draft/message-redaction",
     "draft/multiline",
     "away-notify",
+    // Who is logged in to which account: badges beside nicks.
+    "account-tag",
+    "extended-join",
+    "account-notify",
 ];
+
+/// How long the TLS handshake may take once the socket is open.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a server may take from the open socket to 001 before we
 /// give up on it (see [`Settings::registration_timeout`]).
@@ -52,6 +70,30 @@ pub struct Settings {
     pub registration_timeout: Duration,
     /// How fast lines may be sent.
     pub pacing: Pacing,
+    /// TLS and whom it trusts; `None`: plaintext, readable by anyone on
+    /// the way.
+    pub tls: Option<Tls>,
+    /// Log in to this account with SASL during registration.
+    pub login: Option<Account>,
+    /// Create `login`'s account (`draft/account-registration`, account
+    /// name = nick) instead of logging in to it.
+    pub create_account: bool,
+}
+
+/// An account and its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub password: String,
+}
+
+// The password is never printed.
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Settings {
@@ -65,6 +107,9 @@ impl Settings {
             connect_timeout: Duration::from_secs(2),
             registration_timeout: REGISTRATION_TIMEOUT,
             pacing: Pacing::default(),
+            tls: None,
+            login: None,
+            create_account: false,
         }
     }
 
@@ -91,8 +136,15 @@ pub enum Control {
 /// What the connection tells the UI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Update {
-    /// The socket is open; registration is under way.
+    /// The socket is open (and its TLS handshake done); registration is
+    /// under way.
     Connected,
+    /// The link is encrypted; sent right after [`Update::Connected`].
+    Secured(Secured),
+    /// The server's certificate is not trusted: the connection is over.
+    /// For [`Untrusted::Unknown`] the app asks the user whether to trust
+    /// it; [`Untrusted::Changed`] is a hard error.
+    Untrusted(Untrusted),
     /// The connection could not be opened; a sentence for the user.
     ConnectFailed(String),
     /// The capabilities the server offers (`CAP LS`), with their values
@@ -210,18 +262,51 @@ async fn run(
     mut controls: mpsc::UnboundedReceiver<Control>,
     reporter: Reporter,
 ) {
-    let stream = match open(&settings).await {
+    let tcp = match open(&settings).await {
         Ok(stream) => stream,
         Err(sentence) => {
             reporter.send(Update::ConnectFailed(sentence)).await;
             return;
         }
     };
-    let _ = stream.set_nodelay(true);
+    let _ = tcp.set_nodelay(true);
+    // Whether a password may go in clear: only to this computer.
+    let loopback = tcp.peer_addr().is_ok_and(|a| a.ip().is_loopback());
+    let (stream, secured): (Stream, _) = match &settings.tls {
+        None => (Box::new(tcp), None),
+        Some(trust) => {
+            let handshake = tls::handshake(tcp, &settings.host, trust);
+            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, handshake).await {
+                Ok(Ok((stream, secured))) => (Box::new(stream), Some(secured)),
+                Ok(Err(tls::Failure::Untrusted(untrusted))) => {
+                    reporter.send(Update::Untrusted(untrusted)).await;
+                    return;
+                }
+                Ok(Err(tls::Failure::Other(why))) => {
+                    let sentence = format!("Could not connect to {}: {why}", settings.address());
+                    reporter.send(Update::ConnectFailed(sentence)).await;
+                    return;
+                }
+                Err(_) => {
+                    let sentence = format!(
+                        "Could not connect to {}: the TLS handshake timed out after {}.",
+                        settings.address(),
+                        human_duration(TLS_HANDSHAKE_TIMEOUT)
+                    );
+                    reporter.send(Update::ConnectFailed(sentence)).await;
+                    return;
+                }
+            }
+        }
+    };
     reporter.send(Update::Connected).await;
-    let (mut reader, writer) = stream.into_split();
+    if let Some(secured) = secured {
+        reporter.send(Update::Secured(secured)).await;
+    }
+    let (mut reader, writer) = tokio::io::split(stream);
     let mut session = Session {
         writer,
+        login: LoginState::new(&settings, secured.is_some() || loopback),
         nick: settings.nick.clone(),
         wanted_nick: settings.nick.clone(),
         tried_nicks: vec![settings.nick.clone()],
@@ -257,7 +342,9 @@ pub const CLOSED_BEFORE_REGISTRATION: &str =
 
 /// Registration and conversation state of one connection.
 struct Session {
-    writer: OwnedWriteHalf,
+    writer: WriteHalf<Stream>,
+    /// Logging in or creating an account, when asked to.
+    login: LoginState,
     /// The nick we are trying to register with.
     nick: String,
     /// The nick the user asked for, which alternatives are made from.
@@ -313,7 +400,7 @@ impl Session {
     async fn converse(
         &mut self,
         settings: &Settings,
-        reader: &mut tokio::net::tcp::OwnedReadHalf,
+        reader: &mut ReadHalf<Stream>,
         controls: &mut mpsc::UnboundedReceiver<Control>,
         reporter: &Reporter,
     ) -> End {
@@ -431,15 +518,17 @@ impl Session {
                 let pong = Message::new("PONG", message.params.clone());
                 return self.write(&pong).await.map_err(|e| self.lost(e));
             }
-            (_, "CAP") => {
-                return self
-                    .handle_cap(&message, reporter)
-                    .await
-                    .map_err(|e| self.lost(e));
+            (_, "CAP") => return self.handle_cap(&message, reporter).await,
+            (_, "AUTHENTICATE") if !self.registered => {
+                return self.on_authenticate(&message).await;
+            }
+            (_, _) if !self.registered && login::is_sasl_reply(&message.command) => {
+                self.on_sasl_reply(&message).await?;
             }
             (Some(Numeric::Welcome), _) if !self.registered => {
                 self.registered = true;
                 let nick = message.param(0).unwrap_or(&self.nick).to_owned();
+                self.after_welcome(&nick).await?;
                 reporter.send(Update::Registered { nick }).await;
             }
             // Nick taken or refused during registration: try another.
@@ -503,7 +592,7 @@ impl Session {
             .find(|nick| !self.tried_nicks.contains(nick))
     }
 
-    async fn handle_cap(&mut self, message: &Message, reporter: &Reporter) -> std::io::Result<()> {
+    async fn handle_cap(&mut self, message: &Message, reporter: &Reporter) -> Result<(), End> {
         let sub = message.param(1).unwrap_or("").to_ascii_uppercase();
         match sub.as_str() {
             // Only registration asks for a listing; later ones (or a
@@ -521,7 +610,7 @@ impl Session {
                     // offered late in a long listing is still seen.
                     let fits = self.offered_caps.len() < MAX_OFFERED_CAPS - WANTED_CAPS.len()
                         && self.offered_bytes + cap.len() <= MAX_OFFERED_BYTES;
-                    let wanted = WANTED_CAPS.contains(&name)
+                    let wanted = (WANTED_CAPS.contains(&name) || login::CAPS.contains(&name))
                         && self.offered_caps.len() < MAX_OFFERED_CAPS
                         && !self.offered_caps.iter().any(|(o, _)| o == name);
                     if fits || wanted {
@@ -535,33 +624,51 @@ impl Session {
                 }
                 let offered = std::mem::take(&mut self.offered_caps);
                 self.offered_bytes = 0;
-                let wanted: Vec<&str> = WANTED_CAPS
+                let mut wanted: Vec<&str> = WANTED_CAPS
                     .into_iter()
                     .filter(|c| offered.iter().any(|(o, _)| o == c))
                     .collect();
+                // Refuses (no SASL, no mechanism we may use) before
+                // anything is asked.
+                let login_caps = self.login.caps_to_request(&offered)?;
+                wanted.extend(login_caps);
                 reporter.send(Update::CapsOffered(offered)).await;
                 if wanted.is_empty() {
-                    self.write(&Message::new("CAP", ["END"])).await?;
+                    self.write_or_end(&Message::new("CAP", ["END"])).await?;
                 } else {
                     let req = Message::new("CAP", ["REQ".to_owned(), wanted.join(" ")]);
-                    self.write(&req).await?;
+                    self.write_or_end(&req).await?;
                 }
             }
             "ACK" => {
                 let acked = message.params.last().map(String::as_str).unwrap_or("");
-                reporter
-                    .send(Update::CapsAcked(
-                        acked.split_whitespace().map(str::to_owned).collect(),
-                    ))
-                    .await;
+                let acked: Vec<String> = acked.split_whitespace().map(str::to_owned).collect();
+                let sasl = acked.iter().any(|c| c.eq_ignore_ascii_case("sasl"));
+                reporter.send(Update::CapsAcked(acked)).await;
                 if !self.registered {
-                    self.write(&Message::new("CAP", ["END"])).await?;
+                    // CAP END waits for the login's end (903, or a refusal).
+                    if sasl && let Some(first) = self.login.begin() {
+                        self.write_or_end(&first).await?;
+                    } else {
+                        self.write_or_end(&Message::new("CAP", ["END"])).await?;
+                    }
                 }
             }
-            "NAK" if !self.registered => self.write(&Message::new("CAP", ["END"])).await?,
+            "NAK" if !self.registered => {
+                self.login.refused_caps()?;
+                self.write_or_end(&Message::new("CAP", ["END"])).await?;
+            }
             _ => {}
         }
         Ok(())
+    }
+
+    /// Writes `message`; a failure ends the connection.
+    async fn write_or_end(&mut self, message: &Message) -> Result<(), End> {
+        match self.write(message).await {
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.lost(error)),
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod isupport;
 mod mask;
 pub mod model;
 mod numeric;
+pub mod sasl;
 pub mod split;
 
 pub use backoff::Backoff;

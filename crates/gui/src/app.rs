@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ciao_client::Settings;
+use ciao_client::connection::Untrusted;
 use ciao_client::model::LinkState;
 use eframe::egui;
 
@@ -14,6 +15,7 @@ use crate::connect_screen::{self, Form};
 use crate::host::{HostedServer, default_data_dir};
 use crate::servers::{SERVERS_KEY, ServerEntry, ServerList, parse_channels};
 use crate::session::{Outcome, Session, Waker};
+use crate::trust_prompt::{self, TrustPrompt};
 use crate::view_settings::{VIEW_KEY, ViewSettings};
 
 // The form's fields and its two ways in are the form's; they stay
@@ -31,6 +33,10 @@ pub struct CiaoApp {
     pub prefs: Prefs,
     /// Typed each time unless a saved server remembers it.
     pub password: String,
+    /// The account's password, likewise.
+    pub account_password: String,
+    /// A connection waiting for the user to trust a certificate.
+    pub trust_prompt: Option<TrustPrompt>,
     /// The inline error under the form.
     pub form_error: Option<String>,
     /// One per server connected or connecting, in the order opened.
@@ -79,6 +85,8 @@ impl CiaoApp {
             runtime,
             prefs,
             password: String::new(),
+            account_password: String::new(),
+            trust_prompt: None,
             form_error: None,
             sessions: Vec::new(),
             active: 0,
@@ -172,6 +180,23 @@ impl CiaoApp {
         if !self.password.is_empty() {
             settings.password = Some(self.password.clone());
         }
+        if self.prefs.tls {
+            let ca_file = self.prefs.ca_file.trim();
+            settings.tls = Some(ciao_client::connection::Tls {
+                ca_file: (!ca_file.is_empty()).then(|| ca_file.into()),
+                pinned: None,
+            });
+        }
+        let account = self.prefs.account.trim();
+        if !account.is_empty() {
+            if self.account_password.is_empty() {
+                return Err(format!("Enter the password of the account {account}."));
+            }
+            settings.login = Some(ciao_client::connection::Account {
+                name: account.to_owned(),
+                password: self.account_password.clone(),
+            });
+        }
         Ok(settings)
     }
 
@@ -186,7 +211,23 @@ impl CiaoApp {
             }
         };
         let channels = parse_channels(&self.prefs.channels);
+        if intent == Intent::CreateAccount {
+            if self.account_password.is_empty() {
+                self.form_error = Some(
+                    "Choose a password for the new account (the account is named after your nickname)."
+                        .to_owned(),
+                );
+                return;
+            }
+            settings.login = Some(ciao_client::connection::Account {
+                name: settings.nick.clone(),
+                password: self.account_password.clone(),
+            });
+            settings.create_account = true;
+        }
         if intent == Intent::Host {
+            // The hosted server is on this computer: no TLS needed.
+            settings.tls = None;
             if self.host.is_some() {
                 self.form_error = Some("This app already hosts a chat.".to_owned());
                 return;
@@ -212,21 +253,39 @@ impl CiaoApp {
             "" => ServerEntry::default_name(&settings.host, settings.port),
             name => name.to_owned(),
         };
+        let remember = self.prefs.remember_password;
+        let saved = self.servers.get(&name);
+        // A fingerprint accepted for this very address stays accepted.
+        let fingerprint = saved
+            .filter(|e| e.host == settings.host && e.port == settings.port)
+            .and_then(|e| e.fingerprint.clone());
         let entry = ServerEntry {
             name: name.clone(),
             host: settings.host.clone(),
             port: settings.port,
             nick: settings.nick.clone(),
-            password: settings
-                .password
-                .clone()
-                .filter(|_| self.prefs.remember_password),
+            password: settings.password.clone().filter(|_| remember),
             channels: channels.clone(),
-            ignored: self
-                .servers
-                .get(&name)
-                .map(|e| e.ignored.clone())
-                .unwrap_or_default(),
+            ignored: saved.map(|e| e.ignored.clone()).unwrap_or_default(),
+            tls: settings.tls.is_some(),
+            ca_file: settings.tls.as_ref().and_then(|t| t.ca_file.clone()),
+            fingerprint,
+            // A new account is the entry's once REGISTER succeeds.
+            account: settings
+                .login
+                .as_ref()
+                .filter(|_| !settings.create_account)
+                .map(|l| l.name.clone()),
+            account_password: settings
+                .login
+                .as_ref()
+                .filter(|_| remember && !settings.create_account)
+                .map(|l| l.password.clone()),
+        };
+        // The pinned fingerprint goes with the settings too.
+        let settings = Settings {
+            tls: entry.settings(None).tls,
+            ..settings
         };
         self.open(entry, settings, channels);
     }
@@ -236,8 +295,8 @@ impl CiaoApp {
         let Some(entry) = self.servers.get(name).cloned() else {
             return;
         };
-        let mut settings = Settings::new(&entry.host, entry.port, &entry.nick);
-        settings.password = entry.password.clone();
+        let typed = (!self.account_password.is_empty()).then_some(self.account_password.as_str());
+        let settings = entry.settings(typed);
         let channels = entry.channels.clone();
         self.open(entry, settings, channels);
     }
@@ -266,6 +325,7 @@ impl CiaoApp {
     /// Takes in what the network sent since the last frame.
     pub fn poll(&mut self) {
         let mut refused = Vec::new();
+        let mut untrusted_at = Vec::new();
         for index in 0..self.sessions.len() {
             for outcome in self.sessions[index].poll() {
                 match outcome {
@@ -278,7 +338,47 @@ impl CiaoApp {
                         }
                     }
                     Outcome::Refused(reason) => refused.push((index, reason)),
+                    Outcome::Untrusted(untrusted) => untrusted_at.push((index, untrusted)),
+                    Outcome::AccountCreated(account) => {
+                        let remember = self.prefs.remember_password;
+                        let session = &mut self.sessions[index];
+                        let password = session.settings.login.as_ref().map(|l| l.password.clone());
+                        if let Some(entry) = &mut session.entry {
+                            entry.account = Some(account);
+                            entry.account_password = password.filter(|_| remember);
+                        }
+                        if let Some(entry) = session.saved_entry() {
+                            self.servers.upsert(entry);
+                        }
+                    }
                 }
+            }
+        }
+        // A certificate to ask about, or a changed one: back to the form,
+        // with the question or the hard error.
+        for (index, untrusted) in untrusted_at.into_iter().rev() {
+            let session = self.remove_session(index);
+            self.fill_form(&session);
+            self.adding_server = self.sessions.iter().any(|s| s.ever_registered);
+            let address = session.settings.address();
+            let channels = session.autojoin_channels().to_vec();
+            match (untrusted, session.entry) {
+                (
+                    Untrusted::Unknown {
+                        fingerprint,
+                        reason,
+                    },
+                    Some(entry),
+                ) => {
+                    self.trust_prompt = Some(TrustPrompt {
+                        entry,
+                        settings: session.settings,
+                        channels,
+                        fingerprint,
+                        reason,
+                    });
+                }
+                (untrusted, _) => self.form_error = Some(untrusted.sentence(&address)),
             }
         }
         // Back to the form, filled, with the server's reason; nothing is
@@ -451,14 +551,54 @@ impl CiaoApp {
         }
     }
 
+    /// The user's answer to the trust prompt: trusting keeps the
+    /// fingerprint with the saved server at once (it is the user's
+    /// decision about that server, whatever the login does next) and
+    /// connects again, checking it.
+    fn answer_trust(&mut self, answer: trust_prompt::Answer) {
+        let Some(prompt) = self.trust_prompt.take() else {
+            return;
+        };
+        if answer == trust_prompt::Answer::Cancel {
+            return;
+        }
+        let TrustPrompt {
+            mut entry,
+            mut settings,
+            channels,
+            fingerprint,
+            ..
+        } = prompt;
+        entry.fingerprint = Some(fingerprint.to_string());
+        if let Some(tls) = &mut settings.tls {
+            tls.pinned = Some(fingerprint);
+        }
+        match self.servers.get(&entry.name) {
+            Some(saved) => {
+                let mut saved = saved.clone();
+                saved.fingerprint = entry.fingerprint.clone();
+                self.servers.upsert(saved);
+            }
+            None => self.servers.upsert(entry.clone()),
+        }
+        self.open(entry, settings, channels);
+    }
+
     /// Draws the connect form and does what it asked; true if it asked
     /// anything.
     fn show_form(&mut self, ui: &mut egui::Ui) -> bool {
+        if let Some(prompt) = &self.trust_prompt {
+            if let Some(answer) = trust_prompt::show(prompt, ui.ctx()) {
+                self.answer_trust(answer);
+                return true;
+            }
+        }
         let connecting = self.is_connecting();
         let sessions = &self.sessions;
         let form = Form {
             prefs: &mut self.prefs,
             password: &mut self.password,
+            account_password: &mut self.account_password,
             error: self.form_error.as_deref(),
             idle: self
                 .servers
@@ -467,7 +607,7 @@ impl CiaoApp {
                 .filter(|e| !sessions.iter().any(|s| s.name == e.name))
                 .collect(),
             in_chat_behind: sessions.iter().any(|s| s.ever_registered),
-            connecting,
+            connecting: connecting || self.trust_prompt.is_some(),
             hosting: self.host.is_some(),
         };
         let events = connect_screen::show(form, ui);
@@ -514,6 +654,12 @@ impl eframe::App for CiaoApp {
             }
         }
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
+        // The list may hold passwords: readable by the user only.
+        if let Some(path) = crate::servers::storage_file()
+            && let Err(error) = crate::servers::protect_storage(&path)
+        {
+            tracing::warn!(path = %path.display(), %error, "cannot make the saved servers private");
+        }
         eframe::set_value(storage, SERVERS_KEY, &self.servers);
         eframe::set_value(storage, VIEW_KEY, &self.view);
     }

@@ -10,8 +10,8 @@ use crate::host::Reach;
 use crate::servers::ServerEntry;
 
 /// The connect (and "add server") form's fields, remembered between runs.
-/// The password is not among them: it is kept only in a saved server, and
-/// only when the user asks.
+/// The passwords are not among them: they are kept only in a saved
+/// server, and only when the user asks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Prefs {
@@ -26,21 +26,41 @@ pub struct Prefs {
     pub remember_password: bool,
     /// Who may join a chat hosted from the form.
     pub reach: Reach,
+    /// Encrypt the connection (TLS); on unless the user unticks it.
+    pub tls: bool,
+    /// A CA file (a ciao server's `ca.pem`) to trust, as typed.
+    pub ca_file: String,
+    /// The account to log in to (SASL), as typed; empty: none.
+    pub account: String,
 }
 
 impl Default for Prefs {
     fn default() -> Self {
         Prefs {
             host: "127.0.0.1".to_owned(),
-            port: "6667".to_owned(),
+            port: TLS_PORT.to_owned(),
             nick: String::new(),
             name: String::new(),
             channels: String::new(),
             remember_password: false,
             reach: Reach::Network,
+            tls: true,
+            ca_file: String::new(),
+            account: String::new(),
         }
     }
 }
+
+/// IRC's usual ports, over TLS and in clear: ticking or unticking
+/// "Encrypt" moves the port between them when it was the other one.
+pub const TLS_PORT: &str = "6697";
+pub const PLAIN_PORT: &str = "6667";
+
+/// The checkbox's label.
+pub const TLS_LABEL: &str = "Encrypt (TLS)";
+/// What the form says when the connection will not be encrypted.
+pub const PLAINTEXT_WARNING: &str =
+    "Not encrypted: anyone on the network between you and the server can read what you send.";
 
 /// Which of the form's two ways in the user chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +69,9 @@ pub enum Intent {
     Join,
     /// Host a chat in this app on the form's port, and join it.
     Host,
+    /// Connect and create an account named after the nick, with the
+    /// account password (`REGISTER`).
+    CreateAccount,
 }
 
 /// What the user asked of the form, for the app to do.
@@ -71,6 +94,8 @@ pub struct Form<'a> {
     pub prefs: &'a mut Prefs,
     /// Kept apart from `prefs`: it is not remembered between runs.
     pub password: &'a mut String,
+    /// The account's password; not remembered either.
+    pub account_password: &'a mut String,
     /// The inline error under the form.
     pub error: Option<&'a str>,
     /// Saved servers not connected now, each offered to connect.
@@ -124,11 +149,24 @@ fn draw(form: &mut Form<'_>, events: &mut Vec<Event>, ui: &mut egui::Ui) {
             .spacing([12.0, 10.0])
             .show(ui, |ui| {
                 let prefs = &mut *form.prefs;
-                let fields: [(&str, &mut String, bool); 6] = [
+                let fields: [(&str, &mut String, bool); 3] = [
                     ("Server address", &mut prefs.host, false),
                     ("Port", &mut prefs.port, false),
                     ("Nickname", &mut prefs.nick, false),
-                    ("Password (optional)", &mut *form.password, true),
+                ];
+                for (label, value, password) in fields {
+                    let response = field(ui, label, value, password);
+                    submit = submit.or(entered(ui, &response));
+                    ui.end_row();
+                }
+                ui.label("");
+                encryption(prefs, ui);
+                ui.end_row();
+                let fields: [(&str, &mut String, bool); 6] = [
+                    ("Account (optional)", &mut prefs.account, false),
+                    ("Account password", &mut *form.account_password, true),
+                    ("Server password (optional)", &mut *form.password, true),
+                    ("CA certificate file (optional)", &mut prefs.ca_file, false),
                     ("Name in the list (optional)", &mut prefs.name, false),
                     ("Channels to join (optional)", &mut prefs.channels, false),
                 ];
@@ -138,9 +176,13 @@ fn draw(form: &mut Form<'_>, events: &mut Vec<Event>, ui: &mut egui::Ui) {
                     ui.end_row();
                 }
             });
+        if !form.prefs.tls {
+            ui.colored_label(ui.visuals().warn_fg_color, PLAINTEXT_WARNING);
+        }
         ui.checkbox(
             &mut form.prefs.remember_password,
-            "Remember the password (kept as plain text in this app's data folder)",
+            "Remember the passwords (kept as plain text in this app's data folder, \
+             app.ron, readable only by you)",
         );
     });
     ui.add_space(12.0);
@@ -150,6 +192,15 @@ fn draw(form: &mut Form<'_>, events: &mut Vec<Event>, ui: &mut egui::Ui) {
             .clicked()
         {
             submit = Some(Intent::Join);
+        }
+        let create = ui
+            .add_enabled(enabled, egui::Button::new("Create an account"))
+            .on_hover_text(
+                "Connect and register an account named after your nickname, \
+                 with the account password",
+            );
+        if create.clicked() {
+            submit = Some(Intent::CreateAccount);
         }
         let host = egui::Button::new("Host a chat");
         let host = ui
@@ -194,6 +245,20 @@ fn draw(form: &mut Form<'_>, events: &mut Vec<Event>, ui: &mut egui::Ui) {
     }
     if let Some(intent) = submit {
         events.push(Event::Submit(intent));
+    }
+}
+
+/// The TLS checkbox: the usual port of the other kind follows it.
+fn encryption(prefs: &mut Prefs, ui: &mut egui::Ui) {
+    if ui.checkbox(&mut prefs.tls, TLS_LABEL).changed() {
+        let (from, to) = if prefs.tls {
+            (PLAIN_PORT, TLS_PORT)
+        } else {
+            (TLS_PORT, PLAIN_PORT)
+        };
+        if prefs.port.trim() == from {
+            prefs.port = to.to_owned();
+        }
     }
 }
 

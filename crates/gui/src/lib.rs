@@ -9,6 +9,7 @@ pub mod host;
 pub mod servers;
 pub mod session;
 pub mod settings_window;
+pub mod trust_prompt;
 pub mod view_settings;
 
 pub use app::{CiaoApp, Intent, Prefs};

@@ -54,6 +54,13 @@ fn main() -> anyhow::Result<()> {
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
+    // The saved servers (and any password remembered) are the user's
+    // only to read.
+    if let Some(path) = ciao::servers::storage_file()
+        && let Err(error) = ciao::servers::protect_storage(&path)
+    {
+        tracing::warn!(path = %path.display(), %error, "cannot make the saved servers private");
+    }
     let rt = runtime.clone();
     eframe::run_native(
         "ciao",

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ciao_client::connection::{Handle, taken_nick_note};
-use ciao_client::model::{LinkState, Outgoing};
+use ciao_client::connection::{Handle, Untrusted, taken_nick_note};
+use ciao_client::model::{LinkState, Outgoing, Registration};
 use ciao_client::{Backoff, Control, Model, Settings, Update, Updates, connect};
 use ciao_proto::{Message, irc_eq};
 
@@ -28,6 +28,12 @@ pub enum Outcome {
     /// The server turned us away (or could not be reached) before ever
     /// letting us in: the session is over, nothing is retried.
     Refused(String),
+    /// The server's certificate is not trusted, before it ever let us
+    /// in: the session is over; the app asks the user ([`Untrusted::
+    /// Unknown`]) or shows the hard error ([`Untrusted::Changed`]).
+    Untrusted(Untrusted),
+    /// `REGISTER` created this account: the saved entry logs in to it.
+    AccountCreated(String),
 }
 
 pub struct Session {
@@ -64,6 +70,8 @@ pub struct Session {
     wanted_nick: String,
     /// The nick the last registration got, maybe an alternative.
     registered_as: String,
+    /// The model's REGISTER outcome last seen, to react to a new one once.
+    seen_registration: Option<Registration>,
 }
 
 /// The longest JOIN line the app sends when it joins several channels at
@@ -130,6 +138,7 @@ impl Session {
             entry: None,
             wanted_nick: nick.clone(),
             registered_as: nick,
+            seen_registration: None,
         }
     }
 
@@ -161,12 +170,49 @@ impl Session {
             }
             self.model.apply(&update);
         }
+        if let Some(outcome) = self.registration_changed() {
+            outcomes.push(outcome);
+        }
         // What the model asks for itself (a WHO after joining).
         for message in self.model.take_requests() {
             self.handle.send(Control::Send(message));
         }
         self.reconnect_if_due();
         outcomes
+    }
+
+    /// A new answer to our REGISTER: said above the chat; a created
+    /// account is logged in to from now on (reconnects included).
+    fn registration_changed(&mut self) -> Option<Outcome> {
+        if self.model.registration == self.seen_registration {
+            return None;
+        }
+        self.seen_registration = self.model.registration.clone();
+        match self.seen_registration.clone()? {
+            Registration::Created { account, .. } => {
+                self.notice = Some(format!(
+                    "Account {account} created; you are logged in to it."
+                ));
+                // Reconnects log in instead of registering again.
+                self.settings.create_account = false;
+                if let Some(login) = &mut self.settings.login {
+                    login.name = account.clone();
+                }
+                Some(Outcome::AccountCreated(account))
+            }
+            Registration::VerificationRequired { account, message } => {
+                self.notice = Some(format!(
+                    "Account {account} created; it must be verified: {message}"
+                ));
+                None
+            }
+            Registration::Failed { message, .. } => {
+                self.notice = Some(format!("Could not create the account: {message}"));
+                self.settings.create_account = false;
+                self.settings.login = None;
+                None
+            }
+        }
     }
 
     /// The session's own part of an update, before the model takes it.
@@ -192,6 +238,16 @@ impl Session {
             Update::Refused(reason) | Update::ConnectFailed(reason) if !self.ever_registered => {
                 Some(Outcome::Refused(reason.clone()))
             }
+            Update::Untrusted(untrusted) if !self.ever_registered => {
+                Some(Outcome::Untrusted(untrusted.clone()))
+            }
+            // The certificate changed (or is no longer trusted) between
+            // two connections: never retried by itself.
+            Update::Untrusted(untrusted) => {
+                self.stop_retrying();
+                self.notice = Some(untrusted.sentence(&self.settings.address()));
+                None
+            }
             Update::Refused(_) | Update::ConnectFailed(_) | Update::Disconnected(_)
                 if !self.leaving =>
             {
@@ -206,6 +262,11 @@ impl Session {
             }
             _ => None,
         }
+    }
+
+    /// The channels joined after the first registration.
+    pub fn autojoin_channels(&self) -> &[String] {
+        &self.autojoin
     }
 
     /// Time until the next automatic reconnect, if one is scheduled.

@@ -64,7 +64,7 @@ fn a_wrong_password_returns_to_the_form_with_the_servers_reason() {
         password: Some("sesame".into()),
         ..ciao_server::Config::default()
     });
-    fill(&mut harness, "Password (optional)", "wrong");
+    fill(&mut harness, "Server password (optional)", "wrong");
     submit_form(&mut harness, fixture.port, "guest");
     fixture.wait_until(&mut harness, "the reason on the form", |h| {
         h.query_by_label_contains("Wrong password. The server said:")
@@ -73,7 +73,7 @@ fn a_wrong_password_returns_to_the_form_with_the_servers_reason() {
     assert!(harness.state().sessions().is_empty());
 
     // With the right one, the user gets in.
-    fill(&mut harness, "Password (optional)", "sesame");
+    fill(&mut harness, "Server password (optional)", "sesame");
     harness.get_by_label("Connect").click();
     fixture.wait_until(&mut harness, "the chat", |h| h.state().in_chat());
 }

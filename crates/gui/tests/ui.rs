@@ -218,7 +218,9 @@ fn the_form_is_remembered() {
     fill(&mut harness, "Server address", "chat.example");
     fill(&mut harness, "Port", "7000");
     fill(&mut harness, "Nickname", "zoe");
-    fill(&mut harness, "Password (optional)", "secret");
+    fill(&mut harness, "Server password (optional)", "secret");
+    fill(&mut harness, "Account (optional)", "zoe");
+    fill(&mut harness, "Account password", "hunter2");
     let mut storage = MemoryStorage::default();
     eframe::App::save(harness.state_mut(), &mut storage);
     let prefs: Prefs = eframe::get_value(&storage, ciao::app::PREFS_KEY).expect("saved");
@@ -228,13 +230,18 @@ fn the_form_is_remembered() {
             host: "chat.example".into(),
             port: "7000".into(),
             nick: "zoe".into(),
+            account: "zoe".into(),
+            // The fixture's form is set for its plaintext server.
+            tls: false,
             ..Prefs::default()
         }
     );
-    assert!(
-        !storage.0.values().any(|v| v.contains("secret")),
-        "the password is not stored"
-    );
+    for password in ["secret", "hunter2"] {
+        assert!(
+            !storage.0.values().any(|v| v.contains(password)),
+            "the password is not stored"
+        );
+    }
 }
 
 #[test]

@@ -14,6 +14,13 @@ impl Model {
                 self.echo_message = false;
                 self.chathistory = false;
                 self.auto_who = AutoWho::default();
+                self.secured = None;
+                self.account = None;
+            }
+            Update::Secured(secured) => self.secured = Some(*secured),
+            Update::Untrusted(untrusted) => {
+                self.secured = None;
+                self.link_down(&untrusted.sentence("the server"));
             }
             Update::ConnectFailed(reason) | Update::Refused(reason) => {
                 self.link_down(reason);

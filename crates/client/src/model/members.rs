@@ -17,6 +17,9 @@ pub struct Member {
     /// The away message, when the member is away (empty when the server
     /// said they are away without saying why, as WHO does).
     pub away: Option<String>,
+    /// The account the member is logged in to, when the server said
+    /// (extended-join, account-notify, the `account` tag).
+    pub account: Option<String>,
 }
 
 /// Where a status prefix sorts: operators, half-operators, voiced, then
@@ -42,6 +45,7 @@ impl Member {
             nick: nick.to_owned(),
             prefix: String::new(),
             away: None,
+            account: None,
         }
     }
 
@@ -123,6 +127,16 @@ impl Members {
         // was renamed onto another member, whom it then replaces.
         self.insert(member);
         true
+    }
+
+    /// Changes what does not move a member in the order (its account),
+    /// in place. False when there is no such member.
+    pub(crate) fn touch(&mut self, nick: &str, change: impl FnOnce(&mut Member)) -> bool {
+        let folded = irc_lower(nick);
+        let Some(rank) = self.ranks.get(&folded).copied() else {
+            return false;
+        };
+        self.ordered.get_mut(&(rank, folded)).map(change).is_some()
     }
 
     pub(crate) fn clear(&mut self) {

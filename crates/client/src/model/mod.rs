@@ -70,6 +70,9 @@ pub struct Line {
     pub replayed: bool,
     /// True when the line mentions the own nick (shown highlighted).
     pub highlight: bool,
+    /// The sender's account, from the `account` tag (account-tag): a
+    /// badge says the sender is logged in to it.
+    pub account: Option<String>,
 }
 
 impl Line {
@@ -259,6 +262,7 @@ pub(crate) fn line_size(line: &Line) -> usize {
     line.text.len()
         + line.sender.as_ref().map_or(0, String::len)
         + line.msgid.as_ref().map_or(0, String::len)
+        + line.account.as_ref().map_or(0, String::len)
 }
 
 /// A line without a sender: server information, joins, errors.
@@ -271,6 +275,7 @@ pub(crate) fn system_line(time: i64, text: String, kind: LineKind) -> Line {
         msgid: None,
         replayed: false,
         highlight: false,
+        account: None,
     }
 }
 
@@ -332,6 +337,12 @@ pub struct Model {
     /// False while the window shows another server: then even this
     /// model's active buffer counts lines as unread.
     pub on_screen: bool,
+    /// The link's encryption, when it is encrypted (the lock).
+    pub secured: Option<Secured>,
+    /// The account we are logged in to (900, `REGISTER SUCCESS`).
+    pub account: Option<String>,
+    /// The answer to our latest `REGISTER`, for the window to show.
+    pub registration: Option<Registration>,
 }
 
 /// Alerts kept until the window takes them: a window that never looks
@@ -399,6 +410,9 @@ impl Model {
             channel_list: ChannelList::default(),
             auto_who: AutoWho::default(),
             on_screen: true,
+            secured: None,
+            account: None,
+            registration: None,
         }
     }
 
@@ -675,9 +689,11 @@ mod replies;
 mod say;
 mod who;
 
+pub use crate::connection::Secured;
 pub use crate::isupport::Isupport;
 pub use crate::mask::full_mask;
 pub use channel_list::{ChannelList, ListedChannel, MAX_LISTED_CHANNELS};
+pub use incoming::Registration;
 use multiline::Multiline;
 pub use multiline::MultilineLimits;
 pub use who::AUTO_WHO_MAX_MEMBERS;

@@ -33,7 +33,8 @@ pub fn show(session: &mut Session, max_width: f32, ui: &mut egui::Ui) {
             egui::ScrollArea::vertical().show_rows(ui, row_height, count, |ui, rows| {
                 let shown = members.skip(rows.start).take(rows.len());
                 for member in shown {
-                    let name = format!("{}{}", member.prefix, member.nick);
+                    let badge = if member.account.is_some() { "✔ " } else { "" };
+                    let name = format!("{badge}{}{}", member.prefix, member.nick);
                     let text = match &member.away {
                         Some(_) => RichText::new(name).color(ui.visuals().weak_text_color()),
                         None => RichText::new(name).color(nick_color(&member.nick, dark)),
@@ -45,12 +46,15 @@ pub fn show(session: &mut Session, max_width: f32, ui: &mut egui::Ui) {
                     if let Some(choice) = member_menu::show(&response, member, &channel) {
                         chosen = Some(choice);
                     }
-                    let hover = match &member.away {
+                    let mut hover = match &member.away {
                         Some(message) => format!("Away: {}", format::strip(message)),
                         None => "Double-click for a private conversation, \
                                  right-click for more"
                             .to_owned(),
                     };
+                    if let Some(account) = &member.account {
+                        hover = format!("Logged in as {account}. {hover}");
+                    }
                     response.on_hover_text(hover);
                 }
             });

@@ -114,6 +114,9 @@ fn one_line(ui: &mut egui::Ui, line: &Line, view: &ViewSettings) {
         ui.spacing_mut().item_spacing.x = 0.0;
         ui.label(RichText::new(format!("{} ", line.clock_with(view.show_seconds))).weak());
         if let Some(sender) = &line.sender {
+            if let Some(account) = &line.account {
+                badge(ui, sender, account);
+            }
             let color = nick_color(sender, dark);
             let label = match line.kind {
                 LineKind::Action => RichText::new(format!("* {sender} ")).italics(),
@@ -124,6 +127,22 @@ fn one_line(ui: &mut egui::Ui, line: &Line, view: &ViewSettings) {
         }
         text_with_links(ui, &line.text, line.kind);
     });
+}
+
+/// What an account badge is called for accessibility (and tests):
+/// "bob is logged in as bob".
+pub fn badge_label(nick: &str, account: &str) -> String {
+    format!("{nick} is logged in as {account}")
+}
+
+/// A ✔ before a sender logged in to an account (account-tag,
+/// extended-join): the name is the account's, not just a nick anyone
+/// may take.
+pub(super) fn badge(ui: &mut egui::Ui, nick: &str, account: &str) {
+    let label = badge_label(nick, account);
+    let response = ui.label(RichText::new("✔ ").weak());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &label));
+    response.on_hover_text(label);
 }
 
 /// The line's own style: system lines apart, errors in red.

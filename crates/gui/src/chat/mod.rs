@@ -27,9 +27,9 @@ use crate::view_settings::ViewSettings;
 
 pub use buffers::ListAction;
 pub use input::{ChatInput, INPUT_LABEL};
-pub use messages::MENTION_LABEL;
+pub use messages::{MENTION_LABEL, badge_label};
 pub use nick_color::nick_color;
-pub use topic::TopAction;
+pub use topic::{LOCK_LABEL, PLAINTEXT_LABEL, TopAction};
 
 /// The most of the window's width each side panel may take: in a narrow
 /// window (480 px) the conversation keeps half of it.

@@ -63,7 +63,13 @@ pub fn fixture_with(config: ciao_server::Config) -> (Fixture, Harness<'static, C
     let waker = Arc::new(move || {
         let _ = signal.lock().map(|s| s.send(()));
     });
-    let mut app = CiaoApp::new(runtime.handle().clone(), Prefs::default(), waker);
+    // The fixture's server is plaintext: so is the form (the TLS tests
+    // tick the box back).
+    let prefs = Prefs {
+        tls: false,
+        ..Prefs::default()
+    };
+    let mut app = CiaoApp::new(runtime.handle().clone(), prefs, waker);
     let data = Arc::new(tempfile::tempdir().expect("data dir"));
     app.data_dir = Some(data.path().to_owned());
     let harness = Harness::builder()

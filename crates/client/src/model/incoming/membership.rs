@@ -49,9 +49,19 @@ impl Model {
             let Some(index) = self.channel_index(Some(channel)) else {
                 return;
             };
+            // extended-join's account field, else the account tag.
+            let account = message
+                .param(1)
+                .filter(|a| message.params.len() >= 3 && !a.is_empty() && *a != "*")
+                .map(str::to_owned)
+                .or_else(|| super::text::account_tag(message));
             let buffer = &mut self.buffers[index];
             if buffer.member(nick).is_none() && !nick.is_empty() {
-                buffer.add_member(Member::new(nick), time);
+                let member = Member {
+                    account,
+                    ..Member::new(nick)
+                };
+                buffer.add_member(member, time);
             }
             index
         };

@@ -11,11 +11,13 @@
 //! buffer is opened for them, and each update touches the members it
 //! names in O(log n).
 
+mod account;
 mod channel;
 mod membership;
 mod reports;
 mod text;
 
+pub use account::Registration;
 use ciao_proto::{Message, irc_eq};
 
 use super::*;
@@ -70,7 +72,13 @@ impl Model {
             "TOPIC" => self.on_topic(incoming),
             "MODE" => self.on_mode(incoming),
             "ERROR" => self.on_error(incoming),
-            "FAIL" | "WARN" | "NOTE" => self.on_standard_reply(incoming),
+            "FAIL" | "WARN" | "NOTE" => {
+                self.note_failed_registration(incoming);
+                self.on_standard_reply(incoming);
+            }
+            "REGISTER" => self.on_register(incoming),
+            "ACCOUNT" => self.on_account(incoming),
+            command if account::is_sasl_numeric(command) => self.on_sasl_numeric(incoming),
             "BATCH" => self.apply_batch(message),
             command if is_numeric(command) => self.apply_numeric(message, time),
             _ => {}

@@ -2,6 +2,12 @@
 //! not shown), and REDACT, which takes a message back.
 
 use super::Incoming;
+
+/// The `account` tag: who the sender is logged in as (`*`: nobody).
+pub(super) fn account_tag(message: &Message) -> Option<String> {
+    let account = message.tag("account")??;
+    (!account.is_empty() && account != "*").then(|| account.to_owned())
+}
 use crate::model::*;
 
 impl Model {
@@ -48,6 +54,18 @@ impl Model {
         };
         let mut line = self.line(time, Some(nick), text, kind);
         line.msgid = message.tag("msgid").flatten().map(str::to_owned);
+        line.account = account_tag(message);
+        // The tag is also what the member list's badge goes by (live
+        // lines only: history tells who someone was then).
+        if let Some(account) = line
+            .account
+            .clone()
+            .filter(|_| self.playback.collecting.is_none())
+        {
+            self.buffers[index]
+                .members
+                .touch(nick, |m| m.account = Some(account));
+        }
         self.push(index, line);
     }
 
