@@ -168,10 +168,11 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     let Some(sender) = ctx.state.client(ctx.id) else {
         return Ok(());
     };
-    let (source, nick, bot) = (
+    let (source, nick, bot, account) = (
         sender.mask().to_owned(),
         sender.nick().to_owned(),
         sender.bot,
+        sender.account().map(str::to_owned),
     );
     // Only IRC clients open batches (they need the capability).
     let echo = sender.caps.has(Cap::EchoMessage);
@@ -188,7 +189,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     let sent = Sent::new(conversation, source.clone(), ctx.id, recipient);
     ctx.state.recent_mut().remember(msgid.clone(), sent);
     let reference = ctx.state.next_batch_ref();
-    let fanout = MultilineFanout::new(
+    let mut fanout = MultilineFanout::new(
         source,
         nick,
         command,
@@ -200,6 +201,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         reference,
         recipient.is_some(),
     );
+    fanout.account = account;
     let to = match recipient {
         Some(id) => Audience::Client(id),
         None => Audience::Channel(CaseKey::new(target)),

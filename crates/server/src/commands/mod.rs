@@ -33,6 +33,7 @@ mod mode;
 mod monitor;
 mod names;
 mod nick;
+mod nickserv;
 mod oper;
 mod part;
 mod pass;
@@ -43,6 +44,7 @@ mod quit;
 mod redact;
 mod register;
 mod server_info;
+mod services;
 mod setname;
 mod topic;
 mod user;
@@ -182,6 +184,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "SETNAME" => Spec::new(1, setname::handle),
         "REDACT" => Spec::new(2, redact::handle),
         "BATCH" => Spec::new(1, batch::handle).paced(),
+        "NICKSERV" | "NS" => Spec::new(0, services::nickserv).early(),
         _ => return None,
     };
     Some(spec)

@@ -13,6 +13,7 @@ use ciao_proto::{CaseKey, Message, Numeric, Tag};
 
 use super::context::{CommandError, CommandResult, Ctx};
 use super::limits::MAX_TARGETS;
+use super::services;
 use crate::caps::Cap;
 use crate::clock;
 use crate::history::{self, Event};
@@ -138,6 +139,10 @@ fn stamp(
     let msgid = state.next_msgid();
     let time = clock::now_millis();
     let bot = state.client(sender_id).is_some_and(|c| c.bot);
+    let account = state
+        .client(sender_id)
+        .and_then(|c| c.account())
+        .map(str::to_owned);
     if place.store
         && let Some(sender) = state.client(sender_id)
     {
@@ -163,6 +168,7 @@ fn stamp(
         .with_client_tags(delivery.client_tags)
         .with_msgid(msgid)
         .with_bot_tag(bot)
+        .with_account(account)
         .at(time);
     (events, fanout)
 }
@@ -230,6 +236,10 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
 }
 
 fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
+    // Said to a service: answered by it, never stored nor relayed.
+    if services::said_to_service(ctx, delivery.verb, delivery.target, delivery.text) {
+        return Ok(());
+    }
     let recipient = ctx.nick_target(delivery.target)?;
     let recipient_id = recipient.id;
     let away = recipient.away.clone();
