@@ -231,7 +231,7 @@ async fn register_refusals_say_why() {
     early.wait_contains("FAIL REGISTER NEED_NICK").await;
     let mut bob = TestClient::irc(server.addr, "bob").await;
     bob.send("REGISTER carol * :long enough password").await;
-    bob.wait_contains("FAIL REGISTER BAD_ACCOUNT_NAME carol")
+    bob.wait_contains("FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK carol")
         .await;
     bob.send("REGISTER * * :short").await;
     bob.wait_contains("FAIL REGISTER WEAK_PASSWORD bob").await;

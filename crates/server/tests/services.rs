@@ -13,7 +13,7 @@ use common::{TestClient, TestServer, numeric_of, quiet_config};
 /// NickServ takes the password as one word (the last word may hold
 /// spaces only where it ends the line).
 const PW: &str = "sesame-street-42";
-const NICKSERV: &str = ":NickServ!NickServ@services. NOTICE ";
+const NICKSERV: &str = ":NickServ!NickServ@test.server NOTICE ";
 
 /// Sends `text` to NickServ and returns the text of its next NOTICE.
 async fn ns(client: &mut TestClient, text: &str) -> String {
@@ -406,7 +406,7 @@ async fn nickserv_is_a_service_user() {
     alice.send("WHOIS nickserv").await;
     let user = alice.wait_numeric("311").await;
     assert!(
-        user.contains(" alice NickServ NickServ services. * :"),
+        user.contains(" alice NickServ NickServ test.server * :"),
         "{user}"
     );
     let service = alice.wait_numeric("313").await;
@@ -415,12 +415,21 @@ async fn nickserv_is_a_service_user() {
         "{service}"
     );
     alice.wait_numeric("318").await;
+    // ChanServ is one too, through the same plumbing.
+    alice.send("WHOIS ChanServ").await;
+    let user = alice.wait_numeric("311").await;
+    assert!(
+        user.contains(" alice ChanServ ChanServ test.server * :Channel services"),
+        "{user}"
+    );
+    alice.wait_numeric("313").await;
     // Its nick, and look-alikes of it, cannot be taken.
     for (nick, why) in [
         ("NickServ", "Nickname is already in use"),
         ("nickserv", "Nickname is already in use"),
         // A Cyrillic `е`.
         ("NickS\u{0435}rv", "Nickname is too similar to one in use"),
+        ("chanserv", "Nickname is already in use"),
     ] {
         alice.send(&format!("NICK {nick}")).await;
         let refused = alice.wait_numeric("433").await;

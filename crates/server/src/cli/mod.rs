@@ -378,6 +378,11 @@ impl Args {
             flood,
             motd,
             sendq_bytes: ranged(given.sendq, ranges::SENDQ)?.unwrap_or(defaults.sendq_bytes),
+            min_password_len: ranged(given.min_password_len, ranges::MIN_PASSWORD_LEN)?
+                .unwrap_or(defaults.min_password_len),
+            register_before_connect: given
+                .register_before_connect
+                .unwrap_or(defaults.register_before_connect),
             registration_timeout,
             ping_interval: seconds(
                 given.ping_interval,

@@ -17,6 +17,7 @@ mod authenticate;
 mod away;
 mod batch;
 mod cap;
+mod chanserv;
 mod chathistory;
 mod context;
 mod help;
@@ -184,6 +185,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "SETNAME" => Spec::new(1, setname::handle),
         "REDACT" => Spec::new(2, redact::handle),
         "BATCH" => Spec::new(1, batch::handle).paced(),
+        "CHANSERV" | "CS" => Spec::new(0, chanserv::handle),
         "NICKSERV" | "NS" => Spec::new(0, services::nickserv).early(),
         _ => return None,
     };

@@ -23,7 +23,7 @@
 
 use super::context::Ctx;
 use super::login::{self, Outcome};
-use super::register::{self, MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
+use super::register::{self, MAX_PASSWORD_LEN};
 use super::services;
 use crate::credentials::{password, scram};
 use crate::state::State;
@@ -306,10 +306,9 @@ fn drop_account(ctx: &mut Ctx<'_>, password: &str) -> Result<(), Refused> {
 
 fn passwd(ctx: &mut Ctx<'_>, old: &str, new: &str) -> Result<(), Refused> {
     let account = logged_in(ctx, "change your password")?;
-    if new.chars().count() < MIN_PASSWORD_LEN {
-        return Err(format!(
-            "A password needs at least {MIN_PASSWORD_LEN} characters."
-        ));
+    let shortest = ctx.state.config().min_password_len;
+    if new.chars().count() < shortest {
+        return Err(format!("A password needs at least {shortest} characters."));
     }
     if new.len() > MAX_PASSWORD_LEN {
         return Err(format!(

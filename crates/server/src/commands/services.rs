@@ -7,16 +7,17 @@
 use ciao_proto::{Message, Numeric};
 
 use super::context::{CommandResult, Ctx};
-use super::nickserv;
+use super::{chanserv, nickserv};
 use crate::state::State;
 use crate::state::client::ClientId;
-use crate::state::services::{self, NICKSERV, ServiceUser};
+use crate::state::services::{self, CHANSERV, NICKSERV, ServiceUser};
 
 /// What a service does with a line of text said to it.
 type Handler = fn(&mut Ctx<'_>, &str);
 
 /// Each service with its handler (every one of `state::services::SERVICES`).
-const HANDLERS: &[(ServiceUser, Handler)] = &[(NICKSERV, nickserv::command)];
+const HANDLERS: &[(ServiceUser, Handler)] =
+    &[(NICKSERV, nickserv::command), (CHANSERV, chanserv::command)];
 
 fn handler(service: ServiceUser) -> Option<Handler> {
     HANDLERS
@@ -55,7 +56,7 @@ pub(super) fn whois(ctx: &mut Ctx<'_>, nick: &str) -> bool {
     let name = service.nick;
     ctx.reply(
         Numeric::WhoisUser,
-        [name, name, services::SERVICES_HOST, "*", service.realname],
+        [name, name, server.as_str(), "*", service.realname],
     );
     ctx.reply(Numeric::WhoisServer, [name, server.as_str(), "Services"]);
     ctx.reply(Numeric::WhoisOperator, [name, "is a Network Service"]);
@@ -70,7 +71,8 @@ pub(crate) fn tell(state: &mut State, id: ClientId, service: ServiceUser, text: 
     let Some(nick) = state.client(id).map(|client| client.nick().to_owned()) else {
         return;
     };
-    let notice = Message::new("NOTICE", [nick.as_str(), text]).with_source(service.mask());
+    let mask = service.mask(&state.config().server_name);
+    let notice = Message::new("NOTICE", [nick.as_str(), text]).with_source(mask);
     state.send(id, &notice);
 }
 

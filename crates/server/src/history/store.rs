@@ -11,6 +11,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::accounts::AccountChange;
+use super::channels::{self, ChannelChange, SavedChannel};
 use super::schema::{self, OpenError};
 
 /// A change to the store other than a new line.
@@ -33,6 +34,8 @@ pub enum Change {
     },
     /// An account was created, changed, dropped or logged in to.
     Account(AccountChange),
+    /// A kept channel changed or is no longer kept (see `channels.rs`).
+    Channel(ChannelChange),
 }
 
 /// How far one nick has read in one conversation (draft/read-marker).
@@ -211,6 +214,11 @@ impl Store {
             })
         })?;
         rows.collect()
+    }
+
+    /// Every kept channel (loaded once, at start).
+    pub fn saved_channels(&self) -> rusqlite::Result<Vec<SavedChannel>> {
+        channels::load(&self.db)
     }
 
     /// The newest row (0 when empty).
@@ -609,6 +617,7 @@ fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
                 forget_conversation.execute(params![target])?;
             }
             Change::Account(change) => super::accounts::apply(tx, change)?,
+            Change::Channel(change) => channels::apply(tx, change)?,
         }
     }
     Ok(())

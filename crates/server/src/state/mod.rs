@@ -21,6 +21,7 @@ mod delivery;
 pub(crate) mod effect;
 pub(crate) mod fanout;
 pub(crate) mod hub;
+pub(crate) mod kept_channels;
 mod lifecycle;
 mod meter;
 pub(crate) mod monitor;

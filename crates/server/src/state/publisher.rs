@@ -236,6 +236,7 @@ impl State {
         self.publisher.last_row = loaded.last_row;
         self.read_markers.load(loaded.markers);
         self.accounts.load(loaded.accounts);
+        self.load_kept_channels(loaded.channels);
     }
 
     /// The last row id given to an event so far: every row submitted

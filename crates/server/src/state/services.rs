@@ -1,5 +1,5 @@
-//! Service users (NickServ; ChanServ joins the list): nicks no client may
-//! hold, answered by the server itself.
+//! Service users (NickServ, ChanServ): nicks no client may hold,
+//! answered by the server itself.
 //!
 //! Each service's nick is held in the nick table by [`SERVICE_ID`], an id
 //! no connection ever gets, from the start: so `NICK NickServ` is "in
@@ -25,8 +25,13 @@ pub(crate) const NICKSERV: ServiceUser = ServiceUser {
     realname: "Nickname and account services",
 };
 
+pub(crate) const CHANSERV: ServiceUser = ServiceUser {
+    nick: "ChanServ",
+    realname: "Channel services",
+};
+
 /// Every service user.
-pub(crate) const SERVICES: &[ServiceUser] = &[NICKSERV];
+pub(crate) const SERVICES: &[ServiceUser] = &[NICKSERV, CHANSERV];
 
 /// The service called `nick` (under the server's casemapping), if any.
 pub(crate) fn service(nick: &str) -> Option<ServiceUser> {
@@ -36,13 +41,10 @@ pub(crate) fn service(nick: &str) -> Option<ServiceUser> {
         .find(|service| ciao_proto::irc_eq(service.nick, nick))
 }
 
-/// The host part of a service's mask: not an address, so no ban or
-/// client can mistake it for a connection's.
-pub(crate) const SERVICES_HOST: &str = "services.";
-
 impl ServiceUser {
-    /// `NickServ!NickServ@services.`, the source of a service's lines.
-    pub(crate) fn mask(self) -> String {
-        format!("{0}!{0}@{SERVICES_HOST}", self.nick)
+    /// `NickServ!NickServ@<server name>`, the source of a service's
+    /// lines: the server itself speaks (and no address is a server name).
+    pub(crate) fn mask(self, server_name: &str) -> String {
+        format!("{0}!{0}@{server_name}", self.nick)
     }
 }
