@@ -118,8 +118,6 @@ impl State {
     /// Gives client `id` the `@` its account is owed in the registered
     /// channels it is in: for the accounts owner to call once `id` has
     /// logged in.
-    // Called by the accounts owner, which lands separately.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn give_ops_on_login(&mut self, id: ClientId) {
         let Some(client) = self.client(id) else {
             return;
