@@ -48,6 +48,10 @@ pub(crate) enum Subcommand {
     /// irssi and weechat take. Flags go before it: `ciao-server --data-dir
     /// DIR tls-fingerprint`.
     TlsFingerprint,
+    /// Reads a password from standard input (one line) and prints its
+    /// argon2id hash, to give to `--password` or `--oper NAME:HASH`
+    /// instead of the password itself.
+    HashPassword,
 }
 
 /// Where the TLS certificate comes from.

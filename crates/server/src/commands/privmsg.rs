@@ -141,8 +141,7 @@ fn stamp(
     let bot = state.client(sender_id).is_some_and(|c| c.bot);
     let account = state
         .client(sender_id)
-        .and_then(|c| c.account())
-        .map(str::to_owned);
+        .and_then(|c| c.account().map(str::to_owned));
     if place.store
         && let Some(sender) = state.client(sender_id)
     {
@@ -162,6 +161,7 @@ fn stamp(
             time,
             target: place.conversation,
             line: message.to_string(),
+            account: account.clone(),
         }]
     };
     let fanout = Fanout::new(message, plain)
@@ -244,6 +244,10 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let recipient_id = recipient.id;
     let away = recipient.away.clone();
     let recipient_nick = recipient.nick().to_owned();
+    // Keyed by the parties' accounts or nicks (`state::parties`).
+    let Some(conversation) = ctx.state.private_conversation(ctx.id, &recipient_nick) else {
+        return Ok(());
+    };
     let Some(sender) = ctx.state.client(ctx.id) else {
         return Ok(());
     };
@@ -251,7 +255,7 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let echo = sender.protocol == Protocol::Irc && sender.caps.has(Cap::EchoMessage);
     let message = delivery.message(sender.mask().to_owned(), &recipient_nick);
     let place = Place {
-        conversation: history::conversation(sender.nick(), Some(&recipient_nick)),
+        conversation,
         store: true,
         recipient: Some(recipient_id),
     };

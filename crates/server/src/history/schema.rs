@@ -103,6 +103,9 @@ const MIGRATIONS: &[&str] = &[
         account TEXT NOT NULL,
         UNIQUE (channel, account)
     );",
+    // 7: the account each line's sender was logged in to (NULL: none, or
+    // stored before accounts), so that replay carries `account=`.
+    "ALTER TABLE events ADD COLUMN account TEXT;",
 ];
 
 /// Largest the write-ahead log is left after a checkpoint: without a
