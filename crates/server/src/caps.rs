@@ -14,6 +14,7 @@ pub(crate) enum Cap {
     MultiPrefix,
     UserhostInNames,
     AwayNotify,
+    /// JOIN with the joiner's account (`*` for none) and real name.
     ExtendedJoin,
     CapNotify,
     Batch,
@@ -32,9 +33,11 @@ pub(crate) enum Cap {
     /// MONITOR also reports away and real-name changes (to clients that
     /// asked for those with `away-notify` and `setname`).
     ExtendedMonitor,
-    /// `ACCOUNT` when a neighbour logs in or out.
+    /// `ACCOUNT` when a neighbour logs in or out (`state::accounts`).
     AccountNotify,
-    /// The `account` tag on messages from logged-in users.
+    /// The `account` tag on messages, JOINs and a client's own events
+    /// from logged-in users, with or without message-tags: taken once per
+    /// event, one more serialised form (`state::fanout`).
     AccountTag,
     /// `draft/read-marker`: MARKREAD, how far one has read.
     ReadMarker,

@@ -193,7 +193,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     let sent = Sent::new(conversation, source.clone(), ctx.id, recipient);
     ctx.state.recent_mut().remember(msgid.clone(), sent);
     let reference = ctx.state.next_batch_ref();
-    let fanout = MultilineFanout::new(
+    let mut fanout = MultilineFanout::new(
         source,
         nick,
         command,
@@ -205,6 +205,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         reference,
         recipient.is_some(),
     );
+    fanout.account = account;
     let to = match recipient {
         Some(id) => Audience::Client(id),
         None => Audience::Channel(CaseKey::new(target)),

@@ -15,12 +15,13 @@
 //! Every answer and refusal is a NOTICE from ChanServ.
 
 use ciao_proto::names::check_nick;
-use ciao_proto::{CaseKey, Message, Numeric, irc_eq};
+use ciao_proto::{CaseKey, Message, irc_eq};
 
 use super::context::{CommandResult, Ctx};
 use super::policy;
+use super::services;
 use crate::state::channel::{MAX_CHANNEL_OPERATORS, Rank, Registration};
-use crate::state::kept_channels::CHANSERV;
+use crate::state::services::CHANSERV;
 
 /// Most channels one account may register: registrations outlive their
 /// owners' sessions, so they are bounded per account.
@@ -33,11 +34,6 @@ type Refused = String;
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     command(ctx, &message.params.join(" "));
     Ok(())
-}
-
-/// True for the service's nick, which no client may take.
-pub(super) fn is_service(nick: &str) -> bool {
-    irc_eq(nick, CHANSERV)
 }
 
 /// Runs one ChanServ command sent as text (a PRIVMSG to ChanServ).
@@ -68,26 +64,9 @@ pub(super) fn command(ctx: &mut Ctx<'_>, text: &str) {
     }
 }
 
-/// WHOIS ChanServ: a service, on this server.
-pub(super) fn whois(ctx: &mut Ctx<'_>) {
-    let server = ctx.state.config().server_name.clone();
-    ctx.reply(
-        Numeric::WhoisUser,
-        [CHANSERV, CHANSERV, server.as_str(), "*", "Channel services"],
-    );
-    ctx.reply(
-        Numeric::WhoisServer,
-        [CHANSERV, server.as_str(), "Services"],
-    );
-    ctx.reply(Numeric::WhoisOperator, [CHANSERV, "is a Network Service"]);
-    ctx.reply(Numeric::EndOfWhois, [CHANSERV, "End of /WHOIS list"]);
-}
-
 /// A NOTICE from ChanServ to the sender.
 fn tell(ctx: &mut Ctx<'_>, text: &str) {
-    let notice = Message::new("NOTICE", [ctx.nick(), text.to_owned()])
-        .with_source(ctx.state.chanserv_mask());
-    ctx.state.send(ctx.id, &notice);
+    services::tell(ctx.state, ctx.id, CHANSERV, text);
 }
 
 fn help(ctx: &mut Ctx<'_>) {

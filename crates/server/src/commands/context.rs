@@ -13,7 +13,7 @@ use ciao_proto::{Message, Numeric};
 use super::policy::{self, Denied};
 use crate::caps::Cap;
 use crate::state::State;
-use crate::state::channel::Channel;
+use crate::state::channel::{Channel, Identity};
 use crate::state::client::{Client, ClientId};
 use crate::state::responses::MAX_LABEL_LEN;
 
@@ -202,7 +202,12 @@ impl Ctx<'_> {
         let Some(sender) = self.sender() else {
             return Ok(());
         };
-        Ok(policy::may_speak(channel, self.id, sender.mask(), texts)?)
+        Ok(policy::may_speak(
+            channel,
+            self.id,
+            Identity::of(sender),
+            texts,
+        )?)
     }
 
     /// The sender, for commands that only make sense before registration

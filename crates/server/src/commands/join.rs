@@ -7,6 +7,7 @@ use super::context::{CommandError, CommandResult, Ctx};
 use super::part;
 use super::policy::{self, Closed};
 use crate::state::MAX_CHANNELS_PER_CLIENT;
+use crate::state::channel::Identity;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     if message.params[0] == "0" {
@@ -62,7 +63,7 @@ fn join_one(ctx: &mut Ctx<'_>, name: &str, key: Option<&str>) -> CommandResult {
         ));
     }
     if let Some(channel) = ctx.state.channels().get(&channel_key)
-        && let Err(closed) = policy::may_join(channel, ctx.id, client.mask(), key)
+        && let Err(closed) = policy::may_join(channel, ctx.id, Identity::of(client), key)
     {
         return Err(cannot_join(&channel.name, closed));
     }

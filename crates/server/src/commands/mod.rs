@@ -34,6 +34,7 @@ mod mode;
 mod monitor;
 mod names;
 mod nick;
+mod nickserv;
 mod oper;
 mod part;
 mod pass;
@@ -44,6 +45,7 @@ mod quit;
 mod redact;
 mod register;
 mod server_info;
+mod services;
 mod setname;
 mod topic;
 mod user;
@@ -184,6 +186,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "REDACT" => Spec::new(2, redact::handle),
         "BATCH" => Spec::new(1, batch::handle).paced(),
         "CHANSERV" | "CS" => Spec::new(0, chanserv::handle),
+        "NICKSERV" | "NS" => Spec::new(0, services::nickserv).early(),
         _ => return None,
     };
     Some(spec)

@@ -13,7 +13,7 @@ use ciao_proto::{CaseKey, Message, Numeric, irc_eq};
 use super::context::{CommandError, CommandResult, Ctx};
 use super::limits::MAX_PARAM_MODES;
 use super::policy;
-use crate::state::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, full_mask};
+use crate::state::channel::{MAX_LIST_ENTRIES, MaskEntry, MaskList, list_entry};
 use crate::state::fanout::Fanout;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
@@ -351,7 +351,17 @@ fn list_mode(
     list: MaskList,
     mask: &str,
 ) -> Option<(bool, char, Option<String>)> {
-    let mask = full_mask(mask);
+    let mask = match list_entry(mask) {
+        Ok(mask) => mask,
+        Err(why) => {
+            let letter = list.letter().to_string();
+            ctx.reply(
+                Numeric::InvalidModeParam,
+                [name, letter.as_str(), mask, why],
+            );
+            return None;
+        }
+    };
     let by = ctx.mask();
     let channel = ctx.state.channels_mut().get_mut(key)?;
     let entries = channel.modes.list_mut(list);

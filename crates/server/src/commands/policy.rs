@@ -7,7 +7,7 @@
 //! half-operators set the topic under `+t`, invite under `+i`, voice,
 //! and kick those below them; everything else takes an operator.
 
-use crate::state::channel::{Channel, MaskList, Rank};
+use crate::state::channel::{Channel, Identity, MaskList, Rank};
 use crate::state::client::ClientId;
 
 /// Why a rule refuses, with the channel's name as the numeric shows it
@@ -22,28 +22,29 @@ pub(crate) enum Denied {
     NotOper,
 }
 
-/// True when a ban matches `mask` (`nick!user@host`) and no ban
-/// exception does.
-pub(super) fn is_banned(channel: &Channel, mask: &str) -> bool {
-    channel.matches(MaskList::Bans, mask) && !channel.matches(MaskList::Exceptions, mask)
+/// True when a ban matches `who` (`nick!user@host`, or its account for
+/// an account extban) and no ban exception does.
+pub(super) fn is_banned(channel: &Channel, who: Identity<'_>) -> bool {
+    channel.matches(MaskList::Bans, who) && !channel.matches(MaskList::Exceptions, who)
 }
 
-/// Whether client `id` (`mask`) may say `texts` in `channel`: `+n` keeps
+/// Whether client `id` (`who`) may say `texts` in `channel`: `+n` keeps
 /// out non-members, `+m` everyone below voice, a ban silences a member
 /// below voice (it may stay but not speak), and `+C` refuses CTCP but
 /// ACTION.
-pub(super) fn may_speak<'t>(
+pub(super) fn may_speak<'t, 'w>(
     channel: &Channel,
     id: ClientId,
-    mask: &str,
+    who: impl Into<Identity<'w>>,
     texts: impl IntoIterator<Item = &'t str>,
 ) -> Result<(), Denied> {
+    let who = who.into();
     let rank = channel.rank(id);
     let allowed = match rank {
         Some(rank) => !channel.modes.moderated || rank >= Rank::Voice,
         None => !channel.modes.no_external && !channel.modes.moderated,
     };
-    let banned = rank < Some(Rank::Voice) && is_banned(channel, mask);
+    let banned = rank < Some(Rank::Voice) && is_banned(channel, who);
     let ctcp = || {
         texts
             .into_iter()
@@ -80,23 +81,24 @@ impl Closed {
     }
 }
 
-/// Why `mask` (client `id`) may not join `channel` with `key`, if it may
+/// Why `who` (client `id`) may not join `channel` with `key`, if it may
 /// not. An invitation from a half-operator or above gets past everything
 /// (bans, `+i`, `+k`, `+l`), as in InspIRCd; an invite exception (`+I`)
 /// only past `+i`, and a ban exception (`+e`) past the bans.
-pub(super) fn may_join(
+pub(super) fn may_join<'w>(
     channel: &Channel,
     id: ClientId,
-    mask: &str,
+    who: impl Into<Identity<'w>>,
     key: Option<&str>,
 ) -> Result<(), Closed> {
+    let who = who.into();
     if channel.invited().get(&id) == Some(&true) {
         return Ok(());
     }
-    if is_banned(channel, mask) {
+    if is_banned(channel, who) {
         return Err(Closed::Banned);
     }
-    if channel.modes.invite_only && !channel.matches(MaskList::InviteExceptions, mask) {
+    if channel.modes.invite_only && !channel.matches(MaskList::InviteExceptions, who) {
         return Err(Closed::InviteOnly);
     }
     if let Some(expected) = &channel.modes.key

@@ -11,9 +11,9 @@ use std::time::Instant;
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, Tag};
 
-use super::chanserv;
 use super::context::{CommandError, CommandResult, Ctx};
 use super::limits::MAX_TARGETS;
+use super::services;
 use crate::caps::Cap;
 use crate::clock;
 use crate::history::{self, Event};
@@ -161,13 +161,14 @@ fn stamp(
             time,
             target: place.conversation,
             line: message.to_string(),
-            account,
+            account: account.clone(),
         }]
     };
     let fanout = Fanout::new(message, plain)
         .with_client_tags(delivery.client_tags)
         .with_msgid(msgid)
         .with_bot_tag(bot)
+        .with_account(account)
         .at(time);
     (events, fanout)
 }
@@ -235,11 +236,8 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
 }
 
 fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
-    // A service answers PRIVMSG (never NOTICE, which must not be answered).
-    if chanserv::is_service(delivery.target) {
-        if delivery.verb == "PRIVMSG" {
-            chanserv::command(ctx, delivery.text);
-        }
+    // Said to a service: answered by it, never stored nor relayed.
+    if services::said_to_service(ctx, delivery.verb, delivery.target, delivery.text) {
         return Ok(());
     }
     let recipient = ctx.nick_target(delivery.target)?;

@@ -6,6 +6,7 @@ use ciao_proto::Numeric;
 use ciao_proto::names::{CHANNEL_LEN, NICK_LEN};
 
 use super::limits::{MAX_KICKS, MAX_PARAM_MODES, MAX_TARGETS, REALNAME_LEN, USER_LEN};
+use crate::state::channel::{ACCOUNT_EXTBAN, EXTBAN_PREFIX};
 use crate::state::client::ClientId;
 use crate::state::monitor::MAX_MONITORED;
 use crate::state::{MAX_CHANNELS_PER_CLIENT, State, TEXT_LEN};
@@ -18,6 +19,8 @@ pub(super) fn isupport_tokens(state: &State) -> Vec<String> {
     let config = state.config();
     let lists = crate::state::channel::MAX_LIST_ENTRIES;
     let mut tokens = vec![
+        // IRCv3 account-extban: `+b ~a:<account>` (`state::channel`).
+        format!("ACCOUNTEXTBAN={ACCOUNT_EXTBAN}"),
         format!("AWAYLEN={TEXT_LEN}"),
         "BOT=B".to_owned(),
         "CASEMAPPING=rfc1459".to_owned(),
@@ -27,6 +30,7 @@ pub(super) fn isupport_tokens(state: &State) -> Vec<String> {
         "CHANTYPES=#".to_owned(),
         "ELIST=CMNTU".to_owned(),
         "EXCEPTS=e".to_owned(),
+        format!("EXTBAN={EXTBAN_PREFIX},{ACCOUNT_EXTBAN}"),
         "INVEX=I".to_owned(),
         format!("KICKLEN={TEXT_LEN}"),
         format!("MAXLIST=b:{lists},e:{lists},I:{lists}"),

@@ -155,8 +155,8 @@ impl Whox {
                 'f' => flags.take().unwrap_or_default(),
                 'd' => "0".to_owned(),
                 'l' => client.last_spoke.elapsed().as_secs().to_string(),
-                // No accounts (yet): `0` means not logged in.
-                'a' => "0".to_owned(),
+                // `0` means not logged in.
+                'a' => client.account().unwrap_or("0").to_owned(),
                 // No channel op levels.
                 'o' => "n/a".to_owned(),
                 _ => client.realname.clone(),

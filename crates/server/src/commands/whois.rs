@@ -2,15 +2,14 @@
 
 use ciao_proto::{Message, Numeric};
 
-use super::chanserv;
 use super::context::{CommandResult, Ctx};
 use super::policy;
+use super::services;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // `WHOIS server nick` asks a given server; there is only this one.
     let nick = message.params.last().map(String::as_str).unwrap_or("");
-    if chanserv::is_service(nick) {
-        chanserv::whois(ctx);
+    if services::whois(ctx, nick) {
         return Ok(());
     }
     let target = match ctx.nick_target(nick) {
@@ -30,6 +29,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     );
     let away = target.away.clone();
     let (oper, bot, secure) = (target.oper, target.bot, target.secure);
+    let account = target.account().map(str::to_owned);
     let idle = target.last_spoke.elapsed().as_secs();
     let signon = target.connected_at;
     let channels: Vec<String> = target
@@ -66,6 +66,12 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ctx.reply(
             Numeric::WhoisOperator,
             [t_nick.as_str(), "is an IRC operator"],
+        );
+    }
+    if let Some(account) = account {
+        ctx.reply(
+            Numeric::WhoisAccount,
+            [t_nick.clone(), account, "is logged in as".to_owned()],
         );
     }
     if secure {

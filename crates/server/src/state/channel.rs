@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use ciao_proto::irc_eq;
 
-use crate::state::client::ClientId;
+use crate::state::client::{Client, ClientId};
 
 /// A member's channel status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -122,6 +122,72 @@ impl MaskList {
             MaskList::Exceptions => 'e',
             MaskList::InviteExceptions => 'I',
         }
+    }
+}
+
+/// Who a mask list is matched against: the client's `nick!user@host`
+/// and, for account extbans, its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Identity<'a> {
+    pub(crate) mask: &'a str,
+    pub(crate) account: Option<&'a str>,
+}
+
+impl<'a> Identity<'a> {
+    pub(crate) fn of(client: &'a Client) -> Self {
+        Identity {
+            mask: client.mask(),
+            account: client.account(),
+        }
+    }
+}
+
+/// A mask alone: nobody logged in.
+impl<'a> From<&'a str> for Identity<'a> {
+    fn from(mask: &'a str) -> Self {
+        Identity {
+            mask,
+            account: None,
+        }
+    }
+}
+
+/// What starts an extended ban (ISUPPORT `EXTBAN=~,a`).
+pub(crate) const EXTBAN_PREFIX: char = '~';
+/// The extended ban type matching accounts (`ACCOUNTEXTBAN=a`):
+/// `~a:<account>`, `*` and `?` allowed, compared folded as nicks are.
+pub(crate) const ACCOUNT_EXTBAN: char = 'a';
+
+/// The account mask of an account extban (`~a:bob` → `bob`).
+fn account_extban(mask: &str) -> Option<&str> {
+    mask.strip_prefix(EXTBAN_PREFIX)?
+        .strip_prefix(ACCOUNT_EXTBAN)?
+        .strip_prefix(':')
+}
+
+/// True when the list entry `entry` matches `who`: an account extban
+/// only a client logged in to a matching account, any other mask its
+/// `nick!user@host`.
+fn entry_matches(entry: &str, who: Identity<'_>) -> bool {
+    match account_extban(entry) {
+        Some(account) => who
+            .account
+            .is_some_and(|name| crate::glob::wildcard_match(account, name)),
+        None => crate::glob::wildcard_match(entry, who.mask),
+    }
+}
+
+/// A mask as a `+b`/`+e`/`+I` entry: an extban as given (`~a:<account>`,
+/// the only type), any other mask completed by [`full_mask`]; `Err` with
+/// the reason for an extban of another type or without an account.
+pub(crate) fn list_entry(mask: &str) -> Result<String, &'static str> {
+    if !mask.starts_with(EXTBAN_PREFIX) {
+        return Ok(full_mask(mask));
+    }
+    match account_extban(mask) {
+        Some(account) if !account.is_empty() => Ok(mask.to_owned()),
+        Some(_) => Err("An account extban needs an account: ~a:<account>"),
+        None => Err("Unknown extban: the only type is ~a:<account>"),
     }
 }
 
@@ -284,12 +350,14 @@ pub(crate) struct Channel {
 }
 
 impl Channel {
-    /// True when an entry of `list` matches `mask` (`nick!user@host`).
-    pub(crate) fn matches(&self, list: MaskList, mask: &str) -> bool {
+    /// True when an entry of `list` matches `who` (its `nick!user@host`,
+    /// or its account for an account extban).
+    pub(crate) fn matches<'a>(&self, list: MaskList, who: impl Into<Identity<'a>>) -> bool {
+        let who = who.into();
         self.modes
             .list(list)
             .iter()
-            .any(|entry| crate::glob::wildcard_match(&entry.mask, mask))
+            .any(|entry| entry_matches(&entry.mask, who))
     }
 
     /// A new channel with the usual `+nt` defaults.
@@ -351,5 +419,36 @@ impl Channel {
     /// A member's rank; `None` for non-members.
     pub(crate) fn rank(&self, id: ClientId) -> Option<Rank> {
         self.members.get(&id).map(|status| status.rank())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Identity, entry_matches, list_entry};
+
+    #[test]
+    fn account_extbans_match_accounts_never_masks() {
+        let bob = Identity {
+            mask: "bob!b@h",
+            account: Some("Bob"),
+        };
+        let anonymous_bob = Identity::from("bob!b@h");
+        assert!(entry_matches("~a:bob", bob), "folded");
+        assert!(entry_matches("~a:b*", bob));
+        assert!(
+            !entry_matches("~a:bob", anonymous_bob),
+            "a nick is no account"
+        );
+        assert!(!entry_matches("~a:alice", bob));
+        assert!(entry_matches("bob!*@*", anonymous_bob));
+    }
+
+    #[test]
+    fn list_entries_complete_masks_and_check_extbans() {
+        assert_eq!(list_entry("bob").as_deref(), Ok("bob!*@*"));
+        assert_eq!(list_entry("~a:bob").as_deref(), Ok("~a:bob"));
+        assert!(list_entry("~a:").is_err());
+        assert!(list_entry("~q:bob").is_err());
+        assert!(list_entry("~a").is_err());
     }
 }

@@ -166,9 +166,20 @@ impl State {
         let plain = self.config.lang.joined(&nick);
         let source = Message::new("JOIN", [channel_name.as_str()]).with_source(mask.clone());
         let stored_join = source.clone();
-        let mut basic = Fanout::new(source, Some(plain.clone())).skip_plain(id);
-        let extended = Message::new("JOIN", [channel_name.as_str(), "*", realname.as_str()]);
-        let mut extended = Fanout::new(extended.with_source(mask), Some(plain)).skip_plain(id);
+        let mut basic = Fanout::new(source, Some(plain.clone()))
+            .skip_plain(id)
+            .with_account(account.clone());
+        let extended = Message::new(
+            "JOIN",
+            [
+                channel_name.as_str(),
+                account.as_deref().unwrap_or("*"),
+                realname.as_str(),
+            ],
+        );
+        let mut extended = Fanout::new(extended.with_source(mask), Some(plain))
+            .skip_plain(id)
+            .with_account(account);
         self.deliver_to_members(&key, u64::MAX, Rank::Member, |recipient, _| {
             let fanout = if recipient.caps.has(Cap::ExtendedJoin) {
                 &mut extended

@@ -470,6 +470,8 @@ impl State {
         let Some(client) = registry.get(id) else {
             return HashSet::new();
         };
+        // The event is `id`'s own (a NICK, QUIT, AWAY, …): account-tag.
+        fanout.or_account(client.account());
         let mut seen = HashSet::new();
         if !include_self {
             seen.insert(id);

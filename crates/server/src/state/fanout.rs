@@ -23,12 +23,35 @@ pub(crate) fn plain_line(text: &str) -> Bytes {
     Bytes::from(line)
 }
 
-/// The tags of a message for a recipient that negotiated `server-time`
-/// and/or `message-tags`: `time` with the first; `msgid`, `bot`
-/// and the client tags with the second.
+/// What a recipient's capabilities let it see of a message's tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct TagFlavour {
+    /// `server-time`: the `time` tag.
+    pub(crate) time: bool,
+    /// `message-tags`: `msgid`, `bot` and the client tags.
+    pub(crate) tags: bool,
+    /// `account-tag`: the sender's `account`.
+    pub(crate) account: bool,
+}
+
+impl TagFlavour {
+    pub(crate) fn of(client: &Client) -> Self {
+        TagFlavour {
+            time: client.caps.has(Cap::ServerTime),
+            tags: client.caps.has(Cap::MessageTags),
+            account: client.caps.has(Cap::AccountTag),
+        }
+    }
+}
+
+/// The tags of a message for a recipient of `flavour`: `time` with
+/// `server-time`; `account` (the sender's, if logged in) with
+/// `account-tag`; `msgid`, `bot` and the client tags with
+/// `message-tags`.
 pub(crate) fn message_tags(
-    (server_time, tags): (bool, bool),
+    flavour: TagFlavour,
     time: u64,
+    account: Option<&str>,
     msgid: Option<&str>,
     bot: bool,
     client_tags: &[Tag],
@@ -38,10 +61,15 @@ pub(crate) fn message_tags(
         value,
     };
     let mut all = Vec::new();
-    if server_time {
+    if flavour.time {
         all.push(tag("time", Some(crate::clock::iso8601(time))));
     }
-    if tags {
+    if flavour.account
+        && let Some(account) = account
+    {
+        all.push(tag("account", Some(account.to_owned())));
+    }
+    if flavour.tags {
         if let Some(msgid) = msgid {
             all.push(tag("msgid", Some(msgid.to_owned())));
         }
@@ -71,8 +99,13 @@ pub(crate) struct Fanout {
     /// Sent by a client in bot mode (`+B`): the `bot` tag, for recipients
     /// with message-tags.
     bot: bool,
-    /// Serialised forms: plain, then IRC by (server-time, message-tags).
-    cache: [Option<Bytes>; 5],
+    /// The sender's account, if it is logged in: the `account` tag, for
+    /// recipients with account-tag. Taken once per event, when it is
+    /// made, so the fan-out looks nothing up per recipient.
+    account: Option<String>,
+    /// Serialised forms: plain, then IRC by (server-time, message-tags,
+    /// the account tag).
+    cache: [Option<Bytes>; 9],
 }
 
 impl Fanout {
@@ -85,6 +118,7 @@ impl Fanout {
             time: crate::clock::now_millis(),
             msgid: None,
             bot: false,
+            account: None,
             cache: Default::default(),
         }
     }
@@ -104,6 +138,20 @@ impl Fanout {
     pub(crate) fn with_bot_tag(mut self, bot: bool) -> Self {
         self.bot = bot;
         self
+    }
+
+    /// The sender's account (the `account` tag), if logged in.
+    pub(crate) fn with_account(mut self, account: Option<String>) -> Self {
+        self.account = account;
+        self
+    }
+
+    /// Tags the event with `account` unless it was given one: for the
+    /// fan-outs whose source is always the client they are about.
+    pub(crate) fn or_account(&mut self, account: Option<&str>) {
+        if self.account.is_none() {
+            self.account = account.map(str::to_owned);
+        }
     }
 
     pub(crate) fn with_client_tags(mut self, tags: Vec<Tag>) -> Self {
@@ -138,17 +186,22 @@ impl Fanout {
                 )
             }
             Protocol::Irc => {
-                let time = client.caps.has(Cap::ServerTime);
-                let tags = client.caps.has(Cap::MessageTags);
-                if self.tags_only() && !tags {
+                let mut flavour = TagFlavour::of(client);
+                if self.tags_only() && !flavour.tags {
                     return None;
                 }
-                let slot = 1 + usize::from(time) + 2 * usize::from(tags);
+                // Without an account to tag, account-tag makes no other form.
+                flavour.account &= self.account.is_some();
+                let slot = 1
+                    + usize::from(flavour.time)
+                    + 2 * usize::from(flavour.tags)
+                    + 4 * usize::from(flavour.account);
                 if self.cache[slot].is_none() {
                     let mut message = self.message.clone();
                     message.tags = message_tags(
-                        (time, tags),
+                        flavour,
                         self.time,
+                        self.account.as_deref(),
                         self.msgid.as_deref(),
                         self.bot,
                         &self.client_tags,

@@ -27,9 +27,6 @@ use crate::state::fanout::Fanout;
 use crate::state::publisher::Release;
 use crate::state::{TEXT_LEN, truncate};
 
-/// The channel service's nick: no client may take it.
-pub(crate) const CHANSERV: &str = "ChanServ";
-
 impl State {
     /// True when `key` is the configured default channel.
     pub(crate) fn is_default_channel(&self, key: &CaseKey) -> bool {
@@ -41,7 +38,7 @@ impl State {
 
     /// ChanServ's `nick!user@host`, the source of what it says and does.
     pub(crate) fn chanserv_mask(&self) -> String {
-        format!("{CHANSERV}!{CHANSERV}@{}", self.config().server_name)
+        crate::state::services::CHANSERV.mask(&self.config().server_name)
     }
 
     /// Puts back the channels the store kept (at start): registered ones,

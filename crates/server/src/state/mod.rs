@@ -37,6 +37,7 @@ mod release;
 pub(crate) mod replay;
 pub(crate) mod responses;
 pub(crate) mod sasl;
+pub(crate) mod services;
 pub(crate) mod sessions;
 pub(crate) mod stored;
 pub(crate) mod whowas;

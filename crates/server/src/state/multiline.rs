@@ -16,7 +16,7 @@ use ciao_proto::{Message, Tag};
 
 use crate::caps::Cap;
 use crate::state::client::{Client, ClientId, Protocol};
-use crate::state::fanout::{message_tags, plain_line, plain_text};
+use crate::state::fanout::{TagFlavour, message_tags, plain_line, plain_text};
 
 /// Most bytes of text in one message, line breaks counted (`max-bytes`).
 pub(crate) use crate::caps::MULTILINE_MAX_BYTES as MAX_BYTES;
@@ -156,9 +156,11 @@ pub(crate) struct MultilineFanout {
     /// The server's reference for the batch.
     pub(crate) reference: String,
     pub(crate) private: bool,
-    /// Lines per flavour: plain, then IRC by (multiline, server-time,
-    /// message-tags).
-    cache: [Option<Vec<Bytes>>; 9],
+    /// The sender's account, if logged in (the `account` tag).
+    pub(crate) account: Option<String>,
+    /// Lines per flavour: plain, then IRC by (account tag, multiline,
+    /// server-time, message-tags).
+    cache: [Option<Vec<Bytes>>; 17],
 }
 
 impl MultilineFanout {
@@ -187,50 +189,54 @@ impl MultilineFanout {
             bot,
             reference,
             private,
+            account: None,
             cache: Default::default(),
         }
     }
 
     /// The lines `client` should receive.
     pub(crate) fn lines_for(&mut self, client: &Client) -> Vec<Bytes> {
+        let mut flavour = TagFlavour::of(client);
+        flavour.account &= self.account.is_some();
+        let multiline = client.caps.has(Cap::Multiline) && client.caps.has(Cap::Batch);
         let slot = match client.protocol {
             Protocol::Plain => 0,
             Protocol::Irc => {
-                let caps = client.caps;
-                let multiline = caps.has(Cap::Multiline) && caps.has(Cap::Batch);
-                1 + usize::from(multiline) * 4
-                    + usize::from(caps.has(Cap::ServerTime)) * 2
-                    + usize::from(caps.has(Cap::MessageTags))
+                1 + usize::from(flavour.account) * 8
+                    + usize::from(multiline) * 4
+                    + usize::from(flavour.time) * 2
+                    + usize::from(flavour.tags)
             }
         };
         if self.cache[slot].is_none() {
             let lines = match client.protocol {
                 Protocol::Plain => self.plain(),
-                Protocol::Irc => {
-                    let caps = client.caps;
-                    let (time, tags) = (caps.has(Cap::ServerTime), caps.has(Cap::MessageTags));
-                    if caps.has(Cap::Multiline) && caps.has(Cap::Batch) {
-                        self.batched(time, tags)
-                    } else {
-                        self.separate(time, tags)
-                    }
-                }
+                Protocol::Irc if multiline => self.batched(flavour),
+                Protocol::Irc => self.separate(flavour),
             };
             self.cache[slot] = Some(lines);
         }
         self.cache[slot].clone().unwrap_or_default()
     }
 
-    /// The message's own tags (time, msgid, bot, client tags), as the
-    /// flavour allows.
-    fn message_tags(&self, time: bool, tags: bool, msgid: bool) -> Vec<Tag> {
+    /// The message's own tags (time, account, msgid, bot, client tags),
+    /// as the flavour allows.
+    fn message_tags(&self, flavour: TagFlavour, msgid: bool) -> Vec<Tag> {
         let msgid = msgid.then_some(self.msgid.as_str());
-        message_tags((time, tags), self.time, msgid, self.bot, &self.client_tags)
+        let account = self.account.as_deref();
+        message_tags(
+            flavour,
+            self.time,
+            account,
+            msgid,
+            self.bot,
+            &self.client_tags,
+        )
     }
 
-    fn batched(&self, time: bool, tags: bool) -> Vec<Bytes> {
+    fn batched(&self, flavour: TagFlavour) -> Vec<Bytes> {
         let open = Message {
-            tags: self.message_tags(time, tags, true),
+            tags: self.message_tags(flavour, true),
             ..Message::new(
                 "BATCH",
                 [
@@ -259,14 +265,14 @@ impl MultilineFanout {
     }
 
     /// One line each, blank ones left out; the msgid on the first.
-    fn separate(&self, time: bool, tags: bool) -> Vec<Bytes> {
+    fn separate(&self, flavour: TagFlavour) -> Vec<Bytes> {
         self.lines
             .iter()
             .filter(|line| !line.text.is_empty())
             .enumerate()
             .map(|(i, line)| {
                 let mut message = self.line(&line.text);
-                message.tags = self.message_tags(time, tags, i == 0);
+                message.tags = self.message_tags(flavour, i == 0);
                 message.to_bytes()
             })
             .collect()

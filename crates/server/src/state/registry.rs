@@ -10,6 +10,7 @@ use ciao_proto::CaseKey;
 
 use crate::state::client::{Client, ClientId};
 use crate::state::nicks::{NickRefusal, Nicks};
+use crate::state::services::{SERVICE_ID, SERVICES};
 use crate::state::whowas::Whowas;
 
 #[derive(Debug)]
@@ -37,10 +38,16 @@ pub(crate) struct Registry {
 
 impl Default for Registry {
     fn default() -> Self {
+        // The services' nicks are held from the start (`state::services`).
+        let mut nicks = Nicks::default();
+        for service in SERVICES {
+            let reserved = nicks.claim(SERVICE_ID, None, service.nick);
+            debug_assert_eq!(reserved, Ok(()), "{}", service.nick);
+        }
         Registry {
             clients: HashMap::new(),
             next_id: 1,
-            nicks: Nicks::default(),
+            nicks,
             peak_users: 0,
             whowas: Whowas::default(),
             given_up_by: HashMap::new(),
@@ -96,10 +103,6 @@ impl Registry {
         let Some(client) = self.clients.get(&id) else {
             return Ok(());
         };
-        // A service's nick is always in use.
-        if ciao_proto::irc_eq(wanted, crate::state::kept_channels::CHANSERV) {
-            return Err(NickRefusal::InUse);
-        }
         self.nicks.claim(id, Some(&client.nick), wanted)?;
         let new = CaseKey::new(wanted);
         // A connection that gave this nick up no longer reads on from
