@@ -5,12 +5,13 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ciao_server::Config;
-use ciao_server::config::tls::{CA_FILE, Identity};
+use ciao_server::config::tls::{CA_FILE, CERT_FILE, Identity, KEY_FILE};
 use common::{TestClient, TestServer, numeric_of, test_config};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -35,11 +36,18 @@ async fn tls_server(config: Config) -> (tempfile::TempDir, TestServer) {
 
 /// A rustls client trusting only the CA in `dir`.
 fn connector(dir: &Path) -> TlsConnector {
+    connector_trusting(&[&dir.join(CA_FILE)])
+}
+
+/// A rustls client trusting the CAs in these files.
+fn connector_trusting(cas: &[&Path]) -> TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(dir.join(CA_FILE)).expect("ca.pem") {
-        roots
-            .add(cert.expect("a certificate"))
-            .expect("a usable CA");
+    for ca in cas {
+        for cert in CertificateDer::pem_file_iter(ca).expect("ca.pem") {
+            roots
+                .add(cert.expect("a certificate"))
+                .expect("a usable CA");
+        }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
@@ -321,4 +329,109 @@ fn the_binary_prints_the_fingerprint_of_the_certificate_it_generated() {
     );
     let again = print();
     assert_eq!(again, first);
+}
+
+/// The SHA-256 of the certificate a new TLS client is shown at `addr`
+/// (lowercase hex), and the session, registered as `nick`. The client
+/// trusts every CA in `cas`.
+async fn presented(addr: SocketAddr, cas: &[&Path], nick: &str) -> (String, TestClient) {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let name = ServerName::try_from("localhost").expect("name");
+    let stream = connector_trusting(cas)
+        .connect(name, tcp)
+        .await
+        .expect("the handshake verifies");
+    let leaf = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .expect("a certificate")[0]
+        .clone();
+    (
+        hex_sha256(leaf.as_ref()),
+        TestClient::irc_over(stream, nick).await,
+    )
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Asks the server process to reload its certificate.
+fn hangup(server: &common::process::Server) {
+    let status = std::process::Command::new("kill")
+        .arg("-HUP")
+        .arg(server.0.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+/// SIGHUP re-reads `--tls-cert`/`--tls-key`: a broken file (or a key of
+/// another certificate) keeps the old certificate and the log says so;
+/// a good one is what the next client is shown, while a session
+/// established before keeps chatting.
+#[tokio::test]
+async fn sighup_reloads_the_certificate_and_sessions_survive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    let (old_id, _) = Identity::generated(&old, "test.server", &[]).expect("old");
+    let (new_id, _) = Identity::generated(&new, "test.server", &[]).expect("new");
+    let (old_print, new_print) = (
+        old_id.fingerprints().weechat(),
+        new_id.fingerprints().weechat(),
+    );
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let install = |from: &Path, cert_from: &str, key_from: &str| {
+        std::fs::copy(from.join(cert_from), &cert).expect("copy the certificate");
+        std::fs::copy(from.join(key_from), &key).expect("copy the key");
+    };
+    install(&old, CERT_FILE, KEY_FILE);
+    let (server, mut log) = common::process::start_logged(
+        ["--listen", "127.0.0.1:0", "--no-history", "--tls-cert"]
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .chain([cert.as_os_str(), "--tls-key".as_ref(), key.as_os_str()]),
+    );
+    let plain = log.listening(false);
+    let tls_addr = log.listening(true);
+    let cas = [old.join(CA_FILE), new.join(CA_FILE)];
+    let cas: Vec<&Path> = cas.iter().map(|p| p.as_path()).collect();
+
+    let (seen, mut alice) = presented(tls_addr, &cas, "alice").await;
+    assert_eq!(seen, old_print);
+
+    // Not a certificate: the old one stays.
+    std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\nnot base64\n").expect("write");
+    hangup(&server);
+    let line = log.wait_for("cannot reload the TLS certificate, keeping the old one");
+    assert!(line.contains(&cert.display().to_string()), "{line}");
+    // The new certificate with the old key: refused too.
+    install(&new, CERT_FILE, KEY_FILE);
+    std::fs::copy(old.join(KEY_FILE), &key).expect("copy the old key");
+    hangup(&server);
+    log.wait_for("cannot reload the TLS certificate, keeping the old one");
+    let (seen, mut bob) = presented(tls_addr, &cas, "bob").await;
+    assert_eq!(seen, old_print, "a bad file keeps the old certificate");
+
+    install(&new, CERT_FILE, KEY_FILE);
+    hangup(&server);
+    let line = log.wait_for("TLS certificate reloaded");
+    assert!(line.contains(&new_print), "{line}");
+    let (seen, mut carol) = presented(tls_addr, &cas, "carol").await;
+    assert_eq!(seen, new_print, "a new client is shown the new certificate");
+
+    // Sessions from before the reloads chat with the one after.
+    alice.send("PRIVMSG carol :from before the reload").await;
+    carol.wait_contains(":from before the reload").await;
+    carol.send("PRIVMSG alice :and back").await;
+    alice.wait_contains(":and back").await;
+    bob.send("PRIVMSG alice :still here").await;
+    alice.wait_contains(":still here").await;
+    // The plaintext listener is untouched.
+    let mut dave = TestClient::irc(plain, "dave").await;
+    dave.send("PRIVMSG alice :in clear").await;
+    alice.wait_contains(":in clear").await;
+    drop(server);
 }

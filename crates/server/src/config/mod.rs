@@ -5,6 +5,7 @@
 pub mod motd;
 pub mod ranges;
 pub mod tls;
+pub mod tls_server;
 
 use std::time::Duration;
 

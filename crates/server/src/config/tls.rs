@@ -17,6 +17,8 @@ use rcgen::{
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use super::tls_server::TlsCerts;
+
 /// The folder of the data dir the generated identity lives in.
 pub const GENERATED_DIR: &str = "tls";
 /// The generated CA's certificate: what clients may trust (`-CAfile`,
@@ -103,15 +105,16 @@ impl Identity {
         })
     }
 
-    /// The rustls configuration serving this identity: ring, TLS 1.2 and
-    /// 1.3, no client certificates.
+    /// The identity generated in `dir` earlier, read again (a reload: a
+    /// missing file is an error, never a reason to make a new one).
+    pub fn reload_generated(dir: &Path) -> Result<Identity, TlsError> {
+        Identity::load(&dir.join(CERT_FILE), &dir.join(KEY_FILE))
+    }
+
+    /// The rustls configuration serving this identity (and no other: see
+    /// [`TlsCerts`] for one that a reload can change).
     pub fn server_config(self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-            .with_no_client_auth()
-            .with_single_cert(self.chain, self.key)?;
-        Ok(Arc::new(config))
+        TlsCerts::new(self)?.server_config()
     }
 
     /// The leaf's fingerprints.
