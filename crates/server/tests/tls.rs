@@ -14,7 +14,7 @@ use ciao_server::Config;
 use ciao_server::config::tls::{CA_FILE, CERT_FILE, Identity, KEY_FILE};
 use common::{TestClient, TestServer, numeric_of, test_config};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -434,4 +434,132 @@ async fn sighup_reloads_the_certificate_and_sessions_survive() {
     dave.send("PRIVMSG alice :in clear").await;
     alice.wait_contains(":in clear").await;
     drop(server);
+}
+
+/// A self-signed client certificate (what IRC clients make) and its
+/// SHA-256 in lowercase hex.
+fn client_cert() -> (CertificateDer<'static>, PrivateKeyDer<'static>, String) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["alice".to_owned()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("cert");
+    let print = hex_sha256(cert.der());
+    let key = PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    (cert.der().clone(), key, print)
+}
+
+/// A TLS client (trusting the CA in `dir`) presenting `cert`, over
+/// `version` only.
+async fn tls_irc_with_cert(
+    server: &TestServer,
+    dir: &Path,
+    nick: &str,
+    cert: (CertificateDer<'static>, PrivateKeyDer<'static>),
+    version: &'static rustls::SupportedProtocolVersion,
+) -> TestClient {
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in CertificateDer::pem_file_iter(dir.join(CA_FILE)).expect("ca.pem") {
+        roots.add(ca.expect("a certificate")).expect("a usable CA");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[version])
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_client_auth_cert(vec![cert.0], cert.1)
+        .expect("client certificate");
+    let tcp = TcpStream::connect(server.tls_addr.expect("TLS"))
+        .await
+        .expect("connect");
+    let name = ServerName::try_from("localhost").expect("name");
+    let stream = TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .expect("the handshake with a client certificate");
+    TestClient::irc_over(stream, nick).await
+}
+
+/// The WHOIS reply `asker` gets for `nick`, up to 318.
+async fn whois(asker: &mut TestClient, nick: &str) -> Vec<String> {
+    asker.send(&format!("WHOIS {nick}")).await;
+    let mut lines = Vec::new();
+    loop {
+        let line = asker.line().await;
+        let end = numeric_of(&line) == Some("318");
+        lines.push(line);
+        if end {
+            return lines;
+        }
+    }
+}
+
+fn cert_line(lines: &[String]) -> Option<&String> {
+    lines.iter().find(|l| numeric_of(l) == Some("276"))
+}
+
+/// Any client certificate is accepted (self-signed, over TLS 1.3 and
+/// 1.2) and its fingerprint is in WHOIS 276, shown to its owner and to
+/// operators only; a client without one gets in too.
+#[tokio::test]
+async fn a_client_certificate_is_accepted_and_its_fingerprint_shown_to_owner_and_opers() {
+    let config = Config {
+        opers: vec!["admin:secret".parse().expect("oper")],
+        ..test_config()
+    };
+    let (dir, server) = tls_server(config).await;
+    let (cert, key, print) = client_cert();
+    let mut alice = tls_irc_with_cert(
+        &server,
+        dir.path(),
+        "alice",
+        (cert, key),
+        &rustls::version::TLS13,
+    )
+    .await;
+    let (cert12, key12, print12) = client_cert();
+    let mut carol = tls_irc_with_cert(
+        &server,
+        dir.path(),
+        "carol",
+        (cert12, key12),
+        &rustls::version::TLS12,
+    )
+    .await;
+    // No certificate, over TLS and in clear.
+    let mut bob = tls_irc(&server, dir.path(), "bob").await;
+    let mut dave = TestClient::irc(server.addr, "dave").await;
+
+    let own = whois(&mut alice, "alice").await;
+    assert_eq!(
+        cert_line(&own).map(String::as_str),
+        Some(
+            format!(":test.server 276 alice alice :has client certificate fingerprint {print}")
+                .as_str()
+        ),
+        "{own:#?}"
+    );
+    let own = whois(&mut carol, "carol").await;
+    assert!(
+        cert_line(&own).is_some_and(|l| l.ends_with(&format!(" {print12}"))),
+        "{own:#?}"
+    );
+    // Not to others.
+    let others = whois(&mut bob, "alice").await;
+    assert_eq!(cert_line(&others), None, "{others:#?}");
+    assert!(others.iter().any(|l| numeric_of(l) == Some("671")));
+    // Nobody has one to show for bob or dave.
+    for nick in ["bob", "dave"] {
+        let lines = whois(&mut alice, nick).await;
+        assert_eq!(cert_line(&lines), None, "{lines:#?}");
+    }
+    // An operator sees it.
+    dave.send("OPER admin secret").await;
+    dave.wait_numeric("381").await;
+    let lines = whois(&mut dave, "alice").await;
+    assert!(
+        cert_line(&lines).is_some_and(|l| l.ends_with(&format!(" {print}"))),
+        "{lines:#?}"
+    );
+    server.shutdown().await;
 }

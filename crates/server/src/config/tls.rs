@@ -187,11 +187,21 @@ impl Fingerprints {
 
     /// `abcd…`: weechat's `tls_fingerprint`.
     pub fn weechat(&self) -> String {
-        self.cert.iter().fold(String::new(), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+        lower_hex(&self.cert)
     }
+}
+
+/// A certificate's SHA-256 as IRC servers show it (lowercase hex, no
+/// colons): a client certificate's in WHOIS 276 and for SASL EXTERNAL.
+pub fn cert_fingerprint(der: &[u8]) -> String {
+    lower_hex(&sha256(der))
+}
+
+fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
 }
 
 fn colon_hex(bytes: &[u8]) -> String {

@@ -1,12 +1,17 @@
 //! The rustls configuration the TLS listeners serve: ring, TLS 1.2 and
-//! 1.3, and the certificate in a [`TlsCerts`] that a reload (SIGHUP)
-//! swaps without touching sessions already established.
+//! 1.3, the certificate in a [`TlsCerts`] that a reload (SIGHUP) swaps
+//! without touching sessions already established, and an optional client
+//! certificate, any at all ([`AnyClientCert`]).
 
 use std::sync::{Arc, PoisonError, RwLock};
 
+use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::CryptoProvider;
-use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::pki_types::{CertificateDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::{ClientHello, ParsedCertificate, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
+use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 
 use super::tls::{Fingerprints, Identity, TlsError};
 
@@ -56,7 +61,7 @@ impl TlsCerts {
     pub fn server_config(self: &Arc<Self>) -> Result<Arc<rustls::ServerConfig>, TlsError> {
         let config = rustls::ServerConfig::builder_with_provider(self.provider.clone())
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-            .with_no_client_auth()
+            .with_client_cert_verifier(Arc::new(AnyClientCert(self.provider.clone())))
             .with_cert_resolver(self.clone());
         Ok(Arc::new(config))
     }
@@ -66,6 +71,74 @@ impl ResolvesServerCert for TlsCerts {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
         Some(current.0.clone())
+    }
+}
+
+/// Asks for a client certificate, does not require one, and takes any
+/// (self-signed is what IRC clients make: the certificate names nobody,
+/// its fingerprint is what an account lists, as in ergo and InspIRCd).
+/// The handshake's signature is still checked, by the crypto provider: a
+/// client shows a certificate only with its private key.
+#[derive(Debug)]
+struct AnyClientCert(Arc<CryptoProvider>);
+
+impl ClientCertVerifier for AnyClientCert {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    /// No hints: a client offers whatever certificate it has.
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+
+    /// Any well-formed certificate, trusted by nobody, valid or expired:
+    /// what matters is that the client holds its key (the signature
+    /// checks below) and whose fingerprint it is.
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        ParsedCertificate::try_from(end_entity)?;
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
