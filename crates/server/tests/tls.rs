@@ -12,63 +12,13 @@ use std::time::Duration;
 
 use ciao_server::Config;
 use ciao_server::config::tls::{CA_FILE, CERT_FILE, Identity, KEY_FILE};
+use common::tls::{connector_trusting, tls_irc, tls_server};
 use common::{TestClient, TestServer, numeric_of, test_config};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-
-/// A generated identity in a fresh folder (kept alive by the guard).
-fn identity() -> (tempfile::TempDir, Identity) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (identity, new) =
-        Identity::generated(dir.path(), "test.server", &[]).expect("generate the identity");
-    assert!(new);
-    (dir, identity)
-}
-
-async fn tls_server(config: Config) -> (tempfile::TempDir, TestServer) {
-    let (dir, identity) = identity();
-    let tls = identity.server_config().expect("server config");
-    (dir, TestServer::start_tls(config, tls).await)
-}
-
-/// A rustls client trusting only the CA in `dir`.
-fn connector(dir: &Path) -> TlsConnector {
-    connector_trusting(&[&dir.join(CA_FILE)])
-}
-
-/// A rustls client trusting the CAs in these files.
-fn connector_trusting(cas: &[&Path]) -> TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    for ca in cas {
-        for cert in CertificateDer::pem_file_iter(ca).expect("ca.pem") {
-            roots
-                .add(cert.expect("a certificate"))
-                .expect("a usable CA");
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    TlsConnector::from(Arc::new(config))
-}
-
-async fn tls_irc(server: &TestServer, dir: &Path, nick: &str) -> TestClient {
-    let tcp = TcpStream::connect(server.tls_addr.expect("a TLS listener"))
-        .await
-        .expect("connect");
-    let name = ServerName::try_from("localhost").expect("name");
-    let stream = connector(dir)
-        .connect(name, tcp)
-        .await
-        .expect("the handshake verifies against the generated CA");
-    TestClient::irc_over(stream, nick).await
-}
 
 #[tokio::test]
 async fn a_tls_client_and_a_plaintext_client_chat_in_one_channel() {

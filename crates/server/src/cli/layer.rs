@@ -10,6 +10,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use ciao_server::config::PlaintextPasswords;
 use ciao_server::{Lang, OperCredential};
 use serde::Deserialize;
 
@@ -190,6 +191,12 @@ layer! {
         #[arg(long, env = "CIAO_PASSWORD")]
         pub(crate) password: Option<String>,
 
+        /// Passwords (PASS, OPER, SASL PLAIN, REGISTER) over a connection
+        /// without TLS: loopback (default: from this machine only), allow
+        /// or deny. Over TLS they are always taken.
+        #[arg(long, env = "CIAO_PLAINTEXT_PASSWORDS", value_enum)]
+        pub(crate) plaintext_passwords: Option<PlaintextPasswordsName>,
+
         /// Operator credentials for OPER; repeat for several.
         // Kept as text: a flag is checked as it is parsed, the file's
         // entries in `into_settings`, with their own message.
@@ -363,6 +370,25 @@ impl From<LangName> for Lang {
         match name {
             LangName::En => Lang::En,
             LangName::It => Lang::It,
+        }
+    }
+}
+
+/// `--plaintext-passwords`' values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PlaintextPasswordsName {
+    Loopback,
+    Allow,
+    Deny,
+}
+
+impl From<PlaintextPasswordsName> for PlaintextPasswords {
+    fn from(name: PlaintextPasswordsName) -> PlaintextPasswords {
+        match name {
+            PlaintextPasswordsName::Loopback => PlaintextPasswords::Loopback,
+            PlaintextPasswordsName::Allow => PlaintextPasswords::Allow,
+            PlaintextPasswordsName::Deny => PlaintextPasswords::Deny,
         }
     }
 }

@@ -373,6 +373,9 @@ impl Args {
             default_channel,
             lang: given.lang.map_or(defaults.lang, Into::into),
             password: given.password.filter(|p| !p.is_empty()),
+            plaintext_passwords: given
+                .plaintext_passwords
+                .map_or(defaults.plaintext_passwords, Into::into),
             opers,
             history,
             flood,

@@ -382,3 +382,20 @@ fn tls_settings() {
         assert!(error.contains("--tls-"), "{error}");
     }
 }
+
+#[test]
+fn plaintext_passwords_default_to_loopback_and_take_a_flag_or_the_file() {
+    use ciao_server::config::PlaintextPasswords;
+    let s = settings(&[]).expect("settings");
+    assert_eq!(s.config.plaintext_passwords, PlaintextPasswords::Loopback);
+    let s = settings(&["--plaintext-passwords", "deny"]).expect("settings");
+    assert_eq!(s.config.plaintext_passwords, PlaintextPasswords::Deny);
+    let (_dir, path) = config_file("plaintext_passwords = \"allow\"\n");
+    let s = settings(&["--config", &path]).expect("settings");
+    assert_eq!(s.config.plaintext_passwords, PlaintextPasswords::Allow);
+    let s = settings(&["--config", &path, "--plaintext-passwords", "loopback"]).expect("settings");
+    assert_eq!(s.config.plaintext_passwords, PlaintextPasswords::Loopback);
+    assert!(Args::try_parse_from(["ciao-server", "--plaintext-passwords", "sometimes"]).is_err());
+    let (_dir, path) = config_file("plaintext_passwords = \"sometimes\"\n");
+    assert!(settings(&["--config", &path]).is_err());
+}

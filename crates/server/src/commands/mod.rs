@@ -39,6 +39,7 @@ mod policy;
 mod privmsg;
 mod quit;
 mod redact;
+pub(crate) mod secrets;
 mod server_info;
 mod setname;
 mod topic;

@@ -3,8 +3,14 @@
 use ciao_proto::{Message, Numeric};
 
 use super::context::{CommandError, CommandResult, Ctx};
+use super::secrets::plaintext_refusal;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    // Before the credentials are looked at: a password that should not
+    // have been sent in clear is not checked either.
+    if let Some(why) = plaintext_refusal(ctx.state, ctx.id) {
+        return Err(CommandError::numeric(Numeric::NoOperHost, [why]));
+    }
     let (name, password) = (&message.params[0], &message.params[1]);
     let opers = &ctx.state.config().opers;
     if opers.is_empty() {

@@ -55,6 +55,9 @@ pub struct Config {
     pub password: Option<String>,
     /// Operator credentials for `OPER name pass`.
     pub opers: Vec<OperCredential>,
+    /// Where passwords (`PASS`, `OPER`, SASL PLAIN, `REGISTER`) may come
+    /// over a connection without TLS.
+    pub plaintext_passwords: PlaintextPasswords,
     /// The history store; `None` keeps no history (the library default,
     /// so tests and embedders choose; `ciao-server` turns it on).
     pub history: Option<HistoryConfig>,
@@ -82,6 +85,18 @@ pub struct Config {
     /// How long closing connections get to flush before they are dropped;
     /// with scheduling margin, shutdown ends within 2 s.
     pub flush_timeout: Duration,
+}
+
+/// Whether a password sent in clear is taken. Over TLS it always is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlaintextPasswords {
+    /// From loopback addresses only: nothing in clear crosses a network.
+    #[default]
+    Loopback,
+    /// From anywhere (a trusted network, or a TLS proxy in front).
+    Allow,
+    /// Never: passwords only over TLS.
+    Deny,
 }
 
 /// One `--oper NAME:PASS`.
@@ -142,6 +157,7 @@ impl Default for Config {
             lang: Lang::En,
             password: None,
             opers: Vec::new(),
+            plaintext_passwords: PlaintextPasswords::Loopback,
             history: None,
             motd: Vec::new(),
             flood: Some(FloodLimits::default()),

@@ -6,6 +6,7 @@
 
 pub mod bystanders;
 pub mod process;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;
