@@ -107,6 +107,31 @@ layer! {
         #[arg(long, env = "CIAO_TLS_KEY", value_name = "FILE")]
         pub(crate) tls_key: Option<PathBuf>,
 
+        /// Advertise Strict Transport Security (the `sts` capability):
+        /// clients that support it move to TLS and stay there. Needs
+        /// --tls-cert: clients must be able to verify the certificate.
+        #[arg(long, env = "CIAO_STS")]
+        pub(crate) sts: bool,
+
+        /// The TLS port STS sends clients to. Default: the first
+        /// --tls-listen address's.
+        #[arg(long, env = "CIAO_STS_PORT", allow_negative_numbers = true)]
+        pub(crate) sts_port: Option<Number>,
+
+        /// Seconds clients keep to TLS after seeing the policy. Default
+        /// 2592000 (30 days); 0 tells them to forget it.
+        #[arg(
+            long,
+            env = "CIAO_STS_DURATION",
+            value_name = "SECS",
+            allow_negative_numbers = true
+        )]
+        pub(crate) sts_duration: Option<Number>,
+
+        /// Agree to be in clients' STS preload lists.
+        #[arg(long, env = "CIAO_STS_PRELOAD")]
+        pub(crate) sts_preload: bool,
+
         /// Shorthand for --listen 0.0.0.0:PORT.
         #[arg(
             short,

@@ -55,6 +55,9 @@ pub struct Config {
     pub password: Option<String>,
     /// Operator credentials for `OPER name pass`.
     pub opers: Vec<OperCredential>,
+    /// Strict Transport Security (the `sts` capability): `None` (the
+    /// default) advertises none. Only with a certificate clients verify.
+    pub sts: Option<tls::StsPolicy>,
     /// Where passwords (`PASS`, `OPER`, SASL PLAIN, `REGISTER`) may come
     /// over a connection without TLS.
     pub plaintext_passwords: PlaintextPasswords,
@@ -157,6 +160,7 @@ impl Default for Config {
             lang: Lang::En,
             password: None,
             opers: Vec::new(),
+            sts: None,
             plaintext_passwords: PlaintextPasswords::Loopback,
             history: None,
             motd: Vec::new(),

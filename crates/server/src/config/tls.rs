@@ -42,6 +42,41 @@ pub enum TlsError {
     Rustls(#[from] rustls::Error),
 }
 
+/// An IRCv3 Strict Transport Security policy: clients that see it on a
+/// plaintext connection reconnect with TLS on `port`, and once on TLS
+/// keep to it for `duration`. Clients must verify the certificate of a
+/// server with STS, so it needs a real one (the binary refuses it with
+/// the generated certificate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StsPolicy {
+    /// The TLS port plaintext clients are sent to.
+    pub port: u16,
+    /// How long a client keeps to TLS after seeing the policy over TLS
+    /// (0: forget it).
+    pub duration: std::time::Duration,
+    /// The server agrees to be in clients' preload lists.
+    pub preload: bool,
+}
+
+impl StsPolicy {
+    /// 30 days, as ergo's default month.
+    pub const DEFAULT_DURATION: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+
+    /// The `sts` capability's value: over plaintext only where to go
+    /// (`port=6697`); over TLS only how long to stay (`duration=…`,
+    /// `preload`), as the specification has it.
+    pub fn cap_value(&self, secure: bool) -> String {
+        if !secure {
+            return format!("port={}", self.port);
+        }
+        let mut value = format!("duration={}", self.duration.as_secs());
+        if self.preload {
+            value.push_str(",preload");
+        }
+        value
+    }
+}
+
 /// A certificate chain (leaf first) and its private key.
 #[derive(Debug)]
 pub struct Identity {
@@ -378,6 +413,23 @@ mod tests {
             subject_public_key_info(cert.der()),
             Some(key.subject_public_key_info().as_slice())
         );
+    }
+
+    #[test]
+    fn sts_says_where_to_go_in_clear_and_how_long_to_stay_over_tls() {
+        let policy = StsPolicy {
+            port: 6697,
+            duration: std::time::Duration::from_secs(86_400),
+            preload: false,
+        };
+        assert_eq!(policy.cap_value(false), "port=6697");
+        assert_eq!(policy.cap_value(true), "duration=86400");
+        let preload = StsPolicy {
+            preload: true,
+            ..policy
+        };
+        assert_eq!(preload.cap_value(false), "port=6697");
+        assert_eq!(preload.cap_value(true), "duration=86400,preload");
     }
 
     #[test]
