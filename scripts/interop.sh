@@ -7,9 +7,11 @@
 # temporary data dir, a "ciao peer" (ciao-client's real connection task and
 # Model: crates/client/examples/interop_peer.rs) and a "plain peer" (a raw
 # TCP client speaking the seed's text protocol), then the real client in a
-# private tmux server: irssi with a temporary --home, typed into with
-# send-keys; weechat-headless with a temporary --dir, driven through its
-# FIFO. The client talks with both peers both ways, changes nick, is kicked
+# private tmux server, over TLS to the certificate the server generated:
+# irssi with a temporary --home, verifying it against the generated CA
+# (tls_cafile), typed into with send-keys; weechat-headless with a
+# temporary --dir, the certificate's fingerprint pinned
+# (ssl_fingerprint), driven through its FIFO. The client talks with both peers both ways, changes nick, is kicked
 # by the ciao peer (channel operator: the first to join) and rejoins; every
 # party must see every line, and the client's status window must show no
 # protocol error (see check_client_errors). docs/INTEROP.md has the details.
@@ -152,9 +154,16 @@ start_server() {
     server_port() {
         kill -0 "$SERVER_PID" 2>/dev/null || fail "ciao-server exited" "$DIR/server.log"
         PORT=$(sed -n 's/.*listening addr=127\.0\.0\.1:\([0-9]*\) tls=false.*/\1/p' "$DIR/server.log")
-        [ -n "$PORT" ]
+        TLS_PORT=$(sed -n 's/.*listening addr=127\.0\.0\.1:\([0-9]*\) tls=true.*/\1/p' "$DIR/server.log")
+        [ -n "$PORT" ] && [ -n "$TLS_PORT" ]
     }
     wait_until "ciao-server to listen" server_port
+    # The certificate it generated on first start: irssi verifies it
+    # against its CA, weechat pins its fingerprint.
+    CA_PEM=$DIR/data/tls/ca.pem
+    [ -s "$CA_PEM" ] || fail "no generated CA at $CA_PEM" "$DIR/server.log"
+    FINGERPRINT=$("$SERVER_BIN" --data-dir "$DIR/data" tls-fingerprint | sed -n 's/^tls_fingerprint *//p')
+    [ ${#FINGERPRINT} = 64 ] || fail "no TLS fingerprint from ciao-server tls-fingerprint"
 }
 
 # --- the ciao peer (ciao-client's connection task and Model) ---------------
@@ -198,7 +207,7 @@ irssi_start() {
     RAW_LOG=$DIR/logs/raw.log
     cat >"$home/config" <<EOF
 servers = (
-  { address = "127.0.0.1"; chatnet = "ciao"; port = "$PORT"; use_tls = "no"; autoconnect = "yes"; }
+  { address = "localhost"; chatnet = "ciao"; port = "$TLS_PORT"; use_tls = "yes"; tls_verify = "yes"; tls_cafile = "$CA_PEM"; autoconnect = "yes"; }
 );
 chatnets = { ciao = { type = "IRC"; autosendcmd = "/rawlog open $RAW_LOG"; }; };
 settings = {
@@ -250,7 +259,7 @@ weechat_start() {
         "/server raw"
         "/command -buffer irc.irc_raw * /buffer set localvar_del_no_log"
         "/command -buffer irc.irc_raw * /logger set 9"
-        "/server add ciao 127.0.0.1/$PORT -notls -nicks=$NICK1 -username=$NICK1 -realname=weechat_interop"
+        "/server add ciao 127.0.0.1/$TLS_PORT -ssl -ssl_fingerprint=$FINGERPRINT -nicks=$NICK1 -username=$NICK1 -realname=weechat_interop"
         "/connect ciao"
     )
     local commands
@@ -317,8 +326,10 @@ re_kicked() { # VICTIM BY REASON
 # 2. The status window as the user sees it (and the #lobby window): no line
 #    saying unknown, invalid, error, failed, not found, not enough
 #    parameters, not registered, warning or critical (case-insensitive),
-#    except the LUSERS statistic "N unknown connection(s)" (253); for
-#    weechat also no line with its error prefix "=!=".
+#    except the LUSERS statistic "N unknown connection(s)" (253) and
+#    irssi's TLS summary "EDH Key: 253 bit Unknown" (irssi 1.4 has no
+#    name for X25519, the key exchange rustls prefers); for weechat also no
+#    line with its error prefix "=!=".
 raw_errors() {
     local file=$1
     case $CLIENT in
@@ -338,7 +349,7 @@ raw_errors() {
 window_errors() {
     tr -d '\r' <"$1" \
         | grep -Ei 'unknown|invalid|error|failed|not found|not enough parameters|not registered|warning|critical|=!=' \
-        | grep -Ev '[0-9]+ unknown connection\(s\)' || true
+        | grep -Ev '[0-9]+ unknown connection\(s\)|Irssi: EDH Key: [0-9]+ bit Unknown *$' || true
 }
 check_client_errors() {
     local file bad=
@@ -382,9 +393,11 @@ session() {
     expect "plain peer" "$plain_out" "$(lit "Welcome $PLAIN!")"
     expect "ciao peer" "$ciao_out" "$(lit "[#lobby] (Join) $PLAIN joined #lobby")"
 
-    # The real client connects; the server puts it in #lobby.
+    # The real client connects over TLS, verifying the certificate; the
+    # server puts it in #lobby.
     "${CLIENT}_start"
     expect "$CLIENT" "$CHAN_LOG" "$(re_joined "$NICK1")"
+    expect "ciao-server" "$DIR/server.log" "connected .*tls=true"
     expect "ciao peer" "$ciao_out" "$(lit "[#lobby] (Join) $NICK1 joined #lobby")"
     expect "plain peer" "$plain_out" "$(lit "$NICK1 joined the chat!")"
 
