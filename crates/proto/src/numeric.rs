@@ -137,6 +137,15 @@ numerics! {
     UModeUnknownFlag = "501", "ERR_UMODEUNKNOWNFLAG";
     UsersDontMatch = "502", "ERR_USERSDONTMATCH";
     InvalidModeParam = "696", "ERR_INVALIDMODEPARAM";
+    LoggedIn = "900", "RPL_LOGGEDIN";
+    LoggedOut = "901", "RPL_LOGGEDOUT";
+    NickLocked = "902", "ERR_NICKLOCKED";
+    SaslSuccess = "903", "RPL_SASLSUCCESS";
+    SaslFail = "904", "ERR_SASLFAIL";
+    SaslTooLong = "905", "ERR_SASLTOOLONG";
+    SaslAborted = "906", "ERR_SASLABORTED";
+    SaslAlready = "907", "ERR_SASLALREADY";
+    SaslMechs = "908", "RPL_SASLMECHS";
     WhoisBot = "335", "RPL_WHOISBOT";
     InvExList = "346", "RPL_INVEXLIST";
     EndOfInvExList = "347", "RPL_ENDOFINVEXLIST";

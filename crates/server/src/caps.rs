@@ -1,5 +1,8 @@
 //! IRCv3 capabilities ciao offers.
 
+/// The SASL mechanisms offered (the `sasl` value, and RPL_SASLMECHS).
+pub(crate) const SASL_MECHANISMS: &str = "PLAIN,SCRAM-SHA-256,EXTERNAL";
+
 /// One capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 // Variants are the capabilities' names, `cap-notify` among them.
@@ -29,13 +32,9 @@ pub(crate) enum Cap {
     /// MONITOR also reports away and real-name changes (to clients that
     /// asked for those with `away-notify` and `setname`).
     ExtendedMonitor,
-    /// `ACCOUNT` when a neighbour logs in or out. ciao has no accounts
-    /// yet, so nobody ever does; the capability is offered so that a
-    /// client asking for it with others (a `CAP REQ` is all or nothing)
-    /// still gets the rest.
+    /// `ACCOUNT` when a neighbour logs in or out.
     AccountNotify,
-    /// The `account` tag on messages from logged-in users (none yet; see
-    /// `AccountNotify`).
+    /// The `account` tag on messages from logged-in users.
     AccountTag,
     /// `draft/read-marker`: MARKREAD, how far one has read.
     ReadMarker,
@@ -43,10 +42,14 @@ pub(crate) enum Cap {
     MessageRedaction,
     /// `draft/multiline`: messages of several lines, as one batch.
     Multiline,
+    /// SASL logins (`AUTHENTICATE`), with the mechanisms offered.
+    Sasl,
+    /// `draft/account-registration`: `REGISTER`, before connecting too.
+    AccountRegistration,
 }
 
 impl Cap {
-    pub(crate) const ALL: [Cap; 20] = [
+    pub(crate) const ALL: [Cap; 22] = [
         Cap::ServerTime,
         Cap::MessageTags,
         Cap::EchoMessage,
@@ -67,6 +70,8 @@ impl Cap {
         Cap::ReadMarker,
         Cap::MessageRedaction,
         Cap::Multiline,
+        Cap::Sasl,
+        Cap::AccountRegistration,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -91,6 +96,8 @@ impl Cap {
             Cap::ReadMarker => "draft/read-marker",
             Cap::MessageRedaction => "draft/message-redaction",
             Cap::Multiline => "draft/multiline",
+            Cap::Sasl => "sasl",
+            Cap::AccountRegistration => "draft/account-registration",
         }
     }
 
@@ -98,6 +105,9 @@ impl Cap {
     pub(crate) fn value(self) -> Option<&'static str> {
         match self {
             Cap::Multiline => Some(MULTILINE_VALUE),
+            Cap::Sasl => Some(SASL_MECHANISMS),
+            // Accounts are named after nicks, and there is no e-mail.
+            Cap::AccountRegistration => Some("before-connect"),
             _ => None,
         }
     }

@@ -21,6 +21,7 @@ mod caps;
 mod clock;
 mod commands;
 pub mod config;
+mod credentials;
 mod glob;
 mod history;
 mod link;

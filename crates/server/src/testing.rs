@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ciao_proto::Message;
 
-pub use crate::history::{Event, Scope, Store};
+pub use crate::history::{Event, Scope, Since, Store};
 pub use crate::link::outbox::Outbox;
 use crate::state::State;
 use crate::state::client::Client;

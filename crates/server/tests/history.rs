@@ -156,7 +156,8 @@ async fn read_markers_move_forward_and_survive_a_restart() {
     server.shutdown().await;
     ann.expect_eof().await;
 
-    // Another session of the same nick, after a restart, knows.
+    // Another session of the same nick, after a restart, knows a
+    // channel's marker.
     let server = TestServer::start(config()).await;
     let mut ann = TestClient::irc_with_caps(server.addr, "ann", &caps).await;
     ann.send("JOIN #c").await;
@@ -164,9 +165,9 @@ async fn read_markers_move_forward_and_survive_a_restart() {
     ann.expect(&format!(":test.server MARKREAD #c timestamp={later}"))
         .await;
     ann.wait_numeric("366").await;
+    // A private target's marker was that session's (tests/privacy.rs).
     ann.send("MARKREAD Bob").await;
-    ann.expect(":test.server MARKREAD Bob timestamp=2026-02-01T00:00:00.000Z")
-        .await;
+    ann.expect(":test.server MARKREAD Bob *").await;
     server.shutdown().await;
 }
 

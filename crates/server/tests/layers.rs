@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["history"],
     &["link"],
-    &["caps", "clock", "glob", "printable", "texts"],
+    &["caps", "clock", "credentials", "glob", "printable", "texts"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

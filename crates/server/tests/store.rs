@@ -343,7 +343,7 @@ fn a_store_from_a_newer_ciao_stops_the_start() {
     let (code, log) = exit_of(dir.path(), &[]);
     assert_eq!(code, Some(STORE_EXIT_CODE), "{log}");
     assert!(
-        log.contains("was written by a newer ciao: schema v99, this one knows up to v4"),
+        log.contains("was written by a newer ciao: schema v99, this one knows up to v5"),
         "{log}"
     );
     starts_without_history(dir.path());

@@ -6,19 +6,23 @@
 //! CHATHISTORY TARGETS <timestamp=T> <timestamp=T> <limit>
 //!
 //! IRCv3 `draft/chathistory`. Channel history is for members only;
-//! private history only for its two parties. The query runs on the
-//! history writer, after every message sent before it is stored.
+//! private history only for its two parties, and of a party's nick only
+//! what was stored in the asker's session of it (see `state::sessions`:
+//! whoever takes a nick later reads nothing of its earlier holder's).
+//! The query runs on the history writer, after every message sent
+//! before it is stored.
 
 use ciao_proto::Message;
 use ciao_proto::names::looks_like_channel;
 
 use super::context::{CommandResult, Ctx};
 use crate::caps::Cap;
-use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Store, conversation};
+use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Since, Store, conversation};
 use crate::link::cost;
 use crate::state::State;
 use crate::state::client::ClientId;
 use crate::state::replay;
+use crate::state::sessions::NickSession;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.param(0).unwrap_or("").to_ascii_uppercase();
@@ -90,7 +94,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     }
 
     let target = params[0].clone();
-    let Some((key, shown_as)) = conversation_of(ctx, &target) else {
+    let Some((key, shown_as, since)) = conversation_of(ctx, &target) else {
         fail(
             ctx.state,
             ctx.id,
@@ -128,7 +132,13 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // now, at most what was asked for.
     ctx.state.spend(cost::HISTORY_ROW * limit as u64);
     ctx.state.publish_read(move |store, horizon| {
-        let read = query(store, horizon, &sub, &key, &references, limit, events);
+        let scope = Scope {
+            target: &key,
+            horizon,
+            since,
+            events,
+        };
+        let read = query(store, scope, &sub, &references, limit);
         Box::new(move |state| match read {
             Ok(events) => replay::send(state, id, &shown_as, &events, true),
             Err(error) => {
@@ -179,21 +189,14 @@ impl Reference {
 
 fn query(
     store: &Store,
-    horizon: i64,
+    scope: Scope<'_>,
     sub: &str,
-    key: &str,
     references: &[Reference],
     limit: usize,
-    events: bool,
 ) -> rusqlite::Result<Vec<history::Event>> {
-    let scope = Scope {
-        target: key,
-        horizon,
-        events,
-    };
     let mut anchors = Vec::new();
     for reference in references {
-        match reference.anchor(store, key)? {
+        match reference.anchor(store, scope.target)? {
             Some(anchor) => anchors.push(anchor),
             // `*`, or a msgid we do not have: LATEST reads from the end,
             // anything else finds nothing.
@@ -212,18 +215,25 @@ fn query(
     }
 }
 
-/// The stored conversation `target` names for the sender, and how to name
-/// it back: a channel the sender is in, or a nick (private messages).
-fn conversation_of(ctx: &Ctx<'_>, target: &str) -> Option<(String, String)> {
+/// The stored conversation `target` names for the sender, how to name it
+/// back, and where the sender's view of it begins (for a private one,
+/// its session of its nick): a channel the sender is in, or a nick
+/// (private messages).
+fn conversation_of(ctx: &Ctx<'_>, target: &str) -> Option<(String, String, Since)> {
     if looks_like_channel(target) {
         let channel = ctx.state.channel(target)?;
         channel
             .members()
             .contains_key(&ctx.id)
-            .then(|| (conversation(target, None), channel.name.clone()))
+            .then(|| (conversation(target, None), channel.name.clone(), Since::ALL))
     } else {
         let me = ctx.state.client(ctx.id)?;
-        Some((conversation(me.nick(), Some(target)), target.to_owned()))
+        let since = me.session()?.since();
+        Some((
+            conversation(me.nick(), Some(target)),
+            target.to_owned(),
+            since,
+        ))
     }
 }
 
@@ -234,6 +244,8 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
         return;
     };
     let my_key = ciao_proto::irc_lower(me.nick());
+    // No session, no private conversation.
+    let since = me.session().map_or(Since::NOTHING, NickSession::since);
     let channels: Vec<(String, String)> = me
         .channels()
         .iter()
@@ -246,7 +258,7 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
     ctx.state
         .spend(cost::HISTORY_ROW * (channels.len() + PRIVATE_TARGETS) as u64);
     ctx.state.publish_read(move |store, horizon| {
-        let read = active_targets(store, horizon, &my_key, channels, (from, to), limit);
+        let read = active_targets(store, horizon, &my_key, since, channels, (from, to), limit);
         Box::new(move |state| match read {
             Ok(found) => send_targets(state, id, &found),
             Err(error) => {
@@ -268,37 +280,46 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
 const PRIVATE_TARGETS: usize = 500;
 
 /// The conversations among `channels` (key, name) and the private ones
-/// of `my_key` with messages between two times: each named as the
-/// client knows it, with the time of its latest message there.
+/// of `my_key` with messages between two times (of those, only messages
+/// since `since`, the asker's session): each named as the client knows
+/// it, with the time of its latest message there.
 fn active_targets(
     store: &Store,
     horizon: i64,
     my_key: &str,
+    since: Since,
     channels: Vec<(String, String)>,
     (from, to): (u64, u64),
     limit: usize,
 ) -> rusqlite::Result<Vec<(String, u64)>> {
-    let mut names = channels;
+    let mut names: Vec<(String, String, Since)> = channels
+        .into_iter()
+        .map(|(key, name)| (key, name, Since::ALL))
+        .collect();
     // A private key holds both nicks: name it by the other one (or ours,
-    // for notes to self).
-    let since = from.min(to);
-    for key in store.private_targets_of(my_key, since, PRIVATE_TARGETS)? {
+    // for notes to self). Conversations last active before the session
+    // began are not even looked at.
+    let after = from.min(to).max(since.time.saturating_sub(1));
+    for key in store.private_targets_of(my_key, after, PRIVATE_TARGETS)? {
         let other = key
             .split(' ')
             .find(|part| *part != my_key)
             .unwrap_or(my_key)
             .to_owned();
-        names.push((key, other));
+        names.push((key, other, since));
     }
-    let keys: Vec<String> = names.iter().map(|(key, _)| key.clone()).collect();
+    let keys: Vec<(String, Since)> = names
+        .iter()
+        .map(|(key, _, since)| (key.clone(), *since))
+        .collect();
     let found = store.active_targets(&keys, horizon, from, to, limit)?;
     Ok(found
         .into_iter()
         .map(|(key, time)| {
             let name = names
                 .iter()
-                .find(|(k, _)| *k == key)
-                .map_or(key.clone(), |(_, n)| n.clone());
+                .find(|(k, _, _)| *k == key)
+                .map_or(key.clone(), |(_, n, _)| n.clone());
             (name, time)
         })
         .collect())

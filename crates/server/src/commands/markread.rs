@@ -2,7 +2,10 @@
 //!
 //! Without a time, asks how far the sender's nick has read in a channel
 //! or a private conversation; with one, moves that marker forward (never
-//! back, and never past now). Only members set a channel's marker. Either
+//! back, and never past now). Only members set a channel's marker. A
+//! private target's marker is the sender's session's only: set and read
+//! in this connection's hold of its nick, never stored (see
+//! `state::sessions`). Either
 //! way the answer is `MARKREAD <target> timestamp=<time>`, or `*` when
 //! there is none. Joining a channel sends its marker before
 //! RPL_ENDOFNAMES. Errors are standard replies (`FAIL MARKREAD …`).
@@ -45,13 +48,17 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         }
         // Nobody has read what was not said yet.
         let time = time.min(crate::clock::now_millis());
-        let advanced = ctx.state.read_markers_mut().advance(&nick, target, time);
+        let session = ctx.state.marker_session(ctx.id, target);
+        let advanced = ctx
+            .state
+            .read_markers_mut()
+            .advance(&nick, target, time, session);
         if advanced.changed {
-            let marker = ReadMarker {
+            let marker = session.is_none().then(|| ReadMarker {
                 nick: ciao_proto::irc_lower(&nick),
                 target: ciao_proto::irc_lower(target),
                 time,
-            };
+            });
             ctx.state.store_read_marker(marker, advanced.forgotten);
         }
     }

@@ -13,6 +13,7 @@
 //! itself) → `context` (the lookups that refuse) → `policy` (the rules) and
 //! `limits`.
 
+mod authenticate;
 mod away;
 mod batch;
 mod cap;
@@ -26,6 +27,7 @@ mod kick;
 mod kill;
 mod limits;
 mod list;
+mod login;
 mod markread;
 mod mode;
 mod monitor;
@@ -39,6 +41,7 @@ mod policy;
 mod privmsg;
 mod quit;
 mod redact;
+mod register;
 pub(crate) mod secrets;
 mod server_info;
 mod setname;
@@ -141,6 +144,9 @@ fn spec(verb: &str) -> Option<Spec> {
     let spec = match verb {
         "CAP" => Spec::new(1, cap::handle).early().light(),
         "PASS" => Spec::new(1, pass::handle).early().light(),
+        "AUTHENTICATE" => Spec::new(1, authenticate::handle).early().light(),
+        "REGISTER" => Spec::new(3, register::register).early(),
+        "VERIFY" => Spec::new(2, register::verify).early(),
         "NICK" => Spec::new(0, nick::handle).early(),
         "USER" => Spec::new(4, user::handle).early(),
         "PING" => Spec::new(0, ping::ping).early().light(),

@@ -54,7 +54,15 @@ pub(super) fn change_nick(ctx: &mut Ctx<'_>, wanted: &str) -> CommandResult {
         client.mask().to_owned(),
         client.registered(),
     );
-    if let Err(refusal) = ctx.state.registry_mut().claim_nick(ctx.id, wanted) {
+    // A registered nick is its account's (before registration this is
+    // checked when it completes: SASL may come after NICK).
+    if registered && registration::nick_reserved_from(ctx.state, ctx.id, wanted) {
+        return Err(CommandError::numeric(
+            Numeric::NicknameInUse,
+            [wanted, "Nickname is reserved by a different account"],
+        ));
+    }
+    if let Err(refusal) = ctx.state.claim_nick(ctx.id, wanted) {
         return Err(refused(wanted, refusal));
     }
     if registered {

@@ -1,9 +1,10 @@
 //! Finishing registration: the password check, the welcome burst
 //! (001–005, LUSERS, MOTD) and the join to the default channel.
 
-use ciao_proto::{CaseKey, Numeric};
+use ciao_proto::{CaseKey, Message, Numeric};
 
 use super::context::Ctx;
+use super::login;
 use super::server_info::{self, VERSION};
 use crate::state::State;
 use crate::state::client::{ClientId, Protocol};
@@ -28,10 +29,78 @@ pub(crate) fn try_complete(ctx: &mut Ctx<'_>) {
             .disconnect(ctx.id, "Closing link: bad password", "Bad password");
         return;
     }
+    if ctx.state.config().password.is_none()
+        && client.account().is_none()
+        && let Some((account, password)) = client.pass.as_deref().and_then(|p| p.split_once(':'))
+    {
+        // `PASS account:password` logs in (without a server password):
+        // the verdict completes the registration, logged in or not.
+        let (account, password) = (account.to_owned(), password.to_owned());
+        if let Some(client) = ctx.state.client_mut(ctx.id) {
+            client.pass = None;
+        }
+        let id = ctx.id;
+        let name = account.clone();
+        login::verify_password(ctx.state, id, &account, password, move |state, outcome| {
+            if let login::Outcome::Refused(why) = outcome {
+                state.notice(id, &format!("Login to {name} failed: {why}"));
+            }
+            try_complete(&mut Ctx {
+                state,
+                id,
+                verb: "PASS",
+            });
+        });
+        return;
+    }
+    reserve(ctx);
     ctx.state.note_registration(ctx.id);
     tracing::info!(id = ctx.id, nick = %ctx.nick(), "registered (IRC)");
     welcome(ctx);
     join_default_channel(ctx.state, ctx.id);
+}
+
+/// A registered nick is its account's: a client completing registration
+/// with one it is not logged in to is renamed `Guest-NNNN` (checked only
+/// now, so that SASL sent after NICK counts).
+fn reserve(ctx: &mut Ctx<'_>) {
+    let nick = ctx.nick();
+    if !nick_reserved_from(ctx.state, ctx.id, &nick) {
+        return;
+    }
+    ctx.reply(
+        Numeric::NicknameInUse,
+        [nick.as_str(), "Nickname is reserved by a different account"],
+    );
+    let mut n = ctx.id % 10_000;
+    let guest = loop {
+        let guest = format!("Guest-{n:04}");
+        if ctx.state.claim_nick(ctx.id, &guest).is_ok() {
+            break guest;
+        }
+        n += 10_000;
+    };
+    let text = format!(
+        "{nick} belongs to an account: log in to it with SASL to use it. You are {guest} for now"
+    );
+    ctx.state
+        .fail(ctx.id, "NICK", &["NICKNAME_RESERVED", &nick, &text]);
+    let old_mask = ctx.mask().replacen(&guest, &nick, 1);
+    let rename = Message::new("NICK", [guest.as_str()]).with_source(old_mask);
+    ctx.state.send(ctx.id, &rename);
+}
+
+/// True when `nick` is a registered account that `id` is not logged in
+/// to.
+pub(crate) fn nick_reserved_from(state: &State, id: ClientId, nick: &str) -> bool {
+    let Some(record) = state.account(nick) else {
+        return false;
+    };
+    let owner = CaseKey::new(&record.name);
+    state
+        .client(id)
+        .and_then(|client| client.account())
+        .is_none_or(|account| CaseKey::new(account) != owner)
 }
 
 fn welcome(ctx: &mut Ctx<'_>) {

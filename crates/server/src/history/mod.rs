@@ -11,6 +11,7 @@
 //! the history's business: it is a store and a writer, and imports
 //! nothing from the layers above it.
 
+mod accounts;
 mod budget;
 mod health;
 mod schema;
@@ -25,10 +26,11 @@ use std::time::Duration;
 use ciao_proto::casemap::irc_lower;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+pub(crate) use accounts::{AccountChange, AccountRecord};
 pub(crate) use health::Transition;
 pub(crate) use schema::OpenError;
 pub(crate) use store::{Anchor, Change, ReadMarker};
-pub use store::{Event, Scope, Store};
+pub use store::{Event, Scope, Since, Store};
 
 /// A read of the store as it was when its job was submitted (the
 /// horizon, a row id), made on the writer's thread once the job is
@@ -57,6 +59,11 @@ impl<P> std::fmt::Debug for Then<P> {
 /// Work for the writer: events to store and other changes (read
 /// markers, redactions) to make, then the payload to hand back.
 pub(crate) struct Job<P> {
+    /// The row id of its first event; the others take the next ones.
+    /// Given by the submitter, which counts them from [`Loaded::last_row`]
+    /// on, so a row's id is known when it is submitted (a reader's view
+    /// can begin at a row without waiting for the writer).
+    pub first_row: i64,
     pub events: Vec<Event>,
     pub changes: Vec<Change>,
     pub then: Then<P>,
@@ -65,6 +72,7 @@ pub(crate) struct Job<P> {
 impl<P> std::fmt::Debug for Job<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
+            .field("first_row", &self.first_row)
             .field("events", &self.events)
             .field("changes", &self.changes)
             .field("then", &self.then)
@@ -176,19 +184,20 @@ impl<P> std::fmt::Debug for History<P> {
 }
 
 impl<P: Send + 'static> History<P> {
-    /// Opens the store and starts the writer thread; returns the read
-    /// markers stored so far, and where committed batches come out, in
-    /// submission order (the channel closes after the writer ends).
+    /// Opens the store and starts the writer thread; returns what the
+    /// hub keeps in memory ([`Loaded`]), and where committed batches come
+    /// out, in submission order (the channel closes after the writer
+    /// ends).
     #[allow(clippy::type_complexity)]
     pub(crate) fn start(
         config: HistoryConfig,
-    ) -> Result<(Self, Vec<ReadMarker>, UnboundedReceiver<Committed<P>>), HistoryError> {
+    ) -> Result<(Self, Loaded, UnboundedReceiver<Committed<P>>), HistoryError> {
         std::fs::create_dir_all(&config.dir).map_err(|source| HistoryError::Dir {
             dir: config.dir.clone(),
             source,
         })?;
         let store = Store::open(&config.dir)?;
-        let markers = store.read_markers().map_err(|source| HistoryError::Store {
+        let loaded = Loaded::from(&store).map_err(|source| HistoryError::Store {
             dir: config.dir.clone(),
             source,
         })?;
@@ -209,7 +218,7 @@ impl<P: Send + 'static> History<P> {
             writer: Some(writer),
             config,
         };
-        Ok((history, markers, batches))
+        Ok((history, loaded, batches))
     }
 
     /// Queues a job (under the hub lock, so queue order is the order of
@@ -238,6 +247,26 @@ impl<P: Send + 'static> History<P> {
                 tracing::error!("history writer failed");
             }
         }
+    }
+}
+
+/// What the hub keeps in memory of the store, read once at start.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    pub(crate) markers: Vec<ReadMarker>,
+    /// Accounts with their folded names.
+    pub(crate) accounts: Vec<(String, AccountRecord)>,
+    /// The newest row (0 when empty): the first job's ids follow it.
+    pub(crate) last_row: i64,
+}
+
+impl Loaded {
+    fn from(store: &Store) -> rusqlite::Result<Loaded> {
+        Ok(Loaded {
+            markers: store.read_markers()?,
+            accounts: store.accounts()?,
+            last_row: store.last_row()?,
+        })
     }
 }
 

@@ -55,6 +55,25 @@ const MIGRATIONS: &[&str] = &[
         SELECT substr(target, instr(target, ' ') + 1), target, MAX(time)
         FROM events WHERE instr(target, ' ') > 0 AND kind IN ('PRIVMSG', 'NOTICE')
         GROUP BY target;",
+    // 5: accounts (issue 15): the argon2id hash and the SCRAM-SHA-256
+    // keys derived from the same password, and the client certificates
+    // that log in with SASL EXTERNAL.
+    "CREATE TABLE accounts (
+        name_key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        password TEXT NOT NULL,
+        scram_salt BLOB NOT NULL,
+        scram_iterations INTEGER NOT NULL,
+        scram_stored_key BLOB NOT NULL,
+        scram_server_key BLOB NOT NULL,
+        created INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE account_certs (
+        fingerprint TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES accounts (name_key) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX account_certs_by_account ON account_certs (account);",
 ];
 
 /// Largest the write-ahead log is left after a checkpoint: without a

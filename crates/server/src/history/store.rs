@@ -3,13 +3,14 @@
 //! One row per stored line: the IRC message as it went out (source
 //! included, tags excluded), its `msgid`, its time, and the conversation
 //! it belongs to (a folded channel name, or the two folded nicks of a
-//! private conversation). Row ids follow commit order, which is the order
-//! everyone saw.
+//! private conversation). Row ids are given by the submitter in
+//! submission order, which is commit order and the order everyone saw.
 
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
+use super::accounts::AccountChange;
 use super::schema::{self, OpenError};
 
 /// A change to the store other than a new line.
@@ -30,6 +31,8 @@ pub enum Change {
         target: String,
         msgid: String,
     },
+    /// An account was created, changed, dropped or logged in to.
+    Account(AccountChange),
 }
 
 /// How far one nick has read in one conversation (draft/read-marker).
@@ -62,20 +65,49 @@ pub struct Scope<'a> {
     pub target: &'a str,
     /// The newest row it may see (see `Stored::horizon`).
     pub horizon: i64,
+    /// Where the asker's view begins: a private conversation is read
+    /// only from its session's start (see `state::sessions`), a channel
+    /// from the first row.
+    pub since: Since,
     /// Joins, parts, quits, nick changes, topics and kicks too
     /// (`draft/event-playback`), not only messages.
     pub events: bool,
 }
 
 impl<'a> Scope<'a> {
-    /// Messages only, up to the newest row.
+    /// Messages only, every row.
     pub fn messages(target: &'a str) -> Self {
         Scope {
             target,
             horizon: i64::MAX,
+            since: Since::ALL,
             events: false,
         }
     }
+}
+
+/// Where a reader's view of a conversation begins, as values the store
+/// needs nothing else to apply: rows after `row`. The history knows no
+/// client; what a session is, is the state's business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Since {
+    /// The last row it may not see (0: it sees every row).
+    pub row: i64,
+    /// Unix ms at or before the first row it may see: implied by `row`
+    /// for rows stored since (row order is time order within a run), so
+    /// it never hides one; it bounds the walk of the time index that
+    /// TARGETS makes.
+    pub time: u64,
+}
+
+impl Since {
+    /// Every row.
+    pub const ALL: Since = Since { row: 0, time: 0 };
+    /// No row (a reader with no nick session sees no private row).
+    pub const NOTHING: Since = Since {
+        row: i64::MAX,
+        time: 0,
+    };
 }
 
 /// Where a query starts or ends.
@@ -96,7 +128,7 @@ enum Order {
 
 #[derive(Debug)]
 pub struct Store {
-    db: Connection,
+    pub(super) db: Connection,
 }
 
 impl Store {
@@ -124,11 +156,14 @@ impl Store {
 
     /// Stores every job's events, then `changes` (read markers and
     /// redactions, after the lines they may refer to), in one
-    /// transaction: a batch is stored whole or not at all. Returns, per
-    /// job, the last row stored before its own events (its horizon).
+    /// transaction: a batch is stored whole or not at all. Each job comes
+    /// with the row id of its first event, the others following: ids are
+    /// given by whoever submits (`state::publisher`), so that a row's id
+    /// is known before it is stored. Returns, per job, the last row
+    /// stored before its own events (its horizon).
     pub fn commit<'a>(
         &mut self,
-        jobs: impl IntoIterator<Item = &'a [Event]>,
+        jobs: impl IntoIterator<Item = (i64, &'a [Event])>,
         changes: &[Change],
     ) -> rusqlite::Result<Vec<i64>> {
         let tx = self.db.transaction()?;
@@ -138,11 +173,22 @@ impl Store {
         Ok(horizons)
     }
 
-    /// Stores every job's events in one transaction; see [`commit`](Self::commit).
+    /// Stores every job's events after the last row, in one transaction
+    /// (for tools and tests, which give no ids); see
+    /// [`commit`](Self::commit).
     pub fn insert_jobs<'a>(
         &mut self,
         jobs: impl IntoIterator<Item = &'a [Event]>,
     ) -> rusqlite::Result<Vec<i64>> {
+        let mut next = self.last_row()? + 1;
+        let jobs: Vec<(i64, &[Event])> = jobs
+            .into_iter()
+            .map(|events| {
+                let first = next;
+                next += events.len() as i64;
+                (first, events)
+            })
+            .collect();
         self.commit(jobs, &[])
     }
 
@@ -276,6 +322,9 @@ impl Store {
         // Messages only use the index that holds only messages: no walk
         // past joins and parts. The two statements differ only in that
         // condition, which must be literal for SQLite to use that index.
+        // Rows before the reader's view are outside the range: still one
+        // walk from one end of it.
+        let start = rows.start.max(scope.since.row.saturating_add(1));
         let sql = match (scope.events, order) {
             (true, Order::Oldest) => {
                 "SELECT msgid, time, target, line FROM events
@@ -302,13 +351,7 @@ impl Store {
         };
         self.select(
             sql,
-            params![
-                scope.target,
-                rows.start,
-                rows.end,
-                scope.horizon,
-                limit as i64
-            ],
+            params![scope.target, start, rows.end, scope.horizon, limit as i64],
         )
     }
 
@@ -344,13 +387,15 @@ impl Store {
             .unwrap_or(i64::MAX))
     }
 
-    /// Conversations among `targets` with messages between two times,
-    /// each with the time of its latest message there, ordered by that
-    /// time (oldest first, as CHATHISTORY TARGETS wants). One step down
-    /// an index per conversation.
+    /// Conversations among `targets` (each with where the reader's view
+    /// of it begins) with messages between two times, each with the time
+    /// of its latest message there, ordered by that time (oldest first,
+    /// as CHATHISTORY TARGETS wants). One step down an index per
+    /// conversation: `Since::time` keeps the walk from going past the
+    /// view's start.
     pub fn active_targets(
         &self,
-        targets: &[String],
+        targets: &[(String, Since)],
         horizon: i64,
         from: u64,
         to: u64,
@@ -359,15 +404,19 @@ impl Store {
         let (low, high) = (from.min(to), from.max(to));
         let mut found = Vec::new();
         let mut latest = self.db.prepare_cached(
-            "SELECT time FROM events WHERE target = ?1 AND time > ?3 AND time < ?4 AND id <= ?2
+            "SELECT time FROM events WHERE target = ?1 AND time > ?3 AND time < ?4
+             AND id <= ?2 AND id > ?5
              AND kind IN ('PRIVMSG', 'NOTICE')
              ORDER BY time DESC LIMIT 1",
         )?;
-        for target in targets {
+        for (target, since) in targets {
+            // time > low and time >= since.time.
+            let low = low.max(since.time.saturating_sub(1));
             let time: Option<i64> = latest
-                .query_row(params![target, horizon, low as i64, high as i64], |row| {
-                    row.get(0)
-                })
+                .query_row(
+                    params![target, horizon, low as i64, high as i64, since.row],
+                    |row| row.get(0),
+                )
                 .optional()?;
             if let Some(time) = time {
                 found.push((target.clone(), time as u64));
@@ -475,28 +524,31 @@ impl Store {
     }
 }
 
-/// Inserts every job's events; returns each job's horizon.
+/// Inserts every job's events, each with its id (a job's first, then
+/// the next ones); returns each job's horizon. A duplicate msgid is not
+/// stored again, which leaves its id unused: a gap, never a shift.
 fn insert<'a>(
     tx: &Transaction<'_>,
-    jobs: impl IntoIterator<Item = &'a [Event]>,
+    jobs: impl IntoIterator<Item = (i64, &'a [Event])>,
 ) -> rusqlite::Result<Vec<i64>> {
     let mut horizons = Vec::new();
     let mut last: i64 = tx
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
         .query_row([], |row| row.get(0))?;
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO events (msgid, time, target, line, kind)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO events (id, msgid, time, target, line, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let mut conversation = tx.prepare_cached(
         "INSERT INTO conversations (nick, target, last_time) VALUES (?1, ?2, ?3)
          ON CONFLICT (nick, target) DO UPDATE SET last_time = MAX(last_time, excluded.last_time)",
     )?;
-    for events in jobs {
+    for (first, events) in jobs {
         horizons.push(last);
-        for event in events {
+        for (id, event) in (first..).zip(events) {
             let kind = verb(&event.line);
             if insert.execute(params![
+                id,
                 event.msgid,
                 event.time as i64,
                 event.target,
@@ -504,7 +556,7 @@ fn insert<'a>(
                 kind
             ])? > 0
             {
-                last = tx.last_insert_rowid();
+                last = id;
                 // A private conversation ("a b"), for each party's TARGETS.
                 if matches!(kind, "PRIVMSG" | "NOTICE")
                     && let Some((a, b)) = event.target.split_once(' ')
@@ -556,6 +608,7 @@ fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
                 delete.execute(params![target, msgid])?;
                 forget_conversation.execute(params![target])?;
             }
+            Change::Account(change) => super::accounts::apply(tx, change)?,
         }
     }
     Ok(())
@@ -625,6 +678,43 @@ mod tests {
             ["m1", "m2"],
             "horizon"
         );
+    }
+
+    #[test]
+    fn a_view_since_a_row_sees_only_the_rows_after_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let events: Vec<Event> = (1..=4).map(|n| event(n, "a b", n * 10)).collect();
+        store.insert_jobs([&events[..]]).expect("insert");
+        let since = Since { row: 2, time: 30 };
+        let scope = Scope {
+            since,
+            ..Scope::messages("a b")
+        };
+        assert_eq!(
+            texts(&store.latest(scope, None, 10).expect("latest")),
+            ["m3", "m4"]
+        );
+        assert_eq!(
+            texts(&store.before(scope, Anchor::Time(35), 10).expect("before")),
+            ["m3"]
+        );
+        assert_eq!(
+            texts(&store.after(scope, Anchor::Row(0), 10).expect("after")),
+            ["m3", "m4"]
+        );
+        let none = Scope {
+            since: Since::NOTHING,
+            ..scope
+        };
+        assert!(store.latest(none, None, 10).expect("latest").is_empty());
+        let targets = |since| {
+            store
+                .active_targets(&[("a b".to_owned(), since)], i64::MAX, 0, 1000, 10)
+                .expect("targets")
+        };
+        assert_eq!(targets(since), [("a b".to_owned(), 40)]);
+        assert!(targets(Since { row: 4, time: 40 }).is_empty());
     }
 
     #[test]
@@ -703,6 +793,23 @@ mod tests {
         assert_eq!(store.latest(all, None, 10).expect("latest").len(), 2);
         assert_eq!(verb(":a!u@h JOIN #c"), "JOIN");
         assert_eq!(verb("PING x"), "PING");
+    }
+
+    #[test]
+    fn rows_take_the_ids_they_are_given_and_a_duplicate_leaves_a_gap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let first = [event(1, "#c", 1), event(2, "#c", 2)];
+        let again = [event(2, "#c", 3)];
+        let then = [event(3, "#c", 4)];
+        let horizons = store
+            .commit([(5, &first[..]), (7, &again[..]), (8, &then[..])], &[])
+            .expect("commit");
+        assert_eq!(horizons, [0, 6, 6], "the ignored duplicate stored nothing");
+        assert_eq!(store.row_of("#c", "id1").expect("row"), Some(5));
+        assert_eq!(store.row_of("#c", "id2").expect("row"), Some(6));
+        assert_eq!(store.row_of("#c", "id3").expect("row"), Some(8), "7 unused");
+        assert_eq!(store.last_row().expect("last"), 8);
     }
 
     #[test]

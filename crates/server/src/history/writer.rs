@@ -58,7 +58,9 @@ pub(super) fn run<P>(
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let events = jobs.iter().map(|job| job.events.as_slice());
+        let events = jobs
+            .iter()
+            .map(|job| (job.first_row, job.events.as_slice()));
         // Read markers and redactions, after the lines they may refer to,
         // in the same transaction: a batch is stored whole or not at all.
         let changes: Vec<_> = jobs

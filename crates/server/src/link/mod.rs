@@ -5,6 +5,7 @@
 //! or commands; both the connection task and the hub use it.
 
 pub(crate) mod admission;
+pub(crate) mod attempts;
 pub(crate) mod cost;
 pub(crate) mod flood;
 pub(crate) mod outbox;

@@ -86,6 +86,9 @@ struct Connection<T> {
     pending: u64,
     /// Flood control's hold on this client.
     lag: Lag,
+    /// The last line asked for a slow check (`state::checks`): it runs
+    /// before the next line is read.
+    checking: bool,
 }
 
 /// Flood control's hold on a connection (small: it is in every
@@ -164,6 +167,7 @@ impl<T: Transport> Connection<T> {
             mode: Mode::Undecided,
             pending: 0,
             lag: Lag::None,
+            checking: false,
         }
     }
 
@@ -181,6 +185,14 @@ impl<T: Transport> Connection<T> {
         loop {
             if let Err(reason) = crate::link::wakes::batched(|| self.process_buffered()) {
                 return reason;
+            }
+            if self.checking {
+                // Boxed, like the wait below: rare, and kept out of every
+                // idle connection's future.
+                if let Err(reason) = Box::pin(self.run_checks()).await {
+                    return reason;
+                }
+                continue;
             }
             if self.unreleased() && (self.buffered_line() || self.far_ahead()) {
                 // A command waits for this client's last message to go
@@ -391,6 +403,40 @@ impl<T: Transport> Connection<T> {
         .await
     }
 
+    /// Runs the slow checks this client's last line asked for, off the
+    /// runtime (at most as many at once as the hub allows, whoever asks),
+    /// writing its output meanwhile; applies each verdict under the lock.
+    async fn run_checks(&mut self) -> Result<(), String> {
+        self.checking = false;
+        loop {
+            let Some(check) = self.hub.lock().take_check(self.id) else {
+                return Ok(());
+            };
+            let permits = Arc::clone(&self.hub.checks);
+            let mut work = std::pin::pin!(async move {
+                let _permit = permits.acquire_owned().await;
+                tokio::task::spawn_blocking(check).await
+            });
+            let verdict = poll_fn(|cx| {
+                if let Poll::Ready(verdict) = work.as_mut().poll(cx) {
+                    return Poll::Ready(Ok(verdict));
+                }
+                match self.poll_output(cx) {
+                    Ok(()) => Poll::Pending,
+                    Err(Event::Failed(reason)) => Poll::Ready(Err(reason)),
+                    Err(_) => Poll::Ready(Err(self.close_reason())),
+                }
+            })
+            .await?;
+            match verdict {
+                Ok(verdict) => crate::link::wakes::batched(|| verdict(&mut self.hub.lock())),
+                // A bug in a check: its client gets no answer to that
+                // line, everyone else is unaffected.
+                Err(error) => tracing::error!(id = self.id, %error, "a check failed"),
+            }
+        }
+    }
+
     /// Writes what the outbox holds as far as the socket takes it, then
     /// waits for the outbox to close, the timer, or input.
     fn poll_event(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Event> {
@@ -564,7 +610,8 @@ impl<T: Transport> Connection<T> {
             }
             // A long answer being sent keeps the client's next lines
             // waiting, so that their replies do not land inside it.
-            if self.unreleased() && !self.next_line_is_message()
+            if self.checking
+                || self.unreleased() && !self.next_line_is_message()
                 || self.lag != Lag::None
                 || self.outbox.is_continuing()
             {
@@ -742,6 +789,7 @@ impl<T: Transport> Connection<T> {
                         commands::Dispatched::Collected => None,
                         commands::Dispatched::Deferred(wait) => Some(wait),
                     };
+                    self.checking = state.has_check(self.id);
                     (new_ticket(&state, before), dispatched, lag)
                 };
                 if let commands::Dispatched::Deferred(_) = dispatched {

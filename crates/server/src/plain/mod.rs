@@ -116,7 +116,7 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
         return;
     }
     let lang = state.config().lang;
-    if let Err(refusal) = state.registry_mut().claim_nick(id, name) {
+    if let Err(refusal) = state.claim_nick(id, name) {
         let text = match refusal {
             NickRefusal::Invalid(why) => lang.bad_name(&why.to_string()),
             NickRefusal::InUse => lang.name_taken(name),

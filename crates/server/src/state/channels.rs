@@ -11,7 +11,7 @@ use std::ops::Bound;
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use crate::caps::Cap;
-use crate::history::{Scope, conversation};
+use crate::history::{Scope, Since, conversation};
 use crate::link::cost;
 use crate::state::channel::{Channel, Rank, Status};
 use crate::state::client::ClientId;
@@ -180,6 +180,7 @@ impl State {
             let scope = Scope {
                 target: &target,
                 horizon,
+                since: Since::ALL,
                 events,
             };
             let read = store.latest(scope, None, lines);

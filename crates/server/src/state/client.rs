@@ -11,6 +11,7 @@ use crate::link::admission::Slot;
 use crate::link::flood::Bucket;
 use crate::link::outbox::Outbox;
 use crate::link::presence::PresenceBudget;
+use crate::state::sessions::Sessions;
 
 /// A connection's id, unique for the life of the server.
 pub(crate) use crate::link::ClientId;
@@ -83,6 +84,10 @@ pub(crate) struct Client {
     /// How many of its joins, parts, quits and nick changes the history
     /// still stores (a churning client's are only sent).
     pub(crate) presence: PresenceBudget,
+    /// Its sessions of the nicks it holds and held: what of their
+    /// private history it may read (`state::sessions`). Changed only
+    /// with the nick, by the registry.
+    pub(in crate::state) sessions: Sessions,
 }
 
 impl Client {
@@ -110,6 +115,12 @@ impl Client {
     /// `State::note_registration`).
     pub(crate) fn registered(&self) -> bool {
         self.registered
+    }
+
+    /// Its session of the nick it holds (none before its first nick):
+    /// where its private history begins.
+    pub(crate) fn session(&self) -> Option<&crate::state::sessions::NickSession> {
+        self.sessions.current()
     }
 
     /// The account this client is logged in to, if any.
@@ -159,6 +170,7 @@ impl Client {
             slot: None,
             flood: Bucket::default(),
             presence: PresenceBudget::default(),
+            sessions: Sessions::default(),
         }
     }
 

@@ -286,6 +286,15 @@ impl State {
         Message::new(command, params).with_source(self.config.server_name.clone())
     }
 
+    /// A NOTICE from the server to `id`.
+    pub(crate) fn notice(&mut self, id: ClientId, text: &str) {
+        let nick = self
+            .client(id)
+            .map_or_else(|| "*".to_owned(), |client| client.nick().to_owned());
+        let notice = self.server_message("NOTICE", [nick.as_str(), text]);
+        self.send(id, &notice);
+    }
+
     /// A reference for a `BATCH`, unique on this server.
     pub(crate) fn next_batch_ref(&mut self) -> String {
         self.delivery.next_batch += 1;

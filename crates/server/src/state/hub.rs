@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use tokio::sync::Semaphore;
+
 use crate::config::Config;
 use crate::history::{HistoryConfig, HistoryError};
 use crate::state::State;
@@ -15,6 +17,10 @@ pub(crate) struct Hub {
     /// How far the releases have got: connections wait on it without
     /// taking the lock.
     pub(crate) released: Arc<Released>,
+    /// Slow checks (password hashes) running at once, for all clients: a
+    /// flood of logins queues here instead of taking every core (or,
+    /// argon2 needing 19 MiB each, the memory).
+    pub(crate) checks: Arc<Semaphore>,
 }
 
 impl Hub {
@@ -24,6 +30,9 @@ impl Hub {
             state: Arc::new(Mutex::new(State::new(config.clone()))),
             config,
             released: Arc::new(Released::default()),
+            checks: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         }
     }
 
@@ -38,8 +47,8 @@ impl Hub {
     /// Opens the history store and puts it behind the commit seam.
     pub(crate) fn start_history(&self, config: HistoryConfig) -> Result<(), HistoryError> {
         let state: Weak<Mutex<State>> = Arc::downgrade(&self.state);
-        let (log, markers) = LocalLog::start(config, state, self.released.clone())?;
-        self.lock().install_log(Box::new(log), markers);
+        let (log, loaded) = LocalLog::start(config, state, self.released.clone())?;
+        self.lock().install_log(Box::new(log), loaded);
         Ok(())
     }
 

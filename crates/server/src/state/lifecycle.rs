@@ -38,6 +38,8 @@ impl State {
         self.monitors.clear(id);
         self.batches.close(id);
         self.continuations.forget(id);
+        self.checks.forget(id);
+        self.accounts.forget_client(id);
         self.channels.forget(id, &client.channels);
         client
             .outbox

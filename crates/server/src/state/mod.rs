@@ -11,8 +11,10 @@
 //! clients the same order of events; nothing inside ever waits (sending is
 //! a push onto a bounded outbox), so the lock is held for microseconds.
 
+pub(crate) mod accounts;
 pub(crate) mod channel;
 pub(crate) mod channels;
+pub(crate) mod checks;
 pub(crate) mod client;
 mod continuation;
 mod delivery;
@@ -32,6 +34,8 @@ pub(crate) mod registry;
 mod release;
 pub(crate) mod replay;
 pub(crate) mod responses;
+pub(crate) mod sasl;
+pub(crate) mod sessions;
 pub(crate) mod stored;
 pub(crate) mod whowas;
 
@@ -42,8 +46,10 @@ use ciao_proto::{CaseKey, Numeric};
 
 use crate::caps::Cap;
 use crate::config::Config;
+use crate::state::accounts::Accounts;
 use crate::state::channel::Channel;
 use crate::state::channels::Channels;
+use crate::state::checks::Checks;
 use crate::state::client::{Client, ClientId};
 use crate::state::continuation::Continuations;
 use crate::state::delivery::{Delivery, Split};
@@ -87,6 +93,10 @@ pub(crate) struct State {
     batches: OpenBatches,
     /// Long answers being sent piece by piece (`LIST`), by client.
     continuations: Continuations,
+    /// Accounts, logins under way and their throttles.
+    accounts: Accounts,
+    /// Slow checks waiting for their connection tasks, by client.
+    checks: Checks,
 }
 
 /// Most bytes of items in one reply line listing them (NAMES, MONITOR),
@@ -142,6 +152,8 @@ impl State {
             recent: RecentMessages::default(),
             batches: OpenBatches::default(),
             continuations: Continuations::default(),
+            accounts: Accounts::default(),
+            checks: Checks::default(),
         }
     }
 
@@ -163,12 +175,6 @@ impl State {
     /// Clients and nicks.
     pub(crate) fn registry(&self) -> &Registry {
         &self.registry
-    }
-
-    /// Clients and nicks, to change (every nick change goes through
-    /// [`Registry::claim_nick`]).
-    pub(crate) fn registry_mut(&mut self) -> &mut Registry {
-        &mut self.registry
     }
 
     pub(crate) fn add_client(&mut self, make: impl FnOnce(ClientId) -> Client) -> ClientId {
@@ -246,10 +252,14 @@ impl State {
         let Some(client) = self.client(id) else {
             return;
         };
-        let time = self.read_markers.get(&client.nick, target).map_or_else(
-            || "*".to_owned(),
-            |t| format!("timestamp={}", crate::clock::iso8601(t)),
-        );
+        let session = self.marker_session(id, target);
+        let time = self
+            .read_markers
+            .get(&client.nick, target, session)
+            .map_or_else(
+                || "*".to_owned(),
+                |t| format!("timestamp={}", crate::clock::iso8601(t)),
+            );
         let markread = self.server_message("MARKREAD", [target, time.as_str()]);
         self.send(id, &markread);
     }

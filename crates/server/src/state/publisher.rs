@@ -50,7 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ciao_proto::Message;
 use tokio::sync::Notify;
 
-use crate::history::{self, Change, Event, ReadMarker, Store, conversation};
+use crate::history::{self, Change, Event, Loaded, ReadMarker, Store, conversation};
 use crate::state::State;
 use crate::state::client::ClientId;
 use crate::state::effect::Effect;
@@ -101,6 +101,9 @@ impl Release {
 /// What is submitted: what to store, and what to do once it is.
 #[derive(Debug)]
 pub(crate) struct Entry {
+    /// The row id of its first event, the others following: given here,
+    /// in submission order (see [`State::last_row`]).
+    pub(crate) first_row: i64,
     /// Lines to store, each with its msgid and time.
     pub(crate) events: Vec<Event>,
     /// Other changes (read markers, redactions), stored with the events.
@@ -195,6 +198,11 @@ pub(crate) struct Publisher {
     started_at_millis: u64,
     /// Counter behind `msgid` tags.
     next_msgid: u64,
+    /// The last row id given to an event: each entry's events take the
+    /// next ones, in submission order, which is the order the writer
+    /// stores them in. Starts from the store's newest row; stays 0 with
+    /// history off (there are no rows).
+    last_row: i64,
 }
 
 impl Publisher {
@@ -203,6 +211,7 @@ impl Publisher {
             log: None,
             started_at_millis,
             next_msgid: 0,
+            last_row: 0,
         }
     }
 
@@ -220,10 +229,22 @@ impl Publisher {
 }
 
 impl State {
-    /// Puts a log behind the seam (history on).
-    pub(crate) fn install_log(&mut self, log: Box<dyn CommitLog>, markers: Vec<ReadMarker>) {
+    /// Puts a log behind the seam (history on), with what the store
+    /// keeps in memory.
+    pub(crate) fn install_log(&mut self, log: Box<dyn CommitLog>, loaded: Loaded) {
         self.publisher.log = Some(log);
-        self.read_markers.load(markers);
+        self.publisher.last_row = loaded.last_row;
+        self.read_markers.load(loaded.markers);
+        self.accounts.load(loaded.accounts);
+    }
+
+    /// The last row id given to an event so far: every row submitted
+    /// later has a greater id, every one submitted before a smaller or
+    /// equal one (or none, if it was a duplicate or its commit failed).
+    /// Exact, and known without asking the writer, so taking a nick can
+    /// mark where its session's view begins (`state::sessions`).
+    pub(crate) fn last_row(&self) -> i64 {
+        self.publisher.last_row
     }
 
     /// Takes the log away (to close it); later entries are released at
@@ -307,7 +328,14 @@ impl State {
         release: Release,
         answers: Option<Token>,
     ) {
+        let first_row = self.publisher.last_row + 1;
+        // Only with a log are rows stored: without one the ids would
+        // count lines nobody keeps.
+        if self.history_on() {
+            self.publisher.last_row += events.len() as i64;
+        }
         let entry = Entry {
+            first_row,
             events,
             changes,
             release,
@@ -324,16 +352,19 @@ impl State {
     }
 
     /// Stores a read marker with history on (it is kept in memory
-    /// either way). Like an event, its answer does not wait for it.
-    /// `forgotten` is a marker dropped to make room, (nick, target).
+    /// either way; a private target's is not given, see
+    /// `read_markers.rs`). Like an event, its answer does not wait for
+    /// it. `forgotten` is a marker dropped to make room, (nick, target).
     pub(crate) fn store_read_marker(
         &mut self,
-        marker: ReadMarker,
+        marker: Option<ReadMarker>,
         forgotten: Option<(String, String)>,
     ) {
-        let mut changes = vec![Change::ReadMarker(marker)];
+        let mut changes: Vec<Change> = marker.map(Change::ReadMarker).into_iter().collect();
         changes.extend(forgotten.map(|(nick, target)| Change::ForgetReadMarker { nick, target }));
-        self.submit(Vec::new(), changes, Release::nothing(), None);
+        if !changes.is_empty() {
+            self.submit(Vec::new(), changes, Release::nothing(), None);
+        }
     }
 
     /// Stores a channel event (join, part, quit, nick change, topic,
@@ -490,7 +521,13 @@ mod tests {
         assert_eq!(state.history_ticket(), 0);
 
         let entries = Arc::new(Mutex::new(Vec::new()));
-        state.install_log(Box::new(Kept(entries.clone())), Vec::new());
+        state.install_log(
+            Box::new(Kept(entries.clone())),
+            Loaded {
+                last_row: 41,
+                ..Loaded::default()
+            },
+        );
         let msgid = state.next_msgid();
         let event = Event {
             msgid: msgid.clone(),
@@ -508,6 +545,8 @@ mod tests {
             (entry.events[0].msgid.as_str(), entry.events[0].time),
             (msgid.as_str(), 7)
         );
+        // Its row id is given here, after the store's newest.
+        assert_eq!((entry.first_row, state.last_row()), (42, 42));
         let Release::Apply(effect @ Effect::Private { .. }) = entry.release else {
             panic!("a message applies its effect");
         };

@@ -1,10 +1,15 @@
 //! draft/read-marker: how far each nick has read in each conversation.
 //!
-//! Kept in memory for every nick (a marker is a few dozen bytes) and, with
-//! history on, stored through the history writer and loaded at start, so
-//! that another session of the same nick — later, or after a restart —
-//! knows where reading stopped. Keyed by nick, as private history is:
-//! ciao has no accounts.
+//! Kept in memory for every nick (a marker is a few dozen bytes). A
+//! channel's marker is the nick's: with history on it is stored through
+//! the history writer and loaded at start, so that another session of
+//! the same nick — later, or after a restart — knows where reading
+//! stopped (it says how far someone read a channel anyone there can
+//! read, nothing private). A private target's marker is the session's
+//! (`state::sessions`): it carries the id of the nick session that set
+//! it, is reported only to that session and is never stored, so a later
+//! holder of the nick learns nothing of whom its earlier holder talked
+//! to. Private markers stored before this rule are not loaded.
 //!
 //! Bounded twice: per nick (the marker read longest ago goes) and in all
 //! (the marker set longest ago goes), so nobody can fill the table for
@@ -13,6 +18,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use ciao_proto::CaseKey;
+use ciao_proto::names::is_channel_name;
 
 use crate::history::ReadMarker;
 
@@ -39,6 +45,9 @@ struct Marker {
     time: u64,
     /// When it was last set, in setting order.
     seq: u64,
+    /// The nick session that set it, for a private target; `None` for a
+    /// channel.
+    session: Option<u64>,
 }
 
 /// What [`ReadMarkers::advance`] did.
@@ -53,22 +62,36 @@ pub(crate) struct Advanced {
 impl ReadMarkers {
     /// Takes the markers stored by an earlier run, oldest first, so that
     /// the newest are kept if there are more than fit.
+    /// Private targets' markers (of a nick, from before sessions) are
+    /// left out: no session set them.
     pub(crate) fn load(&mut self, mut markers: Vec<ReadMarker>) {
+        markers.retain(|marker| is_channel_name(&marker.target));
         markers.sort_by_key(|marker| marker.time);
         for marker in markers {
-            self.advance(&marker.nick, &marker.target, marker.time);
+            self.advance(&marker.nick, &marker.target, marker.time, None);
         }
     }
 
-    pub(crate) fn get(&self, nick: &str, target: &str) -> Option<u64> {
+    /// `nick`'s marker in `target`, if `session` set it (`None`: a
+    /// channel's).
+    pub(crate) fn get(&self, nick: &str, target: &str, session: Option<u64>) -> Option<u64> {
         self.by_nick
             .get(&CaseKey::new(nick))?
             .get(&CaseKey::new(target))
+            .filter(|marker| marker.session == session)
             .map(|marker| marker.time)
     }
 
-    /// Moves `nick`'s marker in `target` forward to `time` (never back).
-    pub(crate) fn advance(&mut self, nick: &str, target: &str, time: u64) -> Advanced {
+    /// Moves `nick`'s marker in `target` forward to `time` (never back),
+    /// as set by `session` (`None` for a channel): one another session
+    /// set is replaced, whatever its time.
+    pub(crate) fn advance(
+        &mut self,
+        nick: &str,
+        target: &str,
+        time: u64,
+        session: Option<u64>,
+    ) -> Advanced {
         let (nick, target) = (CaseKey::new(nick), CaseKey::new(target));
         self.next_seq += 1;
         let seq = self.next_seq;
@@ -77,10 +100,10 @@ impl ReadMarkers {
             .get_mut(&nick)
             .and_then(|markers| markers.get_mut(&target))
         {
-            if marker.time >= time {
+            if marker.session == session && marker.time >= time {
                 return Advanced::default();
             }
-            *marker = Marker { time, seq };
+            *marker = Marker { time, seq, session };
             self.order.push_back((seq, nick, target));
             self.compact();
             return Advanced {
@@ -102,7 +125,7 @@ impl ReadMarkers {
         self.by_nick
             .entry(nick.clone())
             .or_default()
-            .insert(target.clone(), Marker { time, seq });
+            .insert(target.clone(), Marker { time, seq, session });
         self.total += 1;
         self.order.push_back((seq, nick, target));
         self.compact();
@@ -168,25 +191,43 @@ mod tests {
     #[test]
     fn markers_only_move_forward() {
         let mut markers = ReadMarkers::default();
-        assert!(markers.advance("Ann", "#C", 20).changed);
-        assert!(!markers.advance("ann", "#c", 10).changed);
-        assert_eq!(markers.get("ANN", "#c"), Some(20));
-        assert_eq!(markers.get("ann", "#other"), None);
+        assert!(markers.advance("Ann", "#C", 20, None).changed);
+        assert!(!markers.advance("ann", "#c", 10, None).changed);
+        assert_eq!(markers.get("ANN", "#c", None), Some(20));
+        assert_eq!(markers.get("ann", "#other", None), None);
+    }
+
+    #[test]
+    fn a_private_marker_is_only_its_sessions() {
+        let mut markers = ReadMarkers::default();
+        assert!(markers.advance("ann", "bob", 20, Some(1)).changed);
+        assert_eq!(markers.get("ann", "bob", Some(1)), Some(20));
+        assert_eq!(markers.get("ann", "bob", Some(2)), None, "a later session");
+        // A later session starts its own, even earlier in time.
+        assert!(markers.advance("ann", "bob", 10, Some(2)).changed);
+        assert_eq!(markers.get("ann", "bob", Some(2)), Some(10));
+        assert_eq!(markers.get("ann", "bob", Some(1)), None);
+        markers.load(vec![ReadMarker {
+            nick: "carl".to_owned(),
+            target: "dave".to_owned(),
+            time: 5,
+        }]);
+        assert_eq!(markers.total, 1, "stored private markers are not loaded");
     }
 
     #[test]
     fn a_nick_at_its_bound_forgets_what_it_read_longest_ago() {
         let mut markers = ReadMarkers::default();
         for i in 0..MAX_PER_NICK as u64 {
-            markers.advance("bob", &format!("#c{i}"), 100 + i);
+            markers.advance("bob", &format!("#c{i}"), 100 + i, None);
         }
-        let advanced = markers.advance("bob", "#new", 5000);
+        let advanced = markers.advance("bob", "#new", 5000, None);
         assert_eq!(
             advanced.forgotten,
             Some(("bob".to_owned(), "#c0".to_owned()))
         );
-        assert_eq!(markers.get("bob", "#c1"), Some(101));
-        assert_eq!(markers.get("bob", "#new"), Some(5000));
+        assert_eq!(markers.get("bob", "#c1", None), Some(101));
+        assert_eq!(markers.get("bob", "#new", None), Some(5000));
         assert_eq!(markers.total, MAX_PER_NICK);
     }
 
@@ -195,18 +236,18 @@ mod tests {
         let mut markers = ReadMarkers::default();
         for i in 0..MAX_TOTAL {
             let nick = format!("n{}", i / MAX_PER_NICK);
-            markers.advance(&nick, &format!("#c{i}"), 1);
+            markers.advance(&nick, &format!("#c{i}"), 1, None);
         }
         // Setting the first one again makes it recent.
-        assert!(markers.advance("n0", "#c0", 2).changed);
-        let advanced = markers.advance("late", "#c", 1);
+        assert!(markers.advance("n0", "#c0", 2, None).changed);
+        let advanced = markers.advance("late", "#c", 1, None);
         assert!(advanced.changed);
         assert_eq!(
             advanced.forgotten,
             Some(("n0".to_owned(), "#c1".to_owned()))
         );
-        assert_eq!(markers.get("n0", "#c0"), Some(2));
-        assert_eq!(markers.get("late", "#c"), Some(1));
+        assert_eq!(markers.get("n0", "#c0", None), Some(2));
+        assert_eq!(markers.get("late", "#c", None), Some(1));
         assert_eq!(markers.total, MAX_TOTAL);
         assert!(markers.order.len() <= 2 * MAX_TOTAL + 1024);
     }
@@ -215,7 +256,7 @@ mod tests {
     fn setting_again_and_again_stays_bounded() {
         let mut markers = ReadMarkers::default();
         for time in 1..10_000 {
-            markers.advance("ann", "#c", time);
+            markers.advance("ann", "#c", time, None);
         }
         assert!(markers.order.len() <= 2 * markers.total + 1024);
     }

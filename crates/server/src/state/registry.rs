@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use ciao_proto::CaseKey;
+
 use crate::state::client::{Client, ClientId};
 use crate::state::nicks::{NickRefusal, Nicks};
 use crate::state::whowas::Whowas;
@@ -25,6 +27,12 @@ pub(crate) struct Registry {
     peak_users: usize,
     /// Nicks given up, for WHOWAS.
     whowas: Whowas,
+    /// Each nick given up by a connection still here that keeps its
+    /// session of it (`state::sessions`): whoever takes the nick next
+    /// ends that session, so its holder never reads rows of another's.
+    given_up_by: HashMap<CaseKey, ClientId>,
+    /// The id the next nick session gets (0 is none's).
+    next_session: u64,
 }
 
 impl Default for Registry {
@@ -35,6 +43,8 @@ impl Default for Registry {
             nicks: Nicks::default(),
             peak_users: 0,
             whowas: Whowas::default(),
+            given_up_by: HashMap::new(),
+            next_session: 1,
         }
     }
 }
@@ -75,17 +85,50 @@ impl Registry {
 
     /// Gives client `id` the nick `wanted` (valid, free, and no look-alike
     /// of another client's), releasing the one it had (WHOWAS keeps it):
-    /// the one place where nicks are taken.
-    pub(crate) fn claim_nick(&mut self, id: ClientId, wanted: &str) -> Result<(), NickRefusal> {
-        let Some(client) = self.clients.get_mut(&id) else {
+    /// the one place where nicks are taken (through `State::claim_nick`).
+    /// A nick session it begins sees the rows after `last_row`.
+    pub(super) fn claim_nick(
+        &mut self,
+        id: ClientId,
+        wanted: &str,
+        last_row: i64,
+    ) -> Result<(), NickRefusal> {
+        let Some(client) = self.clients.get(&id) else {
             return Ok(());
         };
         self.nicks.claim(id, Some(&client.nick), wanted)?;
+        let new = CaseKey::new(wanted);
+        // A connection that gave this nick up no longer reads on from
+        // where it stopped: from now on its rows are ours.
+        if let Some(before) = self.given_up_by.remove(&new)
+            && before != id
+            && let Some(client) = self.clients.get_mut(&before)
+        {
+            client.sessions.forget_former(&new);
+        }
+        let Some(client) = self.clients.get_mut(&id) else {
+            return Ok(());
+        };
         // WHOWAS remembers the nick given up, as on quit.
         if client.registered {
             self.whowas.record(client);
         }
+        // `*` is no nick: the first one taken gives nothing up.
+        let old = (client.nick != "*").then(|| CaseKey::new(&client.nick));
         client.set_nick(wanted);
+        let next_session = &mut self.next_session;
+        let taken = client.sessions.take(old, &new, last_row, || {
+            *next_session += 1;
+            *next_session - 1
+        });
+        if let Some(given_up) = taken.given_up {
+            self.given_up_by.insert(given_up, id);
+        }
+        if let Some(forgotten) = taken.forgotten
+            && self.given_up_by.get(&forgotten) == Some(&id)
+        {
+            self.given_up_by.remove(&forgotten);
+        }
         Ok(())
     }
 
@@ -128,6 +171,11 @@ impl Registry {
             self.whowas.record(&client);
         }
         self.nicks.release(id, &client.nick);
+        for nick in client.sessions.former_nicks() {
+            if self.given_up_by.get(nick) == Some(&id) {
+                self.given_up_by.remove(nick);
+            }
+        }
         Some(client)
     }
 
@@ -135,5 +183,6 @@ impl Registry {
     pub(super) fn clear(&mut self) {
         self.clients.clear();
         self.nicks.clear();
+        self.given_up_by.clear();
     }
 }

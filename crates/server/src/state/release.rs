@@ -15,7 +15,7 @@ use ciao_proto::Message;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::history::{
-    Committed, History, HistoryConfig, HistoryError, Job, ReadMarker, Then, Transition,
+    Committed, History, HistoryConfig, HistoryError, Job, Loaded, Then, Transition,
 };
 use crate::state::State;
 use crate::state::client::Protocol;
@@ -32,19 +32,19 @@ pub(crate) struct LocalLog {
 
 impl LocalLog {
     /// Opens the store, starts its writer and the releaser (on the
-    /// current runtime); returns the read markers stored so far too.
+    /// current runtime); returns what the store keeps in memory too.
     pub(super) fn start(
         config: HistoryConfig,
         state: Weak<Mutex<State>>,
         released: Arc<Released>,
-    ) -> Result<(Self, Vec<ReadMarker>), HistoryError> {
-        let (history, markers, batches) = History::start(config)?;
+    ) -> Result<(Self, Loaded), HistoryError> {
+        let (history, loaded, batches) = History::start(config)?;
         let releaser = tokio::spawn(run(batches, state, released));
         let log = LocalLog {
             history,
             releaser: Some(releaser),
         };
-        Ok((log, markers))
+        Ok((log, loaded))
     }
 }
 
@@ -58,6 +58,7 @@ impl CommitLog for LocalLog {
             })),
         };
         self.history.submit(Job {
+            first_row: entry.first_row,
             events: entry.events,
             changes: entry.changes,
             then,

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod accounts;
 pub mod bystanders;
 pub mod process;
 pub mod tls;

@@ -1,0 +1,68 @@
+//! Logging in with a password, whichever command carries it (SASL PLAIN,
+//! `PASS account:password`, `NickServ IDENTIFY`): the throttles first,
+//! then the argon2 verification off the runtime, then the login.
+
+use crate::credentials::password;
+use crate::state::State;
+use crate::state::client::ClientId;
+
+/// What a wrong account or password is told (the same for both: which
+/// one was wrong is no business of a guesser's).
+pub(super) const INVALID: &str = "invalid account or password";
+
+/// How a password login ended.
+#[derive(Debug)]
+pub(super) enum Outcome {
+    LoggedIn,
+    Refused(String),
+}
+
+/// Why `id` may not try to log in to `account` now, if it failed too
+/// often lately.
+pub(super) fn refusal(state: &State, id: ClientId, account: &str) -> Option<String> {
+    let wait = state.login_wait(id, account)?;
+    Some(format!(
+        "too many failed logins; try again in {} seconds",
+        wait.as_secs().max(1)
+    ))
+}
+
+/// Checks `password` for `account` off the runtime, logs `id` in if it is
+/// right, and tells `then` how it went (under the hub lock, before the
+/// client's next line is read). A throttled or unknown account is refused
+/// at once.
+pub(super) fn verify_password(
+    state: &mut State,
+    id: ClientId,
+    account: &str,
+    password: String,
+    then: impl FnOnce(&mut State, Outcome) + Send + 'static,
+) {
+    if let Some(why) = refusal(state, id, account) {
+        then(state, Outcome::Refused(why));
+        return;
+    }
+    let Some(record) = state.account(account) else {
+        state.login_failed(id, account);
+        then(state, Outcome::Refused(INVALID.to_owned()));
+        return;
+    };
+    let (hash, account) = (record.password.clone(), record.name.clone());
+    state.check_later(
+        id,
+        Box::new(move || {
+            let right = password::verify(&hash, &password);
+            Box::new(move |state: &mut State| {
+                if state.client(id).is_none() {
+                    return;
+                }
+                if right && state.log_in(id, &account) {
+                    then(state, Outcome::LoggedIn);
+                } else {
+                    state.login_failed(id, &account);
+                    then(state, Outcome::Refused(INVALID.to_owned()));
+                }
+            })
+        }),
+    );
+}

@@ -1,0 +1,302 @@
+//! Accounts: REGISTER, SASL PLAIN / SCRAM-SHA-256, `PASS account:password`,
+//! throttles, nick reservation and accounts surviving a restart — over
+//! real sockets, as clients meet them.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use common::accounts::{PASSWORD, ScramClient, plain_payload};
+use common::{TestClient, TestServer, numeric_of, quiet_config};
+
+#[tokio::test]
+async fn register_then_log_in_with_sasl_plain_in_one_burst() {
+    let server = TestServer::start(quiet_config()).await;
+    let mut alice = TestClient::with_account(server.addr, "alice", PASSWORD).await;
+    alice.send("QUIT").await;
+    // The login, then CAP END in the same burst: registration completes
+    // after the (slow) password check, logged in.
+    let mut again = TestClient::connect(server.addr, "alice").await;
+    let burst = format!(
+        "CAP LS 302\r\nCAP REQ :sasl\r\nNICK alice\r\nUSER a 0 * :A\r\n\
+         AUTHENTICATE PLAIN\r\nAUTHENTICATE {}\r\nCAP END\r\n",
+        plain_payload("alice", PASSWORD)
+    );
+    again.send_raw(burst.as_bytes()).await;
+    let sasl_value = again.wait_contains("CAP * LS").await;
+    assert!(
+        sasl_value.contains("sasl=PLAIN,SCRAM-SHA-256,EXTERNAL"),
+        "{sasl_value}"
+    );
+    again.expect(":test.server CAP * ACK sasl").await;
+    again.expect("AUTHENTICATE +").await;
+    let logged_in = again.wait_numeric("900").await;
+    assert!(
+        logged_in.contains(" alice :You are now logged in as alice"),
+        "{logged_in}"
+    );
+    again.wait_numeric("903").await;
+    let welcome = again.wait_numeric("001").await;
+    assert!(welcome.contains(" 001 alice "), "kept its nick: {welcome}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_fails_and_repeated_failures_are_throttled() {
+    let server = TestServer::start(quiet_config()).await;
+    let _alice = TestClient::with_account(server.addr, "alice", PASSWORD).await;
+    let mut guesser = irc_client(server.addr, "guesser").await;
+    guesser.send("CAP REQ :sasl").await;
+    let mut failures = Vec::new();
+    for _ in 0..6 {
+        guesser.send("AUTHENTICATE PLAIN").await;
+        guesser.wait_contains("AUTHENTICATE +").await;
+        guesser
+            .send(&format!(
+                "AUTHENTICATE {}",
+                plain_payload("alice", "wrong guess")
+            ))
+            .await;
+        failures.push(guesser.wait_numeric("904").await);
+    }
+    assert!(
+        failures[0].contains("invalid account or password"),
+        "{failures:?}"
+    );
+    assert!(
+        failures[5].contains("too many failed logins; try again in"),
+        "the sixth guess within a minute is refused: {failures:?}"
+    );
+    // Throttled: even the right password is refused for now.
+    guesser.send("AUTHENTICATE PLAIN").await;
+    guesser.wait_contains("AUTHENTICATE +").await;
+    guesser
+        .send(&format!(
+            "AUTHENTICATE {}",
+            plain_payload("alice", PASSWORD)
+        ))
+        .await;
+    assert!(
+        guesser
+            .wait_numeric("904")
+            .await
+            .contains("too many failed logins")
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn scram_sha_256_logs_in_and_proves_the_server() {
+    let server = TestServer::start(quiet_config()).await;
+    let _alice = TestClient::with_account(server.addr, "alice", PASSWORD).await;
+    let mut client = irc_client(server.addr, "alice-scram").await;
+    client.send("CAP REQ :sasl").await;
+    client.send("AUTHENTICATE SCRAM-SHA-256").await;
+    client.wait_contains("AUTHENTICATE +").await;
+    let (mut scram, first) = ScramClient::first("alice", PASSWORD, "fyko+d2lbbFgONRv9qkxdawL");
+    client
+        .send(&format!("AUTHENTICATE {}", BASE64.encode(&first)))
+        .await;
+    let server_first = payload(&client.wait_contains("AUTHENTICATE ").await);
+    assert!(
+        server_first.starts_with("r=fyko+d2lbbFgONRv9qkxdawL"),
+        "{server_first}"
+    );
+    let client_final = scram.answer(&server_first);
+    client
+        .send(&format!("AUTHENTICATE {}", BASE64.encode(&client_final)))
+        .await;
+    let server_final = payload(&client.wait_contains("AUTHENTICATE ").await);
+    assert!(scram.server_is_genuine(&server_final), "{server_final}");
+    client.send("AUTHENTICATE +").await;
+    client.wait_numeric("900").await;
+    client.wait_numeric("903").await;
+
+    // A wrong password fails at the proof.
+    let mut wrong = irc_client(server.addr, "wrong-scram").await;
+    wrong.send("AUTHENTICATE SCRAM-SHA-256").await;
+    wrong.wait_contains("AUTHENTICATE +").await;
+    let (mut scram, first) = ScramClient::first("alice", "not the password", "abcdefgh");
+    wrong
+        .send(&format!("AUTHENTICATE {}", BASE64.encode(&first)))
+        .await;
+    let server_first = payload(&wrong.wait_contains("AUTHENTICATE ").await);
+    let client_final = scram.answer(&server_first);
+    wrong
+        .send(&format!("AUTHENTICATE {}", BASE64.encode(&client_final)))
+        .await;
+    assert!(wrong.wait_numeric("904").await.contains("wrong password"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn sasl_framing_chunks_aborts_and_refusals() {
+    let server = TestServer::start(quiet_config()).await;
+    let _alice = TestClient::with_account(server.addr, "alice", PASSWORD).await;
+    let mut client = irc_client(server.addr, "framing").await;
+    // An unknown mechanism: the list, then a failure.
+    client.send("AUTHENTICATE DIGEST-MD5").await;
+    let mechs = client.wait_numeric("908").await;
+    assert!(mechs.contains("PLAIN,SCRAM-SHA-256,EXTERNAL"), "{mechs}");
+    client.wait_numeric("904").await;
+    // A line over 400 bytes: 905, and the exchange is over.
+    client.send("AUTHENTICATE PLAIN").await;
+    client.wait_contains("AUTHENTICATE +").await;
+    client
+        .send(&format!("AUTHENTICATE {}", "A".repeat(401)))
+        .await;
+    client.wait_numeric("905").await;
+    // Abort: exactly one 906.
+    client.send("AUTHENTICATE PLAIN").await;
+    client.wait_contains("AUTHENTICATE +").await;
+    client.send("AUTHENTICATE *").await;
+    client.wait_numeric("906").await;
+    let after = client.sync().await;
+    assert!(
+        after.iter().all(|l| numeric_of(l) != Some("906")),
+        "{after:?}"
+    );
+    // A payload of exactly 400 bytes is continued by `+`. A long password
+    // makes the PLAIN payload 400 bytes of base64 (300 raw).
+    let long = format!("{}{}", PASSWORD, "x".repeat(300 - 7 - PASSWORD.len()));
+    let payload = plain_payload("alice", &long);
+    assert_eq!(payload.len(), 400);
+    client.send("AUTHENTICATE PLAIN").await;
+    client.wait_contains("AUTHENTICATE +").await;
+    client.send(&format!("AUTHENTICATE {payload}")).await;
+    client.send("AUTHENTICATE +").await;
+    // Gathered whole (one verdict): the password is wrong, not malformed.
+    assert!(
+        client
+            .wait_numeric("904")
+            .await
+            .contains("invalid account or password")
+    );
+    // Logged in, a second login is refused with 907.
+    client.send("AUTHENTICATE PLAIN").await;
+    client.wait_contains("AUTHENTICATE +").await;
+    client
+        .send(&format!(
+            "AUTHENTICATE {}",
+            plain_payload("alice", PASSWORD)
+        ))
+        .await;
+    client.wait_numeric("903").await;
+    client.send("AUTHENTICATE PLAIN").await;
+    client.wait_numeric("907").await;
+    // EXTERNAL without a client certificate fails at once.
+    let mut plain = irc_client(server.addr, "nocert").await;
+    plain.send("AUTHENTICATE EXTERNAL").await;
+    assert!(
+        plain
+            .wait_numeric("904")
+            .await
+            .contains("client certificate")
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_registered_nick_is_its_accounts() {
+    let server = TestServer::start(quiet_config()).await;
+    let mut alice = TestClient::with_account(server.addr, "alice", PASSWORD).await;
+    alice.send("QUIT").await;
+    alice.expect_eof().await;
+    // An anonymous client registering as alice is renamed.
+    let mut thief = TestClient::connect(server.addr, "thief").await;
+    thief.send("NICK alice").await;
+    thief.send("USER t 0 * :T").await;
+    let refused = thief.wait_numeric("433").await;
+    assert!(refused.contains("reserved"), "{refused}");
+    let fail = thief
+        .wait_contains("FAIL NICK NICKNAME_RESERVED alice")
+        .await;
+    assert!(fail.contains("Guest-"), "{fail}");
+    let welcome = thief.wait_numeric("001").await;
+    assert!(welcome.contains(" 001 Guest-"), "{welcome}");
+    // Nor can it rename to alice afterwards.
+    thief.send("NICK alice").await;
+    assert!(thief.wait_numeric("433").await.contains("reserved"));
+    // SASL sent after NICK still counts: the owner keeps the nick.
+    let owner = TestClient::logged_in(server.addr, "alice", "alice", PASSWORD).await;
+    drop(owner);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn register_refusals_say_why() {
+    let server = TestServer::start(quiet_config()).await;
+    let mut early = irc_client(server.addr, "early").await;
+    early.send("REGISTER * * :long enough password").await;
+    early.wait_contains("FAIL REGISTER NEED_NICK").await;
+    let mut bob = TestClient::irc(server.addr, "bob").await;
+    bob.send("REGISTER carol * :long enough password").await;
+    bob.wait_contains("FAIL REGISTER BAD_ACCOUNT_NAME carol")
+        .await;
+    bob.send("REGISTER * * :short").await;
+    bob.wait_contains("FAIL REGISTER WEAK_PASSWORD bob").await;
+    bob.send("REGISTER bob * :long enough password").await;
+    bob.wait_contains("REGISTER SUCCESS bob").await;
+    bob.send("REGISTER * * :long enough password").await;
+    bob.wait_contains("FAIL REGISTER ALREADY_AUTHENTICATED")
+        .await;
+    bob.send("VERIFY bob 1234").await;
+    bob.wait_contains("FAIL VERIFY INVALID_CODE bob").await;
+    // Before connecting too (draft/account-registration=before-connect).
+    let mut dave = TestClient::connect(server.addr, "dave").await;
+    dave.send("CAP LS 302").await;
+    let caps = dave.wait_contains("CAP * LS").await;
+    assert!(
+        caps.contains("draft/account-registration=before-connect"),
+        "{caps}"
+    );
+    dave.send("NICK dave").await;
+    dave.send("REGISTER * * :long enough password").await;
+    dave.wait_contains("REGISTER SUCCESS dave").await;
+    dave.send("USER d 0 * :D").await;
+    dave.send("CAP END").await;
+    assert!(dave.wait_numeric("001").await.contains(" 001 dave "));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn pass_account_password_logs_in() {
+    let server = TestServer::start(quiet_config()).await;
+    let mut alice = TestClient::with_account(server.addr, "alice", PASSWORD).await;
+    alice.send("QUIT").await;
+    alice.expect_eof().await;
+    let mut again = TestClient::connect(server.addr, "alice").await;
+    again.send(&format!("PASS :alice:{PASSWORD}")).await;
+    again.send("NICK alice").await;
+    again.send("USER a 0 * :A").await;
+    again.wait_numeric("900").await;
+    assert!(again.wait_numeric("001").await.contains(" 001 alice "));
+    // A wrong one: a notice, and registration goes on, as a guest.
+    let mut wrong = TestClient::connect(server.addr, "wrong").await;
+    wrong.send("PASS alice:nope").await;
+    wrong.send("NICK someone").await;
+    wrong.send("USER a 0 * :A").await;
+    assert!(
+        wrong
+            .wait_contains("NOTICE")
+            .await
+            .contains("Login to alice failed")
+    );
+    assert!(wrong.wait_numeric("001").await.contains(" 001 someone "));
+    server.shutdown().await;
+}
+
+/// A connection that starts as IRC clients do (`CAP LS 302`), without
+/// registering.
+async fn irc_client(addr: std::net::SocketAddr, name: &str) -> TestClient {
+    let mut client = TestClient::connect(addr, name).await;
+    client.send("CAP LS 302").await;
+    client.wait_contains("CAP * LS").await;
+    client
+}
+
+/// The text of a server `AUTHENTICATE <base64>` line, decoded.
+fn payload(line: &str) -> String {
+    let encoded = line.rsplit(' ').next().expect("a parameter");
+    String::from_utf8(BASE64.decode(encoded).expect("base64")).expect("utf-8")
+}
