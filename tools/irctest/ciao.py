@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 class CiaoController(BaseServerController, DirectoryBasedController):
     software_name = "ciao"
-    supported_sasl_mechanisms: Set[str] = set()
+    supported_sasl_mechanisms: Set[str] = {"PLAIN", "SCRAM-SHA-256"}
     supports_sts = False
     # Every capability ciao implements: a test that needs one of them must
     # pass rather than be skipped.
@@ -94,8 +94,10 @@ class CiaoController(BaseServerController, DirectoryBasedController):
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS")
-        if run_services:
-            raise NotImplementedByController("services")
+        # Services are built in (accounts, SASL, REGISTER, NickServ):
+        # `run_services` needs nothing more.
+        if self.test_config.account_registration_requires_email:
+            raise NotImplementedByController("e-mail verification of accounts")
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
         assert self.proc is None
@@ -124,7 +126,12 @@ class CiaoController(BaseServerController, DirectoryBasedController):
             # The controller runs irctest's plaintext tests (TLS ones are
             # "not implemented" above); no TLS listener on 6697.
             "--no-tls",
+            # irctest registers accounts with passwords like "sesame".
+            "--min-password-len",
+            "1",
         ]
+        if not self.test_config.account_registration_before_connect:
+            command += ["--register-before-connect", "off"]
         if password is not None:
             command += ["--password", password]
         # Tests of channel and topic ages run the server on a fast clock
@@ -133,6 +140,38 @@ class CiaoController(BaseServerController, DirectoryBasedController):
             command = ["faketime", "-f", faketime, *command]
             self.faketime_enabled = True
         self.proc = self.execute(command)
+
+
+    def wait_for_services(self) -> None:
+        # Built in: ready once the port is open.
+        pass
+
+    def registerUser(
+        self,
+        case,  # irctest.cases.BaseServerTestCase
+        username: str,
+        password: Optional[str] = None,
+    ) -> None:
+        """Registers the account `username` as a client would: connect with
+        that nick and send draft/account-registration's REGISTER."""
+        assert password, "ciao accounts have passwords"
+        client = case.addClient(show_io=False)
+        case.sendLine(client, "CAP LS 302")
+        case.sendLine(client, "NICK " + username)
+        case.sendLine(client, "USER r e g :user")
+        case.sendLine(client, "CAP END")
+        while case.getRegistrationMessage(client).command != "001":
+            pass
+        case.getMessages(client)
+        case.sendLine(client, f"REGISTER * * :{password}")
+        for _ in range(10):
+            msg = case.getMessage(client)
+            if msg.command == "REGISTER":
+                assert msg.params[0] == "SUCCESS", msg
+                break
+            assert msg.command not in ("FAIL", "ERROR"), msg
+        case.sendLine(client, "QUIT")
+        case.assertDisconnected(client)
 
 
 def get_irctest_controller_class() -> Type[CiaoController]:

@@ -11,8 +11,8 @@
 //! The modules are layers (ARCHITECTURE.md draws them); each imports
 //! only from those below it, which `tests/layers.rs` checks:
 //! `server` → `net` → `plain` → `commands` → `state` → `config` →
-//! `history` → `link` → the leaves (`caps`, `clock`, `glob`,
-//! `printable`, `texts`).
+//! `history` → `link` → the leaves (`caps`, `clock`, `credentials`,
+//! `glob`, `printable`, `texts`).
 
 // Items are crate-private unless the API (above) needs them.
 #![warn(unreachable_pub)]
@@ -40,3 +40,10 @@ pub use link::admission::ConnectRate;
 pub use link::flood::FloodLimits;
 pub use server::{Listeners, bind, run};
 pub use texts::Lang;
+
+/// The argon2id hash (PHC string) of `password`, which `Config::password`
+/// and an [`OperCredential`]'s password may hold instead of the password
+/// (`ciao-server hash-password`).
+pub fn hash_password(password: &str) -> String {
+    credentials::password::hash(password)
+}

@@ -24,6 +24,10 @@ async fn main() -> anyhow::Result<()> {
 
     let args = cli::Args::parse();
     let command = args.command;
+    if let Some(cli::Subcommand::HashPassword) = command {
+        // Needs no settings: a hash is the same whatever the server.
+        return print_hash();
+    }
     let settings = match args.into_settings() {
         Ok(settings) => settings,
         Err(error) => {
@@ -141,6 +145,24 @@ fn reload(source: &cli::TlsSource, certs: &TlsCerts) {
             "SIGHUP: cannot reload the TLS certificate, keeping the old one"
         ),
     }
+}
+
+/// `ciao-server hash-password`: the password is read from standard input,
+/// not taken as an argument, so it stays out of the shell's history and
+/// of `ps`.
+fn print_hash() -> anyhow::Result<()> {
+    if std::io::stdin().is_terminal() {
+        eprintln!("Password (shown as you type; the hash is printed on standard output):");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password")?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    anyhow::ensure!(!password.is_empty(), "no password given on standard input");
+    println!("{}", ciao_server::hash_password(password));
+    Ok(())
 }
 
 /// `ciao-server tls-fingerprint`.

@@ -231,7 +231,7 @@ async fn register_refusals_say_why() {
     early.wait_contains("FAIL REGISTER NEED_NICK").await;
     let mut bob = TestClient::irc(server.addr, "bob").await;
     bob.send("REGISTER carol * :long enough password").await;
-    bob.wait_contains("FAIL REGISTER BAD_ACCOUNT_NAME carol")
+    bob.wait_contains("FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK carol")
         .await;
     bob.send("REGISTER * * :short").await;
     bob.wait_contains("FAIL REGISTER WEAK_PASSWORD bob").await;
@@ -299,4 +299,102 @@ async fn irc_client(addr: std::net::SocketAddr, name: &str) -> TestClient {
 fn payload(line: &str) -> String {
     let encoded = line.rsplit(' ').next().expect("a parameter");
     String::from_utf8(BASE64.decode(encoded).expect("base64")).expect("utf-8")
+}
+
+#[tokio::test]
+async fn a_hashed_server_password_is_verified() {
+    let config = ciao_server::Config {
+        password: Some(ciao_server::hash_password("letmein")),
+        ..quiet_config()
+    };
+    let server = TestServer::start(config).await;
+    let mut right = TestClient::connect(server.addr, "right").await;
+    right.send("PASS letmein").await;
+    right.send("NICK right").await;
+    right.send("USER r 0 * :R").await;
+    right.wait_numeric("001").await;
+    let mut wrong = TestClient::connect(server.addr, "wrong").await;
+    wrong.send("PASS $argon2id$not-it").await;
+    wrong.send("NICK wrong").await;
+    wrong.send("USER w 0 * :W").await;
+    wrong.wait_numeric("464").await;
+    wrong.expect_eof().await;
+    server.shutdown().await;
+}
+
+/// `ciao-server hash-password` reads a password on standard input and
+/// prints a hash that `--password` takes.
+#[tokio::test]
+async fn hash_password_prints_a_hash_the_server_takes() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ciao-server"))
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"open sesame\n")
+        .expect("write");
+    let output = child.wait_with_output().expect("output");
+    assert!(output.status.success());
+    let hash = String::from_utf8(output.stdout).expect("utf-8");
+    let hash = hash.trim();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let (_server, addr) = common::process::start([
+        "--listen",
+        "127.0.0.1:0",
+        "--no-history",
+        "--no-tls",
+        "--password",
+        hash,
+    ]);
+    let mut client = TestClient::connect(addr, "client").await;
+    client.send("PASS :open sesame").await;
+    client.send("NICK client").await;
+    client.send("USER c 0 * :C").await;
+    client.wait_numeric("001").await;
+}
+
+/// Accounts are in the store: after a restart the password still logs
+/// in (both mechanisms) and the nick is still reserved.
+#[tokio::test]
+async fn accounts_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = || ciao_server::Config {
+        history: Some(ciao_server::HistoryConfig::new(dir.path().to_owned())),
+        ..quiet_config()
+    };
+    let server = TestServer::start(config()).await;
+    let mut alice = TestClient::with_account(server.addr, "alice", PASSWORD).await;
+    alice.send("QUIT").await;
+    alice.expect_eof().await;
+    server.shutdown().await;
+
+    let server = TestServer::start(config()).await;
+    let mut thief = TestClient::connect(server.addr, "thief").await;
+    thief.send("NICK alice").await;
+    thief.send("USER t 0 * :T").await;
+    assert!(thief.wait_numeric("001").await.contains(" 001 Guest-"));
+    let _owner = TestClient::logged_in(server.addr, "alice", "alice", PASSWORD).await;
+    let mut scram = irc_client(server.addr, "scram").await;
+    scram.send("AUTHENTICATE SCRAM-SHA-256").await;
+    scram.wait_contains("AUTHENTICATE +").await;
+    let (mut client, first) = ScramClient::first("alice", PASSWORD, "restartnonce");
+    scram
+        .send(&format!("AUTHENTICATE {}", BASE64.encode(&first)))
+        .await;
+    let server_first = payload(&scram.wait_contains("AUTHENTICATE ").await);
+    let client_final = client.answer(&server_first);
+    scram
+        .send(&format!("AUTHENTICATE {}", BASE64.encode(&client_final)))
+        .await;
+    let server_final = payload(&scram.wait_contains("AUTHENTICATE ").await);
+    assert!(client.server_is_genuine(&server_final));
+    scram.send("AUTHENTICATE +").await;
+    scram.wait_numeric("903").await;
+    server.shutdown().await;
 }

@@ -1,15 +1,22 @@
-//! Privacy (issue 15, before accounts): an anonymous client's private
-//! history is its session's. Whoever takes a nick later reads nothing of
-//! its earlier holder's private conversations (CHATHISTORY, TARGETS) nor
-//! learns its private read markers; a nick change reads nothing of the
-//! new nick's past; taking one's own nick back resumes its session.
+//! Privacy (issue 15): private history belongs to its owner. A
+//! logged-in user's private conversations and read markers are her
+//! account's: she reads them from any connection and after a restart,
+//! and whoever takes her nick — anonymous or logged in to another
+//! account — reads nothing. An anonymous client's private history is its
+//! session's: whoever takes a nick later reads nothing of its earlier
+//! holder's private conversations (CHATHISTORY, TARGETS) nor learns its
+//! private read markers; a nick change reads nothing of the new nick's
+//! past; taking one's own nick back resumes its session. Replay carries
+//! the sender's `account=`.
 
 mod common;
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use ciao_server::{Config, HistoryConfig};
-use common::{TestClient, TestServer, quiet_config};
+use common::accounts::{PASSWORD, plain_payload};
+use common::{TestClient, TestServer, numeric_of, quiet_config, tag};
 
 const CAPS: &[&str] = &[
     "batch",
@@ -91,6 +98,50 @@ async fn everything_with(client: &mut TestClient, other: &str) -> Vec<Vec<String
         found.push(history(client, &query).await);
     }
     found
+}
+
+/// The lines (tags and all) a CHATHISTORY query returns.
+async fn history_lines(client: &mut TestClient, query: &str) -> Vec<String> {
+    client.send(&format!("CHATHISTORY {query}")).await;
+    read_batch(client).await
+}
+
+/// `(account tag, text)` of each line a CHATHISTORY query returns.
+async fn signed_history(client: &mut TestClient, query: &str) -> Vec<(Option<String>, String)> {
+    history_lines(client, query)
+        .await
+        .iter()
+        .map(|line| {
+            let text = line.rsplit_once(" :").map_or("", |(_, t)| t).to_owned();
+            (tag(line, "account").map(str::to_owned), text)
+        })
+        .collect()
+}
+
+/// Creates the account `name` (registering as that nick) and leaves.
+async fn create_account(addr: SocketAddr, name: &str) {
+    quit(TestClient::with_account(addr, name, PASSWORD).await).await;
+}
+
+/// Registers as `nick` with `caps`, logged in to `account` with SASL
+/// PLAIN, in one burst as clients send it; waits for the welcome's end.
+async fn logged_in(addr: SocketAddr, nick: &str, account: &str, caps: &[&str]) -> TestClient {
+    let mut client = TestClient::connect(addr, nick).await;
+    let burst = format!(
+        "CAP LS 302\r\nCAP REQ :sasl {}\r\nNICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n\
+         AUTHENTICATE PLAIN\r\nAUTHENTICATE {}\r\nCAP END\r\n",
+        caps.join(" "),
+        plain_payload(account, PASSWORD)
+    );
+    client.send_raw(burst.as_bytes()).await;
+    client.wait_numeric("903").await;
+    client.wait_numeric("001").await;
+    client
+        .wait_for("end of MOTD", |l| {
+            matches!(numeric_of(l), Some("376" | "422"))
+        })
+        .await;
+    client
 }
 
 /// Sends QUIT and reads to the end: the nick is free once the server
@@ -249,5 +300,128 @@ async fn private_read_markers_are_the_sessions_and_channel_markers_the_nicks() {
     alice.send("JOIN #c").await;
     let marker = alice.wait_contains("MARKREAD #c").await;
     assert_eq!(marker, format!(":test.server MARKREAD #c timestamp={read}"));
+    server.shutdown().await;
+}
+
+/// The capabilities of a client that wants to see who said what.
+const SIGNED: &[&str] = &[
+    "batch",
+    "server-time",
+    "message-tags",
+    "echo-message",
+    "draft/chathistory",
+    "draft/read-marker",
+    "account-tag",
+];
+
+#[tokio::test]
+async fn a_logged_in_users_private_history_is_her_accounts_wherever_and_whenever() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path())).await;
+    create_account(server.addr, "alice").await;
+    // She chats as `ally`, a nick no account owns: anyone may take it.
+    let mut ally = logged_in(server.addr, "ally", "alice", SIGNED).await;
+    let mut bob = TestClient::irc_with_caps(server.addr, "bob", SIGNED).await;
+    bob.send("PRIVMSG ally :the secret").await;
+    ally.wait_contains("PRIVMSG ally :the secret").await;
+    ally.send("PRIVMSG bob :my answer").await;
+    bob.wait_contains("PRIVMSG bob :my answer").await;
+    ally.wait_contains("PRIVMSG bob :my answer").await;
+    let read = "2026-01-02T03:04:05.678Z";
+    ally.send(&format!("MARKREAD bob timestamp={read}")).await;
+    ally.expect(&format!(":test.server MARKREAD bob timestamp={read}"))
+        .await;
+    let both = vec![
+        (None, "the secret".to_owned()),
+        (Some("alice".to_owned()), "my answer".to_owned()),
+    ];
+    // Replay carries the sender's account: bob's line has none.
+    assert_eq!(signed_history(&mut bob, "LATEST ally * 50").await, both);
+
+    // A second connection of her account, under another nick, reads it
+    // all, and knows where she stopped reading.
+    let mut phone = logged_in(server.addr, "alice_phone", "alice", SIGNED).await;
+    assert_eq!(signed_history(&mut phone, "LATEST bob * 50").await, both);
+    assert_eq!(targets(&mut phone).await, ["bob"]);
+    phone.send("MARKREAD bob").await;
+    phone
+        .expect(&format!(":test.server MARKREAD bob timestamp={read}"))
+        .await;
+    quit(phone).await;
+    quit(ally).await;
+
+    // The nick thief, anonymous: nothing of hers, by any query.
+    let mut thief = TestClient::irc_with_caps(server.addr, "ally", SIGNED).await;
+    for (query, found) in everything_with(&mut thief, "bob").await.iter().enumerate() {
+        assert!(found.is_empty(), "query {query}: {found:?}");
+    }
+    assert!(targets(&mut thief).await.is_empty());
+    thief.send("MARKREAD bob").await;
+    thief.expect(":test.server MARKREAD bob *").await;
+    quit(thief).await;
+
+    // Nor one logged in to another account.
+    create_account(server.addr, "mallory").await;
+    let mut thief = logged_in(server.addr, "ally", "mallory", SIGNED).await;
+    for (query, found) in everything_with(&mut thief, "bob").await.iter().enumerate() {
+        assert!(found.is_empty(), "query {query}: {found:?}");
+    }
+    assert!(targets(&mut thief).await.is_empty());
+    thief.send("MARKREAD bob").await;
+    thief.expect(":test.server MARKREAD bob *").await;
+    quit(thief).await;
+
+    // Bob names her by her account now that `ally` is gone.
+    assert_eq!(targets(&mut bob).await, ["alice"]);
+    assert_eq!(signed_history(&mut bob, "LATEST alice * 50").await, both);
+    bob.sync().await;
+    server.shutdown().await;
+    bob.expect_eof().await;
+
+    // After a restart it is still hers, and only hers.
+    let server = TestServer::start(with_history(dir.path())).await;
+    let mut alice = logged_in(server.addr, "alice", "alice", SIGNED).await;
+    assert_eq!(signed_history(&mut alice, "LATEST bob * 50").await, both);
+    assert_eq!(targets(&mut alice).await, ["bob"]);
+    alice.send("MARKREAD bob").await;
+    alice
+        .expect(&format!(":test.server MARKREAD bob timestamp={read}"))
+        .await;
+    let mut thief = TestClient::irc_with_caps(server.addr, "ally", SIGNED).await;
+    assert!(history(&mut thief, "LATEST bob * 50").await.is_empty());
+    assert!(targets(&mut thief).await.is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn replay_tags_a_line_with_its_senders_account_only_for_account_tag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path())).await;
+    create_account(server.addr, "alice").await;
+    let mut alice = logged_in(server.addr, "alice", "alice", SIGNED).await;
+    let mut bob = TestClient::irc_with_caps(server.addr, "bob", SIGNED).await;
+    let mut carl = TestClient::irc_with_caps(server.addr, "carl", CAPS).await;
+    for client in [&mut alice, &mut bob, &mut carl] {
+        client.join("#c").await;
+    }
+    alice.send("PRIVMSG #c :signed").await;
+    bob.wait_contains(":signed").await;
+    carl.wait_contains(":signed").await;
+    bob.send("PRIVMSG #c :anonymous").await;
+    carl.wait_contains(":anonymous").await;
+    assert_eq!(
+        signed_history(&mut bob, "LATEST #c * 50").await,
+        [
+            (Some("alice".to_owned()), "signed".to_owned()),
+            (None, "anonymous".to_owned())
+        ]
+    );
+    // Without account-tag, no account.
+    let lines = history_lines(&mut carl, "LATEST #c * 50").await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines.iter().all(|line| tag(line, "account").is_none()),
+        "{lines:?}"
+    );
     server.shutdown().await;
 }

@@ -264,6 +264,7 @@ fn a_store(dir: &Path, rows: u64) {
             time: n,
             target: "#lobby".to_owned(),
             line: format!(":a!u@h PRIVMSG #lobby :line {n} of a store"),
+            account: None,
         })
         .collect();
     store.insert_jobs([events.as_slice()]).expect("insert");
@@ -343,7 +344,7 @@ fn a_store_from_a_newer_ciao_stops_the_start() {
     let (code, log) = exit_of(dir.path(), &[]);
     assert_eq!(code, Some(STORE_EXIT_CODE), "{log}");
     assert!(
-        log.contains("was written by a newer ciao: schema v99, this one knows up to v5"),
+        log.contains("was written by a newer ciao: schema v99, this one knows up to v7"),
         "{log}"
     );
     starts_without_history(dir.path());

@@ -295,6 +295,20 @@ layer! {
         #[arg(long, env = "CIAO_SENDQ", allow_negative_numbers = true)]
         pub(crate) sendq: Option<Number>,
 
+        /// Shortest password an account may be registered with. Default 8.
+        #[arg(long, env = "CIAO_MIN_PASSWORD_LEN", allow_negative_numbers = true)]
+        pub(crate) min_password_len: Option<Number>,
+
+        /// REGISTER before registration completes: on (default) or off.
+        // The file takes true or false.
+        #[arg(
+            long,
+            env = "CIAO_REGISTER_BEFORE_CONNECT",
+            value_name = "on|off",
+            value_parser = parse_switch
+        )]
+        pub(crate) register_before_connect: Option<bool>,
+
         /// Flood control: on (default) or off (for load generators).
         // The file takes true or false.
         #[arg(

@@ -49,6 +49,10 @@ pub(crate) enum Subcommand {
     /// irssi and weechat take. Flags go before it: `ciao-server --data-dir
     /// DIR tls-fingerprint`.
     TlsFingerprint,
+    /// Reads a password from standard input (one line) and prints its
+    /// argon2id hash, to give to `--password` or `--oper NAME:HASH`
+    /// instead of the password itself.
+    HashPassword,
 }
 
 /// Where the TLS certificate comes from.
@@ -454,6 +458,11 @@ impl Args {
             flood,
             motd,
             sendq_bytes: ranged(given.sendq, ranges::SENDQ)?.unwrap_or(defaults.sendq_bytes),
+            min_password_len: ranged(given.min_password_len, ranges::MIN_PASSWORD_LEN)?
+                .unwrap_or(defaults.min_password_len),
+            register_before_connect: given
+                .register_before_connect
+                .unwrap_or(defaults.register_before_connect),
             registration_timeout,
             ping_interval: seconds(
                 given.ping_interval,

@@ -128,7 +128,7 @@ fn bad_values_are_clear_errors() {
 
 /// Every integer setting with its range; history must be on for the
 /// history settings to be read.
-const RANGED: [Bounds; 12] = [
+const RANGED: [Bounds; 13] = [
     ranges::PORT,
     ranges::MAX_CLIENTS,
     ranges::MAX_PER_IP,
@@ -138,6 +138,7 @@ const RANGED: [Bounds; 12] = [
     ranges::FLOOD_BURST,
     ranges::FLOOD_MAX_QUEUED,
     ranges::SENDQ,
+    ranges::MIN_PASSWORD_LEN,
     ranges::REGISTRATION_TIMEOUT,
     ranges::PING_INTERVAL,
     ranges::PING_TIMEOUT,

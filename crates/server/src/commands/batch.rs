@@ -162,7 +162,10 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
     } else {
         let recipient = ctx.nick_target(target)?;
         let (id, nick) = (recipient.id, recipient.nick().to_owned());
-        let conversation = history::conversation(&ctx.nick(), Some(&nick));
+        // Keyed by the parties' accounts or nicks (`state::parties`).
+        let Some(conversation) = ctx.state.private_conversation(ctx.id, &nick) else {
+            return Ok(());
+        };
         (nick, conversation, Some(id))
     };
     let Some(sender) = ctx.state.client(ctx.id) else {
@@ -173,6 +176,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         sender.nick().to_owned(),
         sender.bot,
     );
+    let account = sender.account().map(str::to_owned);
     // Only IRC clients open batches (they need the capability).
     let echo = sender.caps.has(Cap::EchoMessage);
     let msgid = ctx.state.next_msgid();
@@ -184,6 +188,7 @@ fn deliver(ctx: &mut Ctx<'_>, batch: OpenBatch) -> CommandResult {
         &shown_target,
         (&msgid, time),
         &conversation,
+        account.as_deref(),
     );
     let sent = Sent::new(conversation, source.clone(), ctx.id, recipient);
     ctx.state.recent_mut().remember(msgid.clone(), sent);
@@ -231,6 +236,7 @@ fn stored_lines(
     target: &str,
     (msgid, time): (&str, u64),
     conversation: &str,
+    account: Option<&str>,
 ) -> Vec<Event> {
     batch
         .lines
@@ -248,6 +254,7 @@ fn stored_lines(
             line: Message::new(command, [target, line.text.as_str()])
                 .with_source(source.to_owned())
                 .to_string(),
+            account: account.map(str::to_owned),
         })
         .collect()
 }

@@ -29,8 +29,13 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             // Version 302 and later get the capabilities' values.
             let version = message.param(1).and_then(|v| v.parse::<u32>().ok());
             let with_values = version.is_some_and(|v| v >= 302);
+            let before_connect = ctx.state.config().register_before_connect;
             let mut names: Vec<String> = offered(ctx)
                 .map(|cap| match cap.value() {
+                    // Registration only after connecting: no value.
+                    _ if cap == Cap::AccountRegistration && !before_connect => {
+                        cap.name().to_owned()
+                    }
                     Some(value) if with_values => format!("{}={value}", cap.name()),
                     _ => cap.name().to_owned(),
                 })

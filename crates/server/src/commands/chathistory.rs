@@ -6,9 +6,11 @@
 //! CHATHISTORY TARGETS <timestamp=T> <timestamp=T> <limit>
 //!
 //! IRCv3 `draft/chathistory`. Channel history is for members only;
-//! private history only for its two parties, and of a party's nick only
-//! what was stored in the asker's session of it (see `state::sessions`:
-//! whoever takes a nick later reads nothing of its earlier holder's).
+//! private history only for its two parties: a logged-in party's is its
+//! account's, all of it, and an anonymous party sees of its nick's only
+//! what was stored in its session of it (see `state::parties` and
+//! `state::sessions`: whoever takes a nick later reads nothing of its
+//! earlier holder's).
 //! The query runs on the history writer, after every message sent
 //! before it is stored.
 
@@ -21,8 +23,8 @@ use crate::history::{self, Anchor, QUERY_LIMIT, Scope, Since, Store, conversatio
 use crate::link::cost;
 use crate::state::State;
 use crate::state::client::ClientId;
+use crate::state::parties;
 use crate::state::replay;
-use crate::state::sessions::NickSession;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let sub = message.param(0).unwrap_or("").to_ascii_uppercase();
@@ -216,9 +218,9 @@ fn query(
 }
 
 /// The stored conversation `target` names for the sender, how to name it
-/// back, and where the sender's view of it begins (for a private one,
-/// its session of its nick): a channel the sender is in, or a nick
-/// (private messages).
+/// back, and where the sender's view of it begins: a channel the sender
+/// is in (every row), or a nick, whose conversation with the sender is
+/// keyed and seen as `state::parties` says.
 fn conversation_of(ctx: &Ctx<'_>, target: &str) -> Option<(String, String, Since)> {
     if looks_like_channel(target) {
         let channel = ctx.state.channel(target)?;
@@ -227,12 +229,10 @@ fn conversation_of(ctx: &Ctx<'_>, target: &str) -> Option<(String, String, Since
             .contains_key(&ctx.id)
             .then(|| (conversation(target, None), channel.name.clone(), Since::ALL))
     } else {
-        let me = ctx.state.client(ctx.id)?;
-        let since = me.session()?.since();
         Some((
-            conversation(me.nick(), Some(target)),
+            ctx.state.private_conversation(ctx.id, target)?,
             target.to_owned(),
-            since,
+            ctx.state.private_view(ctx.id),
         ))
     }
 }
@@ -243,9 +243,8 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
     let Some(me) = ctx.state.client(ctx.id) else {
         return;
     };
-    let my_key = ciao_proto::irc_lower(me.nick());
-    // No session, no private conversation.
-    let since = me.session().map_or(Since::NOTHING, NickSession::since);
+    let my_key = parties::identity(me);
+    let since = ctx.state.private_view(ctx.id);
     let channels: Vec<(String, String)> = me
         .channels()
         .iter()
@@ -280,8 +279,8 @@ fn targets(ctx: &mut Ctx<'_>, from: u64, to: u64, limit: usize) {
 const PRIVATE_TARGETS: usize = 500;
 
 /// The conversations among `channels` (key, name) and the private ones
-/// of `my_key` with messages between two times (of those, only messages
-/// since `since`, the asker's session): each named as the client knows
+/// of `my_key` (the asker's identity) with messages between two times
+/// (of those, only messages since `since`, the asker's view): each named as the client knows
 /// it, with the time of its latest message there.
 fn active_targets(
     store: &Store,
@@ -296,16 +295,16 @@ fn active_targets(
         .into_iter()
         .map(|(key, name)| (key, name, Since::ALL))
         .collect();
-    // A private key holds both nicks: name it by the other one (or ours,
-    // for notes to self). Conversations last active before the session
-    // began are not even looked at.
+    // A private key holds both parties: name it by the other one (or
+    // ours, for notes to self), an account by its name. Conversations
+    // last active before the session began are not even looked at.
     let after = from.min(to).max(since.time.saturating_sub(1));
     for key in store.private_targets_of(my_key, after, PRIVATE_TARGETS)? {
         let other = key
             .split(' ')
             .find(|part| *part != my_key)
-            .unwrap_or(my_key)
-            .to_owned();
+            .unwrap_or(my_key);
+        let other = parties::shown_name(other).to_owned();
         names.push((key, other, since));
     }
     let keys: Vec<(String, Since)> = names

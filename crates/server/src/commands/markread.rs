@@ -1,14 +1,16 @@
 //! MARKREAD <target> [timestamp=<time>]   (draft/read-marker)
 //!
-//! Without a time, asks how far the sender's nick has read in a channel
-//! or a private conversation; with one, moves that marker forward (never
+//! Without a time, asks how far the sender has read in a channel or a
+//! private conversation; with one, moves that marker forward (never
 //! back, and never past now). Only members set a channel's marker. A
-//! private target's marker is the sender's session's only: set and read
-//! in this connection's hold of its nick, never stored (see
-//! `state::sessions`). Either
-//! way the answer is `MARKREAD <target> timestamp=<time>`, or `*` when
-//! there is none. Joining a channel sends its marker before
-//! RPL_ENDOFNAMES. Errors are standard replies (`FAIL MARKREAD …`).
+//! logged-in sender's markers are its account's, stored and read from
+//! any of its connections; an anonymous sender's channel markers are its
+//! nick's, and its private markers its session's only: set and read in
+//! this connection's hold of its nick, never stored (see
+//! `state::parties`, `state::sessions`). Either way the answer is
+//! `MARKREAD <target> timestamp=<time>`, or `*` when there is none.
+//! Joining a channel sends its marker before RPL_ENDOFNAMES. Errors are
+//! standard replies (`FAIL MARKREAD …`).
 
 use ciao_proto::Message;
 use ciao_proto::names::{check_nick, is_channel_name};
@@ -25,7 +27,6 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         fail(ctx, &["INVALID_PARAMS", target, "Invalid target"]);
         return Ok(());
     }
-    let nick = ctx.nick();
     if let Some(param) = message.param(1) {
         let Some(time) = param
             .strip_prefix("timestamp=")
@@ -48,15 +49,18 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         }
         // Nobody has read what was not said yet.
         let time = time.min(crate::clock::now_millis());
-        let session = ctx.state.marker_session(ctx.id, target);
-        let advanced = ctx
-            .state
-            .read_markers_mut()
-            .advance(&nick, target, time, session);
+        let Some(key) = ctx.state.marker_key(ctx.id, target) else {
+            return Ok(());
+        };
+        let advanced =
+            ctx.state
+                .read_markers_mut()
+                .advance(&key.owner, &key.target, time, key.session);
         if advanced.changed {
-            let marker = session.is_none().then(|| ReadMarker {
-                nick: ciao_proto::irc_lower(&nick),
-                target: ciao_proto::irc_lower(target),
+            // A session's marker is never stored.
+            let marker = key.session.is_none().then(|| ReadMarker {
+                nick: ciao_proto::irc_lower(&key.owner),
+                target: key.target,
                 time,
             });
             ctx.state.store_read_marker(marker, advanced.forgotten);

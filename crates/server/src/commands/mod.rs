@@ -17,6 +17,7 @@ mod authenticate;
 mod away;
 mod batch;
 mod cap;
+mod chanserv;
 mod chathistory;
 mod context;
 mod help;
@@ -183,6 +184,7 @@ fn spec(verb: &str) -> Option<Spec> {
         "SETNAME" => Spec::new(1, setname::handle),
         "REDACT" => Spec::new(2, redact::handle),
         "BATCH" => Spec::new(1, batch::handle).paced(),
+        "CHANSERV" | "CS" => Spec::new(0, chanserv::handle),
         _ => return None,
     };
     Some(spec)

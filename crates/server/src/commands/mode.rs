@@ -167,7 +167,14 @@ fn channel_mode(ctx: &mut Ctx<'_>, target: &str, args: &[String]) -> CommandResu
         };
         applied.extend(change);
     }
+    // What a kept channel keeps is its modes, not who holds `@` now.
+    let kept_changed = applied
+        .iter()
+        .any(|(_, c, _)| !matches!(c, 'o' | 'h' | 'v'));
     announce(ctx, &key, &name, applied);
+    if kept_changed {
+        ctx.state.save_channel(&key);
+    }
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use std::time::Instant;
 use ciao_proto::names::looks_like_channel;
 use ciao_proto::{CaseKey, Message, Numeric, Tag};
 
+use super::chanserv;
 use super::context::{CommandError, CommandResult, Ctx};
 use super::limits::MAX_TARGETS;
 use crate::caps::Cap;
@@ -138,6 +139,9 @@ fn stamp(
     let msgid = state.next_msgid();
     let time = clock::now_millis();
     let bot = state.client(sender_id).is_some_and(|c| c.bot);
+    let account = state
+        .client(sender_id)
+        .and_then(|c| c.account().map(str::to_owned));
     if place.store
         && let Some(sender) = state.client(sender_id)
     {
@@ -157,6 +161,7 @@ fn stamp(
             time,
             target: place.conversation,
             line: message.to_string(),
+            account,
         }]
     };
     let fanout = Fanout::new(message, plain)
@@ -230,10 +235,21 @@ fn to_channel(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
 }
 
 fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
+    // A service answers PRIVMSG (never NOTICE, which must not be answered).
+    if chanserv::is_service(delivery.target) {
+        if delivery.verb == "PRIVMSG" {
+            chanserv::command(ctx, delivery.text);
+        }
+        return Ok(());
+    }
     let recipient = ctx.nick_target(delivery.target)?;
     let recipient_id = recipient.id;
     let away = recipient.away.clone();
     let recipient_nick = recipient.nick().to_owned();
+    // Keyed by the parties' accounts or nicks (`state::parties`).
+    let Some(conversation) = ctx.state.private_conversation(ctx.id, &recipient_nick) else {
+        return Ok(());
+    };
     let Some(sender) = ctx.state.client(ctx.id) else {
         return Ok(());
     };
@@ -241,7 +257,7 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     let echo = sender.protocol == Protocol::Irc && sender.caps.has(Cap::EchoMessage);
     let message = delivery.message(sender.mask().to_owned(), &recipient_nick);
     let place = Place {
-        conversation: history::conversation(sender.nick(), Some(&recipient_nick)),
+        conversation,
         store: true,
         recipient: Some(recipient_id),
     };

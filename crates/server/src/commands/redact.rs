@@ -25,11 +25,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(redactor) = ctx.state.client(ctx.id) else {
         return Ok(());
     };
-    let (redactor_mask, redactor_nick, oper) = (
-        redactor.mask().to_owned(),
-        redactor.nick().to_owned(),
-        redactor.oper,
-    );
+    let (redactor_mask, oper) = (redactor.mask().to_owned(), redactor.oper);
     // Where: a channel the redactor is in, or a private conversation.
     let (conversation, channel, rank) = if looks_like_channel(target) {
         let Some(channel) = ctx
@@ -53,11 +49,11 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             fail(ctx, &["INVALID_TARGET", target, "No such nick"]);
             return Ok(());
         }
-        (
-            history::conversation(&redactor_nick, Some(target)),
-            None,
-            None,
-        )
+        // Keyed by the parties' accounts or nicks (`state::parties`).
+        let Some(conversation) = ctx.state.private_conversation(ctx.id, target) else {
+            return Ok(());
+        };
+        (conversation, None, None)
     };
     let Some(sent) = ctx.state.recent().get(&conversation, msgid) else {
         fail(

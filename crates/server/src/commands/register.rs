@@ -14,11 +14,9 @@ use crate::credentials::{password, scram};
 use crate::state::State;
 use crate::state::client::ClientId;
 
-/// Shortest password accepted: a floor against the worst guesses.
-pub(crate) const MIN_PASSWORD_LEN: usize = 8;
-/// Longest password accepted (hashing cost aside, a bound on what is
-/// kept while it is hashed).
-pub(crate) const MAX_PASSWORD_LEN: usize = 256;
+/// Longest password accepted: what a 512-byte `REGISTER` line leaves
+/// room for, and a bound on what is kept while it is hashed.
+pub(crate) const MAX_PASSWORD_LEN: usize = 400;
 
 pub(super) fn register(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let (account, password) = (message.params[0].as_str(), message.params[2].as_str());
@@ -74,6 +72,13 @@ pub(super) fn refusal(
             "Gone".to_owned(),
         ));
     };
+    if !client.registered() && !state.config().register_before_connect {
+        return Err((
+            "COMPLETE_CONNECTION_REQUIRED",
+            account.to_owned(),
+            "Finish connecting first: REGISTER works once you are welcomed".to_owned(),
+        ));
+    }
     let nick = client.nick().to_owned();
     if nick == "*" {
         return Err((
@@ -96,7 +101,7 @@ pub(super) fn refusal(
     };
     if CaseKey::new(&name) != CaseKey::new(&nick) {
         return Err((
-            "BAD_ACCOUNT_NAME",
+            "ACCOUNT_NAME_MUST_BE_NICK",
             name,
             format!(
                 "The account must be named after your nick ({nick}): use * or change nick first"
@@ -110,11 +115,12 @@ pub(super) fn refusal(
             "That account exists already: log in to it instead".to_owned(),
         ));
     }
-    if password.chars().count() < MIN_PASSWORD_LEN {
+    let shortest = state.config().min_password_len;
+    if password.chars().count() < shortest {
         return Err((
             "WEAK_PASSWORD",
             name,
-            format!("A password needs at least {MIN_PASSWORD_LEN} characters"),
+            format!("A password needs at least {shortest} characters"),
         ));
     }
     if password.len() > MAX_PASSWORD_LEN {

@@ -6,6 +6,7 @@ use ciao_proto::{CaseKey, Message, Numeric};
 use super::context::Ctx;
 use super::login;
 use super::server_info::{self, VERSION};
+use crate::credentials::password;
 use crate::state::State;
 use crate::state::client::{ClientId, Protocol};
 
@@ -21,12 +22,10 @@ pub(crate) fn try_complete(ctx: &mut Ctx<'_>) {
     {
         return;
     }
-    if let Some(expected) = &ctx.state.config().password
-        && client.pass.as_deref() != Some(expected.as_str())
+    if let Some(expected) = ctx.state.config().password.clone()
+        && !client.pass_verified
     {
-        ctx.reply(Numeric::PasswdMismatch, ["Password incorrect"]);
-        ctx.state
-            .disconnect(ctx.id, "Closing link: bad password", "Bad password");
+        check_server_password(ctx, expected);
         return;
     }
     if ctx.state.config().password.is_none()
@@ -58,6 +57,45 @@ pub(crate) fn try_complete(ctx: &mut Ctx<'_>) {
     tracing::info!(id = ctx.id, nick = %ctx.nick(), "registered (IRC)");
     welcome(ctx);
     join_default_channel(ctx.state, ctx.id);
+}
+
+/// The server password: compared at once if configured in clear, else
+/// verified off the runtime; right, registration goes on; wrong, 464 and
+/// the link is closed.
+fn check_server_password(ctx: &mut Ctx<'_>, expected: String) {
+    let id = ctx.id;
+    let given = ctx
+        .state
+        .client_mut(id)
+        .and_then(|client| client.pass.take())
+        .unwrap_or_default();
+    let verdict = move |state: &mut State, right: bool| {
+        if !right {
+            state.reply(id, Numeric::PasswdMismatch, ["Password incorrect"]);
+            state.disconnect(id, "Closing link: bad password", "Bad password");
+            return;
+        }
+        let Some(client) = state.client_mut(id) else {
+            return;
+        };
+        client.pass_verified = true;
+        try_complete(&mut Ctx {
+            state,
+            id,
+            verb: "PASS",
+        });
+    };
+    if !password::is_hash(&expected) {
+        verdict(ctx.state, password::matches(&expected, &given));
+        return;
+    }
+    ctx.state.check_later(
+        id,
+        Box::new(move || {
+            let right = password::verify(&expected, &given);
+            Box::new(move |state: &mut State| verdict(state, right))
+        }),
+    );
 }
 
 /// A registered nick is its account's: a client completing registration

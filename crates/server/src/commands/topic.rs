@@ -39,5 +39,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     );
     ctx.state.fanout_channel(&key, &mut fanout, None);
     ctx.state.record_event([key.as_str()], &topic);
+    // A kept channel's topic survives a restart.
+    ctx.state.save_channel(&key);
     Ok(())
 }

@@ -2,12 +2,17 @@
 
 use ciao_proto::{Message, Numeric};
 
+use super::chanserv;
 use super::context::{CommandResult, Ctx};
 use super::policy;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     // `WHOIS server nick` asks a given server; there is only this one.
     let nick = message.params.last().map(String::as_str).unwrap_or("");
+    if chanserv::is_service(nick) {
+        chanserv::whois(ctx);
+        return Ok(());
+    }
     let target = match ctx.nick_target(nick) {
         Ok(target) => target,
         Err(error) => {

@@ -73,6 +73,11 @@ pub struct Config {
     pub sendq_bytes: usize,
     /// Longest input line in bytes, tags included (512 + 8191 by IRCv3).
     pub max_line_len: usize,
+    /// Shortest password an account may be registered with.
+    pub min_password_len: usize,
+    /// `REGISTER` may be sent before registration completes
+    /// (draft/account-registration's `before-connect`).
+    pub register_before_connect: bool,
     /// How long a silent new connection may wait before it is taken for a
     /// plain (nc/telnet/Client.py) client and greeted.
     pub plain_grace: Duration,
@@ -167,6 +172,8 @@ impl Default for Config {
             flood: Some(FloodLimits::default()),
             sendq_bytes: 1 << 20,
             max_line_len: 512 + 8191,
+            min_password_len: 8,
+            register_before_connect: true,
             plain_grace: Duration::from_millis(400),
             flush_timeout: Duration::from_millis(1500),
             registration_timeout: Duration::from_secs(60),

@@ -96,6 +96,7 @@ pub const FLOOD_MAX_QUEUED: Bounds = Bounds::new("--flood-max-queued", 512 + 819
 /// replies fit in 128 KiB with room to spare; less drops clients before
 /// they can read (a test registers with the longest MOTD at this sendq).
 pub const SENDQ: Bounds = Bounds::new("--sendq", 128 << 10, 1 << 30);
+pub const MIN_PASSWORD_LEN: Bounds = Bounds::new("--min-password-len", 1, 64);
 pub const REGISTRATION_TIMEOUT: Bounds = Bounds::new("--registration-timeout", 1, DAY_SECS);
 pub const PING_INTERVAL: Bounds = Bounds::new("--ping-interval", 1, DAY_SECS);
 pub const PING_TIMEOUT: Bounds = Bounds::new("--ping-timeout", 1, DAY_SECS);
@@ -127,7 +128,7 @@ pub fn flood_rate(value: f64) -> Result<f32, OutOfRange> {
 mod tests {
     use super::*;
 
-    const ALL: [Bounds; 15] = [
+    const ALL: [Bounds; 16] = [
         PORT,
         MAX_CLIENTS,
         MAX_PER_IP,
@@ -140,6 +141,7 @@ mod tests {
         FLOOD_BURST,
         FLOOD_MAX_QUEUED,
         SENDQ,
+        MIN_PASSWORD_LEN,
         REGISTRATION_TIMEOUT,
         PING_INTERVAL,
         PING_TIMEOUT,

@@ -47,6 +47,7 @@ mod tests {
                 time: n,
                 target: "#c".to_owned(),
                 line: format!(":a!u@h PRIVMSG #c :message number {n} with some words"),
+                account: None,
             })
             .collect();
         let max_bytes = 512 * 1024;

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod budget;
+mod channels;
 mod health;
 mod schema;
 mod store;
@@ -27,6 +28,7 @@ use ciao_proto::casemap::irc_lower;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 pub(crate) use accounts::{AccountChange, AccountRecord};
+pub(crate) use channels::{ChannelChange, SavedChannel, SavedMask, SavedRegistration, SavedTopic};
 pub(crate) use health::Transition;
 pub(crate) use schema::OpenError;
 pub(crate) use store::{Anchor, Change, ReadMarker};
@@ -258,6 +260,8 @@ pub(crate) struct Loaded {
     pub(crate) accounts: Vec<(String, AccountRecord)>,
     /// The newest row (0 when empty): the first job's ids follow it.
     pub(crate) last_row: i64,
+    /// The default channel and registered channels (see `channels.rs`).
+    pub(crate) channels: Vec<SavedChannel>,
 }
 
 impl Loaded {
@@ -266,6 +270,7 @@ impl Loaded {
             markers: store.read_markers()?,
             accounts: store.accounts()?,
             last_row: store.last_row()?,
+            channels: store.saved_channels()?,
         })
     }
 }

@@ -74,6 +74,38 @@ const MIGRATIONS: &[&str] = &[
         account TEXT NOT NULL REFERENCES accounts (name_key) ON DELETE CASCADE
     ) WITHOUT ROWID;
     CREATE INDEX account_certs_by_account ON account_certs (account);",
+    // 6: channels kept across restarts (the default channel, registered
+    // channels): one row each, their mask lists, and the accounts a
+    // registered channel gives `@`; see `channels.rs`.
+    "CREATE TABLE channels (
+        key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        topic TEXT,
+        topic_by TEXT,
+        topic_at INTEGER,
+        flags TEXT NOT NULL,
+        key_mode TEXT,
+        user_limit INTEGER,
+        founder TEXT,
+        registered_at INTEGER
+    );
+    CREATE TABLE channel_masks (
+        channel TEXT NOT NULL,
+        list TEXT NOT NULL,
+        mask TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_at INTEGER NOT NULL,
+        UNIQUE (channel, list, mask)
+    );
+    CREATE TABLE channel_operators (
+        channel TEXT NOT NULL,
+        account TEXT NOT NULL,
+        UNIQUE (channel, account)
+    );",
+    // 7: the account each line's sender was logged in to (NULL: none, or
+    // stored before accounts), so that replay carries `account=`.
+    "ALTER TABLE events ADD COLUMN account TEXT;",
 ];
 
 /// Largest the write-ahead log is left after a checkpoint: without a

@@ -11,6 +11,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::accounts::AccountChange;
+use super::channels::{self, ChannelChange, SavedChannel};
 use super::schema::{self, OpenError};
 
 /// A change to the store other than a new line.
@@ -33,6 +34,8 @@ pub enum Change {
     },
     /// An account was created, changed, dropped or logged in to.
     Account(AccountChange),
+    /// A kept channel changed or is no longer kept (see `channels.rs`).
+    Channel(ChannelChange),
 }
 
 /// How far one nick has read in one conversation (draft/read-marker).
@@ -56,6 +59,9 @@ pub struct Event {
     pub target: String,
     /// The IRC message without tags, e.g. `:a!u@h PRIVMSG #c :hi`.
     pub line: String,
+    /// The account its sender was logged in to, if any: replay tags the
+    /// line with it (`account-tag`) as live delivery does.
+    pub account: Option<String>,
 }
 
 /// Which rows a query may see.
@@ -213,6 +219,11 @@ impl Store {
         rows.collect()
     }
 
+    /// Every kept channel (loaded once, at start).
+    pub fn saved_channels(&self) -> rusqlite::Result<Vec<SavedChannel>> {
+        channels::load(&self.db)
+    }
+
     /// The newest row (0 when empty).
     pub fn last_row(&self) -> rusqlite::Result<i64> {
         self.db
@@ -327,23 +338,23 @@ impl Store {
         let start = rows.start.max(scope.since.row.saturating_add(1));
         let sql = match (scope.events, order) {
             (true, Order::Oldest) => {
-                "SELECT msgid, time, target, line FROM events
+                "SELECT msgid, time, target, line, account FROM events
                  WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
                  ORDER BY id ASC LIMIT ?5"
             }
             (true, Order::Newest) => {
-                "SELECT msgid, time, target, line FROM events
+                "SELECT msgid, time, target, line, account FROM events
                  WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
                  ORDER BY id DESC LIMIT ?5"
             }
             (false, Order::Oldest) => {
-                "SELECT msgid, time, target, line FROM events
+                "SELECT msgid, time, target, line, account FROM events
                  WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
                  AND kind IN ('PRIVMSG', 'NOTICE')
                  ORDER BY id ASC LIMIT ?5"
             }
             (false, Order::Newest) => {
-                "SELECT msgid, time, target, line FROM events
+                "SELECT msgid, time, target, line, account FROM events
                  WHERE target = ?1 AND id >= ?2 AND id < ?3 AND id <= ?4
                  AND kind IN ('PRIVMSG', 'NOTICE')
                  ORDER BY id DESC LIMIT ?5"
@@ -518,6 +529,7 @@ impl Store {
                 time: row.get::<_, i64>(1)? as u64,
                 target: row.get(2)?,
                 line: row.get(3)?,
+                account: row.get(4)?,
             })
         })?;
         rows.collect()
@@ -536,8 +548,8 @@ fn insert<'a>(
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM events")?
         .query_row([], |row| row.get(0))?;
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO events (id, msgid, time, target, line, kind)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR IGNORE INTO events (id, msgid, time, target, line, kind, account)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     let mut conversation = tx.prepare_cached(
         "INSERT INTO conversations (nick, target, last_time) VALUES (?1, ?2, ?3)
@@ -553,7 +565,8 @@ fn insert<'a>(
                 event.time as i64,
                 event.target,
                 event.line,
-                kind
+                kind,
+                event.account
             ])? > 0
             {
                 last = id;
@@ -609,6 +622,7 @@ fn apply(tx: &Transaction<'_>, changes: &[Change]) -> rusqlite::Result<()> {
                 forget_conversation.execute(params![target])?;
             }
             Change::Account(change) => super::accounts::apply(tx, change)?,
+            Change::Channel(change) => channels::apply(tx, change)?,
         }
     }
     Ok(())
@@ -633,6 +647,7 @@ mod tests {
             time,
             target: target.to_owned(),
             line: format!(":a!u@h PRIVMSG {target} :m{n}"),
+            account: None,
         }
     }
 
@@ -810,6 +825,24 @@ mod tests {
         assert_eq!(store.row_of("#c", "id2").expect("row"), Some(6));
         assert_eq!(store.row_of("#c", "id3").expect("row"), Some(8), "7 unused");
         assert_eq!(store.last_row().expect("last"), 8);
+    }
+
+    #[test]
+    fn a_line_keeps_its_senders_account() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        let signed = Event {
+            account: Some("Alice".to_owned()),
+            ..event(1, "@alice bob", 1)
+        };
+        store
+            .insert_jobs([&[signed, event(2, "@alice bob", 2)][..]])
+            .expect("insert");
+        let read = store
+            .latest(Scope::messages("@alice bob"), None, 10)
+            .expect("latest");
+        let accounts: Vec<Option<&str>> = read.iter().map(|e| e.account.as_deref()).collect();
+        assert_eq!(accounts, [Some("Alice"), None]);
     }
 
     #[test]

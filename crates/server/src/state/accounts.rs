@@ -245,6 +245,8 @@ impl State {
         tracing::info!(id, %nick, %account, "logged in");
         if registered {
             self.tell_account(id, &mask, &account);
+            // Registered channels it is already in name it an operator.
+            self.give_ops_on_login(id);
         }
         true
     }

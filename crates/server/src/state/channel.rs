@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use ciao_proto::irc_eq;
+
 use crate::state::client::ClientId;
 
 /// A member's channel status.
@@ -210,6 +212,60 @@ impl Modes {
     }
 }
 
+/// Most accounts a registered channel gives `@` besides its founder
+/// (`ChanServ ACCESS`).
+pub(crate) const MAX_CHANNEL_OPERATORS: usize = 100;
+
+/// Why a channel outlives its members, and (with history on) a restart.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Kept {
+    /// The default channel: its topic and modes are kept (with history
+    /// on), so that nobody takes `@` in it by being first back after a
+    /// restart.
+    pub(crate) default: bool,
+    /// Registered with ChanServ: also its founder and operators.
+    pub(crate) registration: Option<Registration>,
+}
+
+impl Kept {
+    /// True when the channel stays without members.
+    pub(crate) fn any(&self) -> bool {
+        self.default || self.registration.is_some()
+    }
+
+    /// Whether a client logged in to `account` (and an IRC operator when
+    /// `oper`) gets `@` on joining: the registration's founder and
+    /// operators; in the default channel IRC operators too, who are the
+    /// ones to run a server's own room.
+    pub(crate) fn gives_op(&self, account: Option<&str>, oper: bool) -> bool {
+        (self.default && oper)
+            || account
+                .zip(self.registration.as_ref())
+                .is_some_and(|(account, registration)| registration.gives_op(account))
+    }
+}
+
+/// A registered channel's owners, by account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Registration {
+    pub(crate) founder: String,
+    /// Unix seconds.
+    pub(crate) registered_at: u64,
+    /// Accounts given `@` on joining, besides the founder (at most
+    /// [`MAX_CHANNEL_OPERATORS`]).
+    pub(crate) operators: Vec<String>,
+}
+
+impl Registration {
+    pub(crate) fn is_founder(&self, account: &str) -> bool {
+        irc_eq(&self.founder, account)
+    }
+
+    pub(crate) fn gives_op(&self, account: &str) -> bool {
+        self.is_founder(account) || self.operators.iter().any(|a| irc_eq(a, account))
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Channel {
     /// The name as first created (its case is kept for display).
@@ -217,6 +273,8 @@ pub(crate) struct Channel {
     pub(crate) created_at: u64,
     pub(crate) topic: Option<Topic>,
     pub(crate) modes: Modes,
+    /// Whether (and why) it outlives its members.
+    pub(crate) kept: Kept,
     members: HashMap<ClientId, Status>,
     /// Clients invited (INVITE) and not yet joined, each with whether a
     /// half-operator or above invited it: only such an invitation gets
@@ -246,6 +304,7 @@ impl Channel {
                 no_external: true,
                 ..Modes::default()
             },
+            kept: Kept::default(),
             members: HashMap::new(),
         }
     }

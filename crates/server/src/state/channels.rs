@@ -57,36 +57,58 @@ impl Channels {
     /// Makes `id` a member of `key` (creating the channel as `name`, with
     /// `id` as its operator), using up an invitation; `joined_after` is
     /// the history ticket it joined at (see `Status::joined_after`).
+    /// Returns the channel and whether it was created. Only a channel's
+    /// creator is made operator here: a kept channel (see
+    /// [`Kept`](crate::state::channel::Kept)) existed before, empty or
+    /// not, and gives `@` by account only.
     fn add_member(
         &mut self,
         key: &CaseKey,
         name: &str,
         id: ClientId,
         joined_after: u64,
-    ) -> &Channel {
+    ) -> (&mut Channel, bool) {
+        let created = !self.map.contains_key(key);
         let channel = self
             .map
             .entry(key.clone())
             .or_insert_with(|| Channel::new(name));
         let status = Status {
-            op: channel.members().is_empty(),
+            op: created,
             joined_after,
             ..Status::default()
         };
         channel.members_mut().insert(id, status);
         // An invitation is used up by joining.
         channel.uninvite(id);
-        channel
+        (channel, created)
     }
 
-    /// Takes `id` out of `key`, dropping the channel when it empties.
+    /// Takes `id` out of `key`, dropping the channel when it empties
+    /// (unless it is kept).
     fn remove_member(&mut self, key: &CaseKey, id: ClientId) {
         if let Some(channel) = self.map.get_mut(key) {
             channel.members_mut().remove(&id);
-            if channel.members().is_empty() {
-                self.map.remove(key);
-            }
+            self.drop_if_unused(key);
         }
+    }
+
+    /// Drops `key` if it has no members and is not kept (after a
+    /// ChanServ DROP of an empty channel, or its last member leaving).
+    pub(crate) fn drop_if_unused(&mut self, key: &CaseKey) {
+        if self
+            .map
+            .get(key)
+            .is_some_and(|channel| channel.members().is_empty() && !channel.kept.any())
+        {
+            self.map.remove(key);
+        }
+    }
+
+    /// Puts back a channel kept across a restart (at start, before anyone
+    /// is connected).
+    pub(super) fn restore(&mut self, channel: Channel) {
+        self.map.insert(CaseKey::new(&channel.name), channel);
     }
 
     /// Forgets client `id` everywhere: its invitations, and its
@@ -114,6 +136,8 @@ impl State {
     pub(crate) fn join(&mut self, id: ClientId, name: &str) {
         let key = CaseKey::new(name);
         let joined_after = self.history_ticket();
+        let default = self.is_default_channel(&key);
+        let history_on = self.history_on();
         let Some(client) = self.registry.get_mut(id) else {
             return;
         };
@@ -126,8 +150,17 @@ impl State {
             client.nick.clone(),
             client.realname.clone(),
         );
-        let channel = self.channels.add_member(&key, name, id, joined_after);
+        let oper = client.oper;
+        let account = client.account().map(str::to_owned);
+        let (channel, created) = self.channels.add_member(&key, name, id, joined_after);
         let channel_name = channel.name.clone();
+        // With history on, the default channel is kept from its creation
+        // on: after a restart nobody is `@` in it by being first back.
+        let keep_new_default = created && default && history_on;
+        if keep_new_default {
+            channel.kept.default = true;
+        }
+        let gets_op = !created && channel.kept.gives_op(account.as_deref(), oper);
 
         // extended-join adds the account (none: `*`) and the real name.
         let plain = self.config.lang.joined(&nick);
@@ -157,6 +190,12 @@ impl State {
             self.send_read_marker(id, &channel_name);
         }
         self.send_names(id, &key);
+        if gets_op {
+            self.give_op(&key, id);
+        }
+        if keep_new_default {
+            self.save_channel(&key);
+        }
         self.replay_on_join(id, channel_name);
         // After the replay, which must not show the joiner its own join.
         self.record_presence(id, [key.as_str()], &stored_join);

@@ -48,6 +48,9 @@ pub(crate) struct Client {
     pub(crate) cap_negotiating: bool,
     /// The password given with `PASS`, checked when registration completes.
     pub(crate) pass: Option<String>,
+    /// The server password (`--password`) was checked and right: set once
+    /// a hashed one is verified off the runtime.
+    pub(crate) pass_verified: bool,
     pub(crate) away: Option<String>,
     /// IRC operator (`+o`), granted by `OPER`.
     pub(crate) oper: bool,
@@ -155,6 +158,7 @@ impl Client {
             caps: Caps::default(),
             cap_negotiating: false,
             pass: None,
+            pass_verified: false,
             away: None,
             oper: false,
             invisible: false,

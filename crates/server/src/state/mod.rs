@@ -21,11 +21,13 @@ mod delivery;
 pub(crate) mod effect;
 pub(crate) mod fanout;
 pub(crate) mod hub;
+pub(crate) mod kept_channels;
 mod lifecycle;
 mod meter;
 pub(crate) mod monitor;
 pub(crate) mod multiline;
 pub(crate) mod nicks;
+pub(crate) mod parties;
 pub(crate) mod publisher;
 pub(crate) mod read_markers;
 pub(crate) mod recent;
@@ -246,16 +248,15 @@ impl State {
         &mut self.batches
     }
 
-    /// `MARKREAD <target> timestamp=…` (or `*`): how far `id`'s nick has
-    /// read in `target`.
+    /// `MARKREAD <target> timestamp=…` (or `*`): how far `id` has read
+    /// in `target` (see `parties::MarkerKey`).
     pub(crate) fn send_read_marker(&mut self, id: ClientId, target: &str) {
-        let Some(client) = self.client(id) else {
+        let Some(key) = self.marker_key(id, target) else {
             return;
         };
-        let session = self.marker_session(id, target);
         let time = self
             .read_markers
-            .get(&client.nick, target, session)
+            .get(&key.owner, &key.target, key.session)
             .map_or_else(
                 || "*".to_owned(),
                 |t| format!("timestamp={}", crate::clock::iso8601(t)),

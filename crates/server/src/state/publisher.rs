@@ -236,6 +236,7 @@ impl State {
         self.publisher.last_row = loaded.last_row;
         self.read_markers.load(loaded.markers);
         self.accounts.load(loaded.accounts);
+        self.load_kept_channels(loaded.channels);
     }
 
     /// The last row id given to an event so far: every row submitted
@@ -372,10 +373,29 @@ impl State {
     /// history on. Unlike messages, events go out at once: holding a JOIN
     /// until its commit would reorder the joiner's replies, and an event
     /// lost to a crash costs no one a word of the conversation.
+    /// The sender's account is that of whoever holds the source's nick
+    /// now (the topic's setter, the kicker).
     pub(crate) fn record_event<'a>(
         &mut self,
         channels: impl IntoIterator<Item = &'a str>,
         message: &Message,
+    ) {
+        let account = message
+            .source
+            .as_deref()
+            .and_then(|source| source.split('!').next())
+            .and_then(|nick| self.find_nick(nick))
+            .and_then(|client| client.account().map(str::to_owned));
+        self.record_events(channels, message, account);
+    }
+
+    /// Stores `message`, sent by a client logged in to `account`, in the
+    /// history of each of `channels`.
+    fn record_events<'a>(
+        &mut self,
+        channels: impl IntoIterator<Item = &'a str>,
+        message: &Message,
+        account: Option<String>,
     ) {
         if !self.history_on() {
             return;
@@ -389,6 +409,7 @@ impl State {
                 time,
                 target: conversation(channel, None),
                 line: line.clone(),
+                account: account.clone(),
             })
             .collect();
         if !events.is_empty() {
@@ -416,7 +437,9 @@ impl State {
             return;
         };
         if client.presence.take(channels.len(), now_ms) {
-            self.record_event(channels, message);
+            // Its own: the nick in the source may be the one it gave up.
+            let account = client.account().map(str::to_owned);
+            self.record_events(channels, message, account);
         } else {
             tracing::debug!(nick = %client.nick, "history: not storing the events of a churning client");
         }
@@ -534,6 +557,7 @@ mod tests {
             time: 7,
             target: "#c".to_owned(),
             line: ":a!u@h PRIVMSG #c :hi".to_owned(),
+            account: None,
         };
         state.publish(vec![event], to_oneself(id, &msgid, 7));
         assert_eq!(runs(), 0, "not before its commit");

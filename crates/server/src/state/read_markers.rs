@@ -1,15 +1,18 @@
-//! draft/read-marker: how far each nick has read in each conversation.
+//! draft/read-marker: how far each reader has read in each conversation.
 //!
-//! Kept in memory for every nick (a marker is a few dozen bytes). A
-//! channel's marker is the nick's: with history on it is stored through
-//! the history writer and loaded at start, so that another session of
-//! the same nick — later, or after a restart — knows where reading
-//! stopped (it says how far someone read a channel anyone there can
-//! read, nothing private). A private target's marker is the session's
-//! (`state::sessions`): it carries the id of the nick session that set
-//! it, is reported only to that session and is never stored, so a later
-//! holder of the nick learns nothing of whom its earlier holder talked
-//! to. Private markers stored before this rule are not loaded.
+//! Kept in memory (a marker is a few dozen bytes), keyed by the reader's
+//! identity and the conversation as `state::parties` says: a logged-in
+//! reader's markers are its account's (`@account`), of channels and of
+//! private conversations, stored through the history writer and loaded
+//! at start, so that another connection of the account — later, or after
+//! a restart — knows where reading stopped. An anonymous reader's channel
+//! marker is its nick's and stored the same way (it says how far someone
+//! read a channel anyone there can read, nothing private); its private
+//! markers are its session's (`state::sessions`): each carries the id of
+//! the nick session that set it, is reported only to that session and is
+//! never stored, so a later holder of the nick learns nothing of whom its
+//! earlier holder talked to. Private markers stored under a nick (before
+//! this rule) are not loaded.
 //!
 //! Bounded twice: per nick (the marker read longest ago goes) and in all
 //! (the marker set longest ago goes), so nobody can fill the table for
@@ -18,9 +21,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use ciao_proto::CaseKey;
-use ciao_proto::names::is_channel_name;
 
 use crate::history::ReadMarker;
+use crate::state::parties::marker_is_kept;
 
 /// Most conversations with a marker per nick.
 pub(crate) const MAX_PER_NICK: usize = 1000;
@@ -62,10 +65,10 @@ pub(crate) struct Advanced {
 impl ReadMarkers {
     /// Takes the markers stored by an earlier run, oldest first, so that
     /// the newest are kept if there are more than fit.
-    /// Private targets' markers (of a nick, from before sessions) are
+    /// Private targets' markers of a nick (from before sessions) are
     /// left out: no session set them.
     pub(crate) fn load(&mut self, mut markers: Vec<ReadMarker>) {
-        markers.retain(|marker| is_channel_name(&marker.target));
+        markers.retain(|marker| marker_is_kept(&marker.nick, &marker.target));
         markers.sort_by_key(|marker| marker.time);
         for marker in markers {
             self.advance(&marker.nick, &marker.target, marker.time, None);
@@ -213,6 +216,16 @@ mod tests {
             time: 5,
         }]);
         assert_eq!(markers.total, 1, "stored private markers are not loaded");
+        markers.load(vec![ReadMarker {
+            nick: "@carl".to_owned(),
+            target: "dave".to_owned(),
+            time: 5,
+        }]);
+        assert_eq!(
+            markers.get("@carl", "dave", None),
+            Some(5),
+            "an account's are"
+        );
     }
 
     #[test]

@@ -96,6 +96,10 @@ impl Registry {
         let Some(client) = self.clients.get(&id) else {
             return Ok(());
         };
+        // A service's nick is always in use.
+        if ciao_proto::irc_eq(wanted, crate::state::kept_channels::CHANSERV) {
+            return Err(NickRefusal::InUse);
+        }
         self.nicks.claim(id, Some(&client.nick), wanted)?;
         let new = CaseKey::new(wanted);
         // A connection that gave this nick up no longer reads on from

@@ -1,8 +1,9 @@
 //! Stored lines, shown to a client as well as it can show them.
 //!
 //! - IRC clients with `batch`: the original lines inside a `chathistory`
-//!   batch, with their original `time` (server-time) and `msgid`
-//!   (message-tags).
+//!   batch, with their original `time` (server-time), `msgid`
+//!   (message-tags) and the sender's `account` (account-tag), if it was
+//!   logged in.
 //! - Other IRC clients: `NOTICE`s from the server, `[HH:MM] <nick> text`,
 //!   so old lines never pass for new ones.
 //! - Plain clients: `[HH:MM] nick: text`, as they see live lines.
@@ -61,6 +62,16 @@ pub(crate) fn send(state: &mut State, id: ClientId, target: &str, events: &[Even
                     message.tags.push(Tag {
                         key: "msgid".into(),
                         value: Some(event.msgid.clone()),
+                    });
+                }
+                // The account its sender was logged in to, as live
+                // delivery tags it (`account-tag`).
+                if caps.has(Cap::AccountTag)
+                    && let Some(account) = &event.account
+                {
+                    message.tags.push(Tag {
+                        key: "account".into(),
+                        value: Some(account.clone()),
                     });
                 }
                 state.send(id, &message);

@@ -148,23 +148,6 @@ impl State {
         let last_row = self.last_row();
         self.registry.claim_nick(id, wanted, last_row)
     }
-
-    /// The session a read marker of `target` belongs to for client `id`:
-    /// none for a channel (its markers are the nick's, as they reveal
-    /// nothing private), the current nick session for a private target.
-    pub(crate) fn marker_session(&self, id: ClientId, target: &str) -> Option<u64> {
-        if ciao_proto::names::is_channel_name(target) {
-            return None;
-        }
-        // Every registered client holds a nick, so a session; 0 is no
-        // session's id.
-        Some(
-            self.registry
-                .get(id)
-                .and_then(|client| client.sessions.current())
-                .map_or(0, NickSession::id),
-        )
-    }
 }
 
 #[cfg(test)]
