@@ -7,9 +7,13 @@
 # temporary data dir, a "ciao peer" (ciao-client's real connection task and
 # Model: crates/client/examples/interop_peer.rs) and a "plain peer" (a raw
 # TCP client speaking the seed's text protocol), then the real client in a
-# private tmux server: irssi with a temporary --home, typed into with
-# send-keys; weechat-headless with a temporary --dir, driven through its
-# FIFO. The client talks with both peers both ways, changes nick, is kicked
+# private tmux server, over TLS to the certificate the server generated:
+# irssi with a temporary --home, verifying it against the generated CA
+# (tls_cafile), typed into with send-keys; weechat-headless with a
+# temporary --dir, the certificate's fingerprint pinned
+# (ssl_fingerprint), driven through its FIFO. Each client logs in with
+# SASL (irssi PLAIN, weechat SCRAM-SHA-256) to an account a raw connection
+# made with REGISTER just before. The client talks with both peers both ways, changes nick, is kicked
 # by the ciao peer (channel operator: the first to join) and rejoins; every
 # party must see every line, and the client's status window must show no
 # protocol error (see check_client_errors). docs/INTEROP.md has the details.
@@ -152,9 +156,16 @@ start_server() {
     server_port() {
         kill -0 "$SERVER_PID" 2>/dev/null || fail "ciao-server exited" "$DIR/server.log"
         PORT=$(sed -n 's/.*listening addr=127\.0\.0\.1:\([0-9]*\) tls=false.*/\1/p' "$DIR/server.log")
-        [ -n "$PORT" ]
+        TLS_PORT=$(sed -n 's/.*listening addr=127\.0\.0\.1:\([0-9]*\) tls=true.*/\1/p' "$DIR/server.log")
+        [ -n "$PORT" ] && [ -n "$TLS_PORT" ]
     }
     wait_until "ciao-server to listen" server_port
+    # The certificate it generated on first start: irssi verifies it
+    # against its CA, weechat pins its fingerprint.
+    CA_PEM=$DIR/data/tls/ca.pem
+    [ -s "$CA_PEM" ] || fail "no generated CA at $CA_PEM" "$DIR/server.log"
+    FINGERPRINT=$("$SERVER_BIN" --data-dir "$DIR/data" tls-fingerprint | sed -n 's/^tls_fingerprint *//p')
+    [ ${#FINGERPRINT} = 64 ] || fail "no TLS fingerprint from ciao-server tls-fingerprint"
 }
 
 # --- the ciao peer (ciao-client's connection task and Model) ---------------
@@ -181,6 +192,25 @@ start_plain_peer() {
 }
 plain_types() { printf '%s\n' "$1" >&"$PLAIN_FD"; }
 
+# --- the client's account ---------------------------------------------------
+# register_account NAME PASSWORD: a raw IRC connection (from 127.0.0.1, where
+# passwords in clear are taken) registers as NAME, makes the account NAME
+# with REGISTER (draft/account-registration) and quits; the client then logs
+# in to it with SASL.
+register_account() {
+    local name=$1 password=$2 fd reader out=$DIR/register.out
+    exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+    cat <&"$fd" >"$out" &
+    reader=$!
+    printf 'NICK %s\r\nUSER %s 0 * :register\r\n' "$name" "$name" >&"$fd"
+    expect "registration" "$out" " 001 $name "
+    printf 'REGISTER %s * %s\r\n' "$name" "$password" >&"$fd"
+    expect "registration" "$out" "REGISTER SUCCESS $name "
+    printf 'QUIT :registered\r\n' >&"$fd"
+    wait_until "the registering connection to close" exited "$reader"
+    exec {fd}>&-
+}
+
 # --- the real clients --------------------------------------------------------
 # Each client has: <client>_start, _say TEXT, _act TEXT, _command /CMD,
 # _quit REASON, and these file names: CHAN_LOG (the #lobby window), STATUS_LOGS
@@ -198,9 +228,10 @@ irssi_start() {
     RAW_LOG=$DIR/logs/raw.log
     cat >"$home/config" <<EOF
 servers = (
-  { address = "127.0.0.1"; chatnet = "ciao"; port = "$PORT"; use_tls = "no"; autoconnect = "yes"; }
+  { address = "localhost"; chatnet = "ciao"; port = "$TLS_PORT"; use_tls = "yes"; tls_verify = "yes"; tls_cafile = "$CA_PEM"; autoconnect = "yes"; }
 );
-chatnets = { ciao = { type = "IRC"; autosendcmd = "/rawlog open $RAW_LOG"; }; };
+chatnets = { ciao = { type = "IRC"; autosendcmd = "/rawlog open $RAW_LOG";
+  sasl_mechanism = "PLAIN"; sasl_username = "$NICK1"; sasl_password = "$PASSWORD"; }; };
 settings = {
   core = { real_name = "irssi interop"; user_name = "$NICK1"; nick = "$NICK1"; settings_autosave = "no"; rawlog_lines = "1000"; };
   "fe-common/core" = { autolog = "yes"; autolog_path = "$DIR/logs/\$tag/\$0.log"; autolog_level = "ALL"; };
@@ -250,7 +281,7 @@ weechat_start() {
         "/server raw"
         "/command -buffer irc.irc_raw * /buffer set localvar_del_no_log"
         "/command -buffer irc.irc_raw * /logger set 9"
-        "/server add ciao 127.0.0.1/$PORT -notls -nicks=$NICK1 -username=$NICK1 -realname=weechat_interop"
+        "/server add ciao 127.0.0.1/$TLS_PORT -ssl -ssl_fingerprint=$FINGERPRINT -sasl_mechanism=scram-sha-256 -sasl_username=$NICK1 -sasl_password=$PASSWORD -nicks=$NICK1 -username=$NICK1 -realname=weechat_interop"
         "/connect ciao"
     )
     local commands
@@ -317,8 +348,10 @@ re_kicked() { # VICTIM BY REASON
 # 2. The status window as the user sees it (and the #lobby window): no line
 #    saying unknown, invalid, error, failed, not found, not enough
 #    parameters, not registered, warning or critical (case-insensitive),
-#    except the LUSERS statistic "N unknown connection(s)" (253); for
-#    weechat also no line with its error prefix "=!=".
+#    except the LUSERS statistic "N unknown connection(s)" (253) and
+#    irssi's TLS summary "EDH Key: 253 bit Unknown" (irssi 1.4 has no
+#    name for X25519, the key exchange rustls prefers); for weechat also no
+#    line with its error prefix "=!=".
 raw_errors() {
     local file=$1
     case $CLIENT in
@@ -338,7 +371,7 @@ raw_errors() {
 window_errors() {
     tr -d '\r' <"$1" \
         | grep -Ei 'unknown|invalid|error|failed|not found|not enough parameters|not registered|warning|critical|=!=' \
-        | grep -Ev '[0-9]+ unknown connection\(s\)' || true
+        | grep -Ev '[0-9]+ unknown connection\(s\)|Irssi: EDH Key: [0-9]+ bit Unknown *$' || true
 }
 check_client_errors() {
     local file bad=
@@ -362,6 +395,7 @@ session() {
     DIR=$WORK/$CLIENT
     NICK1=${CLIENT}1
     NICK2=${CLIENT}2
+    PASSWORD=interop-$RANDOM$RANDOM
     SCREENS=()
     mkdir -p "$DIR"
     local started=$SECONDS tag=$RANDOM$RANDOM
@@ -382,9 +416,16 @@ session() {
     expect "plain peer" "$plain_out" "$(lit "Welcome $PLAIN!")"
     expect "ciao peer" "$ciao_out" "$(lit "[#lobby] (Join) $PLAIN joined #lobby")"
 
-    # The real client connects; the server puts it in #lobby.
+    # The real client connects over TLS, verifying the certificate, and
+    # logs in with SASL (irssi PLAIN, weechat SCRAM-SHA-256) to the
+    # account made for it; the server puts it in #lobby. (Arriving as
+    # NICK1 is the login: the account owns the nick, so anyone else would
+    # be renamed Guest-NNNN. The raw log, complete once the client quit,
+    # shows 900 and 903 below.)
+    register_account "$NICK1" "$PASSWORD"
     "${CLIENT}_start"
     expect "$CLIENT" "$CHAN_LOG" "$(re_joined "$NICK1")"
+    expect "ciao-server" "$DIR/server.log" "connected .*tls=true"
     expect "ciao peer" "$ciao_out" "$(lit "[#lobby] (Join) $NICK1 joined #lobby")"
     expect "plain peer" "$plain_out" "$(lit "$NICK1 joined the chat!")"
 
@@ -455,6 +496,12 @@ session() {
     # The client leaves; its windows must show no protocol error.
     "${CLIENT}_quit" "interop done $tag"
     wait_until "$CLIENT to exit" client_gone
+    local mechanism=PLAIN
+    [ "$CLIENT" = irssi ] || mechanism=SCRAM-SHA-256
+    expect "$CLIENT" "$RAW_LOG" "AUTHENTICATE $mechanism\$"
+    # (Before registration completes the client's nick is `*`.)
+    expect "$CLIENT" "$RAW_LOG" " 900 [^ ]+ [^ ]+ $NICK1 :You are now logged in as $NICK1"
+    expect "$CLIENT" "$RAW_LOG" " 903 [^ ]+ :SASL authentication successful"
     expect "ciao peer" "$ciao_out" "$(lit "[#lobby] (Quit) $NICK2 quit")"
     expect "plain peer" "$plain_out" "$(lit "$NICK2 left the chat.")"
     check_client_errors

@@ -1,10 +1,11 @@
-//! Idle: hold N registered connections and measure the server's memory
-//! per connection.
+//! Idle: hold N registered connections (plaintext, or TLS with `--tls`)
+//! and measure the server's memory per connection.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::Semaphore;
 
 use crate::conn::{self, Conn};
@@ -20,6 +21,11 @@ pub struct IdleArgs {
     /// look at the server from outside (smaps, malloc statistics).
     #[arg(long, default_value_t = 0)]
     pub hold_secs: u64,
+    /// Connect with TLS (`--addr` is then the server's TLS listener); any
+    /// certificate is taken. Registration only: `--channel` is for
+    /// plaintext runs.
+    #[arg(long)]
+    pub tls: bool,
     /// Connections being opened and registered at once.
     /// Set from the global `--connect-concurrency`.
     #[arg(skip = 256usize)]
@@ -29,6 +35,7 @@ pub struct IdleArgs {
 #[derive(Debug, serde::Serialize)]
 pub struct Report {
     pub scenario: &'static str,
+    pub tls: bool,
     pub clients: usize,
     pub registered: usize,
     pub server_rss_kb_before: Option<u64>,
@@ -41,6 +48,10 @@ pub async fn run(
     args: IdleArgs,
     server_pid: Option<String>,
 ) -> anyhow::Result<Report> {
+    if args.tls {
+        anyhow::ensure!(args.channel.is_empty(), "--channel is for plaintext runs");
+        return run_tls(addr, args, server_pid).await;
+    }
     let before = server_pid.as_deref().and_then(crate::procfs::rss_kib);
     let slots = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
     let mut tasks = Vec::with_capacity(args.clients);
@@ -68,24 +79,68 @@ pub async fn run(
         last.wait_for("PONG", |l| l.ends_with(b"settle")).await?;
     }
     let after = server_pid.as_deref().and_then(crate::procfs::rss_kib);
+    hold(held.len(), args.hold_secs).await;
+    Ok(report(&args, held.len(), before, after))
+}
+
+/// `run` over TLS: the same connections, each after a handshake.
+async fn run_tls(
+    addr: SocketAddr,
+    args: IdleArgs,
+    server_pid: Option<String>,
+) -> anyhow::Result<Report> {
+    let connector = crate::tls::connector()?;
+    let before = server_pid.as_deref().and_then(crate::procfs::rss_kib);
+    let slots = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
+    let mut tasks = Vec::with_capacity(args.clients);
+    for index in 0..args.clients {
+        let (slots, connector) = (slots.clone(), connector.clone());
+        tasks.push(tokio::spawn(async move {
+            let _slot = slots.acquire().await?;
+            let tcp = conn::open(addr, index).await?;
+            let mut stream = BufReader::new(crate::tls::handshake(&connector, tcp).await?);
+            crate::tls::register(&mut stream, &conn::nick('t', index)).await?;
+            anyhow::Ok(stream)
+        }));
+    }
+    let mut held = Vec::with_capacity(args.clients);
+    for (index, task) in tasks.into_iter().enumerate() {
+        held.push(task.await?.with_context(|| format!("client {index}"))?);
+    }
+    // The round trip that says the server has handled everything.
+    if let Some(last) = held.last_mut() {
+        last.get_mut().write_all(b"PING :settle\r\n").await?;
+        let mut line = Vec::new();
+        while !line.trim_ascii_end().ends_with(b"settle") {
+            line.clear();
+            anyhow::ensure!(last.read_until(b'\n', &mut line).await? > 0, "closed");
+        }
+    }
+    let after = server_pid.as_deref().and_then(crate::procfs::rss_kib);
+    hold(held.len(), args.hold_secs).await;
+    Ok(report(&args, held.len(), before, after))
+}
+
+/// Keeps the connections open for `secs` (to look at the server).
+async fn hold(count: usize, secs: u64) {
+    if secs > 0 {
+        eprintln!("holding {count} connections for {secs} s");
+        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    }
+}
+
+fn report(args: &IdleArgs, registered: usize, before: Option<u64>, after: Option<u64>) -> Report {
     let per_client = match (before, after) {
-        (Some(b), Some(a)) => Some((a.saturating_sub(b) * 1024) as f64 / held.len().max(1) as f64),
+        (Some(b), Some(a)) => Some((a.saturating_sub(b) * 1024) as f64 / registered.max(1) as f64),
         _ => None,
     };
-    if args.hold_secs > 0 {
-        eprintln!(
-            "holding {} connections for {} s",
-            held.len(),
-            args.hold_secs
-        );
-        tokio::time::sleep(std::time::Duration::from_secs(args.hold_secs)).await;
-    }
-    Ok(Report {
+    Report {
         scenario: "idle",
+        tls: args.tls,
         clients: args.clients,
-        registered: held.len(),
+        registered,
         server_rss_kb_before: before,
         server_rss_kb_after: after,
         rss_bytes_per_client: per_client,
-    })
+    }
 }

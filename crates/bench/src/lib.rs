@@ -8,3 +8,4 @@ pub mod fanout;
 pub mod idle;
 pub mod procfs;
 pub mod soak;
+pub mod tls;

@@ -76,6 +76,7 @@ async fn idle_and_churn_run_clean() {
             clients: 50,
             channel: String::new(),
             hold_secs: 0,
+            tls: false,
             connect_concurrency: 16,
         },
         Some(pid),
@@ -202,4 +203,41 @@ async fn every_attack_runs_and_accounts_for_every_probe() {
         let _ = stop.send(());
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+/// `idle --tls` against a TLS listener (a certificate made for the test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_over_tls_registers_every_client() {
+    let identity =
+        ciao_server::config::tls::Identity::ephemeral("bench.local", &[]).expect("a certificate");
+    let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let listeners = ciao_server::Listeners {
+        plain: Vec::new(),
+        tls: vec![listener],
+        tls_config: Some(identity.server_config().expect("config")),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let config = ciao_server::Config {
+        flood: None,
+        ..ciao_server::Config::default()
+    };
+    tokio::spawn(ciao_server::run(config, listeners, async move {
+        let _ = stopped.await;
+    }));
+    let idle = idle::run(
+        addr,
+        idle::IdleArgs {
+            clients: 30,
+            channel: String::new(),
+            hold_secs: 0,
+            tls: true,
+            connect_concurrency: 8,
+        },
+        Some(std::process::id().to_string()),
+    )
+    .await
+    .expect("idle over TLS");
+    assert_eq!((idle.registered, idle.tls), (30, true));
+    drop(stop);
 }

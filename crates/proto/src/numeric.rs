@@ -62,6 +62,7 @@ numerics! {
     WhoisAccount = "330", "RPL_WHOISACCOUNT";
     VisibleHost = "396", "RPL_VISIBLEHOST";
     WhoisSecure = "671", "RPL_WHOISSECURE";
+    WhoisCertFp = "276", "RPL_WHOISCERTFP";
     YoureBannedCreep = "465", "ERR_YOUREBANNEDCREEP";
     WhowasUser = "314", "RPL_WHOWASUSER";
     Links = "364", "RPL_LINKS";

@@ -1,5 +1,5 @@
 //! `ciao-server`: parse flags, set up logging, bind, serve until Ctrl+C or
-//! SIGTERM.
+//! SIGTERM; SIGHUP reloads the TLS certificate.
 
 mod cli;
 
@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use anyhow::Context;
 use ciao_server::config::tls::{self, Identity};
+use ciao_server::config::tls_server::TlsCerts;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -44,18 +45,23 @@ async fn main() -> anyhow::Result<()> {
         tracing::debug!(limit, "open file limit");
     }
     let shutdown = shutdown_signal()?;
+    let hangups = hangup_signal()?;
     let mut listeners = Vec::new();
     for addr in &settings.listen {
         listeners
             .push(ciao_server::bind(*addr).with_context(|| format!("cannot listen on {addr}"))?);
     }
-    let tls_config = match tls_identity(&settings)? {
+    let certs = match tls_identity(&settings)? {
         Some(identity) => {
-            log_fingerprint(&identity);
-            Some(identity.server_config()?)
+            log_fingerprint(&identity.fingerprints(), "TLS certificate SHA-256");
+            Some(TlsCerts::new(identity)?)
         }
         None => None,
     };
+    let tls_config = certs.as_ref().map(TlsCerts::server_config).transpose()?;
+    if let Some(certs) = certs {
+        reload_on_hangup(hangups, settings.tls.clone(), certs);
+    }
     let mut tls = Vec::new();
     for addr in &settings.tls_listen {
         tls.push(
@@ -111,14 +117,34 @@ fn tls_identity(settings: &cli::Settings) -> anyhow::Result<Option<Identity>> {
     }))
 }
 
-fn log_fingerprint(identity: &Identity) {
-    let prints = identity.fingerprints();
+fn log_fingerprint(prints: &tls::Fingerprints, what: &str) {
     tracing::info!(
         tls_pinned_cert = %prints.irssi_cert(),
         tls_pinned_pubkey = %prints.irssi_pubkey().unwrap_or_default(),
         tls_fingerprint = %prints.weechat(),
-        "TLS certificate SHA-256 (irssi: tls_pinned_cert or tls_pinned_pubkey; weechat: tls_fingerprint)"
+        "{what} (irssi: tls_pinned_cert or tls_pinned_pubkey; weechat: tls_fingerprint)"
     );
+}
+
+/// SIGHUP: reads the certificate and key again and presents them to new
+/// handshakes; established sessions keep theirs. A file that cannot be
+/// used keeps the old certificate, and the log says why.
+fn reload(source: &cli::TlsSource, certs: &TlsCerts) {
+    let identity = match source {
+        cli::TlsSource::Files { cert, key } => Identity::load(cert, key),
+        cli::TlsSource::Generated(dir) => Identity::reload_generated(dir),
+        cli::TlsSource::Off | cli::TlsSource::Ephemeral => {
+            tracing::info!("SIGHUP: the TLS certificate was made for this run, nothing to reload");
+            return;
+        }
+    };
+    match identity.and_then(|identity| certs.replace(identity)) {
+        Ok(prints) => log_fingerprint(&prints, "TLS certificate reloaded: SHA-256"),
+        Err(error) => tracing::error!(
+            %error,
+            "SIGHUP: cannot reload the TLS certificate, keeping the old one"
+        ),
+    }
 }
 
 /// `ciao-server hash-password`: the password is read from standard input,
@@ -177,6 +203,37 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
         }
     })
 }
+
+/// SIGHUP's stream, installed (like the shutdown handlers) before the
+/// server listens, so a reload asked early never kills it.
+#[cfg(unix)]
+fn hangup_signal() -> anyhow::Result<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    signal(SignalKind::hangup()).context("cannot handle SIGHUP")
+}
+
+/// Reloads the certificate at each SIGHUP, for the server's life.
+#[cfg(unix)]
+fn reload_on_hangup(
+    mut hangups: tokio::signal::unix::Signal,
+    source: cli::TlsSource,
+    certs: std::sync::Arc<TlsCerts>,
+) {
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            reload(&source, &certs);
+        }
+    });
+}
+
+/// No SIGHUP here: the certificate is read at start only.
+#[cfg(not(unix))]
+fn hangup_signal() -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn reload_on_hangup(_: (), _: cli::TlsSource, _: std::sync::Arc<TlsCerts>) {}
 
 #[cfg(not(unix))]
 fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {

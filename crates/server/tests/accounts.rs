@@ -398,3 +398,58 @@ async fn accounts_survive_a_restart() {
     scram.wait_numeric("903").await;
     server.shutdown().await;
 }
+
+/// `plaintext-passwords = deny`: SASL PLAIN and REGISTER are refused in
+/// clear, saying why, and work over TLS; SCRAM (which never sends the
+/// password) works in clear.
+#[tokio::test]
+async fn passwords_in_clear_are_refused_under_deny() {
+    let config = ciao_server::Config {
+        plaintext_passwords: ciao_server::config::PlaintextPasswords::Deny,
+        ..quiet_config()
+    };
+    let (dir, server) = common::tls::tls_server(config).await;
+    let mut clear = TestClient::irc(server.addr, "alice").await;
+    clear.send(&format!("REGISTER * * :{PASSWORD}")).await;
+    let refused = clear.wait_contains("FAIL REGISTER").await;
+    assert!(refused.contains("not accepted over plaintext"), "{refused}");
+    let mut secure = common::tls::tls_irc(&server, dir.path(), "bob").await;
+    secure.send(&format!("REGISTER * * :{PASSWORD}")).await;
+    secure.wait_contains("REGISTER SUCCESS bob").await;
+    clear.send("AUTHENTICATE PLAIN").await;
+    let refused = clear.wait_numeric("904").await;
+    assert!(refused.contains("not accepted over plaintext"), "{refused}");
+    clear.send("AUTHENTICATE SCRAM-SHA-256").await;
+    clear.wait_contains("AUTHENTICATE +").await;
+    let (mut scram, first) = ScramClient::first("bob", PASSWORD, "clearnonce");
+    clear
+        .send(&format!("AUTHENTICATE {}", BASE64.encode(&first)))
+        .await;
+    let server_first = payload(&clear.wait_contains("AUTHENTICATE ").await);
+    let client_final = scram.answer(&server_first);
+    clear
+        .send(&format!("AUTHENTICATE {}", BASE64.encode(&client_final)))
+        .await;
+    payload(&clear.wait_contains("AUTHENTICATE ").await);
+    clear.send("AUTHENTICATE +").await;
+    clear.wait_numeric("903").await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_hashed_operator_password_is_verified() {
+    let config = ciao_server::Config {
+        opers: vec![ciao_server::OperCredential {
+            name: "root".to_owned(),
+            password: ciao_server::hash_password("s3cret oper"),
+        }],
+        ..quiet_config()
+    };
+    let server = TestServer::start(config).await;
+    let mut client = TestClient::irc(server.addr, "wannabe").await;
+    client.send("OPER root :not it").await;
+    client.wait_numeric("464").await;
+    client.send("OPER root :s3cret oper").await;
+    client.wait_numeric("381").await;
+    server.shutdown().await;
+}

@@ -5,62 +5,20 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ciao_server::Config;
-use ciao_server::config::tls::{CA_FILE, Identity};
+use ciao_server::config::tls::{CA_FILE, CERT_FILE, Identity, KEY_FILE};
+use common::tls::{connector_trusting, tls_irc, tls_server};
 use common::{TestClient, TestServer, numeric_of, test_config};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-
-/// A generated identity in a fresh folder (kept alive by the guard).
-fn identity() -> (tempfile::TempDir, Identity) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (identity, new) =
-        Identity::generated(dir.path(), "test.server", &[]).expect("generate the identity");
-    assert!(new);
-    (dir, identity)
-}
-
-async fn tls_server(config: Config) -> (tempfile::TempDir, TestServer) {
-    let (dir, identity) = identity();
-    let tls = identity.server_config().expect("server config");
-    (dir, TestServer::start_tls(config, tls).await)
-}
-
-/// A rustls client trusting only the CA in `dir`.
-fn connector(dir: &Path) -> TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(dir.join(CA_FILE)).expect("ca.pem") {
-        roots
-            .add(cert.expect("a certificate"))
-            .expect("a usable CA");
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    TlsConnector::from(Arc::new(config))
-}
-
-async fn tls_irc(server: &TestServer, dir: &Path, nick: &str) -> TestClient {
-    let tcp = TcpStream::connect(server.tls_addr.expect("a TLS listener"))
-        .await
-        .expect("connect");
-    let name = ServerName::try_from("localhost").expect("name");
-    let stream = connector(dir)
-        .connect(name, tcp)
-        .await
-        .expect("the handshake verifies against the generated CA");
-    TestClient::irc_over(stream, nick).await
-}
 
 #[tokio::test]
 async fn a_tls_client_and_a_plaintext_client_chat_in_one_channel() {
@@ -321,4 +279,237 @@ fn the_binary_prints_the_fingerprint_of_the_certificate_it_generated() {
     );
     let again = print();
     assert_eq!(again, first);
+}
+
+/// The SHA-256 of the certificate a new TLS client is shown at `addr`
+/// (lowercase hex), and the session, registered as `nick`. The client
+/// trusts every CA in `cas`.
+async fn presented(addr: SocketAddr, cas: &[&Path], nick: &str) -> (String, TestClient) {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let name = ServerName::try_from("localhost").expect("name");
+    let stream = connector_trusting(cas)
+        .connect(name, tcp)
+        .await
+        .expect("the handshake verifies");
+    let leaf = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .expect("a certificate")[0]
+        .clone();
+    (
+        hex_sha256(leaf.as_ref()),
+        TestClient::irc_over(stream, nick).await,
+    )
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Asks the server process to reload its certificate.
+fn hangup(server: &common::process::Server) {
+    let status = std::process::Command::new("kill")
+        .arg("-HUP")
+        .arg(server.0.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+/// SIGHUP re-reads `--tls-cert`/`--tls-key`: a broken file (or a key of
+/// another certificate) keeps the old certificate and the log says so;
+/// a good one is what the next client is shown, while a session
+/// established before keeps chatting.
+#[tokio::test]
+async fn sighup_reloads_the_certificate_and_sessions_survive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    let (old_id, _) = Identity::generated(&old, "test.server", &[]).expect("old");
+    let (new_id, _) = Identity::generated(&new, "test.server", &[]).expect("new");
+    let (old_print, new_print) = (
+        old_id.fingerprints().weechat(),
+        new_id.fingerprints().weechat(),
+    );
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let install = |from: &Path, cert_from: &str, key_from: &str| {
+        std::fs::copy(from.join(cert_from), &cert).expect("copy the certificate");
+        std::fs::copy(from.join(key_from), &key).expect("copy the key");
+    };
+    install(&old, CERT_FILE, KEY_FILE);
+    let (server, mut log) = common::process::start_logged(
+        ["--listen", "127.0.0.1:0", "--no-history", "--tls-cert"]
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .chain([cert.as_os_str(), "--tls-key".as_ref(), key.as_os_str()]),
+    );
+    let plain = log.listening(false);
+    let tls_addr = log.listening(true);
+    let cas = [old.join(CA_FILE), new.join(CA_FILE)];
+    let cas: Vec<&Path> = cas.iter().map(|p| p.as_path()).collect();
+
+    let (seen, mut alice) = presented(tls_addr, &cas, "alice").await;
+    assert_eq!(seen, old_print);
+
+    // Not a certificate: the old one stays.
+    std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\nnot base64\n").expect("write");
+    hangup(&server);
+    let line = log.wait_for("cannot reload the TLS certificate, keeping the old one");
+    assert!(line.contains(&cert.display().to_string()), "{line}");
+    // The new certificate with the old key: refused too.
+    install(&new, CERT_FILE, KEY_FILE);
+    std::fs::copy(old.join(KEY_FILE), &key).expect("copy the old key");
+    hangup(&server);
+    log.wait_for("cannot reload the TLS certificate, keeping the old one");
+    let (seen, mut bob) = presented(tls_addr, &cas, "bob").await;
+    assert_eq!(seen, old_print, "a bad file keeps the old certificate");
+
+    install(&new, CERT_FILE, KEY_FILE);
+    hangup(&server);
+    let line = log.wait_for("TLS certificate reloaded");
+    assert!(line.contains(&new_print), "{line}");
+    let (seen, mut carol) = presented(tls_addr, &cas, "carol").await;
+    assert_eq!(seen, new_print, "a new client is shown the new certificate");
+
+    // Sessions from before the reloads chat with the one after.
+    alice.send("PRIVMSG carol :from before the reload").await;
+    carol.wait_contains(":from before the reload").await;
+    carol.send("PRIVMSG alice :and back").await;
+    alice.wait_contains(":and back").await;
+    bob.send("PRIVMSG alice :still here").await;
+    alice.wait_contains(":still here").await;
+    // The plaintext listener is untouched.
+    let mut dave = TestClient::irc(plain, "dave").await;
+    dave.send("PRIVMSG alice :in clear").await;
+    alice.wait_contains(":in clear").await;
+    drop(server);
+}
+
+/// A self-signed client certificate (what IRC clients make) and its
+/// SHA-256 in lowercase hex.
+fn client_cert() -> (CertificateDer<'static>, PrivateKeyDer<'static>, String) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["alice".to_owned()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("cert");
+    let print = hex_sha256(cert.der());
+    let key = PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    (cert.der().clone(), key, print)
+}
+
+/// A TLS client (trusting the CA in `dir`) presenting `cert`, over
+/// `version` only.
+async fn tls_irc_with_cert(
+    server: &TestServer,
+    dir: &Path,
+    nick: &str,
+    cert: (CertificateDer<'static>, PrivateKeyDer<'static>),
+    version: &'static rustls::SupportedProtocolVersion,
+) -> TestClient {
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in CertificateDer::pem_file_iter(dir.join(CA_FILE)).expect("ca.pem") {
+        roots.add(ca.expect("a certificate")).expect("a usable CA");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[version])
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_client_auth_cert(vec![cert.0], cert.1)
+        .expect("client certificate");
+    let tcp = TcpStream::connect(server.tls_addr.expect("TLS"))
+        .await
+        .expect("connect");
+    let name = ServerName::try_from("localhost").expect("name");
+    let stream = TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .expect("the handshake with a client certificate");
+    TestClient::irc_over(stream, nick).await
+}
+
+/// The WHOIS reply `asker` gets for `nick`, up to 318.
+async fn whois(asker: &mut TestClient, nick: &str) -> Vec<String> {
+    asker.send(&format!("WHOIS {nick}")).await;
+    let mut lines = Vec::new();
+    loop {
+        let line = asker.line().await;
+        let end = numeric_of(&line) == Some("318");
+        lines.push(line);
+        if end {
+            return lines;
+        }
+    }
+}
+
+fn cert_line(lines: &[String]) -> Option<&String> {
+    lines.iter().find(|l| numeric_of(l) == Some("276"))
+}
+
+/// Any client certificate is accepted (self-signed, over TLS 1.3 and
+/// 1.2) and its fingerprint is in WHOIS 276, shown to its owner and to
+/// operators only; a client without one gets in too.
+#[tokio::test]
+async fn a_client_certificate_is_accepted_and_its_fingerprint_shown_to_owner_and_opers() {
+    let config = Config {
+        opers: vec!["admin:secret".parse().expect("oper")],
+        ..test_config()
+    };
+    let (dir, server) = tls_server(config).await;
+    let (cert, key, print) = client_cert();
+    let mut alice = tls_irc_with_cert(
+        &server,
+        dir.path(),
+        "alice",
+        (cert, key),
+        &rustls::version::TLS13,
+    )
+    .await;
+    let (cert12, key12, print12) = client_cert();
+    let mut carol = tls_irc_with_cert(
+        &server,
+        dir.path(),
+        "carol",
+        (cert12, key12),
+        &rustls::version::TLS12,
+    )
+    .await;
+    // No certificate, over TLS and in clear.
+    let mut bob = tls_irc(&server, dir.path(), "bob").await;
+    let mut dave = TestClient::irc(server.addr, "dave").await;
+
+    let own = whois(&mut alice, "alice").await;
+    assert_eq!(
+        cert_line(&own).map(String::as_str),
+        Some(
+            format!(":test.server 276 alice alice :has client certificate fingerprint {print}")
+                .as_str()
+        ),
+        "{own:#?}"
+    );
+    let own = whois(&mut carol, "carol").await;
+    assert!(
+        cert_line(&own).is_some_and(|l| l.ends_with(&format!(" {print12}"))),
+        "{own:#?}"
+    );
+    // Not to others.
+    let others = whois(&mut bob, "alice").await;
+    assert_eq!(cert_line(&others), None, "{others:#?}");
+    assert!(others.iter().any(|l| numeric_of(l) == Some("671")));
+    // Nobody has one to show for bob or dave.
+    for nick in ["bob", "dave"] {
+        let lines = whois(&mut alice, nick).await;
+        assert_eq!(cert_line(&lines), None, "{lines:#?}");
+    }
+    // An operator sees it.
+    dave.send("OPER admin secret").await;
+    dave.wait_numeric("381").await;
+    let lines = whois(&mut dave, "alice").await;
+    assert!(
+        cert_line(&lines).is_some_and(|l| l.ends_with(&format!(" {print}"))),
+        "{lines:#?}"
+    );
+    server.shutdown().await;
 }

@@ -10,6 +10,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use ciao_server::config::PlaintextPasswords;
 use ciao_server::{Lang, OperCredential};
 use serde::Deserialize;
 
@@ -106,6 +107,31 @@ layer! {
         #[arg(long, env = "CIAO_TLS_KEY", value_name = "FILE")]
         pub(crate) tls_key: Option<PathBuf>,
 
+        /// Advertise Strict Transport Security (the `sts` capability):
+        /// clients that support it move to TLS and stay there. Needs
+        /// --tls-cert: clients must be able to verify the certificate.
+        #[arg(long, env = "CIAO_STS")]
+        pub(crate) sts: bool,
+
+        /// The TLS port STS sends clients to. Default: the first
+        /// --tls-listen address's.
+        #[arg(long, env = "CIAO_STS_PORT", allow_negative_numbers = true)]
+        pub(crate) sts_port: Option<Number>,
+
+        /// Seconds clients keep to TLS after seeing the policy. Default
+        /// 2592000 (30 days); 0 tells them to forget it.
+        #[arg(
+            long,
+            env = "CIAO_STS_DURATION",
+            value_name = "SECS",
+            allow_negative_numbers = true
+        )]
+        pub(crate) sts_duration: Option<Number>,
+
+        /// Agree to be in clients' STS preload lists.
+        #[arg(long, env = "CIAO_STS_PRELOAD")]
+        pub(crate) sts_preload: bool,
+
         /// Shorthand for --listen 0.0.0.0:PORT.
         #[arg(
             short,
@@ -189,6 +215,12 @@ layer! {
         /// Connection password IRC clients must send with PASS.
         #[arg(long, env = "CIAO_PASSWORD")]
         pub(crate) password: Option<String>,
+
+        /// Passwords (PASS, OPER, SASL PLAIN, REGISTER) over a connection
+        /// without TLS: loopback (default: from this machine only), allow
+        /// or deny. Over TLS they are always taken.
+        #[arg(long, env = "CIAO_PLAINTEXT_PASSWORDS", value_enum)]
+        pub(crate) plaintext_passwords: Option<PlaintextPasswordsName>,
 
         /// Operator credentials for OPER; repeat for several.
         // Kept as text: a flag is checked as it is parsed, the file's
@@ -377,6 +409,25 @@ impl From<LangName> for Lang {
         match name {
             LangName::En => Lang::En,
             LangName::It => Lang::It,
+        }
+    }
+}
+
+/// `--plaintext-passwords`' values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PlaintextPasswordsName {
+    Loopback,
+    Allow,
+    Deny,
+}
+
+impl From<PlaintextPasswordsName> for PlaintextPasswords {
+    fn from(name: PlaintextPasswordsName) -> PlaintextPasswords {
+        match name {
+            PlaintextPasswordsName::Loopback => PlaintextPasswords::Loopback,
+            PlaintextPasswordsName::Allow => PlaintextPasswords::Allow,
+            PlaintextPasswordsName::Deny => PlaintextPasswords::Deny,
         }
     }
 }

@@ -17,6 +17,7 @@ use std::time::Duration;
 use ciao_server::HistoryConfig;
 use ciao_server::config::motd::{self, MotdError};
 use ciao_server::config::ranges::{self, Bounds, OutOfRange};
+use ciao_server::config::tls::StsPolicy;
 use ciao_server::{Config, ConnectRate, FloodLimits, OperCredential};
 use clap::Parser;
 
@@ -229,6 +230,70 @@ fn tls_settings(
     Ok((listen, source))
 }
 
+/// The STS settings as given.
+#[derive(Debug, Clone, Copy)]
+struct StsGiven {
+    sts: bool,
+    sts_port: Option<Number>,
+    sts_duration: Option<Number>,
+    sts_preload: bool,
+}
+
+/// The STS policy, if `--sts`: only with TLS on a certificate clients
+/// can verify, which the generated one is not (its CA is trusted by
+/// nobody, and a client that has seen STS refuses what it cannot verify,
+/// so everyone would be locked out).
+fn sts_policy(
+    given: StsGiven,
+    tls: &TlsSource,
+    tls_listen: &[SocketAddr],
+) -> Result<Option<StsPolicy>, SettingsError> {
+    if !given.sts {
+        if given.sts_port.is_some() || given.sts_duration.is_some() || given.sts_preload {
+            return Err(SettingsError::Invalid(
+                "--sts-port, --sts-duration and --sts-preload need --sts".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    match tls {
+        TlsSource::Files { .. } => {}
+        TlsSource::Off => {
+            return Err(SettingsError::Invalid(
+                "--sts needs TLS: it sends clients to the TLS port, and --no-tls has none".into(),
+            ));
+        }
+        TlsSource::Generated(_) | TlsSource::Ephemeral => {
+            return Err(SettingsError::Invalid(
+                "--sts needs a certificate clients can verify (--tls-cert and --tls-key): \
+                 clients must verify an STS server's certificate, and the generated one \
+                 is signed by a CA they do not trust"
+                    .into(),
+            ));
+        }
+    }
+    let port = match ranged::<u16>(given.sts_port, ranges::STS_PORT)? {
+        Some(port) => port,
+        None => match tls_listen.first().map(SocketAddr::port) {
+            Some(port) if port != 0 => port,
+            _ => {
+                return Err(SettingsError::Invalid(
+                    "--sts with a TLS listener on port 0: give --sts-port".into(),
+                ));
+            }
+        },
+    };
+    Ok(Some(StsPolicy {
+        port,
+        duration: seconds(
+            given.sts_duration,
+            StsPolicy::DEFAULT_DURATION,
+            ranges::STS_DURATION,
+        )?,
+        preload: given.sts_preload,
+    }))
+}
+
 impl Args {
     /// Merges flags, environment and the config file into settings.
     pub(crate) fn into_settings(self) -> Result<Settings, SettingsError> {
@@ -333,6 +398,13 @@ impl Args {
             given.tls_key,
             data_dir.as_deref(),
         )?;
+        let sts_given = StsGiven {
+            sts: given.sts,
+            sts_port: given.sts_port,
+            sts_duration: given.sts_duration,
+            sts_preload: given.sts_preload,
+        };
+        let sts = sts_policy(sts_given, &tls, &tls_listen)?;
         let history = match data_dir {
             Some(_) if given.no_history => None,
             None => None,
@@ -377,7 +449,11 @@ impl Args {
             default_channel,
             lang: given.lang.map_or(defaults.lang, Into::into),
             password: given.password.filter(|p| !p.is_empty()),
+            plaintext_passwords: given
+                .plaintext_passwords
+                .map_or(defaults.plaintext_passwords, Into::into),
             opers,
+            sts,
             history,
             flood,
             motd,

@@ -383,3 +383,85 @@ fn tls_settings() {
         assert!(error.contains("--tls-"), "{error}");
     }
 }
+
+#[test]
+fn plaintext_passwords_default_to_loopback_and_take_a_flag_or_the_file() {
+    use ciao_server::config::PlaintextPasswords;
+    let s = settings(&[]).expect("settings");
+    assert_eq!(s.config.plaintext_passwords, PlaintextPasswords::Loopback);
+    let s = settings(&["--plaintext-passwords", "deny"]).expect("settings");
+    assert_eq!(s.config.plaintext_passwords, PlaintextPasswords::Deny);
+    let (_dir, path) = config_file("plaintext_passwords = \"allow\"\n");
+    let s = settings(&["--config", &path]).expect("settings");
+    assert_eq!(s.config.plaintext_passwords, PlaintextPasswords::Allow);
+    let s = settings(&["--config", &path, "--plaintext-passwords", "loopback"]).expect("settings");
+    assert_eq!(s.config.plaintext_passwords, PlaintextPasswords::Loopback);
+    assert!(Args::try_parse_from(["ciao-server", "--plaintext-passwords", "sometimes"]).is_err());
+    let (_dir, path) = config_file("plaintext_passwords = \"sometimes\"\n");
+    assert!(settings(&["--config", &path]).is_err());
+}
+
+#[test]
+fn sts_is_off_by_default_and_needs_a_certificate_clients_verify() {
+    use ciao_server::config::tls::StsPolicy;
+    let files = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+    assert_eq!(settings(&files).expect("settings").config.sts, None);
+
+    let with = |extra: &[&str]| {
+        let mut args = files.to_vec();
+        args.extend_from_slice(extra);
+        settings(&args)
+    };
+    let s = with(&["--sts"]).expect("settings");
+    assert_eq!(
+        s.config.sts,
+        Some(StsPolicy {
+            port: 6697,
+            duration: StsPolicy::DEFAULT_DURATION,
+            preload: false
+        })
+    );
+    let s = with(&[
+        "--sts",
+        "--tls-listen",
+        "[::]:7000",
+        "--sts-duration",
+        "0",
+        "--sts-preload",
+    ])
+    .expect("settings");
+    let sts = s.config.sts.expect("sts");
+    assert_eq!(
+        (sts.port, sts.duration.as_secs(), sts.preload),
+        (7000, 0, true)
+    );
+    let s = with(&["--sts", "--sts-port", "443"]).expect("settings");
+    assert_eq!(s.config.sts.expect("sts").port, 443);
+
+    for (args, says) in [
+        (&["--sts"][..], "certificate clients can verify"),
+        (&["--sts", "--data-dir", "/srv/ciao"], "the generated one"),
+        (&["--sts", "--no-history"], "the generated one"),
+        (&["--sts", "--no-tls"], "--no-tls"),
+        (&["--sts-preload"], "need --sts"),
+        (&["--sts-port", "6697"], "need --sts"),
+    ] {
+        let error = settings(args).expect_err("refused").to_string();
+        assert!(error.contains(says), "{args:?}: {error}");
+    }
+    for (flag, bounds) in [
+        ("--sts-port", ranges::STS_PORT),
+        ("--sts-duration", ranges::STS_DURATION),
+    ] {
+        for outside in [i128::from(bounds.min) - 1, i128::from(bounds.max) + 1] {
+            let outside = outside.to_string();
+            let error = with(&["--sts", flag, &outside]).expect_err("out of range");
+            assert_eq!(error.to_string(), range_message(bounds, &outside));
+        }
+        for inside in [bounds.min, bounds.max] {
+            with(&["--sts", flag, &inside.to_string()]).expect("in range");
+        }
+    }
+    let error = with(&["--sts", "--tls-listen", "127.0.0.1:0"]).expect_err("port 0");
+    assert!(error.to_string().contains("--sts-port"), "{error}");
+}

@@ -92,6 +92,17 @@ fn begin(ctx: &mut Ctx<'_>, name: &str) {
         );
         return;
     }
+    // PLAIN carries the password itself; SCRAM never sends it, and is
+    // taken on any connection.
+    if mechanism == Mechanism::Plain
+        && let Some(why) = super::secrets::plaintext_refusal(ctx.state, ctx.id)
+    {
+        ctx.reply(
+            Numeric::SaslFail,
+            [format!("SASL authentication failed: {why}")],
+        );
+        return;
+    }
     ctx.state.begin_sasl(ctx.id, SaslExchange::new(mechanism));
     send_payload(ctx.state, ctx.id, b"");
 }

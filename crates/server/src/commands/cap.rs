@@ -2,7 +2,8 @@
 //!
 //! IRCv3 capability negotiation. `LS` and `REQ` before registration hold
 //! registration until `END`. `REQ` is all or nothing. `LS 302` shows
-//! values (`draft/multiline=max-bytes=…`); the list fits one line.
+//! values (`draft/multiline=max-bytes=…`, and `sts=…` when STS is on);
+//! the list fits one line.
 
 use ciao_proto::{Message, Numeric};
 
@@ -29,7 +30,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             let version = message.param(1).and_then(|v| v.parse::<u32>().ok());
             let with_values = version.is_some_and(|v| v >= 302);
             let before_connect = ctx.state.config().register_before_connect;
-            let names: Vec<String> = offered(ctx)
+            let mut names: Vec<String> = offered(ctx)
                 .map(|cap| match cap.value() {
                     // Registration only after connecting: no value.
                     _ if cap == Cap::AccountRegistration && !before_connect => {
@@ -39,6 +40,13 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
                     _ => cap.name().to_owned(),
                 })
                 .collect();
+            // STS is nothing without its value, so only 302 clients see
+            // it; it is not a `Cap`, since clients never request it (a
+            // `REQ` for it is NAKed as unknown).
+            if let Some(sts) = ctx.state.config().sts.filter(|_| with_values) {
+                let secure = ctx.state.client(ctx.id).is_some_and(|c| c.secure);
+                names.push(format!("sts={}", sts.cap_value(secure)));
+            }
             cap_reply(ctx, vec!["LS".into(), names.join(" ")]);
         }
         "LIST" => {

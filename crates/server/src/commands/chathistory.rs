@@ -340,7 +340,8 @@ fn send_targets(state: &mut State, id: ClientId, found: &[(String, u64)]) {
             [
                 "TARGETS".to_owned(),
                 name.clone(),
-                format!("timestamp={}", crate::clock::iso8601(*time)),
+                // A bare timestamp, as the spec's example (and irctest) has it.
+                crate::clock::iso8601(*time),
             ],
         )
         .with_source(server.clone());

@@ -1,6 +1,7 @@
 //! Logging in with a password, whichever command carries it (SASL PLAIN,
-//! `PASS account:password`, `NickServ IDENTIFY`): the throttles first,
-//! then the argon2 verification off the runtime, then the login.
+//! `PASS account:password`, `NickServ IDENTIFY`): `plaintext-passwords`
+//! and the throttles first, then the argon2 verification off the
+//! runtime, then the login.
 
 use crate::credentials::password;
 use crate::state::State;
@@ -38,6 +39,10 @@ pub(super) fn verify_password(
     password: String,
     then: impl FnOnce(&mut State, Outcome) + Send + 'static,
 ) {
+    if let Some(why) = super::secrets::plaintext_refusal(state, id) {
+        then(state, Outcome::Refused(why.to_owned()));
+        return;
+    }
     if let Some(why) = refusal(state, id, account) {
         then(state, Outcome::Refused(why));
         return;

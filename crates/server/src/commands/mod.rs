@@ -44,6 +44,7 @@ mod privmsg;
 mod quit;
 mod redact;
 mod register;
+pub(crate) mod secrets;
 mod server_info;
 mod services;
 mod setname;

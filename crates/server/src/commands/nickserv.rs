@@ -174,6 +174,10 @@ fn check_password(
     password: String,
     then: impl FnOnce(&mut State, Result<String, Refused>) + Send + 'static,
 ) {
+    if let Some(why) = super::secrets::plaintext_refusal(state, id) {
+        then(state, Err(why.to_owned()));
+        return;
+    }
     if let Some(why) = login::refusal(state, id, account) {
         then(state, Err(why));
         return;

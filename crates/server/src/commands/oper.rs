@@ -1,10 +1,22 @@
 //! OPER <name> <password>
+//!
+//! The configured password may be an argon2id hash (`ciao-server
+//! hash-password`), verified off the runtime.
 
 use ciao_proto::{Message, Numeric};
 
 use super::context::{CommandError, CommandResult, Ctx};
+use super::secrets::plaintext_refusal;
+use crate::credentials::password;
+use crate::state::State;
+use crate::state::client::ClientId;
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
+    // Before the credentials are looked at: a password that should not
+    // have been sent in clear is not checked either.
+    if let Some(why) = plaintext_refusal(ctx.state, ctx.id) {
+        return Err(CommandError::numeric(Numeric::NoOperHost, [why]));
+    }
     let (name, password) = (&message.params[0], &message.params[1]);
     let opers = &ctx.state.config().opers;
     if opers.is_empty() {
@@ -13,22 +25,49 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
             ["No O-lines for your host"],
         ));
     }
-    let valid = opers
+    // Names are unique enough: the first credential of that name decides.
+    let Some(secret) = opers
         .iter()
-        .any(|o| &o.name == name && &o.password == password);
-    if !valid {
-        return Err(CommandError::numeric(
-            Numeric::PasswdMismatch,
-            ["Password incorrect"],
-        ));
+        .find(|o| &o.name == name)
+        .map(|o| o.password.clone())
+    else {
+        return Err(mismatch());
+    };
+    let (id, name, given) = (ctx.id, name.clone(), password.clone());
+    if !password::is_hash(&secret) {
+        let right = password::matches(&secret, &given);
+        become_oper(ctx.state, id, &name, right);
+        return Ok(());
     }
-    let nick = ctx.nick();
-    if let Some(client) = ctx.state.client_mut(ctx.id) {
-        client.oper = true;
-    }
-    tracing::info!(id = ctx.id, %nick, oper = %name, "became an operator");
-    ctx.reply(Numeric::YoureOper, ["You are now an IRC operator"]);
-    let mode = ctx.state.server_message("MODE", [nick.as_str(), "+o"]);
-    ctx.state.send(ctx.id, &mode);
+    // A hash (`ciao-server hash-password`) is verified off the runtime;
+    // the client's next line waits for it.
+    ctx.state.check_later(
+        id,
+        Box::new(move || {
+            let right = password::verify(&secret, &given);
+            Box::new(move |state: &mut State| become_oper(state, id, &name, right))
+        }),
+    );
     Ok(())
+}
+
+fn mismatch() -> CommandError {
+    CommandError::numeric(Numeric::PasswdMismatch, ["Password incorrect"])
+}
+
+/// 381 and `+o` if the password was right, else 464.
+fn become_oper(state: &mut State, id: ClientId, name: &str, right: bool) {
+    if !right {
+        state.reply(id, Numeric::PasswdMismatch, ["Password incorrect"]);
+        return;
+    }
+    let Some(client) = state.client_mut(id) else {
+        return;
+    };
+    client.oper = true;
+    let nick = client.nick().to_owned();
+    tracing::info!(id, %nick, oper = %name, "became an operator");
+    state.reply(id, Numeric::YoureOper, ["You are now an IRC operator"]);
+    let mode = state.server_message("MODE", [nick.as_str(), "+o"]);
+    state.send(id, &mode);
 }

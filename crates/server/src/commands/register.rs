@@ -72,6 +72,10 @@ pub(super) fn refusal(
             "Gone".to_owned(),
         ));
     };
+    // No standard code says "not over this connection": the text does.
+    if let Some(why) = super::secrets::plaintext_refusal(state, id) {
+        return Err(("UNACCEPTABLE_PASSWORD", account.to_owned(), why.to_owned()));
+    }
     if !client.registered() && !state.config().register_before_connect {
         return Err((
             "COMPLETE_CONNECTION_REQUIRED",

@@ -30,6 +30,14 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let away = target.away.clone();
     let (oper, bot, secure) = (target.oper, target.bot, target.secure);
     let account = target.account().map(str::to_owned);
+    // A client certificate's fingerprint ties a connection to an account
+    // (SASL EXTERNAL): shown to its owner and to operators only, as ergo
+    // and InspIRCd do.
+    let asker_is_oper = ctx.sender().is_some_and(|me| me.oper);
+    let cert_fingerprint = target
+        .cert_fingerprint
+        .clone()
+        .filter(|_| target.id == ctx.id || asker_is_oper);
     let idle = target.last_spoke.elapsed().as_secs();
     let signon = target.connected_at;
     let channels: Vec<String> = target
@@ -78,6 +86,15 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ctx.reply(
             Numeric::WhoisSecure,
             [t_nick.as_str(), "is using a secure connection"],
+        );
+    }
+    if let Some(fingerprint) = cert_fingerprint {
+        ctx.reply(
+            Numeric::WhoisCertFp,
+            [
+                t_nick.clone(),
+                format!("has client certificate fingerprint {fingerprint}"),
+            ],
         );
     }
     if bot {

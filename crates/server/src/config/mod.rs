@@ -5,6 +5,7 @@
 pub mod motd;
 pub mod ranges;
 pub mod tls;
+pub mod tls_server;
 
 use std::time::Duration;
 
@@ -54,6 +55,12 @@ pub struct Config {
     pub password: Option<String>,
     /// Operator credentials for `OPER name pass`.
     pub opers: Vec<OperCredential>,
+    /// Strict Transport Security (the `sts` capability): `None` (the
+    /// default) advertises none. Only with a certificate clients verify.
+    pub sts: Option<tls::StsPolicy>,
+    /// Where passwords (`PASS`, `OPER`, SASL PLAIN, `REGISTER`) may come
+    /// over a connection without TLS.
+    pub plaintext_passwords: PlaintextPasswords,
     /// The history store; `None` keeps no history (the library default,
     /// so tests and embedders choose; `ciao-server` turns it on).
     pub history: Option<HistoryConfig>,
@@ -86,6 +93,18 @@ pub struct Config {
     /// How long closing connections get to flush before they are dropped;
     /// with scheduling margin, shutdown ends within 2 s.
     pub flush_timeout: Duration,
+}
+
+/// Whether a password sent in clear is taken. Over TLS it always is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlaintextPasswords {
+    /// From loopback addresses only: nothing in clear crosses a network.
+    #[default]
+    Loopback,
+    /// From anywhere (a trusted network, or a TLS proxy in front).
+    Allow,
+    /// Never: passwords only over TLS.
+    Deny,
 }
 
 /// One `--oper NAME:PASS`.
@@ -146,6 +165,8 @@ impl Default for Config {
             lang: Lang::En,
             password: None,
             opers: Vec::new(),
+            sts: None,
+            plaintext_passwords: PlaintextPasswords::Loopback,
             history: None,
             motd: Vec::new(),
             flood: Some(FloodLimits::default()),

@@ -100,6 +100,11 @@ pub const MIN_PASSWORD_LEN: Bounds = Bounds::new("--min-password-len", 1, 64);
 pub const REGISTRATION_TIMEOUT: Bounds = Bounds::new("--registration-timeout", 1, DAY_SECS);
 pub const PING_INTERVAL: Bounds = Bounds::new("--ping-interval", 1, DAY_SECS);
 pub const PING_TIMEOUT: Bounds = Bounds::new("--ping-timeout", 1, DAY_SECS);
+/// The TLS port STS sends clients to: a real one.
+pub const STS_PORT: Bounds = Bounds::new("--sts-port", 1, 65_535);
+/// How long clients keep to TLS, in seconds: 0 tells them to forget the
+/// policy; two years is as long as browsers' preload lists ask for.
+pub const STS_DURATION: Bounds = Bounds::new("--sts-duration", 0, 2 * 365 * DAY_SECS);
 
 /// `--flood-rate`, lines per second: finite and positive. Below 0.01 a
 /// client's wait (debt / rate) would outgrow what a timer can hold; above

@@ -17,6 +17,8 @@ use rcgen::{
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use super::tls_server::TlsCerts;
+
 /// The folder of the data dir the generated identity lives in.
 pub const GENERATED_DIR: &str = "tls";
 /// The generated CA's certificate: what clients may trust (`-CAfile`,
@@ -38,6 +40,41 @@ pub enum TlsError {
     Generate(#[from] rcgen::Error),
     #[error("the certificate and key are not usable: {0}")]
     Rustls(#[from] rustls::Error),
+}
+
+/// An IRCv3 Strict Transport Security policy: clients that see it on a
+/// plaintext connection reconnect with TLS on `port`, and once on TLS
+/// keep to it for `duration`. Clients must verify the certificate of a
+/// server with STS, so it needs a real one (the binary refuses it with
+/// the generated certificate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StsPolicy {
+    /// The TLS port plaintext clients are sent to.
+    pub port: u16,
+    /// How long a client keeps to TLS after seeing the policy over TLS
+    /// (0: forget it).
+    pub duration: std::time::Duration,
+    /// The server agrees to be in clients' preload lists.
+    pub preload: bool,
+}
+
+impl StsPolicy {
+    /// 30 days, as ergo's default month.
+    pub const DEFAULT_DURATION: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+
+    /// The `sts` capability's value: over plaintext only where to go
+    /// (`port=6697`); over TLS only how long to stay (`duration=…`,
+    /// `preload`), as the specification has it.
+    pub fn cap_value(&self, secure: bool) -> String {
+        if !secure {
+            return format!("port={}", self.port);
+        }
+        let mut value = format!("duration={}", self.duration.as_secs());
+        if self.preload {
+            value.push_str(",preload");
+        }
+        value
+    }
 }
 
 /// A certificate chain (leaf first) and its private key.
@@ -103,15 +140,16 @@ impl Identity {
         })
     }
 
-    /// The rustls configuration serving this identity: ring, TLS 1.2 and
-    /// 1.3, no client certificates.
+    /// The identity generated in `dir` earlier, read again (a reload: a
+    /// missing file is an error, never a reason to make a new one).
+    pub fn reload_generated(dir: &Path) -> Result<Identity, TlsError> {
+        Identity::load(&dir.join(CERT_FILE), &dir.join(KEY_FILE))
+    }
+
+    /// The rustls configuration serving this identity (and no other: see
+    /// [`TlsCerts`] for one that a reload can change).
     pub fn server_config(self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-            .with_no_client_auth()
-            .with_single_cert(self.chain, self.key)?;
-        Ok(Arc::new(config))
+        TlsCerts::new(self)?.server_config()
     }
 
     /// The leaf's fingerprints.
@@ -184,11 +222,21 @@ impl Fingerprints {
 
     /// `abcd…`: weechat's `tls_fingerprint`.
     pub fn weechat(&self) -> String {
-        self.cert.iter().fold(String::new(), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+        lower_hex(&self.cert)
     }
+}
+
+/// A certificate's SHA-256 as IRC servers show it (lowercase hex, no
+/// colons): a client certificate's in WHOIS 276 and for SASL EXTERNAL.
+pub fn cert_fingerprint(der: &[u8]) -> String {
+    lower_hex(&sha256(der))
+}
+
+fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
 }
 
 fn colon_hex(bytes: &[u8]) -> String {
@@ -365,6 +413,23 @@ mod tests {
             subject_public_key_info(cert.der()),
             Some(key.subject_public_key_info().as_slice())
         );
+    }
+
+    #[test]
+    fn sts_says_where_to_go_in_clear_and_how_long_to_stay_over_tls() {
+        let policy = StsPolicy {
+            port: 6697,
+            duration: std::time::Duration::from_secs(86_400),
+            preload: false,
+        };
+        assert_eq!(policy.cap_value(false), "port=6697");
+        assert_eq!(policy.cap_value(true), "duration=86400");
+        let preload = StsPolicy {
+            preload: true,
+            ..policy
+        };
+        assert_eq!(preload.cap_value(false), "port=6697");
+        assert_eq!(preload.cap_value(true), "duration=86400,preload");
     }
 
     #[test]

@@ -152,6 +152,7 @@ impl<T: Transport> Connection<T> {
             slot.attach(id, peer.ip(), Instant::now());
             let mut client = Client::new(id, peer.ip(), outbox.clone()).holding(slot);
             client.secure = T::SECURE;
+            client.cert_fingerprint = socket.client_cert_fingerprint();
             client
         });
         tracing::info!(id, %peer, tls = T::SECURE, "connected");

@@ -21,6 +21,7 @@ use rustls::ServerConnection;
 use tokio::net::TcpStream;
 
 use super::write;
+use crate::config::tls;
 
 /// A byte stream a connection task serves.
 pub(crate) trait Transport: Send + Sync + 'static {
@@ -48,6 +49,12 @@ pub(crate) trait Transport: Send + Sync + 'static {
     /// socket (TLS records); never for TCP, which writes straight through.
     fn wants_write(&self) -> bool {
         false
+    }
+
+    /// The SHA-256 of the client's TLS certificate (lowercase hex), if it
+    /// presented one.
+    fn client_cert_fingerprint(&self) -> Option<String> {
+        None
     }
 
     /// Queues the end of the stream above TCP (TLS's `close_notify`),
@@ -191,6 +198,11 @@ impl Transport for TlsStream {
 
     fn wants_write(&self) -> bool {
         self.tls.wants_write()
+    }
+
+    fn client_cert_fingerprint(&self) -> Option<String> {
+        let leaf = self.tls.peer_certificates()?.first()?;
+        Some(tls::cert_fingerprint(leaf.as_ref()))
     }
 
     fn close_notify(&mut self) {

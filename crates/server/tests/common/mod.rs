@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod bystanders;
 pub mod process;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -25,6 +25,55 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    let (server, mut log) = start_logged(args);
+    let addr = log.listening(false);
+    (server, addr)
+}
+
+/// The server's log, line by line (read on a thread that keeps draining
+/// it, so the server never blocks on a full pipe).
+pub struct Log(mpsc::Receiver<String>);
+
+impl Log {
+    /// The next line that contains `needle`; panics after 30 s or at the
+    /// end of the log.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.0.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(error) => panic!("no log line with {needle:?}: {error}"),
+            }
+        }
+    }
+
+    /// The address of the next `listening` line, plaintext or TLS.
+    pub fn listening(&mut self, tls: bool) -> SocketAddr {
+        let kind = format!("tls={tls}");
+        loop {
+            let line = self.wait_for("listening");
+            if !line.contains(&kind) {
+                continue;
+            }
+            let addr = line.split("addr=").nth(1).unwrap_or_default();
+            return addr
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .parse()
+                .expect("socket address");
+        }
+    }
+}
+
+/// `start`, keeping the log for the test to read.
+pub fn start_logged<I, S>(args: I) -> (Server, Log)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let args: Vec<S> = args.into_iter().collect();
     let tls: &[&str] = if args.iter().any(|arg| arg.as_ref() == "--no-tls") {
         &[]
@@ -41,25 +90,12 @@ where
         .expect("spawn ciao-server");
     let log = child.stderr.take().expect("stderr");
     let server = Server(child);
-    let (found, address) = mpsc::channel();
-    // Read the log on a thread (and keep draining it so the server never
-    // blocks on a full pipe); wait for the address with a timeout.
+    let (lines, received) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(log).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("addr=").nth(1) {
-                let addr = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                let _ = found.send(addr);
-            }
+            // Once the test stops listening the lines are still drained.
+            let _ = lines.send(line);
         }
     });
-    let addr = address
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server logs its address")
-        .parse()
-        .expect("socket address");
-    (server, addr)
+    (server, Log(received))
 }
