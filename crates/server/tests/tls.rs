@@ -13,7 +13,7 @@ use std::time::Duration;
 use ciao_server::Config;
 use ciao_server::config::tls::{CA_FILE, CERT_FILE, Identity, KEY_FILE};
 use common::tls::{connector_trusting, tls_irc, tls_server};
-use common::{TestClient, TestServer, numeric_of, test_config};
+use common::{TestClient, TestServer, numeric_of, quiet_config, test_config};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::AsyncReadExt;
@@ -408,6 +408,17 @@ async fn tls_irc_with_cert(
     cert: (CertificateDer<'static>, PrivateKeyDer<'static>),
     version: &'static rustls::SupportedProtocolVersion,
 ) -> TestClient {
+    let stream = tls_stream_with_cert(server, dir, cert, version).await;
+    TestClient::irc_over(stream, nick).await
+}
+
+/// A TLS connection presenting `cert`, not yet registered.
+async fn tls_stream_with_cert(
+    server: &TestServer,
+    dir: &Path,
+    cert: (CertificateDer<'static>, PrivateKeyDer<'static>),
+    version: &'static rustls::SupportedProtocolVersion,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
     let mut roots = rustls::RootCertStore::empty();
     for ca in CertificateDer::pem_file_iter(dir.join(CA_FILE)).expect("ca.pem") {
         roots.add(ca.expect("a certificate")).expect("a usable CA");
@@ -423,11 +434,70 @@ async fn tls_irc_with_cert(
         .await
         .expect("connect");
     let name = ServerName::try_from("localhost").expect("name");
-    let stream = TlsConnector::from(Arc::new(config))
+    TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
-        .expect("the handshake with a client certificate");
-    TestClient::irc_over(stream, nick).await
+        .expect("the handshake with a client certificate")
+}
+
+/// SASL EXTERNAL end to end: a certificate added to an account with
+/// `NickServ CERT ADD` logs in to it on a later connection (in the burst
+/// with `CAP END`, so the reserved nick is kept); another certificate
+/// logs in to nothing.
+#[tokio::test]
+async fn sasl_external_logs_in_with_a_registered_client_certificate() {
+    let (dir, server) = tls_server(quiet_config()).await;
+    let (cert, key, print) = client_cert();
+    let mut alice = tls_irc_with_cert(
+        &server,
+        dir.path(),
+        "alice",
+        (cert.clone(), key.clone_key()),
+        &rustls::version::TLS13,
+    )
+    .await;
+    alice.send("REGISTER * * :a long enough password").await;
+    alice.wait_contains("REGISTER SUCCESS alice").await;
+    alice.send("PRIVMSG NickServ :CERT ADD").await;
+    let added = alice.wait_contains("NOTICE").await;
+    assert!(added.contains(&print), "{added}");
+    alice.send("QUIT").await;
+    alice.expect_eof().await;
+
+    let burst = "CAP LS 302\r\nCAP REQ :sasl\r\nNICK alice\r\nUSER a 0 * :A\r\n\
+                 AUTHENTICATE EXTERNAL\r\nAUTHENTICATE +\r\nCAP END\r\n";
+    let stream =
+        tls_stream_with_cert(&server, dir.path(), (cert, key), &rustls::version::TLS13).await;
+    let mut again = TestClient::from_io(stream, "alice-again");
+    again.send_raw(burst.as_bytes()).await;
+    let logged_in = again.wait_numeric("900").await;
+    assert!(
+        logged_in.contains(" alice :You are now logged in as alice"),
+        "{logged_in}"
+    );
+    again.wait_numeric("903").await;
+    assert!(again.wait_numeric("001").await.contains(" 001 alice "));
+
+    let (other, other_key, _) = client_cert();
+    let stream = tls_stream_with_cert(
+        &server,
+        dir.path(),
+        (other, other_key),
+        &rustls::version::TLS13,
+    )
+    .await;
+    let mut stranger = TestClient::from_io(stream, "stranger");
+    stranger.send("CAP LS 302").await;
+    stranger.send("AUTHENTICATE EXTERNAL").await;
+    stranger.wait_contains("AUTHENTICATE +").await;
+    stranger.send("AUTHENTICATE +").await;
+    assert!(
+        stranger
+            .wait_numeric("904")
+            .await
+            .contains("no account has this client certificate")
+    );
+    server.shutdown().await;
 }
 
 /// The WHOIS reply `asker` gets for `nick`, up to 318.
