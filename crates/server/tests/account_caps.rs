@@ -105,6 +105,36 @@ async fn account_tag_marks_what_a_logged_in_sender_sends() {
 }
 
 #[tokio::test]
+async fn account_tag_marks_a_logged_in_members_channel_events_and_invites() {
+    let server = TestServer::start(quiet_config()).await;
+    let mut alice = TestClient::with_account(server.addr, "alice", PASSWORD).await;
+    let mut tagged = TestClient::irc_with_caps(server.addr, "tagged", &["account-tag"]).await;
+    let mut guest = TestClient::irc_with_caps(server.addr, "guest", &["account-tag"]).await;
+    alice.join("#c").await;
+    tagged.join("#c").await;
+    tagged.sync().await;
+
+    alice.send("TOPIC #c :news").await;
+    let line = tagged.wait_contains(" TOPIC #c :news").await;
+    assert_eq!(tag(&line, "account"), Some("alice"), "{line}");
+    alice.send("MODE #c +m").await;
+    let line = tagged.wait_contains(" MODE #c +m").await;
+    assert_eq!(tag(&line, "account"), Some("alice"), "{line}");
+    alice.send("INVITE guest #c").await;
+    let line = guest.wait_contains(" INVITE guest #c").await;
+    assert_eq!(tag(&line, "account"), Some("alice"), "{line}");
+    guest.join("#c").await;
+    tagged.sync().await;
+    alice.send("KICK #c guest :out").await;
+    let line = tagged.wait_contains(" KICK #c guest :out").await;
+    assert_eq!(tag(&line, "account"), Some("alice"), "{line}");
+    alice.send("PART #c :bye").await;
+    let line = tagged.wait_contains(" PART #c :bye").await;
+    assert_eq!(tag(&line, "account"), Some("alice"), "{line}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn extended_join_whox_and_whois_show_the_account() {
     let server = TestServer::start(quiet_config()).await;
     let mut op = TestClient::irc_with_caps(server.addr, "op", &["extended-join"]).await;

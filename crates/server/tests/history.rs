@@ -393,3 +393,46 @@ async fn events_are_stored_and_played_back_to_clients_that_ask() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_topic_and_a_kick_are_played_back_with_the_msgid_and_time_they_went_out_with() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path(), 0)).await;
+    let mut caps = HISTORY_CAPS.to_vec();
+    caps.push("draft/event-playback");
+    let mut alice = TestClient::irc_with_caps(server.addr, "alice", &caps).await;
+    let mut bob = TestClient::irc(server.addr, "bob").await;
+    alice.join("#c").await;
+    bob.join("#c").await;
+    alice.sync().await;
+    alice.send("TOPIC #c :plans").await;
+    let topic = alice.wait_contains(" TOPIC #c :plans").await;
+    alice.send("KICK #c bob :bye").await;
+    let kick = alice.wait_contains(" KICK #c bob :bye").await;
+    let live: Vec<(&str, &str)> = [&topic, &kick]
+        .iter()
+        .map(|line| {
+            let msgid = tag(line, "msgid").expect("a live event has a msgid");
+            (msgid, tag(line, "time").expect("server-time"))
+        })
+        .collect();
+
+    alice.send("CHATHISTORY LATEST #c * 10").await;
+    let (_, lines) = read_batch(&mut alice).await;
+    let replayed: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l.contains(" TOPIC ") || l.contains(" KICK "))
+        .map(|l| (tag(l, "msgid").unwrap_or(""), tag(l, "time").unwrap_or("")))
+        .collect();
+    assert_eq!(replayed, live, "{lines:?}");
+    // And the live msgid finds it.
+    alice
+        .send(&format!("CHATHISTORY BEFORE #c msgid={} 10", live[1].0))
+        .await;
+    let (_, lines) = read_batch(&mut alice).await;
+    assert!(
+        lines.last().is_some_and(|l| l.contains(" TOPIC #c :plans")),
+        "{lines:?}"
+    );
+    server.shutdown().await;
+}

@@ -121,6 +121,12 @@ impl Ctx<'_> {
             .unwrap_or_default()
     }
 
+    /// The account the sender is logged in to, if any: the `account` tag
+    /// (account-tag) of what it makes others see.
+    pub(crate) fn account(&self) -> Option<String> {
+        self.sender().and_then(|c| c.account()).map(str::to_owned)
+    }
+
     /// The client that sent the command; `None` once it is gone.
     pub(crate) fn sender(&self) -> Option<&Client> {
         self.state.client(self.id)

@@ -41,8 +41,10 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     }
     ctx.reply(Numeric::Inviting, [target_nick.as_str(), &shown]);
     let invite = Message::new("INVITE", [target_nick.as_str(), &shown]).with_source(ctx.mask());
-    ctx.state.send(target_id, &invite);
-    notify_members(ctx, &key, invite, invite_only);
+    let mut fanout = Fanout::new(invite, None).with_account(ctx.account());
+    ctx.state
+        .deliver_to(target_id, |client| fanout.bytes_for(client));
+    notify_members(ctx, &key, fanout, invite_only);
     if let Some(away) = ctx.state.client(target_id).and_then(|c| c.away.clone()) {
         ctx.reply(Numeric::Away, [target_nick, away]);
     }
@@ -51,8 +53,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
 
 /// invite-notify: members who asked are told of the invitation; in an
 /// invite-only channel only those who could have invited themselves.
-fn notify_members(ctx: &mut Ctx<'_>, key: &CaseKey, invite: Message, invite_only: bool) {
-    let mut fanout = Fanout::new(invite, None);
+fn notify_members(ctx: &mut Ctx<'_>, key: &CaseKey, mut fanout: Fanout, invite_only: bool) {
     let sender = ctx.id;
     ctx.state
         .deliver_to_members(key, u64::MAX, Rank::Member, |client, status| {

@@ -9,7 +9,6 @@ use super::context::{CommandError, CommandResult, Ctx};
 use super::limits::MAX_KICKS;
 use super::policy;
 use crate::state::client::Protocol;
-use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
 /// A KICK's arguments: which nick to kick from which channel, at most
@@ -79,12 +78,9 @@ fn kick_one(ctx: &mut Ctx<'_>, name: &str, nick: &str, reason: &str) -> CommandR
     let lang = ctx.state.config().lang;
     let kick =
         Message::new("KICK", [channel_name.as_str(), &target_nick, reason]).with_source(ctx.mask());
-    let mut fanout = Fanout::new(
-        kick.clone(),
-        Some(lang.kicked(&target_nick, &kicker, reason)),
-    );
-    ctx.state.fanout_channel(&key, &mut fanout, None);
-    ctx.state.record_event([key.as_str()], &kick);
+    let plain = lang.kicked(&target_nick, &kicker, reason);
+    ctx.state
+        .publish_channel_event(ctx.id, &key, kick, Some(plain));
     ctx.state.remove_member(target_id, &key);
     // A plain client lives in one room only: being kicked out of it ends
     // its session.

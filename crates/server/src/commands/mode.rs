@@ -411,6 +411,7 @@ fn announce(
         params.extend(param);
     }
     params.insert(1, modes);
-    let mut fanout = Fanout::new(Message::new("MODE", params).with_source(ctx.mask()), None);
+    let mut fanout = Fanout::new(Message::new("MODE", params).with_source(ctx.mask()), None)
+        .with_account(ctx.account());
     ctx.state.fanout_channel(key, &mut fanout, None);
 }

@@ -33,8 +33,9 @@ pub(super) fn leave(ctx: &mut Ctx<'_>, key: &CaseKey, reason: &str) {
     }
     let nick = ctx.nick();
     let part = Message::new("PART", params).with_source(ctx.mask());
-    let mut fanout =
-        Fanout::new(part.clone(), Some(ctx.state.config().lang.left(&nick))).skip_plain(ctx.id);
+    let mut fanout = Fanout::new(part.clone(), Some(ctx.state.config().lang.left(&nick)))
+        .skip_plain(ctx.id)
+        .with_account(ctx.account());
     ctx.state.fanout_channel(key, &mut fanout, None);
     ctx.state.record_presence(ctx.id, [key.as_str()], &part);
     ctx.state.remove_member(ctx.id, key);

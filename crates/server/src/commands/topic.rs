@@ -5,7 +5,6 @@ use ciao_proto::{CaseKey, Message};
 use super::context::{CommandError, CommandResult, Ctx};
 use super::policy;
 use crate::state::channel::Topic;
-use crate::state::fanout::Fanout;
 use crate::state::{TEXT_LEN, truncate};
 
 pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
@@ -33,12 +32,9 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         });
     }
     let topic = Message::new("TOPIC", [channel_name, text.clone()]).with_source(mask);
-    let mut fanout = Fanout::new(
-        topic.clone(),
-        Some(ctx.state.config().lang.topic(&nick, &text)),
-    );
-    ctx.state.fanout_channel(&key, &mut fanout, None);
-    ctx.state.record_event([key.as_str()], &topic);
+    let plain = ctx.state.config().lang.topic(&nick, &text);
+    ctx.state
+        .publish_channel_event(ctx.id, &key, topic, Some(plain));
     // A kept channel's topic survives a restart.
     ctx.state.save_channel(&key);
     Ok(())

@@ -13,6 +13,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod channel;
+mod channel_events;
 pub(crate) mod channels;
 pub(crate) mod checks;
 pub(crate) mod client;

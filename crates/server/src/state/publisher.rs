@@ -368,25 +368,15 @@ impl State {
         }
     }
 
-    /// Stores a channel event (join, part, quit, nick change, topic,
-    /// kick) in the history of each of `channels` (folded names), with
-    /// history on. Unlike messages, events go out at once: holding a JOIN
-    /// until its commit would reorder the joiner's replies, and an event
-    /// lost to a crash costs no one a word of the conversation.
-    /// The sender's account is that of whoever holds the source's nick
-    /// now (the topic's setter, the kicker).
-    pub(crate) fn record_event<'a>(
-        &mut self,
-        channels: impl IntoIterator<Item = &'a str>,
-        message: &Message,
-    ) {
-        let account = message
-            .source
-            .as_deref()
-            .and_then(|source| source.split('!').next())
-            .and_then(|nick| self.find_nick(nick))
-            .and_then(|client| client.account().map(str::to_owned));
-        self.record_events(channels, message, account);
+    /// Stores an event that went out already (see `channel_events.rs`),
+    /// with history on. Unlike messages, events go out at once: holding
+    /// a JOIN until its commit would reorder the joiner's replies, and an
+    /// event lost to a crash costs no one a word of the conversation.
+    pub(crate) fn store_event(&mut self, event: Event) {
+        if self.history_on() {
+            // Not `publish`: a labeled command need not wait for it.
+            self.submit(vec![event], Vec::new(), Release::nothing(), None);
+        }
     }
 
     /// Stores `message`, sent by a client logged in to `account`, in the
@@ -420,7 +410,7 @@ impl State {
     }
 
     /// Stores `id`'s own join, part, quit or nick change as
-    /// [`record_event`](Self::record_event) does, while its presence
+    /// [`store_event`](Self::store_event) does, while its presence
     /// budget lasts (see `presence.rs`).
     pub(crate) fn record_presence<'a>(
         &mut self,
