@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 
 use ciao_server::Config;
 use ciao_server::HistoryConfig;
+use common::accounts::PASSWORD;
 use common::{TestClient, TestServer, numeric_of, quiet_config, tag};
 
 /// The line without its tags.
@@ -339,6 +340,30 @@ async fn extended_monitor_relays_away_and_setname_to_watchers_who_asked() {
     bob.send("AWAY :again").await;
     watcher.expect(":bob!~bob@127.0.0.1 AWAY :again").await;
     assert!(watcher.sync().await.is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn extended_monitor_relays_logins_and_logouts_to_watchers_with_account_notify() {
+    let server = TestServer::start(quiet_config()).await;
+    let both = ["extended-monitor", "account-notify"];
+    let mut watcher = TestClient::irc_with_caps(server.addr, "watcher", &both).await;
+    let mut half = TestClient::irc_with_caps(server.addr, "half", &["extended-monitor"]).await;
+    let mut bob = TestClient::irc(server.addr, "bob").await;
+    for client in [&mut watcher, &mut half] {
+        client.send("MONITOR + bob").await;
+        client.wait_numeric("730").await;
+    }
+
+    bob.send(&format!("REGISTER * * :{PASSWORD}")).await;
+    bob.wait_contains("REGISTER SUCCESS").await;
+    watcher.expect(":bob!~bob@127.0.0.1 ACCOUNT bob").await;
+    bob.send(&format!("PRIVMSG NickServ :DROP {PASSWORD}"))
+        .await;
+    watcher.expect(":bob!~bob@127.0.0.1 ACCOUNT *").await;
+    assert!(watcher.sync().await.is_empty());
+    // extended-monitor alone does not ask for it.
+    assert!(half.sync().await.is_empty());
     server.shutdown().await;
 }
 

@@ -273,7 +273,10 @@ impl State {
     fn tell_account(&mut self, id: ClientId, mask: &str, account: &str) {
         let message = Message::new("ACCOUNT", [account]).with_source(mask.to_owned());
         let mut fanout = Fanout::new(message, None);
-        self.fanout_neighbours(id, &mut fanout, false, Some(Cap::AccountNotify));
+        // account-notify: neighbours who asked, and (extended-monitor)
+        // those watching its nick.
+        let told = self.fanout_neighbours(id, &mut fanout, false, Some(Cap::AccountNotify));
+        self.tell_watchers_change(id, &mut fanout, Cap::AccountNotify, &told);
     }
 
     fn save_account(&mut self, key: &CaseKey) {

@@ -290,7 +290,7 @@ impl State {
         }
     }
 
-    /// extended-monitor: `fanout` (an AWAY or SETNAME by `id`) to those
+    /// extended-monitor: `fanout` (an AWAY, SETNAME or ACCOUNT of `id`) to those
     /// watching `id` who asked for it with `cap` and did not get it
     /// already as `id`'s neighbours (`told`).
     pub(crate) fn tell_watchers_change(
