@@ -436,3 +436,38 @@ async fn a_topic_and_a_kick_are_played_back_with_the_msgid_and_time_they_went_ou
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn targets_leaves_out_a_conversation_whose_latest_message_is_after_the_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(with_history(dir.path(), 0)).await;
+    let mut alice = TestClient::irc_with_caps(server.addr, "alice", HISTORY_CAPS).await;
+    alice.join("#c").await;
+    alice.sync().await;
+    // Two messages a millisecond apart at least: the clock decides, so
+    // send until it has moved (no sleep).
+    let mut times: Vec<String> = Vec::new();
+    while times.len() < 2 {
+        alice.send("PRIVMSG #c :tick").await;
+        let echo = alice.wait_contains("PRIVMSG #c :tick").await;
+        let time = tag(&echo, "time").expect("server-time").to_owned();
+        if times.first() != Some(&time) {
+            times.push(time);
+        }
+    }
+    let targets = |to: &str| {
+        format!("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp={to} 10")
+    };
+
+    alice.send(&targets("2100-01-01T00:00:00.000Z")).await;
+    let (_, lines) = read_batch(&mut alice).await;
+    assert!(
+        lines.len() == 1 && lines[0].ends_with(&format!(" CHATHISTORY TARGETS #c {}", times[1])),
+        "listed with its latest message's time: {lines:?}"
+    );
+    // A window that ends between the two: #c changed after it.
+    alice.send(&targets(&times[1])).await;
+    let (_, lines) = read_batch(&mut alice).await;
+    assert!(lines.is_empty(), "{lines:?}");
+    server.shutdown().await;
+}

@@ -399,11 +399,14 @@ impl Store {
     }
 
     /// Conversations among `targets` (each with where the reader's view
-    /// of it begins) with messages between two times, each with the time
-    /// of its latest message there, ordered by that time (oldest first,
-    /// as CHATHISTORY TARGETS wants). One step down an index per
-    /// conversation: `Since::time` keeps the walk from going past the
-    /// view's start.
+    /// of it begins) whose latest message falls between two times, each
+    /// with that time, ordered by it (oldest first, as CHATHISTORY
+    /// TARGETS wants). A conversation with a message after the window is
+    /// not in it: TARGETS tells a client which conversations changed
+    /// last in the window, so that one active since is not listed with
+    /// a time that is no longer its latest (as ergo does). One step down
+    /// an index per conversation: `Since::time` keeps the walk from
+    /// going past the view's start.
     pub fn active_targets(
         &self,
         targets: &[(String, Since)],
@@ -415,8 +418,8 @@ impl Store {
         let (low, high) = (from.min(to), from.max(to));
         let mut found = Vec::new();
         let mut latest = self.db.prepare_cached(
-            "SELECT time FROM events WHERE target = ?1 AND time > ?3 AND time < ?4
-             AND id <= ?2 AND id > ?5
+            "SELECT time FROM events WHERE target = ?1 AND time > ?3
+             AND id <= ?2 AND id > ?4
              AND kind IN ('PRIVMSG', 'NOTICE')
              ORDER BY time DESC LIMIT 1",
         )?;
@@ -424,12 +427,11 @@ impl Store {
             // time > low and time >= since.time.
             let low = low.max(since.time.saturating_sub(1));
             let time: Option<i64> = latest
-                .query_row(
-                    params![target, horizon, low as i64, high as i64, since.row],
-                    |row| row.get(0),
-                )
+                .query_row(params![target, horizon, low as i64, since.row], |row| {
+                    row.get(0)
+                })
                 .optional()?;
-            if let Some(time) = time {
+            if let Some(time) = time.filter(|time| *time < high as i64) {
                 found.push((target.clone(), time as u64));
             }
         }
