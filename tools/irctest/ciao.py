@@ -26,6 +26,8 @@ class CiaoController(BaseServerController, DirectoryBasedController):
     # pass rather than be skipped.
     capabilities = frozenset(
         {
+            Capabilities.ACCOUNT_NOTIFY,
+            Capabilities.ACCOUNT_TAG,
             Capabilities.AWAY_NOTIFY,
             Capabilities.BATCH,
             Capabilities.ECHO_MESSAGE,
