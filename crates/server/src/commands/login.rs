@@ -39,17 +39,41 @@ pub(super) fn verify_password(
     password: String,
     then: impl FnOnce(&mut State, Outcome) + Send + 'static,
 ) {
+    let name = state.account(account).map(|record| record.name.clone());
+    check_password(state, id, account, password, move |state, checked| {
+        let logged_in = checked.is_ok() && name.is_some_and(|name| state.log_in(id, &name));
+        match checked {
+            Ok(_) if logged_in => then(state, Outcome::LoggedIn),
+            // The account went while its password was checked.
+            Ok(_) => then(state, Outcome::Refused(INVALID.to_owned())),
+            Err(why) => then(state, Outcome::Refused(why)),
+        }
+    });
+}
+
+/// Checks `password` for `account` off the runtime without logging in
+/// (GHOST, DROP, PASSWD; and every login), after `plaintext-passwords`
+/// and the throttles; a wrong one counts as a failed login. `then` gets
+/// the hash it was checked against (to tell whether the account is still
+/// the one checked when the verdict comes) or why it failed.
+pub(super) fn check_password(
+    state: &mut State,
+    id: ClientId,
+    account: &str,
+    password: String,
+    then: impl FnOnce(&mut State, Result<String, String>) + Send + 'static,
+) {
     if let Some(why) = super::secrets::plaintext_refusal(state, id) {
-        then(state, Outcome::Refused(why.to_owned()));
+        then(state, Err(why.to_owned()));
         return;
     }
     if let Some(why) = refusal(state, id, account) {
-        then(state, Outcome::Refused(why));
+        then(state, Err(why));
         return;
     }
     let Some(record) = state.account(account) else {
         state.login_failed(id, account);
-        then(state, Outcome::Refused(INVALID.to_owned()));
+        then(state, Err(INVALID.to_owned()));
         return;
     };
     let (hash, account) = (record.password.clone(), record.name.clone());
@@ -61,11 +85,11 @@ pub(super) fn verify_password(
                 if state.client(id).is_none() {
                     return;
                 }
-                if right && state.log_in(id, &account) {
-                    then(state, Outcome::LoggedIn);
+                if right {
+                    then(state, Ok(hash));
                 } else {
                     state.login_failed(id, &account);
-                    then(state, Outcome::Refused(INVALID.to_owned()));
+                    then(state, Err(INVALID.to_owned()));
                 }
             })
         }),

@@ -163,50 +163,6 @@ fn identify(ctx: &mut Ctx<'_>, account: Option<&str>, password: &str) -> Result<
     Ok(())
 }
 
-/// Checks `password` for `account` off the runtime without logging in
-/// (GHOST, DROP, PASSWD), under the same throttles as a login; `then`
-/// gets the hash it was checked against (to tell whether the account is
-/// still the one checked when the verdict comes) or why it failed.
-fn check_password(
-    state: &mut State,
-    id: ClientId,
-    account: &str,
-    password: String,
-    then: impl FnOnce(&mut State, Result<String, Refused>) + Send + 'static,
-) {
-    if let Some(why) = super::secrets::plaintext_refusal(state, id) {
-        then(state, Err(why.to_owned()));
-        return;
-    }
-    if let Some(why) = login::refusal(state, id, account) {
-        then(state, Err(why));
-        return;
-    }
-    let Some(record) = state.account(account) else {
-        state.login_failed(id, account);
-        then(state, Err(login::INVALID.to_owned()));
-        return;
-    };
-    let (hash, account) = (record.password.clone(), record.name.clone());
-    state.check_later(
-        id,
-        Box::new(move || {
-            let right = password::verify(&hash, &password);
-            Box::new(move |state: &mut State| {
-                if state.client(id).is_none() {
-                    return;
-                }
-                if right {
-                    then(state, Ok(hash));
-                } else {
-                    state.login_failed(id, &account);
-                    then(state, Err(login::INVALID.to_owned()));
-                }
-            })
-        }),
-    );
-}
-
 /// True while `account` still has the password hash `hash`.
 fn unchanged(state: &State, account: &str, hash: &str) -> bool {
     state
@@ -252,7 +208,7 @@ fn ghost(ctx: &mut Ctx<'_>, nick: &str, password: Option<&str>) -> Result<(), Re
             "{target_nick} is a nick of the account {owner}: you must be logged in to it, or give its password (GHOST {target_nick} <password>)."
         ));
     };
-    check_password(
+    login::check_password(
         ctx.state,
         id,
         &owner,
@@ -287,7 +243,7 @@ fn drop_account(ctx: &mut Ctx<'_>, password: &str) -> Result<(), Refused> {
     let account = logged_in(ctx, "drop your account")?;
     let id = ctx.id;
     let name = account.clone();
-    check_password(
+    login::check_password(
         ctx.state,
         id,
         &account,
@@ -322,7 +278,7 @@ fn passwd(ctx: &mut Ctx<'_>, old: &str, new: &str) -> Result<(), Refused> {
     let id = ctx.id;
     let new = new.to_owned();
     let name = account.clone();
-    check_password(
+    login::check_password(
         ctx.state,
         id,
         &account,
