@@ -63,7 +63,7 @@ measure() {
     mkdir -p "$HOME/.config/hexchat"
     case $client in
     ciao)
-        LIBGL_ALWAYS_SOFTWARE=1 "$BIN/ciao" --connect "127.0.0.1:$port" --nick idler \
+        LIBGL_ALWAYS_SOFTWARE=1 "$BIN/ciao" --connect "127.0.0.1:$port" --plaintext --nick idler \
             >"$WORK/client.log" 2>&1 &
         name='^ciao$'
         ;;

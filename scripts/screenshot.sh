@@ -127,7 +127,7 @@ mkdir -p "$WORK/home"
 HOME=$WORK/home XDG_DATA_HOME=$WORK/home/.local/share \
     XDG_CONFIG_HOME=$WORK/home/.config XDG_CACHE_HOME=$WORK/home/.cache \
     WINIT_X11_SCALE_FACTOR=1 LIBGL_ALWAYS_SOFTWARE=1 \
-    "$BIN/ciao" --connect "127.0.0.1:$PORT" --connect "127.0.0.1:$PORT2" --nick giulia \
+    "$BIN/ciao" --connect "127.0.0.1:$PORT" --connect "127.0.0.1:$PORT2" --plaintext --nick giulia \
     >"$WORK/gui.log" 2>&1 &
 GUI=$!
 PIDS+=("$GUI")

@@ -20,6 +20,10 @@ struct Args {
     /// Nickname to use with --connect.
     #[arg(long, value_name = "NAME")]
     nick: Option<String>,
+    /// With --connect: connect in clear instead of over TLS (a server
+    /// without TLS, or one on this machine).
+    #[arg(long)]
+    plaintext: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -31,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    let plaintext = args.plaintext;
     let connect_to = args
         .connect
         .iter()
@@ -89,6 +94,7 @@ fn main() -> anyhow::Result<()> {
             for (host, port) in &connect_to {
                 app.prefs.host = host.clone();
                 app.prefs.port = port.to_string();
+                app.prefs.tls = !plaintext;
                 // Each server under its own name (host:port).
                 app.prefs.name.clear();
                 app.submit(Intent::Join);
