@@ -95,3 +95,27 @@ pub(super) fn check_password(
         }),
     );
 }
+
+/// Checks `given` against a configured secret (`--password`, `--oper`):
+/// in clear it is compared at once; a hash (`ciao-server hash-password`)
+/// is verified off the runtime, and the client's next line waits for
+/// it. `verdict` gets whether it was right.
+pub(super) fn check_secret(
+    state: &mut State,
+    id: ClientId,
+    secret: String,
+    given: String,
+    verdict: impl FnOnce(&mut State, bool) + Send + 'static,
+) {
+    if !password::is_hash(&secret) {
+        verdict(state, password::matches(&secret, &given));
+        return;
+    }
+    state.check_later(
+        id,
+        Box::new(move || {
+            let right = password::matches(&secret, &given);
+            Box::new(move |state: &mut State| verdict(state, right))
+        }),
+    );
+}

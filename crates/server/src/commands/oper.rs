@@ -6,8 +6,8 @@
 use ciao_proto::{Message, Numeric};
 
 use super::context::{CommandError, CommandResult, Ctx};
+use super::login;
 use super::secrets::plaintext_refusal;
-use crate::credentials::password;
 use crate::state::State;
 use crate::state::client::ClientId;
 
@@ -34,20 +34,9 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         return Err(mismatch());
     };
     let (id, name, given) = (ctx.id, name.clone(), password.clone());
-    if !password::is_hash(&secret) {
-        let right = password::matches(&secret, &given);
-        become_oper(ctx.state, id, &name, right);
-        return Ok(());
-    }
-    // A hash (`ciao-server hash-password`) is verified off the runtime;
-    // the client's next line waits for it.
-    ctx.state.check_later(
-        id,
-        Box::new(move || {
-            let right = password::verify(&secret, &given);
-            Box::new(move |state: &mut State| become_oper(state, id, &name, right))
-        }),
-    );
+    login::check_secret(ctx.state, id, secret, given, move |state, right| {
+        become_oper(state, id, &name, right)
+    });
     Ok(())
 }
 

@@ -6,7 +6,6 @@ use ciao_proto::{CaseKey, Message, Numeric};
 use super::context::Ctx;
 use super::login;
 use super::server_info::{self, VERSION};
-use crate::credentials::password;
 use crate::state::State;
 use crate::state::client::{ClientId, Protocol};
 
@@ -85,17 +84,7 @@ fn check_server_password(ctx: &mut Ctx<'_>, expected: String) {
             verb: "PASS",
         });
     };
-    if !password::is_hash(&expected) {
-        verdict(ctx.state, password::matches(&expected, &given));
-        return;
-    }
-    ctx.state.check_later(
-        id,
-        Box::new(move || {
-            let right = password::verify(&expected, &given);
-            Box::new(move |state: &mut State| verdict(state, right))
-        }),
-    );
+    login::check_secret(ctx.state, id, expected, given, verdict);
 }
 
 /// A registered nick is its account's: a client completing registration
