@@ -15,8 +15,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use ciao_server::{Config, HistoryConfig};
-use common::accounts::{PASSWORD, plain_payload};
-use common::{TestClient, TestServer, numeric_of, quiet_config, tag};
+use common::accounts::PASSWORD;
+use common::{TestClient, TestServer, quiet_config, tag};
 
 const CAPS: &[&str] = &[
     "batch",
@@ -126,22 +126,7 @@ async fn create_account(addr: SocketAddr, name: &str) {
 /// Registers as `nick` with `caps`, logged in to `account` with SASL
 /// PLAIN, in one burst as clients send it; waits for the welcome's end.
 async fn logged_in(addr: SocketAddr, nick: &str, account: &str, caps: &[&str]) -> TestClient {
-    let mut client = TestClient::connect(addr, nick).await;
-    let burst = format!(
-        "CAP LS 302\r\nCAP REQ :sasl {}\r\nNICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n\
-         AUTHENTICATE PLAIN\r\nAUTHENTICATE {}\r\nCAP END\r\n",
-        caps.join(" "),
-        plain_payload(account, PASSWORD)
-    );
-    client.send_raw(burst.as_bytes()).await;
-    client.wait_numeric("903").await;
-    client.wait_numeric("001").await;
-    client
-        .wait_for("end of MOTD", |l| {
-            matches!(numeric_of(l), Some("376" | "422"))
-        })
-        .await;
-    client
+    TestClient::logged_in_with_caps(addr, nick, account, PASSWORD, caps).await
 }
 
 /// Sends QUIT and reads to the end: the nick is free once the server

@@ -32,10 +32,25 @@ impl TestClient {
     /// Registers as `nick` logged in to `account` with SASL PLAIN, sent in
     /// one burst with `CAP END` (as clients do); waits for the welcome.
     pub async fn logged_in(addr: SocketAddr, nick: &str, account: &str, password: &str) -> Self {
+        Self::logged_in_with_caps(addr, nick, account, password, &[]).await
+    }
+
+    /// [`logged_in`](Self::logged_in), asking for `caps` beside `sasl`.
+    pub async fn logged_in_with_caps(
+        addr: SocketAddr,
+        nick: &str,
+        account: &str,
+        password: &str,
+        caps: &[&str],
+    ) -> Self {
         let mut client = Self::connect(addr, nick).await;
+        let wanted: Vec<&str> = std::iter::once("sasl")
+            .chain(caps.iter().copied())
+            .collect();
         let burst = format!(
-            "CAP LS 302\r\nCAP REQ :sasl\r\nNICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n\
+            "CAP LS 302\r\nCAP REQ :{}\r\nNICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n\
              AUTHENTICATE PLAIN\r\nAUTHENTICATE {}\r\nCAP END\r\n",
+            wanted.join(" "),
             plain_payload(account, password)
         );
         client.send_raw(burst.as_bytes()).await;
