@@ -53,7 +53,8 @@ pub struct Browser {
     /// Declared first: dropped (its connection to chromedriver closed)
     /// before the processes are killed.
     client: Option<Client>,
-    driver: Chromedriver,
+    /// Held for its Drop, which kills chromedriver and chromium.
+    _driver: Chromedriver,
     /// Every console message read so far (chromedriver hands each out once).
     console: Vec<LogEntry>,
     /// Console messages a test expects (e.g. failed reconnects while the
@@ -105,7 +106,7 @@ impl Browser {
         };
         let browser = Browser {
             client: Some(client),
-            driver,
+            _driver: driver,
             console: Vec::new(),
             tolerated: Vec::new(),
         };
@@ -200,12 +201,21 @@ impl Browser {
             .unwrap_or_else(|error| panic!("type into {css}: {error}"));
     }
 
+    /// Clicks the element `css` selects as a user would: WebDriver
+    /// refuses a click on an element that is hidden or covered, so this
+    /// retries (a drawer sliding in) until `WAIT_TIMEOUT`.
     pub async fn click(&mut self, css: &str) {
-        let element = self.element(css).await;
-        element
-            .click()
-            .await
-            .unwrap_or_else(|error| panic!("click {css}: {error}"));
+        let deadline = Instant::now() + WAIT_TIMEOUT;
+        loop {
+            let element = self.element(css).await;
+            match element.click().await {
+                Ok(()) => return,
+                Err(error) if Instant::now() >= deadline => {
+                    panic!("click {css}: {error}")
+                }
+                Err(_) => tokio::time::sleep(POLL_INTERVAL).await,
+            }
+        }
     }
 
     /// Lets console messages containing `needle` pass (for errors the
