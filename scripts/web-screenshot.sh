@@ -6,7 +6,8 @@
 #                         (default: docs/web.png 1280×800, docs/web-mobile.png 390×844)
 #
 # Starts ciao-server (target/release if built, else target/debug, built if
-# missing) with its web listener on a free port of 127.0.0.1, opens the page
+# missing; $CIAO_SERVER names another; extra server flags may follow the
+# two file names, e.g. --web-dir crates/server/web) with its web listener on a free port of 127.0.0.1, opens the page
 # in Debian's chromium, headless, through chromedriver, and joins as
 # "giulia" through the form. "marco" and "anna" (IRC clients; marco writes
 # in colours) and "luca" (a plain nc-style client) chat with her in #lobby;
@@ -21,6 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$ROOT/docs/web.png}
 OUT_PHONE=${2:-$ROOT/docs/web-mobile.png}
+shift $(( $# < 2 ? $# : 2 ))
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 case $OUT_PHONE in /*) ;; *) OUT_PHONE=$PWD/$OUT_PHONE ;; esac
 
@@ -43,7 +45,9 @@ fi
 
 # --- the server binary -----------------------------------------------------
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-if [ -x "$TARGET/release/ciao-server" ]; then
+if [ -n "${CIAO_SERVER:-}" ]; then
+    BIN=$CIAO_SERVER # another build of the server, e.g. a branch's
+elif [ -x "$TARGET/release/ciao-server" ]; then
     BIN=$TARGET/release/ciao-server
 else
     BIN=$TARGET/debug/ciao-server
@@ -81,19 +85,17 @@ trap 'exit 143' TERM
 # --- server ----------------------------------------------------------------
 # Port 0 everywhere: the server logs the addresses it got.
 RUST_LOG=info "$BIN" --listen 127.0.0.1:0 --no-tls --web 127.0.0.1:0 \
-    --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
+    --data-dir "$WORK/data" "$@" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 PIDS+=("$SERVER")
-# listening LOG-FILTER: the addr= of the first `listening` line that matches.
-listening() {
-    grep 'listening' "$WORK/server.log" | grep -E -- "$1" | head -n 1 \
-        | sed -E 's/.*addr=([^ ]+).*/\1/' | sed 's/\x1b\[[0-9;]*m//g'
-}
+# listening: the `listening addr=…` lines, colour codes removed.
+listening() { grep 'listening' "$WORK/server.log" | sed 's/\x1b\[[0-9;]*m//g' || true; }
+addr_of() { sed -E 's/.*addr=([^ ]+).*/\1/' | head -n 1; }
 for _ in $(seq 200); do
     kill -0 "$SERVER" 2>/dev/null || die "ciao-server exited early"
-    WEB=$(listening 'web=true')
-    CHAT=$(listening 'tls=false' | head -n 1)
-    [ -n "$WEB" ] && [ -n "$CHAT" ] && [ "$WEB" != "$CHAT" ] && break
+    WEB=$(listening | grep 'web=true' | addr_of || true)
+    CHAT=$(listening | grep -v 'web=true' | grep 'tls=false' | addr_of || true)
+    [ -n "$WEB" ] && [ -n "$CHAT" ] && break
     sleep 0.1
 done
 [ -n "$WEB" ] || die "the server logged no web listener"
@@ -103,7 +105,7 @@ log "chat on $CHAT, page on http://$WEB/"
 cat >"$WORK/scene.py" <<'EOF'
 """giulia on the page (chromium through chromedriver, spoken to over plain
 WebDriver HTTP) chats with marco and anna (IRC) and luca (plain)."""
-import base64, json, os, signal, socket, subprocess, sys, time, urllib.request
+import base64, json, os, signal, socket, subprocess, sys, time, urllib.error, urllib.request
 
 chat, web, out, out_phone, work = sys.argv[1:6]
 chat_host, chat_port = chat.rsplit(":", 1)
@@ -139,7 +141,7 @@ while port is None:
 class Page:
     """The few WebDriver commands the scene needs."""
 
-    ELEMENT = "element-6066-11e4-a52f-4d65822206f4"
+    ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
     def __init__(self, port):
         self.base = f"http://127.0.0.1:{port}"
@@ -157,8 +159,11 @@ class Page:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=min(30, left())) as reply:
-            return json.load(reply)["value"]
+        try:
+            with urllib.request.urlopen(request, timeout=min(30, left())) as reply:
+                return json.load(reply)["value"]
+        except urllib.error.HTTPError as error:
+            sys.exit(f"[scene] {method} {path}: {error.read().decode(errors='replace')[:500]}")
 
     def cmd(self, method, path, body=None):
         return self.call(method, f"/session/{self.session}{path}", body)
