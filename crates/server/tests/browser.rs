@@ -9,6 +9,7 @@ mod driver;
 #[path = "browser/page.rs"]
 mod page;
 
+use std::net::SocketAddr;
 use std::path::Path;
 
 use ciao_server::{Config, HistoryConfig};
@@ -16,6 +17,27 @@ use common::{TestClient, TestServer, test_config};
 use driver::{Browser, DESKTOP, PHONE};
 use page::Page;
 use serde_json::json;
+
+/// The page's address.
+fn web_addr(server: &TestServer) -> SocketAddr {
+    server.web_addr.expect("a server with a web listener")
+}
+
+/// `TestServer::start_web` with the web listener on `web_addr` (a
+/// restarted server, where the page that was open reconnects).
+fn start_web_at(config: Config, web_addr: SocketAddr) -> TestServer {
+    let plain = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let addr = plain.local_addr().expect("local addr");
+    // The old server's sockets may still be closing: SO_REUSEADDR
+    // (`ciao_server::bind`) lets the new listener take the port anyway.
+    let web = ciao_server::bind(web_addr).expect("bind the old web address");
+    let listeners = ciao_server::Listeners {
+        plain: vec![plain],
+        web: vec![web],
+        ..ciao_server::Listeners::default()
+    };
+    TestServer::serve(config, listeners, addr, None, Some(web_addr))
+}
 
 /// `test_config` with history kept in `dir`, `replay_lines` replayed on
 /// join.
@@ -31,7 +53,7 @@ fn with_history(dir: &Path, replay_lines: usize) -> Config {
 #[tokio::test]
 async fn a_browser_user_chats_with_irc_and_plain_users_both_ways() {
     let server = TestServer::start_web(test_config()).await;
-    let mut page = Page::connect(server.web_addr, "webby", DESKTOP).await;
+    let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
     let mut plain = TestClient::plain(server.addr, "plainy").await;
@@ -101,7 +123,7 @@ async fn history_is_shown_on_join_and_older_lines_load_on_scrolling_up() {
     }
     irc.sync().await;
 
-    let mut page = Page::connect(server.web_addr, "webby", DESKTOP).await;
+    let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     // The join's replay: the latest lines, with their msgids.
     let last = page.wait_line("ircy", "old line 149").await;
@@ -139,7 +161,7 @@ async fn history_is_shown_on_join_and_older_lines_load_on_scrolling_up() {
 #[tokio::test]
 async fn unread_counts_and_the_mention_mark_follow_what_arrives() {
     let server = TestServer::start_web(test_config()).await;
-    let mut page = Page::connect(server.web_addr, "webby", DESKTOP).await;
+    let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
     irc.join("#side").await;
@@ -184,7 +206,7 @@ async fn unread_counts_and_the_mention_mark_follow_what_arrives() {
 #[tokio::test]
 async fn markup_and_script_urls_in_messages_stay_inert_text() {
     let server = TestServer::start_web(test_config()).await;
-    let mut page = Page::connect(server.web_addr, "webby", DESKTOP).await;
+    let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
     // A channel of ircy's, so that it may set the topic.
@@ -258,7 +280,7 @@ async fn markup_and_script_urls_in_messages_stay_inert_text() {
 #[tokio::test]
 async fn the_page_reconnects_by_itself_after_the_server_restarts() {
     let server = TestServer::start_web(test_config()).await;
-    let web_addr = server.web_addr;
+    let web_addr = web_addr(&server);
     let mut page = Page::connect(web_addr, "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     server.shutdown().await;
@@ -267,7 +289,7 @@ async fn the_page_reconnects_by_itself_after_the_server_restarts() {
     page.browser.tolerate("WebSocket connection to");
     page.browser.tolerate("ERR_CONNECTION_REFUSED");
 
-    let server = TestServer::start_web_at(test_config(), web_addr).await;
+    let server = start_web_at(test_config(), web_addr);
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
     // Back by itself (the first retries come after 1, 2 and 4 s), as the
     // same nick, in the same channel.
@@ -290,7 +312,7 @@ async fn the_page_reconnects_by_itself_after_the_server_restarts() {
 #[tokio::test]
 async fn on_a_phone_one_pane_shows_and_the_lists_open_as_drawers() {
     let server = TestServer::start_web(test_config()).await;
-    let mut page = Page::connect(server.web_addr, "webby", PHONE).await;
+    let mut page = Page::connect(web_addr(&server), "webby", PHONE).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
     irc.send("PRIVMSG #lobby :hello phone").await;
