@@ -168,15 +168,37 @@ impl Browser {
             }
             if Instant::now() >= deadline {
                 let page = self.eval("return document.body.innerText").await;
+                let page = page.as_str().unwrap_or_default();
+                // The end of it: what arrived last is what matters.
+                let tail: Vec<&str> = page.lines().rev().take(40).collect();
+                let picture = self.save_screenshot(what).await;
                 self.read_console().await;
                 panic!(
-                    "timed out after {WAIT_TIMEOUT:?} waiting for {what}; the page showed:\n{}\n\
-                     console: {:#?}",
-                    page.as_str().unwrap_or_default(),
+                    "timed out after {WAIT_TIMEOUT:?} waiting for {what}; the page ended with:\n\
+                     {}\nscreenshot: {picture}\nconsole: {:#?}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
                     self.console
                 );
             }
             tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Saves what the browser shows under the tests' scratch directory
+    /// (for a failure message) and returns the file's path.
+    pub async fn save_screenshot(&self, what: &str) -> String {
+        let name: String = what
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let path =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("browser-{name}.png"));
+        match self.client().screenshot().await {
+            Ok(png) => match std::fs::write(&path, png) {
+                Ok(()) => path.display().to_string(),
+                Err(error) => format!("not saved: {error}"),
+            },
+            Err(error) => format!("not taken: {error}"),
         }
     }
 
