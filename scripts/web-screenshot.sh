@@ -312,8 +312,11 @@ try:
         time.sleep(0.4)
 
     giulia("/topic Benvenuti su ciao · la chat del gruppo", shows="Benvenuti")
-    giulia("/join #foto", shows="foto")
+    page.type("textarea#input", "/join #foto\ue007")
+    page.wait("#foto", "return document.querySelector('li.conversation[data-target=\"#foto\"]')")
     page.click('li.conversation[data-target="#lobby"]')
+    page.wait("#lobby open", """return document.querySelector(
+        'li.conversation[data-target="#lobby"]')?.getAttribute('aria-current') === 'true'""")
     giulia("ciao a tutti!")
     others("marco", "ciao giulia! 😀")
     others("luca", "eccomi! le foto di sabato sono qui: https://example.org/ciao")
