@@ -31,6 +31,9 @@ const PACKAGES: &str = "apt-get install chromium chromium-driver fonts-noto-colo
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a condition on the page may take to come true.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one WebDriver command may take (a hung browser fails the
+/// test instead of holding it).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 /// How often a condition is checked while waiting for it.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -95,11 +98,11 @@ impl Browser {
         let Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object")
         };
-        let connect = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{}/", driver.port))
-            .await;
-        let client = match tokio::time::timeout(START_TIMEOUT, async { connect }).await {
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(capabilities);
+        let url = format!("http://127.0.0.1:{}/", driver.port);
+        let client = match tokio::time::timeout(START_TIMEOUT, builder.connect(&url)).await {
             Ok(Ok(client)) => client,
             Ok(Err(error)) => panic!("no browser session: {error}\n{}", driver.output()),
             Err(_) => panic!("no browser session within {START_TIMEOUT:?}"),
@@ -122,10 +125,10 @@ impl Browser {
                       window.outerHeight - window.innerHeight]";
         let frame = self.eval(script).await;
         let extra = |i: usize| frame[i].as_u64().unwrap_or_default() as u32;
-        self.client()
-            .set_window_size(width + extra(0), height + extra(1))
-            .await
-            .unwrap_or_else(|error| panic!("resize the window: {error}"));
+        let resize = self
+            .client()
+            .set_window_size(width + extra(0), height + extra(1));
+        bounded("resize the window", resize).await;
         let viewport = self
             .eval("return [window.innerWidth, window.innerHeight]")
             .await;
@@ -137,10 +140,7 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.client()
-            .goto(url)
-            .await
-            .unwrap_or_else(|error| panic!("open {url}: {error}"));
+        bounded(&format!("open {url}"), self.client().goto(url)).await;
     }
 
     /// Runs `script` (a function body: `return …`) in the page.
@@ -150,10 +150,8 @@ impl Browser {
 
     /// Runs `script` with `arguments[0…]` set to `args`.
     pub async fn eval_with(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client()
-            .execute(script, args)
-            .await
-            .unwrap_or_else(|error| panic!("script failed: {error}\n{script}"))
+        let what = format!("run the script\n{script}\n");
+        bounded(&what, self.client().execute(script, args)).await
     }
 
     /// Polls `script` until it returns something truthy (not null, false,
@@ -207,20 +205,18 @@ impl Browser {
         let script = "return document.querySelector(arguments[0]) !== null";
         self.wait_until(&format!("an element {css}"), script, vec![json!(css)])
             .await;
-        self.client()
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|error| panic!("find {css}: {error}"))
+        bounded(
+            &format!("find {css}"),
+            self.client().find(Locator::Css(css)),
+        )
+        .await
     }
 
     /// Types `text` into the element `css` selects (WebDriver keys: a
     /// `fantoccini::key::Key` as a char presses that key).
     pub async fn type_into(&mut self, css: &str, text: &str) {
         let element = self.element(css).await;
-        element
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|error| panic!("type into {css}: {error}"));
+        bounded(&format!("type into {css}"), element.send_keys(text)).await;
     }
 
     /// Clicks the element `css` selects as a user would: WebDriver
@@ -230,12 +226,14 @@ impl Browser {
         let deadline = Instant::now() + WAIT_TIMEOUT;
         loop {
             let element = self.element(css).await;
-            match element.click().await {
-                Ok(()) => return,
-                Err(error) if Instant::now() >= deadline => {
+            let click = tokio::time::timeout(COMMAND_TIMEOUT, element.click()).await;
+            match click {
+                Ok(Ok(())) => return,
+                Ok(Err(error)) if Instant::now() >= deadline => {
                     panic!("click {css}: {error}")
                 }
-                Err(_) => tokio::time::sleep(POLL_INTERVAL).await,
+                Ok(Err(_)) => tokio::time::sleep(POLL_INTERVAL).await,
+                Err(_) => panic!("click {css}: no answer within {COMMAND_TIMEOUT:?}"),
             }
         }
     }
@@ -248,11 +246,7 @@ impl Browser {
 
     /// Reads the console messages logged since the last read.
     pub async fn read_console(&mut self) -> &[LogEntry] {
-        let reply = self
-            .client()
-            .issue_cmd(BrowserLog)
-            .await
-            .unwrap_or_else(|error| panic!("read the browser log: {error}"));
+        let reply = bounded("read the browser log", self.client().issue_cmd(BrowserLog)).await;
         let entries = reply.as_array().cloned().unwrap_or_default();
         for entry in entries {
             let text = |key: &str| entry[key].as_str().unwrap_or_default().to_owned();
@@ -284,6 +278,19 @@ impl Browser {
         if let Some(client) = self.client.take() {
             let _ = tokio::time::timeout(START_TIMEOUT, client.close()).await;
         }
+    }
+}
+
+/// One WebDriver command's result, or a panic saying what failed or
+/// that the browser did not answer within `COMMAND_TIMEOUT`.
+pub async fn bounded<T>(
+    what: &str,
+    command: impl std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+) -> T {
+    match tokio::time::timeout(COMMAND_TIMEOUT, command).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(error)) => panic!("{what}: {error}"),
+        Err(_) => panic!("{what}: no answer within {COMMAND_TIMEOUT:?}"),
     }
 }
 

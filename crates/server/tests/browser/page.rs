@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use fantoccini::key::Key;
 use serde_json::{Value, json};
 
-use crate::driver::Browser;
+use crate::driver::{Browser, bounded};
 
 /// Functions the checks below share, defined in front of each script:
 /// `shown(el)` is true when `el` is on screen and not covered (a drawer
@@ -69,8 +69,8 @@ impl Page {
     /// Fills `input#nick` and presses the connect form's submit button.
     pub async fn submit_nick(&mut self, nick: &str) {
         let field = self.browser.element("form#connect input#nick").await;
-        field.clear().await.expect("clear the nick field");
-        field.send_keys(nick).await.expect("type the nick");
+        bounded("clear the nick field", field.clear()).await;
+        bounded("type the nick", field.send_keys(nick)).await;
         self.browser
             .click("form#connect [type=submit], form#connect button:not([type])")
             .await;
