@@ -481,7 +481,11 @@ fn the_web_listener_is_on_8067_unless_turned_off() {
 fn web_origins_must_be_origins() {
     let s = settings(&["--web-origin", "https://chat.example.org"]).expect("settings");
     assert_eq!(s.config.web.origins, ["https://chat.example.org"]);
-    for bad in ["chat.example.org", "https://chat.example.org/path", "ftp://x"] {
+    for bad in [
+        "chat.example.org",
+        "https://chat.example.org/path",
+        "ftp://x",
+    ] {
         let refused = settings(&["--web-origin", bad]);
         assert!(
             matches!(&refused, Err(SettingsError::Invalid(m)) if m.contains("not an origin")),
