@@ -259,6 +259,24 @@ impl Browser {
         &self.console
     }
 
+    /// Waits until a console message contains `needle`.
+    pub async fn wait_console(&mut self, needle: &str) {
+        let deadline = Instant::now() + WAIT_TIMEOUT;
+        while !self
+            .read_console()
+            .await
+            .iter()
+            .any(|entry| entry.message.contains(needle))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no console message with {needle:?} within {WAIT_TIMEOUT:?}: {:#?}",
+                self.console
+            );
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
     /// The console's errors so far that the test did not say to expect.
     pub async fn errors(&mut self) -> Vec<LogEntry> {
         self.read_console().await;
