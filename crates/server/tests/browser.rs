@@ -52,7 +52,10 @@ fn with_history(dir: &Path, replay_lines: usize) -> Config {
 
 #[tokio::test]
 async fn a_browser_user_chats_with_irc_and_plain_users_both_ways() {
-    let server = TestServer::start_web(test_config()).await;
+    // With history, as the binary runs by default: what the page asks
+    // the store for must not double what it saw live.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start_web(with_history(dir.path(), 50)).await;
     let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
@@ -102,6 +105,13 @@ async fn a_browser_user_chats_with_irc_and_plain_users_both_ways() {
     for text in ["hello from the browser", "hello from irc", "hello from nc"] {
         let count = lines.iter().filter(|l| l.text.contains(text)).count();
         assert_eq!(count, 1, "{text:?} shown once: {lines:#?}");
+    }
+    for nick in ["ircy", "plainy"] {
+        let joins = lines
+            .iter()
+            .filter(|l| l.event && (l.nick.contains(nick) || l.text.contains(nick)))
+            .count();
+        assert_eq!(joins, 1, "{nick}'s join shown once: {lines:#?}");
     }
     page.finish().await;
     server.shutdown().await;
