@@ -40,6 +40,14 @@ export class Conversation {
   add(line) {
     if (line.msgid) {
       if (this.msgids.has(line.msgid)) return null;
+      const twin = this.twinOf(line);
+      if (twin) {
+        // The same event seen live without a msgid (JOIN, PART …), now
+        // from history with one: keep one line.
+        twin.msgid = line.msgid;
+        this.msgids.add(line.msgid);
+        return null;
+      }
       this.msgids.add(line.msgid);
     }
     const lines = this.lines;
@@ -68,6 +76,18 @@ export class Conversation {
       where = "insert";
     }
     return where;
+  }
+
+  /** A line without msgid within a second of `line`, saying the same. */
+  twinOf(line) {
+    const t = line.time.getTime();
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      const other = this.lines[i];
+      const dt = other.time.getTime() - t;
+      if (dt < -1000) break;
+      if (!other.msgid && dt <= 1000 && other.kind === line.kind && other.nick === line.nick && other.text === line.text) return other;
+    }
+    return null;
   }
 
   isUnread(line) {
