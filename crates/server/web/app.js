@@ -216,6 +216,9 @@ function send(text) {
     return client.info(null, "Not connected: nothing was sent (it is back in the box).", "error");
   }
   if (result.raw) connection.sendRaw(result.raw);
+  // An explicit /nick is the nick to come back with next time.
+  const renamed = result.send.find(([command]) => command === "NICK");
+  if (renamed) saveNick(renamed[1][0]);
   for (const [command, params] of result.send) {
     connection.send(command, params);
     // Without echo-message the server does not send our lines back.
@@ -267,10 +270,20 @@ function start(event) {
 
 function init() {
   const params = new URLSearchParams(location.search);
-  // "?channel=#x" puts "#x" in the fragment; take it from there too.
+  // "?channel=#x&autoconnect=1" puts "#x&autoconnect=1" in the
+  // fragment: take the channel and the rest from there.
   let channel = params.get("channel") ?? "";
-  if (!channel && location.hash.length > 1 && params.has("channel")) channel = location.hash;
-  if (channel) client.wantedChannels.push(isChannel(channel, "#&") ? channel : "#" + channel);
+  if (!channel && location.hash.length > 1 && params.has("channel")) {
+    const [name, ...rest] = location.hash.slice(1).split("&");
+    channel = "#" + (new URLSearchParams("c=" + name).get("c") ?? "");
+    for (const [key, value] of new URLSearchParams(rest.join("&"))) params.set(key, value);
+  }
+  if (channel) {
+    // A link to a channel opens it once joined.
+    const name = isChannel(channel, "#&") ? channel : "#" + channel;
+    client.wantedChannels.push(name);
+    client.toOpen.add(fold(name));
+  }
   $("nick").value = params.get("nick") || savedNick();
   $("connect").addEventListener("submit", start);
   $("reconnect").addEventListener("click", () => connection.reconnectNow());

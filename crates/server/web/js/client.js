@@ -174,6 +174,9 @@ export class Client {
 
   /** Registered and told the server's features: join, catch up. */
   ready() {
+    // Once per connection: a later /motd ends with 376 too.
+    if (this.readyDone) return;
+    this.readyDone = true;
     const m = this.model;
     const channels = new Map();
     for (const conv of m.conversations.values()) {
@@ -245,6 +248,7 @@ export class Client {
   }
 
   on001(message) {
+    this.readyDone = false;
     this.model.me = message.params[0];
     if (message.source) this.model.serverName = message.source;
     this.info(this.model.server, message.params[1] ?? "Welcome");
