@@ -216,6 +216,7 @@ async fn idle_over_tls_registers_every_client() {
         plain: Vec::new(),
         tls: vec![listener],
         tls_config: Some(identity.server_config().expect("config")),
+        ..ciao_server::Listeners::default()
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let config = ciao_server::Config {
