@@ -32,7 +32,7 @@ export class ConversationsView {
       name.textContent = conv.kind === "server" ? model.network || model.serverName : conv.name;
       const unread = document.createElement("span");
       unread.className = "unread";
-      unread.textContent = conv.unread && conv.key !== model.activeKey ? String(conv.unread) : "";
+      unread.textContent = conv.unread ? String(conv.unread) : "";
       if (conv.unread) unread.title = `${conv.unread} unread`;
       li.append(name, unread);
       return li;
