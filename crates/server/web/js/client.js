@@ -61,7 +61,7 @@ export class Client {
   }
 
   addLine(conv, line, live) {
-    const where = conv.add(line);
+    const where = conv.add(line, live);
     if (!where) return;
     this.ui.lines(conv, where, line);
     if (live && line.mention && conv.isUnread(line)) this.ui.mention(conv, line);
@@ -242,7 +242,7 @@ export class Client {
       }
       const last = conv.lines[conv.lines.length - 1];
       if (conv.kind !== "server" && last?.kind !== "lost") {
-        this.addLine(conv, { time: new Date(), msgid: null, kind: "lost", nick: "", text: "Link lost; reconnecting…", self: false, mention: false }, false);
+        this.addLine(conv, { time: new Date(), msgid: null, kind: "lost", nick: "", text: "Link lost; reconnecting…", self: false, mention: false }, true);
       }
     }
   }
@@ -292,6 +292,8 @@ export class Client {
     const channel = p[2];
     if (!channel) return;
     const key = fold(channel);
+    // NAMES lists still open at once: a hostile server's bound.
+    if (!this.names.has(key) && this.names.size >= MAX_BATCHES) return;
     if (!this.names.has(key)) this.names.set(key, []);
     const list = this.names.get(key);
     for (const item of (p[3] ?? "").split(" ").filter(Boolean)) {

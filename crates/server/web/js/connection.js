@@ -21,6 +21,8 @@ const MAX_NICK_TRIES = 6;
 /** Paced sending, below the server's flood limit (20 at once, 4/s). */
 const BURST = 15;
 const PER_SECOND = 3;
+/** Most capabilities remembered from CAP LS/NEW. */
+const MAX_CAPS = 200;
 /** A server that never lets us in is given up after this (ms). */
 const REGISTRATION_TIMEOUT_MS = 30000;
 
@@ -216,6 +218,8 @@ export class Connection {
     const more = message.params[2] === "*";
     if (sub === "LS" || sub === "NEW") {
       for (const item of list.split(" ").filter(Boolean)) {
+        // Capabilities kept: a hostile server's bound.
+        if (this.offered.size >= MAX_CAPS) break;
         const eq = item.indexOf("=");
         this.offered.set(eq < 0 ? item : item.slice(0, eq), eq < 0 ? "" : item.slice(eq + 1));
       }

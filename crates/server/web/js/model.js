@@ -35,9 +35,10 @@ export class Conversation {
     this.loadingOlder = false;
   }
 
-  /** Adds a line in time order; returns "append", "insert" or null (a
-   * line already there, by msgid). */
-  add(line) {
+  /** Adds a line: history in time order, a `live` one at the end (the
+   * order it arrived in, whatever this computer's clock says); returns
+   * "append", "insert" or null (a line already there, by msgid). */
+  add(line, live = false) {
     if (line.msgid) {
       if (this.msgids.has(line.msgid)) return null;
       const twin = this.twinOf(line);
@@ -52,7 +53,7 @@ export class Conversation {
     }
     const lines = this.lines;
     let where = "append";
-    if (lines.length && lines[lines.length - 1].time > line.time) {
+    if (!live && lines.length && lines[lines.length - 1].time > line.time) {
       let lo = 0, hi = lines.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
