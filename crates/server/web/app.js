@@ -221,6 +221,7 @@ function send(text) {
   if (renamed) saveNick(renamed[1][0]);
   for (const [command, params] of result.send) {
     connection.send(command, params);
+    if (command === "TOPIC" && params.length === 1) client.askedTopic.add(fold(params[0]));
     // Without echo-message the server does not send our lines back.
     if (command === "PRIVMSG" && !connection.has("echo-message")) {
       client.handle({ tags: {}, source: model.me, command, params });
@@ -301,6 +302,15 @@ function init() {
   });
   window.addEventListener("pagehide", () => {
     if (connection.state === "connected") connection.stop("Page closed");
+  });
+  // Alt+Up / Alt+Down: the previous or next conversation.
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || (event.key !== "ArrowUp" && event.key !== "ArrowDown") || $("chat").hidden) return;
+    event.preventDefault();
+    const list = model.list();
+    const here = list.findIndex((c) => c.key === model.activeKey);
+    const next = list[(here + (event.key === "ArrowUp" ? list.length - 1 : 1)) % list.length];
+    open(next.key);
   });
   // Back online (a phone waking up): try at once rather than after the delay.
   window.addEventListener("online", () => connection.reconnectNow());

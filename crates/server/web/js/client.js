@@ -37,6 +37,8 @@ export class Client {
     /** Channels to join at registration, besides the ones we were in. */
     this.wantedChannels = [];
     this.markTimers = new Map();
+    /** Channels whose topic a bare /topic asked for. */
+    this.askedTopic = new Set();
   }
 
   line(message, kind, nick, text, extra = {}) {
@@ -321,6 +323,7 @@ export class Client {
     if (!conv) return;
     conv.topic = message.params[2] ?? "";
     this.ui.topic(conv);
+    this.answerTopic(conv, `The topic: ${conv.topic}`);
   }
 
   on331(message) {
@@ -328,6 +331,12 @@ export class Client {
     if (!conv) return;
     conv.topic = "";
     this.ui.topic(conv);
+    this.answerTopic(conv, "No topic is set.");
+  }
+
+  /** A bare /topic is answered in the conversation (a join's 332 is not). */
+  answerTopic(conv, text) {
+    if (this.askedTopic.delete(conv.key)) this.info(conv, text);
   }
 
   onTOPIC(message) {

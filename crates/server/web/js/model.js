@@ -92,7 +92,8 @@ export class Conversation {
   }
 
   isUnread(line) {
-    return COUNTED.has(line.kind) && !line.self &&
+    // The server's window holds notices and replies, not conversation.
+    return this.kind !== "server" && COUNTED.has(line.kind) && !line.self &&
       (this.marker === null || line.time.getTime() > this.marker);
   }
 

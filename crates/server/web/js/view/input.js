@@ -39,7 +39,7 @@ export class InputView {
   }
 
   key(event) {
-    if (event.isComposing) return;
+    if (event.isComposing || event.altKey) return;
     const el = this.el;
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
