@@ -294,11 +294,11 @@ function init() {
   });
   window.addEventListener("blur", () => {
     focused = false;
-    messages.markAway(model.active.marker);
+    messages.markAway();
   });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") seenIfLooking();
-    else messages.markAway(model.active.marker);
+    else messages.markAway();
   });
   window.addEventListener("pagehide", () => {
     if (connection.state === "connected") connection.stop("Page closed");

@@ -211,7 +211,7 @@ export class Client {
 
   /** The conversation was seen up to its latest line. */
   seen(conv) {
-    const time = conv.latestTime();
+    const time = conv.latestMessageTime();
     if (time === null || (conv.marker !== null && time <= conv.marker)) return;
     const had = conv.unread;
     conv.markRead(time);

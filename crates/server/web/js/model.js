@@ -116,9 +116,18 @@ export class Conversation {
     }
   }
 
-  /** The latest line's time (ms), for MARKREAD. */
+  /** The latest line's time (ms). */
   latestTime() {
     return this.lines.length ? this.lines[this.lines.length - 1].time.getTime() : null;
+  }
+
+  /** The latest message's time (ms), for MARKREAD: not an event's, as
+   * our own JOIN shown before the join's replay would mark it all read. */
+  latestMessageTime() {
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      if (COUNTED.has(this.lines[i].kind)) return this.lines[i].time.getTime();
+    }
+    return null;
   }
 
   oldestMsgid() {

@@ -198,3 +198,19 @@ test("a hostile server's batches are bounded", () => {
   for (let i = 0; i < 100; i++) feed(`:srv BATCH +b${i} chathistory #x`);
   assert.ok(client.batches.size <= 20);
 });
+
+test("our own join, seen before the join's replay, does not mark the replay read", () => {
+  const { model, client, feed } = fakeClient();
+  feed(":srv 001 ann :Welcome", ":ann!u@h JOIN #c");
+  const conv = model.find("#c");
+  client.seen(conv);
+  assert.equal(conv.marker, null);
+  feed(":srv MARKREAD #c timestamp=2026-01-01T00:00:01.000Z",
+    ":srv BATCH +h chathistory #c",
+    "@batch=h;time=2026-01-01T00:00:02.000Z;msgid=x :bob!u@h PRIVMSG #c :missed",
+    ":srv BATCH -h");
+  assert.equal(conv.unread, 1);
+  client.seen(conv);
+  assert.equal(conv.unread, 0);
+  assert.equal(conv.marker, Date.parse("2026-01-01T00:00:02.000Z"));
+});

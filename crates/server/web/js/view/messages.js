@@ -29,6 +29,7 @@ export class MessagesView {
 
   scrolled() {
     if (!this.conv) return;
+    if (!this.atBottom()) this.scrolledOnce = true;
     if (this.el.scrollTop <= TOP_SLACK) this.onOlder(this.conv);
     if (this.atBottom()) this.onSeen();
   }
@@ -36,8 +37,15 @@ export class MessagesView {
   /** Shows `conv` from scratch; the divider sits at its read marker. */
   open(conv) {
     this.conv = conv;
-    this.dividerTime = conv.unread ? conv.marker ?? 0 : null;
+    this.dividerTime = null;
     this.draw(true);
+  }
+
+  /** Where the divider goes: after the read marker, if there is one and
+   * lines past it (never read at all: no divider, every line is new). */
+  pickDivider() {
+    const conv = this.conv;
+    if (this.dividerTime === null && conv.unread && conv.marker !== null) this.dividerTime = conv.marker;
   }
 
   /** Redraws the open conversation (lines were inserted), keeping the
@@ -47,12 +55,16 @@ export class MessagesView {
     const bottom = this.atBottom();
     const fromBottom = this.el.scrollHeight - this.el.scrollTop;
     this.draw(false);
-    if (bottom) this.toBottom();
+    if (this.divider && bottom && !this.scrolledOnce) this.divider.scrollIntoView({ block: "center" });
+    else if (bottom) this.toBottom();
     else this.el.scrollTop = this.el.scrollHeight - fromBottom;
+    // Lines that do not fill the pane cannot be scrolled up: ask now.
+    if (this.el.scrollHeight <= this.el.clientHeight) this.onOlder(this.conv);
   }
 
   draw(opening) {
     const conv = this.conv;
+    if (opening) this.scrolledOnce = false;
     this.el.replaceChildren();
     this.rows = [];
     this.divider = null;
@@ -68,6 +80,7 @@ export class MessagesView {
       fragment.appendChild(el);
     }
     this.el.appendChild(fragment);
+    this.pickDivider();
     this.placeDivider();
     if (opening) {
       if (this.divider) this.divider.scrollIntoView({ block: "center" });
@@ -108,9 +121,9 @@ export class MessagesView {
   }
 
   /** The user looked away: lines from now on are new. */
-  markAway(time) {
+  markAway() {
     if (!this.conv || this.divider) return;
-    this.dividerTime = time ?? 0;
+    this.dividerTime = this.conv.marker ?? this.conv.latestTime() ?? 0;
   }
 
   lineElement(line) {
