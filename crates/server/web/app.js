@@ -312,6 +312,10 @@ function init() {
     const next = list[(here + (event.key === "ArrowUp" ? list.length - 1 : 1)) % list.length];
     open(next.key);
   });
+  // Back from the back/forward cache: pagehide said QUIT, so connect again.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && !$("chat").hidden && connection.state === "stopped") connection.open();
+  });
   // Back online (a phone waking up): try at once rather than after the delay.
   window.addEventListener("online", () => connection.reconnectNow());
   drawStatus();

@@ -211,6 +211,8 @@ export class Client {
 
   /** The conversation was seen up to its latest line. */
   seen(conv) {
+    // Shown up to here, messages or not (the divider's fallback).
+    conv.seenAt = conv.latestTime() ?? Date.now();
     const time = conv.latestMessageTime();
     if (time === null || (conv.marker !== null && time <= conv.marker)) return;
     const had = conv.unread;

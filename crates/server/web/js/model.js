@@ -27,6 +27,8 @@ export class Conversation {
     this.topic = "";
     /** How far we have read (ms since epoch), from draft/read-marker. */
     this.marker = null;
+    /** The latest line's time (ms) when this page last showed it all. */
+    this.seenAt = null;
     this.unread = 0;
     this.mentions = 0;
     this.joined = kind !== "channel";
@@ -74,7 +76,6 @@ export class Conversation {
       for (const old of dropped) if (old.msgid) this.msgids.delete(old.msgid);
       this.noOlder = false;
       this.recount();
-      where = "insert";
     }
     return where;
   }

@@ -41,11 +41,13 @@ export class MessagesView {
     this.draw(true);
   }
 
-  /** Where the divider goes: after the read marker, if there is one and
-   * lines past it (never read at all: no divider, every line is new). */
+  /** Where the divider goes: after the read marker, else after what this
+   * page last showed of it (never read nor shown: no divider, every line
+   * is new). */
   pickDivider() {
     const conv = this.conv;
-    if (this.dividerTime === null && conv.unread && conv.marker !== null) this.dividerTime = conv.marker;
+    const since = conv.marker ?? conv.seenAt;
+    if (this.dividerTime === null && conv.unread && since != null) this.dividerTime = since;
   }
 
   /** Redraws the open conversation (lines were inserted), keeping the
@@ -96,6 +98,8 @@ export class MessagesView {
     const el = this.lineElement(line);
     this.rows.push({ line, el });
     this.el.appendChild(el);
+    // The model dropped its oldest lines (MAX_LINES): so does the pane.
+    while (this.rows.length > this.conv.lines.length) this.rows.shift().el.remove();
     if (!this.divider && this.dividerTime !== null) this.placeDivider();
     if (bottom) this.toBottom();
   }
