@@ -33,6 +33,20 @@ function base64(text) {
   return btoa(binary);
 }
 
+/** The longest line sent (bytes, without CRLF), tags aside. */
+const MAX_LINE = 510;
+
+function fit(line) {
+  let bytes = 0;
+  let end = 0;
+  for (const ch of line) {
+    bytes += ch.codePointAt(0) < 0x80 ? 1 : ch.codePointAt(0) < 0x800 ? 2 : ch.codePointAt(0) < 0x10000 ? 3 : 4;
+    if (bytes > MAX_LINE) return line.slice(0, end);
+    end += ch.length;
+  }
+  return line;
+}
+
 export class Connection {
   constructor(handlers) {
     /** { onMessage(msg), onState(state, detail), onFatal(text), onNickTaken(wanted, got), onRegistered() } */
@@ -157,10 +171,12 @@ export class Connection {
     if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(line);
   }
 
-  /** Sends after registration, paced so that flood control never bites. */
+  /** Sends after registration, paced so that flood control never bites;
+   * a line is cut to what the server reads (510 bytes without CRLF)
+   * rather than sent oversize. */
   send(command, params = [], tags = null) {
     if (this.state !== "connected") return false;
-    this.queue.push(serialize(command, params, tags));
+    this.queue.push(fit(serialize(command, params, tags)));
     this.drain();
     return true;
   }
@@ -168,7 +184,7 @@ export class Connection {
   /** A raw line typed with /quote, paced like the rest. */
   sendRaw(line) {
     if (this.state !== "connected") return false;
-    this.queue.push(line.replace(/[\r\n\0]/g, " "));
+    this.queue.push(fit(line.replace(/[\r\n\0]/g, " ")));
     this.drain();
     return true;
   }

@@ -214,3 +214,15 @@ test("our own join, seen before the join's replay, does not mark the replay read
   assert.equal(conv.unread, 0);
   assert.equal(conv.marker, Date.parse("2026-01-01T00:00:02.000Z"));
 });
+
+test("a line longer than the server reads is cut, at a character", async () => {
+  const { Connection } = await import("../js/connection.js");
+  const sent = [];
+  const conn = new Connection({ onState() {} });
+  conn.state = "connected";
+  conn.raw = (line) => sent.push(line);
+  conn.send("AWAY", ["x".repeat(2000)]);
+  conn.sendRaw("PRIVMSG #a :" + "é".repeat(400));
+  assert.equal(byteLength(sent[0]), 510);
+  assert.ok(byteLength(sent[1]) <= 510 && sent[1].endsWith("é"));
+});
