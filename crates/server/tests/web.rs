@@ -505,3 +505,51 @@ async fn with_a_certificate_the_web_port_serves_https_and_wss_beside_plaintext()
     assert_eq!(status(&answer), 200);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_websocket_that_does_not_read_is_dropped_at_its_sendq() {
+    let config = ciao_server::Config {
+        sendq_bytes: 1 << 16,
+        ..test_config()
+    };
+    let server = TestServer::start_web(config).await;
+    let web = server.web_addr.expect("web");
+    let mut stalled = raw_upgrade(web).await;
+    stalled
+        .write_all(&masked_frame(0x01, true, b"NICK stalled"))
+        .await
+        .expect("send");
+    stalled
+        .write_all(&masked_frame(0x01, true, b"USER s 0 * :s"))
+        .await
+        .expect("send");
+    let mut sender = TestClient::irc_in_lobby(server.addr, "sender").await;
+    sender
+        .wait_for("stalled's join", |l| {
+            l.contains("stalled!") && l.contains("JOIN")
+        })
+        .await;
+    // Far more than the sendq and the sockets' buffers hold, never read.
+    let line = format!("PRIVMSG #lobby :{}", "w".repeat(400));
+    let quit = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            for _ in 0..200 {
+                sender.send(&line).await;
+            }
+            sender.send("PING :more").await;
+            loop {
+                let got = sender.line().await;
+                if got.contains("QUIT") && got.contains("stalled") {
+                    return got;
+                }
+                if got.contains("PONG") {
+                    break;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the stalled browser is dropped");
+    assert!(quit.contains("SendQ exceeded"), "{quit}");
+    server.shutdown().await;
+}
