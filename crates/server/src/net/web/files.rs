@@ -128,3 +128,45 @@ pub(super) const FILES: &[File] = &[
         body: include_bytes!("../../../web/js/view/drawers.js"),
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::FILES;
+
+    /// Every file of the page is in the table and every entry is a file
+    /// of the page: a module added without its entry would be a 404 in
+    /// the browser (its Node tests, under `tests/`, are not served).
+    #[test]
+    fn the_table_lists_every_file_of_the_page() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+        let mut on_disk = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read the page's directory") {
+                let path = entry.expect("a directory entry").path();
+                if path.is_dir() {
+                    if path != root.join("tests") {
+                        dirs.push(path);
+                    }
+                    continue;
+                }
+                let name = path.strip_prefix(&root).expect("under web/");
+                on_disk.push(name.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        on_disk.sort();
+        let mut listed: Vec<String> = FILES.iter().map(|file| file.name.to_owned()).collect();
+        listed.sort();
+        assert_eq!(listed, on_disk);
+        for file in FILES {
+            let served_as = if file.name == "index.html" {
+                "/".to_owned()
+            } else {
+                format!("/{}", file.name)
+            };
+            assert_eq!(file.path, served_as, "{} under its own name", file.name);
+        }
+    }
+}
