@@ -16,7 +16,8 @@ const COUNTED = new Set(["message", "action", "notice"]);
 export class Conversation {
   constructor(name, kind) {
     this.name = name;
-    this.key = kind === "server" ? "\0server" : fold(name);
+    // No IRC name has a space: the server's window cannot clash with one.
+    this.key = kind === "server" ? " server" : fold(name);
     /** "server" (numerics, notices), "channel" or "private". */
     this.kind = kind;
     /** Sorted by time; equal times keep arrival order. */
