@@ -226,3 +226,23 @@ test("a line longer than the server reads is cut, at a character", async () => {
   assert.equal(byteLength(sent[0]), 510);
   assert.ok(byteLength(sent[1]) <= 510 && sent[1].endsWith("é"));
 });
+
+test("nothing a server sends makes the client throw", () => {
+  const { client, model } = fakeClient();
+  const commands = ["001", "005", "353", "366", "332", "331", "376", "433", "JOIN", "PART", "KICK", "QUIT", "NICK",
+    "MODE", "TOPIC", "PRIVMSG", "NOTICE", "AWAY", "ACCOUNT", "MARKREAD", "BATCH", "FAIL", "ERROR", "CHATHISTORY", "999"];
+  const words = ["", "*", "#c", "ann", "bob", "+r1", "-r1", "chathistory", "draft/chathistory-targets", "+o", "-v+o",
+    "timestamp=x", "timestamp=2026-01-01T00:00:00Z", "\x01ACTION", "PREFIX=(ov", "PREFIX=(o)@", "CHANMODES=", "@@@"];
+  let seed = 7;
+  const random = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let i = 0; i < 20000; i++) {
+    const params = Array.from({ length: random(5) }, () => words[random(words.length)]);
+    const tags = random(3) === 0 ? { batch: "r1", time: random(2) ? "nonsense" : "2026-01-01T00:00:00Z" } : {};
+    const source = ["ann!u@h", "bob!u@h", "srv", null, ""][random(5)];
+    client.handle({ tags, source, command: commands[random(commands.length)], params });
+  }
+  assert.ok(model.conversations.size >= 1);
+});
