@@ -4,6 +4,7 @@
 
 import { fold, isChannel, nickOf } from "./irc.js";
 import { strip } from "./format.js";
+import { MAX_LINES } from "./model.js";
 
 /** Lines per history request, and the join's replay catch-up. */
 export const OLDER_PAGE = 50;
@@ -146,10 +147,16 @@ export class Client {
     if (!batch.target) return;
     const conv = m.conversation(batch.target, isChannel(batch.target, m.chantypes) ? "channel" : "private");
     if (!conv) return;
+    const lines = batch.messages.map((message) => this.lineOf(message)).filter(Boolean);
     let added = 0;
-    for (const message of batch.messages) {
-      const line = this.lineOf(message);
-      if (line && conv.add(line)) added++;
+    const anchor = conv.loadingOlder ? conv.lines.findIndex((l) => l.msgid === conv.olderAnchor) : -1;
+    if (anchor >= 0 && lines.every((l) => l.time <= conv.lines[anchor].time)) {
+      // The answer to BEFORE: all of it goes before the line it was
+      // asked for, in the server's order (lines of one millisecond
+      // cannot be ordered by time).
+      added = conv.insertBefore(anchor, lines);
+    } else {
+      for (const line of lines) if (conv.add(line)) added++;
     }
     if (conv.loadingOlder) {
       conv.loadingOlder = false;
@@ -203,9 +210,12 @@ export class Client {
   /** Asks for the lines before the oldest one shown. */
   loadOlder(conv) {
     if (conv.kind === "server" || conv.noOlder || conv.loadingOlder || !this.conn.has("draft/chathistory")) return;
+    // Full: scrolling back further would drop what was just loaded.
+    if (conv.lines.length >= MAX_LINES) return;
     const oldest = conv.oldestMsgid();
     if (!oldest) return;
     conv.loadingOlder = true;
+    conv.olderAnchor = oldest;
     this.conn.send("CHATHISTORY", ["BEFORE", conv.name, `msgid=${oldest}`, String(OLDER_PAGE)]);
   }
 

@@ -81,6 +81,19 @@ export class Conversation {
     return where;
   }
 
+  /** Puts `block` (oldest first) before line `index`, leaving out lines
+   * already there and what MAX_LINES has no room for (the oldest);
+   * returns how many went in. */
+  insertBefore(index, block) {
+    const fresh = block.filter((line) => !line.msgid || !this.msgids.has(line.msgid));
+    const room = Math.max(0, MAX_LINES - this.lines.length);
+    const taken = fresh.slice(Math.max(0, fresh.length - room));
+    for (const line of taken) if (line.msgid) this.msgids.add(line.msgid);
+    this.lines.splice(index, 0, ...taken);
+    this.recount();
+    return taken.length;
+  }
+
   /** A line without msgid within a second of `line`, saying the same. */
   twinOf(line) {
     const t = line.time.getTime();

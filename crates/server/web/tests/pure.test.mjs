@@ -246,3 +246,19 @@ test("nothing a server sends makes the client throw", () => {
   }
   assert.ok(model.conversations.size >= 1);
 });
+
+test("older lines of one millisecond keep the server's order", () => {
+  const { model, client, sent, feed } = fakeClient();
+  const t = "2026-01-01T00:00:00.000Z";
+  feed(":srv 001 ann :Welcome", ":ann!u@h JOIN #c", ":srv BATCH +a chathistory #c",
+    ...[3, 4, 5].map((i) => `@batch=a;time=${t};msgid=m${i} :bob!u@h PRIVMSG #c :line ${i}`), ":srv BATCH -a");
+  const conv = model.find("#c");
+  client.loadOlder(conv);
+  assert.deepEqual(sent.at(-1), ["CHATHISTORY", "BEFORE", "#c", "msgid=m3", "50"]);
+  feed(":srv BATCH +b chathistory #c",
+    ...[0, 1, 2].map((i) => `@batch=b;time=${t};msgid=m${i} :bob!u@h PRIVMSG #c :line ${i}`), ":srv BATCH -b");
+  assert.deepEqual(conv.lines.filter((l) => l.msgid).map((l) => l.text), [0, 1, 2, 3, 4, 5].map((i) => `line ${i}`));
+  client.loadOlder(conv);
+  feed(":srv BATCH +c chathistory #c", ":srv BATCH -c");
+  assert.ok(conv.noOlder, "an empty answer: the start");
+});
