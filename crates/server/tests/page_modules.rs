@@ -24,5 +24,8 @@ fn the_pages_modules_pass_their_node_tests() {
         String::from_utf8_lossy(&output.stderr)
     );
     // Node runs nothing (and succeeds) if the folder has no tests.
-    assert!(report.contains("# pass ") && !report.contains("# pass 0"), "{report}");
+    assert!(
+        report.contains("# pass ") && !report.contains("# pass 0"),
+        "{report}"
+    );
 }
