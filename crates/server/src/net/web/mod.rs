@@ -5,7 +5,8 @@
 //! A connection is told apart by what it sends first: a TLS ClientHello
 //! (when a real certificate is configured: HTTPS and WSS), an HTTP
 //! request line (the page, or the upgrade to a WebSocket), anything else
-//! (or silence for the grace period) is a chat client. An HTTP request is
+//! (or silence for `WebConfig::plain_grace`, 12 s: browsers open sockets
+//! before they send) is a chat client. An HTTP request is
 //! answered here and never reaches the chat; only a WebSocket that passed
 //! the Host and Origin checks becomes a chat client, served by the same
 //! connection code over a WebSocket transport. Each connection holds its
@@ -189,7 +190,7 @@ pub(crate) async fn serve(
     let (hub, stop) = (spawner.hub.clone(), spawner.stop.clone());
     let opened = Instant::now();
     if let Some(acceptor) = &web.tls {
-        let grace_end = opened + hub.config.plain_grace;
+        let grace_end = opened + web.config.plain_grace;
         let mut byte = [0u8; 1];
         let first = tokio::select! {
             _ = stop.cancelled() => return,
@@ -265,7 +266,7 @@ async fn sniff<T: Transport>(
     opened: Instant,
 ) {
     let stop = spawner.stop.clone();
-    let grace_end = opened + spawner.hub.config.plain_grace;
+    let grace_end = opened + web.config.plain_grace;
     let mut buf = BytesMut::new();
     while !buf.contains(&b'\n') && buf.len() < MAX_HEAD {
         match read_some(&mut stream, &mut buf, grace_end, &stop).await {
@@ -276,7 +277,10 @@ async fn sniff<T: Transport>(
         }
     }
     if is_http(&buf) {
-        Box::pin(serve_http(web, spawner, stream, peer, slot, buf, opened)).await;
+        // The head's time counts from its first bytes: a browser may open
+        // the connection long before it asks.
+        let asked = Instant::now();
+        Box::pin(serve_http(web, spawner, stream, peer, slot, buf, asked)).await;
     } else {
         spawner.serve(stream, peer, slot, buf, opened);
     }
@@ -291,10 +295,10 @@ async fn serve_http<T: Transport>(
     peer: SocketAddr,
     slot: Slot,
     mut buf: BytesMut,
-    opened: Instant,
+    asked: Instant,
 ) {
     let stop = spawner.stop.clone();
-    let mut deadline = opened + web.config.header_timeout;
+    let mut deadline = asked + web.config.header_timeout;
     for served in 1..=MAX_REQUESTS {
         let end = loop {
             if let Some(end) = head_end(&buf) {
