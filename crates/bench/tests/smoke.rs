@@ -32,6 +32,7 @@ fn fanout_args(plain: bool) -> fanout::FanoutArgs {
         payload: 32,
         channel: "#bench".into(),
         plain,
+        transport: ciao_bench::conn::Transport::Tcp,
         drain_secs: 10,
         connect_concurrency: 64,
     }
@@ -77,6 +78,7 @@ async fn idle_and_churn_run_clean() {
             channel: String::new(),
             hold_secs: 0,
             tls: false,
+            transport: ciao_bench::conn::Transport::Tcp,
             connect_concurrency: 16,
         },
         Some(pid),
@@ -232,6 +234,7 @@ async fn idle_over_tls_registers_every_client() {
             channel: String::new(),
             hold_secs: 0,
             tls: true,
+            transport: ciao_bench::conn::Transport::Tcp,
             connect_concurrency: 8,
         },
         Some(std::process::id().to_string()),
