@@ -100,8 +100,6 @@ class CiaoController(BaseServerController, DirectoryBasedController):
         # `run_services` needs nothing more.
         if self.test_config.account_registration_requires_email:
             raise NotImplementedByController("e-mail verification of accounts")
-        if websocket_hostname is not None or websocket_port is not None:
-            raise NotImplementedByController("Websocket")
         assert self.proc is None
         self.port = port
         self.hostname = hostname
@@ -132,6 +130,13 @@ class CiaoController(BaseServerController, DirectoryBasedController):
             "--min-password-len",
             "1",
         ]
+        # The web listener (IRCv3 WebSocket) on the port irctest chose for
+        # its WebSocket tests; otherwise none, since the default
+        # (0.0.0.0:8067) would be one port shared by every test's server.
+        if websocket_hostname is not None and websocket_port is not None:
+            command += ["--web", f"{websocket_hostname}:{websocket_port}"]
+        else:
+            command += ["--no-web"]
         if not self.test_config.account_registration_before_connect:
             command += ["--register-before-connect", "off"]
         if password is not None:
