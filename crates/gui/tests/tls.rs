@@ -41,6 +41,7 @@ fn tls_server(
         plain: Vec::new(),
         tls: vec![listener],
         tls_config: Some(tls_config),
+        ..ciao_server::Listeners::default()
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let config = ciao_server::Config::default();

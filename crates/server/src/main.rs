@@ -68,10 +68,24 @@ async fn main() -> anyhow::Result<()> {
             ciao_server::bind(*addr).with_context(|| format!("cannot listen on {addr} (TLS)"))?,
         );
     }
+    let mut web = Vec::new();
+    for addr in &settings.web {
+        web.push(
+            ciao_server::bind(*addr).with_context(|| format!("cannot listen on {addr} (web)"))?,
+        );
+    }
+    // Browsers show a certificate they cannot verify as an error page, so
+    // the web port speaks HTTPS only with the operator's own certificate.
+    let web_tls_config = match settings.tls {
+        cli::TlsSource::Files { .. } => tls_config.clone(),
+        _ => None,
+    };
     let listeners = ciao_server::Listeners {
         plain: listeners,
         tls,
         tls_config,
+        web,
+        web_tls_config,
     };
     if let Err(error) = ciao_server::run(settings.config, listeners, shutdown).await {
         // A store that cannot be used is the operator's to fix, and

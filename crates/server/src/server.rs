@@ -13,7 +13,8 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::link::admission::Admission;
-use crate::net::accept::accept_loop;
+use crate::net::accept::{Kind, accept_loop};
+use crate::net::web::{self, Web};
 use crate::state::hub::Hub;
 
 /// Binds a listening socket with SO_REUSEADDR, so a restart right after a
@@ -30,7 +31,8 @@ pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 
 /// The sockets `run` serves: plaintext listeners (IRC and plain on one
-/// port) and TLS listeners with the rustls configuration they present.
+/// port), TLS listeners with the rustls configuration they present, and
+/// web listeners (the page, its WebSocket, and chat clients too).
 /// A `Vec<TcpListener>` is plaintext listeners only.
 #[derive(Debug, Default)]
 pub struct Listeners {
@@ -38,6 +40,10 @@ pub struct Listeners {
     pub tls: Vec<TcpListener>,
     /// Required when `tls` is not empty.
     pub tls_config: Option<Arc<rustls::ServerConfig>>,
+    pub web: Vec<TcpListener>,
+    /// HTTPS and WSS on the web listeners (as well as plaintext): only
+    /// for a certificate browsers verify, never the generated one.
+    pub web_tls_config: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl From<Vec<TcpListener>> for Listeners {
@@ -78,15 +84,39 @@ pub async fn run(
     let stop_accepting = CancellationToken::new();
     let admission = Arc::new(Admission::new(hub.config.admission_limits()));
 
-    let plain = listeners.plain.into_iter().map(|l| (l, None));
-    let tls = listeners.tls.into_iter().map(|l| (l, acceptor.clone()));
-    for (listener, tls) in plain.chain(tls) {
+    let mut served: Vec<(TcpListener, Kind)> = Vec::new();
+    served.extend(listeners.plain.into_iter().map(|l| (l, Kind::Chat)));
+    if let Some(acceptor) = acceptor {
+        served.extend(
+            listeners
+                .tls
+                .into_iter()
+                .map(|l| (l, Kind::Tls(acceptor.clone()))),
+        );
+    }
+    if !listeners.web.is_empty() {
+        let tls = listeners.web_tls_config.map(TlsAcceptor::from);
+        let web = Arc::new(Web::new(&hub, tls));
+        served.extend(
+            listeners
+                .web
+                .into_iter()
+                .map(|l| (l, Kind::Web(web.clone()))),
+        );
+    }
+    for (listener, kind) in served {
         if let Ok(addr) = listener.local_addr() {
-            tracing::info!(%addr, tls = tls.is_some(), "listening");
+            match &kind {
+                Kind::Web(web) => {
+                    let urls = web::page_urls(addr, web.secure()).join(" ");
+                    tracing::info!(%addr, tls = web.secure(), web = true, "listening; the chat's page: {urls}");
+                }
+                kind => tracing::info!(%addr, tls = matches!(kind, Kind::Tls(_)), "listening"),
+            }
         }
         tracker.spawn(accept_loop(
             listener,
-            tls,
+            kind,
             hub.clone(),
             admission.clone(),
             tracker.clone(),

@@ -132,6 +132,37 @@ layer! {
         #[arg(long, env = "CIAO_STS_PRELOAD")]
         pub(crate) sts_preload: bool,
 
+        /// Address of the web listener (the chat's page for browsers, its
+        /// WebSocket, and IRC and plain clients too); repeat for several.
+        /// Default 0.0.0.0:8067. HTTPS and WSS as well with --tls-cert.
+        #[arg(
+            long,
+            env = "CIAO_WEB",
+            value_name = "HOST:PORT",
+            value_delimiter = ','
+        )]
+        pub(crate) web: Option<Vec<SocketAddr>>,
+
+        /// No web listener.
+        #[arg(long, env = "CIAO_NO_WEB")]
+        pub(crate) no_web: bool,
+
+        /// An origin (`https://chat.example.org`) whose pages may open a
+        /// WebSocket to this server besides its own page, and a name the
+        /// page may be asked for by; repeat for several.
+        #[arg(
+            long,
+            env = "CIAO_WEB_ORIGIN",
+            value_name = "ORIGIN",
+            value_delimiter = ','
+        )]
+        pub(crate) web_origin: Vec<String>,
+
+        /// Serve the page's files from DIR (read at each request) instead
+        /// of the copies built in: for working on the page.
+        #[arg(long, env = "CIAO_WEB_DIR", value_name = "DIR")]
+        pub(crate) web_dir: Option<PathBuf>,
+
         /// Shorthand for --listen 0.0.0.0:PORT.
         #[arg(
             short,

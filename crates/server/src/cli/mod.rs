@@ -18,6 +18,7 @@ use ciao_server::HistoryConfig;
 use ciao_server::config::motd::{self, MotdError};
 use ciao_server::config::ranges::{self, Bounds, OutOfRange};
 use ciao_server::config::tls::StsPolicy;
+use ciao_server::config::web::WebConfig;
 use ciao_server::{Config, ConnectRate, FloodLimits, OperCredential};
 use clap::Parser;
 
@@ -125,6 +126,8 @@ pub(crate) struct Settings {
     pub(crate) listen: Vec<SocketAddr>,
     /// Empty with `--no-tls`.
     pub(crate) tls_listen: Vec<SocketAddr>,
+    /// Empty with `--no-web`.
+    pub(crate) web: Vec<SocketAddr>,
     pub(crate) tls: TlsSource,
     pub(crate) config: Config,
 }
@@ -228,6 +231,50 @@ fn tls_settings(
         (None, None, None) => TlsSource::Ephemeral,
     };
     Ok((listen, source))
+}
+
+/// The web listeners: the default's, those given, or none.
+fn web_listen(
+    no_web: bool,
+    addrs: Option<Vec<SocketAddr>>,
+) -> Result<Vec<SocketAddr>, SettingsError> {
+    match (no_web, addrs) {
+        (true, Some(addrs)) if !addrs.is_empty() => Err(SettingsError::Invalid(
+            "--no-web with --web: choose one".into(),
+        )),
+        (true, _) => Ok(Vec::new()),
+        (false, Some(addrs)) if !addrs.is_empty() => Ok(addrs),
+        (false, _) => Ok(vec![SocketAddr::from(([0, 0, 0, 0], 8067))]),
+    }
+}
+
+/// The web page's rules; each origin must be `scheme://host[:port]`.
+fn web_settings(origins: Vec<String>, dir: Option<PathBuf>) -> Result<WebConfig, SettingsError> {
+    for origin in &origins {
+        let valid = origin.split_once("://").is_some_and(|(scheme, host)| {
+            matches!(scheme, "http" | "https")
+                && !host.trim_end_matches('/').is_empty()
+                && !host.trim_end_matches('/').contains('/')
+        });
+        if !valid {
+            return Err(SettingsError::Invalid(format!(
+                "--web-origin {origin:?} is not an origin: give scheme://host[:port], like https://chat.example.org"
+            )));
+        }
+    }
+    if let Some(dir) = &dir
+        && !dir.is_dir()
+    {
+        return Err(SettingsError::Invalid(format!(
+            "--web-dir {}: not a directory",
+            dir.display()
+        )));
+    }
+    Ok(WebConfig {
+        origins,
+        dir,
+        ..WebConfig::default()
+    })
 }
 
 /// The STS settings as given.
@@ -436,7 +483,11 @@ impl Args {
             })
         };
 
+        let web = web_listen(given.no_web, given.web)?;
+        let web_config = web_settings(given.web_origin, given.web_dir)?;
+
         let config = Config {
+            web: web_config,
             server_name,
             max_clients,
             server_info: given.server_info.unwrap_or(defaults.server_info),
@@ -479,6 +530,7 @@ impl Args {
         Ok(Settings {
             listen,
             tls_listen,
+            web,
             tls,
             config,
         })

@@ -6,6 +6,7 @@ pub mod motd;
 pub mod ranges;
 pub mod tls;
 pub mod tls_server;
+pub mod web;
 
 use std::time::Duration;
 
@@ -93,6 +94,8 @@ pub struct Config {
     /// How long closing connections get to flush before they are dropped;
     /// with scheduling margin, shutdown ends within 2 s.
     pub flush_timeout: Duration,
+    /// The web listener's rules (the page and its WebSocket).
+    pub web: web::WebConfig,
 }
 
 /// Whether a password sent in clear is taken. Over TLS it always is.
@@ -180,6 +183,7 @@ impl Default for Config {
             tls_handshake_timeout: Duration::from_secs(30),
             ping_interval: Duration::from_secs(120),
             ping_timeout: Duration::from_secs(120),
+            web: web::WebConfig::default(),
         }
     }
 }

@@ -13,16 +13,28 @@ use tokio_util::task::TaskTracker;
 
 use tokio_rustls::TlsAcceptor;
 
+use super::web::{self, Web};
 use super::{connection, tls};
 use crate::config::Config;
 use crate::link::admission::{Admission, Refusal, Slot};
 use crate::state::hub::Hub;
 
+/// What a listener's connections are.
+#[derive(Clone)]
+pub(crate) enum Kind {
+    /// IRC and plain text.
+    Chat,
+    /// IRC and plain text over TLS.
+    Tls(TlsAcceptor),
+    /// The web port: the page, its WebSocket, and chat clients too.
+    Web(Arc<Web>),
+}
+
 /// Accepts on `listener` until `stop`, serving each admitted connection
-/// as a task of `tracker`: over TLS when `tls` is given.
+/// as a task of `tracker`, as `kind` says.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
-    tls: Option<TlsAcceptor>,
+    kind: Kind,
     hub: Arc<Hub>,
     admission: Arc<Admission>,
     tracker: TaskTracker,
@@ -42,26 +54,32 @@ pub(crate) async fn accept_loop(
                 continue;
             }
         };
-        match admit(&hub, &admission, peer) {
-            Ok(slot) => match &tls {
-                None => {
-                    tracker.spawn(connection::serve(hub.clone(), socket, peer, slot));
-                }
-                Some(acceptor) => {
-                    let (acceptor, stop) = (acceptor.clone(), stop.clone());
-                    tracker.spawn(tls::serve(acceptor, hub.clone(), socket, peer, slot, stop));
-                }
-            },
+        match (admit(&hub, &admission, peer), &kind) {
+            (Ok(slot), Kind::Chat) => {
+                tracker.spawn(connection::serve(hub.clone(), socket, peer, slot));
+            }
+            (Ok(slot), Kind::Tls(acceptor)) => {
+                let (acceptor, stop) = (acceptor.clone(), stop.clone());
+                tracker.spawn(tls::serve(acceptor, hub.clone(), socket, peer, slot, stop));
+            }
+            (Ok(slot), Kind::Web(web)) => {
+                let (web, stop) = (web.clone(), stop.clone());
+                tracker.spawn(web::serve(web, hub.clone(), socket, peer, slot, stop));
+            }
             // A TLS client would read the text as a broken record: it is
             // closed without a word (before any handshake work).
-            Err(refusal) if tls.is_some() => {
+            (Err(refusal), Kind::Tls(_)) => {
                 tracing::warn!(%peer, ?refusal, "refused");
                 drop(socket);
             }
-            Err(refusal) => {
+            (Err(refusal), Kind::Chat) => {
                 tracing::warn!(%peer, ?refusal, "refused");
                 let text = refusal_text(&hub.config, refusal);
                 tracker.spawn(refuse(socket, text, hub.config.flush_timeout));
+            }
+            (Err(refusal), Kind::Web(_)) => {
+                tracing::warn!(%peer, ?refusal, "refused");
+                tracker.spawn(web::refuse(socket, refusal_text(&hub.config, refusal)));
             }
         }
     }

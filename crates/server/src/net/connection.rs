@@ -61,13 +61,30 @@ pub(crate) async fn serve<T: Transport>(hub: Arc<Hub>, socket: T, peer: SocketAd
     // This future is most of what an idle connection costs: only the
     // connection and the read loop's state live across its awaits.
     let mut connection = Connection::open(hub, socket, peer, slot);
-    let end = connection.run().await;
-    // Make sure the hub has forgotten the client (which frees its slot)
-    // and the outbox is closed.
-    connection.hub.lock().quit(connection.id, &end);
-    tracing::info!(id = connection.id, reason = %end, "disconnected");
+    let end = connection.run(Instant::now()).await;
+    connection.end(&end);
     // Runs once, at the end: boxed so that its state does not weigh on
     // every connection for its whole life.
+    Box::pin(connection.finish()).await;
+}
+
+/// `serve` for a connection that has been read from already (the web
+/// port reads a first line to tell a browser from a chat client): `read`
+/// is what came, handled first, and the plain-mode grace period counts
+/// from `opened`. (A function of its own: arguments stay in a future's
+/// memory for its whole life, and TCP connections need none of these.)
+pub(crate) async fn serve_after<T: Transport>(
+    hub: Arc<Hub>,
+    socket: T,
+    peer: SocketAddr,
+    slot: Slot,
+    read: BytesMut,
+    opened: Instant,
+) {
+    let mut connection = Connection::open(hub, socket, peer, slot);
+    connection.buf = read;
+    let end = connection.run(opened).await;
+    connection.end(&end);
     Box::pin(connection.finish()).await;
 }
 
@@ -135,6 +152,13 @@ enum Event {
 }
 
 impl<T: Transport> Connection<T> {
+    /// Makes sure the hub has forgotten the client (which frees its
+    /// slot) and the outbox is closed, once `run` returned `end`.
+    fn end(&self, end: &str) {
+        self.hub.lock().quit(self.id, end);
+        tracing::info!(id = self.id, reason = %end, "disconnected");
+    }
+
     /// Sets the socket up and introduces the client to the hub.
     fn open(hub: Arc<Hub>, socket: T, peer: SocketAddr, mut slot: Slot) -> Self {
         let _ = socket.tcp().set_nodelay(true);
@@ -164,7 +188,11 @@ impl<T: Transport> Connection<T> {
             socket,
             buf: BytesMut::new(),
             batch: VecDeque::new(),
-            mode: Mode::Undecided,
+            mode: if T::IRC_ONLY {
+                Mode::Irc
+            } else {
+                Mode::Undecided
+            },
             pending: 0,
             lag: Lag::None,
             checking: false,
@@ -173,8 +201,7 @@ impl<T: Transport> Connection<T> {
 
     /// Reads, handles and writes until EOF or until the outbox closes;
     /// returns the quit reason.
-    async fn run(&mut self) -> String {
-        let start = Instant::now();
+    async fn run(&mut self, start: Instant) -> String {
         let grace_end = start + self.hub.config.plain_grace;
         let mut liveness = Liveness::new(start, self.hub.config.registration_timeout);
         // One timer for everything time-driven (a timer is a good part of
@@ -516,16 +543,15 @@ impl<T: Transport> Connection<T> {
         if !matches!(flushed, Ok(Ok(()))) {
             return;
         }
-        // TLS ends with close_notify, written before the FIN.
-        if T::SECURE {
-            self.socket.close_notify();
-            let written = timeout_at(
-                deadline,
-                transport::write_all(&mut self.socket, &mut self.batch),
-            );
-            if !matches!(written.await, Ok(Ok(()))) {
-                return;
-            }
+        // TLS ends with close_notify and a WebSocket with its Close
+        // frame, written before the FIN (TCP has nothing to write here).
+        self.socket.close_notify();
+        let written = timeout_at(
+            deadline,
+            transport::write_all(&mut self.socket, &mut self.batch),
+        );
+        if !matches!(written.await, Ok(Ok(()))) {
+            return;
         }
         let tcp = self.socket.tcp();
         let _ = socket2::SockRef::from(tcp).shutdown(std::net::Shutdown::Write);

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
@@ -28,23 +29,37 @@ pub(crate) async fn serve(
     stop: CancellationToken,
 ) {
     let limit = hub.config.tls_handshake_timeout;
+    if let Some(stream) = handshake(&acceptor, socket, peer, limit, &stop).await {
+        connection::serve(hub, stream, peer, slot).await;
+    }
+}
+
+/// The handshake, within `limit`; `None` (logged) when it fails, is late
+/// or the server shuts down.
+pub(crate) async fn handshake(
+    acceptor: &TlsAcceptor,
+    socket: TcpStream,
+    peer: SocketAddr,
+    limit: Duration,
+    stop: &CancellationToken,
+) -> Option<TlsStream> {
     // Boxed: the handshake's state is not kept in the connection's future
     // for the connection's whole life.
     let handshake = Box::pin(tokio::time::timeout(limit, acceptor.accept(socket)));
     let stream = tokio::select! {
-        _ = stop.cancelled() => return,
+        _ = stop.cancelled() => return None,
         done = handshake => match done {
             Ok(Ok(stream)) => stream,
             Ok(Err(error)) => {
                 tracing::info!(%peer, %error, "TLS handshake failed");
-                return;
+                return None;
             }
             Err(_) => {
                 tracing::info!(%peer, "TLS handshake timed out");
-                return;
+                return None;
             }
         },
     };
     let (socket, session) = stream.into_inner();
-    connection::serve(hub, TlsStream::new(socket, session), peer, slot).await;
+    Some(TlsStream::new(socket, session))
 }

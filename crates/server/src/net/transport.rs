@@ -1,5 +1,5 @@
 //! What a connection reads from and writes to: TCP as it comes, or TLS
-//! over TCP. `Connection` is generic over [`Transport`], so the TCP path
+//! over TCP (and a WebSocket over either, `net::web::websocket`). `Connection` is generic over [`Transport`], so the TCP path
 //! is the same code and the same future as before TLS existed (no enum
 //! tag, no branch, no extra field in every idle connection), and TLS is a
 //! second instance of it.
@@ -27,6 +27,10 @@ use crate::config::tls;
 pub(crate) trait Transport: Send + Sync + 'static {
     /// Whether the client's traffic is encrypted (user mode `+Z`, WHOIS 671).
     const SECURE: bool;
+
+    /// Whether only IRC comes this way (a WebSocket carries IRC lines by
+    /// definition): no plain mode, no sniffing of other protocols.
+    const IRC_ONLY: bool = false;
 
     /// The TCP socket underneath (socket options, the final FIN).
     fn tcp(&self) -> &TcpStream;
@@ -235,7 +239,7 @@ impl Write for NonBlocking<'_> {
 
 /// Writes the whole batch (and, for TLS, every record made of it),
 /// waiting for the socket as needed.
-pub(super) async fn write_all<T: Transport>(
+pub(crate) async fn write_all<T: Transport>(
     socket: &mut T,
     batch: &mut VecDeque<Bytes>,
 ) -> io::Result<()> {

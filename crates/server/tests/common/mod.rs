@@ -25,6 +25,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// The TLS listener's address (`start_tls`).
     pub tls_addr: Option<SocketAddr>,
+    /// The web listener's address (`start_web`).
+    pub web_addr: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -40,6 +42,7 @@ impl TestServer {
         TestServer {
             addr,
             tls_addr: None,
+            web_addr: None,
             stop: Some(stop),
             task,
         }
@@ -56,14 +59,43 @@ impl TestServer {
             plain: vec![plain],
             tls: vec![secure],
             tls_config: Some(tls),
+            ..ciao_server::Listeners::default()
         };
+        Self::serve(config, listeners, addr, Some(tls_addr), None)
+    }
+
+    /// A server with a plaintext chat listener and a web listener (the
+    /// page and its WebSocket), both on port 0: `web_addr`.
+    pub async fn start_web(config: Config) -> Self {
+        let any = "127.0.0.1:0".parse().expect("addr");
+        let plain = ciao_server::bind(any).expect("bind");
+        let web = ciao_server::bind(any).expect("bind");
+        let addr = plain.local_addr().expect("local addr");
+        let web_addr = web.local_addr().expect("local addr");
+        let listeners = ciao_server::Listeners {
+            plain: vec![plain],
+            web: vec![web],
+            ..ciao_server::Listeners::default()
+        };
+        Self::serve(config, listeners, addr, None, Some(web_addr))
+    }
+
+    /// Runs the server on `listeners` until `shutdown`.
+    pub fn serve(
+        config: Config,
+        listeners: ciao_server::Listeners,
+        addr: SocketAddr,
+        tls_addr: Option<SocketAddr>,
+        web_addr: Option<SocketAddr>,
+    ) -> Self {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(ciao_server::run(config, listeners, async move {
             let _ = stopped.await;
         }));
         TestServer {
             addr,
-            tls_addr: Some(tls_addr),
+            tls_addr,
+            web_addr,
             stop: Some(stop),
             task,
         }

@@ -54,7 +54,7 @@ impl Log {
         let kind = format!("tls={tls}");
         loop {
             let line = self.wait_for("listening");
-            if !line.contains(&kind) {
+            if !line.contains(&kind) || line.contains("web=true") {
                 continue;
             }
             let addr = line.split("addr=").nth(1).unwrap_or_default();
@@ -68,6 +68,19 @@ impl Log {
     }
 }
 
+impl Log {
+    /// The web listener's address, from its `listening` line.
+    pub fn web_listening(&mut self) -> SocketAddr {
+        let line = self.wait_for("web=true");
+        let addr = line.split("addr=").nth(1).unwrap_or_default();
+        addr.split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .expect("socket address")
+    }
+}
+
 /// `start`, keeping the log for the test to read.
 pub fn start_logged<I, S>(args: I) -> (Server, Log)
 where
@@ -75,13 +88,21 @@ where
     S: AsRef<OsStr>,
 {
     let args: Vec<S> = args.into_iter().collect();
-    let tls: &[&str] = if args.iter().any(|arg| arg.as_ref() == "--no-tls") {
+    let given = |flag: &str| args.iter().any(|arg| arg.as_ref() == flag);
+    let tls: &[&str] = if given("--no-tls") {
         &[]
     } else {
         &["--tls-listen", "127.0.0.1:0"]
     };
+    // Never the default 8067 either.
+    let web: &[&str] = if given("--no-web") || given("--web") {
+        &[]
+    } else {
+        &["--web", "127.0.0.1:0"]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_ciao-server"))
         .args(tls)
+        .args(web)
         .args(args)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
