@@ -52,7 +52,7 @@ start_server() {
     CHAT_ADDR="" WEB_ADDR=""
     for ((i = 0; i < 150; i++)); do
         CHAT_ADDR=$(sed -n 's/.*listening addr=\(127\.0\.0\.1:[0-9]*\) tls=false$/\1/p' "$log" | head -n1)
-        WEB_ADDR=$(sed -n 's/.*listening addr=\(127\.0\.0\.1:[0-9]*\).*web=true.*/\1/p' "$log" | head -n1)
+        WEB_ADDR=$(sed -n 's/.*listening;.* addr=\(127\.0\.0\.1:[0-9]*\) tls=false web=true$/\1/p' "$log" | head -n1)
         [[ -n $CHAT_ADDR && -n $WEB_ADDR ]] && return 0
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
