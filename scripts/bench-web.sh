@@ -45,6 +45,7 @@ trap 'stop_server; rm -rf "$WORK"' EXIT
 # SERVER_PID, CHAT_ADDR and WEB_ADDR from its `listening` log lines.
 start_server() {
     local log=$WORK/server.log i
+    : >"$log"
     RUST_LOG=info "$CIAO_SERVER" --listen 127.0.0.1:0 --no-tls --web 127.0.0.1:0 \
         --max-clients 20000 --default-channel '' --no-history --flood off \
         --data-dir "$(mktemp -d "$WORK/data.XXXXXX")" 2>"$log" &
