@@ -7,6 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -46,10 +47,23 @@ pub async fn handshake(tcp: TcpStream) -> anyhow::Result<Socket> {
         HeaderValue::from_static(SUBPROTOCOL),
     );
     let connect = tokio_tungstenite::client_async_with_config(request, tcp, Some(config()));
-    let (socket, _response) = tokio::time::timeout(STEP_TIMEOUT, connect)
+    let answer = tokio::time::timeout(STEP_TIMEOUT, connect)
         .await
-        .context("the WebSocket handshake timed out")?
-        .with_context(|| format!("the WebSocket handshake with {addr} asking for {SUBPROTOCOL}"))?;
+        .context("the WebSocket handshake timed out")?;
+    let (socket, _response) = answer.map_err(|error| {
+        let hint = match error {
+            // ciao's web port also serves chat clients, and takes one that
+            // sends nothing for a moment (plain mode's grace) for a plain
+            // client: a request that came late is answered with a greeting.
+            Error::Protocol(ProtocolError::HttparseError(_)) => {
+                " (the answer was not HTTP: not a web port, or the request came so late that the server took the connection for a chat client)"
+            }
+            _ => "",
+        };
+        anyhow::Error::new(error).context(format!(
+            "the WebSocket handshake with {addr} asking for {SUBPROTOCOL}{hint}"
+        ))
+    })?;
     Ok(socket)
 }
 
@@ -212,16 +226,21 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let (mut tcp, _) = listener.accept().await.expect("accept");
+            // A chat server's greeting, the socket held open until the
+            // client gives up (a close now could reset the greeting away).
             let _ = tcp.write_all(b":srv NOTICE * :hello\r\n").await;
+            let mut sink = Vec::new();
+            let _ = tcp.read_to_end(&mut sink).await;
         });
         let error = Conn::connect(addr, 0, Transport::Ws)
             .await
             .expect_err("not a WebSocket server");
+        let error = format!("{error:#}");
         assert!(
-            format!("{error:#}").contains("WebSocket handshake"),
-            "unclear error: {error:#}"
+            error.contains("WebSocket handshake") && error.contains("not HTTP"),
+            "unclear error: {error}"
         );
     }
 }
