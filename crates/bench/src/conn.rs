@@ -58,10 +58,10 @@ pub enum Transport {
     Ws,
 }
 
-/// A registered-or-not IRC connection over either transport, read a line
-/// at a time.
+/// An IRC connection over either transport, read a line at a time.
 #[derive(Debug)]
 pub struct Conn {
+    /// TCP or WebSocket: every read and write goes through it.
     link: Link,
     /// Reused line buffer.
     pub line: Vec<u8>,
