@@ -53,7 +53,7 @@ measure() {
     WORK=$(mktemp -d)
     chmod 755 "$WORK"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    "$BIN/ciao-server" --listen "127.0.0.1:$port" --no-tls --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
+    "$BIN/ciao-server" --listen "127.0.0.1:$port" --no-tls --no-web --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
     PIDS+=($!)
     Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
     PIDS+=($!)

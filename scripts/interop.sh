@@ -150,7 +150,7 @@ expect() {
 # Defaults but for the address and the data dir: #lobby is the default
 # channel every client is put in on arrival (how IRC and plain users meet).
 start_server() {
-    "$SERVER_BIN" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --data-dir "$DIR/data" >"$DIR/server.log" 2>&1 &
+    "$SERVER_BIN" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --web 127.0.0.1:0 --data-dir "$DIR/data" >"$DIR/server.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     server_port() {

@@ -90,10 +90,10 @@ free_port() {
 PORT=$(free_port)
 PORT2=$(free_port)
 log "servers on 127.0.0.1:$PORT and 127.0.0.1:$PORT2"
-"$BIN/ciao-server" --listen "127.0.0.1:$PORT" --no-tls --data-dir "$WORK/data1" >"$WORK/server.log" 2>&1 &
+"$BIN/ciao-server" --listen "127.0.0.1:$PORT" --no-tls --no-web --data-dir "$WORK/data1" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 PIDS+=("$SERVER")
-"$BIN/ciao-server" --listen "127.0.0.1:$PORT2" --no-tls --data-dir "$WORK/data2" >"$WORK/server2.log" 2>&1 &
+"$BIN/ciao-server" --listen "127.0.0.1:$PORT2" --no-tls --no-web --data-dir "$WORK/data2" >"$WORK/server2.log" 2>&1 &
 SERVER2=$!
 PIDS+=("$SERVER2")
 # port_open PID PORT

@@ -26,6 +26,10 @@ impl Reach {
     }
 }
 
+/// The web port `ciao-server` listens on by default (browsers refuse the
+/// IRC ports).
+const WEB_PORT: u16 = 8067;
+
 /// Where the hosted server keeps its history: `ciao` in the user's data
 /// directory (`~/.local/share/ciao` on Linux), as `ciao-server` does.
 pub fn default_data_dir() -> Option<PathBuf> {
@@ -39,6 +43,9 @@ pub struct HostedServer {
     pub bound: SocketAddr,
     /// Addresses others on the network can use to join.
     pub addresses: Vec<String>,
+    /// The chat's page, for those who join from a browser (empty if no
+    /// web port could be had).
+    pub web_urls: Vec<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -63,22 +70,48 @@ impl HostedServer {
         };
         let bound = listener.local_addr().unwrap_or(addr);
         let port = bound.port();
+        // The page on ciao-server's web port, or any free one when that is
+        // taken (another ciao, say): hosting never fails for want of it.
+        let web = {
+            let _guard = runtime.enter();
+            let web_addr = SocketAddr::from((reach.address(), WEB_PORT));
+            ciao_server::bind(web_addr)
+                .or_else(|_| ciao_server::bind(SocketAddr::from((reach.address(), 0))))
+                .ok()
+        };
+        let web_port = web
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port());
         let config = ciao_server::Config {
             history: data_dir.map(ciao_server::HistoryConfig::new),
             ..ciao_server::Config::default()
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = runtime.spawn(ciao_server::run(config, vec![listener], async move {
+        let listeners = ciao_server::Listeners {
+            plain: vec![listener],
+            web: web.into_iter().collect(),
+            ..ciao_server::Listeners::default()
+        };
+        let task = runtime.spawn(ciao_server::run(config, listeners, async move {
             let _ = stopped.await;
         }));
-        let addresses = match reach {
+        let at = |port| match reach {
             Reach::Network => lan_addresses(port),
             Reach::ThisComputer => vec![format!("127.0.0.1:{port}")],
         };
+        let addresses = at(port);
+        let web_urls = web_port.map_or(Vec::new(), |web_port| {
+            at(web_port)
+                .into_iter()
+                .map(|address| format!("http://{address}/"))
+                .collect()
+        });
         Ok(HostedServer {
             port,
             bound,
             addresses,
+            web_urls,
             stop: Some(stop),
             task: Some(task),
         })

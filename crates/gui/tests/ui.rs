@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use egui_kittest::kittest::NodeT;
 
 #[test]
 fn connect_by_form_and_chat_with_enter_and_the_button() {
@@ -130,11 +131,32 @@ fn hosting_a_chat_starts_a_server_others_can_join() {
             .active_session()
             .is_some_and(|s| s.model.active_buffer().joined)
     });
-    assert!(
-        harness
-            .query_by_label_contains(&format!("Hosting on port {free}"))
-            .is_some()
-    );
+    let hosting = harness
+        .query_by_label_contains(&format!("Hosting on port {free}"))
+        .and_then(|node| {
+            let node = node.accesskit_node();
+            node.label().or(node.value())
+        })
+        .expect("the hosting line");
+    // The page is served at the address the line gives for browsers.
+    let url = hosting
+        .split("in a browser at http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no browser address in {hosting:?}"));
+    let page = fixture.runtime.block_on(async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut socket = tokio::net::TcpStream::connect(url)
+            .await
+            .expect("connect to the page");
+        let request = format!("GET / HTTP/1.1\r\nHost: {url}\r\nConnection: close\r\n\r\n");
+        socket.write_all(request.as_bytes()).await.expect("send");
+        let mut page = String::new();
+        let read = socket.read_to_string(&mut page);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), read).await;
+        page
+    });
+    assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
 
     // Someone else joins the hosted server.
     let hosted = Fixture {

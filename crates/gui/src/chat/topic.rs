@@ -54,14 +54,18 @@ pub fn show(
             });
         });
         if let Some(host) = host.filter(|_| session.hosted) {
-            ui.label(
-                RichText::new(format!(
-                    "Hosting on port {} — others can join at {}",
-                    host.port,
-                    host.addresses.join(", ")
-                ))
-                .small(),
+            let mut text = format!(
+                "Hosting on port {} — others can join at {}",
+                host.port,
+                host.addresses.join(", ")
             );
+            if !host.web_urls.is_empty() {
+                text.push_str(&format!(
+                    ", or in a browser at {}",
+                    host.web_urls.join(", ")
+                ));
+            }
+            ui.label(RichText::new(text).small());
         }
         if let Some(notice) = session.notice.clone() {
             ui.horizontal_wrapped(|ui| {

@@ -465,3 +465,31 @@ fn sts_is_off_by_default_and_needs_a_certificate_clients_verify() {
     let error = with(&["--sts", "--tls-listen", "127.0.0.1:0"]).expect_err("port 0");
     assert!(error.to_string().contains("--sts-port"), "{error}");
 }
+
+#[test]
+fn the_web_listener_is_on_8067_unless_turned_off() {
+    let s = settings(&[]).expect("settings");
+    assert_eq!(s.web, ["0.0.0.0:8067".parse().expect("addr")]);
+    let s = settings(&["--web", "127.0.0.1:9000,[::1]:9000"]).expect("settings");
+    assert_eq!(s.web.len(), 2);
+    assert!(settings(&["--no-web"]).expect("settings").web.is_empty());
+    let both = settings(&["--no-web", "--web", "127.0.0.1:9000"]);
+    assert!(matches!(both, Err(SettingsError::Invalid(m)) if m.contains("choose one")));
+}
+
+#[test]
+fn web_origins_must_be_origins() {
+    let s = settings(&["--web-origin", "https://chat.example.org"]).expect("settings");
+    assert_eq!(s.config.web.origins, ["https://chat.example.org"]);
+    for bad in [
+        "chat.example.org",
+        "https://chat.example.org/path",
+        "ftp://x",
+    ] {
+        let refused = settings(&["--web-origin", bad]);
+        assert!(
+            matches!(&refused, Err(SettingsError::Invalid(m)) if m.contains("not an origin")),
+            "{bad}: {refused:?}"
+        );
+    }
+}

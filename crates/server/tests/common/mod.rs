@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod bystanders;
 pub mod process;
 pub mod tls;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -286,9 +286,17 @@ impl<T: Transport> Transport for WebSocket<T> {
             if self.raw.capacity() - self.raw.len() < READ_CHUNK / 2 {
                 self.raw.reserve(READ_CHUNK);
             }
-            // WouldBlock (wait for the socket) and errors go to the caller.
-            if self.inner.try_read_buf(&mut self.raw)? == 0 {
-                return Ok(0);
+            match self.inner.try_read_buf(&mut self.raw) {
+                Ok(0) => return Ok(0),
+                Ok(_) => {}
+                // WouldBlock (wait for the socket) and errors go to the
+                // caller; an idle connection keeps no read storage.
+                Err(error) => {
+                    if self.raw.is_empty() {
+                        self.raw = BytesMut::new();
+                    }
+                    return Err(error);
+                }
             }
         }
     }
@@ -315,7 +323,12 @@ impl<T: Transport> Transport for WebSocket<T> {
         }
         // With nothing framed this still writes what the transport holds
         // (TLS records).
-        self.inner.write_some(&mut self.out)
+        let written = self.inner.write_some(&mut self.out);
+        if self.out.is_empty() {
+            // Going idle: keep no storage sized for the last burst.
+            self.out = VecDeque::new();
+        }
+        written
     }
 
     fn wants_write(&self) -> bool {
@@ -332,5 +345,76 @@ impl<T: Transport> Transport for WebSocket<T> {
             self.out.push_back(control_frame(Control::Close, &code));
             self.closing = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn websocket(framing: Framing) -> (WebSocket<TcpStream>, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let client = TcpStream::connect(listener.local_addr().expect("addr"))
+            .await
+            .expect("connect");
+        let (server, _) = listener.accept().await.expect("accept");
+        (
+            WebSocket::new(server, framing, BytesMut::new(), 600),
+            client,
+        )
+    }
+
+    fn framed(socket: &mut WebSocket<TcpStream>, lines: &[&[u8]]) -> Vec<Bytes> {
+        let mut batch: VecDeque<Bytes> = lines.iter().map(|l| Bytes::copy_from_slice(l)).collect();
+        socket.frame_lines(&mut batch);
+        assert!(batch.is_empty());
+        socket.out.drain(..).collect()
+    }
+
+    #[tokio::test]
+    async fn each_line_is_one_frame_without_its_line_end() {
+        let (mut socket, _client) = websocket(Framing::Binary).await;
+        let frames = framed(&mut socket, &[b"PING :a\r\n", &[b'x'; 300]]);
+        assert_eq!(&frames[0][..], [0x82, 7]);
+        assert_eq!(&frames[1][..], b"PING :a");
+        // 126: a 16-bit length follows.
+        assert_eq!(&frames[2][..], [0x82, 126, 1, 44]);
+        assert_eq!(frames[3].len(), 300);
+    }
+
+    #[tokio::test]
+    async fn text_frames_are_always_utf8() {
+        let (mut socket, _client) = websocket(Framing::Text).await;
+        let frames = framed(
+            &mut socket,
+            &[
+                b"PRIVMSG #a :caf\xe9\r\n",
+                "PRIVMSG #a :café\r\n".as_bytes(),
+            ],
+        );
+        assert_eq!(frames[0][0], 0x81);
+        assert_eq!(&frames[1][..], "PRIVMSG #a :caf\u{FFFD}".as_bytes());
+        // Valid lines are the same bytes (shared, not copied).
+        assert_eq!(&frames[3][..], "PRIVMSG #a :café".as_bytes());
+    }
+
+    #[tokio::test]
+    async fn nothing_follows_the_close_frame() {
+        let (mut socket, client) = websocket(Framing::Text).await;
+        socket.close_notify();
+        let mut batch = VecDeque::from([Bytes::from_static(b"late\r\n")]);
+        // The Close frame, then the end of the transport underneath.
+        for _ in 0..2 {
+            socket.write_some(&mut batch).expect("write");
+        }
+        assert!(batch.is_empty() && socket.out.is_empty() && !socket.wants_write());
+        let mut frame = [0u8; 16];
+        client.readable().await.expect("readable");
+        let n = client
+            .try_read(&mut frame)
+            .expect("the close frame arrived");
+        assert_eq!(&frame[..n], [0x88, 2, 0x03, 0xe8]);
     }
 }
