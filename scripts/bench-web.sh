@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # What a WebSocket client costs ciao-server against a TCP one (issue 16):
-# ciao-bench's idle and fanout scenarios over TCP (the chat port) and over
+# ciao-bench's idle, fanout and churn scenarios over TCP (the chat port) and over
 # the IRCv3 WebSocket protocol (the web port, `--transport ws`), a fresh
 # server per run, the two transports alternating round by round so the
 # machine's drift hits both alike. Prints one JSON line per run to stdout
 # and keeps them in $RESULTS.
 #
-#   ROUNDS=3 SCENARIOS="idle fanout" scripts/bench-web.sh
+#   ROUNDS=3 SCENARIOS="idle fanout churn" scripts/bench-web.sh
 #
 # Needs release builds (cargo build --release -p ciao-server -p ciao-bench;
 # CIAO_SERVER and BENCH override the paths). Loopback only, ports chosen by
@@ -20,6 +20,7 @@ ROUNDS=${ROUNDS:-3}
 SCENARIOS=${SCENARIOS:-"idle fanout"}
 IDLE_CLIENTS=${IDLE_CLIENTS:-10000}
 FANOUT=${FANOUT:-"--clients 1000 --senders 10 --messages 2000"}
+CHURN_SECS=${CHURN_SECS:-5} CHURN_CONCURRENCY=${CHURN_CONCURRENCY:-10}
 RESULTS=${RESULTS:-$TARGET/bench-results/web-$(date +%Y%m%d-%H%M%S)}
 
 log() { printf '[bench-web] %s\n' "$*" >&2; }
@@ -72,6 +73,7 @@ run() {
     idle) args=(idle --clients "$IDLE_CLIENTS" --transport "$transport") ;;
     # shellcheck disable=SC2206
     fanout) args=(fanout $FANOUT --transport "$transport") ;;
+    churn) args=(churn --duration-secs "$CHURN_SECS" --concurrency "$CHURN_CONCURRENCY" --transport "$transport") ;;
     *) die "unknown scenario $scenario" ;;
     esac
     log "round $round: $scenario over $transport ($addr)"

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Barrier;
 
-use crate::conn::{self, Conn};
+use crate::conn::{self, Conn, Transport};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SoakArgs {
@@ -119,7 +119,9 @@ pub async fn run(
             let mut round = 0;
             while Instant::now() < end {
                 let index = 100_000 + worker * 10_000 + round;
-                match crate::churn::cycle(addr, index, &channel, &["hi", "bye"]).await {
+                match crate::churn::cycle(addr, index, Transport::Tcp, &channel, &["hi", "bye"])
+                    .await
+                {
                     Ok(()) => cycles.fetch_add(1, Ordering::Relaxed),
                     Err(error) => {
                         failed.note(&error);

@@ -95,6 +95,7 @@ async fn idle_and_churn_run_clean() {
             duration_secs: 1,
             concurrency: 4,
             channel: "#churn".into(),
+            transport: Transport::Tcp,
         },
         None,
     )
@@ -268,10 +269,10 @@ async fn web_server() -> (SocketAddr, oneshot::Sender<()>) {
     (addr, stop)
 }
 
-/// `fanout --transport ws` and `idle --transport ws` against the web
+/// `fanout`, `idle` and `churn` with `--transport ws` against the web
 /// listener: every delivery arrives, in order, one line per frame.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fanout_and_idle_over_websocket() {
+async fn fanout_idle_and_churn_over_websocket() {
     let (addr, stop) = web_server().await;
     let mut args = fanout_args(false);
     args.transport = Transport::Ws;
@@ -297,6 +298,22 @@ async fn fanout_and_idle_over_websocket() {
     .expect("idle over ws");
     assert_eq!((idle.registered, idle.transport), (40, Transport::Ws));
     assert!(idle.rss_bytes_per_client.is_some());
+
+    // Each cycle's QUIT ends in the server's Close frame.
+    let churn = churn::run(
+        addr,
+        churn::ChurnArgs {
+            duration_secs: 1,
+            concurrency: 4,
+            channel: "#churn".into(),
+            transport: Transport::Ws,
+        },
+        None,
+    )
+    .await
+    .expect("churn over ws");
+    assert!(churn.cycles > 0);
+    assert_eq!(churn.failures, 0, "{:?}", churn.first_failure);
     drop(stop);
 }
 
