@@ -189,7 +189,7 @@ pub async fn run(
     );
 
     let base = Instant::now();
-    let (sent, stop_probes, talking) = bystanders.talk(base, args.probe_interval_ms);
+    let (sent, stop_probes, talking) = bystanders.talk(base, args.probe_interval_ms)?;
     let listening = tokio::spawn(listen(listener, base, talking.clone()));
 
     let meter = CpuMeter::start(server_pid.as_deref());
@@ -593,13 +593,13 @@ impl Bystanders {
         &mut self,
         base: Instant,
         interval_ms: u64,
-    ) -> (Arc<AtomicU64>, watch::Sender<bool>, Talking) {
+    ) -> anyhow::Result<(Arc<AtomicU64>, watch::Sender<bool>, Talking)> {
         let sent = Arc::new(AtomicU64::new(0));
         let (stop_tx, mut stop) = watch::channel(false);
         let (total_tx, total) = watch::channel(None);
         let mut writers = Vec::new();
         for conn in self.talkers.drain(..) {
-            let (mut reader, writer) = conn.into_split();
+            let (mut reader, writer) = conn.into_split()?;
             writers.push(writer);
             // Each talker also hears the others: drain it.
             self.drains.push(tokio::spawn(async move {
@@ -636,7 +636,7 @@ impl Bystanders {
                 let _ = writer.write_all(b"QUIT :probed\r\n").await;
             }
         }));
-        (sent, stop_tx, Talking { total })
+        Ok((sent, stop_tx, Talking { total }))
     }
 
     fn stop(&self) {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::conn::{self, Conn};
+use crate::conn::{self, Conn, Transport};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ChurnArgs {
@@ -17,11 +17,16 @@ pub struct ChurnArgs {
     pub concurrency: usize,
     #[arg(long, default_value = "#churn")]
     pub channel: String,
+    /// IRC over TCP, or over the IRCv3 WebSocket protocol (`--addr` is
+    /// then the server's web port; each cycle pays the handshake).
+    #[arg(long, value_enum, default_value_t = Transport::Tcp)]
+    pub transport: Transport,
 }
 
 #[derive(Debug, serde::Serialize)]
 pub struct Report {
     pub scenario: &'static str,
+    pub transport: Transport,
     pub concurrency: usize,
     pub cycles: u64,
     pub failures: u64,
@@ -31,15 +36,16 @@ pub struct Report {
     pub server_cpu_s: Option<f64>,
 }
 
-/// One cycle: connect, register, join `channel`, say `lines`, quit, and
-/// wait for the server to close.
+/// One cycle: connect over `transport`, register, join `channel`, say
+/// `lines`, quit, and wait for the server to close.
 pub async fn cycle(
     addr: SocketAddr,
     index: usize,
+    transport: Transport,
     channel: &str,
     lines: &[&str],
 ) -> anyhow::Result<()> {
-    let mut conn = Conn::new(conn::open(addr, index).await?);
+    let mut conn = Conn::connect(addr, index, transport).await?;
     conn.register(&conn::nick('c', index), &[]).await?;
     conn.join(channel).await?;
     let mut out: String = lines
@@ -77,11 +83,11 @@ pub async fn run(
             next_index.clone(),
             first_failure.clone(),
         );
-        let channel = args.channel.clone();
+        let (channel, transport) = (args.channel.clone(), args.transport);
         workers.push(tokio::spawn(async move {
             while Instant::now() < end {
                 let index = next_index.fetch_add(1, Ordering::Relaxed);
-                match cycle(addr, index, &channel, &["hello"]).await {
+                match cycle(addr, index, transport, &channel, &["hello"]).await {
                     Ok(()) => cycles.fetch_add(1, Ordering::Relaxed),
                     Err(error) => {
                         if let Ok(mut first) = first_failure.lock() {
@@ -102,6 +108,7 @@ pub async fn run(
     let first_failure = first_failure.lock().ok().and_then(|f| f.clone());
     Ok(Report {
         scenario: "churn",
+        transport: args.transport,
         concurrency: args.concurrency,
         cycles,
         failures: failures.load(Ordering::Relaxed),

@@ -45,36 +45,99 @@ pub async fn open_from(addr: SocketAddr, source: Ipv4Addr) -> anyhow::Result<Tcp
     Ok(stream)
 }
 
-/// A connection split into a line reader and a writer.
+/// How the scenarios that take `--transport` reach the server: the one
+/// place the choice is made is [`Conn::connect`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// IRC lines over TCP (the chat port).
+    #[default]
+    Tcp,
+    /// The IRCv3 WebSocket protocol (`ws://ADDR/`, `text.ircv3.net`, one
+    /// line per frame): `--addr` is then the server's web port.
+    Ws,
+}
+
+/// An IRC connection over either transport, read a line at a time.
 #[derive(Debug)]
 pub struct Conn {
-    pub reader: BufReader<OwnedReadHalf>,
-    pub writer: OwnedWriteHalf,
+    /// TCP or WebSocket: every read and write goes through it.
+    link: Link,
     /// Reused line buffer.
     pub line: Vec<u8>,
     /// True when `line` holds a whole line already handed out.
     complete: bool,
 }
 
+/// The transport under a [`Conn`].
+#[derive(Debug)]
+enum Link {
+    Tcp {
+        reader: BufReader<OwnedReadHalf>,
+        writer: OwnedWriteHalf,
+    },
+    /// Boxed: the WebSocket's state is several times the TCP halves'.
+    Ws(Box<crate::ws::Socket>),
+}
+
 impl Conn {
+    /// An IRC connection over an open TCP stream.
     pub fn new(stream: TcpStream) -> Self {
         let (reader, writer) = stream.into_split();
-        Conn {
+        Self::with_link(Link::Tcp {
             reader: BufReader::with_capacity(16 * 1024, reader),
             writer,
+        })
+    }
+
+    /// Connection number `index` to `addr` over `transport` (see [`open`]
+    /// for the source addresses), before registration.
+    pub async fn connect(
+        addr: SocketAddr,
+        index: usize,
+        transport: Transport,
+    ) -> anyhow::Result<Self> {
+        let tcp = open(addr, index).await?;
+        Ok(match transport {
+            Transport::Tcp => Self::new(tcp),
+            Transport::Ws => Self::with_link(Link::Ws(Box::new(crate::ws::handshake(tcp).await?))),
+        })
+    }
+
+    fn with_link(link: Link) -> Self {
+        Conn {
+            link,
             line: Vec::with_capacity(512),
             complete: false,
         }
     }
 
     /// The reader and the writer apart, for a task that only writes while
-    /// another drains what arrives.
-    pub fn into_split(self) -> (BufReader<OwnedReadHalf>, OwnedWriteHalf) {
-        (self.reader, self.writer)
+    /// another drains what arrives. TCP only.
+    pub fn into_split(self) -> anyhow::Result<(BufReader<OwnedReadHalf>, OwnedWriteHalf)> {
+        match self.link {
+            Link::Tcp { reader, writer } => Ok((reader, writer)),
+            Link::Ws(_) => bail!("a WebSocket connection cannot be split into TCP halves"),
+        }
     }
 
-    pub async fn send(&mut self, line: &str) -> anyhow::Result<()> {
-        self.writer.write_all(line.as_bytes()).await?;
+    /// Sends `text`: one or more CRLF-terminated lines (over WebSocket,
+    /// one frame each, without the CRLF).
+    pub async fn send(&mut self, text: &str) -> anyhow::Result<()> {
+        match &mut self.link {
+            Link::Tcp { writer, .. } => writer.write_all(text.as_bytes()).await?,
+            Link::Ws(socket) => crate::ws::send_lines(socket, text).await?,
+        }
+        Ok(())
+    }
+
+    /// Sends `bytes` as they are, for hostile clients (over WebSocket, in
+    /// one binary frame).
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        match &mut self.link {
+            Link::Tcp { writer, .. } => writer.write_all(bytes).await?,
+            Link::Ws(socket) => crate::ws::send_frame(socket, bytes).await?,
+        }
         Ok(())
     }
 
@@ -88,9 +151,18 @@ impl Conn {
             self.line.clear();
             self.complete = false;
         }
-        let n = self.reader.read_until(b'\n', &mut self.line).await?;
-        if n == 0 && self.line.is_empty() {
-            return Ok(false);
+        match &mut self.link {
+            Link::Tcp { reader, .. } => {
+                let n = reader.read_until(b'\n', &mut self.line).await?;
+                if n == 0 && self.line.is_empty() {
+                    return Ok(false);
+                }
+            }
+            Link::Ws(socket) => {
+                if !crate::ws::read_line(socket, &mut self.line).await? {
+                    return Ok(false);
+                }
+            }
         }
         while matches!(self.line.last(), Some(b'\n' | b'\r')) {
             self.line.pop();

@@ -12,7 +12,7 @@ use anyhow::Context;
 use hdrhistogram::Histogram;
 use tokio::sync::{Semaphore, watch};
 
-use crate::conn::{self, Conn};
+use crate::conn::{self, Conn, Transport};
 use crate::procfs::CpuMeter;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -43,6 +43,10 @@ pub struct FanoutArgs {
     /// default channel is then the room).
     #[arg(long)]
     pub plain: bool,
+    /// IRC over TCP, or over the IRCv3 WebSocket protocol (`--addr` is
+    /// then the server's web port).
+    #[arg(long, value_enum, default_value_t = Transport::Tcp)]
+    pub transport: Transport,
     /// Give up waiting for deliveries this long after the last send.
     #[arg(long, default_value_t = 60)]
     pub drain_secs: u64,
@@ -96,6 +100,7 @@ struct Outcome {
 #[derive(Debug, serde::Serialize)]
 pub struct Report {
     pub scenario: &'static str,
+    pub transport: Transport,
     pub clients: usize,
     pub senders: usize,
     pub messages: u64,
@@ -130,6 +135,10 @@ pub async fn run(
         args.senders >= 1 && args.senders < args.clients,
         "need 1 ≤ senders < clients (the last client observes for the senders' windows)"
     );
+    anyhow::ensure!(
+        !(args.plain && args.transport == Transport::Ws),
+        "the plain protocol is for TCP; WebSocket clients speak IRC"
+    );
     let base = Instant::now();
     let (start_tx, start_rx) = watch::channel(false);
     let connect_slots = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
@@ -139,7 +148,7 @@ pub async fn run(
         let slots = connect_slots.clone();
         ready.push(tokio::spawn(async move {
             let _slot = slots.acquire().await?;
-            let mut conn = Conn::new(conn::open(addr, index).await?);
+            let mut conn = Conn::connect(addr, index, args.transport).await?;
             let name = conn::nick('b', index);
             if args.plain {
                 conn.register_plain(&name).await?;
@@ -205,6 +214,7 @@ pub async fn run(
     let bench_cpu = bench_meter.elapsed();
     Ok(Report {
         scenario: "fanout",
+        transport: args.transport,
         clients: args.clients,
         senders: args.senders,
         messages: args.messages,

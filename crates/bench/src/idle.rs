@@ -1,5 +1,6 @@
-//! Idle: hold N registered connections (plaintext, or TLS with `--tls`)
-//! and measure the server's memory per connection.
+//! Idle: hold N registered connections (plaintext, over WebSocket with
+//! `--transport ws`, or TLS with `--tls`) and measure the server's memory
+//! per connection.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::Semaphore;
 
-use crate::conn::{self, Conn};
+use crate::conn::{self, Conn, Transport};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct IdleArgs {
@@ -26,6 +27,10 @@ pub struct IdleArgs {
     /// plaintext runs.
     #[arg(long)]
     pub tls: bool,
+    /// IRC over TCP, or over the IRCv3 WebSocket protocol (`--addr` is
+    /// then the server's web port).
+    #[arg(long, value_enum, default_value_t = Transport::Tcp)]
+    pub transport: Transport,
     /// Connections being opened and registered at once.
     /// Set from the global `--connect-concurrency`.
     #[arg(skip = 256usize)]
@@ -36,6 +41,7 @@ pub struct IdleArgs {
 pub struct Report {
     pub scenario: &'static str,
     pub tls: bool,
+    pub transport: Transport,
     pub clients: usize,
     pub registered: usize,
     pub server_rss_kb_before: Option<u64>,
@@ -50,6 +56,10 @@ pub async fn run(
 ) -> anyhow::Result<Report> {
     if args.tls {
         anyhow::ensure!(args.channel.is_empty(), "--channel is for plaintext runs");
+        anyhow::ensure!(
+            args.transport == Transport::Tcp,
+            "--tls is TLS over TCP; WebSocket over TLS is not measured"
+        );
         return run_tls(addr, args, server_pid).await;
     }
     let before = server_pid.as_deref().and_then(crate::procfs::rss_kib);
@@ -57,10 +67,10 @@ pub async fn run(
     let mut tasks = Vec::with_capacity(args.clients);
     for index in 0..args.clients {
         let slots = slots.clone();
-        let channel = args.channel.clone();
+        let (channel, transport) = (args.channel.clone(), args.transport);
         tasks.push(tokio::spawn(async move {
             let _slot = slots.acquire().await?;
-            let mut conn = Conn::new(conn::open(addr, index).await?);
+            let mut conn = Conn::connect(addr, index, transport).await?;
             conn.register(&conn::nick('i', index), &[]).await?;
             if !channel.is_empty() {
                 conn.join(&channel).await?;
@@ -137,6 +147,7 @@ fn report(args: &IdleArgs, registered: usize, before: Option<u64>, after: Option
     Report {
         scenario: "idle",
         tls: args.tls,
+        transport: args.transport,
         clients: args.clients,
         registered,
         server_rss_kb_before: before,

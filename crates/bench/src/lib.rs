@@ -9,3 +9,4 @@ pub mod idle;
 pub mod procfs;
 pub mod soak;
 pub mod tls;
+pub mod ws;

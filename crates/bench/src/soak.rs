@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Barrier;
 
-use crate::conn::{self, Conn};
+use crate::conn::{self, Conn, Transport};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SoakArgs {
@@ -119,7 +119,9 @@ pub async fn run(
             let mut round = 0;
             while Instant::now() < end {
                 let index = 100_000 + worker * 10_000 + round;
-                match crate::churn::cycle(addr, index, &channel, &["hi", "bye"]).await {
+                match crate::churn::cycle(addr, index, Transport::Tcp, &channel, &["hi", "bye"])
+                    .await
+                {
                     Ok(()) => cycles.fetch_add(1, Ordering::Relaxed),
                     Err(error) => {
                         failed.note(&error);
@@ -434,7 +436,7 @@ async fn hostile(
         match kind {
             Hostile::SlowLoris => {
                 for byte in format!("NICK {nick}\r\nUSER l 0 * :l\r\n").bytes() {
-                    conn.writer.write_all(&[byte]).await?;
+                    conn.send_raw(&[byte]).await?;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }
@@ -448,7 +450,7 @@ async fn hostile(
                         state as u8
                     })
                     .collect();
-                conn.writer.write_all(&junk).await?;
+                conn.send_raw(&junk).await?;
             }
             Hostile::Flood => {
                 conn.register(&nick, &[]).await?;
@@ -456,7 +458,7 @@ async fn hostile(
                 let flood: String = (0..5000)
                     .map(|i| format!("PRIVMSG {channel} :flood {i}\r\n"))
                     .collect();
-                conn.writer.write_all(flood.as_bytes()).await?;
+                conn.send_raw(flood.as_bytes()).await?;
             }
             Hostile::NeverReads => {
                 conn.register(&nick, &[]).await?;
@@ -468,9 +470,9 @@ async fn hostile(
                 conn.register(&nick, &[]).await?;
                 let chunk = vec![b'x'; 16 * 1024];
                 for _ in 0..64 {
-                    conn.writer.write_all(&chunk).await?;
+                    conn.send_raw(&chunk).await?;
                 }
-                conn.writer.write_all(b"\r\n").await?;
+                conn.send_raw(b"\r\n").await?;
             }
             Hostile::CostlyCommands => {
                 conn.register(&nick, &["batch"]).await?;
@@ -480,15 +482,13 @@ async fn hostile(
                 }
             }
             Hostile::OtherProtocol => {
-                conn.writer
-                    .write_all(&other_protocol(index, channel))
-                    .await?;
+                conn.send_raw(&other_protocol(index, channel)).await?;
             }
             Hostile::ControlCharacters => {
                 conn.register(&nick, &[]).await?;
                 conn.join(channel).await?;
                 for line in control_lines(channel) {
-                    conn.writer.write_all(&line).await?;
+                    conn.send_raw(&line).await?;
                 }
             }
             Hostile::LookAlikeNick => {

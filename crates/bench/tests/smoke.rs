@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use ciao_bench::conn::Transport;
 use ciao_bench::{churn, fanout, idle};
 use tokio::sync::oneshot;
 
@@ -32,6 +33,7 @@ fn fanout_args(plain: bool) -> fanout::FanoutArgs {
         payload: 32,
         channel: "#bench".into(),
         plain,
+        transport: Transport::Tcp,
         drain_secs: 10,
         connect_concurrency: 64,
     }
@@ -77,6 +79,7 @@ async fn idle_and_churn_run_clean() {
             channel: String::new(),
             hold_secs: 0,
             tls: false,
+            transport: Transport::Tcp,
             connect_concurrency: 16,
         },
         Some(pid),
@@ -92,6 +95,7 @@ async fn idle_and_churn_run_clean() {
             duration_secs: 1,
             concurrency: 4,
             channel: "#churn".into(),
+            transport: Transport::Tcp,
         },
         None,
     )
@@ -233,6 +237,7 @@ async fn idle_over_tls_registers_every_client() {
             channel: String::new(),
             hold_secs: 0,
             tls: true,
+            transport: Transport::Tcp,
             connect_concurrency: 8,
         },
         Some(std::process::id().to_string()),
@@ -241,4 +246,100 @@ async fn idle_over_tls_registers_every_client() {
     .expect("idle over TLS");
     assert_eq!((idle.registered, idle.tls), (30, true));
     drop(stop);
+}
+
+/// ciao-server in-process with a web listener only (the WebSocket
+/// transport), without flood control.
+async fn web_server() -> (SocketAddr, oneshot::Sender<()>) {
+    let listener = ciao_server::bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let listeners = ciao_server::Listeners {
+        web: vec![listener],
+        ..ciao_server::Listeners::default()
+    };
+    let config = ciao_server::Config {
+        flood: None,
+        default_channel: None,
+        ..ciao_server::Config::default()
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(ciao_server::run(config, listeners, async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+/// `fanout`, `idle` and `churn` with `--transport ws` against the web
+/// listener: every delivery arrives, in order, one line per frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_idle_and_churn_over_websocket() {
+    let (addr, stop) = web_server().await;
+    let mut args = fanout_args(false);
+    args.transport = Transport::Ws;
+    let report = fanout::run(addr, args, None).await.expect("fanout over ws");
+    assert_eq!(report.transport, Transport::Ws);
+    assert_eq!(report.expected, 17 * 600 + 3 * 400);
+    assert_eq!(report.deliveries, report.expected);
+    assert_eq!((report.lost, report.out_of_order), (0, 0));
+
+    let idle = idle::run(
+        addr,
+        idle::IdleArgs {
+            clients: 40,
+            channel: "#idle".into(),
+            hold_secs: 0,
+            tls: false,
+            transport: Transport::Ws,
+            connect_concurrency: 16,
+        },
+        Some(std::process::id().to_string()),
+    )
+    .await
+    .expect("idle over ws");
+    assert_eq!((idle.registered, idle.transport), (40, Transport::Ws));
+    assert!(idle.rss_bytes_per_client.is_some());
+
+    // Each cycle's QUIT ends in the server's Close frame.
+    let churn = churn::run(
+        addr,
+        churn::ChurnArgs {
+            duration_secs: 1,
+            concurrency: 4,
+            channel: "#churn".into(),
+            transport: Transport::Ws,
+        },
+        None,
+    )
+    .await
+    .expect("churn over ws");
+    assert!(churn.cycles > 0);
+    assert_eq!(churn.failures, 0, "{:?}", churn.first_failure);
+    drop(stop);
+}
+
+/// The WebSocket mode refuses what it cannot measure, with a reason.
+#[tokio::test]
+async fn websocket_mode_refuses_plain_and_tls() {
+    let addr: SocketAddr = "127.0.0.1:9".parse().expect("addr");
+    let mut args = fanout_args(true);
+    args.transport = Transport::Ws;
+    let error = fanout::run(addr, args, None)
+        .await
+        .expect_err("plain over ws");
+    assert!(format!("{error}").contains("plain"), "{error}");
+    let error = idle::run(
+        addr,
+        idle::IdleArgs {
+            clients: 1,
+            channel: String::new(),
+            hold_secs: 0,
+            tls: true,
+            transport: Transport::Ws,
+            connect_concurrency: 1,
+        },
+        None,
+    )
+    .await
+    .expect_err("tls over ws");
+    assert!(format!("{error}").contains("WebSocket"), "{error}");
 }

@@ -553,3 +553,26 @@ async fn a_websocket_that_does_not_read_is_dropped_at_its_sendq() {
     assert!(quit.contains("SendQ exceeded"), "{quit}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_browser_that_asks_late_still_gets_the_page() {
+    // Browsers open sockets before they need them (Chrome preconnects
+    // while an address is typed): a request well past the chat port's
+    // plain-mode grace is still HTTP, not a plain client to greet.
+    let config = ciao_server::Config {
+        web: ciao_server::config::web::WebConfig::default(),
+        ..test_config()
+    };
+    let server = TestServer::start_web(config).await;
+    let web = server.web_addr.expect("web");
+    let mut socket = TcpStream::connect(web).await.expect("connect");
+    // The lateness is what is tested: the chat port would have greeted.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    socket
+        .write_all(get("/", &web.to_string()).as_bytes())
+        .await
+        .expect("send");
+    let answer = read_to_end(&mut socket).await;
+    assert_eq!(status(&answer), 200, "{answer}");
+    server.shutdown().await;
+}

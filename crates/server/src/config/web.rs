@@ -20,6 +20,13 @@ pub struct WebConfig {
     pub header_timeout: Duration,
     /// A kept-alive connection waits this long for its next request.
     pub keep_alive: Duration,
+    /// How long a silent connection to the web port waits before it is
+    /// taken for a plain client and greeted. Far longer than the chat
+    /// port's: browsers open connections ahead of their requests (Chrome
+    /// preconnects while an address is typed, and keeps an unused socket
+    /// for 10 s), and a greeting on such a socket would break the page.
+    /// A plain client that speaks first is a plain client at once.
+    pub plain_grace: Duration,
 }
 
 impl Default for WebConfig {
@@ -29,6 +36,7 @@ impl Default for WebConfig {
             dir: None,
             header_timeout: Duration::from_secs(10),
             keep_alive: Duration::from_secs(5),
+            plain_grace: Duration::from_secs(12),
         }
     }
 }

@@ -63,8 +63,12 @@ pub(crate) async fn accept_loop(
                 tracker.spawn(tls::serve(acceptor, hub.clone(), socket, peer, slot, stop));
             }
             (Ok(slot), Kind::Web(web)) => {
-                let (web, stop) = (web.clone(), stop.clone());
-                tracker.spawn(web::serve(web, hub.clone(), socket, peer, slot, stop));
+                let spawner = web::Spawner {
+                    hub: hub.clone(),
+                    tracker: tracker.clone(),
+                    stop: stop.clone(),
+                };
+                tracker.spawn(web::serve(web.clone(), spawner, socket, peer, slot));
             }
             // A TLS client would read the text as a broken record: it is
             // closed without a word (before any handshake work).

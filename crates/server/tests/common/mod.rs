@@ -137,6 +137,10 @@ pub fn test_config() -> Config {
         // Tests send as fast as they like; flood control has its own
         // tests (hostile.rs) with the limits they need.
         flood: None,
+        web: ciao_server::config::web::WebConfig {
+            plain_grace: Duration::from_millis(150),
+            ..Default::default()
+        },
         ..Config::default()
     }
 }

@@ -5,7 +5,8 @@
 //! A connection is told apart by what it sends first: a TLS ClientHello
 //! (when a real certificate is configured: HTTPS and WSS), an HTTP
 //! request line (the page, or the upgrade to a WebSocket), anything else
-//! (or silence for the grace period) is a chat client. An HTTP request is
+//! (or silence for `WebConfig::plain_grace`, 12 s: browsers open sockets
+//! before they send) is a chat client. An HTTP request is
 //! answered here and never reaches the chat; only a WebSocket that passed
 //! the Host and Origin checks becomes a chat client, served by the same
 //! connection code over a WebSocket transport. Each connection holds its
@@ -30,6 +31,7 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::transport::{self, Transport};
 use super::{connection, tls};
@@ -149,18 +151,46 @@ pub(crate) fn page_urls(addr: SocketAddr, secure: bool) -> Vec<String> {
         .collect()
 }
 
-/// Serves one connection of the web port until it ends.
+/// Where a web connection goes once it is known to be a chat client: a
+/// task of its own, so that it holds only the connection's future (what
+/// served the sniffing and the HTTP requests is freed, and an idle web
+/// client costs what a TCP one does).
+#[derive(Debug, Clone)]
+pub(crate) struct Spawner {
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) tracker: TaskTracker,
+    pub(crate) stop: CancellationToken,
+}
+
+impl Spawner {
+    fn serve<T: Transport>(
+        &self,
+        stream: T,
+        peer: SocketAddr,
+        slot: Slot,
+        read: BytesMut,
+        opened: Instant,
+    ) {
+        let hub = self.hub.clone();
+        self.tracker.spawn(connection::serve_after(
+            hub, stream, peer, slot, read, opened,
+        ));
+    }
+}
+
+/// Serves one connection of the web port until it ends or becomes a chat
+/// client (served by a task of its own).
 pub(crate) async fn serve(
     web: Arc<Web>,
-    hub: Arc<Hub>,
+    spawner: Spawner,
     socket: TcpStream,
     peer: SocketAddr,
     slot: Slot,
-    stop: CancellationToken,
 ) {
+    let (hub, stop) = (spawner.hub.clone(), spawner.stop.clone());
     let opened = Instant::now();
     if let Some(acceptor) = &web.tls {
-        let grace_end = opened + hub.config.plain_grace;
+        let grace_end = opened + web.config.plain_grace;
         let mut byte = [0u8; 1];
         let first = tokio::select! {
             _ = stop.cancelled() => return,
@@ -173,7 +203,7 @@ pub(crate) async fn serve(
                 else {
                     return;
                 };
-                sniff(web, hub, stream, peer, slot, Instant::now(), stop).await;
+                sniff(web, spawner, stream, peer, slot, Instant::now()).await;
                 return;
             }
             Ok(Ok(0) | Err(_)) => return,
@@ -181,7 +211,7 @@ pub(crate) async fn serve(
             _ => {}
         }
     }
-    sniff(web, hub, socket, peer, slot, opened, stop).await;
+    sniff(web, spawner, socket, peer, slot, opened).await;
 }
 
 /// How a bounded read ended.
@@ -229,14 +259,14 @@ fn is_http(first: &[u8]) -> bool {
 /// answers HTTP here or hands the connection to the chat.
 async fn sniff<T: Transport>(
     web: Arc<Web>,
-    hub: Arc<Hub>,
+    spawner: Spawner,
     mut stream: T,
     peer: SocketAddr,
     slot: Slot,
     opened: Instant,
-    stop: CancellationToken,
 ) {
-    let grace_end = opened + hub.config.plain_grace;
+    let stop = spawner.stop.clone();
+    let grace_end = opened + web.config.plain_grace;
     let mut buf = BytesMut::new();
     while !buf.contains(&b'\n') && buf.len() < MAX_HEAD {
         match read_some(&mut stream, &mut buf, grace_end, &stop).await {
@@ -247,26 +277,28 @@ async fn sniff<T: Transport>(
         }
     }
     if is_http(&buf) {
-        Box::pin(serve_http(web, hub, stream, peer, slot, buf, opened, stop)).await;
+        // The head's time counts from its first bytes: a browser may open
+        // the connection long before it asks.
+        let asked = Instant::now();
+        Box::pin(serve_http(web, spawner, stream, peer, slot, buf, asked)).await;
     } else {
-        connection::serve_after(hub, stream, peer, slot, buf, opened).await;
+        spawner.serve(stream, peer, slot, buf, opened);
     }
 }
 
 /// Answers HTTP requests (kept alive between them) until the connection
 /// closes or becomes a WebSocket.
-#[allow(clippy::too_many_arguments)]
 async fn serve_http<T: Transport>(
     web: Arc<Web>,
-    hub: Arc<Hub>,
+    spawner: Spawner,
     mut stream: T,
     peer: SocketAddr,
     slot: Slot,
     mut buf: BytesMut,
-    opened: Instant,
-    stop: CancellationToken,
+    asked: Instant,
 ) {
-    let mut deadline = opened + web.config.header_timeout;
+    let stop = spawner.stop.clone();
+    let mut deadline = asked + web.config.header_timeout;
     for served in 1..=MAX_REQUESTS {
         let end = loop {
             if let Some(end) = head_end(&buf) {
@@ -306,10 +338,9 @@ async fn serve_http<T: Transport>(
                 buf.advance(end);
                 tracing::debug!(%peer, ?framing, "WebSocket opened");
                 // The line limit, and a CRLF a client may end its line with.
-                let limit = hub.config.max_line_len + 2;
+                let limit = spawner.hub.config.max_line_len + 2;
                 let socket = WebSocket::new(stream, framing, buf, limit);
-                connection::serve_after(hub, socket, peer, slot, BytesMut::new(), Instant::now())
-                    .await;
+                spawner.serve(socket, peer, slot, BytesMut::new(), Instant::now());
                 return;
             }
             Route::File { file, head_only } => {

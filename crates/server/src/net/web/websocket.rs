@@ -286,9 +286,17 @@ impl<T: Transport> Transport for WebSocket<T> {
             if self.raw.capacity() - self.raw.len() < READ_CHUNK / 2 {
                 self.raw.reserve(READ_CHUNK);
             }
-            // WouldBlock (wait for the socket) and errors go to the caller.
-            if self.inner.try_read_buf(&mut self.raw)? == 0 {
-                return Ok(0);
+            match self.inner.try_read_buf(&mut self.raw) {
+                Ok(0) => return Ok(0),
+                Ok(_) => {}
+                // WouldBlock (wait for the socket) and errors go to the
+                // caller; an idle connection keeps no read storage.
+                Err(error) => {
+                    if self.raw.is_empty() {
+                        self.raw = BytesMut::new();
+                    }
+                    return Err(error);
+                }
             }
         }
     }
@@ -315,7 +323,12 @@ impl<T: Transport> Transport for WebSocket<T> {
         }
         // With nothing framed this still writes what the transport holds
         // (TLS records).
-        self.inner.write_some(&mut self.out)
+        let written = self.inner.write_some(&mut self.out);
+        if self.out.is_empty() {
+            // Going idle: keep no storage sized for the last burst.
+            self.out = VecDeque::new();
+        }
+        written
     }
 
     fn wants_write(&self) -> bool {
