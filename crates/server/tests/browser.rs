@@ -12,6 +12,7 @@ mod page;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use ciao_server::config::web::WebConfig;
 use ciao_server::{Config, HistoryConfig};
 use common::{TestClient, TestServer, test_config};
 use driver::{Browser, DESKTOP, PHONE};
@@ -39,14 +40,25 @@ fn start_web_at(config: Config, web_addr: SocketAddr) -> TestServer {
     TestServer::serve(config, listeners, addr, None, Some(web_addr))
 }
 
-/// `test_config` with history kept in `dir`, `replay_lines` replayed on
-/// join.
+/// `test_config` with the web port's real grace for silent connections:
+/// a browser opens sockets seconds before it sends on them, and
+/// `test_config`'s short grace (for quick socket tests) would greet them
+/// as plain clients.
+fn browser_config() -> Config {
+    Config {
+        web: WebConfig::default(),
+        ..test_config()
+    }
+}
+
+/// `browser_config` with history kept in `dir`, `replay_lines` replayed
+/// on join.
 fn with_history(dir: &Path, replay_lines: usize) -> Config {
     let mut history = HistoryConfig::new(dir.to_owned());
     history.replay_lines = replay_lines;
     Config {
         history: Some(history),
-        ..test_config()
+        ..browser_config()
     }
 }
 
@@ -177,7 +189,7 @@ async fn history_is_shown_on_join_and_older_lines_load_on_scrolling_up() {
 
 #[tokio::test]
 async fn unread_counts_and_the_mention_mark_follow_what_arrives() {
-    let server = TestServer::start_web(test_config()).await;
+    let server = TestServer::start_web(browser_config()).await;
     let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
@@ -222,7 +234,7 @@ async fn unread_counts_and_the_mention_mark_follow_what_arrives() {
 
 #[tokio::test]
 async fn markup_and_script_urls_in_messages_stay_inert_text() {
-    let server = TestServer::start_web(test_config()).await;
+    let server = TestServer::start_web(browser_config()).await;
     let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
@@ -300,7 +312,7 @@ async fn markup_and_script_urls_in_messages_stay_inert_text() {
 
 #[tokio::test]
 async fn the_page_reconnects_by_itself_after_the_server_restarts() {
-    let server = TestServer::start_web(test_config()).await;
+    let server = TestServer::start_web(browser_config()).await;
     let web_addr = web_addr(&server);
     let mut page = Page::connect(web_addr, "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
@@ -312,7 +324,7 @@ async fn the_page_reconnects_by_itself_after_the_server_restarts() {
     page.browser.tolerate(refused);
     page.browser.wait_console(refused).await;
 
-    let server = start_web_at(test_config(), web_addr);
+    let server = start_web_at(browser_config(), web_addr);
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
     // Back by itself (the first retries come after 1, 2 and 4 s), as the
     // same nick, in the same channel.
@@ -334,7 +346,7 @@ async fn the_page_reconnects_by_itself_after_the_server_restarts() {
 
 #[tokio::test]
 async fn on_a_phone_one_pane_shows_and_the_lists_open_as_drawers() {
-    let server = TestServer::start_web(test_config()).await;
+    let server = TestServer::start_web(browser_config()).await;
     let mut page = Page::connect(web_addr(&server), "webby", PHONE).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
