@@ -64,10 +64,7 @@ fn with_history(dir: &Path, replay_lines: usize) -> Config {
 
 #[tokio::test]
 async fn a_browser_user_chats_with_irc_and_plain_users_both_ways() {
-    // With history, as the binary runs by default: what the page asks
-    // the store for must not double what it saw live.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let server = TestServer::start_web(with_history(dir.path(), 50)).await;
+    let server = TestServer::start_web(browser_config()).await;
     let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
     page.wait_open("#lobby").await;
     let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
@@ -118,13 +115,44 @@ async fn a_browser_user_chats_with_irc_and_plain_users_both_ways() {
         let count = lines.iter().filter(|l| l.text.contains(text)).count();
         assert_eq!(count, 1, "{text:?} shown once: {lines:#?}");
     }
-    for nick in ["ircy", "plainy"] {
+    page.finish().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn what_history_brings_back_is_not_shown_twice() {
+    // History on, as the binary runs by default.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start_web(with_history(dir.path(), 50)).await;
+    let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
+    page.wait_open("#lobby").await;
+    let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
+    let _plain = TestClient::plain(server.addr, "plainy").await;
+    irc.send("PRIVMSG #lobby :first words").await;
+    page.wait_line("ircy", "first words").await;
+    // Away (to the server's messages) and back: the pane is not full, so
+    // the page asks the store for what came before (the joins it saw live
+    // among it) until there is no more, and then says the conversation
+    // starts here.
+    page.open("test.server").await;
+    page.open("#lobby").await;
+    page.wait(
+        "the page to have the whole conversation",
+        "return (document.querySelector('#messages .more')?.textContent ?? '') \
+           .includes('start of the conversation')",
+        vec![],
+    )
+    .await;
+    let lines = page.lines().await;
+    for nick in ["webby", "ircy", "plainy"] {
         let joins = lines
             .iter()
             .filter(|l| l.event && (l.nick.contains(nick) || l.text.contains(nick)))
             .count();
         assert_eq!(joins, 1, "{nick}'s join shown once: {lines:#?}");
     }
+    let words = lines.iter().filter(|l| l.text == "first words").count();
+    assert_eq!(words, 1, "the line shown once: {lines:#?}");
     page.finish().await;
     server.shutdown().await;
 }
