@@ -264,28 +264,36 @@ async fn lines_longer_than_irc_allows_are_refused_as_over_tcp() {
     let (server, web) = web_server().await;
     let mut client = WsClient::irc(web, &["text.ircv3.net"], "long").await;
     let mut peer = TestClient::irc(server.addr, "peer").await;
-    // 510 bytes of message: allowed, and relayed whole.
+    client.send("PRIVMSG peer :hi").await;
+    let hi = peer.wait_contains("PRIVMSG peer :hi").await;
+    let source = hi.split(' ').next().unwrap_or_default().to_owned();
+    // As long as the line peer gets may be (510 bytes, the source in
+    // front): relayed whole.
     let prefix = "PRIVMSG peer :";
-    let fits = format!("{prefix}{}", "y".repeat(510 - prefix.len()));
+    let room = 510 - source.len() - 1 - prefix.len();
+    let fits = format!("{prefix}{}", "y".repeat(room));
     client.send(&fits).await;
     let got = peer.wait_contains("PRIVMSG peer :y").await;
-    assert!(got.ends_with(&"y".repeat(40)), "{got}");
-    // One byte more: 417, as a TCP client gets.
+    assert_eq!(got.len(), 510, "{got}");
+    // One byte more: 417 to the sender (never cut), as over TCP.
     client.send(&format!("{fits}y")).await;
     client.wait_for("417", |l| l.contains(" 417 ")).await;
-    // A line that was as long as allowed at its sender arrives as a TCP
-    // client gets it, without the CRLF.
-    let mut tcp = TestClient::irc_in_lobby(server.addr, "tcpwatch").await;
-    let long = format!(
-        "PRIVMSG #lobby :{}",
-        "z".repeat(510 - "PRIVMSG #lobby :".len())
-    );
-    peer.send(&long).await;
-    let over_tcp = tcp.wait_contains("PRIVMSG #lobby :z").await;
-    let over_ws = client
-        .wait_for("peer's line", |l| l.contains("PRIVMSG #lobby :z"))
+    let mut tcp = TestClient::irc(server.addr, "tcpsend").await;
+    let prefix = "PRIVMSG long :";
+    tcp.send("PRIVMSG long :hi").await;
+    let hi = client
+        .wait_for("tcpsend's hi", |l| l.ends_with("PRIVMSG long :hi"))
         .await;
-    assert_eq!(over_ws, over_tcp);
+    let source = hi.split(' ').next().unwrap_or_default().to_owned();
+    let room = 510 - source.len() - 1 - prefix.len();
+    tcp.send(&format!("{prefix}{}y", "z".repeat(room))).await;
+    tcp.wait_numeric("417").await;
+    // The longest that fits reaches the browser as one frame of 510 bytes.
+    tcp.send(&format!("{prefix}{}", "z".repeat(room))).await;
+    let got = client
+        .wait_for("the long line", |l| l.contains("PRIVMSG long :z"))
+        .await;
+    assert_eq!(got.len(), 510, "{got}");
     server.shutdown().await;
 }
 

@@ -67,6 +67,13 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .filter(|t| !t.is_empty())
         .take(MAX_TARGETS)
     {
+        if verb == "PRIVMSG" && relayed_too_long(ctx, target, text) {
+            ctx.refuse(CommandError::numeric(
+                Numeric::InputTooLong,
+                ["Input line was too long"],
+            ));
+            continue;
+        }
         let delivery = Delivery {
             verb,
             target,
@@ -87,6 +94,21 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     }
     Ok(())
 }
+
+/// IRC's lines are at most 512 bytes with CRLF (RFC 1459 §2.3), the ones
+/// recipients get included, which carry the sender's source in front: a
+/// message that would reach them longer is refused with 417 rather than
+/// cut, so nothing is lost without its sender knowing (clients, ciao's app
+/// among them, split long text with their source counted). NOTICE gets no
+/// error reply (RFC 2812) and is relayed as it came.
+fn relayed_too_long(ctx: &Ctx<'_>, target: &str, text: &str) -> bool {
+    let source = ctx.state.client(ctx.id).map_or(0, |c| c.mask().len());
+    // ":" source " PRIVMSG " target " :" text
+    1 + source + " PRIVMSG ".len() + target.len() + " :".len() + text.len() > MAX_LINE_BODY
+}
+
+/// A line without its CRLF.
+const MAX_LINE_BODY: usize = 510;
 
 /// The tags that travel from client to client: client-only ones (`+name`).
 pub(super) fn client_tags(message: &Message) -> Vec<Tag> {
