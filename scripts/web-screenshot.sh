@@ -291,6 +291,13 @@ try:
         page.wait(f"giulia's {text!r}", SHOWS_LINE, shows or text)
         time.sleep(0.4)
 
+    # #foto first, and back to #lobby before anyone speaks, so that the
+    # picture is of one stretch of live chat.
+    page.type("textarea#input", "/join #foto\ue007")
+    page.wait("#foto", "return document.querySelector('li.conversation[data-target=\"#foto\"]')")
+    page.click('li.conversation[data-target="#lobby"]')
+    page.wait("#lobby open", """return document.querySelector(
+        'li.conversation[data-target="#lobby"]')?.getAttribute('aria-current') === 'true'""")
     # giulia came first, so she is #lobby's operator.
     marco = Irc("marco")
     marco.wait("auto-join", lambda s, v, p: v == "366")
@@ -312,11 +319,6 @@ try:
         time.sleep(0.4)
 
     giulia("/topic Benvenuti su ciao · la chat del gruppo", shows="Benvenuti")
-    page.type("textarea#input", "/join #foto\ue007")
-    page.wait("#foto", "return document.querySelector('li.conversation[data-target=\"#foto\"]')")
-    page.click('li.conversation[data-target="#lobby"]')
-    page.wait("#lobby open", """return document.querySelector(
-        'li.conversation[data-target="#lobby"]')?.getAttribute('aria-current') === 'true'""")
     giulia("ciao a tutti!")
     others("marco", "ciao giulia! 😀")
     others("luca", "eccomi! le foto di sabato sono qui: https://example.org/ciao")
