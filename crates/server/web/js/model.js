@@ -82,10 +82,20 @@ export class Conversation {
   }
 
   /** Puts `block` (oldest first) before line `index`, leaving out lines
-   * already there and what MAX_LINES has no room for (the oldest);
+   * already there (by msgid, or live twins of events) and what MAX_LINES
+   * has no room for (the oldest);
    * returns how many went in. */
   insertBefore(index, block) {
-    const fresh = block.filter((line) => !line.msgid || !this.msgids.has(line.msgid));
+    const fresh = block.filter((line) => {
+      if (!line.msgid) return true;
+      if (this.msgids.has(line.msgid)) return false;
+      // An event already shown live, without its msgid (JOIN, PART …).
+      const twin = this.twinOf(line);
+      if (!twin) return true;
+      twin.msgid = line.msgid;
+      this.msgids.add(line.msgid);
+      return false;
+    });
     const room = Math.max(0, MAX_LINES - this.lines.length);
     const taken = fresh.slice(Math.max(0, fresh.length - room));
     for (const line of taken) if (line.msgid) this.msgids.add(line.msgid);
