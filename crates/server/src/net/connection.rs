@@ -553,17 +553,7 @@ impl<T: Transport> Connection<T> {
         if !matches!(written.await, Ok(Ok(()))) {
             return;
         }
-        let tcp = self.socket.tcp();
-        let _ = socket2::SockRef::from(tcp).shutdown(std::net::Shutdown::Write);
-        let mut sink = vec![0u8; 1024];
-        while let Ok(Ok(())) = timeout_at(deadline, tcp.readable()).await {
-            match tcp.try_read(&mut sink) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-                Err(_) => break,
-            }
-        }
+        transport::end_tcp(self.socket.tcp(), deadline).await;
     }
 
     /// Writes everything queued until the outbox is closed and empty.

@@ -252,3 +252,19 @@ pub(crate) async fn write_all<T: Transport>(
     }
     Ok(())
 }
+
+/// Sends FIN, then reads and drops what the peer still sends until it
+/// closes (or `deadline`), so that unread input does not turn the close
+/// into a reset that could destroy the last bytes in flight.
+pub(crate) async fn end_tcp(tcp: &TcpStream, deadline: tokio::time::Instant) {
+    let _ = socket2::SockRef::from(tcp).shutdown(std::net::Shutdown::Write);
+    let mut sink = [0u8; 1024];
+    while let Ok(Ok(())) = tokio::time::timeout_at(deadline, tcp.readable()).await {
+        match tcp.try_read(&mut sink) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => break,
+        }
+    }
+}

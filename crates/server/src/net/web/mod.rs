@@ -408,18 +408,7 @@ async fn respond_and_close<T: Transport>(web: &Web, stream: &mut T, response: By
 async fn close<T: Transport>(web: &Web, stream: &mut T) {
     stream.close_notify();
     let _ = write(web, stream, Vec::new()).await;
-    let tcp = stream.tcp();
-    let _ = socket2::SockRef::from(tcp).shutdown(std::net::Shutdown::Write);
-    let deadline = Instant::now() + Duration::from_secs(1);
-    let mut sink = [0u8; 1024];
-    while let Ok(Ok(())) = timeout_at(deadline, tcp.readable()).await {
-        match tcp.try_read(&mut sink) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-            Err(_) => break,
-        }
-    }
+    transport::end_tcp(stream.tcp(), Instant::now() + Duration::from_secs(1)).await;
 }
 
 /// Tells a refused client why, in its protocol: an HTTP answer to a
