@@ -33,9 +33,6 @@ use crate::state::State;
 use crate::state::client::{Client, ClientId, Protocol};
 use crate::state::hub::Hub;
 
-/// Reads at most this much per syscall; the buffer only grows for long
-/// lines, bounded by the codec's limit.
-const READ_CHUNK: usize = 4096;
 /// How far (in history jobs) a client may run ahead of the history
 /// writer before it stops reading: enough to keep the writer's batches
 /// full, few enough to bound what waits in memory.
@@ -293,9 +290,7 @@ impl<T: Transport> Connection<T> {
                     timer.as_mut().reset(next);
                 }
                 Event::Readable => {
-                    if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
-                        self.buf.reserve(READ_CHUNK);
-                    }
+                    transport::reserve_read(&mut self.buf);
                     match self.socket.try_read_buf(&mut self.buf) {
                         Ok(0) => {
                             // A final line without newline still counts.

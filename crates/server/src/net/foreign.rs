@@ -73,13 +73,26 @@ pub(super) fn sniff_line(line: &[u8]) -> Option<Foreign> {
     }
 }
 
+/// HTTP methods (RFC 9110). Case-sensitive in HTTP; browsers send them
+/// in capitals.
+const HTTP_METHODS: [&[u8]; 9] = [
+    b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE",
+];
+
+/// True when `first` (a first line, or what came of it so far) starts
+/// like an HTTP request: a method, or the HTTP/2 preface's `PRI`, then a
+/// space. The web port answers such a connection as HTTP.
+pub(super) fn starts_like_http(first: &[u8]) -> bool {
+    let Some(space) = first.iter().position(|&b| b == b' ') else {
+        return false;
+    };
+    let method = &first[..space];
+    method == b"PRI" || HTTP_METHODS.contains(&method)
+}
+
 /// `METHOD SP target SP HTTP/d.d` (RFC 9112 §3), or the HTTP/2 preface's
-/// `PRI * HTTP/2.0`. Methods are case-sensitive in HTTP; browsers send
-/// them in capitals.
+/// `PRI * HTTP/2.0`.
 fn is_http_request_line(line: &[u8]) -> bool {
-    const METHODS: [&[u8]; 9] = [
-        b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE",
-    ];
     if line == b"PRI * HTTP/2.0" {
         return true;
     }
@@ -89,7 +102,7 @@ fn is_http_request_line(line: &[u8]) -> bool {
     else {
         return false;
     };
-    METHODS.contains(&method)
+    HTTP_METHODS.contains(&method)
         && !target.is_empty()
         && matches!(version, [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
             if major.is_ascii_digit() && minor.is_ascii_digit())
@@ -139,6 +152,28 @@ fn is_ssh_identification(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_method_and_a_space_start_an_http_request() {
+        for first in [
+            &b"GET / HTTP/1.1"[..],
+            b"POST /x",
+            b"PRI * HTTP/2.0",
+            b"HEAD ",
+        ] {
+            assert!(starts_like_http(first), "{first:?}");
+        }
+        for first in [
+            &b"GE"[..],
+            b"GET",
+            b"GETTER /",
+            b"get / HTTP/1.1",
+            b"NICK ann",
+            b"",
+        ] {
+            assert!(!starts_like_http(first), "{first:?}");
+        }
+    }
 
     fn sniff(line: &str) -> Option<Foreign> {
         sniff_line(line.as_bytes())

@@ -94,8 +94,17 @@ impl Transport for TcpStream {
     }
 }
 
-/// Decrypted bytes taken from rustls per read: what TCP's reads take.
-const PLAINTEXT_CHUNK: usize = 4096;
+/// Reads take at most this much per syscall (and rustls gives this much
+/// decrypted per read); a buffer only grows for long lines, bounded by
+/// the codec's limit or the caller's.
+const READ_CHUNK: usize = 4096;
+
+/// Makes room for one read in `buf` when less than half a chunk is left.
+pub(crate) fn reserve_read(buf: &mut BytesMut) {
+    if buf.capacity() - buf.len() < READ_CHUNK / 2 {
+        buf.reserve(READ_CHUNK);
+    }
+}
 
 /// A TCP socket carrying TLS, after the handshake.
 pub(crate) struct TlsStream {
@@ -156,7 +165,7 @@ impl Transport for TlsStream {
     fn try_read_buf(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
         loop {
             let len = buf.len();
-            buf.resize(len + PLAINTEXT_CHUNK, 0);
+            buf.resize(len + READ_CHUNK, 0);
             let read = self.tls.reader().read(&mut buf[len..]);
             buf.truncate(len + *read.as_ref().unwrap_or(&0));
             match read {

@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::transport::{self, Transport};
-use super::{connection, tls};
+use super::{connection, foreign, tls};
 use crate::config::web::WebConfig;
 use crate::link::admission::Slot;
 use crate::state::hub::Hub;
@@ -48,20 +48,6 @@ const MAX_HEAD: usize = 8192;
 const MAX_REQUESTS: usize = 100;
 /// The largest page file read from `--web-dir`.
 const MAX_FILE: u64 = 1 << 20;
-/// HTTP methods, as a request line starts (RFC 9110 and the HTTP/2
-/// preface's `PRI`): a first line starting so is HTTP, not chat.
-const METHODS: [&[u8]; 10] = [
-    b"GET ",
-    b"HEAD ",
-    b"POST ",
-    b"PUT ",
-    b"DELETE ",
-    b"OPTIONS ",
-    b"PATCH ",
-    b"CONNECT ",
-    b"TRACE ",
-    b"PRI ",
-];
 
 /// What every web connection shares.
 pub(crate) struct Web {
@@ -230,9 +216,7 @@ async fn read_some<T: Transport>(
     deadline: Instant,
     stop: &CancellationToken,
 ) -> Read {
-    if buf.capacity() - buf.len() < 1024 {
-        buf.reserve(4096);
-    }
+    transport::reserve_read(buf);
     let ready = tokio::select! {
         _ = stop.cancelled() => return Read::Gone,
         ready = timeout_at(deadline, poll_fn(|cx| stream.poll_read_ready(cx))) => ready,
@@ -247,12 +231,6 @@ async fn read_some<T: Transport>(
             Err(_) => Read::Gone,
         },
     }
-}
-
-/// True when `first` (the first line, or what came of it) is an HTTP
-/// request's start.
-fn is_http(first: &[u8]) -> bool {
-    METHODS.iter().any(|method| first.starts_with(method))
 }
 
 /// Reads the first line (within the plain-mode grace period), then
@@ -276,7 +254,7 @@ async fn sniff<T: Transport>(
             Read::Gone => return,
         }
     }
-    if is_http(&buf) {
+    if foreign::starts_like_http(&buf) {
         // The head's time counts from its first bytes: a browser may open
         // the connection long before it asks.
         let asked = Instant::now();
@@ -420,7 +398,7 @@ pub(crate) async fn refuse(mut socket: TcpStream, text: String) {
         Ok(Ok(n)) => n,
         _ => 0,
     };
-    let answer = if is_http(&first[..peeked]) {
+    let answer = if foreign::starts_like_http(&first[..peeked]) {
         let refusal = http::Refusal {
             status: Status::Unavailable,
             text,

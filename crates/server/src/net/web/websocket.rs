@@ -21,10 +21,8 @@ use tokio::net::TcpStream;
 use tungstenite::protocol::frame::FrameHeader;
 use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 
-use crate::net::transport::Transport;
+use crate::net::transport::{self, Transport};
 
-/// Raw bytes taken from the socket per read (what TCP's reads take).
-const READ_CHUNK: usize = 4096;
 /// Decoded input handed to the connection per read: one read's worth, so
 /// a client whose frames pile up is read in steps, like a TCP client.
 const READ_BUDGET: usize = 4096;
@@ -283,9 +281,7 @@ impl<T: Transport> Transport for WebSocket<T> {
             if self.peer_closed {
                 return Ok(0);
             }
-            if self.raw.capacity() - self.raw.len() < READ_CHUNK / 2 {
-                self.raw.reserve(READ_CHUNK);
-            }
+            transport::reserve_read(&mut self.raw);
             match self.inner.try_read_buf(&mut self.raw) {
                 Ok(0) => return Ok(0),
                 Ok(_) => {}
