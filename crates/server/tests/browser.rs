@@ -62,12 +62,19 @@ fn with_history(dir: &Path, replay_lines: usize) -> Config {
     }
 }
 
+/// The scene most tests start from: a server, the page open as `webby`
+/// in #lobby at `size`, and an IRC user `ircy` in #lobby.
+async fn webby_and_ircy_in_the_lobby(size: (u32, u32)) -> (TestServer, Page, TestClient) {
+    let server = TestServer::start_web(browser_config()).await;
+    let mut page = Page::connect(web_addr(&server), "webby", size).await;
+    page.wait_open("#lobby").await;
+    let irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
+    (server, page, irc)
+}
+
 #[tokio::test]
 async fn a_browser_user_chats_with_irc_and_plain_users_both_ways() {
-    let server = TestServer::start_web(browser_config()).await;
-    let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
-    page.wait_open("#lobby").await;
-    let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
+    let (server, mut page, mut irc) = webby_and_ircy_in_the_lobby(DESKTOP).await;
     let mut plain = TestClient::plain(server.addr, "plainy").await;
     // Both arrivals are shown, as events.
     for nick in ["ircy", "plainy"] {
@@ -217,10 +224,7 @@ async fn history_is_shown_on_join_and_older_lines_load_on_scrolling_up() {
 
 #[tokio::test]
 async fn unread_counts_and_the_mention_mark_follow_what_arrives() {
-    let server = TestServer::start_web(browser_config()).await;
-    let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
-    page.wait_open("#lobby").await;
-    let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
+    let (server, mut page, mut irc) = webby_and_ircy_in_the_lobby(DESKTOP).await;
     irc.join("#side").await;
     page.say("/join #side").await;
     page.wait_conversation("#side").await;
@@ -262,10 +266,7 @@ async fn unread_counts_and_the_mention_mark_follow_what_arrives() {
 
 #[tokio::test]
 async fn markup_and_script_urls_in_messages_stay_inert_text() {
-    let server = TestServer::start_web(browser_config()).await;
-    let mut page = Page::connect(web_addr(&server), "webby", DESKTOP).await;
-    page.wait_open("#lobby").await;
-    let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
+    let (server, mut page, mut irc) = webby_and_ircy_in_the_lobby(DESKTOP).await;
     // A channel of ircy's, so that it may set the topic.
     irc.join("#trap").await;
     irc.send("TOPIC #trap :<img src=x onerror=\"window.pwned='topic'\">")
@@ -374,10 +375,7 @@ async fn the_page_reconnects_by_itself_after_the_server_restarts() {
 
 #[tokio::test]
 async fn on_a_phone_one_pane_shows_and_the_lists_open_as_drawers() {
-    let server = TestServer::start_web(browser_config()).await;
-    let mut page = Page::connect(web_addr(&server), "webby", PHONE).await;
-    page.wait_open("#lobby").await;
-    let mut irc = TestClient::irc_in_lobby(server.addr, "ircy").await;
+    let (server, mut page, mut irc) = webby_and_ircy_in_the_lobby(PHONE).await;
     irc.send("PRIVMSG #lobby :hello phone").await;
     page.wait_line("ircy", "hello phone").await;
 
