@@ -56,6 +56,22 @@ struct Queue {
     waiting: Option<Waker>,
 }
 
+/// Lines whose storage an empty queue (or a connection's empty batch)
+/// keeps: at everyday load a recipient gets a line or a few at a time,
+/// and its queue and batch trade two buffers this small instead of one
+/// allocated by the sender's thread and freed by the recipient's for
+/// every line (which made the allocator's arenas contend). A larger
+/// buffer is what a burst left, and an idle connection keeps none.
+pub(crate) const KEPT_LINES: usize = 8;
+
+/// Frees an empty queue's storage unless it is small (`KEPT_LINES`).
+pub(crate) fn keep_if_small(lines: &mut VecDeque<Bytes>) {
+    debug_assert!(lines.is_empty());
+    if lines.capacity() > KEPT_LINES {
+        *lines = VecDeque::new();
+    }
+}
+
 /// What [`Outbox::take`] found besides the lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
@@ -155,7 +171,7 @@ impl Outbox {
         }
         if queue.lines.is_empty() {
             // Going idle: keep no storage sized for the last burst.
-            queue.lines = VecDeque::new();
+            keep_if_small(&mut queue.lines);
         } else {
             // Swap storage instead of copying: under load the two buffers
             // trade places and nothing is allocated.

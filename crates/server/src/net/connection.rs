@@ -24,7 +24,7 @@ use tokio_util::codec::Decoder;
 
 use crate::commands;
 use crate::link::admission::Slot;
-use crate::link::outbox::{CloseReason, Outbox, Status};
+use crate::link::outbox::{self, CloseReason, Outbox, Status};
 use crate::net::foreign::{self, Foreign};
 use crate::net::liveness::{Limits, Liveness, Verdict};
 use crate::net::transport::{self, Transport};
@@ -502,7 +502,7 @@ impl<T: Transport> Connection<T> {
                 }
                 if self.batch.is_empty() {
                     // Going idle: keep no storage sized for the last burst.
-                    self.batch = VecDeque::new();
+                    outbox::keep_if_small(&mut self.batch);
                     // (TLS records of the last lines may still be waiting
                     // for the socket; TCP has none and returns here.)
                     if !self.socket.wants_write() {

@@ -1,9 +1,8 @@
 //! A channel: its members with their status, topic and modes.
 
-use std::collections::HashMap;
-
 use ciao_proto::irc_eq;
 
+use crate::link::IdMap;
 use crate::state::client::{Client, ClientId};
 
 /// A member's channel status.
@@ -341,12 +340,12 @@ pub(crate) struct Channel {
     pub(crate) modes: Modes,
     /// Whether (and why) it outlives its members.
     pub(crate) kept: Kept,
-    members: HashMap<ClientId, Status>,
+    members: IdMap<Status>,
     /// Clients invited (INVITE) and not yet joined, each with whether a
     /// half-operator or above invited it: only such an invitation gets
     /// past `+k`, `+l` and bans (anyone's gets past nothing else, since
     /// under `+i` only they may invite).
-    invited: HashMap<ClientId, bool>,
+    invited: IdMap<bool>,
 }
 
 impl Channel {
@@ -366,20 +365,20 @@ impl Channel {
             name: name.to_owned(),
             created_at: crate::clock::now_secs(),
             topic: None,
-            invited: HashMap::new(),
+            invited: IdMap::default(),
             modes: Modes {
                 topic_ops_only: true,
                 no_external: true,
                 ..Modes::default()
             },
             kept: Kept::default(),
-            members: HashMap::new(),
+            members: IdMap::default(),
         }
     }
 
     /// The members and their status (joined and left only through
     /// `state::channels`, which keeps each client's list in step).
-    pub(crate) fn members(&self) -> &HashMap<ClientId, Status> {
+    pub(crate) fn members(&self) -> &IdMap<Status> {
         &self.members
     }
 
@@ -389,13 +388,13 @@ impl Channel {
     }
 
     /// Adds or removes `id` as a member: only `state::channels` does.
-    pub(in crate::state) fn members_mut(&mut self) -> &mut HashMap<ClientId, Status> {
+    pub(in crate::state) fn members_mut(&mut self) -> &mut IdMap<Status> {
         &mut self.members
     }
 
     /// Clients invited and not yet joined, each with whether a
     /// half-operator or above invited it.
-    pub(crate) fn invited(&self) -> &HashMap<ClientId, bool> {
+    pub(crate) fn invited(&self) -> &IdMap<bool> {
         &self.invited
     }
 

@@ -5,15 +5,13 @@
 //! the fan-out loops (a channel, a client's neighbours) are `&mut State`
 //! operations built on it.
 
-use std::collections::HashSet;
-
 use bytes::Bytes;
 use ciao_proto::{CaseKey, Message, Numeric};
 
 use crate::caps::Cap;
 use crate::config::Config;
-use crate::link::cost;
 use crate::link::outbox::CloseReason;
+use crate::link::{IdSet, cost};
 use crate::state::State;
 use crate::state::channel::{Rank, Status};
 use crate::state::channels::Channels;
@@ -460,7 +458,7 @@ impl State {
         fanout: &mut Fanout,
         include_self: bool,
         only_with: Option<Cap>,
-    ) -> HashSet<ClientId> {
+    ) -> IdSet {
         let Split {
             registry,
             channels,
@@ -468,11 +466,11 @@ impl State {
             ..
         } = self.split();
         let Some(client) = registry.get(id) else {
-            return HashSet::new();
+            return IdSet::default();
         };
         // The event is `id`'s own (a NICK, QUIT, AWAY, …): account-tag.
         fanout.or_account(client.account());
-        let mut seen = HashSet::new();
+        let mut seen = IdSet::default();
         if !include_self {
             seen.insert(id);
         }

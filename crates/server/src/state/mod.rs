@@ -43,7 +43,7 @@ pub(crate) mod sessions;
 pub(crate) mod stored;
 pub(crate) mod whowas;
 
-use std::collections::HashSet;
+use crate::link::IdSet;
 use std::sync::Arc;
 
 use ciao_proto::{CaseKey, Numeric};
@@ -298,7 +298,7 @@ impl State {
         id: ClientId,
         fanout: &mut Fanout,
         cap: Cap,
-        told: &HashSet<ClientId>,
+        told: &IdSet,
     ) {
         let Split {
             registry,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use ciao_proto::CaseKey;
 
+use crate::link::IdMap;
 use crate::state::client::{Client, ClientId};
 use crate::state::nicks::{NickRefusal, Nicks};
 use crate::state::services::{SERVICE_ID, SERVICES};
@@ -20,7 +21,7 @@ pub(crate) struct Registry {
     /// bytes, so inline records cost an idle connection ~200 bytes of
     /// empty slots (docs/BENCHMARKS.md); the extra pointer costs the
     /// fan-out nothing measurable.
-    clients: HashMap<ClientId, Box<Client>>,
+    clients: IdMap<Box<Client>>,
     /// The id the next connection gets: ids are never reused, so a stale
     /// id (in a release, a recent message) never names someone else.
     next_id: ClientId,
@@ -49,7 +50,7 @@ impl Default for Registry {
             debug_assert_eq!(reserved, Ok(()), "{}", service.nick);
         }
         Registry {
-            clients: HashMap::new(),
+            clients: IdMap::default(),
             next_id: 1,
             nicks,
             peak_users: 0,
