@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use ciao_bench::conn::Transport;
+use ciao_bench::conn::{Transport, WelcomeEnd};
 use ciao_bench::{churn, fanout, idle};
 use tokio::sync::oneshot;
 
@@ -29,6 +29,7 @@ fn fanout_args(plain: bool) -> fanout::FanoutArgs {
         senders: 3,
         messages: 200,
         rate: None,
+        rate_per_sender: None,
         window: 16,
         payload: 32,
         channel: "#bench".into(),
@@ -36,6 +37,7 @@ fn fanout_args(plain: bool) -> fanout::FanoutArgs {
         transport: Transport::Tcp,
         drain_secs: 10,
         connect_concurrency: 64,
+        welcome_end: WelcomeEnd::Motd,
     }
 }
 
@@ -81,6 +83,7 @@ async fn idle_and_churn_run_clean() {
             tls: false,
             transport: Transport::Tcp,
             connect_concurrency: 16,
+            welcome_end: WelcomeEnd::Motd,
         },
         Some(pid),
     )
@@ -96,6 +99,7 @@ async fn idle_and_churn_run_clean() {
             concurrency: 4,
             channel: "#churn".into(),
             transport: Transport::Tcp,
+            welcome_end: WelcomeEnd::Motd,
         },
         None,
     )
@@ -239,6 +243,7 @@ async fn idle_over_tls_registers_every_client() {
             tls: true,
             transport: Transport::Tcp,
             connect_concurrency: 8,
+            welcome_end: WelcomeEnd::Motd,
         },
         Some(std::process::id().to_string()),
     )
@@ -291,6 +296,7 @@ async fn fanout_idle_and_churn_over_websocket() {
             tls: false,
             transport: Transport::Ws,
             connect_concurrency: 16,
+            welcome_end: WelcomeEnd::Motd,
         },
         Some(std::process::id().to_string()),
     )
@@ -307,6 +313,7 @@ async fn fanout_idle_and_churn_over_websocket() {
             concurrency: 4,
             channel: "#churn".into(),
             transport: Transport::Ws,
+            welcome_end: WelcomeEnd::Motd,
         },
         None,
     )
@@ -336,6 +343,7 @@ async fn websocket_mode_refuses_plain_and_tls() {
             tls: true,
             transport: Transport::Ws,
             connect_concurrency: 1,
+            welcome_end: WelcomeEnd::Motd,
         },
         None,
     )
