@@ -70,6 +70,28 @@ async fn fanout_in_plain_mode_and_at_a_fixed_rate() {
     assert_eq!((report.lost, report.out_of_order), (0, 0));
 }
 
+/// `--rate-per-sender`: every sender keeps its own pace, so the run lasts
+/// at least as long as one sender's schedule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_at_a_rate_per_sender() {
+    let (addr, _stop) = server(ciao_server::Config {
+        default_channel: None,
+        ..Default::default()
+    })
+    .await;
+    let mut args = fanout_args(false);
+    args.rate_per_sender = Some(700.0);
+    let report = fanout::run(addr, args, None).await.expect("run");
+    assert_eq!(report.deliveries, report.expected);
+    assert_eq!((report.lost, report.out_of_order), (0, 0));
+    assert_eq!(
+        (report.rate_per_sender, report.rate),
+        (Some(700.0), Some(2100.0))
+    );
+    // 200 messages at 700/s: the last leaves 199/700 s after the first.
+    assert!(report.elapsed_s >= 199.0 / 700.0, "{report:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_churn_run_clean() {
     let (addr, _stop) = server(ciao_server::Config::default()).await;
