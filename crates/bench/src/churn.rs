@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::conn::{self, Conn, Transport};
+use crate::conn::{self, Conn, Transport, WelcomeEnd};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ChurnArgs {
@@ -21,6 +21,9 @@ pub struct ChurnArgs {
     /// then the server's web port; each cycle pays the handshake).
     #[arg(long, value_enum, default_value_t = Transport::Tcp)]
     pub transport: Transport,
+    /// Which line ends registration. Set from the global `--no-motd`.
+    #[arg(skip)]
+    pub welcome_end: WelcomeEnd,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -36,17 +39,18 @@ pub struct Report {
     pub server_cpu_s: Option<f64>,
 }
 
-/// One cycle: connect over `transport`, register, join `channel`, say
-/// `lines`, quit, and wait for the server to close.
+/// One cycle: connect over `transport`, register (up to `end`), join
+/// `channel`, say `lines`, quit, and wait for the server to close.
 pub async fn cycle(
     addr: SocketAddr,
     index: usize,
-    transport: Transport,
+    (transport, end): (Transport, WelcomeEnd),
     channel: &str,
     lines: &[&str],
 ) -> anyhow::Result<()> {
     let mut conn = Conn::connect(addr, index, transport).await?;
-    conn.register(&conn::nick('c', index), &[]).await?;
+    conn.register_until(&conn::nick('c', index), &[], end)
+        .await?;
     conn.join(channel).await?;
     let mut out: String = lines
         .iter()
@@ -83,11 +87,11 @@ pub async fn run(
             next_index.clone(),
             first_failure.clone(),
         );
-        let (channel, transport) = (args.channel.clone(), args.transport);
+        let (channel, link) = (args.channel.clone(), (args.transport, args.welcome_end));
         workers.push(tokio::spawn(async move {
             while Instant::now() < end {
                 let index = next_index.fetch_add(1, Ordering::Relaxed);
-                match cycle(addr, index, transport, &channel, &["hello"]).await {
+                match cycle(addr, index, link, &channel, &["hello"]).await {
                     Ok(()) => cycles.fetch_add(1, Ordering::Relaxed),
                     Err(error) => {
                         if let Ok(mut first) = first_failure.lock() {

@@ -58,6 +58,42 @@ pub enum Transport {
     Ws,
 }
 
+/// The line that ends registration, after which a server has said all it
+/// says unasked. Waiting for the last one keeps the rest of the welcome out
+/// of what a scenario measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WelcomeEnd {
+    /// The end of the MOTD (376), or 422 when there is none: what every
+    /// IRC server sends last.
+    #[default]
+    Motd,
+    /// 001 alone, for servers that send no MOTD (issue 17's ideal relay
+    /// sends nothing after it). Not for real servers: with them the MOTD
+    /// would still be arriving during the scenario.
+    Welcome,
+}
+
+impl WelcomeEnd {
+    /// From the global `--no-motd` flag.
+    pub fn from_no_motd(no_motd: bool) -> Self {
+        if no_motd { Self::Welcome } else { Self::Motd }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Self::Motd => "the end of the welcome (376/422)",
+            Self::Welcome => "the welcome (001)",
+        }
+    }
+
+    fn is_end(self, line: &[u8]) -> bool {
+        match self {
+            Self::Motd => is_numeric(line, b"376") || is_numeric(line, b"422"),
+            Self::Welcome => is_numeric(line, b"001"),
+        }
+    }
+}
+
 /// An IRC connection over either transport, read a line at a time.
 #[derive(Debug)]
 pub struct Conn {
@@ -211,8 +247,20 @@ impl Conn {
             .with_context(|| format!("timed out waiting for {what}"))?
     }
 
-    /// IRC registration; `caps` are requested without waiting for LS.
+    /// IRC registration up to the end of the MOTD; `caps` are requested
+    /// without waiting for LS.
     pub async fn register(&mut self, nick: &str, caps: &[&str]) -> anyhow::Result<()> {
+        self.register_until(nick, caps, WelcomeEnd::Motd).await
+    }
+
+    /// IRC registration up to `end`; `caps` are requested without waiting
+    /// for LS.
+    pub async fn register_until(
+        &mut self,
+        nick: &str,
+        caps: &[&str],
+        end: WelcomeEnd,
+    ) -> anyhow::Result<()> {
         let mut hello = String::new();
         if !caps.is_empty() {
             hello.push_str(&format!("CAP REQ :{}\r\n", caps.join(" ")));
@@ -222,10 +270,7 @@ impl Conn {
             hello.push_str("CAP END\r\n");
         }
         self.send(&hello).await?;
-        self.wait_for("the end of the welcome (376/422)", |l| {
-            is_numeric(l, b"376") || is_numeric(l, b"422")
-        })
-        .await
+        self.wait_for(end.what(), |l| end.is_end(l)).await
     }
 
     /// Joins `channel` and waits for the end of its NAMES.
@@ -318,6 +363,59 @@ pub fn is_numeric(line: &[u8], code: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registration_ends_where_the_server_stops_talking() {
+        let (welcome, motd_end, no_motd) = (
+            b":s 001 me :hi".as_slice(),
+            b":s 376 me :End of MOTD".as_slice(),
+            b":s 422 me :MOTD File is missing".as_slice(),
+        );
+        assert!(WelcomeEnd::Motd.is_end(motd_end) && WelcomeEnd::Motd.is_end(no_motd));
+        assert!(!WelcomeEnd::Motd.is_end(welcome));
+        assert!(WelcomeEnd::Welcome.is_end(welcome));
+        assert!(!WelcomeEnd::Welcome.is_end(motd_end));
+        assert_eq!(WelcomeEnd::from_no_motd(true), WelcomeEnd::Welcome);
+        assert_eq!(WelcomeEnd::from_no_motd(false), WelcomeEnd::Motd);
+    }
+
+    /// A peer that talks like issue 17's ideal relay: 001 after USER, 366
+    /// after JOIN, nothing else. Registration up to 001 and the join both
+    /// complete against it.
+    #[tokio::test]
+    async fn registers_and_joins_a_server_without_a_motd() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let relay = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await?;
+            let (reader, mut writer) = stream.into_split();
+            let mut lines = BufReader::new(reader).lines();
+            while let Some(line) = lines.next_line().await? {
+                let reply = match line.split(' ').next() {
+                    Some("USER") => ":relay 001 r :hi\r\n",
+                    Some("JOIN") => ":relay 366 r #bench :End\r\n",
+                    _ => continue,
+                };
+                writer.write_all(reply.as_bytes()).await?;
+            }
+            anyhow::Ok(())
+        });
+        let mut conn = Conn::connect(addr, 0, Transport::Tcp)
+            .await
+            .expect("connect");
+        let steps = async {
+            conn.register_until("r", &[], WelcomeEnd::Welcome).await?;
+            conn.join("#bench").await
+        };
+        tokio::time::timeout(Duration::from_secs(10), steps)
+            .await
+            .expect("registration and join in time")
+            .expect("registration and join");
+        drop(conn);
+        relay.await.expect("relay task").expect("relay");
+    }
 
     #[test]
     fn lines_taken_apart() {

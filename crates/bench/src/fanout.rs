@@ -12,7 +12,7 @@ use anyhow::Context;
 use hdrhistogram::Histogram;
 use tokio::sync::{Semaphore, watch};
 
-use crate::conn::{self, Conn, Transport};
+use crate::conn::{self, Conn, Transport, WelcomeEnd};
 use crate::procfs::CpuMeter;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -27,9 +27,14 @@ pub struct FanoutArgs {
     #[arg(long, default_value_t = 1000)]
     pub messages: u64,
     /// Fixed total send rate in messages per second (all senders
-    /// together); without it senders go as fast as their window allows.
-    #[arg(long)]
+    /// together); without it (or `--rate-per-sender`) senders go as fast
+    /// as their window allows.
+    #[arg(long, value_parser = parse_rate, conflicts_with = "rate_per_sender")]
     pub rate: Option<f64>,
+    /// Fixed send rate of each sender in messages per second (issue 17's
+    /// steady load: 10 senders at 40 msg/s each).
+    #[arg(long, value_parser = parse_rate)]
+    pub rate_per_sender: Option<f64>,
     /// Most messages a sender may have in flight (sent, not yet echoed
     /// back by the server).
     #[arg(long, default_value_t = 64)]
@@ -55,6 +60,52 @@ pub struct FanoutArgs {
     /// Set from the global `--connect-concurrency`.
     #[arg(skip = 256usize)]
     pub connect_concurrency: usize,
+    /// Which line ends registration. Set from the global `--no-motd`.
+    #[arg(skip)]
+    pub welcome_end: WelcomeEnd,
+}
+
+/// The pacer's limits: below one message in 1000 s a run never ends, and
+/// above a million a second the interval rounds to nothing (tokio's
+/// timer, at 1 ms, sends such rates in bursts anyway).
+const RATE_RANGE: std::ops::RangeInclusive<f64> = 1e-3..=1e6;
+
+/// `--rate` and `--rate-per-sender`: messages per second within
+/// [`RATE_RANGE`].
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of messages per second"))?;
+    check_rate(rate)
+}
+
+fn check_rate(rate: f64) -> Result<f64, String> {
+    if RATE_RANGE.contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "a rate of {rate} messages/s is outside {}..={}",
+            RATE_RANGE.start(),
+            RATE_RANGE.end()
+        ))
+    }
+}
+
+impl FanoutArgs {
+    /// Each sender's pace in messages per second, or `None` when they
+    /// send as fast as their window allows. Checked here too, as library
+    /// callers fill the fields without clap.
+    pub fn sender_rate(&self) -> anyhow::Result<Option<f64>> {
+        let rate = match (self.rate, self.rate_per_sender) {
+            (Some(_), Some(_)) => anyhow::bail!("give --rate or --rate-per-sender, not both"),
+            (Some(total), None) => total / self.senders.max(1) as f64,
+            (None, Some(each)) => each,
+            (None, None) => return Ok(None),
+        };
+        check_rate(rate)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("each sender's rate: {e}"))
+    }
 }
 
 /// Acknowledgements without server help: the observer (the last client,
@@ -104,7 +155,9 @@ pub struct Report {
     pub clients: usize,
     pub senders: usize,
     pub messages: u64,
+    /// All senders' messages per second together, however it was given.
     pub rate: Option<f64>,
+    pub rate_per_sender: Option<f64>,
     pub deliveries: u64,
     pub expected: u64,
     pub lost: u64,
@@ -139,6 +192,11 @@ pub async fn run(
         !(args.plain && args.transport == Transport::Ws),
         "the plain protocol is for TCP; WebSocket clients speak IRC"
     );
+    anyhow::ensure!(
+        !(args.plain && args.welcome_end != WelcomeEnd::Motd),
+        "--no-motd is for IRC registration, not the plain protocol"
+    );
+    let sender_rate = args.sender_rate()?;
     let base = Instant::now();
     let (start_tx, start_rx) = watch::channel(false);
     let connect_slots = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
@@ -153,7 +211,7 @@ pub async fn run(
             if args.plain {
                 conn.register_plain(&name).await?;
             } else {
-                conn.register(&name, &[]).await?;
+                conn.register_until(&name, &[], args.welcome_end).await?;
                 conn.join(&args.channel).await?;
             }
             anyhow::Ok(conn)
@@ -188,7 +246,14 @@ pub async fn run(
             all_sent: all_sent_rx.clone(),
             sent: (index < args.senders).then(|| sent_tx.clone()),
         };
-        tasks.push(tokio::spawn(client(index, conn, args, base, signals)));
+        tasks.push(tokio::spawn(client(
+            index,
+            conn,
+            args,
+            sender_rate,
+            base,
+            signals,
+        )));
     }
     drop(sent_tx);
     let started = Instant::now();
@@ -218,7 +283,10 @@ pub async fn run(
         clients: args.clients,
         senders: args.senders,
         messages: args.messages,
-        rate: args.rate,
+        rate: args
+            .rate
+            .or(sender_rate.map(|each| each * args.senders as f64)),
+        rate_per_sender: sender_rate,
         deliveries,
         expected,
         lost: expected.saturating_sub(deliveries),
@@ -273,6 +341,7 @@ async fn client(
     index: usize,
     mut conn: Conn,
     args: FanoutArgs,
+    sender_rate: Option<f64>,
     base: Instant,
     mut signals: Signals,
 ) -> anyhow::Result<Outcome> {
@@ -301,10 +370,8 @@ async fn client(
     } else {
         format!("PRIVMSG {} :", args.channel)
     };
-    let mut pacer = args.rate.map(|rate| {
-        let per_sender = rate / args.senders as f64;
-        let mut interval =
-            tokio::time::interval(Duration::from_secs_f64(1.0 / per_sender.max(1e-3)));
+    let mut pacer = sender_rate.map(|rate| {
+        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         interval
     });
@@ -395,5 +462,59 @@ mod tests {
             Some((3, 17, 12345))
         );
         assert_eq!(payload(b":s 001 me :Welcome", false), None);
+    }
+
+    /// `ciao-bench fanout ARGS…` as the command line gives them.
+    fn parse(args: &[&str]) -> Result<FanoutArgs, clap::Error> {
+        #[derive(Debug, clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            fanout: FanoutArgs,
+        }
+        use clap::Parser;
+        let argv = std::iter::once("fanout").chain(args.iter().copied());
+        Cli::try_parse_from(argv).map(|cli| cli.fanout)
+    }
+
+    #[test]
+    fn a_total_rate_is_shared_by_the_senders() {
+        let args = parse(&["--senders", "10", "--rate", "400"]).expect("args");
+        assert_eq!(args.sender_rate().expect("rate"), Some(40.0));
+    }
+
+    #[test]
+    fn a_per_sender_rate_is_each_senders_own() {
+        let args = parse(&["--senders", "10", "--rate-per-sender", "40"]).expect("args");
+        assert_eq!(args.sender_rate().expect("rate"), Some(40.0));
+        let args = parse(&["--senders", "10"]).expect("args");
+        assert_eq!(args.sender_rate().expect("rate"), None, "no rate: windowed");
+    }
+
+    #[test]
+    fn both_rates_at_once_are_refused() {
+        let error = parse(&["--rate", "400", "--rate-per-sender", "40"]).expect_err("both");
+        assert_eq!(error.kind(), clap::error::ErrorKind::ArgumentConflict);
+        // The same for a library caller that fills both fields.
+        let mut args = parse(&["--rate", "400"]).expect("args");
+        args.rate_per_sender = Some(40.0);
+        assert!(args.sender_rate().is_err());
+    }
+
+    #[test]
+    fn rates_a_pacer_cannot_keep_are_refused() {
+        for bad in ["0", "-5", "NaN", "inf", "1e7", "fast"] {
+            for flag in ["--rate", "--rate-per-sender"] {
+                let arg = format!("{flag}={bad}");
+                let error = parse(&[&arg]).expect_err(&arg);
+                assert_eq!(
+                    error.kind(),
+                    clap::error::ErrorKind::ValueValidation,
+                    "{arg}"
+                );
+            }
+        }
+        // A total rate fine on its own, too thin once shared by many senders.
+        let args = parse(&["--clients", "5000", "--senders", "4000", "--rate", "1"]).expect("args");
+        assert!(args.sender_rate().is_err());
     }
 }

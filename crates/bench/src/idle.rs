@@ -9,7 +9,7 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::Semaphore;
 
-use crate::conn::{self, Conn, Transport};
+use crate::conn::{self, Conn, Transport, WelcomeEnd};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct IdleArgs {
@@ -35,6 +35,9 @@ pub struct IdleArgs {
     /// Set from the global `--connect-concurrency`.
     #[arg(skip = 256usize)]
     pub connect_concurrency: usize,
+    /// Which line ends registration. Set from the global `--no-motd`.
+    #[arg(skip)]
+    pub welcome_end: WelcomeEnd,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -60,6 +63,10 @@ pub async fn run(
             args.transport == Transport::Tcp,
             "--tls is TLS over TCP; WebSocket over TLS is not measured"
         );
+        anyhow::ensure!(
+            args.welcome_end == WelcomeEnd::Motd,
+            "--no-motd is for plaintext runs: TLS registration waits for the MOTD"
+        );
         return run_tls(addr, args, server_pid).await;
     }
     let before = server_pid.as_deref().and_then(crate::procfs::rss_kib);
@@ -67,11 +74,12 @@ pub async fn run(
     let mut tasks = Vec::with_capacity(args.clients);
     for index in 0..args.clients {
         let slots = slots.clone();
-        let (channel, transport) = (args.channel.clone(), args.transport);
+        let (channel, transport, end) = (args.channel.clone(), args.transport, args.welcome_end);
         tasks.push(tokio::spawn(async move {
             let _slot = slots.acquire().await?;
             let mut conn = Conn::connect(addr, index, transport).await?;
-            conn.register(&conn::nick('i', index), &[]).await?;
+            conn.register_until(&conn::nick('i', index), &[], end)
+                .await?;
             if !channel.is_empty() {
                 conn.join(&channel).await?;
             }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use ciao_bench::conn::WelcomeEnd;
 use ciao_bench::{attack, churn, fanout, idle, soak};
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,11 @@ struct Cli {
     /// listen backlog, like ngIRCd's 10, need fewer).
     #[arg(long, global = true, default_value_t = 256)]
     connect_concurrency: usize,
+    /// Registration ends at 001, for servers that send no MOTD (issue
+    /// 17's ideal relay). fanout, idle and churn only; real servers are
+    /// measured without it, after their whole welcome.
+    #[arg(long, global = true)]
+    no_motd: bool,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -44,6 +50,23 @@ enum Scenario {
     Attack(attack::AttackArgs),
 }
 
+impl Cli {
+    /// Where registration ends. `--no-motd` is refused for the scenarios
+    /// that need a real server's commands (the relay it is made for has
+    /// none of them).
+    fn welcome_end(&self) -> anyhow::Result<WelcomeEnd> {
+        let relay_shaped = matches!(
+            self.scenario,
+            Scenario::Fanout(_) | Scenario::Idle(_) | Scenario::Churn(_)
+        );
+        anyhow::ensure!(
+            !self.no_motd || relay_shaped,
+            "--no-motd is for fanout, idle and churn: soak and attack need a real server"
+        );
+        Ok(WelcomeEnd::from_no_motd(self.no_motd))
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     anyhow::ensure!(
@@ -57,17 +80,23 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let pid = cli.server_pid.map(|p| p.to_string());
+    let welcome_end = cli.welcome_end()?;
     let report = runtime.block_on(async {
         anyhow::Ok(match cli.scenario {
             Scenario::Fanout(mut args) => {
                 args.connect_concurrency = cli.connect_concurrency;
+                args.welcome_end = welcome_end;
                 serde_json::to_value(fanout::run(cli.addr, args, pid).await?)?
             }
             Scenario::Idle(mut args) => {
                 args.connect_concurrency = cli.connect_concurrency;
+                args.welcome_end = welcome_end;
                 serde_json::to_value(idle::run(cli.addr, args, pid).await?)?
             }
-            Scenario::Churn(args) => serde_json::to_value(churn::run(cli.addr, args, pid).await?)?,
+            Scenario::Churn(mut args) => {
+                args.welcome_end = welcome_end;
+                serde_json::to_value(churn::run(cli.addr, args, pid).await?)?
+            }
             Scenario::Soak(args) => serde_json::to_value(soak::run(cli.addr, args, pid).await?)?,
             Scenario::Attack(mut args) => {
                 args.connect_concurrency = cli.connect_concurrency;
@@ -81,4 +110,41 @@ fn main() -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn welcome_end(argv: &[&str]) -> anyhow::Result<WelcomeEnd> {
+        let argv = std::iter::once("ciao-bench").chain(argv.iter().copied());
+        Cli::try_parse_from(argv)?.welcome_end()
+    }
+
+    #[test]
+    fn no_motd_is_global_and_only_for_the_relay_shaped_scenarios() {
+        assert_eq!(welcome_end(&["fanout"]).expect("fanout"), WelcomeEnd::Motd);
+        for argv in [
+            &["--no-motd", "fanout"][..],
+            &["fanout", "--no-motd", "--rate-per-sender", "40"],
+            &["idle", "--no-motd"],
+            &["--no-motd", "churn"],
+        ] {
+            assert_eq!(
+                welcome_end(argv).expect("parsed"),
+                WelcomeEnd::Welcome,
+                "{argv:?}"
+            );
+        }
+        for argv in [
+            &["--no-motd", "soak"][..],
+            &["attack", "--no-motd", "--kind", "list"],
+        ] {
+            let error = welcome_end(argv).expect_err("refused");
+            assert!(
+                error.to_string().contains("real server"),
+                "{argv:?}: {error}"
+            );
+        }
+    }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Barrier;
 
-use crate::conn::{self, Conn, Transport};
+use crate::conn::{self, Conn, Transport, WelcomeEnd};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SoakArgs {
@@ -119,8 +119,14 @@ pub async fn run(
             let mut round = 0;
             while Instant::now() < end {
                 let index = 100_000 + worker * 10_000 + round;
-                match crate::churn::cycle(addr, index, Transport::Tcp, &channel, &["hi", "bye"])
-                    .await
+                match crate::churn::cycle(
+                    addr,
+                    index,
+                    (Transport::Tcp, WelcomeEnd::Motd),
+                    &channel,
+                    &["hi", "bye"],
+                )
+                .await
                 {
                     Ok(()) => cycles.fetch_add(1, Ordering::Relaxed),
                     Err(error) => {

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use ciao_bench::conn::Transport;
+use ciao_bench::conn::{Transport, WelcomeEnd};
 use ciao_bench::{churn, fanout, idle};
 use tokio::sync::oneshot;
 
@@ -29,6 +29,7 @@ fn fanout_args(plain: bool) -> fanout::FanoutArgs {
         senders: 3,
         messages: 200,
         rate: None,
+        rate_per_sender: None,
         window: 16,
         payload: 32,
         channel: "#bench".into(),
@@ -36,6 +37,7 @@ fn fanout_args(plain: bool) -> fanout::FanoutArgs {
         transport: Transport::Tcp,
         drain_secs: 10,
         connect_concurrency: 64,
+        welcome_end: WelcomeEnd::Motd,
     }
 }
 
@@ -68,6 +70,28 @@ async fn fanout_in_plain_mode_and_at_a_fixed_rate() {
     assert_eq!((report.lost, report.out_of_order), (0, 0));
 }
 
+/// `--rate-per-sender`: every sender keeps its own pace, so the run lasts
+/// at least as long as one sender's schedule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_at_a_rate_per_sender() {
+    let (addr, _stop) = server(ciao_server::Config {
+        default_channel: None,
+        ..Default::default()
+    })
+    .await;
+    let mut args = fanout_args(false);
+    args.rate_per_sender = Some(700.0);
+    let report = fanout::run(addr, args, None).await.expect("run");
+    assert_eq!(report.deliveries, report.expected);
+    assert_eq!((report.lost, report.out_of_order), (0, 0));
+    assert_eq!(
+        (report.rate_per_sender, report.rate),
+        (Some(700.0), Some(2100.0))
+    );
+    // 200 messages at 700/s: the last leaves 199/700 s after the first.
+    assert!(report.elapsed_s >= 199.0 / 700.0, "{report:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_churn_run_clean() {
     let (addr, _stop) = server(ciao_server::Config::default()).await;
@@ -81,6 +105,7 @@ async fn idle_and_churn_run_clean() {
             tls: false,
             transport: Transport::Tcp,
             connect_concurrency: 16,
+            welcome_end: WelcomeEnd::Motd,
         },
         Some(pid),
     )
@@ -96,6 +121,7 @@ async fn idle_and_churn_run_clean() {
             concurrency: 4,
             channel: "#churn".into(),
             transport: Transport::Tcp,
+            welcome_end: WelcomeEnd::Motd,
         },
         None,
     )
@@ -239,6 +265,7 @@ async fn idle_over_tls_registers_every_client() {
             tls: true,
             transport: Transport::Tcp,
             connect_concurrency: 8,
+            welcome_end: WelcomeEnd::Motd,
         },
         Some(std::process::id().to_string()),
     )
@@ -291,6 +318,7 @@ async fn fanout_idle_and_churn_over_websocket() {
             tls: false,
             transport: Transport::Ws,
             connect_concurrency: 16,
+            welcome_end: WelcomeEnd::Motd,
         },
         Some(std::process::id().to_string()),
     )
@@ -307,6 +335,7 @@ async fn fanout_idle_and_churn_over_websocket() {
             concurrency: 4,
             channel: "#churn".into(),
             transport: Transport::Ws,
+            welcome_end: WelcomeEnd::Motd,
         },
         None,
     )
@@ -336,6 +365,7 @@ async fn websocket_mode_refuses_plain_and_tls() {
             tls: true,
             transport: Transport::Ws,
             connect_concurrency: 1,
+            welcome_end: WelcomeEnd::Motd,
         },
         None,
     )
