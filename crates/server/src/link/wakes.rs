@@ -9,22 +9,29 @@
 use std::cell::RefCell;
 use std::task::Waker;
 
+/// Wakes held back by the `batched` call running on a thread.
+#[derive(Default)]
+struct Held {
+    /// True while a `batched` call runs on this thread.
+    active: bool,
+    /// The wakes it caused. The storage stays with the thread (a fan-out
+    /// to a thousand members would otherwise grow a new vector through
+    /// ten reallocations for every message), unless a rare burst made it
+    /// larger than `KEPT_WAKES`.
+    wakers: Vec<Waker>,
+}
+
+/// Wakes whose storage a thread keeps between batches.
+const KEPT_WAKES: usize = 4096;
+
 thread_local! {
-    /// Wakes held back by the `batched` call running on this thread.
-    static HELD: RefCell<Option<Vec<Waker>>> = const { RefCell::new(None) };
+    static HELD: RefCell<Held> = RefCell::new(Held::default());
 }
 
 /// Runs `work`, holding back the wakes it causes until it returns.
 /// Nested calls join the outer batch.
 pub(crate) fn batched<R>(work: impl FnOnce() -> R) -> R {
-    let outer = HELD.with(|held| {
-        let mut held = held.borrow_mut();
-        let outer = held.is_some();
-        if !outer {
-            *held = Some(Vec::new());
-        }
-        outer
-    });
+    let outer = HELD.with(|held| std::mem::replace(&mut held.borrow_mut().active, true));
     // Wake even if `work` panics, so nobody sleeps on a queued line.
     struct Release(bool);
     impl Drop for Release {
@@ -32,11 +39,22 @@ pub(crate) fn batched<R>(work: impl FnOnce() -> R) -> R {
             if self.0 {
                 return;
             }
-            let wakers = HELD
-                .with(|held| held.borrow_mut().take())
-                .unwrap_or_default();
-            for waker in wakers {
+            let mut wakers = HELD.with(|held| {
+                let mut held = held.borrow_mut();
+                held.active = false;
+                std::mem::take(&mut held.wakers)
+            });
+            // Woken outside the borrow: a waker may run code that wakes.
+            for waker in wakers.drain(..) {
                 waker.wake();
+            }
+            if wakers.capacity() <= KEPT_WAKES {
+                HELD.with(|held| {
+                    let mut held = held.borrow_mut();
+                    if held.wakers.capacity() == 0 {
+                        held.wakers = wakers;
+                    }
+                });
             }
         }
     }
@@ -46,12 +64,14 @@ pub(crate) fn batched<R>(work: impl FnOnce() -> R) -> R {
 
 /// Wakes `waker` now, or at the end of the running batch.
 pub(crate) fn wake(waker: Waker) {
-    let waker = HELD.with(|held| match held.borrow_mut().as_mut() {
-        Some(held) => {
-            held.push(waker);
+    let waker = HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        if held.active {
+            held.wakers.push(waker);
             None
+        } else {
+            Some(waker)
         }
-        None => Some(waker),
     });
     if let Some(waker) = waker {
         waker.wake();
