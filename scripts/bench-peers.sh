@@ -176,9 +176,10 @@ start_server() {
         local history=(--no-history)
         [[ $name == ciao-history ]] && history=(--data-dir "$SERVER_DIR/data")
         # shellcheck disable=SC2046
-        # No TLS listener (on 6697 by default since issue 15): the
-        # scenarios are plaintext; the variable is ignored by older builds.
-        CIAO_NO_TLS=true $(pin 1) "$exe" --listen "$SERVER_ADDR" --max-clients $((IDLE_CLIENTS + 10000)) \
+        # No TLS listener (on 6697 by default since issue 15) and no web
+        # port (8067, issue 16): the scenarios are plaintext IRC; the
+        # variables are ignored by older builds.
+        CIAO_NO_TLS=true CIAO_NO_WEB=true $(pin 1) "$exe" --listen "$SERVER_ADDR" --max-clients $((IDLE_CLIENTS + 10000)) \
             --default-channel '' --sendq "$SENDQ" --motd "$SERVER_DIR/motd.txt" --flood off \
             "${history[@]}" >"$SERVER_DIR/server.log" 2>&1 &
         ;;
