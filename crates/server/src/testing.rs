@@ -61,3 +61,12 @@ impl Hub {
         crate::plain::handle_line(&mut self.state, id, line);
     }
 }
+
+/// One non-blocking write of `batch`'s front lines to `socket`, as a
+/// connection writes its outbox; fully written lines leave the batch.
+pub fn write_some(
+    socket: &tokio::net::TcpStream,
+    batch: &mut std::collections::VecDeque<bytes::Bytes>,
+) -> std::io::Result<()> {
+    crate::net::write::write_some(socket, batch)
+}

@@ -10,4 +10,4 @@ mod liveness;
 pub(crate) mod tls;
 pub(crate) mod transport;
 pub(crate) mod web;
-mod write;
+pub(crate) mod write;
