@@ -13,7 +13,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .filter(|t| !t.is_empty())
         .map(|t| truncate(t, TEXT_LEN).to_owned());
     if let Some(client) = ctx.state.client_mut(ctx.id) {
-        client.away = text.clone();
+        client.away = text.as_deref().map(Box::from);
     }
     match &text {
         Some(_) => ctx.reply(Numeric::NowAway, ["You have been marked as being away"]),

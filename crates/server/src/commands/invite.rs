@@ -46,7 +46,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         .deliver_to(target_id, |client| fanout.bytes_for(client));
     notify_members(ctx, &key, fanout, invite_only);
     if let Some(away) = ctx.state.client(target_id).and_then(|c| c.away.clone()) {
-        ctx.reply(Numeric::Away, [target_nick, away]);
+        ctx.reply(Numeric::Away, [target_nick, away.into()]);
     }
     Ok(())
 }

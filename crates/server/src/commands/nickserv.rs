@@ -318,7 +318,7 @@ fn cert(ctx: &mut Ctx<'_>, sub: &str, args: &[&str]) -> Result<(), Refused> {
                 Some(given) => fingerprint(given)?,
                 None => ctx
                     .sender()
-                    .and_then(|client| client.cert_fingerprint.clone())
+                    .and_then(|client| client.cert_fingerprint.as_deref().map(str::to_owned))
                     .ok_or_else(|| {
                         "This connection has no TLS client certificate: connect with one, or give its SHA-256 fingerprint (CERT ADD <fingerprint>).".to_owned()
                     })?,

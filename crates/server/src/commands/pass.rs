@@ -16,6 +16,6 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(client) = ctx.unregistered()? else {
         return Ok(());
     };
-    client.pass = Some(message.params[0].clone());
+    client.pass = Some(message.params[0].as_str().into());
     Ok(())
 }

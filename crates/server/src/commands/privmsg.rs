@@ -299,7 +299,7 @@ fn to_user(ctx: &mut Ctx<'_>, delivery: Delivery<'_>) -> CommandResult {
     if verb == "PRIVMSG"
         && let Some(away) = away
     {
-        ctx.reply(Numeric::Away, [recipient_nick, away]);
+        ctx.reply(Numeric::Away, [recipient_nick, away.into()]);
     }
     Ok(())
 }

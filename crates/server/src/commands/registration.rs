@@ -84,7 +84,7 @@ fn check_server_password(ctx: &mut Ctx<'_>, expected: String) {
             verb: "PASS",
         });
     };
-    login::check_secret(ctx.state, id, expected, given, verdict);
+    login::check_secret(ctx.state, id, expected, given.into(), verdict);
 }
 
 /// A registered nick is its account's: a client completing registration

@@ -26,7 +26,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     let Some(client) = ctx.state.client_mut(ctx.id) else {
         return Ok(());
     };
-    client.realname = realname.to_owned();
+    client.realname = realname.into();
     let setname = Message::new("SETNAME", [realname]).with_source(client.mask().to_owned());
     let mut fanout = Fanout::new(setname, None);
     let told = ctx

@@ -46,7 +46,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
     };
     let user = User::parse(message)?;
     client.set_user(user.user);
-    client.realname = user.realname.to_owned();
+    client.realname = user.realname.into();
     registration::try_complete(ctx);
     Ok(())
 }

@@ -99,8 +99,8 @@ fn flags(client: &Client, status: Option<Status>, all_prefixes: bool) -> String 
 fn who_reply(ctx: &Ctx<'_>, client: &Client, channel: &str, flags: String) -> Vec<String> {
     vec![
         channel.to_owned(),
-        client.user.clone(),
-        client.host.clone(),
+        client.user.to_string(),
+        client.host.to_string(),
         ctx.state.config().server_name.clone(),
         client.nick().to_owned(),
         flags,
@@ -147,9 +147,9 @@ impl Whox {
             .map(|field| match field {
                 't' => self.token.clone(),
                 'c' => channel.to_owned(),
-                'u' => client.user.clone(),
+                'u' => client.user.to_string(),
                 // ciao shows the address as the host: both are the IP.
-                'i' | 'h' => client.host.clone(),
+                'i' | 'h' => client.host.to_string(),
                 's' => ctx.state.config().server_name.clone(),
                 'n' => client.nick().to_owned(),
                 'f' => flags.take().unwrap_or_default(),
@@ -159,7 +159,7 @@ impl Whox {
                 'a' => client.account().unwrap_or("0").to_owned(),
                 // No channel op levels.
                 'o' => "n/a".to_owned(),
-                _ => client.realname.clone(),
+                _ => client.realname.to_string(),
             })
             .collect()
     }

@@ -101,7 +101,7 @@ pub(super) fn handle(ctx: &mut Ctx<'_>, message: &Message) -> CommandResult {
         ctx.reply(Numeric::WhoisBot, [t_nick.as_str(), "is a bot"]);
     }
     if let Some(away) = away {
-        ctx.reply(Numeric::Away, [t_nick.clone(), away]);
+        ctx.reply(Numeric::Away, [t_nick.clone(), away.into()]);
     }
     ctx.reply(
         Numeric::WhoisIdle,

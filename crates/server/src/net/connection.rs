@@ -103,24 +103,6 @@ struct Connection<T> {
     /// The last line asked for a slow check (`state::checks`): it runs
     /// before the next line is read.
     checking: bool,
-    /// Where the output stands (see [`Output`]).
-    output: Output,
-}
-
-/// Where a connection's output stands. Lines for an idle connection wait
-/// until the tasks ready before it have run (`Event::Deferred`): at
-/// everyday load those are often other senders' reads, whose messages
-/// then go out in the same write, where writing at once made a send (and
-/// its packet) per message and recipient; a socket costs the kernel per
-/// packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Output {
-    /// Nothing taken from the outbox.
-    Idle,
-    /// A batch is taken, and the task stepped aside before writing it.
-    Deferred,
-    /// Writing; a new batch is written at once until the outbox is empty.
-    Writing,
 }
 
 /// Flood control's hold on a connection (small: it is in every
@@ -163,9 +145,6 @@ enum Event {
     Readable,
     /// Everything queued is written and a long answer has a piece left.
     Drained,
-    /// Lines came for an idle connection: it lets the tasks ready before
-    /// it run first (see [`Output`]).
-    Deferred,
     Failed(String),
 }
 
@@ -194,7 +173,7 @@ impl<T: Transport> Connection<T> {
             slot.attach(id, peer.ip(), Instant::now());
             let mut client = Client::new(id, peer.ip(), outbox.clone()).holding(slot);
             client.secure = T::SECURE;
-            client.cert_fingerprint = socket.client_cert_fingerprint();
+            client.cert_fingerprint = socket.client_cert_fingerprint().map(String::into_boxed_str);
             client
         });
         tracing::info!(id, %peer, tls = T::SECURE, "connected");
@@ -214,7 +193,6 @@ impl<T: Transport> Connection<T> {
             pending: 0,
             lag: Lag::None,
             checking: false,
-            output: Output::Idle,
         }
     }
 
@@ -268,7 +246,6 @@ impl<T: Transport> Connection<T> {
             match poll_fn(|cx| self.poll_event(cx, timer.as_mut())).await {
                 Event::Closed => return self.close_reason(),
                 Event::Failed(reason) => return reason,
-                Event::Deferred => tokio::task::yield_now().await,
                 Event::Drained => {
                     let lag = crate::link::wakes::batched(|| {
                         let mut state = self.hub.lock();
@@ -439,7 +416,7 @@ impl<T: Transport> Connection<T> {
             if wait.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Ok(()));
             }
-            match self.poll_output(cx, false) {
+            match self.poll_output(cx) {
                 Ok(()) => Poll::Pending,
                 Err(Event::Failed(reason)) => Poll::Ready(Err(reason)),
                 Err(_) => Poll::Ready(Err(self.close_reason())),
@@ -466,7 +443,7 @@ impl<T: Transport> Connection<T> {
                 if let Poll::Ready(verdict) = work.as_mut().poll(cx) {
                     return Poll::Ready(Ok(verdict));
                 }
-                match self.poll_output(cx, false) {
+                match self.poll_output(cx) {
                     Ok(()) => Poll::Pending,
                     Err(Event::Failed(reason)) => Poll::Ready(Err(reason)),
                     Err(_) => Poll::Ready(Err(self.close_reason())),
@@ -484,29 +461,15 @@ impl<T: Transport> Connection<T> {
 
     /// Writes what the outbox holds as far as the socket takes it, then
     /// waits for the outbox to close, the timer, or input.
-    fn poll_event(&mut self, cx: &mut Context<'_>, mut timer: Pin<&mut Sleep>) -> Poll<Event> {
-        match self.poll_output(cx, true) {
-            // Input first: a sender's next message goes out with what it
-            // is sent, and waits for no one.
-            Err(Event::Deferred) => {
-                return match self.poll_input(cx, timer.as_mut()) {
-                    Poll::Ready(event) => Poll::Ready(event),
-                    Poll::Pending => Poll::Ready(Event::Deferred),
-                };
-            }
-            Err(event) => return Poll::Ready(event),
-            Ok(()) => {}
+    fn poll_event(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Event> {
+        if let Err(event) = self.poll_output(cx) {
+            return Poll::Ready(event);
         }
         // The next piece of a long answer once the last one is written
         // (and flood control lets this client go on).
         if self.batch.is_empty() && self.lag == Lag::None && self.outbox.is_continuing() {
             return Poll::Ready(Event::Drained);
         }
-        self.poll_input(cx, timer)
-    }
-
-    /// The input half of `poll_event`: the timer, then the socket.
-    fn poll_input(&mut self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<Event> {
         if timer.poll(cx).is_ready() {
             return Poll::Ready(Event::Timer);
         }
@@ -525,30 +488,19 @@ impl<T: Transport> Connection<T> {
 
     /// The output half of `poll_event`: returns once the outbox is empty
     /// or the socket is full, with the task registered to wake for
-    /// either; `Err` ends the connection, or, when `may_defer`, asks to
-    /// step aside before writing (`Event::Deferred`).
-    fn poll_output(&mut self, cx: &mut Context<'_>, may_defer: bool) -> Result<(), Event> {
+    /// either; `Err` ends the connection.
+    fn poll_output(&mut self, cx: &mut Context<'_>) -> Result<(), Event> {
         // A few rounds, then let input and the timer have their turn; a
         // busy recipient is polled again right away.
         for _ in 0..WRITES_PER_POLL {
             if self.outbox.is_closed() {
                 return Err(Event::Closed);
             }
-            // After stepping aside, what came meanwhile joins the batch.
-            if self.batch.is_empty() || self.output == Output::Deferred {
+            if self.batch.is_empty() {
                 if self.outbox.take(&mut self.batch, cx.waker()) == Status::Closed {
                     return Err(Event::Closed);
                 }
-                match self.output {
-                    Output::Idle if may_defer && !self.batch.is_empty() => {
-                        self.output = Output::Deferred;
-                        return Err(Event::Deferred);
-                    }
-                    Output::Idle | Output::Deferred => self.output = Output::Writing,
-                    Output::Writing => {}
-                }
                 if self.batch.is_empty() {
-                    self.output = Output::Idle;
                     // Going idle: keep no storage sized for the last burst.
                     outbox::keep_if_small(&mut self.batch);
                     // (TLS records of the last lines may still be waiting

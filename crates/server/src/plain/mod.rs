@@ -129,7 +129,7 @@ fn choose_name(state: &mut State, id: ClientId, line: &str) {
         return;
     };
     client.set_user(name.chars().take(commands::USER_LEN).collect());
-    client.realname = "plain-text client".to_owned();
+    client.realname = "plain-text client".into();
     state.note_registration(id);
     tracing::info!(id, nick = name, "registered (plain)");
     state.send_plain(id, &lang.welcome(name));

@@ -174,7 +174,7 @@ impl State {
             [
                 channel_name.as_str(),
                 account.as_deref().unwrap_or("*"),
-                realname.as_str(),
+                &*realname,
             ],
         );
         let mut extended = Fanout::new(extended.with_source(mask), Some(plain))
@@ -192,7 +192,7 @@ impl State {
         if let Some(client) = self.registry.get(id)
             && let Some(away) = &client.away
         {
-            let away = Message::new("AWAY", [away.as_str()]).with_source(client.mask.clone());
+            let away = Message::new("AWAY", [&**away]).with_source(client.mask.clone());
             let mut away = Fanout::new(away, None);
             self.fanout_channel_with(&key, &mut away, Some(id), Some(Cap::AwayNotify));
         }

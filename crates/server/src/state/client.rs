@@ -32,11 +32,11 @@ pub(crate) struct Client {
     /// Current nick; `*` until one is chosen.
     pub(in crate::state) nick: String,
     /// The user name from `USER` (the plain name for plain clients).
-    pub(crate) user: String,
-    pub(crate) realname: String,
+    pub(crate) user: Box<str>,
+    pub(crate) realname: Box<str>,
     /// The peer's address, shown as the host part of the mask.
     pub(crate) ip: IpAddr,
-    pub(crate) host: String,
+    pub(crate) host: Box<str>,
     /// `nick!user@host`, kept in step with `nick` because every relayed
     /// line needs it.
     pub(in crate::state) mask: String,
@@ -47,11 +47,11 @@ pub(crate) struct Client {
     /// True between `CAP LS`/`REQ` and `CAP END`: registration waits.
     pub(crate) cap_negotiating: bool,
     /// The password given with `PASS`, checked when registration completes.
-    pub(crate) pass: Option<String>,
+    pub(crate) pass: Option<Box<str>>,
     /// The server password (`--password`) was checked and right: set once
     /// a hashed one is verified off the runtime.
     pub(crate) pass_verified: bool,
-    pub(crate) away: Option<String>,
+    pub(crate) away: Option<Box<str>>,
     /// IRC operator (`+o`), granted by `OPER`.
     pub(crate) oper: bool,
     /// User mode `+i`.
@@ -66,7 +66,7 @@ pub(crate) struct Client {
     pub(crate) secure: bool,
     /// SHA-256 of the TLS client certificate (lowercase hex, no colons),
     /// if one was presented: what SASL EXTERNAL and `CERT ADD` use.
-    pub(crate) cert_fingerprint: Option<String>,
+    pub(crate) cert_fingerprint: Option<Box<str>>,
     /// The account logged in to (SASL, `PASS account:password`,
     /// `NickServ IDENTIFY`, `REGISTER`); changed only through the
     /// accounts owner, which announces it (`account-notify`).
@@ -149,11 +149,11 @@ impl Client {
             id,
             protocol: Protocol::Irc,
             nick: "*".to_owned(),
-            user: String::new(),
-            realname: String::new(),
+            user: Box::default(),
+            realname: Box::default(),
             ip,
             mask: format!("*!*@{host}"),
-            host,
+            host: host.into_boxed_str(),
             registered: false,
             caps: Caps::default(),
             cap_negotiating: false,
@@ -188,7 +188,7 @@ impl Client {
     /// Sets the user name (`USER`, a plain client's name), and the mask
     /// with it.
     pub(crate) fn set_user(&mut self, user: String) {
-        self.user = user;
+        self.user = user.into_boxed_str();
         self.update_mask();
     }
 

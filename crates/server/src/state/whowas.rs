@@ -34,9 +34,9 @@ impl Whowas {
         }
         self.entries.push_back(Entry {
             nick: client.nick.clone(),
-            user: client.user.clone(),
-            host: client.host.clone(),
-            realname: client.realname.clone(),
+            user: client.user.to_string(),
+            host: client.host.to_string(),
+            realname: client.realname.to_string(),
             left_at: crate::clock::now_millis(),
         });
     }
