@@ -372,7 +372,7 @@ ideal_version() {
 
 write_meta() {
     local ideal=""
-    wants ideal && ideal=" ideal relay $(ideal_version) ${IDEAL_ARGS:-mt 2},"
+    if wants ideal; then ideal=" ideal relay $(ideal_version) ${IDEAL_ARGS:-mt 2},"; fi
     {
         echo "setup: ciao $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')," \
             "InspIRCd $(dpkg-query -W -f='${Version}' inspircd)," \
@@ -381,7 +381,7 @@ write_meta() {
             "Linux $(uname -r); $ROUNDS rounds; PIN=$PIN; $(date -I)"
         echo "scenarios: $SCENARIOS"
         for s in $SCENARIOS; do echo "  $s: ciao-bench $(bench_args "$s") $BENCH_ARGS"; done
-        wants ideal && echo "  (ideal: ciao-bench ... $(server_args ideal))"
+        if wants ideal; then echo "  (ideal: ciao-bench ... $(server_args ideal))"; fi
     } >"$RESULTS/meta.txt"
 }
 

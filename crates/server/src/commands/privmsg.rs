@@ -175,7 +175,8 @@ fn stamp(
         );
         state.recent_mut().remember(msgid.clone(), sent);
     }
-    let events = if delivery.verb == "TAGMSG" || !place.store {
+    // With history off nothing is stored: no row to format.
+    let events = if delivery.verb == "TAGMSG" || !place.store || !state.history_on() {
         Vec::new()
     } else {
         vec![Event {
