@@ -16,9 +16,9 @@ use tokio::net::TcpStream;
 /// 16 KiB of stack this takes (outside any future).
 const SLICES_PER_WRITE: usize = 1024;
 /// Most writes carry a line or a few (a chat at everyday load): their
-/// slices come from an array this small, since filling the whole
-/// `SLICES_PER_WRITE` array cost more than the syscall's own copy (a
-/// fifth of the write path's time, when TCP used slices too).
+/// slices come from an array this small: filling the whole
+/// `SLICES_PER_WRITE` array for each one was 5 % of the server's time at
+/// everyday load, when TCP used slices too (docs/BENCHMARKS.md).
 const FEW_SLICES: usize = 16;
 
 /// Calls `write` with the front of `batch` as slices (up to
@@ -67,8 +67,8 @@ pub(super) fn advance(batch: &mut VecDeque<Bytes>, mut written: usize) {
     }
 }
 
-/// Bytes copied into one write at most: the most a loopback socket takes
-/// in one call, about, and small enough to stay in cache.
+/// Bytes copied into one write at most: small enough for the copy to stay
+/// in cache; a larger batch takes more than one `send`.
 const COALESCED_BYTES: usize = 256 * 1024;
 
 thread_local! {
@@ -84,9 +84,9 @@ thread_local! {
 /// A batch of several lines is copied into one buffer and sent with one
 /// `send`, like a single line. Handing the kernel the lines as slices
 /// (`writev`, `sendmsg`) avoids the copy, but the kernel's work for each
-/// slice and its file layer cost more than copying a few hundred bytes:
-/// at everyday load, when a batch is a line or a few, a third of a
-/// delivery's kernel time went to it.
+/// slice and `writev`'s file layer cost more than copying a few hundred
+/// bytes: the criterion `write` benchmark takes 1.1–1.3× as long with
+/// `writev` for batches of 1 to 1024 lines.
 pub(crate) fn write_some(socket: &TcpStream, batch: &mut VecDeque<Bytes>) -> io::Result<()> {
     let written = match batch.len() {
         0 => return Ok(()),
