@@ -19,8 +19,9 @@ pub(crate) mod wakes;
 /// its client and the admission slots' key for who is registering.
 pub(crate) type ClientId = u64;
 
-/// A map keyed by client: the registry's clients and a channel's members,
-/// looked up once per recipient of every fan-out, under the hub lock.
+/// A map keyed by client, the hub's one kind for them: the registry's
+/// clients and a channel's members are looked up once per recipient of
+/// every fan-out, under the hub lock.
 pub(crate) type IdMap<V> = HashMap<ClientId, V, BuildHasherDefault<IdHasher>>;
 /// A set of clients, hashed as [`IdMap`] is.
 pub(crate) type IdSet = HashSet<ClientId, BuildHasherDefault<IdHasher>>;

@@ -16,6 +16,7 @@ use ciao_proto::{CaseKey, Message, Numeric};
 use crate::caps::Cap;
 use crate::credentials::scram;
 use crate::history::{AccountChange, AccountRecord, Change};
+use crate::link::IdMap;
 use crate::link::admission::address::address_key;
 use crate::link::attempts::Attempts;
 use crate::state::State;
@@ -41,7 +42,7 @@ pub(crate) struct Accounts {
     /// Certificate fingerprint → account.
     by_cert: HashMap<String, CaseKey>,
     /// SASL exchanges under way, by client.
-    exchanges: HashMap<ClientId, SaslExchange>,
+    exchanges: IdMap<SaslExchange>,
     failures_by_address: Attempts<IpAddr>,
     failures_by_account: Attempts<CaseKey>,
     registrations_by_address: Attempts<IpAddr>,
@@ -53,7 +54,7 @@ impl Default for Accounts {
         Accounts {
             records: HashMap::new(),
             by_cert: HashMap::new(),
-            exchanges: HashMap::new(),
+            exchanges: IdMap::default(),
             failures_by_address: Attempts::new(FAILURES_PER_ADDRESS, FAILURE_WINDOW),
             failures_by_account: Attempts::new(FAILURES_PER_ACCOUNT, FAILURE_WINDOW),
             registrations_by_address: Attempts::new(REGISTRATIONS_PER_ADDRESS, REGISTRATION_WINDOW),

@@ -8,8 +8,7 @@
 //! only then reads the client's next line — so `AUTHENTICATE …` followed
 //! by `CAP END` in one burst registers after the login, never before.
 
-use std::collections::HashMap;
-
+use crate::link::IdMap;
 use crate::state::State;
 use crate::state::client::ClientId;
 
@@ -22,7 +21,7 @@ pub(crate) type Check = Box<dyn FnOnce() -> Verdict + Send>;
 
 /// Checks waiting for their clients' connection tasks to take them.
 #[derive(Default)]
-pub(crate) struct Checks(HashMap<ClientId, Check>);
+pub(crate) struct Checks(IdMap<Check>);
 
 impl std::fmt::Debug for Checks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -2,8 +2,7 @@
 //! client's connection has drained the last, so no hold of the hub lock
 //! grows with the answer.
 
-use std::collections::HashMap;
-
+use crate::link::IdMap;
 use crate::state::State;
 use crate::state::client::ClientId;
 
@@ -13,7 +12,7 @@ pub(super) type Continuation = Box<dyn FnMut(&mut State, ClientId) -> bool + Sen
 
 /// Long answers being sent piece by piece, by client.
 #[derive(Default)]
-pub(crate) struct Continuations(HashMap<ClientId, Continuation>);
+pub(crate) struct Continuations(IdMap<Continuation>);
 
 impl std::fmt::Debug for Continuations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

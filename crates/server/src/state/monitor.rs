@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use ciao_proto::CaseKey;
 
+use crate::link::IdMap;
 use crate::state::client::ClientId;
 
 /// Most nicks one client may monitor (ISUPPORT `MONITOR=`).
@@ -17,7 +18,7 @@ pub(crate) struct Monitors {
     /// Folded nick → the clients watching it.
     watchers: HashMap<CaseKey, Vec<ClientId>>,
     /// Each watching client's list, as typed (for `MONITOR L`).
-    lists: HashMap<ClientId, Vec<String>>,
+    lists: IdMap<Vec<String>>,
 }
 
 /// The list is full; nothing more was added.

@@ -9,12 +9,11 @@
 //! separate lines to the others (blank lines left out, the msgid on the
 //! first), so nobody misses a word.
 
-use std::collections::HashMap;
-
 use bytes::Bytes;
 use ciao_proto::{Message, Tag};
 
 use crate::caps::Cap;
+use crate::link::IdMap;
 use crate::state::client::{Client, ClientId, Protocol};
 use crate::state::fanout::{TagFlavour, message_tags, plain_line, plain_text};
 
@@ -47,7 +46,7 @@ pub(crate) struct OpenBatch {
 
 /// The batches clients have open, by client (one each at most).
 #[derive(Debug, Default)]
-pub(crate) struct OpenBatches(HashMap<ClientId, OpenBatch>);
+pub(crate) struct OpenBatches(IdMap<OpenBatch>);
 
 impl OpenBatches {
     pub(crate) fn get(&self, id: ClientId) -> Option<&OpenBatch> {
